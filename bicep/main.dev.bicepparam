@@ -1,0 +1,25 @@
+// Development environment: smallest footprint. Serverless Cosmos DB, one throughput unit, and
+// the per-event "baseline" container so the benchmark strategies can be compared here.
+using 'main.bicep'
+
+param environmentName = 'dev'
+param tags = {
+  costCenter: 'treasure-hunt-dev'
+}
+
+// Event Hubs: fewer partitions are enough for development traffic (partition count does not
+// change the Standard price; throughput units do).
+param eventHubPartitionCount = 4
+param eventHubThroughputUnits = 1
+param eventHubMaximumThroughputUnits = 0
+param eventHubRetentionHours = 24
+
+param cosmosCapacityMode = 'Serverless'
+param deployBaselineContainer = true
+
+param functionInstanceMemoryMb = 2048
+param functionMaximumInstanceCount = 40
+
+param storageSku = 'Standard_LRS'
+param logRetentionDays = 30
+param logDailyQuotaGb = 1

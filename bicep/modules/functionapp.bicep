@@ -1,0 +1,244 @@
+// Function App on Flex Consumption (Linux, .NET isolated worker 10.0) with a system-assigned
+// managed identity. Every connection is identity-based: the app settings below carry endpoints
+// and names only, never a key, SAS token or connection string with a secret.
+//
+// The app-settings contract is local.settings.sample.json at the repository root: every key of
+// its "Values" appears here under the same name, except the local-only keys listed in
+// docs/deploy.md (checked by tests/TreasureHunt.Infra.Tests).
+
+@description('Azure region.')
+param location string
+
+@description('Function App name.')
+param functionAppName string
+
+@description('Flex Consumption plan name.')
+param planName string
+
+@description('Instance memory in MB (Flex Consumption sizes). Also published to the app as FinOps__InstanceMemoryMb.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMb int
+
+@description('Upper bound of instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Storage account of the host (AzureWebJobsStorage) and the app tables.')
+param storageAccountName string
+
+@description('Blob container URL that holds the deployment package.')
+param deploymentContainerUrl string
+
+@description('Table service endpoint (Tables__ServiceUri).')
+param tableEndpoint string
+
+@description('Event Hubs namespace host name (EventHubConnection__fullyQualifiedNamespace).')
+param eventHubsFullyQualifiedNamespace string
+
+@description('Event hub name (EventHubName).')
+param eventHubName string
+
+@description('Consumer group (EventHubConsumerGroup).')
+param eventHubConsumerGroup string
+
+@description('Cosmos DB account endpoint (Cosmos__Endpoint).')
+param cosmosEndpoint string
+
+@description('Cosmos DB database name (Cosmos__Database).')
+param cosmosDatabaseName string
+
+@description('Durable task hub name (TaskHubName).')
+param taskHubName string
+
+@description('Application Insights connection string (identifies the ingestion endpoint; no key is honoured because local auth is disabled).')
+param appInsightsConnectionString string
+
+@description('Aggregation__DuplicateHorizonMinutes: window in which a repeated event id is dropped.')
+@minValue(1)
+param duplicateHorizonMinutes int
+
+@description('Aggregation__AffinityHalfLifeDays: half-life of the affinity decay.')
+@minValue(1)
+param affinityHalfLifeDays int
+
+@description('Rollups__ShardCount: shards of the rollup durable entities.')
+@minValue(1)
+param rollupShardCount int
+
+@description('Rollups__FlushMaxAgeSeconds: oldest pending rollup delta before a flush.')
+@minValue(1)
+param rollupFlushMaxAgeSeconds int
+
+@description('Rollups__FlushMinEvents: pending events that trigger a flush.')
+@minValue(1)
+param rollupFlushMinEvents int
+
+@description('Tags applied to every resource.')
+param tags object
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
+  name: functionAppName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    publicNetworkAccess: 'Enabled'
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      // FUNCTIONS_WORKER_RUNTIME is not an app setting on Flex Consumption:
+      // functionAppConfig.runtime below sets it.
+      // A literal list (not a loop) so the compiled template names every key: the infra tests
+      // compare these names with local.settings.sample.json.
+      appSettings: [
+        // Host storage and durable task hub: identity-based connection (no AzureWebJobsStorage
+        // connection string). The host derives the blob/queue/table URIs from the account name.
+        {
+          name: 'AzureWebJobsStorage__accountName'
+          value: storageAccountName
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'TaskHubName'
+          value: taskHubName
+        }
+        // Event Hubs trigger connection "EventHubConnection": identity-based.
+        {
+          name: 'EventHubConnection__fullyQualifiedNamespace'
+          value: eventHubsFullyQualifiedNamespace
+        }
+        {
+          name: 'EventHubName'
+          value: eventHubName
+        }
+        {
+          name: 'EventHubConsumerGroup'
+          value: eventHubConsumerGroup
+        }
+        // Cosmos DB: endpoint + managed identity (no Cosmos__Key in Azure).
+        {
+          name: 'Cosmos__Endpoint'
+          value: cosmosEndpoint
+        }
+        {
+          name: 'Cosmos__Database'
+          value: cosmosDatabaseName
+        }
+        // RU estimation is a local/emulator aid; in Azure the real request charge is recorded.
+        {
+          name: 'Cosmos__EstimateRequestUnits'
+          value: 'false'
+        }
+        // Azure Tables (cost ledger, dead letters, checkpoints): service URI + managed identity.
+        {
+          name: 'Tables__ServiceUri'
+          value: tableEndpoint
+        }
+        {
+          name: 'Aggregation__DuplicateHorizonMinutes'
+          value: string(duplicateHorizonMinutes)
+        }
+        {
+          name: 'Aggregation__AffinityHalfLifeDays'
+          value: string(affinityHalfLifeDays)
+        }
+        {
+          name: 'Rollups__ShardCount'
+          value: string(rollupShardCount)
+        }
+        {
+          name: 'Rollups__FlushMaxAgeSeconds'
+          value: string(rollupFlushMaxAgeSeconds)
+        }
+        {
+          name: 'Rollups__FlushMinEvents'
+          value: string(rollupFlushMinEvents)
+        }
+        // FinOps model: the same number as functionAppConfig.scaleAndConcurrency.instanceMemoryMB.
+        {
+          name: 'FinOps__InstanceMemoryMb'
+          value: string(instanceMemoryMb)
+        }
+        // Application Insights with Entra ID authentication (local auth is off on the component).
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsightsConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'Authorization=AAD'
+        }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMb
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+}
+
+// No publishing credentials: FTP and SCM basic authentication are off, deployments use Entra ID.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+output functionAppName string = functionApp.name
+output defaultHostName string = functionApp.properties.defaultHostName
+output principalId string = functionApp.identity.principalId

@@ -1,0 +1,56 @@
+namespace TreasureHunt.Core.Costs;
+
+/// <summary>The answer of <c>GET /api/finops/cost</c>: totals over a time range and optional groups.</summary>
+public sealed record CostSummary(
+    DateTimeOffset From,
+    DateTimeOffset To,
+    long Invocations,
+    long Events,
+    double Ru,
+    bool RuEstimated,
+    CostBreakdown Usd,
+    decimal? UsdPerMillionEvents,
+    decimal QueryUsdPerHour,
+    IReadOnlyList<CostGroup> Groups);
+
+public sealed record CostGroup(string Key, long Invocations, long Events, double Ru, CostBreakdown Usd);
+
+public enum CostGrouping
+{
+    None,
+    Function,
+    Hour,
+}
+
+/// <summary>Summarises ledger rows: cost per million events counts every non-HTTP invocation (ingest, entities, timers);
+/// query cost per hour is the HTTP invocations' cost divided by the hours of the range.</summary>
+public static class CostSummarizer
+{
+    public static CostSummary Summarize(IEnumerable<CostRecord> records, DateTimeOffset from, DateTimeOffset to, CostGrouping grouping)
+    {
+        var rows = records.Where(r => r.Start >= from && r.Start < to).ToList();
+        var processing = rows.Where(r => r.Trigger != "http").ToList();
+        var events = rows.Where(r => r.Trigger == "eventHub").Sum(r => r.Events);
+        var processingUsd = processing.Aggregate(CostBreakdown.Zero, (sum, r) => sum + r.Usd).Total;
+        var queryUsd = rows.Where(r => r.Trigger == "http").Aggregate(CostBreakdown.Zero, (sum, r) => sum + r.Usd).Total;
+        var hours = (decimal)Math.Max((to - from).TotalHours, 1.0 / 3600);
+        var groups = grouping switch
+        {
+            CostGrouping.Function => Group(rows, r => r.Function),
+            CostGrouping.Hour => Group(rows, r => new DateTimeOffset(r.Start.UtcDateTime.Date.AddHours(r.Start.UtcDateTime.Hour), TimeSpan.Zero).ToString("yyyy-MM-ddTHH:00:00Z")),
+            _ => [],
+        };
+        return new CostSummary(
+            from, to, rows.Count, events, rows.Sum(r => r.CosmosRu), rows.Any(r => r.RuEstimated),
+            rows.Aggregate(CostBreakdown.Zero, (sum, r) => sum + r.Usd),
+            events > 0 ? processingUsd / events * 1_000_000m : null,
+            queryUsd / hours,
+            groups);
+    }
+
+    private static List<CostGroup> Group(List<CostRecord> rows, Func<CostRecord, string> key) =>
+        rows.GroupBy(key)
+            .Select(g => new CostGroup(g.Key, g.Count(), g.Sum(r => r.Events), g.Sum(r => r.CosmosRu), g.Aggregate(CostBreakdown.Zero, (s, r) => s + r.Usd)))
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToList();
+}

@@ -1,0 +1,269 @@
+using System.Text.Json;
+
+namespace TreasureHunt.Core.Events;
+
+/// <summary>
+/// Parses and validates one message against the event contract with a forward-only <see cref="Utf8JsonReader"/>
+/// (no DOM, no reflection): it is the hot path of every host. Never throws for bad input: a rejected message comes
+/// back as a <see cref="DeadLetter"/> with a stable reason code.
+/// </summary>
+/// <remarks>
+/// Rule order (first match wins): too_large; not_json (also for invalid UTF-8 or trailing content); not_object;
+/// duplicate_field; the first field error in document order (bad_type, bad_id, bad_category, unknown_type,
+/// bad_value, bad_timestamp); missing_field; future_timestamp. The JSON is read to its end before a field error is
+/// reported, so a broken document is always not_json.
+/// Not thread-safe (it pools id strings); use one parser per partition processor.
+/// </remarks>
+public sealed class EventParser
+{
+    private const int EventIdBit = 1, UserIdBit = 2, ItemIdBit = 4, CategoryBit = 8, TypeBit = 16, ValueBit = 32, TimestampBit = 64;
+    private const int RequiredBits = EventIdBit | UserIdBit | ItemIdBit | TypeBit | TimestampBit;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 };
+    private readonly StringPool _pool = new(capacity: 200_000);
+
+    public bool TryParse(in RawMessage message, string partitionId, out TreasureEvent? parsed, out DeadLetter? deadLetter)
+    {
+        var (reason, detail) = TryRead(message, out parsed);
+        if (reason is { } r)
+        {
+            parsed = null;
+            deadLetter = DeadLetter.Create(r, detail!, partitionId, message);
+            return false;
+        }
+        deadLetter = null;
+        return true;
+    }
+
+    private (DeadLetterReason?, string?) TryRead(in RawMessage message, out TreasureEvent? parsed)
+    {
+        parsed = null;
+        var body = message.Body.Span;
+        if (body.Length > ContractLimits.MaxMessageBytes)
+        {
+            return (DeadLetterReason.TooLarge, $"message is {body.Length} bytes; the limit is {ContractLimits.MaxMessageBytes}");
+        }
+        if (body.IsEmpty)
+        {
+            return (DeadLetterReason.NotJson, "empty body");
+        }
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            // Utf8JsonReader does not validate the bytes inside string values it is not asked to transcode, so an
+            // invalid sequence in an id, the type or an ignored field would otherwise pass as bad_id/unknown_type/valid.
+            return (DeadLetterReason.NotJson, "body is not valid UTF-8");
+        }
+
+        string? eventId = null, userId = null, itemId = null, category = null;
+        var type = EventType.View;
+        var value = 1.0;
+        var timestamp = default(DateTimeOffset);
+        var seen = 0;
+        (DeadLetterReason Reason, string Detail)? fieldError = null;
+
+        var reader = new Utf8JsonReader(body, isFinalBlock: true, new JsonReaderState(ReaderOptions));
+        try
+        {
+            if (!reader.Read())
+            {
+                return (DeadLetterReason.NotJson, "no JSON value");
+            }
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                var kind = reader.TokenType;
+                reader.Skip();
+                while (reader.Read()) { } // reach the end so that broken JSON is reported as not_json
+                return (DeadLetterReason.NotObject, $"top-level JSON value must be an object, got {kind}");
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = FieldOf(ref reader);
+                reader.Read();
+                if (field == 0)
+                {
+                    reader.Skip(); // unknown fields are ignored (forward compatibility)
+                    continue;
+                }
+                if ((seen & field) != 0)
+                {
+                    if (fieldError is not { Reason: DeadLetterReason.DuplicateField }) // duplicate_field outranks other field errors (see the rule order)
+                    {
+                        fieldError = (DeadLetterReason.DuplicateField, $"field '{NameOf(field)}' appears more than once");
+                    }
+                    reader.Skip();
+                    continue;
+                }
+                seen |= field;
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    seen &= ~field; // null is the same as absent
+                    continue;
+                }
+                if (fieldError is not null)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                fieldError = field switch
+                {
+                    EventIdBit => ReadId(ref reader, "eventId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, pooled: false, out eventId),
+                    UserIdBit => ReadId(ref reader, "userId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, pooled: true, out userId),
+                    ItemIdBit => ReadId(ref reader, "itemId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, pooled: true, out itemId),
+                    CategoryBit => ReadId(ref reader, "category", ContractLimits.MaxCategoryLength, DeadLetterReason.BadCategory, pooled: true, out category),
+                    TypeBit => ReadType(ref reader, out type),
+                    ValueBit => ReadValue(ref reader, out value),
+                    _ => ReadTimestamp(ref reader, out timestamp),
+                };
+                reader.Skip();
+            }
+            if (reader.Read())
+            {
+                return (DeadLetterReason.NotJson, "content after the end of the JSON object");
+            }
+        }
+        catch (JsonException e)
+        {
+            return (DeadLetterReason.NotJson, $"invalid JSON at byte {reader.BytesConsumed}: {FirstLine(e.Message)}");
+        }
+        catch (InvalidOperationException e) // invalid UTF-8 inside a string value
+        {
+            return (DeadLetterReason.NotJson, $"invalid text at byte {reader.BytesConsumed}: {FirstLine(e.Message)}");
+        }
+
+        if (fieldError is { } error)
+        {
+            return (error.Reason, error.Detail);
+        }
+        if ((seen & RequiredBits) != RequiredBits)
+        {
+            var missing = string.Join(", ", new[] { EventIdBit, UserIdBit, ItemIdBit, TypeBit, TimestampBit }
+                .Where(bit => (seen & bit) == 0).Select(NameOf));
+            return (DeadLetterReason.MissingField, $"required field(s) missing: {missing}");
+        }
+        if (timestamp - message.EnqueuedTime > ContractLimits.MaxFutureSkew)
+        {
+            return (DeadLetterReason.FutureTimestamp,
+                $"timestamp {timestamp:O} is more than {ContractLimits.MaxFutureSkew.TotalMinutes} minutes after the enqueue time {message.EnqueuedTime:O}");
+        }
+        parsed = new TreasureEvent(eventId!, userId!, itemId!, category ?? TreasureEvent.DefaultCategory, type, value, timestamp.ToUniversalTime());
+        return (null, null);
+    }
+
+    private static int FieldOf(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            return reader.GetString() switch
+            {
+                "eventId" => EventIdBit, "userId" => UserIdBit, "itemId" => ItemIdBit, "category" => CategoryBit,
+                "type" => TypeBit, "value" => ValueBit, "timestamp" => TimestampBit, _ => 0,
+            };
+        }
+        var name = reader.ValueSpan;
+        return name.Length switch
+        {
+            4 when name.SequenceEqual("type"u8) => TypeBit,
+            5 when name.SequenceEqual("value"u8) => ValueBit,
+            6 when name.SequenceEqual("userId"u8) => UserIdBit,
+            6 when name.SequenceEqual("itemId"u8) => ItemIdBit,
+            7 when name.SequenceEqual("eventId"u8) => EventIdBit,
+            8 when name.SequenceEqual("category"u8) => CategoryBit,
+            9 when name.SequenceEqual("timestamp"u8) => TimestampBit,
+            _ => 0,
+        };
+    }
+
+    private static string NameOf(int field) => field switch
+    {
+        EventIdBit => "eventId", UserIdBit => "userId", ItemIdBit => "itemId", CategoryBit => "category",
+        TypeBit => "type", ValueBit => "value", _ => "timestamp",
+    };
+
+    private (DeadLetterReason, string)? ReadId(ref Utf8JsonReader reader, string name, int maxLength, DeadLetterReason reason, bool pooled, out string? id)
+    {
+        id = null;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return (DeadLetterReason.BadType, $"'{name}' must be a string, got {reader.TokenType}");
+        }
+        if (reader.ValueIsEscaped)
+        {
+            var text = reader.GetString()!;
+            if (!ContractLimits.IsValidId(text, maxLength))
+            {
+                return (reason, $"'{name}' must be 1..{maxLength} chars of [A-Za-z0-9_.:@-]");
+            }
+            id = text;
+            return null;
+        }
+        var raw = reader.ValueSpan;
+        if (!ContractLimits.IsValidIdUtf8(raw, maxLength))
+        {
+            return (reason, $"'{name}' must be 1..{maxLength} chars of [A-Za-z0-9_.:@-]");
+        }
+        id = pooled ? _pool.GetAscii(raw) : System.Text.Encoding.ASCII.GetString(raw);
+        return null;
+    }
+
+    private static (DeadLetterReason, string)? ReadType(ref Utf8JsonReader reader, out EventType type)
+    {
+        type = default;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return (DeadLetterReason.BadType, $"'type' must be a string, got {reader.TokenType}");
+        }
+        var ok = reader.ValueIsEscaped ? EventTypes.TryParse(reader.GetString(), out type) : EventTypes.TryParseUtf8(reader.ValueSpan, out type);
+        return ok ? null : (DeadLetterReason.UnknownType, "'type' must be one of view, click, share, claim, purchase");
+    }
+
+    private static (DeadLetterReason, string)? ReadValue(ref Utf8JsonReader reader, out double value)
+    {
+        value = 0;
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            return (DeadLetterReason.BadType, $"'value' must be a number, got {reader.TokenType}");
+        }
+        if (!reader.TryGetDouble(out value) || !double.IsFinite(value) || Math.Abs(value) > ContractLimits.MaxAbsValue)
+        {
+            return (DeadLetterReason.BadValue, $"'value' must be a finite number with |value| <= {ContractLimits.MaxAbsValue:0e0}");
+        }
+        return null;
+    }
+
+    private static (DeadLetterReason, string)? ReadTimestamp(ref Utf8JsonReader reader, out DateTimeOffset timestamp)
+    {
+        timestamp = default;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return (DeadLetterReason.BadType, $"'timestamp' must be a string, got {reader.TokenType}");
+        }
+        if (!HasExplicitOffset(reader.ValueIsEscaped ? System.Text.Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan)
+            || !reader.TryGetDateTimeOffset(out timestamp))
+        {
+            return (DeadLetterReason.BadTimestamp, "'timestamp' must be ISO-8601 with an offset or Z, for example 2026-11-27T13:05:00Z");
+        }
+        return null;
+    }
+
+    /// <summary>True when the ISO-8601 text ends in Z or a ±hh:mm / ±hhmm offset after its time part.</summary>
+    private static bool HasExplicitOffset(ReadOnlySpan<byte> text)
+    {
+        var t = text.IndexOfAny((byte)'T', (byte)'t');
+        if (t < 0)
+        {
+            return false; // a date alone has no offset
+        }
+        var time = text[(t + 1)..];
+        if (time.Length > 0 && (time[^1] == 'Z' || time[^1] == 'z'))
+        {
+            return true;
+        }
+        return time.IndexOfAny((byte)'+', (byte)'-') > 0;
+    }
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOf('\n');
+        return end < 0 ? message : message[..end];
+    }
+}

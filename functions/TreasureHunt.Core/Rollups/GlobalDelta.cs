@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+using TreasureHunt.Core.Events;
+
+namespace TreasureHunt.Core.Rollups;
+
+/// <summary>Stream-wide counters; both a delta (in a signal) and the state of the global totals entity.</summary>
+public sealed class GlobalCounters
+{
+    [JsonPropertyName("events")] public long Events { get; set; }
+    [JsonPropertyName("byType")] public long[] ByType { get; set; } = new long[EventTypes.Count];
+    [JsonPropertyName("duplicatesDropped")] public long DuplicatesDropped { get; set; }
+    [JsonPropertyName("deadLettered")] public long DeadLettered { get; set; }
+    [JsonPropertyName("late")] public long Late { get; set; }
+
+    public bool IsEmpty => Events == 0 && DuplicatesDropped == 0 && DeadLettered == 0 && Late == 0;
+
+    public void Add(GlobalCounters other)
+    {
+        Events += other.Events;
+        for (var i = 0; i < ByType.Length; i++) ByType[i] += other.ByType[i];
+        DuplicatesDropped += other.DuplicatesDropped;
+        DeadLettered += other.DeadLettered;
+        Late += other.Late;
+    }
+}

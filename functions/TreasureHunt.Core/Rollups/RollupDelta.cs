@@ -1,0 +1,95 @@
+using System.Text.Json.Serialization;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Events;
+
+namespace TreasureHunt.Core.Rollups;
+
+/// <summary>
+/// The cross-partition part of one or more consecutive batches of one partition: item deltas grouped by shard, and
+/// global counters, for the sequence range (<see cref="FromSequence"/>, <see cref="ToSequence"/>]. Merging keeps
+/// the range contiguous. Sent as one signal per shard plus one to the global entity, never one per event.
+/// </summary>
+public sealed class RollupDelta
+{
+    [JsonPropertyName("fromSequence")] public long FromSequence { get; set; }
+    [JsonPropertyName("toSequence")] public long ToSequence { get; set; }
+    [JsonPropertyName("messages")] public long Messages { get; set; }
+    [JsonPropertyName("shards")] public Dictionary<int, Dictionary<string, ItemDelta>> Shards { get; set; } = [];
+    [JsonPropertyName("global")] public GlobalCounters Global { get; set; } = new();
+
+    public bool IsEmpty => Messages == 0;
+
+    public void Merge(RollupDelta next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        if (next.IsEmpty) return;
+        if (IsEmpty)
+        {
+            FromSequence = next.FromSequence;
+        }
+        else if (next.FromSequence <= ToSequence)
+        {
+            throw new InvalidOperationException($"rollup ranges overlap: pending ends at {ToSequence}, next starts at {next.FromSequence}");
+        }
+        ToSequence = next.ToSequence;
+        Messages += next.Messages;
+        Global.Add(next.Global);
+        foreach (var (shard, items) in next.Shards)
+        {
+            if (!Shards.TryGetValue(shard, out var target))
+            {
+                Shards[shard] = target = new Dictionary<string, ItemDelta>(StringComparer.Ordinal);
+            }
+            foreach (var (itemId, delta) in items)
+            {
+                if (target.TryGetValue(itemId, out var existing)) existing.Add(delta);
+                else target[itemId] = delta;
+            }
+        }
+    }
+}
+
+/// <summary>Builds the <see cref="RollupDelta"/> of a batch from the outcome of each event.</summary>
+public sealed class RollupDeltaBuilder(int shardCount)
+{
+    private readonly RollupDelta _delta = new();
+
+    public void Add(in SequencedEvent e, EventOutcome outcome)
+    {
+        _delta.Messages++;
+        if (outcome == EventOutcome.Duplicate)
+        {
+            _delta.Global.DuplicatesDropped++;
+            return;
+        }
+        var type = e.Event.Type;
+        _delta.Global.Events++;
+        _delta.Global.ByType[(int)type]++;
+        if (outcome == EventOutcome.AppliedLate) _delta.Global.Late++;
+
+        var shard = ShardRouting.ShardOf(e.Event.ItemId, shardCount);
+        if (!_delta.Shards.TryGetValue(shard, out var items))
+        {
+            _delta.Shards[shard] = items = new Dictionary<string, ItemDelta>(StringComparer.Ordinal);
+        }
+        if (!items.TryGetValue(e.Event.ItemId, out var item))
+        {
+            items[e.Event.ItemId] = item = new ItemDelta();
+        }
+        item.Add(type, WindowSize.Hour.StartOf(e.Event.Timestamp));
+    }
+
+    public void AddDeadLetter()
+    {
+        _delta.Messages++;
+        _delta.Global.DeadLettered++;
+    }
+
+    /// <summary>Closes the range at <paramref name="lastSequenceNumber"/> (the batch's last message, even if it contributed nothing).</summary>
+    public RollupDelta Build(long firstSequenceNumber, long lastSequenceNumber)
+    {
+        _delta.FromSequence = firstSequenceNumber;
+        _delta.ToSequence = lastSequenceNumber;
+        return _delta;
+    }
+}

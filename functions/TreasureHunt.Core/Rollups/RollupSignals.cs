@@ -1,0 +1,42 @@
+using System.Text.Json.Serialization;
+
+namespace TreasureHunt.Core.Rollups;
+
+/// <summary>The one signal a partition's rollup sends to an item shard entity.</summary>
+public sealed class ItemShardSignal
+{
+    [JsonPropertyName("sourcePartition")] public string SourcePartition { get; set; } = "";
+    [JsonPropertyName("lastSequenceNumber")] public long LastSequenceNumber { get; set; }
+    [JsonPropertyName("items")] public Dictionary<string, ItemDelta> Items { get; set; } = [];
+}
+
+/// <summary>The one signal a partition's rollup sends to the global totals entity.</summary>
+public sealed class GlobalTotalsSignal
+{
+    [JsonPropertyName("sourcePartition")] public string SourcePartition { get; set; } = "";
+    [JsonPropertyName("lastSequenceNumber")] public long LastSequenceNumber { get; set; }
+    [JsonPropertyName("counters")] public GlobalCounters Counters { get; set; } = new();
+}
+
+/// <summary>The signals of one rollup flush: one per touched shard and one for the global entity.</summary>
+public sealed record RollupSignals(string SourcePartition, IReadOnlyDictionary<int, ItemShardSignal> Shards, GlobalTotalsSignal Global)
+{
+    public int Count => Shards.Count + 1;
+
+    public static RollupSignals From(string partitionId, RollupDelta delta) => new(
+        partitionId,
+        delta.Shards.ToDictionary(
+            s => s.Key,
+            s => new ItemShardSignal { SourcePartition = partitionId, LastSequenceNumber = delta.ToSequence, Items = s.Value }),
+        new GlobalTotalsSignal { SourcePartition = partitionId, LastSequenceNumber = delta.ToSequence, Counters = delta.Global });
+}
+
+/// <summary>Names of the rollup entities (lower-case: Durable entity names are case-insensitive and stored lower-case).</summary>
+public static class RollupEntityNames
+{
+    public const string ItemShard = "itemshard";
+    public const string GlobalTotals = "globaltotals";
+    public const string GlobalKey = "all";
+
+    public static string ShardKey(int shard) => shard.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using TreasureHunt.Functions.Rollups;
+using TreasureHunt.Pipeline.Queries;
+
+namespace TreasureHunt.Functions.Http;
+
+/// <summary>
+/// The HTTP query API (GET, under /api). Validation, lookups and JSON shapes are the pipeline's <see cref="QueryApi"/>
+/// (the local host serves the same handlers); these functions only adapt the request and the answer.
+/// Routes that read the rollup entities take a <c>[DurableClient]</c> (see <see cref="DurableRollupClient"/>).
+/// </summary>
+public sealed class QueryFunctions(QueryApi api)
+{
+    [Function("UserProfile")]
+    public async Task<IActionResult> UserProfileAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "users/{userId}/profile")] HttpRequest request, string userId, CancellationToken cancellationToken) =>
+        (await api.GetProfileAsync(userId, cancellationToken)).ToActionResult();
+
+    [Function("ItemStats")]
+    public async Task<IActionResult> ItemStatsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "items/{itemId}/stats")] HttpRequest request, string itemId,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken cancellationToken)
+    {
+        using var rollups = DurableRollupClient.Use(durableClient);
+        return (await api.GetItemStatsAsync(itemId, cancellationToken)).ToActionResult();
+    }
+
+    [Function("Leaderboard")]
+    public async Task<IActionResult> LeaderboardAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "leaderboard")] HttpRequest request,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken cancellationToken)
+    {
+        using var rollups = DurableRollupClient.Use(durableClient);
+        return (await api.GetLeaderboardAsync(request.Query, cancellationToken)).ToActionResult();
+    }
+
+    [Function("Totals")]
+    public async Task<IActionResult> TotalsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "totals")] HttpRequest request,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken cancellationToken)
+    {
+        using var rollups = DurableRollupClient.Use(durableClient);
+        return (await api.GetTotalsAsync(cancellationToken)).ToActionResult();
+    }
+
+    [Function("DeadLetters")]
+    public async Task<IActionResult> DeadLettersAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "deadletters")] HttpRequest request, CancellationToken cancellationToken) =>
+        (await api.GetDeadLettersAsync(request.Query, cancellationToken)).ToActionResult();
+
+    [Function("FinOpsCost")]
+    public async Task<IActionResult> FinOpsCostAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "finops/cost")] HttpRequest request, CancellationToken cancellationToken) =>
+        (await api.GetCostAsync(request.Query, cancellationToken)).ToActionResult();
+
+    [Function("Health")]
+    public async Task<IActionResult> HealthAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request, CancellationToken cancellationToken) =>
+        (await api.GetHealthAsync(cancellationToken)).ToActionResult();
+}

@@ -1,0 +1,59 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Entities;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Pipeline.Entities;
+
+namespace TreasureHunt.Functions.Rollups;
+
+/// <summary>
+/// <see cref="IRollupClient"/> over Durable Functions entities.
+/// <para>
+/// The isolated worker has no DI route to a <see cref="DurableTaskClient"/>: the client is built from connection details
+/// the host sends with each invocation's <c>[DurableClient]</c> binding. So this singleton (what the pipeline's
+/// singletons depend on) uses the client of the current invocation: a function that reaches the rollups takes a
+/// <c>[DurableClient] DurableTaskClient</c> parameter and wraps its work in <c>using var _ = DurableRollupClient.Use(client);</c>.
+/// The binding flows with the async context, like <see cref="Core.Costs.InvocationUsage"/>.
+/// </para>
+/// </summary>
+public sealed class DurableRollupClient : IRollupClient
+{
+    private static readonly AsyncLocal<DurableTaskClient?> Ambient = new();
+
+    /// <summary>Makes <paramref name="client"/> the one used by this invocation until the scope is disposed.</summary>
+    public static Scope Use(DurableTaskClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var previous = Ambient.Value;
+        Ambient.Value = client;
+        return new Scope(previous);
+    }
+
+    public static EntityInstanceId ShardId(int shard) => new(RollupEntityNames.ItemShard, RollupEntityNames.ShardKey(shard));
+
+    public static EntityInstanceId GlobalId { get; } = new(RollupEntityNames.GlobalTotals, RollupEntityNames.GlobalKey);
+
+    public async Task SignalAsync(RollupSignals signals, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        var entities = Client.Entities;
+        await Task.WhenAll(signals.Shards.Select(s =>
+            entities.SignalEntityAsync(ShardId(s.Key), ItemShardEntity.ApplyOperation, s.Value, cancellation: cancellationToken)));
+        await entities.SignalEntityAsync(GlobalId, GlobalTotalsEntity.ApplyOperation, signals.Global, cancellation: cancellationToken);
+    }
+
+    public async Task<ItemShardState?> GetShardAsync(int shard, CancellationToken cancellationToken) =>
+        (await Client.Entities.GetEntityAsync<ItemShardState>(ShardId(shard), includeState: true, cancellationToken))?.State;
+
+    public async Task<GlobalTotalsState?> GetGlobalAsync(CancellationToken cancellationToken) =>
+        (await Client.Entities.GetEntityAsync<GlobalTotalsState>(GlobalId, includeState: true, cancellationToken))?.State;
+
+    private static DurableTaskClient Client => Ambient.Value ?? throw new InvalidOperationException(
+        "No DurableTaskClient is bound to this invocation: the function must take a [DurableClient] DurableTaskClient " +
+        "parameter and call DurableRollupClient.Use(client) before reaching the rollups.");
+
+    public readonly struct Scope(DurableTaskClient? previous) : IDisposable
+    {
+        public void Dispose() => Ambient.Value = previous;
+    }
+}

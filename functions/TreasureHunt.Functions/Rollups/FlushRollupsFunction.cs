@@ -1,0 +1,27 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using TreasureHunt.Pipeline.Processing;
+
+namespace TreasureHunt.Functions.Rollups;
+
+/// <summary>Every 10 s, sends the rollups of idle partitions that are due, so their last events reach leaderboards and totals.</summary>
+public sealed class FlushRollupsFunction(RollupFlusher flusher, IConfiguration configuration, ILogger<FlushRollupsFunction> logger)
+{
+    public const string Schedule = "*/10 * * * * *";
+
+    [Function("FlushRollups")]
+    public async Task RunAsync(
+        [TimerTrigger(Schedule)] TimerInfo timer,
+        [DurableClient] DurableTaskClient durableClient,
+        CancellationToken cancellationToken)
+    {
+        using var rollups = DurableRollupClient.Use(durableClient);
+        var signals = await flusher.FlushDueAsync(AppSettings.ConsumerGroup(configuration), cancellationToken);
+        if (signals > 0)
+        {
+            logger.LogInformation("Rollup flush sent {Signals} entity signals", signals);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.DurableTask.Entities;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Rollups;
+
+namespace TreasureHunt.Pipeline.Entities;
+
+/// <summary>
+/// Item counters for one shard (entity name <c>itemshard</c>, key = shard number). The same class runs in the
+/// Functions app (via <c>TaskEntityDispatcher</c>) and in the local host (DurableTask.Core through the SDK's shim):
+/// it depends on no host. Redelivered signals are ignored by the per-partition watermark in the state.
+/// </summary>
+public sealed class ItemShardEntity(IOptions<RollupOptions> options) : TaskEntity<ItemShardState>
+{
+    public const string ApplyOperation = "apply";
+
+    public bool Apply(ItemShardSignal signal) => State.Apply(signal, options.Value);
+
+    public ItemShardState Get() => State;
+
+    protected override ItemShardState InitializeState(TaskEntityOperation entityOperation) => new();
+}

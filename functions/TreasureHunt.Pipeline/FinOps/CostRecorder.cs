@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Costs;
+
+namespace TreasureHunt.Pipeline.FinOps;
+
+/// <summary>Prices what an invocation consumed and hands the record to the ledger buffer (off the hot path).</summary>
+public sealed class CostRecorder(CostLedgerBuffer buffer, IOptions<FinOpsOptions> options)
+{
+    private readonly CostModel _model = new(options.Value.Prices);
+
+    public CostRecord Record(string invocationId, string function, string trigger, DateTimeOffset start, TimeSpan duration, InvocationUsage usage, bool succeeded)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        var memoryMb = options.Value.InstanceMemoryMb;
+        var ingressEvents = trigger == CostTriggers.EventHub ? usage.Events : 0;
+        var record = new CostRecord
+        {
+            InvocationId = invocationId,
+            Function = function,
+            Trigger = trigger,
+            Start = start,
+            DurationMs = duration.TotalMilliseconds,
+            Events = usage.Events,
+            CosmosRu = usage.RequestUnits,
+            RuEstimated = usage.RequestUnitsEstimated,
+            TableOps = usage.TableOperations,
+            EntitySignals = usage.EntitySignals,
+            StoreWrites = usage.StoreWrites,
+            MemoryMb = memoryMb,
+            Succeeded = succeeded,
+            Usd = _model.Price(duration.TotalMilliseconds, memoryMb, usage.RequestUnits, ingressEvents),
+        };
+        buffer.Enqueue(record);
+        return record;
+    }
+}
+
+/// <summary>The trigger names used in the ledger.</summary>
+public static class CostTriggers
+{
+    public const string EventHub = "eventHub";
+    public const string Http = "http";
+    public const string Entity = "entity";
+    public const string Timer = "timer";
+}

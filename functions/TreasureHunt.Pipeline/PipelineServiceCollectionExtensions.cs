@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Pipeline.Entities;
+using TreasureHunt.Pipeline.FinOps;
+using TreasureHunt.Pipeline.Processing;
+using TreasureHunt.Pipeline.Queries;
+
+namespace TreasureHunt.Pipeline;
+
+public static class PipelineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the host-neutral pipeline: options (sections Aggregation, Rollups, Pipeline, FinOps), the batch
+    /// processor, rollup flusher, query API, cost recording and the entity classes. The host adds the stores
+    /// (TreasureHunt.Storage) and an <see cref="Core.Ports.IRollupClient"/>.
+    /// </summary>
+    public static IServiceCollection AddTreasureHuntPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AggregationOptions>().Bind(configuration.GetSection(AggregationOptions.Section))
+            .Validate(o => { o.Validate(); return true; });
+        services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.Section))
+            .Validate(o => { o.Validate(); return true; });
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section));
+        services.AddOptions<FinOpsOptions>().Bind(configuration.GetSection(FinOpsOptions.Section));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new AggregationRules(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
+        services.AddSingleton<RollupFlusher>();
+        services.AddSingleton<PartitionBatchProcessor>();
+        services.AddSingleton<QueryApi>();
+        services.AddSingleton<CostLedgerBuffer>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CostLedgerBuffer>());
+        services.AddSingleton<CostRecorder>();
+        services.AddTransient<ItemShardEntity>();
+        services.AddTransient<GlobalTotalsEntity>();
+        return services;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+
+namespace TreasureHunt.Pipeline.Processing;
+
+/// <summary>
+/// The one code path every host runs for a partition batch (the Event Hubs function, the local host's partition
+/// processors, the benchmark): validate, write each touched user aggregate once, dead-letter bad messages, then
+/// record the batch's rollup delta in the partition's progress and send it to the entities when it is due.
+/// Safe to run again on the same (or an overlapping) batch: see <see cref="PartitionProgress"/>.
+/// Failures of the stores are not caught here: they propagate so that the host redelivers the batch.
+/// </summary>
+public sealed class PartitionBatchProcessor(
+    IUserAggregateStore users,
+    IDeadLetterStore deadLetters,
+    IProgressStore progressStore,
+    RollupFlusher flusher,
+    AggregationRules rules,
+    IOptions<RollupOptions> rollupOptions,
+    IOptions<PipelineOptions> pipelineOptions,
+    TimeProvider time,
+    ILogger<PartitionBatchProcessor> logger)
+{
+    public async Task<BatchSummary> ProcessAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var stopwatch = Stopwatch.StartNew();
+        InvocationUsage.Current?.AddEvents(batch.Messages.Count);
+        var parser = new BatchParser();
+        for (var attempt = 1; ; attempt++)
+        {
+            var progress = await progressStore.GetAsync(consumerGroup, batch.PartitionId, cancellationToken);
+            var signals = 0;
+            if (progress.Sealed is not null)
+            {
+                // A previous flush was interrupted: finish it before anything new is sealed.
+                (progress, signals) = await flusher.FlushSealedAsync(progress, cancellationToken);
+            }
+            var parsed = parser.Parse(batch, skipThrough: progress.AppliedThrough);
+            if (parsed.MessageCount == 0)
+            {
+                return Log(Summarize(batch, parsed, [], 0, signals, stopwatch.Elapsed));
+            }
+
+            var (outcomes, usersWritten) = await ApplyToUsersAsync(parsed, cancellationToken);
+            if (parsed.DeadLetters.Count > 0)
+            {
+                await deadLetters.WriteAsync(parsed.DeadLetters, cancellationToken);
+            }
+
+            var delta = BuildDelta(parsed, outcomes);
+            var (stored, seal) = await RecordProgressAsync(progress, delta, cancellationToken);
+            if (stored is null)
+            {
+                if (attempt >= pipelineOptions.Value.MaxProgressConflicts)
+                {
+                    throw new InvalidOperationException(
+                        $"partition {batch.PartitionId}: progress moved under the batch {attempt} times; giving up so the batch is redelivered");
+                }
+                logger.LogWarning("Partition {PartitionId}: another writer advanced the progress during batch {First}-{Last}; recomputing (attempt {Attempt})",
+                    batch.PartitionId, batch.FirstSequenceNumber, batch.LastSequenceNumber, attempt);
+                continue; // user writes are idempotent, so recomputing against the new progress is safe
+            }
+            progress = stored;
+            if (seal)
+            {
+                signals += (await flusher.FlushSealedAsync(progress, cancellationToken)).Signals;
+            }
+            return Log(Summarize(batch, parsed, outcomes, usersWritten, signals, stopwatch.Elapsed));
+        }
+    }
+
+    /// <summary>
+    /// Merges the batch's delta into the progress and writes it (sealing when due). A conflict caused by the flush
+    /// timer (which only seals and clears) is resolved by merging into the fresh copy; if the applied position moved,
+    /// another processor handled these messages and null is returned so the caller recomputes.
+    /// </summary>
+    private async Task<(PartitionProgress? Progress, bool Sealed)> RecordProgressAsync(PartitionProgress progress, RollupDelta delta, CancellationToken cancellationToken)
+    {
+        var appliedThrough = progress.AppliedThrough;
+        while (true)
+        {
+            progress.Accumulate(delta, time.GetUtcNow());
+            var seal = progress.Sealed is null && progress.ShouldSeal(time.GetUtcNow(), rollupOptions.Value);
+            if (seal)
+            {
+                progress.Seal();
+            }
+            if (await progressStore.TryReplaceAsync(progress, cancellationToken))
+            {
+                return (progress, seal);
+            }
+            progress = await progressStore.GetAsync(progress.ConsumerGroup, progress.PartitionId, cancellationToken);
+            if (progress.AppliedThrough != appliedThrough)
+            {
+                return (null, false);
+            }
+        }
+    }
+
+    private async Task<(Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten)> ApplyToUsersAsync(ParsedBatch parsed, CancellationToken cancellationToken)
+    {
+        var outcomes = new Dictionary<string, EventOutcome[]>(parsed.ByUser.Count, StringComparer.Ordinal);
+        foreach (var (userId, events) in parsed.ByUser)
+        {
+            outcomes[userId] = new EventOutcome[events.Count];
+        }
+        var written = 0;
+        await Parallel.ForEachAsync(
+            parsed.ByUser,
+            new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
+            async (entry, ct) =>
+            {
+                var slots = outcomes[entry.Key];
+                var changed = await users.UpdateAsync(entry.Key, aggregate =>
+                {
+                    aggregate.Apply(entry.Value, parsed.PartitionId, rules, slots);
+                    return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
+                }, ct);
+                if (changed)
+                {
+                    Interlocked.Increment(ref written);
+                }
+            });
+        return (outcomes, written);
+    }
+
+    private RollupDelta BuildDelta(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes)
+    {
+        var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
+        foreach (var (userId, events) in parsed.ByUser)
+        {
+            var slots = outcomes[userId];
+            for (var i = 0; i < events.Count; i++)
+            {
+                builder.Add(events[i], slots[i]);
+            }
+        }
+        foreach (var _ in parsed.DeadLetters)
+        {
+            builder.AddDeadLetter();
+        }
+        return builder.Build(parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
+    }
+
+    private static BatchSummary Summarize(PartitionBatch batch, ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, int usersWritten, int signals, TimeSpan duration)
+    {
+        int applied = 0, already = 0, duplicates = 0, late = 0;
+        foreach (var slots in outcomes.Values)
+        {
+            foreach (var o in slots)
+            {
+                switch (o)
+                {
+                    case EventOutcome.Applied: applied++; break;
+                    case EventOutcome.AppliedLate: applied++; late++; break;
+                    case EventOutcome.AlreadyApplied: already++; break;
+                    default: duplicates++; break;
+                }
+            }
+        }
+        return new BatchSummary(batch.PartitionId, batch.FirstSequenceNumber, batch.LastSequenceNumber, batch.Messages.Count,
+            batch.Messages.Count - parsed.MessageCount, applied, already, duplicates, late, parsed.DeadLetters.Count, usersWritten, signals, duration);
+    }
+
+    private BatchSummary Log(BatchSummary s)
+    {
+        logger.LogInformation(
+            "Batch partition={PartitionId} seq={First}-{Last} messages={Messages} skipped={Skipped} applied={Applied} alreadyApplied={AlreadyApplied} " +
+            "duplicates={Duplicates} late={Late} deadLettered={DeadLettered} usersWritten={UsersWritten} signals={Signals} ms={DurationMs:F1}",
+            s.PartitionId, s.FirstSequenceNumber, s.LastSequenceNumber, s.Messages, s.SkippedAlreadyProcessed, s.Applied, s.AlreadyApplied,
+            s.Duplicates, s.Late, s.DeadLettered, s.UsersWritten, s.RollupSignals, s.Duration.TotalMilliseconds);
+        return s;
+    }
+}

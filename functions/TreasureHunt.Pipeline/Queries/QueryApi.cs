@@ -1,0 +1,206 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+
+namespace TreasureHunt.Pipeline.Queries;
+
+/// <summary>
+/// The query API's handlers: parameter validation (400 with problem details), lookups, and the JSON shapes.
+/// Host-neutral: the Functions app and the local host both call these and only translate the <see cref="ApiResponse"/>.
+/// </summary>
+public sealed class QueryApi(
+    IUserAggregateStore users,
+    IRollupClient rollups,
+    IDeadLetterStore deadLetters,
+    ICostLedger ledger,
+    IEnumerable<IHealthProbe> probes,
+    IOptions<RollupOptions> rollupOptions,
+    TimeProvider time)
+{
+    public const int MaxLeaderboardTop = 100;
+    public const int MaxDeadLetters = 1000;
+    private static readonly TimeSpan MaxRange = TimeSpan.FromDays(31);
+
+    public async Task<ApiResponse> GetProfileAsync(string? userId, CancellationToken cancellationToken)
+    {
+        if (!ContractLimits.IsValidId(userId))
+        {
+            return ApiResponse.BadRequest("userId must be 1..128 chars of [A-Za-z0-9_.:@-]");
+        }
+        var aggregate = await users.GetAsync(userId!, cancellationToken);
+        return aggregate is null
+            ? ApiResponse.NotFound($"no events seen for user '{userId}'")
+            : ApiResponse.Ok(UserProfileView.From(aggregate));
+    }
+
+    public async Task<ApiResponse> GetItemStatsAsync(string? itemId, CancellationToken cancellationToken)
+    {
+        if (!ContractLimits.IsValidId(itemId))
+        {
+            return ApiResponse.BadRequest("itemId must be 1..128 chars of [A-Za-z0-9_.:@-]");
+        }
+        var shard = await rollups.GetShardAsync(ShardRouting.ShardOf(itemId!, rollupOptions.Value.ShardCount), cancellationToken);
+        return shard is not null && shard.Items.TryGetValue(itemId!, out var stats)
+            ? ApiResponse.Ok(ItemStatsView.From(itemId!, stats))
+            : ApiResponse.NotFound($"no events seen for item '{itemId}' (rollups lag the stream by up to {rollupOptions.Value.FlushMaxAgeSeconds:0.#} s)");
+    }
+
+    public async Task<ApiResponse> GetLeaderboardAsync(IQueryCollection query, CancellationToken cancellationToken)
+    {
+        var typeName = query["type"].ToString();
+        if (!EventTypes.TryParse(typeName, out var type))
+        {
+            return ApiResponse.BadRequest($"type is required and must be one of {string.Join(", ", EventTypes.Names)}");
+        }
+        var window = query["window"].ToString() is { Length: > 0 } w ? w : "hour";
+        if (window is not ("hour" or "all"))
+        {
+            return ApiResponse.BadRequest("window must be 'hour' (the hour window containing 'at') or 'all' (all time)");
+        }
+        if (!TryParseTime(query, "at", time.GetUtcNow(), out var at, out var atError))
+        {
+            return ApiResponse.BadRequest(atError);
+        }
+        if (!TryParseInt(query, "top", 10, 1, Math.Min(MaxLeaderboardTop, rollupOptions.Value.LeaderboardSize), out var top, out var topError))
+        {
+            return ApiResponse.BadRequest(topError);
+        }
+        long? hourStart = window == "hour" ? WindowSize.Hour.StartOf(at) : null;
+        var shards = await Task.WhenAll(Enumerable.Range(0, rollupOptions.Value.ShardCount).Select(s => rollups.GetShardAsync(s, cancellationToken)));
+        var leaders = TopK.Merge(shards.Where(s => s is not null).Select(s => s!.Leaders(type, hourStart)), top);
+        return ApiResponse.Ok(new LeaderboardView(
+            type.ToName(), window, hourStart is { } h ? DateTimeOffset.FromUnixTimeSeconds(h).UtcDateTime : null,
+            leaders.Select(l => new LeaderboardItem(l.ItemId, l.Count)).ToList()));
+    }
+
+    public async Task<ApiResponse> GetTotalsAsync(CancellationToken cancellationToken)
+    {
+        var state = await rollups.GetGlobalAsync(cancellationToken);
+        return ApiResponse.Ok(TotalsView.From(state?.Totals ?? new GlobalCounters()));
+    }
+
+    public async Task<ApiResponse> GetDeadLettersAsync(IQueryCollection query, CancellationToken cancellationToken)
+    {
+        if (!TryParseRange(query, TimeSpan.FromDays(1), out var from, out var to, out var error))
+        {
+            return ApiResponse.BadRequest(error);
+        }
+        if (!TryParseInt(query, "top", 100, 1, MaxDeadLetters, out var top, out var topError))
+        {
+            return ApiResponse.BadRequest(topError);
+        }
+        var rows = await deadLetters.QueryAsync(from, to, top, cancellationToken);
+        return ApiResponse.Ok(new DeadLettersView(from.UtcDateTime, to.UtcDateTime, rows.Select(DeadLetterView.From).ToList()));
+    }
+
+    public async Task<ApiResponse> GetCostAsync(IQueryCollection query, CancellationToken cancellationToken)
+    {
+        if (!TryParseRange(query, TimeSpan.FromHours(1), out var from, out var to, out var error))
+        {
+            return ApiResponse.BadRequest(error);
+        }
+        var grouping = query["groupBy"].ToString() switch
+        {
+            "" => CostGrouping.None,
+            "function" => CostGrouping.Function,
+            "hour" => CostGrouping.Hour,
+            _ => (CostGrouping)(-1),
+        };
+        if (grouping < 0)
+        {
+            return ApiResponse.BadRequest("groupBy must be 'function' or 'hour'");
+        }
+        var summary = CostSummarizer.Summarize(await ledger.QueryAsync(from, to, cancellationToken), from, to, grouping);
+        return ApiResponse.Ok(new CostView(
+            summary.From.UtcDateTime, summary.To.UtcDateTime, summary.Invocations, summary.Events, summary.Ru, summary.RuEstimated,
+            Usd(summary.Usd), summary.UsdPerMillionEvents, summary.QueryUsdPerHour,
+            summary.Groups.Select(g => new CostGroupView(g.Key, g.Invocations, g.Events, g.Ru, Usd(g.Usd))).ToList()));
+    }
+
+    public async Task<ApiResponse> GetHealthAsync(CancellationToken cancellationToken)
+    {
+        var checks = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var probe in probes)
+        {
+            bool healthy;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                healthy = await probe.IsHealthyAsync(timeout.Token);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                healthy = false; // health reports a failing store; it must not fail itself
+            }
+            checks[probe.Name] = healthy;
+        }
+        var allHealthy = checks.Values.All(h => h);
+        return ApiResponse.Status(allHealthy ? 200 : 503, new HealthView(allHealthy ? "healthy" : "unhealthy", checks));
+    }
+
+    private static UsdView Usd(CostBreakdown c) => new(c.Compute, c.Executions, c.Cosmos, c.EventHubs, c.Total);
+
+    private bool TryParseRange(IQueryCollection query, TimeSpan defaultSpan, out DateTimeOffset from, out DateTimeOffset to, out string error)
+    {
+        from = default;
+        if (!TryParseTime(query, "to", time.GetUtcNow(), out to, out error))
+        {
+            return false;
+        }
+        if (!TryParseTime(query, "from", to - defaultSpan, out from, out error))
+        {
+            return false;
+        }
+        if (from >= to)
+        {
+            error = "from must be before to";
+            return false;
+        }
+        if (to - from > MaxRange)
+        {
+            error = $"the range may span at most {MaxRange.TotalDays} days";
+            return false;
+        }
+        return true;
+    }
+
+    private static bool TryParseTime(IQueryCollection query, string name, DateTimeOffset fallback, out DateTimeOffset value, out string error)
+    {
+        error = "";
+        var text = query[name].ToString();
+        if (text.Length == 0)
+        {
+            value = fallback;
+            return true;
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
+        {
+            return true;
+        }
+        error = $"{name} must be an ISO-8601 time such as 2026-11-27T13:00:00Z";
+        return false;
+    }
+
+    private static bool TryParseInt(IQueryCollection query, string name, int fallback, int min, int max, out int value, out string error)
+    {
+        error = "";
+        var text = query[name].ToString();
+        if (text.Length == 0)
+        {
+            value = fallback;
+            return true;
+        }
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max)
+        {
+            return true;
+        }
+        error = $"{name} must be an integer from {min} to {max}";
+        return false;
+    }
+}

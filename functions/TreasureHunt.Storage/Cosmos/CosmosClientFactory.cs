@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Azure.Identity;
+using Microsoft.Azure.Cosmos;
+
+namespace TreasureHunt.Storage.Cosmos;
+
+/// <summary>Builds the one CosmosClient of a process: managed identity in Azure, the key against the local emulator.</summary>
+public static class CosmosClientFactory
+{
+    /// <param name="handler">Optional message handler between the SDK and the network (tests inject faults here).</param>
+    public static CosmosClient Create(CosmosOptions options, Func<HttpMessageHandler, HttpMessageHandler>? handler = null)
+    {
+        options.Validate();
+        var clientOptions = new CosmosClientOptions
+        {
+            ApplicationName = "treasure-hunt",
+            ConnectionMode = options.IsLocalEmulator ? ConnectionMode.Gateway : ConnectionMode.Direct,
+            LimitToEndpoint = options.IsLocalEmulator,
+            // One retry policy (CosmosResilience) owns transient failures, including 429.
+            MaxRetryAttemptsOnRateLimitedRequests = 0,
+            UseSystemTextJsonSerializerWithOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web),
+            EnableContentResponseOnWrite = false,
+        };
+        if (options.IsLocalEmulator || handler is not null)
+        {
+            clientOptions.ConnectionMode = ConnectionMode.Gateway;
+            clientOptions.HttpClientFactory = () =>
+            {
+                var socketsHandler = new SocketsHttpHandler
+                {
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    MaxConnectionsPerServer = 64,
+                };
+                if (options.IsLocalEmulator)
+                {
+                    // The local emulator presents a self-signed certificate; only ever accepted for a loopback endpoint.
+                    socketsHandler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+                }
+                return new HttpClient(handler is null ? socketsHandler : handler(socketsHandler));
+            };
+        }
+        return string.IsNullOrEmpty(options.Key)
+            ? new CosmosClient(options.Endpoint, new DefaultAzureCredential(), clientOptions)
+            : new CosmosClient(options.Endpoint, options.Key, clientOptions);
+    }
+
+    /// <summary>Creates the database and containers with the documented partition keys and indexing (local emulator only; in Azure Bicep owns them).</summary>
+    public static async Task EnsureCreatedAsync(CosmosClient client, CosmosOptions options, CancellationToken cancellationToken)
+    {
+        Database database = await client.CreateDatabaseIfNotExistsAsync(options.Database, cancellationToken: cancellationToken);
+        await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Users(options.UsersContainer), cancellationToken: cancellationToken);
+        await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Progress(options.ProgressContainer), cancellationToken: cancellationToken);
+    }
+}
+
+/// <summary>Container definitions; the same as bicep/modules/cosmos.bicep and docs/data-model.md.</summary>
+public static class ContainerDefinitions
+{
+    /// <summary>users: only point reads by id, so nothing is indexed (cheaper writes).</summary>
+    public static ContainerProperties Users(string name)
+    {
+        var properties = new ContainerProperties(name, "/userId");
+        properties.IndexingPolicy.IncludedPaths.Clear();
+        properties.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/*" });
+        return properties;
+    }
+
+    /// <summary>progress: the flush timer queries consumerGroup and rollupPending; nothing else is indexed.</summary>
+    public static ContainerProperties Progress(string name)
+    {
+        var properties = new ContainerProperties(name, "/partitionId");
+        properties.IndexingPolicy.IncludedPaths.Clear();
+        properties.IndexingPolicy.IncludedPaths.Add(new IncludedPath { Path = "/consumerGroup/?" });
+        properties.IndexingPolicy.IncludedPaths.Add(new IncludedPath { Path = "/rollupPending/?" });
+        properties.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/*" });
+        return properties;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Azure.Cosmos;
+using Polly;
+using TreasureHunt.Core.Costs;
+
+namespace TreasureHunt.Storage.Cosmos;
+
+/// <summary>
+/// Typed point operations and queries on one container through the SDK's stream API: we serialize ourselves
+/// (System.Text.Json, the document classes' own attributes), so every call knows its document size for the RU
+/// estimate, writes skip the response body, and 404/409/412 are results rather than exceptions. Every call is
+/// retried on transient failures and its RequestCharge recorded on the current <see cref="InvocationUsage"/>.
+/// </summary>
+public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline resilience, bool estimateRequestUnits) where T : class
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly ItemRequestOptions NoContentResponse = new() { EnableContentResponseOnWrite = false };
+
+    public Container Container => container;
+
+    public async Task<(T? Document, string? ETag)> ReadAsync(string id, string partitionKey, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(ct => container.ReadItemStreamAsync(id, new PartitionKey(partitionKey), cancellationToken: ct), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            Record(response, RequestUnitEstimator.Read(0));
+            return (null, null);
+        }
+        response.EnsureSuccessStatusCode();
+        using var buffer = new MemoryStream();
+        await response.Content.CopyToAsync(buffer, cancellationToken);
+        Record(response, RequestUnitEstimator.Read(buffer.Length));
+        InvocationUsage.Current?.AddStoreRead();
+        buffer.Position = 0;
+        return (JsonSerializer.Deserialize<T>(buffer, Json), response.Headers.ETag);
+    }
+
+    /// <summary>Creates the document; returns the new ETag, or null when a document with that id already exists.</summary>
+    public Task<string?> TryCreateAsync(T document, string partitionKey, CancellationToken cancellationToken) =>
+        WriteAsync(document, (stream, ct) => container.CreateItemStreamAsync(stream, new PartitionKey(partitionKey), NoContentResponse, ct),
+            HttpStatusCode.Conflict, cancellationToken);
+
+    /// <summary>Replaces the document if its ETag is still <paramref name="ifMatch"/>; returns the new ETag, or null on a conflict (412).</summary>
+    public Task<string?> TryReplaceAsync(T document, string id, string partitionKey, string ifMatch, CancellationToken cancellationToken) =>
+        WriteAsync(document, (stream, ct) => container.ReplaceItemStreamAsync(stream, id, new PartitionKey(partitionKey),
+                new ItemRequestOptions { IfMatchEtag = ifMatch, EnableContentResponseOnWrite = false }, ct),
+            HttpStatusCode.PreconditionFailed, cancellationToken);
+
+    /// <summary>Writes the document unconditionally.</summary>
+    public async Task<string> UpsertAsync(T document, string partitionKey, CancellationToken cancellationToken) =>
+        (await WriteAsync(document, (stream, ct) => container.UpsertItemStreamAsync(stream, new PartitionKey(partitionKey), NoContentResponse, ct),
+            conflictStatus: null, cancellationToken))!;
+
+    public async Task<List<T>> QueryAsync(QueryDefinition query, string? partitionKey, CancellationToken cancellationToken)
+    {
+        var options = partitionKey is null ? null : new QueryRequestOptions { PartitionKey = new PartitionKey(partitionKey) };
+        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: options);
+        var results = new List<T>();
+        while (iterator.HasMoreResults)
+        {
+            using var page = await SendAsync(_ => iterator.ReadNextAsync(cancellationToken), cancellationToken);
+            page.EnsureSuccessStatusCode();
+            using var buffer = new MemoryStream();
+            await page.Content.CopyToAsync(buffer, cancellationToken);
+            Record(page, RequestUnitEstimator.Query(buffer.Length));
+            buffer.Position = 0;
+            using var json = await JsonDocument.ParseAsync(buffer, cancellationToken: cancellationToken);
+            foreach (var element in json.RootElement.GetProperty("Documents").EnumerateArray())
+            {
+                results.Add(element.Deserialize<T>(Json)!);
+            }
+        }
+        return results;
+    }
+
+    private async Task<string?> WriteAsync(T document, Func<Stream, CancellationToken, Task<ResponseMessage>> write, HttpStatusCode? conflictStatus, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(document, Json);
+        using var response = await SendAsync(ct => write(new MemoryStream(body, writable: false), ct), cancellationToken);
+        Record(response, RequestUnitEstimator.Write(body.Length));
+        if (conflictStatus is { } conflict && response.StatusCode == conflict)
+        {
+            return null;
+        }
+        response.EnsureSuccessStatusCode();
+        InvocationUsage.Current?.AddStoreWrite();
+        return response.Headers.ETag;
+    }
+
+    private async Task<ResponseMessage> SendAsync(Func<CancellationToken, Task<ResponseMessage>> call, CancellationToken cancellationToken) =>
+        await resilience.ExecuteAsync(async ct =>
+        {
+            var response = await call(ct);
+            if (CosmosResilience.IsTransient(response.StatusCode))
+            {
+                Record(response, 0);
+                using (response)
+                {
+                    response.EnsureSuccessStatusCode(); // throws a CosmosException carrying the status and retry-after
+                }
+            }
+            return response;
+        }, cancellationToken);
+
+    private void Record(ResponseMessage response, double estimate) =>
+        InvocationUsage.Current?.AddRequestUnits(response.Headers.RequestCharge, estimateRequestUnits ? estimate : null);
+}

@@ -1,0 +1,47 @@
+using Microsoft.Azure.Cosmos;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+
+namespace TreasureHunt.Storage.Cosmos;
+
+/// <summary>Partition progress documents in the <c>progress</c> container (partition key = partitionId, id = consumerGroup:partitionId).</summary>
+public sealed class CosmosProgressStore(CosmosDocuments<PartitionProgress> documents) : IProgressStore
+{
+    public async Task<PartitionProgress> GetAsync(string consumerGroup, string partitionId, CancellationToken cancellationToken)
+    {
+        var (progress, etag) = await documents.ReadAsync(PartitionProgress.IdOf(consumerGroup, partitionId), partitionId, cancellationToken);
+        if (progress is null)
+        {
+            return PartitionProgress.Create(consumerGroup, partitionId);
+        }
+        progress.ETag = etag;
+        return progress;
+    }
+
+    public async Task<bool> TryReplaceAsync(PartitionProgress progress, CancellationToken cancellationToken)
+    {
+        var etag = progress.ETag is null
+            ? await documents.TryCreateAsync(progress, progress.PartitionId, cancellationToken)
+            : await documents.TryReplaceAsync(progress, progress.Id, progress.PartitionId, progress.ETag, cancellationToken);
+        if (etag is null)
+        {
+            return false;
+        }
+        progress.ETag = etag;
+        return true;
+    }
+
+    public async Task<IReadOnlyList<PartitionProgress>> ListWithPendingRollupsAsync(string consumerGroup, CancellationToken cancellationToken)
+    {
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.consumerGroup = @cg AND c.rollupPending = true")
+            .WithParameter("@cg", consumerGroup);
+        // Queried documents carry their ETag in _etag; read each one so that the conditional writes that follow use it.
+        var listed = await documents.QueryAsync(query, partitionKey: null, cancellationToken);
+        var results = new List<PartitionProgress>(listed.Count);
+        foreach (var p in listed)
+        {
+            results.Add(await GetAsync(consumerGroup, p.PartitionId, cancellationToken));
+        }
+        return results;
+    }
+}

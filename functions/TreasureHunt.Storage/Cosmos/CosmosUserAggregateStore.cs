@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Caching.Memory;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Ports;
+
+namespace TreasureHunt.Storage.Cosmos;
+
+/// <summary>
+/// User aggregates in the <c>users</c> container (id = partition key = userId). One conditional write per user
+/// per batch: the write carries the ETag of the version it was computed from (IfMatch), or is a create that
+/// fails if the document appeared meanwhile; on either conflict the document is reloaded and the batch
+/// re-applied to it. Applying the same events twice is a no-op because the aggregate's per-partition watermark
+/// is in the document.
+/// <para>
+/// Writers keep the version they last wrote in a bounded in-process cache: a partition's owner is usually the
+/// only writer of its users, so the read before the write is skipped (one call per user per batch instead of
+/// two). The ETag keeps this safe: if anyone else wrote the document, the write gets 412 and the store reloads.
+/// A cached aggregate whose write failed is evicted, so a redelivered batch starts from what is stored.
+/// Reads for queries (<see cref="GetAsync"/>) always go to Cosmos.
+/// </para>
+/// </summary>
+public sealed class CosmosUserAggregateStore(CosmosDocuments<UserAggregate> documents, IMemoryCache? writerCache = null) : IUserAggregateStore
+{
+    public async Task<UserAggregate?> GetAsync(string userId, CancellationToken cancellationToken)
+    {
+        var (aggregate, etag) = await documents.ReadAsync(userId, userId, cancellationToken);
+        if (aggregate is not null)
+        {
+            aggregate.ETag = etag;
+        }
+        return aggregate;
+    }
+
+    public async Task<bool> UpdateAsync(string userId, Func<UserAggregate, bool> apply, CancellationToken cancellationToken)
+    {
+        var current = writerCache?.Get<UserAggregate>(userId);
+        while (true)
+        {
+            current ??= await GetAsync(userId, cancellationToken);
+            var aggregate = current ?? UserAggregate.Create(userId);
+            if (!apply(aggregate))
+            {
+                return false;
+            }
+            string? etag;
+            try
+            {
+                etag = current is null
+                    ? await documents.TryCreateAsync(aggregate, userId, cancellationToken)
+                    : await documents.TryReplaceAsync(aggregate, userId, userId, current.ETag!, cancellationToken);
+            }
+            catch
+            {
+                writerCache?.Remove(userId); // the cached copy holds changes that were not stored
+                throw;
+            }
+            if (etag is not null)
+            {
+                aggregate.ETag = etag;
+                writerCache?.Set(userId, aggregate, new MemoryCacheEntryOptions { Size = 1 });
+                return true;
+            }
+            // Another writer got there first (412 or 409): reload and apply again to the fresh document.
+            writerCache?.Remove(userId);
+            current = null;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Storage.Cosmos;
+using TreasureHunt.Storage.Tables;
+
+namespace TreasureHunt.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the Cosmos and Table stores behind the core's ports, from the configuration sections
+    /// <c>Cosmos</c> and <c>Tables</c>. Call <see cref="StorageInitializer.EnsureCreatedAsync"/> at start-up to create
+    /// missing containers and tables (local emulators only).
+    /// </summary>
+    public static IServiceCollection AddTreasureHuntStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CosmosOptions>().Bind(configuration.GetSection(CosmosOptions.Section)).Validate(o => { o.Validate(); return true; });
+        services.AddOptions<TablesOptions>().Bind(configuration.GetSection(TablesOptions.Section)).Validate(o => { o.Validate(); return true; });
+
+        services.AddSingleton(sp => CosmosClientFactory.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
+        services.AddSingleton(sp => CosmosResilience.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.MaxRetries));
+        services.AddSingleton(sp => Documents<UserAggregate>(sp, o => o.UsersContainer));
+        services.AddSingleton(sp => Documents<PartitionProgress>(sp, o => o.ProgressContainer));
+        services.AddSingleton<IUserAggregateStore>(sp =>
+        {
+            var size = sp.GetRequiredService<IOptions<CosmosOptions>>().Value.WriterCacheSize;
+            return new CosmosUserAggregateStore(
+                sp.GetRequiredService<CosmosDocuments<UserAggregate>>(),
+                size > 0 ? new MemoryCache(new MemoryCacheOptions { SizeLimit = size }) : null);
+        });
+        services.AddSingleton<IProgressStore, CosmosProgressStore>();
+
+        services.AddSingleton(sp => CreateTableService(sp.GetRequiredService<IOptions<TablesOptions>>().Value));
+        services.AddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(Table(sp, o => o.DeadLettersTable)));
+        services.AddSingleton<ICostLedger>(sp => new TableCostLedger(Table(sp, o => o.CostLedgerTable)));
+        services.AddSingleton<ICheckpointStore>(sp => new TableCheckpointStore(Table(sp, o => o.CheckpointsTable)));
+
+        services.AddSingleton<IHealthProbe>(sp => new CosmosHealthProbe(sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
+        services.AddSingleton<IHealthProbe>(sp => new TablesHealthProbe(Table(sp, o => o.CheckpointsTable)));
+        services.AddSingleton<StorageInitializer>();
+        return services;
+    }
+
+    public static TableServiceClient CreateTableService(TablesOptions options)
+    {
+        options.Validate();
+        return string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? new TableServiceClient(new Uri(options.ServiceUri), new DefaultAzureCredential())
+            : new TableServiceClient(options.ConnectionString);
+    }
+
+    private static CosmosDocuments<T> Documents<T>(IServiceProvider sp, Func<CosmosOptions, string> container) where T : class
+    {
+        var options = sp.GetRequiredService<IOptions<CosmosOptions>>().Value;
+        return new CosmosDocuments<T>(
+            sp.GetRequiredService<CosmosClient>().GetContainer(options.Database, container(options)),
+            sp.GetRequiredService<Polly.ResiliencePipeline>(),
+            options.EstimateRequestUnits);
+    }
+
+    private static TableClient Table(IServiceProvider sp, Func<TablesOptions, string> name) =>
+        sp.GetRequiredService<TableServiceClient>().GetTableClient(name(sp.GetRequiredService<IOptions<TablesOptions>>().Value));
+}
+
+/// <summary>Creates what the local emulators lack at start-up; does nothing against Azure (Bicep owns those resources).</summary>
+public sealed class StorageInitializer(CosmosClient cosmos, IOptions<CosmosOptions> cosmosOptions, TableServiceClient tables, IOptions<TablesOptions> tablesOptions)
+{
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (cosmosOptions.Value.IsLocalEmulator)
+        {
+            await CosmosClientFactory.EnsureCreatedAsync(cosmos, cosmosOptions.Value, cancellationToken);
+        }
+        if (tablesOptions.Value.CreateTables && !string.IsNullOrWhiteSpace(tablesOptions.Value.ConnectionString))
+        {
+            foreach (var name in new[] { tablesOptions.Value.CostLedgerTable, tablesOptions.Value.DeadLettersTable, tablesOptions.Value.CheckpointsTable })
+            {
+                await tables.CreateTableIfNotExistsAsync(name, cancellationToken);
+            }
+        }
+    }
+}

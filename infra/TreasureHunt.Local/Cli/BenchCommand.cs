@@ -1,0 +1,145 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TreasureHunt.Local.Hosting;
+using TreasureHunt.Local.Load;
+using TreasureHunt.Storage;
+using TreasureHunt.Storage.Cosmos;
+
+namespace TreasureHunt.Local.Cli;
+
+/// <summary>
+/// th bench: the same generated traffic through two hosts — "preaggregated" (the product) and "perEvent" (one read
+/// and one write per event, one signal set per event) — each into its own database and task hub. Phase 1 is
+/// unthrottled (sustained events/s and the per-event costs); phase 2 is offered at --rate (freshness percentiles).
+/// </summary>
+internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--events <N>"), DefaultValue(200_000L)] public long Events { get; init; }
+        [CommandOption("--baseline-events <N>"), DefaultValue(20_000L)] public long BaselineEvents { get; init; }
+        [CommandOption("--rate <EV_PER_S>"), DefaultValue(5_000.0)] public double Rate { get; init; }
+        [CommandOption("--rate-seconds <S>"), Description("Length of the offered-rate phase"), DefaultValue(20)] public int RateSeconds { get; init; }
+        [CommandOption("--out <FILE>")] public string? Out { get; init; }
+    }
+
+    private sealed record StrategyResult(double EventsPerSecond, double StoreWritesPerEvent, double RuPerEvent, long FreshnessP50Ms, long FreshnessP99Ms,
+        double EntitySignalsPerEvent, double UsdPerMillionEvents, long Events, bool RuEstimated);
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var root = LocalConfiguration.FindRepoRoot();
+        var stack = new LocalStack(root);
+        await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));
+        var stamp = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
+        var pre = await RunStrategyAsync(stack, root, "preaggregated", 7181, s.Events, s, stamp, cancellationToken);
+        var baseline = await RunStrategyAsync(stack, root, "perEvent", 7182, s.BaselineEvents, s, stamp, cancellationToken);
+
+        var output = new JsonObject
+        {
+            ["events"] = s.Events,
+            ["machine"] = Machine(),
+            ["preaggregated"] = Json(pre),
+            ["perEvent"] = Json(baseline),
+            ["ratios"] = new JsonObject
+            {
+                ["storeWrites"] = Ratio(baseline.StoreWritesPerEvent, pre.StoreWritesPerEvent),
+                ["ru"] = Ratio(baseline.RuPerEvent, pre.RuPerEvent),
+                ["usd"] = Ratio(baseline.UsdPerMillionEvents, pre.UsdPerMillionEvents),
+            },
+        };
+        var text = output.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        if (s.Out is { } path)
+        {
+            await File.WriteAllTextAsync(path, text + "\n", cancellationToken);
+        }
+        var table = new Table().AddColumn("").AddColumn("preaggregated").AddColumn("perEvent").AddColumn("ratio");
+        table.AddRow("events", pre.Events.ToString("N0"), baseline.Events.ToString("N0"), "");
+        table.AddRow("events/s (sustained)", pre.EventsPerSecond.ToString("N0"), baseline.EventsPerSecond.ToString("N0"), "");
+        table.AddRow("store writes / event", pre.StoreWritesPerEvent.ToString("F4"), baseline.StoreWritesPerEvent.ToString("F4"), $"{Ratio(baseline.StoreWritesPerEvent, pre.StoreWritesPerEvent):F1}×");
+        table.AddRow($"RU / event{(pre.RuEstimated ? " (estimated)" : "")}", pre.RuPerEvent.ToString("F3"), baseline.RuPerEvent.ToString("F3"), $"{Ratio(baseline.RuPerEvent, pre.RuPerEvent):F1}×");
+        table.AddRow($"freshness p50 / p99 at {s.Rate:N0}/s", $"{pre.FreshnessP50Ms} / {pre.FreshnessP99Ms} ms", $"{baseline.FreshnessP50Ms} / {baseline.FreshnessP99Ms} ms", "");
+        table.AddRow("entity signals / event", pre.EntitySignalsPerEvent.ToString("F4"), baseline.EntitySignalsPerEvent.ToString("F4"), "");
+        table.AddRow("modeled $ / million events", pre.UsdPerMillionEvents.ToString("F4"), baseline.UsdPerMillionEvents.ToString("F4"), $"{Ratio(baseline.UsdPerMillionEvents, pre.UsdPerMillionEvents):F1}×");
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine(text);
+        return 0;
+    }
+
+    private static async Task<StrategyResult> RunStrategyAsync(LocalStack stack, string root, string strategy, int port, long events, Settings s, string stamp, CancellationToken cancellationToken)
+    {
+        AnsiConsole.Write(new Rule(strategy));
+        var hostState = Path.Combine(stack.StateDir, "bench", strategy);
+        if (Directory.Exists(hostState)) Directory.Delete(hostState, recursive: true);
+        var database = $"bench-{strategy}-{stamp}";
+        var settings = new Dictionary<string, string>
+        {
+            ["Local__Strategy"] = strategy,
+            ["Cosmos__Database"] = database,
+            ["TaskHubName"] = $"bench{strategy.ToLowerInvariant()}{stamp}",
+        };
+        var (client, _) = await stack.EnsureHostAsync(port, hostState, settings, cancellationToken);
+        try
+        {
+            // Phase 1: unthrottled.
+            var (_, sustained, elapsed) = await LoadCommand.RunAsync(client, events, null, new LoadProfile(Seed: 1), cancellationToken);
+            // Phase 2: offered at --rate, for freshness.
+            var rateEvents = (long)Math.Min(events, s.Rate * s.RateSeconds);
+            var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, s.Rate, new LoadProfile(Seed: 2), cancellationToken);
+            var n = Math.Max(sustained.Events, 1);
+            return new StrategyResult(
+                EventsPerSecond: Math.Round(events / elapsed.TotalSeconds, 1),
+                StoreWritesPerEvent: Math.Round((double)sustained.StoreWrites / n, 5),
+                RuPerEvent: Math.Round(sustained.Ru / n, 4),
+                FreshnessP50Ms: paced.FreshnessP50Ms,
+                FreshnessP99Ms: paced.FreshnessP99Ms,
+                EntitySignalsPerEvent: Math.Round((double)sustained.EntitySignals / n, 5),
+                UsdPerMillionEvents: Math.Round((double)(sustained.ProcessingUsd / n * 1_000_000m), 4),
+                Events: events,
+                RuEstimated: sustained.RuEstimated);
+        }
+        finally
+        {
+            client.Dispose();
+            await LocalStack.StopHostAsync(hostState);
+            await DropDatabaseAsync(root, database, cancellationToken);
+        }
+    }
+
+    /// <summary>The emulator keeps data in memory: drop the bench database once measured.</summary>
+    private static async Task DropDatabaseAsync(string root, string database, CancellationToken cancellationToken)
+    {
+        var configuration = LocalConfiguration.Build(root, new Dictionary<string, string?>());
+        var options = new CosmosOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(CosmosOptions.Section), options);
+        using var cosmos = CosmosClientFactory.Create(options);
+        using var _ = await cosmos.GetDatabase(database).DeleteStreamAsync(cancellationToken: cancellationToken);
+    }
+
+    private static JsonObject Json(StrategyResult r) => new()
+    {
+        ["eventsPerSecond"] = r.EventsPerSecond,
+        ["storeWritesPerEvent"] = r.StoreWritesPerEvent,
+        ["ruPerEvent"] = r.RuPerEvent,
+        ["freshnessP50Ms"] = r.FreshnessP50Ms,
+        ["freshnessP99Ms"] = r.FreshnessP99Ms,
+        ["entitySignalsPerEvent"] = r.EntitySignalsPerEvent,
+        ["usdPerMillionEvents"] = r.UsdPerMillionEvents,
+    };
+
+    private static double Ratio(double baseline, double product) => product <= 0 ? 0 : Math.Round(baseline / product, 2);
+
+    private static string Machine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        return $"{Environment.ProcessorCount} cores, {cpu ?? "unknown CPU"}, {Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9)} GB, " +
+               $".NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; Azurite 3.37.0 + @vercel/cosmosdb-server 1.0.1 (RU estimated)";
+    }
+}

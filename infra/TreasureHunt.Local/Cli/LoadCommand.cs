@@ -1,0 +1,130 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TreasureHunt.Local.Hosting;
+using TreasureHunt.Local.Load;
+
+namespace TreasureHunt.Local.Cli;
+
+internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--events <N>"), Description("Events to send"), DefaultValue(100_000L)] public long Events { get; init; }
+        [CommandOption("--rate <EV_PER_S>"), Description("Offered rate; unthrottled when omitted")] public double? Rate { get; init; }
+        [CommandOption("--users <U>"), DefaultValue(50_000)] public int Users { get; init; }
+        [CommandOption("--items <I>"), DefaultValue(5_000)] public int Items { get; init; }
+        [CommandOption("--dup-rate <R>"), DefaultValue(0.01)] public double DupRate { get; init; }
+        [CommandOption("--bad-rate <R>"), DefaultValue(0.001)] public double BadRate { get; init; }
+        [CommandOption("--seed <S>"), DefaultValue(42)] public int Seed { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var stack = new LocalStack(LocalConfiguration.FindRepoRoot());
+        using var client = new HostClient($"http://127.0.0.1:{UpCommand.HostPort()}", LocalProcesses.ResolveApiKey(stack.StateDir));
+        if (!await client.IsHealthyAsync(cancellationToken))
+        {
+            LocalStack.Fail("The local host is not running: start it with ./th up");
+            return 1;
+        }
+        await RunAsync(client, s.Events, s.Rate, new LoadProfile(s.Users, s.Items, s.DupRate, s.BadRate, s.Seed), cancellationToken);
+        return 0;
+    }
+
+    /// <summary>Sends the load with a progress bar, waits until it is processed, prints the summary table.</summary>
+    public static async Task<(LoadResult Load, MetricsSnapshot Metrics, TimeSpan ProcessedAfter)> RunAsync(HostClient client, long events, double? rate, LoadProfile profile, CancellationToken cancellationToken)
+    {
+        await client.ResetMetricsAsync(cancellationToken);
+        var started = DateTime.UtcNow;
+        LoadResult result = null!;
+        await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var sending = progress.AddTask("sending", maxValue: events);
+                var processing = progress.AddTask("processing", maxValue: events);
+                var load = LoadRunner.RunAsync(client, new EventGenerator(profile), events, rate, n => sending.Value = n, cancellationToken);
+                var baseline = (await client.GetStatusAsync(cancellationToken)).Processed;
+                while (!load.IsCompleted)
+                {
+                    processing.Value = Math.Min(events, (await client.GetStatusAsync(cancellationToken)).Processed - baseline);
+                    await Task.WhenAny(load, Task.Delay(250, cancellationToken));
+                }
+                result = await load;
+                while (true)
+                {
+                    var status = await client.GetStatusAsync(cancellationToken);
+                    processing.Value = Math.Min(events, status.Processed - baseline);
+                    if (status.Processed >= status.Messages) break;
+                    await Task.Delay(100, cancellationToken);
+                }
+            });
+        var processedAfter = DateTime.UtcNow - started;
+        var metrics = await client.GetMetricsAsync(cancellationToken);
+        Print(result, metrics, processedAfter);
+        return (result, metrics, processedAfter);
+    }
+
+    private static void Print(LoadResult load, MetricsSnapshot m, TimeSpan processedAfter)
+    {
+        var events = Math.Max(m.Events, 1);
+        var ru = m.RuEstimated ? "RU per event (estimated)" : "RU per event";
+        var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("events sent (duplicates, bad)", $"{load.Sent:N0} ({load.Duplicates:N0}, {load.Bad:N0})");
+        table.AddRow("events/s (sent → processed)", $"{load.Sent / processedAfter.TotalSeconds:N0}");
+        table.AddRow("freshness p50 / p95 / p99", $"{m.FreshnessP50Ms} / {m.FreshnessP95Ms} / {m.FreshnessP99Ms} ms");
+        table.AddRow("store writes per event", $"{(double)m.StoreWrites / events:F4}");
+        table.AddRow(ru, $"{m.Ru / events:F3}");
+        table.AddRow("entity signals per event", $"{(double)m.EntitySignals / events:F4}");
+        table.AddRow("modeled $ per million events", $"{m.ProcessingUsd / events * 1_000_000m:F4}");
+        AnsiConsole.Write(table);
+    }
+}
+
+internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<FILE>"), Description("NDJSON file, one event per line")] public string File { get; init; } = "";
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        if (!System.IO.File.Exists(s.File))
+        {
+            LocalStack.Fail($"No such file: {s.File}");
+            return 1;
+        }
+        var stack = new LocalStack(LocalConfiguration.FindRepoRoot());
+        using var client = new HostClient($"http://127.0.0.1:{UpCommand.HostPort()}", LocalProcesses.ResolveApiKey(stack.StateDir));
+        if (!await client.IsHealthyAsync(cancellationToken))
+        {
+            LocalStack.Fail("The local host is not running: start it with ./th up");
+            return 1;
+        }
+        long sent = 0;
+        var size = new FileInfo(s.File).Length;
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask($"replaying {Path.GetFileName(s.File)}", maxValue: Math.Max(size, 1));
+            using var buffer = new MemoryStream();
+            long consumed = 0;
+            foreach (var line in System.IO.File.ReadLines(s.File))
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
+                consumed += bytes.Length;
+                if (buffer.Length + bytes.Length > 3 * 1024 * 1024)
+                {
+                    sent += await client.PostNdjsonAsync(buffer.ToArray(), cancellationToken);
+                    buffer.SetLength(0);
+                    task.Value = consumed;
+                }
+                buffer.Write(bytes);
+            }
+            if (buffer.Length > 0) sent += await client.PostNdjsonAsync(buffer.ToArray(), cancellationToken);
+            task.Value = size;
+        });
+        AnsiConsole.MarkupLineInterpolated($"[green]{sent:N0}[/] messages accepted (bad lines are dead-lettered by the pipeline: GET /api/deadletters).");
+        return 0;
+    }
+}

@@ -1,0 +1,71 @@
+using Spectre.Console;
+using TreasureHunt.Local.Load;
+
+namespace TreasureHunt.Local.Cli;
+
+/// <summary>The emulators and a host process, as ./th up and ./th down manage them.</summary>
+internal sealed class LocalStack(string repoRoot)
+{
+    public string StateDir => Path.Combine(repoRoot, ".th");
+    public string EmulatorScript => Path.Combine(repoRoot, "infra", "local", "emulators.sh");
+
+    public async Task StartEmulatorsAsync(CancellationToken cancellationToken)
+    {
+        await LocalProcesses.RunAsync("bash", [EmulatorScript, "install"], repoRoot, cancellationToken);
+        await LocalProcesses.RunAsync("bash", [EmulatorScript, "start"], repoRoot, cancellationToken);
+    }
+
+    public Task StopEmulatorsAsync(CancellationToken cancellationToken) =>
+        LocalProcesses.RunAsync("bash", [EmulatorScript, "stop"], repoRoot, cancellationToken);
+
+    /// <summary>Starts a host (unless one already answers on the port) and waits for /api/health = 200.</summary>
+    public async Task<(HostClient Client, bool Started)> EnsureHostAsync(int port, string hostStateDir, IDictionary<string, string> settings, CancellationToken cancellationToken)
+    {
+        var apiKey = LocalProcesses.ResolveApiKey(StateDir);
+        var client = new HostClient($"http://127.0.0.1:{port}", apiKey);
+        if (await client.IsHealthyAsync(cancellationToken))
+        {
+            return (client, false);
+        }
+        Directory.CreateDirectory(hostStateDir);
+        var environment = new Dictionary<string, string>(settings)
+        {
+            ["Local__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Local__StateDir"] = hostStateDir,
+            ["Local__ApiKey"] = apiKey,
+            ["TH_REPO_ROOT"] = repoRoot,
+        };
+        var pid = LocalProcesses.SpawnSelf(["serve"], Path.Combine(hostStateDir, "host.log"), environment);
+        await File.WriteAllTextAsync(Path.Combine(hostStateDir, "host.pid"), pid.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!await client.IsHealthyAsync(cancellationToken))
+        {
+            if (!LocalProcesses.IsAlive(pid))
+            {
+                throw new InvalidOperationException($"the host exited during start-up; see {Path.Combine(hostStateDir, "host.log")}:\n{Tail(Path.Combine(hostStateDir, "host.log"))}");
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the host did not become healthy within 3 minutes; see {Path.Combine(hostStateDir, "host.log")}");
+            }
+            await Task.Delay(250, cancellationToken);
+        }
+        return (client, true);
+    }
+
+    public static async Task StopHostAsync(string hostStateDir)
+    {
+        var pidFile = Path.Combine(hostStateDir, "host.pid");
+        if (!File.Exists(pidFile)) return;
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        if (LocalProcesses.IsOurs(pid, "serve"))
+        {
+            await LocalProcesses.StopAsync(pid, TimeSpan.FromSeconds(15));
+        }
+        File.Delete(pidFile);
+    }
+
+    private static string Tail(string path) => File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(20)) : "(no log)";
+
+    public static void Fail(string message) => AnsiConsole.MarkupLineInterpolated($"[red]{message}[/]");
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Hosting;
+using Spectre.Console.Cli;
+using TreasureHunt.Local.Hosting;
+
+namespace TreasureHunt.Local.Cli;
+
+/// <summary>th serve: the local host in the foreground. Settings come from local.settings.sample.json, host.json and the environment (Local__Port, Local__StateDir, ...).</summary>
+internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
+{
+    public sealed class Settings : CommandSettings;
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var root = LocalConfiguration.FindRepoRoot();
+        var overrides = new Dictionary<string, string?>();
+        var configuration = LocalConfiguration.Build(root, overrides);
+        var stateDir = configuration["Local:StateDir"]!;
+        if (string.IsNullOrEmpty(configuration["Local:ApiKey"]))
+        {
+            overrides["Local:ApiKey"] = LocalProcesses.ResolveApiKey(Path.Combine(root, ".th"));
+            configuration = LocalConfiguration.Build(root, overrides);
+        }
+        Directory.CreateDirectory(stateDir);
+        await using var host = LocalHost.Build(configuration);
+        await host.StartAsync(cancellationToken);
+        await host.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+}

@@ -1,0 +1,17 @@
+using TreasureHunt.Core.Events;
+using TreasureHunt.Pipeline.Processing;
+
+namespace TreasureHunt.Local.Hosting;
+
+/// <summary>What a partition pump runs per batch: the product's processor, or the benchmark's per-event baseline.</summary>
+internal interface IBatchHandler
+{
+    Task<BatchSummary> HandleAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken);
+}
+
+/// <summary>The product: exactly the code path of the Event Hubs function.</summary>
+internal sealed class PreaggregatedBatchHandler(PartitionBatchProcessor processor) : IBatchHandler
+{
+    public Task<BatchSummary> HandleAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken) =>
+        processor.ProcessAsync(batch, consumerGroup, cancellationToken);
+}

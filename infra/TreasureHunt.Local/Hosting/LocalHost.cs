@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Local.EventLog;
+using TreasureHunt.LocalEntities;
+using TreasureHunt.Pipeline;
+using TreasureHunt.Pipeline.FinOps;
+using TreasureHunt.Pipeline.Queries;
+using TreasureHunt.Storage;
+
+namespace TreasureHunt.Local.Hosting;
+
+/// <summary>
+/// The local host (<c>th serve</c>): the Functions app's code paths — batch processor, rollup entities, query
+/// handlers, cost recording — wired to the durable local event log instead of Event Hubs, on Azurite and the
+/// Cosmos emulator, behind the same HTTP routes plus <c>POST /api/events</c>.
+/// </summary>
+internal static class LocalHost
+{
+    public static WebApplication Build(IConfiguration configuration)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
+        builder.Logging.AddFilter("Azure", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("TreasureHunt.Pipeline.Processing.PartitionBatchProcessor", LogLevel.Warning);
+
+        var options = configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes + 1);
+
+        var services = builder.Services;
+        services.Configure<LocalHostOptions>(configuration.GetSection(LocalHostOptions.Section));
+        services.AddTreasureHuntStorage(configuration);
+        services.AddTreasureHuntPipeline(configuration);
+        services.AddSingleton(new ConsumerGroupName(configuration["EventHubConsumerGroup"] ?? "aggregator"));
+        services.AddSingleton(new LocalEventLog(options.LogDir, options.Partitions));
+        services.AddSingleton(new LocalGeneration(options.StateDir));
+        services.AddSingleton<LocalMetrics>();
+        services.AddSingleton<InvocationRunner>();
+
+        // Start order matters: stores checked (and rebuilt if needed) → entity worker → partition pumps.
+        services.AddHostedService<StartupGuard>();
+        services.AddSingleton(sp => new LocalEntityHost(
+            configuration["AzureWebJobsStorage"] ?? "UseDevelopmentStorage=true",
+            $"{configuration["TaskHubName"] ?? "treasurehunt"}g{sp.GetRequiredService<LocalGeneration>().Current}",
+            sp.GetRequiredService<IOptions<RollupOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService<EntityWorkerService>();
+        services.AddSingleton<IRollupClient>(sp => sp.GetRequiredService<LocalEntityHost>().CreateClient());
+        services.AddSingleton<IBatchHandler>(sp => options.Strategy switch
+        {
+            "perEvent" => ActivatorUtilities.CreateInstance<PerEventBatchHandler>(sp),
+            "preaggregated" => ActivatorUtilities.CreateInstance<PreaggregatedBatchHandler>(sp),
+            _ => throw new InvalidOperationException($"Local:Strategy must be preaggregated or perEvent, not '{options.Strategy}'"),
+        });
+        services.AddHostedService<PartitionPumps>();
+
+        var app = builder.Build();
+        LocalRoutes.Map(app, options);
+        return app;
+    }
+}
+
+/// <summary>Starts the DurableTask worker that runs the rollup entities, and stops it on shutdown.</summary>
+internal sealed class EntityWorkerService(LocalEntityHost host) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => host.StartAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => host.StopAsync();
+}

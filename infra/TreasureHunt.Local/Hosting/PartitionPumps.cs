@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Local.EventLog;
+using TreasureHunt.Pipeline.FinOps;
+using TreasureHunt.Pipeline.Processing;
+
+namespace TreasureHunt.Local.Hosting;
+
+/// <summary>
+/// One consumer per log partition, as the Functions host runs one per Event Hubs partition lease: read a batch
+/// from the checkpoint on, run it through the batch handler, then checkpoint. A failed batch is retried with
+/// backoff and never skipped. Also runs the rollup flush timer for idle partitions.
+/// </summary>
+internal sealed class PartitionPumps(
+    LocalEventLog log,
+    IBatchHandler handler,
+    ICheckpointStore checkpoints,
+    RollupFlusher flusher,
+    InvocationRunner invocations,
+    LocalMetrics metrics,
+    IOptions<LocalHostOptions> options,
+    ConsumerGroupName consumerGroup,
+    TimeProvider time,
+    ILogger<PartitionPumps> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(log.Partitions.Select(p => PumpAsync(p, stoppingToken)).Append(FlushTimerAsync(stoppingToken)));
+
+    private async Task PumpAsync(LogPartition partition, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var next = (await checkpoints.GetAsync(consumerGroup.Value, partition.PartitionId, cancellationToken) ?? -1) + 1;
+        logger.LogInformation("Partition {PartitionId}: resuming at sequence number {Next}", partition.PartitionId, next);
+        var o = options.Value;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await partition.WaitForAsync(next, cancellationToken);
+                var messages = partition.Read(next, o.MaxBatchSize);
+                if (messages.Count < o.MinBatchSize && o.MaxWaitMs > 0)
+                {
+                    await WaitForMoreAsync(partition, next + o.MinBatchSize - 1, TimeSpan.FromMilliseconds(o.MaxWaitMs), cancellationToken);
+                    messages = partition.Read(next, o.MaxBatchSize);
+                }
+                var batch = new PartitionBatch(partition.PartitionId, messages);
+                await ProcessUntilDoneAsync(batch, cancellationToken);
+                if (o.DeliverTwice)
+                {
+                    await ProcessUntilDoneAsync(batch, cancellationToken); // redelivery mode: the same batch again
+                }
+                metrics.RecordBatch(messages, time.GetUtcNow());
+                await checkpoints.SetAsync(consumerGroup.Value, partition.PartitionId, batch.LastSequenceNumber, cancellationToken);
+                next = batch.LastSequenceNumber + 1;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // The checkpoint did not move: the batch is read and processed again (idempotent).
+                logger.LogError(e, "Partition {PartitionId}: checkpoint failed at {Next}; retrying", partition.PartitionId, next);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task ProcessUntilDoneAsync(PartitionBatch batch, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                await invocations.RunAsync("Aggregate", CostTriggers.EventHub, () => handler.HandleAsync(batch, consumerGroup.Value, cancellationToken));
+                return;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogError(e, "Partition {PartitionId}: batch {First}-{Last} failed; retrying in {Delay} ms",
+                    batch.PartitionId, batch.FirstSequenceNumber, batch.LastSequenceNumber, delay.TotalMilliseconds);
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    private static async Task WaitForMoreAsync(LogPartition partition, long sequenceNumber, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(maxWait);
+        try
+        {
+            while (partition.NextSequenceNumber <= sequenceNumber)
+            {
+                await partition.WaitForAsync(sequenceNumber, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // waited long enough: take what is there
+        }
+    }
+
+    private async Task FlushTimerAsync(CancellationToken cancellationToken)
+    {
+        var interval = TimeSpan.FromMilliseconds(options.Value.RollupFlushIntervalMs);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, cancellationToken);
+                await invocations.RunAsync("FlushRollups", CostTriggers.Timer, () => flusher.FlushDueAsync(consumerGroup.Value, cancellationToken));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Rollup flush failed; retrying at the next tick");
+            }
+        }
+    }
+}
+
+/// <summary>The consumer group this host reads as (setting EventHubConsumerGroup).</summary>
+internal sealed record ConsumerGroupName(string Value);

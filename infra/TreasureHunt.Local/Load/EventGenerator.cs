@@ -1,0 +1,90 @@
+using System.Text;
+using System.Text.Json;
+
+namespace TreasureHunt.Local.Load;
+
+/// <summary>Settings of synthetic treasure-hunt traffic.</summary>
+internal sealed record LoadProfile(int Users = 50_000, int Items = 5_000, double DuplicateRate = 0.01, double BadRate = 0.001, int Seed = 42, double ZipfExponent = 1.0)
+{
+    /// <summary>Type mix: mostly views, some clicks, few claims, shares and purchases.</summary>
+    public static readonly (string Type, double Share)[] TypeMix = [("view", 0.70), ("click", 0.20), ("share", 0.04), ("claim", 0.05), ("purchase", 0.01)];
+
+    public static readonly string[] Categories = ["caves", "forests", "ruins", "beaches", "mountains", "cities", "deserts", "islands", "rivers", "castles"];
+}
+
+/// <summary>One generated message: its bytes and what it is (the test and the load summary use the kind).</summary>
+internal readonly record struct GeneratedMessage(byte[] Body, bool IsDuplicate, int BadKind);
+
+/// <summary>
+/// Synthetic treasure-hunt traffic: Zipf-skewed users and items, a realistic type mix, each item in a fixed
+/// category, event time = generation time. A share of messages are exact re-sends of an earlier event (producer
+/// duplicates) and a share are bad messages of every kind in <see cref="BadMessages"/>. Deterministic per seed.
+/// </summary>
+internal sealed class EventGenerator(LoadProfile profile)
+{
+    private readonly Random _random = new(profile.Seed);
+    private readonly ZipfSampler _users = new(profile.Users, profile.ZipfExponent);
+    private readonly ZipfSampler _items = new(profile.Items, profile.ZipfExponent);
+    private readonly List<byte[]> _recent = [];
+    private long _serial;
+    private int _badSerial;
+
+    public GeneratedMessage Next(DateTimeOffset now)
+    {
+        var roll = _random.NextDouble();
+        if (roll < profile.BadRate)
+        {
+            var kind = _badSerial % BadMessages.Kinds.Count;
+            return new GeneratedMessage(BadMessages.Make(kind, _badSerial++), false, kind);
+        }
+        if (roll < profile.BadRate + profile.DuplicateRate && _recent.Count > 0)
+        {
+            return new GeneratedMessage(_recent[_random.Next(_recent.Count)], true, -1);
+        }
+        var body = Event(now);
+        if (_recent.Count < 1000) _recent.Add(body); else _recent[_random.Next(_recent.Count)] = body;
+        return new GeneratedMessage(body, false, -1);
+    }
+
+    private byte[] Event(DateTimeOffset now)
+    {
+        var item = _items.Next(_random);
+        var pick = _random.NextDouble();
+        var type = LoadProfile.TypeMix[^1].Type;
+        foreach (var (name, share) in LoadProfile.TypeMix)
+        {
+            if ((pick -= share) < 0) { type = name; break; }
+        }
+        var buffer = new MemoryStream(192);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("eventId"u8, $"e-{profile.Seed}-{_serial++}");
+            json.WriteString("userId"u8, $"u-{_users.Next(_random)}");
+            json.WriteString("itemId"u8, $"t-{item}");
+            json.WriteString("category"u8, LoadProfile.Categories[item % LoadProfile.Categories.Length]);
+            json.WriteString("type"u8, type);
+            json.WriteNumber("value"u8, type == "purchase" ? Math.Round(1 + _random.NextDouble() * 99, 2) : 1);
+            json.WriteString("timestamp"u8, now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>NDJSON helpers for request bodies.</summary>
+internal static class Ndjson
+{
+    public static byte[] Join(IEnumerable<byte[]> messages)
+    {
+        using var stream = new MemoryStream();
+        foreach (var m in messages)
+        {
+            stream.Write(m);
+            stream.WriteByte((byte)'\n');
+        }
+        return stream.ToArray();
+    }
+
+    public static string ToText(byte[] message) => Encoding.UTF8.GetString(message);
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TreasureHunt.Local.Hosting;
+using TreasureHunt.Pipeline.Queries;
+
+namespace TreasureHunt.Local.Load;
+
+/// <summary>HTTP client of a running local host (ingest, queries, local metrics), with the function key.</summary>
+internal sealed class HostClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public HostClient(string baseUrl, string apiKey)
+    {
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 32 }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
+        _http.DefaultRequestHeaders.Add("x-functions-key", apiKey);
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync("/api/health", cancellationToken);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Posts NDJSON; retries transport failures and 5xx (the host may be restarting) — a 202 means durable.</summary>
+    public async Task<int> PostNdjsonAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+                using var response = await _http.PostAsync("/api/events", content, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                    return json.RootElement.GetProperty("accepted").GetInt32();
+                }
+                if ((int)response.StatusCode < 500 || attempt >= 50)
+                {
+                    throw new InvalidOperationException($"ingest answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                }
+            }
+            catch (HttpRequestException) when (attempt < 50)
+            {
+                // host down or restarting: the messages were not acknowledged, so sending them again is right
+            }
+            await Task.Delay(delay, cancellationToken);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
+        }
+    }
+
+    public async Task<(int Status, JsonElement Body)> GetAsync(string route, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(route, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        using var json = JsonDocument.Parse(text.Length == 0 ? "null" : text);
+        return ((int)response.StatusCode, json.RootElement.Clone());
+    }
+
+    public async Task<MetricsSnapshot> GetMetricsAsync(CancellationToken cancellationToken) =>
+        (await _http.GetFromJsonAsync<MetricsSnapshot>("/api/local/metrics", ApiResponse.Json, cancellationToken))!;
+
+    public async Task ResetMetricsAsync(CancellationToken cancellationToken) =>
+        (await _http.PostAsync("/api/local/metrics/reset", null, cancellationToken)).EnsureSuccessStatusCode();
+
+    public async Task<HostStatus> GetStatusAsync(CancellationToken cancellationToken) =>
+        (await _http.GetFromJsonAsync<HostStatus>("/api/local/status", ApiResponse.Json, cancellationToken))!;
+
+    /// <summary>Waits until every logged message is processed and every rollup sent (or the timeout passes).</summary>
+    public async Task<HostStatus> WaitForQuiescenceAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = await GetStatusAsync(cancellationToken);
+            if (status.Quiescent || DateTime.UtcNow > deadline) return status;
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+internal sealed record HostStatus(long Messages, long Processed, long RollupsPending, bool Quiescent);

@@ -1,0 +1,152 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using DurableTask.Core.Entities;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Converters;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Pipeline.Entities;
+
+namespace TreasureHunt.LocalEntities;
+
+/// <summary>
+/// Hosts the rollup entities (<see cref="ItemShardEntity"/>, <see cref="GlobalTotalsEntity"/>) locally on
+/// DurableTask.Core + DurableTask.AzureStorage against Azurite (or a real storage account): the local stand-in for
+/// the Durable Functions entity host. Signal and read them with <see cref="CreateClient"/>.
+/// </summary>
+public sealed class LocalEntityHost : IAsyncDisposable
+{
+    /// <summary>Default upper bound of the queue polling back-off (measured: lower adds idle polling load, higher adds latency).</summary>
+    public static readonly TimeSpan DefaultMaxQueuePollingInterval = TimeSpan.FromMilliseconds(100);
+
+    public const int DefaultPartitionCount = 4;
+
+    private readonly RollupOptions _rollupOptions;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private TaskHubWorker? _worker;
+    private bool _created;
+
+    /// <param name="storageConnectionString">Azure Storage connection string (Azurite: explicit endpoints or <c>UseDevelopmentStorage=true</c>).</param>
+    /// <param name="taskHubName">Task hub name: letters and digits, 3-45 characters, starting with a letter.</param>
+    /// <param name="rollupOptions">Options given to <see cref="ItemShardEntity"/>.</param>
+    /// <param name="loggerFactory">Logging for DurableTask (it logs a lot at Information: filter category <c>DurableTask</c>).</param>
+    /// <param name="partitionCount">Control-queue partitions (1-16); entities are spread over them by instance id.</param>
+    /// <param name="maxQueuePollingInterval">Upper bound of the idle queue-polling back-off; default <see cref="DefaultMaxQueuePollingInterval"/>.</param>
+    /// <param name="configure">Optional last word on the provider settings (tuning, tests).</param>
+    public LocalEntityHost(
+        string storageConnectionString,
+        string taskHubName,
+        RollupOptions rollupOptions,
+        ILoggerFactory loggerFactory,
+        int partitionCount = DefaultPartitionCount,
+        TimeSpan? maxQueuePollingInterval = null,
+        Action<AzureStorageOrchestrationServiceSettings>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(storageConnectionString);
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskHubName);
+        ArgumentNullException.ThrowIfNull(rollupOptions);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        if (partitionCount is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(partitionCount), "1..16");
+        rollupOptions.Validate();
+        _rollupOptions = rollupOptions;
+        _loggerFactory = loggerFactory;
+        Settings = new AzureStorageOrchestrationServiceSettings
+        {
+            StorageAccountClientProvider = new StorageAccountClientProvider(storageConnectionString),
+            TaskHubName = taskHubName,
+            PartitionCount = partitionCount,
+            MaxQueuePollingInterval = maxQueuePollingInterval ?? DefaultMaxQueuePollingInterval,
+            UseSeparateQueueForEntityWorkItems = true,
+            LoggerFactory = loggerFactory,
+        };
+        configure?.Invoke(Settings);
+        Service = new AzureStorageOrchestrationService(Settings);
+    }
+
+    public string TaskHubName => Settings.TaskHubName;
+
+    public AzureStorageOrchestrationServiceSettings Settings { get; }
+
+    /// <summary>The orchestration service; also the client (<see cref="IOrchestrationServiceClient"/>) and entity backend (<see cref="IEntityOrchestrationService"/>).</summary>
+    public AzureStorageOrchestrationService Service { get; }
+
+    /// <summary>The converter the SDK shim uses for operation inputs, results and entity state (the SDK default).</summary>
+    public DataConverter DataConverter { get; } = JsonDataConverter.Default;
+
+    public bool IsRunning => _worker is not null;
+
+    /// <summary>A rollup client bound to this host's task hub. Usable before <see cref="StartAsync"/> (signals wait in the queues).</summary>
+    public DtfxRollupClient CreateClient() => new(Service, Service, DataConverter);
+
+    /// <summary>Creates the task hub's queues, tables and containers if missing, then starts processing entity work items.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_worker is not null) return;
+            await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var shims = new DurableTaskShimFactory(
+                new DurableTaskWorkerOptions { EnableEntitySupport = true, DataConverter = DataConverter },
+                _loggerFactory);
+            var itemShardOptions = Options.Create(_rollupOptions);
+            var worker = new TaskHubWorker(Service, _loggerFactory)
+            {
+                ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,
+            };
+            worker.AddTaskEntities(
+                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions)),
+                ShimEntityAdapter<GlobalTotalsEntity>.Registration(RollupEntityNames.GlobalTotals, shims, () => new GlobalTotalsEntity()));
+            await worker.StartAsync().ConfigureAwait(false);
+            _worker = worker;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops taking work items and waits for those in progress (graceful). A stopped host can be started again.</summary>
+    public async Task StopAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_worker is not { } worker) return;
+            _worker = null;
+            await worker.StopAsync(isForced: false).ConfigureAwait(false);
+            worker.Dispose();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Deletes the task hub's queues, tables and blobs (tests; the host must be stopped).</summary>
+    public async Task DeleteTaskHubAsync()
+    {
+        if (IsRunning) throw new InvalidOperationException("Stop the host before deleting its task hub.");
+        await Service.DeleteAsync().ConfigureAwait(false);
+        _created = false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+
+    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (_created) return;
+        await Service.CreateIfNotExistsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        _created = true;
+    }
+}

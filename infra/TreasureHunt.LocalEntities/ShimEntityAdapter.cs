@@ -1,0 +1,31 @@
+using DurableTask.Core;
+using DurableTask.Core.Entities;
+using DurableTask.Core.Entities.OperationFormat;
+using Microsoft.DurableTask.Worker.Shims;
+using SdkEntity = Microsoft.DurableTask.Entities.ITaskEntity;
+
+namespace TreasureHunt.LocalEntities;
+
+/// <summary>
+/// Runs a <c>Microsoft.DurableTask.Entities</c> entity (the SDK class the Functions app uses) as a DurableTask.Core
+/// <see cref="TaskEntity"/>: each operation batch gets a fresh SDK entity from the factory, wrapped in the SDK's own
+/// shim (<see cref="DurableTaskShimFactory.CreateEntity"/>), which deserializes the state and operation inputs with the
+/// worker's <c>DataConverter</c>, dispatches operations to methods by name and serializes the state back.
+/// Stateless and thread-safe: one instance serves every entity of its name, concurrently.
+/// </summary>
+/// <typeparam name="TEntity">The SDK entity class.</typeparam>
+public sealed class ShimEntityAdapter<TEntity>(DurableTaskShimFactory shims, Func<TEntity> createEntity) : TaskEntity
+    where TEntity : SdkEntity
+{
+    public override Task<EntityBatchResult> ExecuteOperationBatchAsync(EntityBatchRequest operations)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        var id = EntityId.FromString(operations.InstanceId!);
+        var shim = shims.CreateEntity(id.Name, createEntity(), id);
+        return shim.ExecuteOperationBatchAsync(operations);
+    }
+
+    /// <summary>The registration for <see cref="TaskHubWorker.AddTaskEntities(ObjectCreator{TaskEntity}[])"/>.</summary>
+    public static ObjectCreator<TaskEntity> Registration(string entityName, DurableTaskShimFactory shims, Func<TEntity> createEntity) =>
+        new NameValueObjectCreator<TaskEntity>(entityName, string.Empty, new ShimEntityAdapter<TEntity>(shims, createEntity));
+}

@@ -1,0 +1,580 @@
+#!/usr/bin/env node
+/*
+ * Local Cosmos DB (NoSQL API) emulator for the Treasure Hunt Engine.
+ *
+ * Microsoft's Cosmos DB emulator ships only as a Docker image, so locally we run the open-source protocol
+ * server npm `@vercel/cosmosdb-server` (pinned to 1.0.1 in package.json) with a thin fix layer that patches
+ * the package's own handlers *before* its route table is built (routes.js captures the handler functions when
+ * it is first required, which happens when the package's index is required — so every patch below must run
+ * before `require("@vercel/cosmosdb-server")`).
+ *
+ * Fixes (each measured with the .NET SDK 3.64 in Gateway mode):
+ *   1. Reading a missing item answers 404 NotFound (the package throws a TypeError -> 500).
+ *   2. The SDK's query-plan request (header `x-ms-cosmos-is-query-plan-request: True`) gets a pass-through plan
+ *      (one range, no client-side ORDER BY/aggregates), so the SDK sends the query to the server as-is.
+ *   3. Queries honour the `x-ms-documentdb-partitionkey` header (the package ignores it and returns documents
+ *      from every partition).
+ *   4. Incremental change feed (`A-IM: Incremental feed`): every document write gets a server-wide sequence
+ *      number, used as the feed's ETag/continuation (the package always answers 304). LatestVersion mode only.
+ *   5. HTTP keep-alive (the package sends `connection: close` by default: ~2.8 ms -> ~0.6 ms per call).
+ * Extra fixes found while writing this layer:
+ *   6. Patch `FilterPredicate` (the SDK's `condition`) is evaluated against the target document only and with
+ *      its original letter case (the package lower-cases the whole predicate, so `c.lastSeq` never matched,
+ *      and ran it across all partitions).
+ *   7. Replacing a container (e.g. a new indexing policy) keeps its documents (the package dropped them).
+ * Still unsupported: TransactionalBatch, bulk mode, stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT, TTL.
+ *
+ * Persistence (optional, `--data-file PATH`): the package keeps everything in memory. With a data file, every
+ * database, container, user-defined function and document is loaded from it at start-up, and a snapshot is
+ * written (temp file + fsync + rename, so a crash never leaves a torn file) at most every `--save-interval-ms`
+ * after a change, and once more on SIGTERM/SIGINT. Load and save go through the package's own objects
+ * (`Items._set`, `_data`, `_ridCount`), so `_rid`, `_self`, `_etag` and `_ts` survive a restart unchanged and
+ * new resources never reuse an old `_rid`.
+ *
+ * Usage: node cosmos-server.js [--port 8081] [--no-ssl] [--data-file PATH] [--save-interval-ms 1000]
+ * Listens on 127.0.0.1 only. TLS (default) uses the package's self-signed certificate: clients must accept it.
+ * Prints one line starting with "cosmos-server ready" once it accepts connections.
+ */
+"use strict";
+
+const fs = require("fs");
+const path = require("path");
+
+const LIB = "@vercel/cosmosdb-server/lib";
+const HOST = "127.0.0.1";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Command line
+// ---------------------------------------------------------------------------------------------------------------
+
+function usage(exitCode) {
+  const text =
+    "Usage: node cosmos-server.js [--port 8081] [--no-ssl] [--data-file PATH] [--save-interval-ms 1000]\n" +
+    "  --port N              TCP port on 127.0.0.1 (default 8081)\n" +
+    "  --no-ssl              plain HTTP instead of HTTPS with the package's self-signed certificate\n" +
+    "  --data-file PATH      load state from PATH at start-up and save snapshots to it (default: in memory only)\n" +
+    "  --save-interval-ms N  at most one snapshot every N ms after a change (default 1000)\n";
+  (exitCode ? process.stderr : process.stdout).write(text);
+  process.exit(exitCode);
+}
+
+function parseArgs(argv) {
+  const options = { port: 8081, tls: true, dataFile: null, saveIntervalMs: 1000 };
+  const value = (i, name) => {
+    if (i + 1 >= argv.length) {
+      process.stderr.write(`cosmos-server: ${name} needs a value\n`);
+      usage(2);
+    }
+    return argv[i + 1];
+  };
+  const integer = (text, name, min) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) {
+      process.stderr.write(`cosmos-server: ${name} must be an integer >= ${min}, got '${text}'\n`);
+      usage(2);
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    switch (arg) {
+      case "-p":
+      case "--port":
+        options.port = integer(value(i, arg), arg, 0);
+        i += 1;
+        break;
+      case "--no-ssl":
+        options.tls = false;
+        break;
+      case "--data-file":
+        options.dataFile = path.resolve(value(i, arg));
+        i += 1;
+        break;
+      case "--save-interval-ms":
+        options.saveIntervalMs = integer(value(i, arg), arg, 0);
+        i += 1;
+        break;
+      case "-h":
+      case "--help":
+        usage(0);
+        break;
+      default:
+        process.stderr.write(`cosmos-server: unknown argument '${arg}'\n`);
+        usage(2);
+    }
+  }
+  return options;
+}
+
+const options = parseArgs(process.argv.slice(2));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Package internals used by the fixes
+// ---------------------------------------------------------------------------------------------------------------
+
+const accountModule = require(`${LIB}/account`);
+const Items = require(`${LIB}/account/items`).default;
+const Documents = require(`${LIB}/account/documents`).default;
+const Collections = require(`${LIB}/account/collections`).default;
+const readItems = require(`${LIB}/handler/_read-items`).default;
+const readJsonBody = require(`${LIB}/json`).default;
+const patchOperations = require(`${LIB}/handler/_patch-operations`);
+const partitionHeader = require(`${LIB}/utils/get-partition-from-header`);
+
+const NOT_FOUND = { code: "NotFound", message: "Entity with the specified id does not exist in the system." };
+
+/** The partition-key value sent by the SDK in `x-ms-documentdb-partitionkey`, or undefined when none is sent. */
+function partitionKeyFromHeader(req) {
+  const header = partitionHeader.default(req);
+  if (!header || header === "[{}]" || header === "[]") return undefined;
+  try {
+    const parsed = JSON.parse(header);
+    return Array.isArray(parsed) ? parsed[0] : parsed;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the first partition-key path (e.g. "/userId" -> ["userId"]) of a container's stored definition. */
+function partitionKeyPath(collectionData) {
+  const paths = ((collectionData || {}).partitionKey || {}).paths || ["/id"];
+  return paths[0].slice(1).split("/");
+}
+
+function valueAt(keys, obj) {
+  return keys.reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+/** Keeps only the documents whose partition-key value equals the one in the request header (if any). */
+function filterByPartitionHeader(req, collectionData, docs, pick = d => d) {
+  const pk = partitionKeyFromHeader(req);
+  if (pk === undefined) return docs;
+  const keys = partitionKeyPath(collectionData);
+  return docs.filter(entry => valueAt(keys, pick(entry)) === pk);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Change tracking: per-document change-feed sequence numbers and the "dirty" flag for snapshots
+// ---------------------------------------------------------------------------------------------------------------
+
+let changeFeedSeq = 0; // last sequence number handed out (server-wide, monotonic)
+const seqOfDocument = new WeakMap(); // stored document object -> sequence number of its last write
+let trackChanges = true; // off while loading a snapshot
+let onChange = () => {}; // set by the persistence layer
+
+const originalSet = Items.prototype._set;
+Items.prototype._set = function setAndTrack(data) {
+  const stored = originalSet.call(this, data);
+  if (trackChanges) {
+    if (this instanceof Documents) seqOfDocument.set(stored, ++changeFeedSeq);
+    onChange();
+  }
+  return stored;
+};
+
+const originalDelete = Items.prototype.delete;
+Items.prototype.delete = function deleteAndTrack(...args) {
+  const result = originalDelete.apply(this, args);
+  if (trackChanges) onChange();
+  return result;
+};
+
+// Fix 7: Items.replace deletes the old item and creates a fresh Collection object, losing its documents.
+Collections.prototype.replace = function replaceKeepingContents(data, original) {
+  const before = this._data.get(original._rid);
+  const result = Items.prototype.replace.call(this, data, original);
+  const after = this._data.get(result._rid);
+  if (before && after && before !== after) {
+    for (const child of ["documents", "userDefinedFunctions"]) {
+      after[child] = before[child];
+      after[child]._parent = after;
+    }
+  }
+  return result;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Handler fixes (must be installed before the package's routes.js is loaded)
+// ---------------------------------------------------------------------------------------------------------------
+
+function replaceHandler(name, makeHandler) {
+  const mod = require(`${LIB}/handler/${name}`);
+  mod.default = makeHandler(mod.default);
+}
+
+// Fix 1: ReadItem of a missing document -> 404 (the package dereferences the missing document: TypeError -> 500).
+replaceHandler("read-document", original => (account, req, res, params) => {
+  const collection = account.database(params.dbId).collection(params.collId);
+  if (collection.read()) {
+    const pk = partitionKeyFromHeader(req);
+    if (!collection.document(params.docId, pk === undefined ? params.docId : pk).read()) {
+      res.statusCode = 404;
+      return { ...NOT_FOUND };
+    }
+  }
+  try {
+    return original(account, req, res, params);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    res.statusCode = 404;
+    return { ...NOT_FOUND };
+  }
+});
+
+// Fixes 2 and 3: pass-through query plan; queries filtered by the partition-key header.
+const PASS_THROUGH_QUERY_PLAN = JSON.stringify({
+  partitionedQueryExecutionInfoVersion: 2,
+  queryInfo: {
+    distinctType: "None",
+    top: null,
+    offset: null,
+    limit: null,
+    orderBy: [],
+    orderByExpressions: [],
+    groupByExpressions: [],
+    groupByAliases: [],
+    aggregates: [],
+    groupByAliasToAggregateType: {},
+    rewrittenQuery: "",
+    hasSelectValue: false,
+    dCountInfo: null,
+    hasNonStreamingOrderBy: false
+  },
+  queryRanges: [{ min: "", max: "FF", isMinInclusive: true, isMaxInclusive: false }]
+});
+
+replaceHandler("query-documents", () => async (account, req, res, { dbId, collId }) => {
+  if (String(req.headers["x-ms-cosmos-is-query-plan-request"]).toLowerCase() === "true") {
+    await readJsonBody(req); // drain the request body
+    return JSON.parse(PASS_THROUGH_QUERY_PLAN);
+  }
+  return readItems(req, res, "Documents", async ({ continuation, maxItemCount }) => {
+    const body = await readJsonBody(req);
+    if (!body.query) {
+      res.statusCode = 400;
+      return { message: "missing query" };
+    }
+    const collection = account.database(dbId).collection(collId);
+    const collectionData = collection.read();
+    if (!collectionData) return null; // -> 404
+    const documents = collection.documents;
+    const data = filterByPartitionHeader(req, collectionData, [...documents._data.values()].map(d => d.read()));
+    const query = documents._getQuery(body.query); // throws a SyntaxError -> 400 in readItems
+    try {
+      return query.exec(data, {
+        parameters: body.parameters,
+        udf: documents._userDefinedFunctions(),
+        maxItemCount,
+        continuation,
+        compositeIndexes: (collectionData.indexingPolicy || {}).compositeIndexes || []
+      });
+    } catch (err) {
+      res.statusCode = 400;
+      return { code: "BadRequest", message: err.message };
+    }
+  });
+});
+
+// Fix 4: incremental change feed (requests with an `A-IM` header); anything else is the plain ReadFeed.
+replaceHandler("read-documents", original => (account, req, res, params) => {
+  if (!req.headers["a-im"]) return original(account, req, res, params);
+  const collection = account.database(params.dbId).collection(params.collId);
+  const collectionData = collection.read();
+  if (!collectionData) {
+    res.statusCode = 404;
+    return { ...NOT_FOUND };
+  }
+  const ifNoneMatch = req.headers["if-none-match"];
+  // The package's response wrapper turns any A-IM request with If-None-Match into a 304 with etag "1".
+  delete req.headers["if-none-match"];
+  delete req.headers["a-im"];
+  let from = 0; // no If-None-Match: from the beginning
+  if (ifNoneMatch === "*") from = changeFeedSeq; // "*": from now on
+  else if (ifNoneMatch) from = parseInt(String(ifNoneMatch).replace(/"/g, ""), 10) || 0;
+
+  const maxItemCount = parseInt(req.headers["x-ms-max-item-count"] || "-1", 10);
+  let changes = [...collection.documents._data.values()]
+    .map(item => item.read())
+    .map(doc => [seqOfDocument.get(doc) || 0, doc])
+    .filter(([seq]) => seq > from)
+    .sort((a, b) => a[0] - b[0]);
+  changes = filterByPartitionHeader(req, collectionData, changes, ([, doc]) => doc);
+  if (maxItemCount > 0) changes = changes.slice(0, maxItemCount);
+
+  const etag = changes.length ? changes[changes.length - 1][0] : from;
+  res.setHeader("etag", `"${etag}"`);
+  res.setHeader("x-ms-item-count", String(changes.length));
+  if (!changes.length) {
+    res.statusCode = 304;
+    return {};
+  }
+  return { Documents: changes.map(([, doc]) => doc), _count: changes.length };
+});
+
+// Fix 6: Patch with a FilterPredicate (`condition`), evaluated on the target document with its original case.
+replaceHandler("patch-document", () => async (account, req, res, { dbId, collId, docId }) => {
+  const body = await readJsonBody(req);
+  const operations = Array.isArray(body) ? body : body && Array.isArray(body.operations) ? body.operations : null;
+  if (!operations) {
+    res.statusCode = 400;
+    return { code: "BadRequest", message: "Invalid patch request: check syntax of patch specification." };
+  }
+  const condition = Array.isArray(body) ? undefined : body.condition;
+  const collection = account.database(dbId).collection(collId);
+  const rawPartitionKey = partitionHeader.default(req);
+  if (condition && collection.read()) {
+    const pk = partitionKeyFromHeader(req);
+    const doc = collection.document(docId, pk === undefined ? docId : pk).read();
+    if (doc) {
+      // The SDK sends "FROM c WHERE ..."; a full "SELECT ..." query is accepted as well.
+      const sql = /^\s*select\s/i.test(condition) ? condition : `SELECT VALUE 1 ${condition}`;
+      let satisfied;
+      try {
+        const result = collection.documents._getQuery(sql).exec([doc], {
+          parameters: [],
+          udf: collection.documents._userDefinedFunctions()
+        });
+        satisfied = result.result.length > 0;
+      } catch (err) {
+        res.statusCode = 400;
+        return { code: "BadRequest", message: `Invalid condition in patch request: ${err.message}` };
+      }
+      if (!satisfied) {
+        res.statusCode = 412;
+        return { code: "PreconditionFailed", message: "Condition specified in the patch request is not satisfied." };
+      }
+    }
+  }
+  // Same (synchronous) turn of the event loop as the check above, so nothing can change the document in between.
+  const result = patchOperations.patchOperation(collection, {
+    id: docId,
+    partitionKey: rawPartitionKey,
+    ifMatch: req.headers["if-match"],
+    operations,
+    condition: undefined
+  });
+  res.statusCode = result.statusCode;
+  return result.body;
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Account capture (the package creates its Account privately when the server starts listening)
+// ---------------------------------------------------------------------------------------------------------------
+
+let account = null;
+const PackageAccount = accountModule.default;
+accountModule.default = class TrackedAccount extends PackageAccount {
+  constructor(host, port) {
+    super(host, port);
+    if (!options.tls) {
+      // The package always advertises https:// endpoints; keep the scheme honest for --no-ssl.
+      const data = this.read();
+      for (const list of [data.writableLocations, data.readableLocations]) {
+        for (const location of list) location.databaseAccountEndpoint = `http://${host}:${port}/`;
+      }
+    }
+    account = this;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Persistence
+// ---------------------------------------------------------------------------------------------------------------
+
+const SNAPSHOT_FORMAT = "treasurehunt-cosmos-snapshot";
+const SNAPSHOT_VERSION = 1;
+
+/** Every stored object of an Items container (databases, collections, documents, UDFs), in insertion order. */
+function storedItems(items) {
+  return [...items._data.values()].map(item => item.read()).filter(Boolean);
+}
+
+function takeSnapshot() {
+  return {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    savedAt: new Date().toISOString(),
+    changeFeedSeq,
+    databases: {
+      ridCount: account.databases._ridCount,
+      items: [...account.databases._data.values()].map(database => ({
+        data: database.read(),
+        collections: {
+          ridCount: database.collections._ridCount,
+          items: [...database.collections._data.values()].map(collection => ({
+            data: collection.read(),
+            userDefinedFunctions: {
+              ridCount: collection.userDefinedFunctions._ridCount,
+              items: storedItems(collection.userDefinedFunctions)
+            },
+            documents: {
+              ridCount: collection.documents._ridCount,
+              items: storedItems(collection.documents).map(doc => ({ seq: seqOfDocument.get(doc) || 0, doc }))
+            }
+          }))
+        }
+      }))
+    }
+  };
+}
+
+function loadSnapshot(snapshot) {
+  if (!snapshot || snapshot.format !== SNAPSHOT_FORMAT || snapshot.version !== SNAPSHOT_VERSION) {
+    throw new Error(`not a ${SNAPSHOT_FORMAT} v${SNAPSHOT_VERSION} file`);
+  }
+  const counts = { databases: 0, collections: 0, documents: 0 };
+  trackChanges = false;
+  try {
+    changeFeedSeq = snapshot.changeFeedSeq || 0;
+    account.databases._ridCount = snapshot.databases.ridCount;
+    for (const db of snapshot.databases.items) {
+      account.databases._set(db.data);
+      const database = account.databases._data.get(db.data._rid);
+      database.collections._ridCount = db.collections.ridCount;
+      counts.databases += 1;
+      for (const coll of db.collections.items) {
+        database.collections._set(coll.data); // constructs the Collection with its partition key and unique keys
+        const collection = database.collections._data.get(coll.data._rid);
+        counts.collections += 1;
+        const udfs = collection.userDefinedFunctions;
+        for (const udf of coll.userDefinedFunctions.items) {
+          udfs._set(udf);
+          // Same compilation as the package's UserDefinedFunctions.create().
+          // eslint-disable-next-line no-new-func
+          udfs.functions[udf.id] = new Function(`"use strict";return (${udf.body})`)();
+        }
+        udfs._ridCount = coll.userDefinedFunctions.ridCount;
+        for (const { seq, doc } of coll.documents.items) {
+          const stored = collection.documents._set(doc);
+          seqOfDocument.set(stored, seq);
+          changeFeedSeq = Math.max(changeFeedSeq, seq);
+          counts.documents += 1;
+        }
+        collection.documents._ridCount = coll.documents.ridCount;
+      }
+    }
+  } finally {
+    trackChanges = true;
+  }
+  return counts;
+}
+
+function createPersistence(dataFile, saveIntervalMs) {
+  let dirty = false;
+  let timer = null;
+  let lastSave = 0;
+
+  function save(reason) {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (!dirty) return;
+    const started = Date.now();
+    const text = JSON.stringify(takeSnapshot());
+    dirty = false; // the snapshot above is consistent: the event loop is not yielded while saving
+    fs.mkdirSync(path.dirname(dataFile), { recursive: true });
+    const temp = `${dataFile}.tmp-${process.pid}`;
+    const fd = fs.openSync(temp, "w");
+    try {
+      fs.writeSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, dataFile);
+    lastSave = Date.now();
+    if (reason !== "change") {
+      console.log(`cosmos-server: saved ${text.length} bytes to ${dataFile} (${reason}, ${lastSave - started} ms)`);
+    }
+  }
+
+  function safeSave(reason) {
+    try {
+      save(reason);
+    } catch (err) {
+      dirty = true; // try again on the next change / at shutdown
+      console.error(`cosmos-server: saving ${dataFile} failed: ${err.stack || err}`);
+      return false;
+    }
+    return true;
+  }
+
+  return {
+    load() {
+      if (!fs.existsSync(dataFile)) {
+        console.log(`cosmos-server: no data file yet at ${dataFile}; starting empty`);
+        return;
+      }
+      const started = Date.now();
+      const counts = loadSnapshot(JSON.parse(fs.readFileSync(dataFile, "utf8")));
+      console.log(
+        `cosmos-server: loaded ${counts.databases} database(s), ${counts.collections} container(s), ` +
+          `${counts.documents} document(s) from ${dataFile} in ${Date.now() - started} ms`
+      );
+    },
+    changed() {
+      dirty = true;
+      if (timer) return;
+      const wait = Math.max(0, saveIntervalMs - (Date.now() - lastSave));
+      timer = setTimeout(() => safeSave("change"), wait);
+      timer.unref();
+    },
+    flush: reason => safeSave(reason)
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Start
+// ---------------------------------------------------------------------------------------------------------------
+
+// Only now load the package's index (and with it routes.js, which captures the patched handlers).
+const { createHttpsServer, createHttpServer } = require("@vercel/cosmosdb-server");
+
+const persistence = options.dataFile ? createPersistence(options.dataFile, options.saveIntervalMs) : null;
+const server = options.tls ? createHttpsServer({ keepAlive: true }) : createHttpServer({ keepAlive: true });
+// Keep idle connections for 2 min (Node's default is 5 s): longer than the .NET handler keeps an idle pooled
+// connection (1 min), so the client closes them and no request races a server-side close.
+server.keepAliveTimeout = 120000;
+server.headersTimeout = 125000;
+
+server.on("error", err => {
+  console.error(`cosmos-server: ${err.message}`);
+  process.exit(1);
+});
+
+// The package's own "listening" handler (registered first) creates the Account; this runs right after it,
+// synchronously, so no request can be served before the snapshot is loaded.
+server.listen(options.port, HOST, () => {
+  if (persistence) {
+    try {
+      persistence.load();
+    } catch (err) {
+      console.error(
+        `cosmos-server: cannot load ${options.dataFile}: ${err.message} ` +
+          "(move it aside, or delete it with: infra/local/emulators.sh reset cosmos)"
+      );
+      process.exit(1);
+    }
+    onChange = persistence.changed;
+  }
+  const { port } = server.address();
+  const scheme = options.tls ? "https" : "http";
+  console.log(
+    `cosmos-server ready: ${scheme}://${HOST}:${port}/ (pid ${process.pid}, keep-alive, ` +
+      `${options.dataFile ? `data file ${options.dataFile}` : "in memory"})`
+  );
+});
+
+let stopping = false;
+function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  server.close();
+  if (typeof server.closeAllConnections === "function") server.closeAllConnections();
+  const ok = persistence ? persistence.flush(signal) : true;
+  console.log(`cosmos-server: stopped (${signal})`);
+  process.exit(ok ? 0 : 1);
+}
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));

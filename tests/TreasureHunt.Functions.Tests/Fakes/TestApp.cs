@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Functions.Rollups;
+using TreasureHunt.Pipeline;
+using TreasureHunt.Pipeline.FinOps;
+
+namespace TreasureHunt.Functions.Tests.Fakes;
+
+/// <summary>
+/// The Functions app's services over test doubles: the real pipeline (AddTreasureHuntPipeline) and the app's
+/// DurableRollupClient, with Moq'd users / dead-letter / cost-ledger / health ports, an in-memory progress store,
+/// an in-memory entity backend and a fake clock.
+/// </summary>
+public sealed class TestApp : IDisposable
+{
+    public static readonly DateTimeOffset Now = new(2026, 11, 27, 13, 30, 0, TimeSpan.Zero);
+
+    public TestApp(IDictionary<string, string?>? settings = null, params IHealthProbe[] probes)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            [AppSettings.EventHubConsumerGroup] = "aggregator",
+            ["Rollups:FlushMinEvents"] = "2000",
+            ["Rollups:FlushMaxAgeSeconds"] = "5",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+        Configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
+        Users.Setup(u => u.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => Aggregates.TryGetValue(id, out var a) ? a : null);
+        Users.Setup(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<UserAggregate, bool>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, Func<UserAggregate, bool> apply, CancellationToken _) => apply(Aggregates.GetOrAdd(id, UserAggregate.Create)));
+        DeadLetters.Setup(d => d.WriteAsync(It.IsAny<IReadOnlyList<DeadLetter>>(), It.IsAny<CancellationToken>()))
+            .Callback((IReadOnlyList<DeadLetter> rows, CancellationToken _) => DeadLettersWritten.AddRange(rows))
+            .Returns(Task.CompletedTask);
+        Ledger.Setup(l => l.WriteAsync(It.IsAny<IReadOnlyList<CostRecord>>(), It.IsAny<CancellationToken>()))
+            .Callback((IReadOnlyList<CostRecord> rows, CancellationToken _) => LedgerWritten.AddRange(rows))
+            .Returns(Task.CompletedTask);
+
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddTreasureHuntPipeline(Configuration);
+        services.AddSingleton<TimeProvider>(Clock);
+        services.AddSingleton(Configuration);
+        services.AddSingleton(Users.Object);
+        services.AddSingleton(DeadLetters.Object);
+        services.AddSingleton(Ledger.Object);
+        services.AddSingleton<IProgressStore>(Progress);
+        foreach (var probe in probes)
+        {
+            services.AddSingleton(probe);
+        }
+        services.AddSingleton<IRollupClient, DurableRollupClient>();
+        Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        Entities = new InMemoryEntityClient(Services.GetRequiredService<IOptions<RollupOptions>>().Value);
+    }
+
+    public IConfiguration Configuration { get; }
+    public FakeTimeProvider Clock { get; } = new(Now);
+    public ConcurrentDictionary<string, UserAggregate> Aggregates { get; } = new(StringComparer.Ordinal);
+    public Mock<IUserAggregateStore> Users { get; } = new(MockBehavior.Strict);
+    public Mock<IDeadLetterStore> DeadLetters { get; } = new(MockBehavior.Strict);
+    public List<DeadLetter> DeadLettersWritten { get; } = [];
+    public Mock<ICostLedger> Ledger { get; } = new(MockBehavior.Strict);
+    public List<CostRecord> LedgerWritten { get; } = [];
+    public InMemoryProgressStore Progress { get; } = new();
+    public InMemoryEntityClient Entities { get; }
+    public ServiceProvider Services { get; }
+
+    public T Create<T>() => ActivatorUtilities.CreateInstance<T>(Services);
+
+    public CostLedgerBuffer LedgerBuffer => Services.GetRequiredService<CostLedgerBuffer>();
+
+    /// <summary>A mocked FunctionContext of a function with the given trigger binding type (plus a durableClient input).</summary>
+    public static FunctionContext Context(string functionName, string triggerType, string invocationId = "invocation-1")
+    {
+        var bindings = ImmutableDictionary<string, BindingMetadata>.Empty
+            .Add("durableClient", Binding("durableClient", "durableClient"))
+            .Add("trigger", Binding("trigger", triggerType));
+        var definition = new Mock<FunctionDefinition>();
+        definition.SetupGet(d => d.Name).Returns(functionName);
+        definition.SetupGet(d => d.InputBindings).Returns(bindings);
+        var context = new Mock<FunctionContext>();
+        context.SetupGet(c => c.InvocationId).Returns(invocationId);
+        context.SetupGet(c => c.FunctionDefinition).Returns(definition.Object);
+        context.SetupGet(c => c.CancellationToken).Returns(CancellationToken.None);
+        return context.Object;
+    }
+
+    private static BindingMetadata Binding(string name, string type)
+    {
+        var binding = new Mock<BindingMetadata>();
+        binding.SetupGet(b => b.Name).Returns(name);
+        binding.SetupGet(b => b.Type).Returns(type);
+        binding.SetupGet(b => b.Direction).Returns(BindingDirection.In);
+        return binding.Object;
+    }
+
+    /// <summary>One event of the contract as its JSON body.</summary>
+    public static string Event(string eventId, string userId, string itemId, string type = "click", DateTimeOffset? timestamp = null, string category = "gear") =>
+        $$"""{"eventId":"{{eventId}}","userId":"{{userId}}","itemId":"{{itemId}}","category":"{{category}}","type":"{{type}}","value":1,"timestamp":"{{(timestamp ?? Now.AddMinutes(-1)):O}}"}""";
+
+    public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+
+    public void Dispose() => Services.Dispose();
+}
