@@ -4,7 +4,7 @@
 // "Cosmos DB Built-in Data Contributor" SQL role (see rbac.bicep).
 //
 // Indexing: the app never queries users (point reads by id + partition key only), so that
-// container indexes nothing; progress is only queried for rollupPending within a partitionId,
+// container indexes nothing; progress is only queried (by the FlushRollups timer) on consumerGroup and rollupPending,
 // so it indexes just those two paths. Excluding everything else cuts the RU charge of writes.
 
 @description('Azure region.')
@@ -67,7 +67,7 @@ var containers = concat(
             path: '/rollupPending/?'
           }
           {
-            path: '/partitionId/?'
+            path: '/consumerGroup/?'
           }
         ]
         excludedPaths: [

@@ -12,7 +12,9 @@ namespace TreasureHunt.LocalEntities;
 /// <see cref="IRollupClient"/> over DurableTask.Core: one-way entity signals (operation <c>apply</c>) sent straight to
 /// the task hub's control queues, and state reads through the backend's entity queries. Serializes with the same
 /// <see cref="DataConverter"/> the SDK shim in <see cref="LocalEntityHost"/> deserializes with. Thread-safe.
-/// Does not meter signals (the caller does).
+/// Does not meter signals (the caller does). Prefer <see cref="LocalEntityHost.CreateClient"/>: sending through the
+/// host's own service instance wakes its queue poller (~20-50 ms from signal to readable state); a client on another
+/// service instance or process waits for the next poll (up to the host's MaxQueuePollingInterval).
 /// </summary>
 public sealed class DtfxRollupClient : IRollupClient
 {

@@ -72,7 +72,7 @@ public sealed class AggregateFunctionTests
         Assert.Contains(app.Entities.Signals, s => s.Id == DurableRollupClient.GlobalId && s.Operation == "apply");
         var global = (GlobalTotalsState)app.Entities.Run(DurableRollupClient.GlobalId, "get")!;
         Assert.Equal(2, global.Totals.Events);
-        Assert.Equal(8, global.Watermarks["3"]);
+        Assert.Equal(8, global.Applied["3"].Single().To);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
 using TreasureHunt.Core.Events;
 
@@ -44,6 +45,15 @@ public sealed class UserAggregate
     /// <summary>The store's concurrency token; not part of the document body.</summary>
     [JsonIgnore] public string? ETag { get; set; }
 
+    /// <summary>The duplicate index over <see cref="Seen"/>, kept between batches while this instance lives (not serialized).</summary>
+    private DuplicateMemory? _duplicates;
+
+    /// <summary>The ids and times of <see cref="RecentItems"/> in arrays, kept while this instance lives (not serialized).</summary>
+    private RecentIndex? _recent;
+
+    /// <summary>A few pruned windows, reused for new ones while this instance lives (not serialized).</summary>
+    private Stack<WindowCounts>? _spareWindows;
+
     public static UserAggregate Create(string userId) => new() { Id = userId, UserId = userId };
 
     public List<WindowCounts> Windows(WindowSize size) => size switch
@@ -68,18 +78,18 @@ public sealed class UserAggregate
         {
             throw new ArgumentException("one outcome slot per event is required", nameof(outcomes));
         }
-        Watermarks.TryGetValue(partitionId, out var watermark);
-        var hasWatermark = Watermarks.ContainsKey(partitionId);
-        var dedupe = new DuplicateMemory(Seen, rules);
+        var hasWatermark = Watermarks.TryGetValue(partitionId, out var watermark);
+        var dedupe = _duplicates = DuplicateMemory.For(Seen, _duplicates);
         var highest = hasWatermark ? watermark : long.MinValue;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            if (!dedupe.IsFirstDelivery(e.Event.EventId, partitionId, e.SequenceNumber, e.EnqueuedTime))
+            var redelivered = hasWatermark && e.SequenceNumber <= watermark;
+            if (!dedupe.IsFirstDelivery(e.Event.EventId, partitionId, e.SequenceNumber, e.EnqueuedTime, rules.DuplicateHorizon, remember: !redelivered))
             {
                 outcomes[i] = EventOutcome.Duplicate;
             }
-            else if (hasWatermark && e.SequenceNumber <= watermark)
+            else if (redelivered)
             {
                 outcomes[i] = EventOutcome.AlreadyApplied;
             }
@@ -93,7 +103,7 @@ public sealed class UserAggregate
         {
             Watermarks[partitionId] = highest;
         }
-        dedupe.Prune();
+        dedupe.Prune(rules.DuplicateHorizon, rules.MaxRememberedEventIds);
     }
 
     /// <summary>Adds one event; false when it missed at least one window because that window is past retention.</summary>
@@ -106,67 +116,168 @@ public sealed class UserAggregate
         var t = e.Timestamp;
         var previousLast = LastEventTime;
         if (FirstEventTime is null || t < FirstEventTime) FirstEventTime = t;
-        if (LastEventTime is null || t > LastEventTime) LastEventTime = t;
+        var advanced = previousLast is null || t > previousLast.Value;
+        if (advanced) LastEventTime = t;
+        var last = LastEventTime!.Value;
 
-        AddAffinity(e, previousLast, rules);
+        AddAffinity(e, previousLast, last, rules);
         AddRecentItem(e.ItemId, t, rules.RecentItems);
 
+        var eventSeconds = t.ToUnixTimeSeconds();
+        var lastSeconds = last.ToUnixTimeSeconds();
         var inAll = true;
+        var spare = _spareWindows ??= new Stack<WindowCounts>(WindowList.MaxSpare);
         foreach (var size in (ReadOnlySpan<WindowSize>)[WindowSize.Minute, WindowSize.Hour, WindowSize.Day])
         {
             var windows = Windows(size);
-            var newest = size.StartOf(LastEventTime!.Value);
-            inAll &= WindowList.Add(windows, size.StartOf(t), newest, size.Seconds(), rules.KeepOf(size), e.Type, 1);
-            if (LastEventTime != previousLast)
+            var length = size.Seconds();
+            var newest = WindowSizes.StartOf(lastSeconds, length);
+            // Pruning before adding leaves the same windows as adding first (a window past retention is not added),
+            // and lets the event's new window reuse a pruned one.
+            if (advanced)
             {
-                WindowList.Prune(windows, newest, size.Seconds(), rules.KeepOf(size));
+                WindowList.Prune(windows, newest, length, rules.KeepOf(size), spare);
             }
+            inAll &= WindowList.Add(windows, WindowSizes.StartOf(eventSeconds, length), newest, length, rules.KeepOf(size), e.Type, 1, spare);
         }
         return inAll;
     }
 
-    private void AddAffinity(TreasureEvent e, DateTimeOffset? previousReference, AggregationRules rules)
+    private void AddAffinity(TreasureEvent e, DateTimeOffset? previousReference, DateTimeOffset reference, AggregationRules rules)
     {
         // Scores are kept decayed to the reference time tRef = LastEventTime. A newer event moves tRef forward and
         // decays every score by 0.5^(Δ/halfLife); an older one is added already decayed. Σ w·v·0.5^((tRef−t)/h) is
         // therefore the same whatever the arrival order (up to floating-point rounding).
-        if (previousReference is { } oldRef && LastEventTime > oldRef)
+        if (previousReference is { } oldRef && reference > oldRef)
         {
-            var factor = rules.Decay((LastEventTime.Value - oldRef).TotalSeconds);
+            var factor = rules.Decay((reference - oldRef).TotalSeconds);
             foreach (var key in Affinity.Keys)
             {
-                Affinity[key] *= factor;
+                CollectionsMarshal.GetValueRefOrNullRef(Affinity, key) *= factor;
             }
         }
-        var contribution = rules.Weights[(int)e.Type] * e.Value * rules.Decay((LastEventTime!.Value - e.Timestamp).TotalSeconds);
-        Affinity[e.Category] = Affinity.GetValueOrDefault(e.Category) + contribution;
+        var contribution = rules.Weights[(int)e.Type] * e.Value * rules.Decay((reference - e.Timestamp).TotalSeconds);
+        CollectionsMarshal.GetValueRefOrAddDefault(Affinity, e.Category, out _) += contribution;
     }
 
     private void AddRecentItem(string itemId, DateTimeOffset time, int keep)
     {
-        var existing = RecentItems.FindIndex(r => r.ItemId == itemId);
+        // The list is short (20) and ordered by RecentItem.NewestFirst. Ids and times are looked at in the index's
+        // arrays rather than in the RecentItem objects, and an entry is moved rather than re-created.
+        var items = RecentItems;
+        var index = _recent = RecentIndex.For(items, _recent, keep);
+        var ids = index.Ids;
+        var ticks = index.Ticks;
+        var count = items.Count;
+        var newTicks = time.UtcTicks;
+        var existing = -1;
+        for (var i = 0; i < count; i++)
+        {
+            if (string.Equals(ids[i], itemId, StringComparison.Ordinal))
+            {
+                existing = i;
+                break;
+            }
+        }
+        RecentItem? entry = null;
         if (existing >= 0)
         {
-            if (RecentItems[existing].Time >= time)
+            if (ticks[existing] >= newTicks)
             {
                 return;
             }
-            RecentItems.RemoveAt(existing);
+            entry = items[existing];
+            items.RemoveAt(existing);
+            index.RemoveAt(existing, --count);
         }
-        var candidate = new RecentItem { ItemId = itemId, Time = time };
-        var index = 0;
-        while (index < RecentItems.Count && RecentItem.NewestFirst.Compare(RecentItems[index], candidate) < 0)
+        var at = 0;
+        while (at < count && (ticks[at] != newTicks ? ticks[at] > newTicks : string.CompareOrdinal(ids[at], itemId) < 0))
         {
-            index++;
+            at++;
         }
-        if (index >= keep)
+        if (at < keep)
         {
-            return;
+            if (entry is null && count == keep)
+            {
+                // The list is full: its last entry is about to drop out, so it becomes the new one.
+                entry = items[count - 1];
+                items.RemoveAt(count - 1);
+                index.RemoveAt(count - 1, --count);
+                entry.ItemId = itemId;
+                entry.Time = time;
+            }
+            else if (entry is null)
+            {
+                entry = new RecentItem { ItemId = itemId, Time = time };
+            }
+            else
+            {
+                entry.Time = time;
+            }
+            items.Insert(at, entry);
+            index.Insert(at, count++, itemId, newTicks);
+            if (count > keep)
+            {
+                items.RemoveRange(keep, count - keep);
+            }
         }
-        RecentItems.Insert(index, candidate);
-        if (RecentItems.Count > keep)
+        index.Snapshot(items);
+    }
+
+    /// <summary>The recent items' ids and times in two arrays, kept in step with <see cref="RecentItems"/> (not serialized).</summary>
+    private sealed class RecentIndex
+    {
+        private List<RecentItem>? _list;
+        private int _count;
+        private RecentItem? _first, _last;
+        public string[] Ids = [];
+        public long[] Ticks = [];
+
+        public static RecentIndex For(List<RecentItem> items, RecentIndex? cached, int keep)
         {
-            RecentItems.RemoveRange(keep, RecentItems.Count - keep);
+            var index = cached ?? new RecentIndex();
+            var capacity = Math.Max(keep, items.Count) + 1;
+            if (!index.Describes(items) || index.Ids.Length < capacity)
+            {
+                index.Ids = new string[capacity];
+                index.Ticks = new long[capacity];
+                for (var i = 0; i < items.Count; i++)
+                {
+                    index.Ids[i] = items[i].ItemId;
+                    index.Ticks[i] = items[i].Time.UtcTicks;
+                }
+                index.Snapshot(items);
+            }
+            return index;
+        }
+
+        private bool Describes(List<RecentItem> items) =>
+            ReferenceEquals(_list, items) && items.Count == _count &&
+            (_count == 0 || (ReferenceEquals(items[0], _first) && ReferenceEquals(items[^1], _last)));
+
+        public void Snapshot(List<RecentItem> items)
+        {
+            _list = items;
+            _count = items.Count;
+            _first = _count > 0 ? items[0] : null;
+            _last = _count > 0 ? items[^1] : null;
+        }
+
+        /// <summary>Removes position <paramref name="at"/>; <paramref name="newCount"/> is the count after removal.</summary>
+        public void RemoveAt(int at, int newCount)
+        {
+            Array.Copy(Ids, at + 1, Ids, at, newCount - at);
+            Array.Copy(Ticks, at + 1, Ticks, at, newCount - at);
+            Ids[newCount] = null!;
+        }
+
+        /// <summary>Inserts at <paramref name="at"/> into <paramref name="count"/> entries (the arrays have room for one more).</summary>
+        public void Insert(int at, int count, string id, long ticks)
+        {
+            Array.Copy(Ids, at, Ids, at + 1, count - at);
+            Array.Copy(Ticks, at, Ticks, at + 1, count - at);
+            Ids[at] = id;
+            Ticks[at] = ticks;
         }
     }
 }
@@ -183,6 +294,10 @@ public sealed class RecentItem
         var byTime = b.Time.CompareTo(a.Time);
         return byTime != 0 ? byTime : string.CompareOrdinal(a.ItemId, b.ItemId);
     });
+
+    /// <summary>Whether <paramref name="a"/> comes strictly before <paramref name="b"/> under <see cref="NewestFirst"/>.</summary>
+    internal static bool Before(RecentItem a, RecentItem b) =>
+        a.Time != b.Time ? a.Time > b.Time : string.CompareOrdinal(a.ItemId, b.ItemId) < 0;
 }
 
 /// <summary>An event id remembered for duplicate detection: where its first delivery came from and when it was enqueued.</summary>

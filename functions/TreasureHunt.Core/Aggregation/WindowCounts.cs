@@ -22,19 +22,18 @@ public static class WindowList
 {
     /// <summary>Adds <paramref name="count"/> to the window at <paramref name="start"/>; returns false (and adds nothing)
     /// when that window is already older than the retention counted back from <paramref name="newestStart"/>.</summary>
-    public static bool Add(List<WindowCounts> windows, long start, long newestStart, long windowSeconds, int keep, EventType type, long count)
+    public static bool Add(List<WindowCounts> windows, long start, long newestStart, long windowSeconds, int keep, EventType type, long count) =>
+        Add(windows, start, newestStart, windowSeconds, keep, type, count, spare: null);
+
+    /// <summary><see cref="Add(List{WindowCounts}, long, long, long, int, EventType, long)"/>, taking a new window from
+    /// <paramref name="spare"/> (windows pruned earlier) when there is one.</summary>
+    internal static bool Add(List<WindowCounts> windows, long start, long newestStart, long windowSeconds, int keep, EventType type, long count, Stack<WindowCounts>? spare)
     {
         if (start <= newestStart - keep * windowSeconds)
         {
             return false;
         }
-        var index = FindIndex(windows, start);
-        if (index < 0)
-        {
-            index = ~index;
-            windows.Insert(index, new WindowCounts { Start = start });
-        }
-        windows[index].Counts[(int)type] += count;
+        windows[IndexForAdd(windows, start, spare)].Counts[(int)type] += count;
         return true;
     }
 
@@ -45,13 +44,7 @@ public static class WindowList
         {
             return false;
         }
-        var index = FindIndex(windows, start);
-        if (index < 0)
-        {
-            index = ~index;
-            windows.Insert(index, new WindowCounts { Start = start });
-        }
-        var target = windows[index].Counts;
+        var target = windows[IndexForAdd(windows, start, spare: null)].Counts;
         for (var i = 0; i < target.Length; i++)
         {
             target[i] += counts[i];
@@ -60,18 +53,62 @@ public static class WindowList
     }
 
     /// <summary>Drops windows older than the retention counted back from <paramref name="newestStart"/>.</summary>
-    public static void Prune(List<WindowCounts> windows, long newestStart, long windowSeconds, int keep)
+    public static void Prune(List<WindowCounts> windows, long newestStart, long windowSeconds, int keep) =>
+        Prune(windows, newestStart, windowSeconds, keep, spare: null);
+
+    /// <summary>Keeps at most this many pruned windows per aggregate for reuse.</summary>
+    internal const int MaxSpare = 4;
+
+    /// <summary><see cref="Prune(List{WindowCounts}, long, long, int)"/>, keeping (some of) the pruned windows in <paramref name="spare"/>.</summary>
+    internal static void Prune(List<WindowCounts> windows, long newestStart, long windowSeconds, int keep, Stack<WindowCounts>? spare)
     {
         var oldestKept = newestStart - (keep - 1) * windowSeconds;
         var drop = 0;
         while (drop < windows.Count && windows[drop].Start < oldestKept)
         {
+            if (spare is not null && spare.Count < MaxSpare) spare.Push(windows[drop]);
             drop++;
         }
         if (drop > 0)
         {
             windows.RemoveRange(0, drop);
         }
+    }
+
+    private static WindowCounts NewWindow(long start, Stack<WindowCounts>? spare)
+    {
+        if (spare is not null && spare.TryPop(out var reused) && reused.Counts.Length == EventTypes.Count)
+        {
+            // A pruned window is an old object already: reusing it spares the garbage collector a mid-life allocation.
+            reused.Start = start;
+            Array.Clear(reused.Counts);
+            return reused;
+        }
+        return new WindowCounts { Start = start };
+    }
+
+    /// <summary>The index of the window at <paramref name="start"/>, inserted (empty) if missing. Events mostly land in
+    /// the newest window or open a newer one, so the last window is looked at before searching.</summary>
+    private static int IndexForAdd(List<WindowCounts> windows, long start, Stack<WindowCounts>? spare)
+    {
+        var count = windows.Count;
+        var lastStart = count > 0 ? windows[count - 1].Start : long.MinValue;
+        if (lastStart == start)
+        {
+            return count - 1;
+        }
+        if (lastStart < start)
+        {
+            windows.Add(NewWindow(start, spare));
+            return count;
+        }
+        var index = FindIndex(windows, start);
+        if (index < 0)
+        {
+            index = ~index;
+            windows.Insert(index, NewWindow(start, spare));
+        }
+        return index;
     }
 
     public static int FindIndex(List<WindowCounts> windows, long start)

@@ -18,12 +18,10 @@ public static class WindowSizes
     };
 
     /// <summary>Start (Unix seconds) of the window that contains <paramref name="time"/>.</summary>
-    public static long StartOf(this WindowSize size, DateTimeOffset time)
-    {
-        var seconds = time.ToUnixTimeSeconds();
-        var length = size.Seconds();
-        return seconds - (((seconds % length) + length) % length);
-    }
+    public static long StartOf(this WindowSize size, DateTimeOffset time) => StartOf(time.ToUnixTimeSeconds(), size.Seconds());
+
+    /// <summary>Start (Unix seconds) of the window of <paramref name="length"/> seconds that contains <paramref name="unixSeconds"/>.</summary>
+    public static long StartOf(long unixSeconds, long length) => unixSeconds - (((unixSeconds % length) + length) % length);
 
     public static string Name(this WindowSize size) => size switch
     {

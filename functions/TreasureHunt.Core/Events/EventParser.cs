@@ -20,7 +20,10 @@ public sealed class EventParser
     private const int RequiredBits = EventIdBit | UserIdBit | ItemIdBit | TypeBit | TimestampBit;
 
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 };
-    private readonly StringPool _pool = new(capacity: 200_000);
+    // One pool per kind of id: the item and category pools stay small (and in cache) whatever the number of users.
+    private readonly StringPool _users = new(capacity: 200_000);
+    private readonly StringPool _items = new(capacity: 100_000);
+    private readonly StringPool _categories = new(capacity: 10_000);
 
     public bool TryParse(in RawMessage message, string partitionId, out TreasureEvent? parsed, out DeadLetter? deadLetter)
     {
@@ -106,10 +109,10 @@ public sealed class EventParser
                 }
                 fieldError = field switch
                 {
-                    EventIdBit => ReadId(ref reader, "eventId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, pooled: false, out eventId),
-                    UserIdBit => ReadId(ref reader, "userId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, pooled: true, out userId),
-                    ItemIdBit => ReadId(ref reader, "itemId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, pooled: true, out itemId),
-                    CategoryBit => ReadId(ref reader, "category", ContractLimits.MaxCategoryLength, DeadLetterReason.BadCategory, pooled: true, out category),
+                    EventIdBit => ReadId(ref reader, "eventId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, pool: null, out eventId),
+                    UserIdBit => ReadId(ref reader, "userId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, _users, out userId),
+                    ItemIdBit => ReadId(ref reader, "itemId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, _items, out itemId),
+                    CategoryBit => ReadId(ref reader, "category", ContractLimits.MaxCategoryLength, DeadLetterReason.BadCategory, _categories, out category),
                     TypeBit => ReadType(ref reader, out type),
                     ValueBit => ReadValue(ref reader, out value),
                     _ => ReadTimestamp(ref reader, out timestamp),
@@ -179,7 +182,7 @@ public sealed class EventParser
         TypeBit => "type", ValueBit => "value", _ => "timestamp",
     };
 
-    private (DeadLetterReason, string)? ReadId(ref Utf8JsonReader reader, string name, int maxLength, DeadLetterReason reason, bool pooled, out string? id)
+    private static (DeadLetterReason, string)? ReadId(ref Utf8JsonReader reader, string name, int maxLength, DeadLetterReason reason, StringPool? pool, out string? id)
     {
         id = null;
         if (reader.TokenType != JsonTokenType.String)
@@ -201,7 +204,7 @@ public sealed class EventParser
         {
             return (reason, $"'{name}' must be 1..{maxLength} chars of [A-Za-z0-9_.:@-]");
         }
-        id = pooled ? _pool.GetAscii(raw) : System.Text.Encoding.ASCII.GetString(raw);
+        id = pool is not null ? pool.GetAscii(raw) : System.Text.Encoding.ASCII.GetString(raw);
         return null;
     }
 

@@ -47,7 +47,7 @@ public sealed class BatchParser
             {
                 if (!byUser.TryGetValue(parsed!.UserId, out var list))
                 {
-                    byUser[parsed.UserId] = list = new List<SequencedEvent>(4);
+                    byUser[parsed.UserId] = list = new List<SequencedEvent>(1); // most users have one event in a batch
                 }
                 list.Add(new SequencedEvent(parsed, message.SequenceNumber, message.EnqueuedTime));
             }

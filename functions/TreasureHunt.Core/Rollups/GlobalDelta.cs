@@ -12,7 +12,7 @@ public sealed class GlobalCounters
     [JsonPropertyName("deadLettered")] public long DeadLettered { get; set; }
     [JsonPropertyName("late")] public long Late { get; set; }
 
-    public bool IsEmpty => Events == 0 && DuplicatesDropped == 0 && DeadLettered == 0 && Late == 0;
+    [JsonIgnore] public bool IsEmpty => Events == 0 && DuplicatesDropped == 0 && DeadLettered == 0 && Late == 0;
 
     public void Add(GlobalCounters other)
     {

@@ -10,7 +10,8 @@ namespace TreasureHunt.Core.Rollups;
 /// </summary>
 public sealed class ItemShardState
 {
-    [JsonPropertyName("watermarks")] public Dictionary<string, long> Watermarks { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Per source partition, the sequence ranges already applied (see <see cref="AppliedRanges"/>).</summary>
+    [JsonPropertyName("applied")] public Dictionary<string, List<SequenceRange>> Applied { get; set; } = new(StringComparer.Ordinal);
     [JsonPropertyName("items")] public Dictionary<string, ItemStats> Items { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Top-K per hour window (sorted by start), one list per type.</summary>
@@ -27,7 +28,7 @@ public sealed class ItemShardState
     {
         ArgumentNullException.ThrowIfNull(signal);
         ArgumentNullException.ThrowIfNull(options);
-        if (!Rollups.Watermarks.TryAdvance(Watermarks, signal.SourcePartition, signal.LastSequenceNumber))
+        if (!AppliedRanges.TryAdd(Applied, signal.SourcePartition, signal.FirstSequenceNumber, signal.LastSequenceNumber))
         {
             return false;
         }

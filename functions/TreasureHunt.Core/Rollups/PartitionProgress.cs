@@ -11,9 +11,9 @@ namespace TreasureHunt.Core.Rollups;
 /// before sending, so they are accumulated here: a batch's delta is merged into <see cref="Pending"/> in the same
 /// write that advances <see cref="AppliedThrough"/> (events at or below it are skipped on redelivery). A pending
 /// delta that is big or old enough is moved to <see cref="Sealed"/>; a sealed delta is sent as one signal per shard
-/// plus one global signal, all tagged with the sealed range's last sequence number, then cleared. A crash between
-/// sending and clearing re-sends the same sealed delta with the same tag, which the entities ignore (their
-/// per-partition watermark is already there). Sealed ranges never overlap, so an entity never sees a half-applied range.
+/// plus one global signal, all tagged with the sealed sequence range, then cleared. A crash between
+/// sending and clearing re-sends the same sealed delta with the same range, which the entities ignore (they keep
+/// the ranges they applied per source partition, see <see cref="AppliedRanges"/>). Sealed ranges never overlap, so an entity never sees a half-applied range.
 /// </para>
 /// </summary>
 public sealed class PartitionProgress

@@ -17,7 +17,7 @@ public sealed class RollupDelta
     [JsonPropertyName("shards")] public Dictionary<int, Dictionary<string, ItemDelta>> Shards { get; set; } = [];
     [JsonPropertyName("global")] public GlobalCounters Global { get; set; } = new();
 
-    public bool IsEmpty => Messages == 0;
+    [JsonIgnore] public bool IsEmpty => Messages == 0;
 
     public void Merge(RollupDelta next)
     {

@@ -2,10 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace TreasureHunt.Core.Rollups;
 
-/// <summary>The one signal a partition's rollup sends to an item shard entity.</summary>
+/// <summary>The one signal a partition's sealed rollup range sends to an item shard entity.</summary>
 public sealed class ItemShardSignal
 {
     [JsonPropertyName("sourcePartition")] public string SourcePartition { get; set; } = "";
+    [JsonPropertyName("firstSequenceNumber")] public long FirstSequenceNumber { get; set; }
     [JsonPropertyName("lastSequenceNumber")] public long LastSequenceNumber { get; set; }
     [JsonPropertyName("items")] public Dictionary<string, ItemDelta> Items { get; set; } = [];
 }
@@ -14,6 +15,7 @@ public sealed class ItemShardSignal
 public sealed class GlobalTotalsSignal
 {
     [JsonPropertyName("sourcePartition")] public string SourcePartition { get; set; } = "";
+    [JsonPropertyName("firstSequenceNumber")] public long FirstSequenceNumber { get; set; }
     [JsonPropertyName("lastSequenceNumber")] public long LastSequenceNumber { get; set; }
     [JsonPropertyName("counters")] public GlobalCounters Counters { get; set; } = new();
 }
@@ -27,8 +29,8 @@ public sealed record RollupSignals(string SourcePartition, IReadOnlyDictionary<i
         partitionId,
         delta.Shards.ToDictionary(
             s => s.Key,
-            s => new ItemShardSignal { SourcePartition = partitionId, LastSequenceNumber = delta.ToSequence, Items = s.Value }),
-        new GlobalTotalsSignal { SourcePartition = partitionId, LastSequenceNumber = delta.ToSequence, Counters = delta.Global });
+            s => new ItemShardSignal { SourcePartition = partitionId, FirstSequenceNumber = delta.FromSequence, LastSequenceNumber = delta.ToSequence, Items = s.Value }),
+        new GlobalTotalsSignal { SourcePartition = partitionId, FirstSequenceNumber = delta.FromSequence, LastSequenceNumber = delta.ToSequence, Counters = delta.Global });
 }
 
 /// <summary>Names of the rollup entities (lower-case: Durable entity names are case-insensitive and stored lower-case).</summary>

@@ -7,7 +7,7 @@ namespace TreasureHunt.Pipeline.Entities;
 /// <summary>
 /// Item counters for one shard (entity name <c>itemshard</c>, key = shard number). The same class runs in the
 /// Functions app (via <c>TaskEntityDispatcher</c>) and in the local host (DurableTask.Core through the SDK's shim):
-/// it depends on no host. Redelivered signals are ignored by the per-partition watermark in the state.
+/// it depends on no host. A redelivered signal (a sequence range already applied for its source partition) is ignored.
 /// </summary>
 public sealed class ItemShardEntity(IOptions<RollupOptions> options) : TaskEntity<ItemShardState>
 {

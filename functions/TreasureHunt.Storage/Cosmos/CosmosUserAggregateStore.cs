@@ -15,7 +15,9 @@ namespace TreasureHunt.Storage.Cosmos;
 /// only writer of its users, so the read before the write is skipped (one call per user per batch instead of
 /// two). The ETag keeps this safe: if anyone else wrote the document, the write gets 412 and the store reloads.
 /// A cached aggregate whose write failed is evicted, so a redelivered batch starts from what is stored.
-/// Reads for queries (<see cref="GetAsync"/>) always go to Cosmos.
+/// An update takes the cached aggregate out of its slot (atomically) while it applies and writes, so two concurrent
+/// updates of one user never mutate the same instance: the second one reads from Cosmos and, if the first one wrote
+/// meanwhile, gets 412 and reloads. Reads for queries (<see cref="GetAsync"/>) always go to Cosmos.
 /// </para>
 /// </summary>
 public sealed class CosmosUserAggregateStore(CosmosDocuments<UserAggregate> documents, IMemoryCache? writerCache = null) : IUserAggregateStore
@@ -32,13 +34,18 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserAggregate> docu
 
     public async Task<bool> UpdateAsync(string userId, Func<UserAggregate, bool> apply, CancellationToken cancellationToken)
     {
-        var current = writerCache?.Get<UserAggregate>(userId);
+        // Exclusive: a concurrent update of the same user finds the slot empty and reads its own copy.
+        var current = writerCache?.Get<CachedAggregate>(userId) is { } slot ? Interlocked.Exchange(ref slot.Aggregate, null) : null;
         while (true)
         {
             current ??= await GetAsync(userId, cancellationToken);
             var aggregate = current ?? UserAggregate.Create(userId);
             if (!apply(aggregate))
             {
+                if (current is not null)
+                {
+                    Cache(userId, current); // unchanged (nothing to store): still the stored version with its ETag
+                }
                 return false;
             }
             string? etag;
@@ -56,12 +63,21 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserAggregate> docu
             if (etag is not null)
             {
                 aggregate.ETag = etag;
-                writerCache?.Set(userId, aggregate, new MemoryCacheEntryOptions { Size = 1 });
+                Cache(userId, aggregate);
                 return true;
             }
             // Another writer got there first (412 or 409): reload and apply again to the fresh document.
             writerCache?.Remove(userId);
             current = null;
         }
+    }
+
+    private void Cache(string userId, UserAggregate aggregate) =>
+        writerCache?.Set(userId, new CachedAggregate { Aggregate = aggregate }, new MemoryCacheEntryOptions { Size = 1 });
+
+    /// <summary>A cache slot: an update takes the aggregate out with <see cref="Interlocked.Exchange{T}(ref T, T)"/>.</summary>
+    private sealed class CachedAggregate
+    {
+        public UserAggregate? Aggregate;
     }
 }

@@ -1,0 +1,136 @@
+using BenchmarkDotNet.Attributes;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Rollups;
+
+namespace TreasureHunt.Benchmarks;
+
+/// <summary>
+/// The core's hot path on 1000-event batches of <see cref="EventStream"/>. Each benchmark invocation handles one batch
+/// and reports per event (OperationsPerInvoke = 1000), so BenchmarkDotNet's Op/s column is events per second on one
+/// thread. The aggregate benchmark keeps its user aggregates in an in-memory dictionary warmed up with
+/// <see cref="WarmupBatches"/> batches first, and every measured batch is new (later in the stream than all before it).
+/// </summary>
+[MemoryDiagnoser]
+public class CoreBenchmarks
+{
+    public const int BatchSize = 1000;
+
+    /// <summary>Batches applied in the global setup, before anything is measured (warm state: 500,000 events, most users exist).</summary>
+    public const int WarmupBatches = 500;
+
+    /// <summary>Fresh batches prepared for measurement: more than the job's invocations (see <see cref="Program"/>).</summary>
+    public const int MeasuredBatches = Program.BatchesPerIteration * (Program.WarmupIterations + Program.MeasuredIterations + 2);
+
+    private readonly AggregationRules _rules = AggregationRules.Default;
+    private readonly RollupOptions _rollups = new();
+    private readonly Dictionary<string, UserAggregate> _users = new(StringComparer.Ordinal);
+    private readonly BatchParser _parser = new();
+    private EventOutcome[] _outcomes = new EventOutcome[BatchSize];
+    private List<PartitionBatch> _batches = [];
+    private int _next;
+    private bool _reuseExpected;
+
+    [GlobalSetup(Target = nameof(ParseValidateAggregate))]
+    public void SetupAggregation()
+    {
+        var stream = new EventStream();
+        foreach (var batch in stream.NextBatches(WarmupBatches, BatchSize))
+        {
+            Process(_parser.Parse(batch));
+        }
+        _batches = stream.NextBatches(MeasuredBatches, BatchSize);
+        _next = 0;
+        GC.Collect();
+    }
+
+    [GlobalSetup(Target = nameof(Parse))]
+    public void SetupParser()
+    {
+        // The parser keeps no state but its id pools, so the same batches can be parsed again and again.
+        _batches = new EventStream().NextBatches(200, BatchSize);
+        _next = 0;
+        _reuseExpected = true;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        if (!_reuseExpected && _next > _batches.Count)
+        {
+            // A wrapped-around batch is a redelivery (already applied): cheaper, so the figure would flatter the core.
+            Console.WriteLine($"// WARNING: {_next} invocations for {_batches.Count} prepared batches; batches were reused.");
+        }
+    }
+
+    /// <summary>BatchParser.Parse + UserAggregate.Apply per user + RollupDeltaBuilder: what a host does per batch before storage.</summary>
+    [Benchmark(OperationsPerInvoke = BatchSize, Description = "parse + validate + aggregate + rollup delta")]
+    public RollupDelta ParseValidateAggregate() => Process(_parser.Parse(_batches[_next++ % _batches.Count]));
+
+    /// <summary>The parser alone: BatchParser.Parse (validation, grouping by user).</summary>
+    [Benchmark(OperationsPerInvoke = BatchSize, Description = "parse + validate")]
+    public ParsedBatch Parse() => _parser.Parse(_batches[_next++ % _batches.Count]);
+
+    /// <summary>Diagnostics for <see cref="Program"/>'s profile mode: one batch, with the time (Stopwatch ticks) and the bytes
+    /// allocated by each phase (parse, apply, rollup delta).</summary>
+    internal (long Ticks, long Bytes)[] MeasurePhases()
+    {
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var a0 = GC.GetAllocatedBytesForCurrentThread();
+        var parsed = _parser.Parse(_batches[_next++ % _batches.Count]);
+        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var a1 = GC.GetAllocatedBytesForCurrentThread();
+        var results = new List<EventOutcome[]>(parsed.ByUser.Count);
+        foreach (var (userId, events) in parsed.ByUser)
+        {
+            var outcomes = new EventOutcome[events.Count];
+            AggregateOf(userId).Apply(events, parsed.PartitionId, _rules, outcomes);
+            results.Add(outcomes);
+        }
+        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var a2 = GC.GetAllocatedBytesForCurrentThread();
+        var builder = new RollupDeltaBuilder(_rollups.ShardCount);
+        var u = 0;
+        foreach (var (_, events) in parsed.ByUser)
+        {
+            var outcomes = results[u++];
+            for (var i = 0; i < events.Count; i++)
+            {
+                builder.Add(events[i], outcomes[i]);
+            }
+        }
+        builder.Build(parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
+        var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var a3 = GC.GetAllocatedBytesForCurrentThread();
+        return [(t1 - t0, a1 - a0), (t2 - t1, a2 - a1), (t3 - t2, a3 - a2)];
+    }
+
+    private UserAggregate AggregateOf(string userId)
+    {
+        if (!_users.TryGetValue(userId, out var aggregate))
+        {
+            _users[userId] = aggregate = UserAggregate.Create(userId);
+        }
+        return aggregate;
+    }
+
+    private RollupDelta Process(ParsedBatch parsed)
+    {
+        var builder = new RollupDeltaBuilder(_rollups.ShardCount);
+        foreach (var (userId, events) in parsed.ByUser)
+        {
+            if (_outcomes.Length < events.Count) _outcomes = new EventOutcome[events.Count];
+            var outcomes = _outcomes.AsSpan(0, events.Count);
+            AggregateOf(userId).Apply(events, parsed.PartitionId, _rules, outcomes);
+            for (var i = 0; i < events.Count; i++)
+            {
+                builder.Add(events[i], outcomes[i]);
+            }
+        }
+        foreach (var _ in parsed.DeadLetters)
+        {
+            builder.AddDeadLetter();
+        }
+        return builder.Build(parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
+    }
+}

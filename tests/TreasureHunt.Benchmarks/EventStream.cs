@@ -1,0 +1,154 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using TreasureHunt.Core.Events;
+
+namespace TreasureHunt.Benchmarks;
+
+/// <summary>
+/// A deterministic, realistic event stream of one Event Hubs partition, serialized to UTF-8 JSON up front:
+/// users Zipf-distributed over 50,000 ids (s = 1.0), items Zipf-distributed over 5,000 ids (s = 1.0), each item in one
+/// of 10 categories; type mix view 70%, click 20%, share 4%, claim 5%, purchase 1% (purchases carry a price as value);
+/// enqueue times 1 ms apart (1,000 events/s on the partition) and event times 0–2 s before enqueue (ingestion lag), so
+/// time advances in real-time order; about 0.2% of messages are producer retries (an earlier eventId sent again a
+/// few messages later).
+/// </summary>
+public sealed class EventStream
+{
+    public const int Users = 50_000;
+    public const int Items = 5_000;
+    public const double ZipfExponent = 1.0;
+    public const string PartitionId = "0";
+
+    public static readonly string[] Categories =
+        ["caves", "ruins", "forest", "desert", "islands", "mountains", "castles", "mines", "shipwrecks", "temples"];
+
+    public static readonly DateTimeOffset Start = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly Random _rng;
+    private readonly Zipf _users;
+    private readonly Zipf _items;
+    private readonly string[] _userIds;
+    private readonly string[] _itemIds;
+    private readonly string[] _itemCategories;
+    private readonly Queue<string> _recentEventIds = new();
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private long _sequence;
+
+    public EventStream(int seed = 20261127)
+    {
+        _rng = new Random(seed);
+        _users = new Zipf(Users, ZipfExponent);
+        _items = new Zipf(Items, ZipfExponent);
+        // Ranks are shuffled onto ids so that the hottest user is not "u-000001".
+        _userIds = Shuffled(Users, i => $"u-{i:D6}");
+        _itemIds = Shuffled(Items, i => $"t-{i:D5}");
+        _itemCategories = Enumerable.Range(0, Items).Select(_ => Categories[_rng.Next(Categories.Length)]).ToArray();
+    }
+
+    /// <summary>The next <paramref name="count"/> batches of <paramref name="batchSize"/> messages each.</summary>
+    public List<PartitionBatch> NextBatches(int count, int batchSize)
+    {
+        var batches = new List<PartitionBatch>(count);
+        for (var b = 0; b < count; b++)
+        {
+            // All bodies of a batch share one array (as an Event Hubs client's receive buffer would), so the prepared
+            // stream adds few objects to the heap the measured code's garbage collections have to deal with.
+            var bodies = new List<(byte[] Body, long Sequence, DateTimeOffset Enqueued)>(batchSize);
+            for (var i = 0; i < batchSize; i++)
+            {
+                bodies.Add(NextMessage());
+            }
+            var slab = new byte[bodies.Sum(b => b.Body.Length)];
+            var messages = new RawMessage[batchSize];
+            var offset = 0;
+            for (var i = 0; i < batchSize; i++)
+            {
+                var (body, sequence, enqueued) = bodies[i];
+                body.CopyTo(slab, offset);
+                messages[i] = new RawMessage(slab.AsMemory(offset, body.Length), sequence, enqueued);
+                offset += body.Length;
+            }
+            batches.Add(new PartitionBatch(PartitionId, messages));
+        }
+        return batches;
+    }
+
+    private (byte[] Body, long Sequence, DateTimeOffset Enqueued) NextMessage()
+    {
+        var sequence = ++_sequence;
+        var enqueued = Start.AddMilliseconds(sequence);
+        var timestamp = enqueued.AddMilliseconds(-_rng.Next(2000));
+
+        string eventId;
+        if (_recentEventIds.Count >= 10 && _rng.Next(500) == 0)
+        {
+            eventId = _recentEventIds.ElementAt(_rng.Next(_recentEventIds.Count)); // a producer retry
+        }
+        else
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            _rng.NextBytes(bytes);
+            eventId = new Guid(bytes).ToString();
+            _recentEventIds.Enqueue(eventId);
+            if (_recentEventIds.Count > 50) _recentEventIds.Dequeue();
+        }
+
+        var item = _items.Sample(_rng);
+        var roll = _rng.Next(100);
+        var (type, value) = roll switch
+        {
+            < 70 => ("view", 1.0),
+            < 90 => ("click", 1.0),
+            < 94 => ("share", 1.0),
+            < 99 => ("claim", 1.0),
+            _ => ("purchase", _rng.Next(99, 5000) / 100.0),
+        };
+
+        _buffer.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(_buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("eventId"u8, eventId);
+            writer.WriteString("userId"u8, _userIds[_users.Sample(_rng)]);
+            writer.WriteString("itemId"u8, _itemIds[item]);
+            writer.WriteString("category"u8, _itemCategories[item]);
+            writer.WriteString("type"u8, type);
+            writer.WriteNumber("value"u8, value);
+            writer.WriteString("timestamp"u8, timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            writer.WriteEndObject();
+        }
+        return (_buffer.WrittenSpan.ToArray(), sequence, enqueued);
+    }
+
+    private string[] Shuffled(int count, Func<int, string> name)
+    {
+        var ids = Enumerable.Range(1, count).Select(name).ToArray();
+        _rng.Shuffle(ids);
+        return ids;
+    }
+
+    /// <summary>Samples ranks 0..n−1 with P(rank k) ∝ 1/(k+1)^s by inverting the cumulative distribution.</summary>
+    private sealed class Zipf
+    {
+        private readonly double[] _cdf;
+
+        public Zipf(int n, double s)
+        {
+            _cdf = new double[n];
+            var sum = 0.0;
+            for (var k = 0; k < n; k++)
+            {
+                sum += 1.0 / Math.Pow(k + 1, s);
+                _cdf[k] = sum;
+            }
+            for (var k = 0; k < n; k++) _cdf[k] /= sum;
+        }
+
+        public int Sample(Random rng)
+        {
+            var i = Array.BinarySearch(_cdf, rng.NextDouble());
+            return Math.Min(i < 0 ? ~i : i, _cdf.Length - 1);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Functions.FinOps;
+using TreasureHunt.Functions.Http;
+using TreasureHunt.Functions.Ingest;
+using TreasureHunt.Functions.Rollups;
+using TreasureHunt.Pipeline.Entities;
+using TreasureHunt.Storage;
+
+namespace TreasureHunt.Functions.Tests;
+
+/// <summary>The app's registrations resolve with the settings of local.settings.sample.json, and the docs list every setting.</summary>
+public sealed class AppServicesTests
+{
+    private static readonly string Root = typeof(AppServicesTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "RepositoryRoot").Value!;
+
+    private static Dictionary<string, string> SampleSettings()
+    {
+        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "local.settings.sample.json")));
+        return sample.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
+    }
+
+    [Fact]
+    public void Every_function_class_and_the_middleware_resolve_from_the_sample_settings()
+    {
+        // App settings reach the worker as environment variables: "__" separates sections.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(SampleSettings().Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value)))
+            .Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
+        services.AddTreasureHuntFunctions(configuration);
+
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        Assert.IsType<DurableRollupClient>(provider.GetRequiredService<IRollupClient>());
+        Assert.NotNull(provider.GetRequiredService<StorageInitializer>());
+        Assert.NotNull(ActivatorUtilities.CreateInstance<AggregateFunction>(provider));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<FlushRollupsFunction>(provider));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<QueryFunctions>(provider));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<FinOpsMiddleware>(provider));
+        Assert.NotNull(ActivatorUtilities.GetServiceOrCreateInstance<ItemShardEntity>(provider));
+        Assert.NotNull(ActivatorUtilities.GetServiceOrCreateInstance<GlobalTotalsEntity>(provider));
+        Assert.Equal("aggregator", AppSettings.ConsumerGroup(configuration));
+    }
+
+    [Fact]
+    public void Docs_describe_every_app_setting_of_the_sample()
+    {
+        var docs = File.ReadAllText(Path.Combine(Root, "docs", "functions.md"));
+        var missing = SampleSettings().Keys.Where(key => !docs.Contains($"`{key}`", StringComparison.Ordinal)).ToList();
+        Assert.True(missing.Count == 0, $"docs/functions.md does not describe: {string.Join(", ", missing)}");
+    }
+}

@@ -1,0 +1,106 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace TreasureHunt.Functions.Tests;
+
+/// <summary>
+/// Build check: the functions.metadata the Worker SDK generated into the Functions project's output directory holds
+/// the bindings the Functions host expects (in particular the hand-written Event Hubs trigger).
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly string OutputDir = typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "FunctionsOutputDir").Value!;
+
+    private static readonly Lazy<Dictionary<string, JsonElement>> Functions = new(() =>
+    {
+        var path = Path.Combine(OutputDir, "functions.metadata");
+        Assert.True(File.Exists(path), $"{path} is missing: build functions/TreasureHunt.Functions first");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
+    });
+
+    private static JsonElement Trigger(string function) =>
+        Functions.Value[function].GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+
+    private static string? Text(JsonElement element, string property) =>
+        element.TryGetProperty(property, out var value) ? value.GetString() : null;
+
+    [Fact]
+    public void Lists_exactly_the_app_functions() => Assert.Equal(
+        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemStats", "Leaderboard", "Totals", "UserProfile", "globaltotals", "itemshard"],
+        Functions.Value.Keys.Order(StringComparer.Ordinal));
+
+    [Fact]
+    public void Aggregate_is_a_batched_event_hub_trigger_with_a_retry_policy()
+    {
+        var trigger = Trigger("Aggregate");
+        Assert.Equal("eventHubTrigger", Text(trigger, "type"));
+        Assert.Equal("Many", Text(trigger, "cardinality"));
+        Assert.Equal("%EventHubName%", Text(trigger, "eventHubName"));
+        Assert.Equal("EventHubConnection", Text(trigger, "connection"));
+        Assert.Equal("%EventHubConsumerGroup%", Text(trigger, "consumerGroup"));
+        Assert.Equal("String", Text(trigger, "dataType"));
+
+        var retry = Functions.Value["Aggregate"].GetProperty("retry");
+        Assert.Equal("exponentialBackoff", Text(retry, "strategy"));
+        Assert.Equal(5, retry.GetProperty("maxRetryCount").GetInt32());
+        Assert.Equal("00:00:02", Text(retry, "minimumInterval"));
+        Assert.Equal("00:01:00", Text(retry, "maximumInterval"));
+    }
+
+    [Theory]
+    [InlineData("itemshard")]
+    [InlineData("globaltotals")]
+    public void Rollup_entities_are_entity_triggers(string function) =>
+        Assert.Equal("entityTrigger", Text(Trigger(function), "type"));
+
+    [Fact]
+    public void FlushRollups_runs_every_ten_seconds()
+    {
+        var trigger = Trigger("FlushRollups");
+        Assert.Equal("timerTrigger", Text(trigger, "type"));
+        Assert.Equal("*/10 * * * * *", Text(trigger, "schedule"));
+    }
+
+    [Theory]
+    [InlineData("UserProfile", "users/{userId}/profile", "Function")]
+    [InlineData("ItemStats", "items/{itemId}/stats", "Function")]
+    [InlineData("Leaderboard", "leaderboard", "Function")]
+    [InlineData("Totals", "totals", "Function")]
+    [InlineData("DeadLetters", "deadletters", "Function")]
+    [InlineData("FinOpsCost", "finops/cost", "Function")]
+    [InlineData("Health", "health", "Anonymous")]
+    public void Http_routes_are_get_with_their_auth_level(string function, string route, string authLevel)
+    {
+        var trigger = Trigger(function);
+        Assert.Equal("httpTrigger", Text(trigger, "type"));
+        Assert.Equal(route, Text(trigger, "route"));
+        Assert.Equal(authLevel, Text(trigger, "authLevel"));
+        Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Theory]
+    [InlineData("Aggregate")]
+    [InlineData("FlushRollups")]
+    [InlineData("ItemStats")]
+    [InlineData("Leaderboard")]
+    [InlineData("Totals")]
+    public void Functions_that_reach_the_entities_bind_a_durable_client(string function) =>
+        Assert.Contains(Functions.Value[function].GetProperty("bindings").EnumerateArray(), b => Text(b, "type") == "durableClient");
+
+    [Fact]
+    public void Host_json_and_the_settings_template_are_in_the_output()
+    {
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(OutputDir, "host.json")));
+        var extensions = host.RootElement.GetProperty("extensions");
+        Assert.Equal("2.0", Text(host.RootElement, "version"));
+        Assert.Equal(1000, extensions.GetProperty("eventHubs").GetProperty("maxEventBatchSize").GetInt32());
+        Assert.Equal(200, extensions.GetProperty("eventHubs").GetProperty("minEventBatchSize").GetInt32());
+        Assert.Equal(1, extensions.GetProperty("eventHubs").GetProperty("batchCheckpointFrequency").GetInt32());
+        Assert.Equal("%TaskHubName%", Text(extensions.GetProperty("durableTask"), "hubName"));
+        Assert.Equal("AzureStorage", Text(extensions.GetProperty("durableTask").GetProperty("storageProvider"), "type"));
+        Assert.True(File.Exists(Path.Combine(OutputDir, "local.settings.sample.json")));
+        Assert.True(File.Exists(Path.Combine(OutputDir, "worker.config.json")));
+    }
+}

@@ -1,0 +1,200 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Moq;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Functions.Http;
+using TreasureHunt.Functions.Rollups;
+using TreasureHunt.Functions.Tests.Fakes;
+
+namespace TreasureHunt.Functions.Tests;
+
+/// <summary>Every route's status codes through the function adapters, over the pipeline's QueryApi with Moq'd ports.</summary>
+public sealed class QueryFunctionsTests : IDisposable
+{
+    private static readonly long Hour = new DateTimeOffset(2026, 11, 27, 13, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
+    private readonly TestApp _app = new();
+    private readonly QueryFunctions _functions;
+
+    public QueryFunctionsTests()
+    {
+        _functions = _app.Create<QueryFunctions>();
+        _app.DeadLetters.Setup(d => d.QueryAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([DeadLetter.Create(DeadLetterReason.NotJson, "empty body", "2", new RawMessage(TestApp.Utf8("x"), 5, TestApp.Now.AddMinutes(-5)))]);
+        _app.Ledger.Setup(l => l.QueryAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([CostRecord("Aggregate", "eventHub", 1000), CostRecord("Leaderboard", "http", 0)]);
+    }
+
+    public void Dispose() => _app.Dispose();
+
+    private static CostRecord CostRecord(string function, string trigger, long events) => new()
+    {
+        InvocationId = Guid.NewGuid().ToString(),
+        Function = function,
+        Trigger = trigger,
+        Start = TestApp.Now.AddMinutes(-10),
+        DurationMs = 100,
+        Events = events,
+        Usd = new CostModel(new PriceTable()).Price(100, 2048, 10, events),
+    };
+
+    private static HttpRequest Get(string query = "") => new DefaultHttpContext { Request = { Method = "GET", QueryString = new QueryString(query) } }.Request;
+
+    private static ContentResult Assert(IActionResult result, int status)
+    {
+        var content = Xunit.Assert.IsType<ContentResult>(result);
+        Xunit.Assert.Equal(status, content.StatusCode);
+        if (status is 400 or 404)
+        {
+            Xunit.Assert.StartsWith("application/problem+json", content.ContentType);
+            using var problem = JsonDocument.Parse(content.Content!);
+            Xunit.Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
+            Xunit.Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("detail").GetString()));
+        }
+        else
+        {
+            Xunit.Assert.StartsWith("application/json", content.ContentType);
+        }
+        return content;
+    }
+
+    private static JsonElement Json(ContentResult result) => JsonDocument.Parse(result.Content!).RootElement.Clone();
+
+    private void SeedItem(string itemId, long clicks, string partition = "0", long sequence = 10)
+    {
+        var delta = new ItemDelta();
+        for (var i = 0; i < clicks; i++)
+        {
+            delta.Add(EventType.Click, Hour);
+        }
+        _app.Entities.Run(DurableRollupClient.ShardId(ShardRouting.ShardOf(itemId, 16)), "apply",
+            new ItemShardSignal { SourcePartition = partition, LastSequenceNumber = sequence, Items = { [itemId] = delta } });
+    }
+
+    [Fact]
+    public async Task User_profile()
+    {
+        _app.Aggregates["alice"] = Core.Aggregation.UserAggregate.Create("alice");
+
+        Assert(await _functions.UserProfileAsync(Get(), "bad id!", default), 400);
+        Assert(await _functions.UserProfileAsync(Get(), new string('a', 129), default), 400);
+        Assert(await _functions.UserProfileAsync(Get(), "nobody", default), 404);
+        var ok = Assert(await _functions.UserProfileAsync(Get(), "alice", default), 200);
+        Xunit.Assert.Equal("alice", Json(ok).GetProperty("userId").GetString());
+    }
+
+    [Fact]
+    public async Task Item_stats()
+    {
+        SeedItem("sword", 3);
+        var client = _app.Entities.AsClient();
+
+        Assert(await _functions.ItemStatsAsync(Get(), "no/such", client, default), 400);
+        Assert(await _functions.ItemStatsAsync(Get(), "shield", client, default), 404);
+        var ok = Assert(await _functions.ItemStatsAsync(Get(), "sword", client, default), 200);
+        Xunit.Assert.Equal(3, Json(ok).GetProperty("totals").GetProperty("click").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("?type=poke")]
+    [InlineData("?type=click&window=day")]
+    [InlineData("?type=click&at=yesterday")]
+    [InlineData("?type=click&top=0")]
+    [InlineData("?type=click&top=101")]
+    [InlineData("?type=click&top=ten")]
+    public async Task Leaderboard_rejects_bad_parameters(string query) =>
+        Assert(await _functions.LeaderboardAsync(Get(query), _app.Entities.AsClient(), default), 400);
+
+    [Fact]
+    public async Task Leaderboard_merges_the_shards()
+    {
+        SeedItem("sword", 3);
+        SeedItem("shield", 5);
+        SeedItem("axe", 3);
+
+        var ok = Assert(await _functions.LeaderboardAsync(Get("?type=click&window=hour&at=2026-11-27T13:30:00Z&top=2"), _app.Entities.AsClient(), default), 200);
+
+        var items = Json(ok).GetProperty("items").EnumerateArray().Select(i => (i.GetProperty("itemId").GetString(), i.GetProperty("count").GetInt64())).ToList();
+        Xunit.Assert.Equal([("shield", 5L), ("axe", 3L)], items);
+        Xunit.Assert.Equal("hour", Json(ok).GetProperty("window").GetString());
+        Assert(await _functions.LeaderboardAsync(Get("?type=click&window=all"), _app.Entities.AsClient(), default), 200);
+    }
+
+    [Fact]
+    public async Task Totals()
+    {
+        var empty = Assert(await _functions.TotalsAsync(Get(), _app.Entities.AsClient(), default), 200);
+        Xunit.Assert.Equal(0, Json(empty).GetProperty("events").GetInt64());
+
+        _app.Entities.Run(DurableRollupClient.GlobalId, "apply", new GlobalTotalsSignal
+        {
+            SourcePartition = "0",
+            LastSequenceNumber = 1,
+            Counters = new GlobalCounters { Events = 4, ByType = [1, 3, 0, 0, 0], DeadLettered = 2 },
+        });
+        var ok = Assert(await _functions.TotalsAsync(Get(), _app.Entities.AsClient(), default), 200);
+        Xunit.Assert.Equal(4, Json(ok).GetProperty("events").GetInt64());
+        Xunit.Assert.Equal(3, Json(ok).GetProperty("byType").GetProperty("click").GetInt64());
+        Xunit.Assert.Equal(2, Json(ok).GetProperty("deadLettered").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("?from=nope")]
+    [InlineData("?to=2026-11-27T10:00:00Z&from=2026-11-27T11:00:00Z")]
+    [InlineData("?from=2026-01-01T00:00:00Z&to=2026-11-27T00:00:00Z")]
+    [InlineData("?top=0")]
+    [InlineData("?top=1001")]
+    public async Task Dead_letters_reject_bad_parameters(string query) =>
+        Assert(await _functions.DeadLettersAsync(Get(query), default), 400);
+
+    [Fact]
+    public async Task Dead_letters()
+    {
+        var ok = Assert(await _functions.DeadLettersAsync(Get("?top=5"), default), 200);
+        var item = Xunit.Assert.Single(Json(ok).GetProperty("items").EnumerateArray());
+        Xunit.Assert.Equal("not_json", item.GetProperty("reason").GetString());
+        _app.DeadLetters.Verify(d => d.QueryAsync(TestApp.Now.AddDays(-1), TestApp.Now, 5, It.IsAny<CancellationToken>()));
+    }
+
+    [Theory]
+    [InlineData("?groupBy=day")]
+    [InlineData("?from=2026-13-01")]
+    [InlineData("?from=2026-11-27T12:00:00Z&to=2026-11-27T12:00:00Z")]
+    public async Task Cost_rejects_bad_parameters(string query) =>
+        Assert(await _functions.FinOpsCostAsync(Get(query), default), 400);
+
+    [Fact]
+    public async Task Cost()
+    {
+        var ok = Json(Assert(await _functions.FinOpsCostAsync(Get("?groupBy=function"), default), 200));
+
+        Xunit.Assert.Equal(2, ok.GetProperty("invocations").GetInt64());
+        Xunit.Assert.Equal(1000, ok.GetProperty("events").GetInt64());
+        Xunit.Assert.True(ok.GetProperty("usd").GetProperty("total").GetDecimal() > 0);
+        Xunit.Assert.Equal(["Aggregate", "Leaderboard"], ok.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("key").GetString()));
+    }
+
+    [Fact]
+    public async Task Health_is_200_when_every_store_answers_and_503_otherwise()
+    {
+        static IHealthProbe Probe(string name, Func<Task<bool>> answer)
+        {
+            var probe = new Mock<IHealthProbe>();
+            probe.SetupGet(p => p.Name).Returns(name);
+            probe.Setup(p => p.IsHealthyAsync(It.IsAny<CancellationToken>())).Returns(answer);
+            return probe.Object;
+        }
+
+        using var healthy = new TestApp(null, Probe("cosmos", () => Task.FromResult(true)), Probe("tables", () => Task.FromResult(true)));
+        var ok = Assert(await healthy.Create<QueryFunctions>().HealthAsync(Get(), default), 200);
+        Xunit.Assert.Equal("healthy", Json(ok).GetProperty("status").GetString());
+
+        using var down = new TestApp(null, Probe("cosmos", () => Task.FromResult(true)), Probe("tables", () => throw new IOException("refused")));
+        var unavailable = Assert(await down.Create<QueryFunctions>().HealthAsync(Get(), default), 503);
+        Xunit.Assert.False(Json(unavailable).GetProperty("checks").GetProperty("tables").GetBoolean());
+    }
+}

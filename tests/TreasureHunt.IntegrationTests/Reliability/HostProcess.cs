@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Local.Load;
+using TreasureHunt.LocalEntities;
+using TreasureHunt.Testing;
+using Xunit.Abstractions;
+
+namespace TreasureHunt.IntegrationTests.Reliability;
+
+/// <summary>
+/// The local host (th serve) as a child process of the test, on its own port, state folder (event log),
+/// Cosmos database and task hub, so that a test can kill -9 it and start it again on the same state.
+/// </summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    private readonly EmulatorFixture _fixture;
+    private readonly ITestOutputHelper _output;
+    private readonly Dictionary<string, string> _settings;
+    private Process? _process;
+
+    public HostProcess(EmulatorFixture fixture, ITestOutputHelper output, string name, IDictionary<string, string>? settings = null)
+    {
+        _fixture = fixture;
+        _output = output;
+        Name = TestNames.UniqueName(name);
+        Port = FreePort();
+        StateDir = Path.Combine(Path.GetTempPath(), "th-tests", Name);
+        Directory.CreateDirectory(StateDir);
+        Database = Name;
+        ApiKey = Guid.NewGuid().ToString("N");
+        _settings = new Dictionary<string, string>
+        {
+            ["TH_REPO_ROOT"] = fixture.Emulators.RepoRoot,
+            ["Local__Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Local__StateDir"] = StateDir,
+            ["Local__ApiKey"] = ApiKey,
+            ["Cosmos__Database"] = Database,
+            ["Cosmos__Endpoint"] = fixture.CosmosEndpoint.ToString(),
+            ["AzureWebJobsStorage"] = fixture.StorageConnectionString,
+            ["Tables__ConnectionString"] = fixture.StorageConnectionString,
+            ["Tables__CostLedgerTable"] = Name + "cost",
+            ["Tables__DeadLettersTable"] = Name + "dead",
+            ["Tables__CheckpointsTable"] = Name + "ckpt",
+            ["TaskHubName"] = Name.Replace("-", "", StringComparison.Ordinal),
+            ["Rollups__FlushMaxAgeSeconds"] = "1",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) _settings[k] = v;
+        Client = new HostClient($"http://127.0.0.1:{Port}", ApiKey);
+    }
+
+    public string Name { get; }
+    public int Port { get; }
+    public string StateDir { get; }
+    public string Database { get; }
+    public string ApiKey { get; }
+    public HostClient Client { get; }
+    public string DeadLettersTable => _settings["Tables__DeadLettersTable"];
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var th = Path.Combine(AppContext.BaseDirectory, "th.dll");
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(th);
+        info.ArgumentList.Add("serve");
+        foreach (var (k, v) in _settings) info.Environment[k] = v;
+        _process = Process.Start(info)!;
+        var log = Path.Combine(StateDir, "host.log");
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) File.AppendAllText(log, e.Data + "\n"); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) File.AppendAllText(log, e.Data + "\n"); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var stopwatch = Stopwatch.StartNew();
+        while (!await Client.IsHealthyAsync(cancellationToken))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"host exited with {_process.ExitCode} during start-up:\n{Tail(log)}");
+            }
+            if (stopwatch.Elapsed > TimeSpan.FromMinutes(2)) throw new TimeoutException($"host not healthy after 2 minutes:\n{Tail(log)}");
+            await Task.Delay(200, cancellationToken);
+        }
+        _output.WriteLine($"host {Name} (pid {_process.Id}) healthy after {stopwatch.ElapsedMilliseconds} ms");
+    }
+
+    /// <summary>kill -9: no shutdown code runs.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            _output.WriteLine($"host {Name} (pid {p.Id}) killed");
+        }
+    }
+
+    /// <summary>Waits until the host says everything logged is processed and every rollup sent, the global totals
+    /// entity has counted <paramref name="expectedMessages"/> messages (events + duplicates + dead letters), and the
+    /// item shards together hold <paramref name="expectedEvents"/> events. Entity signals are processed
+    /// asynchronously (a message taken by a killed worker reappears after the queue's visibility timeout), so
+    /// "sent" is not yet "applied".</summary>
+    public async Task WaitUntilSettledAsync(long expectedMessages, long expectedEvents, TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = await Client.GetStatusAsync(default);
+            var (_, totals) = await Client.GetAsync("/api/totals", default);
+            var counted = totals.GetProperty("events").GetInt64() + totals.GetProperty("duplicatesDropped").GetInt64() + totals.GetProperty("deadLettered").GetInt64();
+            var inShards = status.Quiescent && counted >= expectedMessages ? await EventsInShardsAsync() : -1;
+            if (inShards >= expectedEvents)
+            {
+                _output.WriteLine($"settled after {stopwatch.ElapsedMilliseconds} ms: {status.Messages} messages, {counted} counted by the totals entity, {inShards} events in the item shards");
+                return;
+            }
+            if (stopwatch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"not settled after {timeout}: {status}, totals counted {counted} of {expectedMessages}, shards hold {inShards} of {expectedEvents} events\n{Tail(Path.Combine(StateDir, "host.log"))}");
+            }
+            await Task.Delay(500);
+        }
+    }
+
+    /// <summary>Reads the item shard entities straight from the host's task hub (the current generation's).</summary>
+    private async Task<long> EventsInShardsAsync()
+    {
+        var generationFile = Path.Combine(StateDir, "generation");
+        var generation = File.Exists(generationFile) ? File.ReadAllText(generationFile).Trim() : "1";
+        await using var reader = new LocalEntityHost(_fixture.StorageConnectionString, $"{_settings["TaskHubName"]}g{generation}", new RollupOptions(), NullLoggerFactory.Instance);
+        var client = reader.CreateClient();
+        long events = 0;
+        for (var shard = 0; shard < new RollupOptions().ShardCount; shard++)
+        {
+            var state = await client.GetShardAsync(shard, default);
+            events += state?.Items.Values.Sum(i => i.Totals.Sum()) ?? 0;
+        }
+        return events;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        Client.Dispose();
+        try
+        {
+            using var _ = await _fixture.Cosmos.GetDatabase(Database).DeleteStreamAsync();
+        }
+        catch (Exception e)
+        {
+            _output.WriteLine($"could not delete database {Database}: {e.Message}");
+        }
+        try { Directory.Delete(StateDir, recursive: true); } catch (IOException) { }
+    }
+
+    private static string Tail(string path) => File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

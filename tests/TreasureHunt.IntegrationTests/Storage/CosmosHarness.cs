@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Caching.Memory;
+using Polly;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Storage;
+using TreasureHunt.Storage.Cosmos;
+using TreasureHunt.Testing;
+
+namespace TreasureHunt.IntegrationTests.Storage;
+
+/// <summary>
+/// One test's own Cosmos database on the emulator, created with the product's factory and container definitions
+/// (<see cref="CosmosClientFactory"/>), and the product's stores on it. Disposing deletes the database.
+/// </summary>
+internal sealed class CosmosHarness : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly EmulatorFixture _fixture;
+    private readonly List<CosmosClient> _clients = [];
+
+    private CosmosHarness(EmulatorFixture fixture, CosmosOptions options, CosmosClient client)
+    {
+        _fixture = fixture;
+        Options = options;
+        Client = client;
+        _clients.Add(client);
+    }
+
+    public CosmosOptions Options { get; }
+
+    /// <summary>The client of the product's factory (with the fault handler when one was given).</summary>
+    public CosmosClient Client { get; }
+
+    public Container Users => Client.GetContainer(Options.Database, Options.UsersContainer);
+    public Container Progress => Client.GetContainer(Options.Database, Options.ProgressContainer);
+
+    public static async Task<CosmosHarness> CreateAsync(
+        EmulatorFixture fixture,
+        string prefix,
+        bool estimateRequestUnits = true,
+        int maxRetries = 6,
+        Func<HttpMessageHandler, HttpMessageHandler>? handler = null)
+    {
+        var options = new CosmosOptions
+        {
+            Endpoint = fixture.CosmosEndpoint.ToString(),
+            Key = fixture.CosmosKey,
+            Database = EmulatorFixture.UniqueName(prefix),
+            EstimateRequestUnits = estimateRequestUnits,
+            MaxRetries = maxRetries,
+        };
+        var client = CosmosClientFactory.Create(options, handler);
+        var harness = new CosmosHarness(fixture, options, client);
+        await CosmosClientFactory.EnsureCreatedAsync(client, options, CancellationToken.None);
+        return harness;
+    }
+
+    /// <summary>Another client on the same database, as a second process would have.</summary>
+    public CosmosClient NewClient(Func<HttpMessageHandler, HttpMessageHandler>? handler = null)
+    {
+        var client = CosmosClientFactory.Create(Options, handler);
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Adds another users-shaped container (same definition as <c>users</c>).</summary>
+    public async Task<Container> AddUsersContainerAsync(string name)
+    {
+        await Client.GetDatabase(Options.Database).CreateContainerIfNotExistsAsync(ContainerDefinitions.Users(name));
+        return Client.GetContainer(Options.Database, name);
+    }
+
+    public ResiliencePipeline Resilience() => CosmosResilience.Create(Options.MaxRetries);
+
+    public CosmosDocuments<UserAggregate> UserDocuments(Container? container = null) =>
+        new(container ?? Users, Resilience(), Options.EstimateRequestUnits);
+
+    public CosmosUserAggregateStore UserStore(bool writerCache, Container? container = null) =>
+        new(UserDocuments(container), writerCache ? NewCache() : null);
+
+    public CosmosProgressStore ProgressStore() =>
+        new(new CosmosDocuments<PartitionProgress>(Progress, Resilience(), Options.EstimateRequestUnits));
+
+    public static MemoryCache NewCache() => new(new MemoryCacheOptions { SizeLimit = 10_000 });
+
+    /// <summary>The stored aggregate as the product serializes it (ETag excluded: it is [JsonIgnore]).</summary>
+    public static string Serialize(UserAggregate? aggregate) => JsonSerializer.Serialize(aggregate, Json);
+
+    public async ValueTask DisposeAsync()
+    {
+        // Through the fixture's own client: a fault-injecting handler must not stop the clean-up.
+        using (await _fixture.Cosmos.GetDatabase(Options.Database).DeleteStreamAsync())
+        {
+        }
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using Azure.Data.Tables;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Storage.Tables;
+using TreasureHunt.Testing;
+
+namespace TreasureHunt.IntegrationTests.Storage;
+
+/// <summary>The Azure Table stores against Azurite: cost ledger, dead letters, checkpoints.</summary>
+[Collection(EmulatorFixture.CollectionName)]
+public sealed class TableStoreTests(EmulatorFixture emulators) : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Day = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+    private readonly TableServiceClient _service = emulators.CreateTableServiceClient();
+    private readonly List<string> _tables = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var name in _tables)
+        {
+            await _service.DeleteTableAsync(name);
+        }
+    }
+
+    [Fact]
+    public async Task The_cost_ledger_round_trips_and_range_queries_by_hour()
+    {
+        var table = await NewTableAsync("costledger");
+        var ledger = new TableCostLedger(table);
+        var records = new List<CostRecord>();
+        for (var hour = 10; hour <= 14; hour++)
+        {
+            foreach (var minute in new[] { 0, 5, 30, 59 })
+            {
+                records.Add(Cost($"h{hour}-m{minute}", Day.AddHours(hour).AddMinutes(minute).AddMilliseconds(250)));
+            }
+        }
+        // More than one transaction's worth (100) in one hour partition.
+        records.AddRange(Enumerable.Range(0, 230).Select(i => Cost($"bulk-{i:D3}", Day.AddHours(12).AddSeconds(7 + i * 15))));
+        records.Add(Cost("exactly-13", Day.AddHours(13)));
+
+        InvocationUsage usage;
+        using (InvocationUsage.Begin(out usage))
+        {
+            await ledger.WriteAsync(records, default);
+        }
+        Assert.Equal(records.Count, usage.TableOperations);
+        Assert.Equal(records.Count, await CountRowsAsync(table));
+
+        // Every field round-trips; a query over [from, to) crosses hour partitions and cuts inside them.
+        Assert.Equal(Sorted(records), Sorted(await ledger.QueryAsync(Day, Day.AddDays(1), default)));
+        var from = Day.AddHours(11).AddMinutes(30);
+        var to = Day.AddHours(13);
+        var expected = records.Where(r => r.Start >= from && r.Start < to).ToList();
+        Assert.Equal(2 + 4 + 230, expected.Count);
+        Assert.Equal(Sorted(expected), Sorted(await ledger.QueryAsync(from, to, default)));
+        Assert.Empty(await ledger.QueryAsync(Day.AddHours(15), Day.AddHours(16), default));
+
+        // Rows are partitioned by start hour (yyyyMMddHH) with the invocation id as row key.
+        var row = Assert.Single(table.Query<TableEntity>(e => e.RowKey == "h12-m30"));
+        Assert.Equal("2026030212", row.PartitionKey);
+
+        // Writing an invocation again (a retried flush) replaces its row.
+        var rewritten = records[0] with { DurationMs = 99, Succeeded = false };
+        await ledger.WriteAsync([rewritten], default);
+        Assert.Equal(records.Count, await CountRowsAsync(table));
+        Assert.Equal(rewritten, Assert.Single(await ledger.QueryAsync(rewritten.Start, rewritten.Start.AddMilliseconds(1), default)));
+    }
+
+    [Fact]
+    public async Task Dead_letters_round_trip_newest_first_with_a_limit_and_are_written_once()
+    {
+        var table = await NewTableAsync("deadletters");
+        var store = new TableDeadLetterStore(table);
+        var letters = new List<DeadLetter>();
+        var reasons = Enum.GetValues<DeadLetterReason>();
+        for (var hour = 10; hour <= 14; hour++)
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var n = letters.Count;
+                letters.Add(Letter(reasons[n % reasons.Length], partition: (n % 4).ToString(), seq: 1000 + n, Day.AddHours(hour).AddMinutes(i * 9).AddMilliseconds(n)));
+            }
+        }
+        // Two messages enqueued at the same instant (ordered by partition, then sequence number) ...
+        letters.Add(Letter(DeadLetterReason.BadId, "1", 5000, Day.AddHours(11).AddMinutes(20)));
+        letters.Add(Letter(DeadLetterReason.BadId, "0", 5001, Day.AddHours(11).AddMinutes(20)));
+        // ... a truncated 8 KB payload with non-ASCII text, and 230 in one hour partition (several transactions).
+        letters.Add(new DeadLetter(DeadLetterReason.TooLarge, "message is 300000 bytes", "2", 7000, Day.AddHours(12).AddMinutes(1),
+            string.Concat(Enumerable.Repeat("trésor-🗝-", 700))[..4000], PayloadTruncated: true));
+        letters.AddRange(Enumerable.Range(0, 230).Select(i => Letter(DeadLetterReason.NotJson, "3", 10_000 + i, Day.AddHours(12).AddSeconds(3 + i * 13))));
+
+        await store.WriteAsync(letters, default);
+        Assert.Equal(letters.Count, await CountRowsAsync(table));
+
+        // A dead letter written twice (a redelivered batch) is one row.
+        await store.WriteAsync(letters.Take(40).ToList(), default);
+        await store.WriteAsync(letters, default);
+        Assert.Equal(letters.Count, await CountRowsAsync(table));
+
+        var newestFirst = letters.OrderByDescending(d => d.EnqueuedTime).ThenBy(d => d.PartitionId, StringComparer.Ordinal).ThenBy(d => d.SequenceNumber).ToList();
+        Assert.Equal(newestFirst, await store.QueryAsync(Day, Day.AddDays(1), 10_000, default));
+
+        var from = Day.AddHours(11).AddMinutes(20);
+        var to = Day.AddHours(13).AddMinutes(30);
+        var inRange = newestFirst.Where(d => d.EnqueuedTime >= from && d.EnqueuedTime < to).ToList();
+        Assert.Equal(inRange, await store.QueryAsync(from, to, 10_000, default));
+        Assert.Equal(inRange.Take(7), await store.QueryAsync(from, to, 7, default));
+        Assert.Equal(inRange.Take(150), await store.QueryAsync(from, to, 150, default));
+        Assert.Empty(await store.QueryAsync(Day.AddDays(1), Day.AddDays(2), 10, default));
+
+        // The newest hour sorts first: PartitionKey = 9999999999 - yyyyMMddHH.
+        var row = Assert.Single(table.Query<TableEntity>(e => e.PartitionKey == "7973969787"), e => e.GetInt64("SequenceNumber") == 7000);
+        Assert.Equal("too_large", row.GetString("Reason"));
+    }
+
+    [Fact]
+    public async Task Checkpoints_round_trip_per_consumer_group_and_partition()
+    {
+        var store = new TableCheckpointStore(await NewTableAsync("checkpoints"));
+        Assert.Null(await store.GetAsync("cg", "0", default));
+
+        await store.SetAsync("cg", "0", 41, default);
+        await store.SetAsync("cg", "1", 7, default);
+        await store.SetAsync("other", "0", 1234567890123, default);
+        Assert.Equal(41, await store.GetAsync("cg", "0", default));
+        Assert.Equal(7, await store.GetAsync("cg", "1", default));
+        Assert.Equal(1234567890123, await store.GetAsync("other", "0", default));
+        Assert.Null(await store.GetAsync("cg", "2", default));
+
+        await store.SetAsync("cg", "0", 42, default);
+        Assert.Equal(42, await store.GetAsync("cg", "0", default));
+        Assert.Equal(1234567890123, await store.GetAsync("other", "0", default));
+    }
+
+    private async Task<TableClient> NewTableAsync(string prefix)
+    {
+        var name = EmulatorFixture.UniqueName(prefix);
+        _tables.Add(name);
+        await _service.CreateTableIfNotExistsAsync(name);
+        return _service.GetTableClient(name);
+    }
+
+    private static async Task<int> CountRowsAsync(TableClient table)
+    {
+        var count = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>(select: ["PartitionKey"]))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private static List<CostRecord> Sorted(IEnumerable<CostRecord> records) => records.OrderBy(r => r.InvocationId, StringComparer.Ordinal).ToList();
+
+    private static CostRecord Cost(string id, DateTimeOffset start) => new()
+    {
+        InvocationId = id,
+        Function = id.Length % 2 == 0 ? "aggregate" : "flushRollups",
+        Trigger = id.Length % 2 == 0 ? "eventHub" : "timer",
+        Start = start,
+        DurationMs = 12.75,
+        Events = id.Length * 10,
+        CosmosRu = 42.25,
+        RuEstimated = true,
+        TableOps = 3,
+        EntitySignals = 2,
+        StoreWrites = 9,
+        MemoryMb = 2048,
+        Succeeded = true,
+        Usd = new CostBreakdown(0.000125m, 0.0000002m, 0.0000105m, 0.000003m),
+    };
+
+    private static DeadLetter Letter(DeadLetterReason reason, string partition, long seq, DateTimeOffset enqueued) =>
+        new(reason, $"detail of {seq}", partition, seq, enqueued, $$"""{"eventId":"e{{seq}}","userId":""}""", PayloadTruncated: false);
+}
