@@ -30,6 +30,22 @@ public class DuplicateHorizonTests
     }
 
     [Fact]
+    public void A_redelivered_duplicate_stays_a_duplicate_after_its_original_was_forgotten()
+    {
+        var aggregate = UserAggregate.Create("u-1");
+        Apply(aggregate, [Copy("e-1", 1, TimeSpan.Zero)]);
+        // The copy arrives a minute later; a later event in the same batch moves the horizon past the original,
+        // so the original's id is forgotten when the batch ends.
+        SequencedEvent[] batch = [Copy("e-1", 2, TimeSpan.FromMinutes(1)), Copy("e-2", 3, TimeSpan.FromMinutes(20))];
+        Assert.Equal([EventOutcome.Duplicate, EventOutcome.Applied], Apply(aggregate, batch));
+        Assert.DoesNotContain(aggregate.Seen, s => s.EventId == "e-1" && s.SequenceNumber == 1);
+
+        // The batch is redelivered (a crash before its checkpoint): the copy must not turn into "already counted".
+        Assert.Equal([EventOutcome.Duplicate, EventOutcome.AlreadyApplied], Apply(aggregate, batch));
+        Assert.Equal(2, aggregate.TotalEvents);
+    }
+
+    [Fact]
     public void A_copy_in_the_same_batch_is_a_duplicate()
     {
         var aggregate = UserAggregate.Create("u-1");

@@ -42,6 +42,15 @@ public sealed class UserAggregate
     /// <summary>Event ids seen within the duplicate horizon, oldest first.</summary>
     [JsonPropertyName("seen")] public List<SeenEvent> Seen { get; set; } = [];
 
+    /// <summary>
+    /// The deliveries (partition, sequence number) of the latest batch found to be producer duplicates. Only the
+    /// latest batch can be redelivered without being skipped (earlier ones are behind the partition's progress), and a
+    /// redelivered message is re-decided from this list before <see cref="Seen"/>, so the decision stays the same
+    /// even when <see cref="Seen"/> has meanwhile forgotten the original (the horizon counted from a newer event, or
+    /// the per-user cap). Entries older than the oldest event of the latest batch are dropped: the list stays short.
+    /// </summary>
+    [JsonPropertyName("duplicates")] public List<DuplicateDelivery> Duplicates { get; set; } = [];
+
     /// <summary>The store's concurrency token; not part of the document body.</summary>
     [JsonIgnore] public string? ETag { get; set; }
 
@@ -63,7 +72,7 @@ public sealed class UserAggregate
         _ => Day,
     };
 
-    public long TotalEvents => Counts.Sum();
+    [JsonIgnore] public long TotalEvents => Counts.Sum();
 
     /// <summary>
     /// Applies one partition's events for this user (in sequence order). Idempotent: events at or below the
@@ -81,13 +90,20 @@ public sealed class UserAggregate
         var hasWatermark = Watermarks.TryGetValue(partitionId, out var watermark);
         var dedupe = _duplicates = DuplicateMemory.For(Seen, _duplicates);
         var highest = hasWatermark ? watermark : long.MinValue;
+        var anyNew = false;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
             var redelivered = hasWatermark && e.SequenceNumber <= watermark;
-            if (!dedupe.IsFirstDelivery(e.Event.EventId, partitionId, e.SequenceNumber, e.EnqueuedTime, rules.DuplicateHorizon, remember: !redelivered))
+            anyNew |= !redelivered;
+            if (redelivered ? WasDuplicate(partitionId, e.SequenceNumber) || !dedupe.IsFirstDelivery(e.Event.EventId, partitionId, e.SequenceNumber, e.EnqueuedTime, rules.DuplicateHorizon, remember: false)
+                            : !dedupe.IsFirstDelivery(e.Event.EventId, partitionId, e.SequenceNumber, e.EnqueuedTime, rules.DuplicateHorizon, remember: true))
             {
                 outcomes[i] = EventOutcome.Duplicate;
+                if (!redelivered)
+                {
+                    Duplicates.Add(new DuplicateDelivery { PartitionId = partitionId, SequenceNumber = e.SequenceNumber, EnqueuedTime = e.EnqueuedTime });
+                }
             }
             else if (redelivered)
             {
@@ -104,6 +120,23 @@ public sealed class UserAggregate
             Watermarks[partitionId] = highest;
         }
         dedupe.Prune(rules.DuplicateHorizon, rules.MaxRememberedEventIds);
+        if (Duplicates.Count > 0 && anyNew)
+        {
+            // Only this batch (with any redelivered part) can be redelivered without being skipped: forget duplicates
+            // older than its oldest event. A pure redelivery changes nothing, so it prunes nothing either.
+            var oldest = events[0].EnqueuedTime;
+            for (var i = 1; i < events.Count; i++) if (events[i].EnqueuedTime < oldest) oldest = events[i].EnqueuedTime;
+            Duplicates.RemoveAll(d => d.EnqueuedTime < oldest);
+        }
+    }
+
+    private bool WasDuplicate(string partitionId, long sequenceNumber)
+    {
+        foreach (var d in Duplicates)
+        {
+            if (d.SequenceNumber == sequenceNumber && d.PartitionId == partitionId) return true;
+        }
+        return false;
     }
 
     /// <summary>Adds one event; false when it missed at least one window because that window is past retention.</summary>
@@ -298,6 +331,14 @@ public sealed class RecentItem
     /// <summary>Whether <paramref name="a"/> comes strictly before <paramref name="b"/> under <see cref="NewestFirst"/>.</summary>
     internal static bool Before(RecentItem a, RecentItem b) =>
         a.Time != b.Time ? a.Time > b.Time : string.CompareOrdinal(a.ItemId, b.ItemId) < 0;
+}
+
+/// <summary>A delivery that was dropped as a producer duplicate.</summary>
+public sealed class DuplicateDelivery
+{
+    [JsonPropertyName("p")] public string PartitionId { get; set; } = "";
+    [JsonPropertyName("q")] public long SequenceNumber { get; set; }
+    [JsonPropertyName("t")] public DateTimeOffset EnqueuedTime { get; set; }
 }
 
 /// <summary>An event id remembered for duplicate detection: where its first delivery came from and when it was enqueued.</summary>
