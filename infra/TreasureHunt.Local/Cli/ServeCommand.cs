@@ -22,7 +22,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         }
         Directory.CreateDirectory(stateDir);
         await using var host = LocalHost.Build(configuration);
-        await host.StartAsync(cancellationToken);
+        await LocalHost.StartAsync(host, cancellationToken);
         await host.WaitForShutdownAsync(cancellationToken);
         return 0;
     }

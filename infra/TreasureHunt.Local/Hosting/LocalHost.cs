@@ -49,8 +49,8 @@ internal static class LocalHost
         services.AddSingleton<LocalMetrics>();
         services.AddSingleton<InvocationRunner>();
 
-        // Start order matters: stores checked (and rebuilt if needed) → entity worker → partition pumps.
-        services.AddHostedService<StartupGuard>();
+        // Start order matters: stores checked (and rebuilt if needed, see StartAsync) → entity worker → partition pumps.
+        services.AddSingleton<StartupGuard>();
         services.AddSingleton(sp => new LocalEntityHost(
             configuration["AzureWebJobsStorage"] ?? "UseDevelopmentStorage=true",
             $"{configuration["TaskHubName"] ?? "treasurehunt"}g{sp.GetRequiredService<LocalGeneration>().Current}",
@@ -69,6 +69,17 @@ internal static class LocalHost
         var app = builder.Build();
         LocalRoutes.Map(app, options);
         return app;
+    }
+
+    /// <summary>
+    /// Checks (and if needed rebuilds) the stores, then starts the host. The check runs before the host's services
+    /// are created, because a rebuild moves the rollup entities to a new task hub and the entity host takes its
+    /// task hub name when it is created.
+    /// </summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        await app.Services.GetRequiredService<StartupGuard>().RunAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
     }
 }
 

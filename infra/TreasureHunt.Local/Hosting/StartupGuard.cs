@@ -1,5 +1,4 @@
 using Microsoft.Azure.Cosmos;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Ports;
@@ -25,9 +24,10 @@ internal sealed class StartupGuard(
     LocalEventLog log,
     LocalGeneration generation,
     ConsumerGroupName consumerGroup,
-    ILogger<StartupGuard> logger) : IHostedService
+    ILogger<StartupGuard> logger)
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Runs before the host starts anything else — in particular before the entity host is created, whose task hub name depends on the generation.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken);
         var reason = await FindInconsistencyAsync(cancellationToken);
@@ -44,8 +44,6 @@ internal sealed class StartupGuard(
         }
         generation.Advance();
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private async Task<string?> FindInconsistencyAsync(CancellationToken cancellationToken)
     {

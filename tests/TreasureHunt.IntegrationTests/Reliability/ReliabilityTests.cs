@@ -106,6 +106,7 @@ public sealed class ReliabilityTests(EmulatorFixture fixture, ITestOutputHelper 
         // What an emulator crash (or a restart without its snapshot) does: the Cosmos data is gone, Azurite's is not.
         using (await fixture.Cosmos.GetDatabase(host.Database).DeleteStreamAsync()) { }
         await host.StartAsync();
+        Assert.Equal("2", File.ReadAllText(Path.Combine(host.StateDir, "generation")).Trim()); // rebuilt: entities in a new task hub
         await host.WaitUntilSettledAsync(messages.Count, truth.Events, TimeSpan.FromMinutes(5));
         await AggregateAssertions.AssertMatchesAsync(host, truth, fixture, output, sampledItems: 60);
     }
