@@ -37,8 +37,9 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var stack = new LocalStack(root);
         await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));
         var stamp = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
-        var pre = await RunStrategyAsync(stack, root, "preaggregated", 7181, s.Events, s, stamp, cancellationToken);
-        var baseline = await RunStrategyAsync(stack, root, "perEvent", 7182, s.BaselineEvents, s, stamp, cancellationToken);
+        var seed = (int)(DateTime.UtcNow.Ticks % 1_000_000); // fresh event ids per run; both strategies get the same events
+        var pre = await RunStrategyAsync(stack, root, "preaggregated", 7181, s.Events, s, stamp, seed, cancellationToken);
+        var baseline = await RunStrategyAsync(stack, root, "perEvent", 7182, s.BaselineEvents, s, stamp, seed, cancellationToken);
 
         var output = new JsonObject
         {
@@ -71,7 +72,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         return 0;
     }
 
-    private static async Task<StrategyResult> RunStrategyAsync(LocalStack stack, string root, string strategy, int port, long events, Settings s, string stamp, CancellationToken cancellationToken)
+    private static async Task<StrategyResult> RunStrategyAsync(LocalStack stack, string root, string strategy, int port, long events, Settings s, string stamp, int seed, CancellationToken cancellationToken)
     {
         AnsiConsole.Write(new Rule(strategy));
         var hostState = Path.Combine(stack.StateDir, "bench", strategy);
@@ -87,10 +88,10 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         try
         {
             // Phase 1: unthrottled.
-            var (_, sustained, elapsed) = await LoadCommand.RunAsync(client, events, null, new LoadProfile(Seed: 1), cancellationToken);
+            var (_, sustained, elapsed) = await LoadCommand.RunAsync(client, events, null, new LoadProfile(Seed: seed), cancellationToken);
             // Phase 2: offered at --rate, for freshness.
             var rateEvents = (long)Math.Min(events, s.Rate * s.RateSeconds);
-            var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, s.Rate, new LoadProfile(Seed: 2), cancellationToken);
+            var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, s.Rate, new LoadProfile(Seed: seed + 1), cancellationToken);
             var n = Math.Max(sustained.Events, 1);
             return new StrategyResult(
                 EventsPerSecond: Math.Round(events / elapsed.TotalSeconds, 1),

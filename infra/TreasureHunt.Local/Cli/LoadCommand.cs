@@ -16,7 +16,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         [CommandOption("--items <I>"), DefaultValue(5_000)] public int Items { get; init; }
         [CommandOption("--dup-rate <R>"), DefaultValue(0.01)] public double DupRate { get; init; }
         [CommandOption("--bad-rate <R>"), DefaultValue(0.001)] public double BadRate { get; init; }
-        [CommandOption("--seed <S>"), DefaultValue(42)] public int Seed { get; init; }
+        [CommandOption("--seed <S>"), Description("Generator seed (event ids include it): the same seed re-sends the same events, which the pipeline drops as duplicates within 15 minutes; a new seed per run by default")] public int? Seed { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -28,7 +28,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
             LocalStack.Fail("The local host is not running: start it with ./th up");
             return 1;
         }
-        await RunAsync(client, s.Events, s.Rate, new LoadProfile(s.Users, s.Items, s.DupRate, s.BadRate, s.Seed), cancellationToken);
+        await RunAsync(client, s.Events, s.Rate, new LoadProfile(s.Users, s.Items, s.DupRate, s.BadRate, s.Seed ?? Random.Shared.Next(1, int.MaxValue)), cancellationToken);
         return 0;
     }
 
