@@ -1,3 +1,4 @@
+using TreasureHunt.Local.Load;
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
@@ -26,8 +27,8 @@ public sealed class EventStream
     public static readonly DateTimeOffset Start = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
     private readonly Random _rng;
-    private readonly Zipf _users;
-    private readonly Zipf _items;
+    private readonly ZipfSampler _users;
+    private readonly ZipfSampler _items;
     private readonly string[] _userIds;
     private readonly string[] _itemIds;
     private readonly string[] _itemCategories;
@@ -38,8 +39,8 @@ public sealed class EventStream
     public EventStream(int seed = 20261127)
     {
         _rng = new Random(seed);
-        _users = new Zipf(Users, ZipfExponent);
-        _items = new Zipf(Items, ZipfExponent);
+        _users = new ZipfSampler(Users, ZipfExponent);
+        _items = new ZipfSampler(Items, ZipfExponent);
         // Ranks are shuffled onto ids so that the hottest user is not "u-000001".
         _userIds = Shuffled(Users, i => $"u-{i:D6}");
         _itemIds = Shuffled(Items, i => $"t-{i:D5}");
@@ -94,7 +95,7 @@ public sealed class EventStream
             if (_recentEventIds.Count > 50) _recentEventIds.Dequeue();
         }
 
-        var item = _items.Sample(_rng);
+        var item = _items.Next(_rng);
         var roll = _rng.Next(100);
         var (type, value) = roll switch
         {
@@ -110,7 +111,7 @@ public sealed class EventStream
         {
             writer.WriteStartObject();
             writer.WriteString("eventId"u8, eventId);
-            writer.WriteString("userId"u8, _userIds[_users.Sample(_rng)]);
+            writer.WriteString("userId"u8, _userIds[_users.Next(_rng)]);
             writer.WriteString("itemId"u8, _itemIds[item]);
             writer.WriteString("category"u8, _itemCategories[item]);
             writer.WriteString("type"u8, type);
@@ -126,29 +127,5 @@ public sealed class EventStream
         var ids = Enumerable.Range(1, count).Select(name).ToArray();
         _rng.Shuffle(ids);
         return ids;
-    }
-
-    /// <summary>Samples ranks 0..n−1 with P(rank k) ∝ 1/(k+1)^s by inverting the cumulative distribution.</summary>
-    private sealed class Zipf
-    {
-        private readonly double[] _cdf;
-
-        public Zipf(int n, double s)
-        {
-            _cdf = new double[n];
-            var sum = 0.0;
-            for (var k = 0; k < n; k++)
-            {
-                sum += 1.0 / Math.Pow(k + 1, s);
-                _cdf[k] = sum;
-            }
-            for (var k = 0; k < n; k++) _cdf[k] /= sum;
-        }
-
-        public int Sample(Random rng)
-        {
-            var i = Array.BinarySearch(_cdf, rng.NextDouble());
-            return Math.Min(i < 0 ? ~i : i, _cdf.Length - 1);
-        }
     }
 }
