@@ -41,6 +41,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
     private readonly RollupOptions _rollupOptions;
     private readonly ILoggerFactory _loggerFactory;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly EntityBatchWrapper? _aroundEntityBatch;
     private TaskHubWorker? _worker;
     private bool _created;
     private bool _disposed;
@@ -52,6 +53,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
     /// <param name="partitionCount">Control-queue partitions (1-16); entities are spread over them by instance id.</param>
     /// <param name="maxQueuePollingInterval">Upper bound of the idle queue-polling back-off; default <see cref="DefaultMaxQueuePollingInterval"/>.</param>
     /// <param name="configure">Optional last word on the provider settings (tuning, tests).</param>
+    /// <param name="aroundEntityBatch">Optional wrapper around every entity batch (the local host records its cost).</param>
     public LocalEntityHost(
         string storageConnectionString,
         string taskHubName,
@@ -59,7 +61,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
         ILoggerFactory loggerFactory,
         int partitionCount = DefaultPartitionCount,
         TimeSpan? maxQueuePollingInterval = null,
-        Action<AzureStorageOrchestrationServiceSettings>? configure = null)
+        Action<AzureStorageOrchestrationServiceSettings>? configure = null,
+        EntityBatchWrapper? aroundEntityBatch = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(storageConnectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(taskHubName);
@@ -84,6 +87,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
             LoggerFactory = loggerFactory,
         };
         configure?.Invoke(Settings);
+        _aroundEntityBatch = aroundEntityBatch;
         Service = new AzureStorageOrchestrationService(Settings);
     }
 
@@ -122,8 +126,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
                 ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,
             };
             worker.AddTaskEntities(
-                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions)),
-                ShimEntityAdapter<GlobalTotalsEntity>.Registration(RollupEntityNames.GlobalTotals, shims, () => new GlobalTotalsEntity()));
+                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions), _aroundEntityBatch),
+                ShimEntityAdapter<GlobalTotalsEntity>.Registration(RollupEntityNames.GlobalTotals, shims, () => new GlobalTotalsEntity(), _aroundEntityBatch));
             await worker.StartAsync().ConfigureAwait(false);
             _worker = worker;
         }

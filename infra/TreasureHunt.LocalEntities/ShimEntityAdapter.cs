@@ -6,6 +6,9 @@ using SdkEntity = Microsoft.DurableTask.Entities.ITaskEntity;
 
 namespace TreasureHunt.LocalEntities;
 
+/// <summary>Runs an entity batch (<paramref name="batch"/>) for the entity named <paramref name="entityName"/>, doing something around it.</summary>
+public delegate Task<EntityBatchResult> EntityBatchWrapper(string entityName, Func<Task<EntityBatchResult>> batch);
+
 /// <summary>
 /// Runs a <c>Microsoft.DurableTask.Entities</c> entity (the SDK class the Functions app uses) as a DurableTask.Core
 /// <see cref="TaskEntity"/>: each operation batch gets a fresh SDK entity from the factory, wrapped in the SDK's own
@@ -14,7 +17,8 @@ namespace TreasureHunt.LocalEntities;
 /// Stateless and thread-safe: one instance serves every entity of its name, concurrently.
 /// </summary>
 /// <typeparam name="TEntity">The SDK entity class.</typeparam>
-public sealed class ShimEntityAdapter<TEntity>(DurableTaskShimFactory shims, Func<TEntity> createEntity) : TaskEntity
+/// <param name="around">Optional wrapper around each batch (the local host records an entity invocation's cost with it).</param>
+public sealed class ShimEntityAdapter<TEntity>(DurableTaskShimFactory shims, Func<TEntity> createEntity, EntityBatchWrapper? around = null) : TaskEntity
     where TEntity : SdkEntity
 {
     public override Task<EntityBatchResult> ExecuteOperationBatchAsync(EntityBatchRequest operations)
@@ -22,10 +26,10 @@ public sealed class ShimEntityAdapter<TEntity>(DurableTaskShimFactory shims, Fun
         ArgumentNullException.ThrowIfNull(operations);
         var id = EntityId.FromString(operations.InstanceId!);
         var shim = shims.CreateEntity(id.Name, createEntity(), id);
-        return shim.ExecuteOperationBatchAsync(operations);
+        return around is null ? shim.ExecuteOperationBatchAsync(operations) : around(id.Name, () => shim.ExecuteOperationBatchAsync(operations));
     }
 
     /// <summary>The registration for <see cref="TaskHubWorker.AddTaskEntities(ObjectCreator{TaskEntity}[])"/>.</summary>
-    public static ObjectCreator<TaskEntity> Registration(string entityName, DurableTaskShimFactory shims, Func<TEntity> createEntity) =>
-        new NameValueObjectCreator<TaskEntity>(entityName, string.Empty, new ShimEntityAdapter<TEntity>(shims, createEntity));
+    public static ObjectCreator<TaskEntity> Registration(string entityName, DurableTaskShimFactory shims, Func<TEntity> createEntity, EntityBatchWrapper? around = null) =>
+        new NameValueObjectCreator<TaskEntity>(entityName, string.Empty, new ShimEntityAdapter<TEntity>(shims, createEntity, around));
 }

@@ -55,7 +55,9 @@ internal static class LocalHost
             configuration["AzureWebJobsStorage"] ?? "UseDevelopmentStorage=true",
             $"{configuration["TaskHubName"] ?? "treasurehunt"}g{sp.GetRequiredService<LocalGeneration>().Current}",
             sp.GetRequiredService<IOptions<RollupOptions>>().Value,
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            // Each entity batch is an invocation with a cost record, as the entity functions are in Azure.
+            aroundEntityBatch: (entity, batch) => sp.GetRequiredService<InvocationRunner>().RunAsync(entity, CostTriggers.Entity, batch)));
         services.AddHostedService<EntityWorkerService>();
         services.AddSingleton<IRollupClient>(sp => sp.GetRequiredService<LocalEntityHost>().CreateClient());
         services.AddSingleton<IBatchHandler>(sp => options.Strategy switch
