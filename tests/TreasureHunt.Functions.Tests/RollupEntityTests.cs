@@ -95,15 +95,13 @@ public sealed class RollupEntityTests
     }
 
     [Fact]
-    public void A_thousand_operations_run_quickly_without_a_backend()
+    public void A_thousand_signals_from_four_partitions_are_all_counted_without_a_backend()
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 1; i <= 1000; i++)
         {
             Global(GlobalTotalsEntity.ApplyOperation, GlobalSignal((i % 4).ToString(System.Globalization.CultureInfo.InvariantCulture), i, i, 1));
         }
         Assert.Equal(1000, ((GlobalTotalsState)Global("get")!).Totals.Events);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
     }
 
     [Theory]

@@ -105,8 +105,7 @@ public sealed class FaultInjectionTests(EmulatorFixture emulators, ITestOutputHe
         stopwatch.Stop();
         output.WriteLine($"{fault}: {error.StatusCode} surfaced after {plan.Injected} failed attempts in {stopwatch.ElapsedMilliseconds} ms");
         Assert.Equal(fault == Fault.Throttled ? HttpStatusCode.TooManyRequests : HttpStatusCode.ServiceUnavailable, error.StatusCode);
-        Assert.True(plan.Injected >= cosmos.Options.MaxRetries + 1, $"only {plan.Injected} attempts");
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(45), $"took {stopwatch.Elapsed}");
+        Assert.Equal(cosmos.Options.MaxRetries + 1, plan.Injected); // bounded: the first call and MaxRetries retries, then it surfaces
 
         // The host redelivers the batch once the store answers again: counted exactly once either way.
         plan.ThrottledFraction = plan.UnavailableFraction = plan.AfterWriteFraction = 0;
