@@ -96,8 +96,9 @@ public sealed class UserAggregate
             var e = events[i];
             var redelivered = hasWatermark && e.SequenceNumber <= watermark;
             anyNew |= !redelivered;
-            if (redelivered ? WasDuplicate(partitionId, e.SequenceNumber) || !dedupe.IsFirstDelivery(e.Event.EventId, partitionId, e.SequenceNumber, e.EnqueuedTime, rules.DuplicateHorizon, remember: false)
-                            : !dedupe.IsFirstDelivery(e.Event.EventId, partitionId, e.SequenceNumber, e.EnqueuedTime, rules.DuplicateHorizon, remember: true))
+            // A redelivered message only looks the memory up (never changes it); its recorded decision comes first.
+            if ((redelivered && WasDuplicate(partitionId, e.SequenceNumber))
+                || !dedupe.IsFirstDelivery(e.Event.EventId, partitionId, e.SequenceNumber, e.EnqueuedTime, rules.DuplicateHorizon, remember: !redelivered))
             {
                 outcomes[i] = EventOutcome.Duplicate;
                 if (!redelivered)

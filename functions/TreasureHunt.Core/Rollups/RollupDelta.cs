@@ -42,8 +42,11 @@ public sealed class RollupDelta
             }
             foreach (var (itemId, delta) in items)
             {
-                if (target.TryGetValue(itemId, out var existing)) existing.Add(delta);
-                else target[itemId] = delta;
+                if (!target.TryGetValue(itemId, out var existing))
+                {
+                    target[itemId] = existing = new ItemDelta(); // never share the merged delta's objects: later merges add to these
+                }
+                existing.Add(delta);
             }
         }
     }

@@ -22,10 +22,9 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var stack = new LocalStack(LocalConfiguration.FindRepoRoot());
-        using var client = new HostClient($"http://127.0.0.1:{UpCommand.HostPort()}", LocalProcesses.ResolveApiKey(stack.StateDir));
-        if (!await client.IsHealthyAsync(cancellationToken))
+        using var client = await stack.ConnectToRunningHostAsync(cancellationToken);
+        if (client is null)
         {
-            LocalStack.Fail("The local host is not running: start it with ./th up");
             return 1;
         }
         await RunAsync(client, s.Events, s.Rate, new LoadProfile(s.Users, s.Items, s.DupRate, s.BadRate, s.Seed ?? Random.Shared.Next(1, int.MaxValue)), cancellationToken);
@@ -96,10 +95,9 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
             return 1;
         }
         var stack = new LocalStack(LocalConfiguration.FindRepoRoot());
-        using var client = new HostClient($"http://127.0.0.1:{UpCommand.HostPort()}", LocalProcesses.ResolveApiKey(stack.StateDir));
-        if (!await client.IsHealthyAsync(cancellationToken))
+        using var client = await stack.ConnectToRunningHostAsync(cancellationToken);
+        if (client is null)
         {
-            LocalStack.Fail("The local host is not running: start it with ./th up");
             return 1;
         }
         long sent = 0;

@@ -18,6 +18,19 @@ internal sealed class LocalStack(string repoRoot)
     public Task StopEmulatorsAsync(CancellationToken cancellationToken) =>
         LocalProcesses.RunAsync("bash", [EmulatorScript, "stop"], repoRoot, cancellationToken);
 
+    /// <summary>A client of the host ./th up started, or null (after saying so) when it does not answer.</summary>
+    public async Task<HostClient?> ConnectToRunningHostAsync(CancellationToken cancellationToken)
+    {
+        var client = new HostClient($"http://127.0.0.1:{Cli.UpCommand.HostPort()}", LocalProcesses.ResolveApiKey(StateDir));
+        if (await client.IsHealthyAsync(cancellationToken))
+        {
+            return client;
+        }
+        client.Dispose();
+        Fail("The local host is not running: start it with ./th up");
+        return null;
+    }
+
     /// <summary>Starts a host (unless one already answers on the port) and waits for /api/health = 200.</summary>
     public async Task<(HostClient Client, bool Started)> EnsureHostAsync(int port, string hostStateDir, IDictionary<string, string> settings, CancellationToken cancellationToken)
     {

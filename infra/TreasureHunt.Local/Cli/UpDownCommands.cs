@@ -49,10 +49,9 @@ internal sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var stack = new LocalStack(LocalConfiguration.FindRepoRoot());
-        using var client = new Load.HostClient($"http://127.0.0.1:{UpCommand.HostPort()}", LocalProcesses.ResolveApiKey(stack.StateDir));
-        if (!await client.IsHealthyAsync(cancellationToken))
+        using var client = await stack.ConnectToRunningHostAsync(cancellationToken);
+        if (client is null)
         {
-            AnsiConsole.MarkupLine("[yellow]The local host is not running[/] (./th up starts it).");
             return 1;
         }
         var status = await client.GetStatusAsync(cancellationToken);
