@@ -12,6 +12,7 @@ app.Configure(config =>
     config.AddCommand<BenchCommand>("bench").WithDescription("Pre-aggregated vs per-event baseline, side by side, on the same generated events.");
     config.AddCommand<DemoCommand>("demo").WithDescription("up, a 100,000-event load, then real query results.");
     config.AddCommand<StatusCommand>("status").WithDescription("Show what is running and how far processing got.");
+    config.AddCommand<OpenApiCommand>("openapi").WithDescription("Write the OpenAPI 3 document of the HTTP API (generated from the routes).").WithExample("openapi", "--out", "docs/openapi.json");
     config.AddCommand<ServeCommand>("serve").WithDescription("Run the local host in the foreground (up runs it in the background).");
 });
 return await app.RunAsync(args);
