@@ -14,7 +14,23 @@ internal static class ApiContract
 {
     public sealed record Query(string Name, string Description, string Type = "string", string? Format = null, string[]? Enum = null, string? Default = null, bool Required = false);
 
-    public sealed record Operation(string Method, string Path, string OperationId, string Summary, Type Response, int[] Problems, Query[] Parameters, bool Keyed = true);
+    public sealed record Operation(string Method, string Path, string OperationId, string Summary, Type Response, int[] Problems, Query[] Parameters, bool Keyed = true)
+    {
+        /// <summary>The operation's group in the document (tag).</summary>
+        public string Tag => OperationId switch
+        {
+            "Health" or "DeadLetters" => "operations",
+            "FinOpsCost" => "finops",
+            _ => "aggregates",
+        };
+    }
+
+    public static readonly IReadOnlyDictionary<string, string> Tags = new Dictionary<string, string>
+    {
+        ["aggregates"] = "Per-user aggregates, item stats, leaderboards and totals.",
+        ["finops"] = "Modeled cost from the per-invocation cost ledger.",
+        ["operations"] = "Health and dead letters.",
+    };
 
     private static readonly Query[] Range =
     [

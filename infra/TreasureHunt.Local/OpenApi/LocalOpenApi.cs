@@ -45,6 +45,7 @@ internal static class LocalOpenApi
                         "Errors are RFC 9457 problem details (application/problem+json).",
                 };
                 document.Servers = [];
+                document.Tags = new HashSet<OpenApiTag>(ApiContract.Tags.Select(t => new OpenApiTag { Name = t.Key, Description = t.Value }));
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
                 {
@@ -61,6 +62,7 @@ internal static class LocalOpenApi
                     ?? throw new InvalidOperationException($"{method} {path} has no entry in infra/TreasureHunt.Local/OpenApi/ApiContract.cs: add one, then run ./th openapi --out docs/openapi.json");
                 operation.OperationId = contract.OperationId;
                 operation.Summary = contract.Summary;
+                operation.Tags = new HashSet<OpenApiTagReference> { new(contract.Tag, context.Document) };
                 operation.Parameters ??= [];
                 foreach (var q in contract.Parameters)
                 {
