@@ -59,7 +59,10 @@ public sealed class PartitionBatchProcessor(
                 write?.SetTag("th.users", parsed.ByUser.Count);
                 write?.SetTag("th.users.written", usersWritten);
             }
-            RecordFreshness(parsed, outcomes, time.GetUtcNow());
+            var oldest = RecordFreshness(parsed, outcomes, time.GetUtcNow());
+            // Application Insights keeps histograms as count/sum/min/max only: the batch's worst freshness on its span
+            // lets the workbook chart freshness percentiles across batches (bicep/modules/workbook.bicep).
+            activity?.SetTag("th.freshness.max_ms", Math.Round(oldest.TotalMilliseconds));
             if (parsed.DeadLetters.Count > 0)
             {
                 using var dead = PipelineActivities.StartPartitionSpan("WriteDeadLetters", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
@@ -95,12 +98,11 @@ public sealed class PartitionBatchProcessor(
     }
 
     /// <summary>Freshness (enqueue → aggregate written, hence readable) of every event this batch applied.</summary>
-    private static void RecordFreshness(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, DateTimeOffset writtenAt)
+    /// <returns>The largest (oldest event's) freshness of the batch.</returns>
+    private static TimeSpan RecordFreshness(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, DateTimeOffset writtenAt)
     {
-        if (!PipelineMetrics.Freshness.Enabled)
-        {
-            return;
-        }
+        var oldest = TimeSpan.Zero;
+        var record = PipelineMetrics.Freshness.Enabled;
         foreach (var (userId, events) in parsed.ByUser)
         {
             var slots = outcomes[userId];
@@ -108,10 +110,13 @@ public sealed class PartitionBatchProcessor(
             {
                 if (slots[i] is EventOutcome.Applied or EventOutcome.AppliedLate)
                 {
-                    PipelineMetrics.RecordFreshness(parsed.PartitionId, writtenAt - events[i].EnqueuedTime);
+                    var freshness = writtenAt - events[i].EnqueuedTime;
+                    if (freshness > oldest) oldest = freshness;
+                    if (record) PipelineMetrics.RecordFreshness(parsed.PartitionId, freshness);
                 }
             }
         }
+        return oldest;
     }
 
     /// <summary>

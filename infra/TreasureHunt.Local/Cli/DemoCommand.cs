@@ -45,6 +45,7 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
                 g.GetProperty("ru").GetDouble().ToString("N0"), g.GetProperty("usd").GetProperty("total").GetDecimal().ToString("F6") })));
         AnsiConsole.MarkupLineInterpolated($"$ per million events: [bold]{Format(cost, "usdPerMillionEvents")}[/]; query $ per hour: [bold]{Format(cost, "queryUsdPerHour")}[/]");
         AnsiConsole.MarkupLine("The host keeps running: query it with curl (see README), ./th load for more traffic, ./th down to stop.");
+        AnsiConsole.MarkupLineInterpolated($"Live dashboard: [bold link]{client.BaseUrl}/dashboard[/] (asks once for the function key: .th/api-key)");
         return 0;
     }
 

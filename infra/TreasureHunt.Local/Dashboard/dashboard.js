@@ -36,7 +36,7 @@
     lineChart('chart-cost', [{ label: '$ per million events' }, { label: 'query $ per hour', axis: 'y1' }], ['$ / M events', 'query $ / h']);
     lineChart('chart-per-event', [{ label: 'RU per event' }, { label: 'store writes per event', axis: 'y1' }], ['RU', 'writes']);
     barChart('chart-deadletters', 'dead letters', '#e0513a');
-    barChart('chart-lag', 'backlog', '#2f6fde');
+    lineChart('chart-lag', [{ label: 'messages not yet processed (all partitions)' }, { label: 'entity lag p99, ms', axis: 'y1' }], ['messages', 'ms']);
   }
 
   function setSeries(id, labels, series) {
@@ -63,7 +63,8 @@
     setSeries('chart-cost', labels, [s.map(x => x.usdPerMillionEvents), s.map(x => x.queryUsdPerHour)]);
     setSeries('chart-per-event', labels, [s.map(x => x.ruPerEvent), s.map(x => x.storeWritesPerEvent)]);
     setBars('chart-deadletters', d.deadLettersByReason);
-    setBars('chart-lag', d.backlogByPartition);
+    setSeries('chart-lag', labels, [s.map(x => x.backlog), s.map(x => x.entityLagP99Ms)]);
+    $('lag-now').textContent = 'now, by partition: ' + (Object.entries(d.backlogByPartition).map(([p, n]) => `${p}: ${fmt(n, 0)}`).join(' · ') || 'no batch yet');
     const t = d.totals;
     $('totals').innerHTML = '';
     for (const [name, value] of [['events', t.events], ['applied', t.applied], ['duplicates', t.duplicates], ['late', t.late],
