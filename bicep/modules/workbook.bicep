@@ -17,28 +17,47 @@ param functionAppHostName string
 @description('Tags applied to every resource.')
 param tags object
 
-resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
-  name: appInsightsName
-}
-
 var events = 'customMetrics | where name == "th.events.in" | summarize events = sum(valueSum) by bin(timestamp, 1m)'
 
-// One KQL chart of the workbook.
-func chart(name string, title string, query string, visualization string) object => {
-  type: 3
-  name: name
-  content: {
-    version: 'KqlItem/1.0'
-    title: title
-    query: query
-    size: 0
-    queryType: 0
-    resourceType: 'microsoft.insights/components'
-    timeContextFromParameter: 'TimeRange'
-    visualization: visualization
+// The KQL charts of the workbook (name, title, query, visualization).
+var charts = [
+  {
+    name: 'events-per-second'
+    title: 'Events per second'
+    query: '${events} | project timestamp, eventsPerSecond = events / 60.0'
+    visualization: 'timechart'
   }
-  customWidth: '50'
-}
+  {
+    name: 'freshness'
+    title: 'Freshness (enqueue → aggregate written), ms: p50/p99 of each batch\'s oldest event, and the mean'
+    query: 'let perBatch = dependencies | where name == "ProcessBatch" | extend f = todouble(customDimensions["th.freshness.max_ms"]) | where isnotnull(f) | summarize p50 = percentile(f, 50), p99 = percentile(f, 99) by bin(timestamp, 1m); let mean = customMetrics | where name == "th.freshness" | summarize mean = sum(valueSum) / sum(valueCount) by bin(timestamp, 1m); perBatch | join kind=fullouter mean on timestamp | project timestamp = coalesce(timestamp, timestamp1), p50, p99, mean'
+    visualization: 'timechart'
+  }
+  {
+    name: 'cost'
+    title: '$ per million events and query $ per hour (modeled)'
+    query: 'customMetrics | where name == "th.cost.usd" | extend trigger = tostring(customDimensions.trigger) | summarize processing = sumif(valueSum, trigger != "http"), query = sumif(valueSum, trigger == "http") by bin(timestamp, 5m) | join kind=leftouter (customMetrics | where name == "th.events.in" | summarize events = sum(valueSum) by bin(timestamp, 5m)) on timestamp | project timestamp, usdPerMillionEvents = iff(events > 0, processing / events * 1e6, real(null)), queryUsdPerHour = query * 12'
+    visualization: 'timechart'
+  }
+  {
+    name: 'per-event'
+    title: 'Cosmos RU and store writes per event'
+    query: 'customMetrics | where name in ("th.cosmos.ru.charged", "th.store.writes") and tostring(customDimensions.trigger) != "http" | summarize ru = sumif(valueSum, name == "th.cosmos.ru.charged"), writes = sumif(valueSum, name == "th.store.writes") by bin(timestamp, 5m) | join kind=inner (customMetrics | where name == "th.events.in" | summarize events = sum(valueSum) by bin(timestamp, 5m)) on timestamp | where events > 0 | project timestamp, ruPerEvent = ru / events, storeWritesPerEvent = writes / events'
+    visualization: 'timechart'
+  }
+  {
+    name: 'dead-letters'
+    title: 'Dead letters (and parked messages) by reason'
+    query: 'customMetrics | where name in ("th.events.deadlettered", "th.events.parked") | summarize messages = sum(valueSum) by reason = strcat(tostring(customDimensions.reason), iff(name == "th.events.parked", " (parked)", "")) | order by messages desc'
+    visualization: 'barchart'
+  }
+  {
+    name: 'partition-lag'
+    title: 'Entity lag (range sent → applied) by source partition, ms: mean and max; partition hold time'
+    query: 'customMetrics | where name in ("th.entity.lag", "th.partition.hold_time") | summarize mean = sum(valueSum) / sum(valueCount), max = max(valueMax) by bin(timestamp, 5m), series = strcat(name, " p", tostring(customDimensions.partition))'
+    visualization: 'timechart'
+  }
+]
 
 var workbookContent = {
   version: 'Notebook/1.0'
@@ -71,37 +90,21 @@ var workbookContent = {
         ]
       }
     }
-    chart('events-per-second', 'Events per second', '${events} | project timestamp, eventsPerSecond = events / 60.0', 'timechart')
-    chart(
-      'freshness',
-      'Freshness (enqueue → aggregate written), ms: p50/p99 of each batch\'s oldest event, and the mean',
-      'let perBatch = dependencies | where name == "ProcessBatch" | extend f = todouble(customDimensions["th.freshness.max_ms"]) | where isnotnull(f) | summarize p50 = percentile(f, 50), p99 = percentile(f, 99) by bin(timestamp, 1m); let mean = customMetrics | where name == "th.freshness" | summarize mean = sum(valueSum) / sum(valueCount) by bin(timestamp, 1m); perBatch | join kind=fullouter mean on timestamp | project timestamp = coalesce(timestamp, timestamp1), p50, p99, mean',
-      'timechart'
-    )
-    chart(
-      'cost',
-      '$ per million events and query $ per hour (modeled)',
-      'customMetrics | where name == "th.cost.usd" | extend trigger = tostring(customDimensions.trigger) | summarize processing = sumif(valueSum, trigger != "http"), query = sumif(valueSum, trigger == "http") by bin(timestamp, 5m) | join kind=leftouter (customMetrics | where name == "th.events.in" | summarize events = sum(valueSum) by bin(timestamp, 5m)) on timestamp | project timestamp, usdPerMillionEvents = iff(events > 0, processing / events * 1e6, real(null)), queryUsdPerHour = query * 12',
-      'timechart'
-    )
-    chart(
-      'per-event',
-      'Cosmos RU and store writes per event',
-      'customMetrics | where name in ("th.cosmos.ru.charged", "th.store.writes") and tostring(customDimensions.trigger) != "http" | summarize ru = sumif(valueSum, name == "th.cosmos.ru.charged"), writes = sumif(valueSum, name == "th.store.writes") by bin(timestamp, 5m) | join kind=inner (customMetrics | where name == "th.events.in" | summarize events = sum(valueSum) by bin(timestamp, 5m)) on timestamp | where events > 0 | project timestamp, ruPerEvent = ru / events, storeWritesPerEvent = writes / events',
-      'timechart'
-    )
-    chart(
-      'dead-letters',
-      'Dead letters (and parked messages) by reason',
-      'customMetrics | where name in ("th.events.deadlettered", "th.events.parked") | summarize messages = sum(valueSum) by reason = strcat(tostring(customDimensions.reason), iff(name == "th.events.parked", " (parked)", "")) | order by messages desc',
-      'barchart'
-    )
-    chart(
-      'partition-lag',
-      'Entity lag (range sent → applied) by source partition, ms: mean and max; partition hold time',
-      'customMetrics | where name in ("th.entity.lag", "th.partition.hold_time") | summarize mean = sum(valueSum) / sum(valueCount), max = max(valueMax) by bin(timestamp, 5m), series = strcat(name, " p", tostring(customDimensions.partition))',
-      'timechart'
-    )
+    ...map(charts, c => {
+      type: 3
+      name: c.name
+      content: {
+        version: 'KqlItem/1.0'
+        title: c.title
+        query: c.query
+        size: 0
+        queryType: 0
+        resourceType: 'microsoft.insights/components'
+        timeContextFromParameter: 'TimeRange'
+        visualization: c.visualization
+      }
+      customWidth: '50'
+    })
     {
       type: 1
       name: 'leaderboard'
@@ -121,7 +124,7 @@ resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
   properties: {
     displayName: 'Treasure Hunt Engine — cost and freshness'
     category: 'workbook'
-    sourceId: appInsights.id
+    sourceId: resourceId('Microsoft.Insights/components', appInsightsName)
     serializedData: string(workbookContent)
   }
 }
