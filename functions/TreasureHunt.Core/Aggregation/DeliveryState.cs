@@ -390,8 +390,9 @@ public sealed class DeliveryState
     private void Compact()
     {
         var removed = _removed;
-        var size = TableSize(_count);
         var old = _slots!;
+        // Never smaller: a table that shrank after a prune would grow again within the next batch (an allocation each time).
+        var size = Math.Max(TableSize(_count), old.Length);
         var oldCount = old.Length;
         var rented = size == old.Length;
         if (rented)
