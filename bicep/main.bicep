@@ -261,6 +261,19 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
+// The live dashboard's panels over the app's OpenTelemetry (docs/observability.md).
+// The component's name is a compile-time value (What-If); the host name (functionApp output) orders the module
+// after functionApp, hence after monitoring.
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  params: {
+    location: location
+    appInsightsName: names.appInsights
+    functionAppHostName: functionApp.outputs.defaultHostName
+    tags: commonTags
+  }
+}
+
 // ---------------------------------------------------------------- outputs (no secrets)
 
 output functionAppName string = functionApp.outputs.functionAppName
@@ -273,3 +286,4 @@ output cosmosAccountName string = cosmos.outputs.accountName
 output cosmosEndpoint string = cosmos.outputs.endpoint
 output storageAccountName string = storage.outputs.storageAccountName
 output cosmosContainers array = cosmos.outputs.containerNames
+output workbookId string = workbook.outputs.workbookId

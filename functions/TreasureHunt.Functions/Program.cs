@@ -3,12 +3,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TreasureHunt.Functions;
 using TreasureHunt.Functions.FinOps;
+using TreasureHunt.Functions.Telemetry;
 using TreasureHunt.Storage;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<FinOpsMiddleware>();
 builder.Services.AddTreasureHuntFunctions(builder.Configuration);
+builder.Services.AddTreasureHuntTelemetry(builder.Configuration);
 
 using var app = builder.Build();
 

@@ -28,7 +28,7 @@ public sealed class FunctionsMetadataTests
 
     [Fact]
     public void Lists_exactly_the_app_functions() => Assert.Equal(
-        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemStats", "Leaderboard", "Totals", "UserProfile", "globaltotals", "itemshard"],
+        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemStats", "Leaderboard", "OpenApiDocument", "Totals", "UserProfile", "globaltotals", "itemshard"],
         Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -71,6 +71,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("DeadLetters", "deadletters", "Function")]
     [InlineData("FinOpsCost", "finops/cost", "Function")]
     [InlineData("Health", "health", "Anonymous")]
+    [InlineData("OpenApiDocument", "openapi.json", "Anonymous")]
     public void Http_routes_are_get_with_their_auth_level(string function, string route, string authLevel)
     {
         var trigger = Trigger(function);

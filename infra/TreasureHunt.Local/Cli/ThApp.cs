@@ -53,6 +53,8 @@ internal static class ThApp
                 .WithExample("demo");
             config.AddCommand<StatusCommand>("status").WithDescription("Show what is running and how far processing got.")
                 .WithExample("status");
+            config.AddCommand<OpenApiCommand>("openapi").WithDescription("Write the OpenAPI 3 document of the HTTP API (generated from the routes).")
+                .WithExample("openapi", "--out", "docs/openapi.json");
             config.AddCommand<ServeCommand>("serve").WithDescription("Run the local host in the foreground (up runs it in the background).")
                 .WithExample("serve");
         });
