@@ -40,7 +40,8 @@ internal static class LocalHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes + 1);
 
         var services = builder.Services;
-        services.Configure<LocalHostOptions>(configuration.GetSection(LocalHostOptions.Section));
+        services.AddOptions<LocalHostOptions>().Bind(configuration.GetSection(LocalHostOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LocalHostOptions>, LocalHostOptionsValidator>();
         services.AddTreasureHuntStorage(configuration);
         services.AddTreasureHuntPipeline(configuration);
         services.AddSingleton(new ConsumerGroupName(configuration["EventHubConsumerGroup"] ?? "aggregator"));
@@ -68,7 +69,11 @@ internal static class LocalHost
         });
         services.AddHostedService<PartitionPumps>();
 
+        services.AddHostedService<RetentionService>();
+
         var app = builder.Build();
+        // Every environment: an unhandled error is a problem+json 500 with no exception text (never the developer page).
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemDetailsHandler.WriteAsync, StatusCodeSelector = ProblemDetailsHandler.StatusOf });
         LocalRoutes.Map(app, options);
         return app;
     }

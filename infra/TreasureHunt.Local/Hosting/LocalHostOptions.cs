@@ -1,3 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Local.EventLog;
+
 namespace TreasureHunt.Local.Hosting;
 
 /// <summary>Settings of the local host, bound from the configuration section <c>Local</c> (and ./th flags).</summary>
@@ -34,8 +38,36 @@ public sealed class LocalHostOptions
     /// <summary>How often due rollups of idle partitions are flushed (the Functions app's FlushRollups timer).</summary>
     public int RollupFlushIntervalMs { get; set; } = 1000;
 
-    /// <summary>Largest accepted ingest request body.</summary>
+    /// <summary>Largest accepted ingest request body (413 beyond).</summary>
+    [Range(1024, LogRecord.MaxBodyBytes, ErrorMessage = "Local:MaxRequestBytes must be between {1} and {2}.")]
     public int MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Most messages in one ingest request (413 beyond): bounds what one request costs — 4 MB of "1\n" would otherwise
+    /// be ~2 million messages and dead letters.
+    /// </summary>
+    [Range(1, 1_000_000, ErrorMessage = "Local:MaxMessagesPerRequest must be between {1} and {2}.")]
+    public int MaxMessagesPerRequest { get; set; } = 10_000;
+
+    /// <summary>
+    /// Largest message accepted into the log (413 beyond): 1 MiB, Event Hubs Standard's largest event
+    /// (https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas). Messages between the contract's 256 KB and this
+    /// are stored and dead-lettered as too_large, as they would be when Event Hubs delivered them.
+    /// </summary>
+    [Range(1024, LogRecord.MaxBodyBytes, ErrorMessage = "Local:MaxMessageBytes must be between {1} and {2}.")]
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most bytes of messages per batch a partition pump reads (besides <see cref="MaxBatchSize"/>); a single larger message is read alone.</summary>
+    [Range(1024, int.MaxValue, ErrorMessage = "Local:MaxBatchBytes must be between {1} and {2}.")]
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+
+    internal IngestLimits IngestLimits => new(MaxMessagesPerRequest, MaxMessageBytes);
+
     public string LogDir => Path.Combine(StateDir, "log");
+}
+
+/// <summary>Validates <see cref="LocalHostOptions"/> at start-up (source-generated from its DataAnnotations attributes).</summary>
+[OptionsValidator]
+public partial class LocalHostOptionsValidator : IValidateOptions<LocalHostOptions>
+{
 }
