@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using TreasureHunt.Core.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace TreasureHunt.Pipeline.Retention;
@@ -9,11 +9,11 @@ public sealed class RetentionOptions
     public const string Section = "Retention";
 
     /// <summary>Rows of hours that ended more than this many days ago are deleted.</summary>
-    [Range(1, 3650, ErrorMessage = "Retention:Days must be between {1} and {2}.")]
+    [SettingRange(1, 3650, ErrorMessage = $"{Section}:Days must be 1..3650.")]
     public int Days { get; set; } = 30;
 
     /// <summary>How often the local host sweeps (the Functions app's timer runs hourly, <c>RetentionFunction.Schedule</c>).</summary>
-    [Range(1, 1440, ErrorMessage = "Retention:IntervalMinutes must be between {1} and {2}.")]
+    [SettingRange(1, 1440, ErrorMessage = $"{Section}:IntervalMinutes must be 1..1440.")]
     public int IntervalMinutes { get; set; } = 60;
 }
 

@@ -85,6 +85,8 @@ internal static class LocalHost
     /// </summary>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken)
     {
+        // Every options class first (ValidateOnStart): a bad setting fails here, named, before anything touches storage.
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
         await app.Services.GetRequiredService<StartupGuard>().RunAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
     }
