@@ -77,4 +77,6 @@ public sealed record CostView(
     DateTime From, DateTime To, long Invocations, long Events, double Ru, bool RuEstimated, UsdView Usd,
     decimal? UsdPerMillionEvents, decimal QueryUsdPerHour, IReadOnlyList<CostGroupView> Groups);
 
-public sealed record HealthView(string Status, IReadOnlyDictionary<string, bool> Checks);
+public sealed record HealthView(string Status, IReadOnlyDictionary<string, bool> Checks, IReadOnlyDictionary<string, object?> Details);
+
+public sealed record LivenessView(string Status);

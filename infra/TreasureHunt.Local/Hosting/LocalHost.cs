@@ -75,7 +75,11 @@ internal static class LocalHost
         services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         services.AddLocalOpenApi();
 
+        services.AddHostedService<RetentionService>();
+
         var app = builder.Build();
+        // Every environment: an unhandled error is a problem+json 500 with no exception text (never the developer page).
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemDetailsHandler.WriteAsync, StatusCodeSelector = ProblemDetailsHandler.StatusOf });
         LocalRoutes.Map(app, options);
         DashboardRoutes.Map(app, options);
         OpenApiRoutes.Map(app);

@@ -54,11 +54,11 @@ internal sealed class PartitionPumps(
             try
             {
                 await partition.WaitForAsync(next, cancellationToken);
-                var messages = partition.Read(next, o.MaxBatchSize);
+                var messages = partition.Read(next, o.MaxBatchSize, o.MaxBatchBytes);
                 if (messages.Count < o.MinBatchSize && o.MaxWaitMs > 0)
                 {
                     await WaitForMoreAsync(partition, next + o.MinBatchSize - 1, TimeSpan.FromMilliseconds(o.MaxWaitMs), cancellationToken);
-                    messages = partition.Read(next, o.MaxBatchSize);
+                    messages = partition.Read(next, o.MaxBatchSize, o.MaxBatchBytes);
                 }
                 var batch = new PartitionBatch(partition.PartitionId, messages);
                 await ProcessUntilDoneAsync(batch, cancellationToken);
