@@ -12,6 +12,8 @@ app.Configure(config =>
     config.AddCommand<BenchCommand>("bench").WithDescription("Pre-aggregated vs per-event baseline, side by side, on the same generated events.");
     config.AddCommand<DemoCommand>("demo").WithDescription("up, a 100,000-event load, then real query results.");
     config.AddCommand<StatusCommand>("status").WithDescription("Show what is running and how far processing got.");
+    config.AddCommand<PlanCommand>("plan").WithDescription("Capacity and cost planner: tiers, units, partitions, RU/s, instances, $ per month, binding limit; --out writes a .bicepparam.")
+        .WithExample("plan", "--events-per-second", "50000", "--out", "prod.bicepparam");
     config.AddCommand<ServeCommand>("serve").WithDescription("Run the local host in the foreground (up runs it in the background).");
 });
 return await app.RunAsync(args);
