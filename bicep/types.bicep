@@ -5,6 +5,7 @@
 // .../cosmos-db/provision-throughput-autoscale. `./th plan --out FILE.bicepparam` writes these objects.
 
 @export()
+@sealed()
 @description('Event Hubs Standard: throughput units (1 TU = 1,000 events/s or 1 MB/s ingress), at most 32 partitions, 7 days retention.')
 type eventHubsStandard = {
   tier: 'Standard'
@@ -30,6 +31,7 @@ type eventHubsStandard = {
 }
 
 @export()
+@sealed()
 @description('Event Hubs Premium: processing units (about 5-10 MB/s ingress each), up to 100 partitions, 90 days retention.')
 type eventHubsPremium = {
   tier: 'Premium'
@@ -47,6 +49,7 @@ type eventHubsPremium = {
 }
 
 @export()
+@sealed()
 @description('Event Hubs Dedicated: a single-tenant cluster of capacity units, up to 1,024 partitions per hub, 90 days retention.')
 type eventHubsDedicated = {
   tier: 'Dedicated'
@@ -70,12 +73,14 @@ type eventHubsDedicated = {
 type eventHubsTierSettings = eventHubsStandard | eventHubsPremium | eventHubsDedicated
 
 @export()
+@sealed()
 @description('Cosmos DB serverless: billed per RU consumed; each container offers at most 5,000 RU/s.')
 type cosmosServerless = {
   mode: 'Serverless'
 }
 
 @export()
+@sealed()
 @description('Cosmos DB provisioned autoscale throughput per container: the maximum RU/s (1,000 or more, in steps of 1,000); the container scales between 10 % of it and it.')
 type cosmosAutoscale = {
   mode: 'Autoscale'

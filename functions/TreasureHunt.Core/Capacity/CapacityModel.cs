@@ -98,16 +98,17 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
             functions, storage, rollupsSustained, rollupsPeak, cost, limits);
     }
 
-    /// <summary>Batch size, batches/s and user writes per event at one rate: a partition's batch is what arrives in half
-    /// the freshness budget (capped at maxEventBatchSize); its distinct users are the Zipf-expected distinct keys among the
-    /// partition's users (users are spread over partitions by the hash of userId).</summary>
+    /// <summary>Batch size, batches/s and user writes per event at one rate. A partition's batch is what arrives in half
+    /// the freshness budget, capped at maxEventBatchSize. Users are spread over partitions by the hash of userId, so the
+    /// partitions' batches of one batch interval hold disjoint users: the users written per interval are the Zipf-expected
+    /// distinct users among all partitions' events of that interval (batch × partitions draws over all users).</summary>
     public static TrafficPoint Traffic(CapacityInputs inputs, double eventsPerSecond, int partitions)
     {
         var perPartition = eventsPerSecond / partitions;
         var batch = Math.Clamp(perPartition * inputs.FreshnessMs / 2000.0, 1, inputs.MaxBatchSize);
-        var usersPerPartition = Math.Max(1, inputs.Users / partitions);
-        var distinct = ZipfDistinct.Expected(batch, usersPerPartition, inputs.ZipfExponent);
-        return new TrafficPoint(eventsPerSecond, partitions, perPartition, batch, eventsPerSecond / batch, distinct / batch);
+        var draws = batch * partitions;
+        var distinct = ZipfDistinct.Expected(draws, inputs.Users, inputs.ZipfExponent);
+        return new TrafficPoint(eventsPerSecond, partitions, perPartition, batch, eventsPerSecond / batch, distinct / draws);
     }
 
     private EventHubsPlan PlanEventHubs(CapacityInputs inputs, double peakRate, double perInstance)
@@ -127,7 +128,9 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         EventHubsPlan Build(EventHubsTier tier)
         {
             var maxPartitions = MaxPartitions(tier);
-            var wanted = tier == EventHubsTier.Standard ? StandardPartitions() : computePartitions;
+            // Premium and Dedicated (chosen when Standard cannot carry the peak) get at least Standard's maximum: the count
+            // is fixed once the hub exists and costs nothing there, so a bigger plan never has fewer partitions.
+            var wanted = tier == EventHubsTier.Standard ? StandardPartitions() : Math.Max(AzureLimits.StandardMaxPartitions, computePartitions);
             var partitions = inputs.Partitions ?? Math.Min(maxPartitions, RoundUp(Math.Max(4, wanted), 4));
             return tier switch
             {
@@ -137,11 +140,13 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
             };
         }
 
-        bool Fits(EventHubsPlan plan) => plan.Tier switch
+        // A tier fits when its units carry the peak and, unless the partitions were given, its partitions let the
+        // instances carry it (given partitions that are too few show as an exceeded limit, whatever the tier).
+        bool Fits(EventHubsPlan plan) => (inputs.Partitions is not null || plan.Partitions >= computePartitions) && plan.Tier switch
         {
             EventHubsTier.Standard => plan.Units <= AzureLimits.StandardMaxThroughputUnits && plan.Partitions >= StandardPartitions() && plan.Partitions <= AzureLimits.StandardMaxPartitions,
-            EventHubsTier.Premium => plan.Units <= AzureLimits.PremiumProcessingUnitSteps[^1] && plan.Partitions >= computePartitions,
-            _ => plan.Units <= AzureLimits.DedicatedMaxCapacityUnits && plan.Partitions >= computePartitions,
+            EventHubsTier.Premium => plan.Units <= AzureLimits.PremiumProcessingUnitSteps[^1] && plan.Partitions <= AzureLimits.PremiumMaxPartitions,
+            _ => plan.Units <= AzureLimits.DedicatedMaxCapacityUnits,
         };
 
         if (inputs.Tier is { } fixedTier) return Build(fixedTier);

@@ -92,6 +92,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter() },
@@ -108,7 +109,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             var root = LocalConfiguration.FindRepoRoot();
             var fullOut = Path.GetFullPath(outFile);
             var usingPath = Path.GetRelativePath(Path.GetDirectoryName(fullOut)!, Path.Combine(root, "bicep", "main.bicep"));
-            var commandLine = "./th plan " + string.Join(' ', context.Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+            var commandLine = "./th " + string.Join(' ', context.Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
             File.WriteAllText(fullOut, BicepParameterFile.Write(plan, usingPath, settings.Environment, commandLine));
         }
 
