@@ -222,7 +222,9 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         if (exceeded > 0) AnsiConsole.MarkupLineInterpolated($"[red]{exceeded} limit(s) exceeded at peak[/] (design limits are issue 10's targets for the rollup redesign).");
     }
 
-    private static string Number(double value, string unit) => unit == "bytes" ? Bytes(value) : $"{value.ToString(value < 10 ? "N3" : "N0", CultureInfo.InvariantCulture)} {unit}";
+    private static string Number(double value, string unit) => unit == "bytes"
+        ? Bytes(value)
+        : $"{value.ToString(value < 10 && value != Math.Floor(value) ? "N3" : "N0", CultureInfo.InvariantCulture)} {unit}";
 
     private static string Bytes(double bytes) => bytes switch
     {
