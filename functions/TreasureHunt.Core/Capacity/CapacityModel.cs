@@ -23,6 +23,11 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
     /// <summary>Retention the planner writes (hours).</summary>
     public const int PlannedRetentionHours = 72;
 
+    // Durable task hub on Azure Storage (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider):
+    // entity operations travel as messages on the control queues; each execution reads and appends the instance's
+    // history (History table, partitioned by instance id) and updates the Instances table; large state goes to blobs.
+    // The per-operation counts below are this model's reading of that design, not published figures.
+
     /// <summary>Queue operations per entity signal on the Azure Storage backend: the sender's put, the receiver's get and delete.</summary>
     public const double QueueOpsPerSignal = 3;
 
