@@ -70,6 +70,17 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             if (Environment is not ("dev" or "test" or "prod")) return ValidationResult.Error("--environment must be dev, test or prod.");
             if (Out is not null && !Out.EndsWith(".bicepparam", StringComparison.OrdinalIgnoreCase)) return ValidationResult.Error("--out must name a .bicepparam file.");
             if (RegionPrices is not null && !File.Exists(RegionPrices)) return ValidationResult.Error($"--region-prices: {RegionPrices} does not exist.");
+            if (RegionPrices is not null)
+            {
+                try
+                {
+                    ReadPrices(RegionPrices);
+                }
+                catch (InvalidOperationException e)
+                {
+                    return ValidationResult.Error(e.Message);
+                }
+            }
             if (Bench is not null && !File.Exists(Bench)) return ValidationResult.Error($"--bench: {Bench} does not exist.");
             return ToInputs().Validate() is { } error ? ValidationResult.Error(error) : ValidationResult.Success();
         }
@@ -123,16 +134,18 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         return 0;
     }
 
-    private static PriceTable ReadPrices(string file)
+    internal static PriceTable ReadPrices(string file)
     {
         try
         {
-            return JsonSerializer.Deserialize<PriceTable>(File.ReadAllText(file), new JsonSerializerOptions
+            var prices = JsonSerializer.Deserialize<PriceTable>(File.ReadAllText(file), new JsonSerializerOptions
             {
                 PropertyNameCaseInsensitive = true,
                 UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
                 ReadCommentHandling = JsonCommentHandling.Skip,
             }) ?? new PriceTable();
+            var negative = typeof(PriceTable).GetProperties().FirstOrDefault(p => p.PropertyType == typeof(decimal) && (decimal)p.GetValue(prices)! < 0);
+            return negative is null ? prices : throw new InvalidOperationException($"--region-prices {file}: {negative.Name} must not be negative.");
         }
         catch (JsonException e)
         {
