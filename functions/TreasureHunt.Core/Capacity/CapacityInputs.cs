@@ -67,23 +67,23 @@ public sealed record CapacityInputs
     /// <summary>One line naming the first invalid input, or null.</summary>
     public string? Validate()
     {
-        if (!double.IsFinite(EventsPerSecond) || EventsPerSecond <= 0 || EventsPerSecond > 10_000_000) return "--events-per-second must be > 0 and ≤ 10,000,000.";
+        if (!double.IsFinite(EventsPerSecond) || EventsPerSecond <= 0 || EventsPerSecond > 10_000_000) return "--events-per-second must be > 0 and <= 10,000,000.";
         if (!double.IsFinite(PeakFactor) || PeakFactor < 1 || PeakFactor > 100) return "--peak-factor must be between 1 and 100.";
         if (PeakHoursPerDay is < 0 or > 24) return "peak hours per day must be between 0 and 24.";
-        if (Users < 1) return "--users must be ≥ 1.";
-        if (Items < 1) return "--items must be ≥ 1.";
+        if (Users < 1) return "--users must be >= 1.";
+        if (Items < 1) return "--items must be >= 1.";
         if (ZipfExponent is <= 0 or > 3) return "the Zipf exponent must be in (0, 3].";
         if (Partitions is < 1 or > AzureLimits.DedicatedMaxPartitions) return $"--partitions must be 1..{AzureLimits.DedicatedMaxPartitions}.";
         if (Partitions > AzureLimits.StandardMaxPartitions && Tier == EventHubsTier.Standard) return $"--partitions: Event Hubs Standard allows at most {AzureLimits.StandardMaxPartitions}.";
         if (Partitions > AzureLimits.PremiumMaxPartitions && Tier == EventHubsTier.Premium) return $"--partitions: Event Hubs Premium allows at most {AzureLimits.PremiumMaxPartitions}.";
         if (MaxBatchSize is < 1 or > 10_000) return "--batch-size must be 1..10,000.";
-        if (!double.IsFinite(FreshnessMs) || FreshnessMs < 10) return "--freshness-ms must be ≥ 10.";
+        if (!double.IsFinite(FreshnessMs) || FreshnessMs < 10) return "--freshness-ms must be >= 10.";
         if (Array.FindIndex(AzureLimits.FlexInstanceSizes, s => s.MemoryMb == InstanceMemoryMb) < 0) return "--instance-memory-mb must be 512, 2048 or 4096.";
         if (EventsPerSecondPerInstance is { } perInstance && (!double.IsFinite(perInstance) || perInstance <= 0)) return "events per second per instance must be > 0.";
         if (RollupShardCount is < 1 or > 1024) return "Rollups:ShardCount must be 1..1024.";
-        if (RollupFlushMinEvents < 1) return "Rollups:FlushMinEvents must be ≥ 1.";
+        if (RollupFlushMinEvents < 1) return "Rollups:FlushMinEvents must be >= 1.";
         if (RollupFlushMaxAgeSeconds <= 0) return "Rollups:FlushMaxAgeSeconds must be > 0.";
-        if (ItemHourWindows < 1 || LeaderboardSize < 1 || LedgerRowsPerTransaction < 1) return "rollup windows, leaderboard size and ledger batch must be ≥ 1.";
+        if (ItemHourWindows < 1 || LeaderboardSize < 1 || LedgerRowsPerTransaction < 1) return "rollup windows, leaderboard size and ledger batch must be >= 1.";
         return null;
     }
 }

@@ -144,8 +144,11 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
                 UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
                 ReadCommentHandling = JsonCommentHandling.Skip,
             }) ?? new PriceTable();
-            var negative = typeof(PriceTable).GetProperties().FirstOrDefault(p => p.PropertyType == typeof(decimal) && (decimal)p.GetValue(prices)! < 0);
-            return negative is null ? prices : throw new InvalidOperationException($"--region-prices {file}: {negative.Name} must not be negative.");
+            // The same rules as FinOps:Prices at start-up (the SettingRange attributes of PriceTable).
+            var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+            return System.ComponentModel.DataAnnotations.Validator.TryValidateObject(prices, new(prices), errors, validateAllProperties: true)
+                ? prices
+                : throw new InvalidOperationException($"--region-prices {file}: {errors[0].ErrorMessage}");
         }
         catch (JsonException e)
         {

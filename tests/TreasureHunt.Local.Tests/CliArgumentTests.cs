@@ -1,0 +1,130 @@
+using Spectre.Console;
+using TreasureHunt.Local.Cli;
+
+namespace TreasureHunt.Local.Tests;
+
+/// <summary>
+/// Every ./th command rejects bad arguments before doing anything (no emulator, no host): one line on the error
+/// writer, exit code 2. Run in-process through the same CommandApp the th program runs.
+/// </summary>
+public sealed class CliArgumentTests
+{
+    private static (int ExitCode, string Output, string[] ErrorLines) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        var exitCode = ThApp.Create(console, errors).Run(args);
+        return (exitCode, output.ToString(), errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [InlineData("--rate must be > 0", "load", "--rate", "0")]
+    [InlineData("--rate must be > 0", "load", "--rate", "-5")]
+    [InlineData("--users must be >= 1", "load", "--users", "0")]
+    [InlineData("--items must be >= 1", "load", "--items", "0")]
+    [InlineData("--events must be >= 1", "load", "--events", "-1")]
+    [InlineData("--events must be >= 1", "load", "--events", "0")]
+    [InlineData("--dup-rate must be in [0, 1)", "load", "--dup-rate", "1.5")]
+    [InlineData("--bad-rate must be in [0, 1)", "load", "--bad-rate", "-0.1")]
+    [InlineData("--dup-rate + --bad-rate must be < 1", "load", "--dup-rate", "0.6", "--bad-rate", "0.5")]
+    [InlineData("'abc'", "load", "--events", "abc")]
+    [InlineData("Unknown option 'bogus'", "load", "--bogus")]
+    [InlineData("No such file: /no/such/file.ndjson", "replay", "/no/such/file.ndjson")]
+    [InlineData("FILE", "replay")]
+    [InlineData("--events must be >= 1", "bench", "--events", "0")]
+    [InlineData("--baseline-events must be >= 1", "bench", "--baseline-events", "0")]
+    [InlineData("--rate must be > 0", "bench", "--rate", "0")]
+    [InlineData("--rate-seconds must be >= 1", "bench", "--rate-seconds", "0")]
+    [InlineData("--out: no such directory", "bench", "--out", "/no/such/dir/bench.json")]
+    [InlineData("--events must be >= 1", "demo", "--events", "0")]
+    [InlineData("--rate must be > 0", "demo", "--rate", "0")]
+    [InlineData("--rate-seconds must be >= 1", "demo", "--rate-seconds", "0")]
+    [InlineData("Unknown option 'bogus'", "demo", "--bogus")]
+    [InlineData("Unknown option 'bogus'", "up", "--bogus")]
+    [InlineData("Unknown option 'bogus'", "down", "--bogus")]
+    [InlineData("Unknown option 'bogus'", "status", "--bogus")]
+    [InlineData("Unknown option 'bogus'", "serve", "--bogus")]
+    [InlineData("--events-per-second is required", "plan")]
+    [InlineData("--events-per-second must be > 0", "plan", "--events-per-second", "0")]
+    [InlineData("--peak-factor must be between 1 and 100", "plan", "--events-per-second", "1000", "--peak-factor", "0.5")]
+    [InlineData("--tier must be Standard, Premium or Dedicated", "plan", "--events-per-second", "1000", "--tier", "Basic")]
+    [InlineData("Event Hubs Standard allows at most 32", "plan", "--events-per-second", "1000", "--tier", "Standard", "--partitions", "64")]
+    [InlineData("--instance-memory-mb must be 512, 2048 or 4096", "plan", "--events-per-second", "1000", "--instance-memory-mb", "1024")]
+    [InlineData("--out must name a .bicepparam file", "plan", "--events-per-second", "1000", "--out", "plan.json")]
+    [InlineData("--region-prices: /no/such/prices.json does not exist", "plan", "--events-per-second", "1000", "--region-prices", "/no/such/prices.json")]
+    [InlineData("--environment must be dev, test or prod", "plan", "--events-per-second", "1000", "--environment", "staging")]
+    [InlineData("Unknown command 'nope'", "nope")]
+    public void A_bad_argument_gives_one_line_and_exit_code_2(string expected, params string[] args)
+    {
+        var (exitCode, _, errorLines) = Run(args);
+
+        Assert.Equal(ThApp.BadArgumentsExitCode, exitCode);
+        var line = Assert.Single(errorLines);
+        Assert.StartsWith("th: ", line);
+        Assert.Contains(expected, line);
+    }
+
+    [Theory]
+    [InlineData("th demo")]
+    [InlineData("th load --events 20000 --rate 1000")]
+    public void The_root_help_has_examples(string example)
+    {
+        var (exitCode, output, _) = Run("--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("EXAMPLES:", output);
+        Assert.Contains(example, output);
+    }
+
+    [Theory]
+    [InlineData("up", "th up")]
+    [InlineData("down", "th down")]
+    [InlineData("load", "th load --events 20000 --rate 1000")]
+    [InlineData("replay", "th replay events.ndjson")]
+    [InlineData("bench", "th bench --events 100000 --rate 2000 --out bench.json")]
+    [InlineData("demo", "th demo")]
+    [InlineData("status", "th status")]
+    [InlineData("serve", "th serve")]
+    [InlineData("plan", "th plan --events-per-second 50000 --out prod.bicepparam")]
+    public void Every_command_help_has_a_one_line_example(string command, string example)
+    {
+        var (exitCode, output, _) = Run(command, "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("EXAMPLES:", output);
+        Assert.Contains(example, output);
+    }
+
+    [Fact]
+    public void Plan_writes_a_parameter_file_and_a_bad_prices_file_is_a_bad_argument()
+    {
+        var directory = Directory.CreateTempSubdirectory("th-plan-");
+        try
+        {
+            var file = Path.Combine(directory.FullName, "prod.bicepparam");
+            var (exitCode, _, _) = Run("plan", "--events-per-second", "1000", "--out", file);
+
+            Assert.Equal(0, exitCode);
+            var text = File.ReadAllText(file);
+            Assert.Contains("tier: 'Standard'", text);
+            Assert.Matches(@"using '(\.\./)+.*bicep/main\.bicep'", text);
+
+            var prices = Path.Combine(directory.FullName, "prices.json");
+            File.WriteAllText(prices, """{ "cosmosUsdPerMillionRu": -1 }""");
+            var (badExit, _, errorLines) = Run("plan", "--events-per-second", "1000", "--region-prices", prices);
+            Assert.Equal(ThApp.BadArgumentsExitCode, badExit);
+            Assert.Contains("FinOps:Prices:CosmosUsdPerMillionRu must be 0..1000000", Assert.Single(errorLines));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
