@@ -43,14 +43,14 @@ internal static class DashboardRoutes
     }
 }
 
-/// <summary>The function-key check of the local host's keyed routes (x-functions-key header or ?code=), as an endpoint filter.</summary>
+/// <summary>The function-key check of the local host's keyed routes (x-functions-key header only, constant time), as an endpoint filter.</summary>
 internal sealed class FunctionKeyFilter(LocalHostOptions options) : IEndpointFilter
 {
+    private readonly ApiKeyCheck _key = ApiKeyCheck.Create(options.ApiKey);
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var request = context.HttpContext.Request;
-        var key = request.Headers["x-functions-key"].ToString() is { Length: > 0 } h ? h : request.Query["code"].ToString();
-        if (options.ApiKey.Length == 0 || !string.Equals(key, options.ApiKey, StringComparison.Ordinal))
+        if (!_key.Matches(context.HttpContext.Request.Headers["x-functions-key"].ToString()))
         {
             var problem = ApiResponse.Problem(401, "Unauthorized", "a valid function key is required in the x-functions-key header");
             return Results.Content(problem.Body, problem.ContentType, statusCode: problem.StatusCode);

@@ -19,7 +19,7 @@ internal static class ApiContract
         /// <summary>The operation's group in the document (tag).</summary>
         public string Tag => OperationId switch
         {
-            "Health" or "DeadLetters" => "operations",
+            "Health" or "Ready" or "DeadLetters" => "operations",
             "FinOpsCost" => "finops",
             _ => "aggregates",
         };
@@ -60,8 +60,10 @@ internal static class ApiContract
         new("GET", "/api/finops/cost", "FinOpsCost", "Modeled cost from the cost ledger: invocations, events, RU, $ by meter, $ per million events, query $ per hour (default: the last hour).",
             typeof(CostView), [400],
             [.. Range, new("groupBy", "Group the rows by function or by hour.", Enum: ["function", "hour"])]),
-        new("GET", "/api/health", "Health", "200 when Cosmos DB and Table storage answer, else 503 (same body).",
-            typeof(HealthView), [], [], Keyed: false),
+        new("GET", "/api/health", "Health", "Liveness: 200 while the host runs; touches no store (anonymous).",
+            typeof(LivenessView), [], [], Keyed: false),
+        new("GET", "/api/health/ready", "Ready", "Readiness: 200 when every store answers and no readiness detail fails, else 503 (same body); cached for 5 s.",
+            typeof(HealthView), [], []),
     ];
 
     public static Operation? Find(string method, string path) =>
