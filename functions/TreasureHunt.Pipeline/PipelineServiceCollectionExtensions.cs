@@ -31,8 +31,11 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new AggregationRules(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
         services.AddSingleton<RollupFlusher>();
+        services.AddSingleton<PartitionHolds>();
         services.AddSingleton<PartitionBatchProcessor>();
+        services.AddSingleton<ParkedReplayer>();
         services.AddSingleton<QueryApi>();
+        services.AddSingleton<ParkedApi>();
         services.AddSingleton<CostLedgerBuffer>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CostLedgerBuffer>());
         services.AddSingleton<CostRecorder>();

@@ -53,6 +53,9 @@ public sealed class TablesOptions
     public string DeadLettersTable { get; set; } = "deadletters";
     public string CheckpointsTable { get; set; } = "checkpoints";
 
+    /// <summary>Messages parked because a store refused them for good (see <c>th replay-parked</c>).</summary>
+    public string ParkedTable { get; set; } = "parked";
+
     /// <summary>Create the tables if missing at start-up (local; in Azure, Bicep creates them).</summary>
     public bool CreateTables { get; set; } = true;
 

@@ -12,6 +12,9 @@ app.Configure(config =>
     config.AddCommand<BenchCommand>("bench").WithDescription("Pre-aggregated vs per-event baseline, side by side, on the same generated events.");
     config.AddCommand<DemoCommand>("demo").WithDescription("up, a 100,000-event load, then real query results.");
     config.AddCommand<StatusCommand>("status").WithDescription("Show what is running and how far processing got.");
+    config.AddCommand<ReplayParkedCommand>("replay-parked")
+        .WithDescription("Re-apply parked messages (GET /api/parked) once their cause is fixed, exactly once; exit 3 if some are still refused.")
+        .WithExample("replay-parked");
     config.AddCommand<ServeCommand>("serve").WithDescription("Run the local host in the foreground (up runs it in the background).");
 });
 return await app.RunAsync(args);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 
@@ -14,12 +15,23 @@ namespace TreasureHunt.Pipeline.Processing;
 /// processors, the benchmark): validate, write each touched user aggregate once, dead-letter bad messages, then
 /// record the batch's rollup delta in the partition's progress and send it to the entities when it is due.
 /// Safe to run again on the same (or an overlapping) batch: see <see cref="PartitionProgress"/>.
-/// Failures of the stores are not caught here: they propagate so that the host redelivers the batch.
+/// <para>
+/// Failures: a store's permanent refusal of one request (<see cref="IStoreRefusalClassifier"/>: a user document
+/// over the item limit, a dead-letter row over the entity limit) is narrowed to the smallest unit — the user, the
+/// dead letter — and that unit's messages are <b>parked</b> (<see cref="IParkedStore"/>, raw bodies, reason code)
+/// while the rest of the batch proceeds; a parked user stays held (its later messages are parked too) until
+/// <see cref="ParkedReplayer"/> applies them in order. Every other failure (throttling, unavailability, timeouts,
+/// anything unknown) propagates: the host retries the batch without limit and never checkpoints past it, and
+/// <see cref="PartitionHolds"/> reports how long the partition has been held.
+/// </para>
 /// </summary>
 public sealed class PartitionBatchProcessor(
     IUserAggregateStore users,
     IDeadLetterStore deadLetters,
     IProgressStore progressStore,
+    IParkedStore parked,
+    IStoreRefusalClassifier refusals,
+    PartitionHolds holds,
     RollupFlusher flusher,
     AggregationRules rules,
     IOptions<RollupOptions> rollupOptions,
@@ -30,6 +42,21 @@ public sealed class PartitionBatchProcessor(
     public async Task<BatchSummary> ProcessAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        try
+        {
+            var summary = await ProcessOnceAsync(batch, consumerGroup, cancellationToken);
+            holds.Released(batch.PartitionId);
+            return summary;
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            holds.Failed(batch.PartitionId, batch.FirstSequenceNumber, e); // the host retries this batch; it is never skipped
+            throw;
+        }
+    }
+
+    private async Task<BatchSummary> ProcessOnceAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
         InvocationUsage.Current?.AddEvents(batch.Messages.Count);
         var parser = new BatchParser();
@@ -48,14 +75,22 @@ public sealed class PartitionBatchProcessor(
                 return Log(Summarize(batch, parsed, [], 0, signals, stopwatch.Elapsed));
             }
 
-            var (outcomes, usersWritten) = await ApplyToUsersAsync(parsed, cancellationToken);
-            if (parsed.DeadLetters.Count > 0)
+            var parking = new BatchParking(batch, time.GetUtcNow());
+            if (progress.GapBefore(parsed.FirstSequenceNumber) is { } gap)
             {
-                await deadLetters.WriteAsync(parsed.DeadLetters, cancellationToken);
+                logger.LogError("Partition {PartitionId}: sequence numbers {From}..{To} were never delivered; recording them as parked (sequence_gap)",
+                    batch.PartitionId, gap.From, gap.To);
+                parking.ParkGap(gap);
+            }
+            var (outcomes, usersWritten) = await ApplyToUsersAsync(parsed, progress.ParkedUsers, parking, cancellationToken);
+            await WriteDeadLettersAsync(parsed.DeadLetters, parking, cancellationToken);
+            if (parking.Messages.Count > 0)
+            {
+                await parked.WriteAsync(parking.Messages, cancellationToken); // durable before the progress moves past them
             }
 
-            var delta = BuildDelta(parsed, outcomes);
-            var (stored, seal) = await RecordProgressAsync(progress, delta, cancellationToken);
+            var delta = BuildDelta(parsed, outcomes, parking);
+            var (stored, seal) = await RecordProgressAsync(progress, delta, parking, cancellationToken);
             if (stored is null)
             {
                 if (attempt >= pipelineOptions.Value.MaxProgressConflicts)
@@ -68,11 +103,18 @@ public sealed class PartitionBatchProcessor(
                 continue; // user writes are idempotent, so recomputing against the new progress is safe
             }
             progress = stored;
+            foreach (var group in parking.Messages.GroupBy(m => m.ReasonCode))
+            {
+                holds.Parked(group.Key, group.Count());
+            }
             if (seal)
             {
                 signals += (await flusher.FlushSealedAsync(progress, cancellationToken)).Signals;
             }
-            return Log(Summarize(batch, parsed, outcomes, usersWritten, signals, stopwatch.Elapsed));
+            return Log(Summarize(batch, parsed, outcomes, usersWritten, signals, stopwatch.Elapsed) with
+            {
+                Parked = parking.Messages.Count(m => m.Reason != ParkReason.SequenceGap),
+            });
         }
     }
 
@@ -81,12 +123,14 @@ public sealed class PartitionBatchProcessor(
     /// timer (which only seals and clears) is resolved by merging into the fresh copy; if the applied position moved,
     /// another processor handled these messages and null is returned so the caller recomputes.
     /// </summary>
-    private async Task<(PartitionProgress? Progress, bool Sealed)> RecordProgressAsync(PartitionProgress progress, RollupDelta delta, CancellationToken cancellationToken)
+    private async Task<(PartitionProgress? Progress, bool Sealed)> RecordProgressAsync(PartitionProgress progress, RollupDelta delta, BatchParking parking, CancellationToken cancellationToken)
     {
         var appliedThrough = progress.AppliedThrough;
         while (true)
         {
-            progress.Accumulate(delta, time.GetUtcNow());
+            // Re-done on a fresh copy after a conflict: a replay that released a user meanwhile gets it held again.
+            progress.RecordParked(parking.HeldUsers, parking.ParkedDeadLetters);
+            progress.Accumulate(delta, time.GetUtcNow(), parking.Gap);
             var seal = progress.Sealed is null && progress.ShouldSeal(time.GetUtcNow(), rollupOptions.Value);
             if (seal)
             {
@@ -104,7 +148,36 @@ public sealed class PartitionBatchProcessor(
         }
     }
 
-    private async Task<(Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten)> ApplyToUsersAsync(ParsedBatch parsed, CancellationToken cancellationToken)
+    /// <summary>Writes the dead letters; if the table refuses the write, writes them one by one and parks those refused alone.</summary>
+    private async Task WriteDeadLettersAsync(List<DeadLetter> letters, BatchParking parking, CancellationToken cancellationToken)
+    {
+        if (letters.Count == 0) return;
+        try
+        {
+            await deadLetters.WriteAsync(letters, cancellationToken);
+            return;
+        }
+        catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+        {
+            logger.LogWarning("Partition {PartitionId}: {Count} dead letters refused together ({Detail}); writing them one by one",
+                letters[0].PartitionId, letters.Count, detail);
+        }
+        foreach (var letter in letters)
+        {
+            try
+            {
+                await deadLetters.WriteAsync([letter], cancellationToken);
+            }
+            catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+            {
+                logger.LogError("Partition {PartitionId}: dead letter {Sequence} refused ({Detail}); parked", letter.PartitionId, letter.SequenceNumber, detail);
+                parking.ParkDeadLetter(letter, detail);
+            }
+        }
+    }
+
+    private async Task<(Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten)> ApplyToUsersAsync(
+        ParsedBatch parsed, IReadOnlyDictionary<string, long> heldUsers, BatchParking parking, CancellationToken cancellationToken)
     {
         var outcomes = new Dictionary<string, EventOutcome[]>(parsed.ByUser.Count, StringComparer.Ordinal);
         foreach (var (userId, events) in parsed.ByUser)
@@ -117,34 +190,59 @@ public sealed class PartitionBatchProcessor(
             new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
             async (entry, ct) =>
             {
-                var slots = outcomes[entry.Key];
-                var changed = await users.UpdateAsync(entry.Key, aggregate =>
+                if (heldUsers.TryGetValue(entry.Key, out var heldSince))
                 {
-                    aggregate.Apply(entry.Value, parsed.PartitionId, rules, slots);
-                    return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
-                }, ct);
+                    parking.ParkUser(entry.Key, entry.Value, ParkReason.UserHeld, $"held behind its message {heldSince}, parked earlier");
+                    return;
+                }
+                var slots = outcomes[entry.Key];
+                bool changed;
+                try
+                {
+                    changed = await users.UpdateAsync(entry.Key, aggregate =>
+                    {
+                        aggregate.Apply(entry.Value, parsed.PartitionId, rules, slots);
+                        return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
+                    }, ct);
+                }
+                catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+                {
+                    logger.LogError("Partition {PartitionId}: the document of user {UserId} was refused ({Detail}); its {Count} message(s) are parked and the user is held",
+                        parsed.PartitionId, entry.Key, detail, entry.Value.Count);
+                    parking.ParkUser(entry.Key, entry.Value, ParkReason.DocumentRefused, detail);
+                    return;
+                }
                 if (changed)
                 {
                     Interlocked.Increment(ref written);
                 }
             });
+        foreach (var userId in outcomes.Keys.Where(parking.IsUserParked).ToList())
+        {
+            outcomes.Remove(userId);
+        }
         return (outcomes, written);
     }
 
-    private RollupDelta BuildDelta(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes)
+    private RollupDelta BuildDelta(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, BatchParking parking)
     {
         var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
         foreach (var (userId, events) in parsed.ByUser)
         {
-            var slots = outcomes[userId];
+            if (!outcomes.TryGetValue(userId, out var slots))
+            {
+                foreach (var _ in events) builder.AddParked(); // counted once replayed
+                continue;
+            }
             for (var i = 0; i < events.Count; i++)
             {
                 builder.Add(events[i], slots[i]);
             }
         }
-        foreach (var _ in parsed.DeadLetters)
+        foreach (var letter in parsed.DeadLetters)
         {
-            builder.AddDeadLetter();
+            if (parking.IsDeadLetterParked(letter.SequenceNumber)) builder.AddParked();
+            else builder.AddDeadLetter();
         }
         return builder.Build(parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
     }
