@@ -62,6 +62,8 @@ public sealed class TestApp : IDisposable
         services.AddSingleton(DeadLetters.Object);
         services.AddSingleton(Ledger.Object);
         services.AddSingleton<IProgressStore>(Progress);
+        services.AddSingleton<IParkedStore>(Parked);
+        services.AddSingleton<Core.Parking.IStoreRefusalClassifier, Storage.StoreRefusalClassifier>();
         foreach (var probe in probes)
         {
             services.AddSingleton(probe);
@@ -80,6 +82,7 @@ public sealed class TestApp : IDisposable
     public Mock<ICostLedger> Ledger { get; } = new(MockBehavior.Strict);
     public List<CostRecord> LedgerWritten { get; } = [];
     public InMemoryProgressStore Progress { get; } = new();
+    public InMemoryParkedStore Parked { get; } = new();
     public InMemoryEntityClient Entities { get; }
     public ServiceProvider Services { get; }
 
