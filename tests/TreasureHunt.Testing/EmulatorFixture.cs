@@ -32,6 +32,12 @@ public class EmulatorFixture : IAsyncLifetime
         Emulators = new LocalEmulators(line => diagnostics.OnMessage(new DiagnosticMessage($"[emulators] {line}")));
     }
 
+    /// <summary>A fixture over given emulators (e.g. a private, fault-injecting pair); call InitializeAsync/DisposeAsync yourself.</summary>
+    public EmulatorFixture(LocalEmulators emulators)
+    {
+        Emulators = emulators;
+    }
+
     /// <summary>The emulators and their connection settings.</summary>
     public LocalEmulators Emulators { get; }
 

@@ -64,12 +64,21 @@ internal sealed class HostClient : IDisposable
         }
     }
 
+    /// <summary>A GET; a 5xx answer (a store throttled past its retries) is tried again up to 4 times, 200 ms apart.</summary>
     public async Task<(int Status, JsonElement Body)> GetAsync(string route, CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync(route, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        using var json = JsonDocument.Parse(text.Length == 0 ? "null" : text);
-        return ((int)response.StatusCode, json.RootElement.Clone());
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await _http.GetAsync(route, cancellationToken);
+            if ((int)response.StatusCode >= 500 && attempt < 5)
+            {
+                await Task.Delay(200, cancellationToken);
+                continue;
+            }
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            using var json = JsonDocument.Parse(text.Length == 0 ? "null" : text);
+            return ((int)response.StatusCode, json.RootElement.Clone());
+        }
     }
 
     public async Task<MetricsSnapshot> GetMetricsAsync(CancellationToken cancellationToken) =>
