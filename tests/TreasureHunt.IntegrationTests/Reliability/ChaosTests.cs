@@ -31,7 +31,7 @@ public sealed class ChaosTests(EmulatorFixture fixture, ITestOutputHelper output
     {
         var stateDir = Path.Combine(Path.GetTempPath(), "th-tests", TestNames.UniqueName("chaos-emulators"));
         var emulators = new LocalEmulators(line => Log(line), stateDir, fixture.Emulators.BlobPort + 40, FaultRate, faultSeed: 20261202);
-        var chaos = new EmulatorFixture(emulators);
+        var chaos = new PrivateEmulatorFixture(emulators);
         var clock = Stopwatch.StartNew();
         await chaos.InitializeAsync();
         try
