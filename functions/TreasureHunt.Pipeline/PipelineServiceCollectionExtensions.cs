@@ -21,12 +21,15 @@ public static class PipelineServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTreasureHuntPipeline(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AggregationOptions>().Bind(configuration.GetSection(AggregationOptions.Section))
-            .Validate(o => { o.Validate(); return true; });
-        services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.Section))
-            .Validate(o => { o.Validate(); return true; });
-        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section));
-        services.AddOptions<FinOpsOptions>().Bind(configuration.GetSection(FinOpsOptions.Section));
+        // Options: bound, validated by their source-generated validators, checked at start-up (docs/functions.md).
+        services.AddOptions<AggregationOptions>().Bind(configuration.GetSection(AggregationOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AggregationOptions>, AggregationOptionsValidator>();
+        services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RollupOptions>, RollupOptionsValidator>();
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
+        services.AddOptions<FinOpsOptions>().Bind(configuration.GetSection(FinOpsOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FinOpsOptions>, FinOpsOptionsValidator>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new AggregationRules(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));

@@ -8,7 +8,12 @@ public sealed class AggregationRules
     public AggregationRules(AggregationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        // The same rules the host checks at start-up (AggregationOptionsValidator), for rules built outside it.
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true))
+        {
+            throw new InvalidOperationException(string.Join(" ", errors.Select(e => e.ErrorMessage)));
+        }
         Weights = options.WeightsByType();
         HalfLifeSeconds = options.AffinityHalfLife.TotalSeconds;
         DuplicateHorizon = options.DuplicateHorizon;
