@@ -18,6 +18,7 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
     {
         var stack = new LocalStack(LocalConfiguration.FindRepoRoot());
         await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));
+        await EmulatorFaults.CheckAsync(LocalConfiguration.Build(LocalConfiguration.FindRepoRoot(), new Dictionary<string, string?>())["Cosmos:Endpoint"], cancellationToken);
         var port = HostPort();
         var (client, started) = await AnsiConsole.Status().StartAsync("Starting the local host…",
             _ => stack.EnsureHostAsync(port, stack.StateDir, new Dictionary<string, string>(), cancellationToken));
