@@ -140,11 +140,12 @@ var commonTags = union(tags, {
   environment: environmentName
 })
 
-// Tables the app writes: cost ledger (per-invocation FinOps records), dead letters, checkpoints.
+// Tables the app writes: cost ledger (per-invocation FinOps records), dead letters, checkpoints, parked messages.
 var tableNames = [
   'costledger'
   'deadletters'
   'checkpoints'
+  'parked'
 ]
 
 // ---------------------------------------------------------------- modules

@@ -71,6 +71,10 @@ public sealed class TablesOptions : IValidatableObject
     [Required(ErrorMessage = $"{Section}:CheckpointsTable is required.")]
     public string CheckpointsTable { get; set; } = "checkpoints";
 
+    /// <summary>Messages parked because a store refused them for good (see <c>th replay-parked</c>).</summary>
+    [Required(ErrorMessage = $"{Section}:ParkedTable is required.")]
+    public string ParkedTable { get; set; } = "parked";
+
     /// <summary>Create the tables if missing at start-up (local; in Azure, Bicep creates them).</summary>
     public bool CreateTables { get; set; } = true;
 

@@ -44,6 +44,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(Table(sp, o => o.DeadLettersTable)));
         services.AddSingleton<ICostLedger>(sp => new TableCostLedger(Table(sp, o => o.CostLedgerTable)));
         services.AddSingleton<ICheckpointStore>(sp => new TableCheckpointStore(Table(sp, o => o.CheckpointsTable)));
+        services.AddSingleton<IParkedStore>(sp => new TableParkedStore(Table(sp, o => o.ParkedTable)));
+        services.AddSingleton<TreasureHunt.Core.Parking.IStoreRefusalClassifier, StoreRefusalClassifier>();
 
         services.AddSingleton<IHealthProbe>(sp => new CosmosHealthProbe(sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
         services.AddSingleton<IHealthProbe>(sp => new TablesHealthProbe(Table(sp, o => o.CheckpointsTable)));
@@ -83,7 +85,7 @@ public sealed class StorageInitializer(CosmosClient cosmos, IOptions<CosmosOptio
         }
         if (tablesOptions.Value.CreateTables && !string.IsNullOrWhiteSpace(tablesOptions.Value.ConnectionString))
         {
-            foreach (var name in new[] { tablesOptions.Value.CostLedgerTable, tablesOptions.Value.DeadLettersTable, tablesOptions.Value.CheckpointsTable })
+            foreach (var name in new[] { tablesOptions.Value.CostLedgerTable, tablesOptions.Value.DeadLettersTable, tablesOptions.Value.CheckpointsTable, tablesOptions.Value.ParkedTable })
             {
                 await tables.CreateTableIfNotExistsAsync(name, cancellationToken);
             }

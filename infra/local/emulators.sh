@@ -21,6 +21,10 @@
 #
 # Environment: TH_AZURITE_BLOB_PORT (10000), TH_AZURITE_QUEUE_PORT (10001), TH_AZURITE_TABLE_PORT (10002),
 #   TH_COSMOS_PORT (8081), TH_EMULATORS_START_TIMEOUT seconds (90), TH_EMULATORS_STOP_GRACE seconds (5).
+#   Read by the emulators when they start (see azurite-server.js and cosmos-server.js):
+#   TH_FAULT_RATE (0..1, default 0: fraction of Cosmos document and Table entity requests answered 429 or 503),
+#   TH_FAULT_SEED (default 1), TH_COSMOS_MAX_ITEM_BYTES (default 2 MB, Azure's item limit),
+#   TH_AZURITE_TABLE_INNER_PORT (default table port + 100: Azurite's own table port behind the limit layer).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -58,7 +62,7 @@ ports_of() {
 # The command-line fragment that identifies our process (guards against a recycled PID).
 marker_of() {
   case "$1" in
-    azurite) echo "azurite/dist/src/azurite.js" ;;
+    azurite) echo "azurite-server.js" ;;
     cosmos) echo "cosmos-server.js" ;;
   esac
 }
@@ -146,7 +150,9 @@ launch() {
   case "$name" in
     azurite)
       mkdir -p "$STATE_DIR/azurite"
-      cmd=(node "$EMU_DIR/node_modules/azurite/dist/src/azurite.js"
+      # azurite-server.js runs Azurite in-process with its Table service behind a layer that enforces Azure's
+      # table limits and injects faults (TH_FAULT_RATE); blob and queue are Azurite's own.
+      cmd=(node "$EMU_DIR/azurite-server.js"
         --blobHost "$HOST" --blobPort "$BLOB_PORT"
         --queueHost "$HOST" --queuePort "$QUEUE_PORT"
         --tableHost "$HOST" --tablePort "$TABLE_PORT"

@@ -28,7 +28,7 @@ public sealed class FunctionsMetadataTests
 
     [Fact]
     public void Lists_exactly_the_app_functions() => Assert.Equal(
-        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemStats", "Leaderboard", "OpenApiDocument", "Ready", "Retention", "Totals", "UserProfile", "globaltotals", "itemshard"],
+        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemStats", "Leaderboard", "OpenApiDocument", "Parked", "Ready", "ReplayParked", "Retention", "Totals", "UserProfile", "globaltotals", "itemshard"],
         Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -44,8 +44,8 @@ public sealed class FunctionsMetadataTests
 
         var retry = Functions.Value["Aggregate"].GetProperty("retry");
         Assert.Equal("exponentialBackoff", Text(retry, "strategy"));
-        Assert.Equal(5, retry.GetProperty("maxRetryCount").GetInt32());
-        Assert.Equal("00:00:02", Text(retry, "minimumInterval"));
+        Assert.Equal(-1, retry.GetProperty("maxRetryCount").GetInt32()); // without limit: never checkpoint past a failing batch
+        Assert.Equal("00:00:01", Text(retry, "minimumInterval"));
         Assert.Equal("00:01:00", Text(retry, "maximumInterval"));
     }
 
@@ -81,6 +81,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("Health", "health", "Anonymous")]
     [InlineData("OpenApiDocument", "openapi.json", "Anonymous")]
     [InlineData("Ready", "health/ready", "Function")]
+    [InlineData("Parked", "parked", "Function")]
     public void Http_routes_are_get_with_their_auth_level(string function, string route, string authLevel)
     {
         var trigger = Trigger(function);

@@ -32,6 +32,12 @@ public class EmulatorFixture : IAsyncLifetime
         Emulators = new LocalEmulators(line => diagnostics.OnMessage(new DiagnosticMessage($"[emulators] {line}")));
     }
 
+    /// <summary>A fixture over given emulators (e.g. a private, fault-injecting pair: <see cref="PrivateEmulatorFixture"/>); call InitializeAsync/DisposeAsync yourself.</summary>
+    protected EmulatorFixture(LocalEmulators emulators)
+    {
+        Emulators = emulators;
+    }
+
     /// <summary>The emulators and their connection settings.</summary>
     public LocalEmulators Emulators { get; }
 
@@ -61,3 +67,6 @@ public class EmulatorFixture : IAsyncLifetime
         await Emulators.DisposeAsync().ConfigureAwait(false);
     }
 }
+
+/// <summary>A fixture over a private pair of emulators (see <see cref="LocalEmulators(Action{string}?, string, int, double, int)"/>), used inside one test.</summary>
+public sealed class PrivateEmulatorFixture(LocalEmulators emulators) : EmulatorFixture(emulators);

@@ -20,7 +20,8 @@ namespace TreasureHunt.Testing;
 /// (<c>emulators.sh start</c>, owner <c>manual</c>) or by anything else are never stopped by tests.</para>
 /// <para>The environment variables of the script apply here too: <c>TH_STATE_DIR</c>,
 /// <c>TH_AZURITE_BLOB_PORT</c>, <c>TH_AZURITE_QUEUE_PORT</c>, <c>TH_AZURITE_TABLE_PORT</c>,
-/// <c>TH_COSMOS_PORT</c>; <c>TH_REPO_ROOT</c> overrides the repository root search.</para>
+/// <c>TH_COSMOS_PORT</c>; <c>TH_REPO_ROOT</c> overrides the repository root search. The emulators read
+/// <c>TH_FAULT_RATE</c> and <c>TH_FAULT_SEED</c> when they start (fault injection, default none).</para>
 /// </remarks>
 public sealed class LocalEmulators : IAsyncDisposable
 {
@@ -56,6 +57,31 @@ public sealed class LocalEmulators : IAsyncDisposable
         TablePort = PortFromEnvironment("TH_AZURITE_TABLE_PORT", 10002);
         CosmosPort = PortFromEnvironment("TH_COSMOS_PORT", 8081);
     }
+
+    /// <summary>
+    /// A private pair of emulators (its own state folder and ports: blob, queue, table = <paramref name="firstPort"/>
+    /// .. +2, Cosmos = +3; Azurite's inner table port = table + 100) started with their own fault injection
+    /// (<c>TH_FAULT_RATE</c>, <c>TH_FAULT_SEED</c>), so that a test can run against faulty stores without disturbing
+    /// the shared emulators of the other tests.
+    /// </summary>
+    public LocalEmulators(Action<string>? log, string stateDirectory, int firstPort, double faultRate, int faultSeed)
+    {
+        _log = log ?? (_ => { });
+        RepoRoot = FindRepoRoot();
+        StateDirectory = Path.GetFullPath(stateDirectory);
+        BlobPort = firstPort;
+        QueuePort = firstPort + 1;
+        TablePort = firstPort + 2;
+        CosmosPort = firstPort + 3;
+        FaultRate = faultRate;
+        FaultSeed = faultSeed;
+    }
+
+    /// <summary>The fault rate these emulators are started with; null = whatever <c>TH_FAULT_RATE</c> the environment says (default 0).</summary>
+    public double? FaultRate { get; }
+
+    /// <summary>The fault seed these emulators are started with; null = <c>TH_FAULT_SEED</c> of the environment (default 1).</summary>
+    public int? FaultSeed { get; }
 
     /// <summary>The repository root (the folder holding TreasureHunt.sln).</summary>
     public string RepoRoot { get; }
@@ -329,6 +355,8 @@ public sealed class LocalEmulators : IAsyncDisposable
         info.Environment["TH_AZURITE_TABLE_PORT"] = TablePort.ToString(CultureInfo.InvariantCulture);
         info.Environment["TH_COSMOS_PORT"] = CosmosPort.ToString(CultureInfo.InvariantCulture);
         info.Environment["TH_EMULATORS_OWNER"] = FixtureOwner;
+        if (FaultRate is { } rate) info.Environment["TH_FAULT_RATE"] = rate.ToString(CultureInfo.InvariantCulture);
+        if (FaultSeed is { } seed) info.Environment["TH_FAULT_SEED"] = seed.ToString(CultureInfo.InvariantCulture);
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = info };

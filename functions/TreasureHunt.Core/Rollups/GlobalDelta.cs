@@ -12,7 +12,10 @@ public sealed class GlobalCounters
     [JsonPropertyName("deadLettered")] public long DeadLettered { get; set; }
     [JsonPropertyName("late")] public long Late { get; set; }
 
-    [JsonIgnore] public bool IsEmpty => Events == 0 && DuplicatesDropped == 0 && DeadLettered == 0 && Late == 0;
+    /// <summary>Messages parked and not replayed yet (a replay subtracts what it applies).</summary>
+    [JsonPropertyName("parked")] public long Parked { get; set; }
+
+    [JsonIgnore] public bool IsEmpty => Events == 0 && DuplicatesDropped == 0 && DeadLettered == 0 && Late == 0 && Parked == 0;
 
     public void Add(GlobalCounters other)
     {
@@ -21,5 +24,6 @@ public sealed class GlobalCounters
         DuplicatesDropped += other.DuplicatesDropped;
         DeadLettered += other.DeadLettered;
         Late += other.Late;
+        Parked += other.Parked;
     }
 }

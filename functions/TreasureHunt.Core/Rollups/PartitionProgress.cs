@@ -32,6 +32,23 @@ public sealed class PartitionProgress
     /// <summary>True when there is something to flush: used by the progress query of the flush timer.</summary>
     [JsonPropertyName("rollupPending")] public bool RollupPending { get; set; }
 
+    /// <summary>
+    /// Users held in this partition because one of their messages was parked: userId → the first parked sequence
+    /// number. Every later message of a held user is parked too (so a replay applies them in order, and the user's
+    /// watermark never jumps over a parked message); <c>th replay-parked</c> releases the user. Bounded by
+    /// <see cref="MaxParked"/>: beyond it the partition holds instead of parking more.
+    /// </summary>
+    [JsonPropertyName("parkedUsers")] public Dictionary<string, long> ParkedUsers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Sequence numbers of parked dead letters (their row was refused), until replayed. Bounded by <see cref="MaxParked"/>.</summary>
+    [JsonPropertyName("parkedDeadLetters")] public List<long> ParkedDeadLetters { get; set; } = [];
+
+    /// <summary>The newest sequence gap accepted because it was recorded as parked (first and last missing number), for the record.</summary>
+    [JsonPropertyName("lastParkedGap")] public SequenceRange? LastParkedGap { get; set; }
+
+    /// <summary>Most held users plus parked dead letters one progress document keeps (~150 bytes each, far below the 2 MB item limit).</summary>
+    public const int MaxParked = 2000;
+
     [JsonIgnore] public string? ETag { get; set; }
 
     public static string IdOf(string consumerGroup, string partitionId) => $"{consumerGroup}:{partitionId}";
@@ -43,14 +60,28 @@ public sealed class PartitionProgress
         ConsumerGroup = consumerGroup,
     };
 
-    /// <summary>Merges a batch's delta into the outbox and advances <see cref="AppliedThrough"/> to the batch's last message.</summary>
-    public void Accumulate(RollupDelta delta, DateTimeOffset now)
+    /// <summary>
+    /// Merges a batch's delta into the outbox and advances <see cref="AppliedThrough"/> to the batch's last message.
+    /// A delta that does not start right after <see cref="AppliedThrough"/> (a sequence gap: messages that were never
+    /// applied) is refused with <see cref="SequenceGapException"/> unless <paramref name="parkedGap"/> says exactly
+    /// that gap was recorded as parked. (The first batch of a partition may start anywhere: older messages may have
+    /// expired from the stream before the pipeline ever ran.)
+    /// </summary>
+    public void Accumulate(RollupDelta delta, DateTimeOffset now, SequenceRange? parkedGap = null)
     {
         ArgumentNullException.ThrowIfNull(delta);
         if (delta.IsEmpty) return;
         if (delta.FromSequence <= AppliedThrough)
         {
             throw new InvalidOperationException($"partition {PartitionId}: delta starts at {delta.FromSequence}, already applied through {AppliedThrough}");
+        }
+        if (GapBefore(delta.FromSequence) is { } gap)
+        {
+            if (parkedGap is null || parkedGap.From != gap.From || parkedGap.To != gap.To)
+            {
+                throw new SequenceGapException(PartitionId, gap.From, gap.To);
+            }
+            LastParkedGap = gap;
         }
         if (Pending is null || Pending.IsEmpty)
         {
@@ -60,6 +91,33 @@ public sealed class PartitionProgress
         Pending.Merge(delta);
         AppliedThrough = delta.ToSequence;
         RollupPending = true;
+    }
+
+    /// <summary>The missing range between <see cref="AppliedThrough"/> and <paramref name="firstSequenceNumber"/>, or null when contiguous (or nothing was applied yet).</summary>
+    public SequenceRange? GapBefore(long firstSequenceNumber) =>
+        AppliedThrough >= 0 && firstSequenceNumber > AppliedThrough + 1
+            ? new SequenceRange { From = AppliedThrough + 1, To = firstSequenceNumber - 1 }
+            : null;
+
+    /// <summary>Holds users and records parked dead letters of a batch (kept: the earliest parked sequence number per user).</summary>
+    public void RecordParked(IReadOnlyDictionary<string, long> heldUsers, IEnumerable<long> parkedDeadLetters)
+    {
+        ArgumentNullException.ThrowIfNull(heldUsers);
+        ArgumentNullException.ThrowIfNull(parkedDeadLetters);
+        foreach (var (userId, first) in heldUsers)
+        {
+            ParkedUsers[userId] = ParkedUsers.TryGetValue(userId, out var existing) ? Math.Min(existing, first) : first;
+        }
+        foreach (var sequenceNumber in parkedDeadLetters)
+        {
+            var index = ParkedDeadLetters.BinarySearch(sequenceNumber);
+            if (index < 0) ParkedDeadLetters.Insert(~index, sequenceNumber);
+        }
+        if (ParkedUsers.Count + ParkedDeadLetters.Count > MaxParked)
+        {
+            throw new InvalidOperationException(
+                $"partition {PartitionId}: more than {MaxParked} users and dead letters parked; the partition holds until `th replay-parked` clears them");
+        }
     }
 
     /// <summary>Whether the pending delta should be sealed now.</summary>

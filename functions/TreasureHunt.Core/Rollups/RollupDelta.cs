@@ -88,6 +88,19 @@ public sealed class RollupDeltaBuilder(int shardCount)
         _delta.Global.DeadLettered++;
     }
 
+    /// <summary>A message parked instead of applied: it counts in the range, and in the parked counter only.</summary>
+    public void AddParked()
+    {
+        _delta.Messages++;
+        _delta.Global.Parked++;
+    }
+
+    /// <summary>A replay: the message counted as parked before now counts as what it turned out to be.</summary>
+    public void AddUnparked()
+    {
+        _delta.Global.Parked--;
+    }
+
     /// <summary>Closes the range at <paramref name="lastSequenceNumber"/> (the batch's last message, even if it contributed nothing).</summary>
     public RollupDelta Build(long firstSequenceNumber, long lastSequenceNumber)
     {

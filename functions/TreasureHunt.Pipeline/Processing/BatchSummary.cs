@@ -14,4 +14,5 @@ public sealed record BatchSummary(
     int DeadLettered,
     int UsersWritten,
     int RollupSignals,
-    TimeSpan Duration);
+    TimeSpan Duration,
+    int Parked = 0);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Pipeline.Telemetry;
@@ -15,12 +16,23 @@ namespace TreasureHunt.Pipeline.Processing;
 /// processors, the benchmark): validate, write each touched user aggregate once, dead-letter bad messages, then
 /// record the batch's rollup delta in the partition's progress and send it to the entities when it is due.
 /// Safe to run again on the same (or an overlapping) batch: see <see cref="PartitionProgress"/>.
-/// Failures of the stores are not caught here: they propagate so that the host redelivers the batch.
+/// <para>
+/// Failures: a store's permanent refusal of one request (<see cref="IStoreRefusalClassifier"/>: a user document
+/// over the item limit, a dead-letter row over the entity limit) is narrowed to the smallest unit — the user, the
+/// dead letter — and that unit's messages are <b>parked</b> (<see cref="IParkedStore"/>, raw bodies, reason code)
+/// while the rest of the batch proceeds; a parked user stays held (its later messages are parked too) until
+/// <see cref="ParkedReplayer"/> applies them in order. Every other failure (throttling, unavailability, timeouts,
+/// anything unknown) propagates: the host retries the batch without limit and never checkpoints past it, and
+/// <see cref="PartitionHolds"/> reports how long the partition has been held.
+/// </para>
 /// </summary>
 public sealed class PartitionBatchProcessor(
     IUserAggregateStore users,
     IDeadLetterStore deadLetters,
     IProgressStore progressStore,
+    IParkedStore parked,
+    IStoreRefusalClassifier refusals,
+    PartitionHolds holds,
     RollupFlusher flusher,
     AggregationRules rules,
     IOptions<RollupOptions> rollupOptions,
@@ -31,6 +43,21 @@ public sealed class PartitionBatchProcessor(
     public async Task<BatchSummary> ProcessAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        try
+        {
+            var summary = await ProcessOnceAsync(batch, consumerGroup, cancellationToken);
+            holds.Released(batch.PartitionId);
+            return summary;
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            holds.Failed(batch.PartitionId, batch.FirstSequenceNumber, e); // the host retries this batch; it is never skipped
+            throw;
+        }
+    }
+
+    private async Task<BatchSummary> ProcessOnceAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
+    {
         using var activity = PipelineActivities.StartPartitionSpan("ProcessBatch", batch.PartitionId, batch.FirstSequenceNumber, batch.LastSequenceNumber);
         activity?.SetTag("th.messages", batch.Messages.Count);
         var stopwatch = Stopwatch.StartNew();
@@ -51,11 +78,18 @@ public sealed class PartitionBatchProcessor(
                 return Log(Summarize(batch, parsed, [], 0, signals, stopwatch.Elapsed), parsed, activity);
             }
 
+            var parking = new BatchParking(batch, time.GetUtcNow());
+            if (progress.GapBefore(parsed.FirstSequenceNumber) is { } gap)
+            {
+                logger.LogError("Partition {PartitionId}: sequence numbers {From}..{To} were never delivered; recording them as parked (sequence_gap)",
+                    batch.PartitionId, gap.From, gap.To);
+                parking.ParkGap(gap);
+            }
             Dictionary<string, EventOutcome[]> outcomes;
             int usersWritten;
             using (var write = PipelineActivities.StartPartitionSpan("WriteUserAggregates", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber))
             {
-                (outcomes, usersWritten) = await ApplyToUsersAsync(parsed, cancellationToken);
+                (outcomes, usersWritten) = await ApplyToUsersAsync(parsed, progress.ParkedUsers, parking, cancellationToken);
                 write?.SetTag("th.users", parsed.ByUser.Count);
                 write?.SetTag("th.users.written", usersWritten);
             }
@@ -67,15 +101,19 @@ public sealed class PartitionBatchProcessor(
             {
                 using var dead = PipelineActivities.StartPartitionSpan("WriteDeadLetters", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
                 dead?.SetTag("th.deadletters", parsed.DeadLetters.Count);
-                await deadLetters.WriteAsync(parsed.DeadLetters, cancellationToken);
+                await WriteDeadLettersAsync(parsed.DeadLetters, parking, cancellationToken);
+            }
+            if (parking.Messages.Count > 0)
+            {
+                await parked.WriteAsync(parking.Messages, cancellationToken); // durable before the progress moves past them
             }
 
-            var delta = BuildDelta(parsed, outcomes);
+            var delta = BuildDelta(parsed, outcomes, parking);
             PartitionProgress? stored;
             bool seal;
             using (PipelineActivities.StartPartitionSpan("RecordProgress", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber))
             {
-                (stored, seal) = await RecordProgressAsync(progress, delta, cancellationToken);
+                (stored, seal) = await RecordProgressAsync(progress, delta, parking, cancellationToken);
             }
             if (stored is null)
             {
@@ -89,11 +127,19 @@ public sealed class PartitionBatchProcessor(
                 continue; // user writes are idempotent, so recomputing against the new progress is safe
             }
             progress = stored;
+            foreach (var group in parking.Messages.GroupBy(m => m.ReasonCode))
+            {
+                holds.Parked(group.Key, group.Count());
+                PipelineMetrics.RecordParked(batch.PartitionId, group.Key, group.Count());
+            }
             if (seal)
             {
                 signals += (await flusher.FlushSealedAsync(progress, cancellationToken)).Signals;
             }
-            return Log(Summarize(batch, parsed, outcomes, usersWritten, signals, stopwatch.Elapsed), parsed, activity);
+            return Log(Summarize(batch, parsed, outcomes, usersWritten, signals, stopwatch.Elapsed) with
+            {
+                Parked = parking.Messages.Count(m => m.Reason != ParkReason.SequenceGap),
+            }, parsed, activity);
         }
     }
 
@@ -105,7 +151,7 @@ public sealed class PartitionBatchProcessor(
         var record = PipelineMetrics.Freshness.Enabled;
         foreach (var (userId, events) in parsed.ByUser)
         {
-            var slots = outcomes[userId];
+            if (!outcomes.TryGetValue(userId, out var slots)) continue; // a parked user: nothing of it was written
             for (var i = 0; i < events.Count; i++)
             {
                 if (slots[i] is EventOutcome.Applied or EventOutcome.AppliedLate)
@@ -124,12 +170,14 @@ public sealed class PartitionBatchProcessor(
     /// timer (which only seals and clears) is resolved by merging into the fresh copy; if the applied position moved,
     /// another processor handled these messages and null is returned so the caller recomputes.
     /// </summary>
-    private async Task<(PartitionProgress? Progress, bool Sealed)> RecordProgressAsync(PartitionProgress progress, RollupDelta delta, CancellationToken cancellationToken)
+    private async Task<(PartitionProgress? Progress, bool Sealed)> RecordProgressAsync(PartitionProgress progress, RollupDelta delta, BatchParking parking, CancellationToken cancellationToken)
     {
         var appliedThrough = progress.AppliedThrough;
         while (true)
         {
-            progress.Accumulate(delta, time.GetUtcNow());
+            // Re-done on a fresh copy after a conflict: a replay that released a user meanwhile gets it held again.
+            progress.RecordParked(parking.HeldUsers, parking.ParkedDeadLetters);
+            progress.Accumulate(delta, time.GetUtcNow(), parking.Gap);
             var seal = progress.Sealed is null && progress.ShouldSeal(time.GetUtcNow(), rollupOptions.Value);
             if (seal)
             {
@@ -147,7 +195,36 @@ public sealed class PartitionBatchProcessor(
         }
     }
 
-    private async Task<(Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten)> ApplyToUsersAsync(ParsedBatch parsed, CancellationToken cancellationToken)
+    /// <summary>Writes the dead letters; if the table refuses the write, writes them one by one and parks those refused alone.</summary>
+    private async Task WriteDeadLettersAsync(List<DeadLetter> letters, BatchParking parking, CancellationToken cancellationToken)
+    {
+        if (letters.Count == 0) return;
+        try
+        {
+            await deadLetters.WriteAsync(letters, cancellationToken);
+            return;
+        }
+        catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+        {
+            logger.LogWarning("Partition {PartitionId}: {Count} dead letters refused together ({Detail}); writing them one by one",
+                letters[0].PartitionId, letters.Count, detail);
+        }
+        foreach (var letter in letters)
+        {
+            try
+            {
+                await deadLetters.WriteAsync([letter], cancellationToken);
+            }
+            catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+            {
+                logger.LogError("Partition {PartitionId}: dead letter {Sequence} refused ({Detail}); parked", letter.PartitionId, letter.SequenceNumber, detail);
+                parking.ParkDeadLetter(letter, detail);
+            }
+        }
+    }
+
+    private async Task<(Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten)> ApplyToUsersAsync(
+        ParsedBatch parsed, IReadOnlyDictionary<string, long> heldUsers, BatchParking parking, CancellationToken cancellationToken)
     {
         var outcomes = new Dictionary<string, EventOutcome[]>(parsed.ByUser.Count, StringComparer.Ordinal);
         foreach (var (userId, events) in parsed.ByUser)
@@ -160,34 +237,59 @@ public sealed class PartitionBatchProcessor(
             new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
             async (entry, ct) =>
             {
-                var slots = outcomes[entry.Key];
-                var changed = await users.UpdateAsync(entry.Key, aggregate =>
+                if (heldUsers.TryGetValue(entry.Key, out var heldSince))
                 {
-                    aggregate.Apply(entry.Value, parsed.PartitionId, rules, slots);
-                    return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
-                }, ct);
+                    parking.ParkUser(entry.Key, entry.Value, ParkReason.UserHeld, $"held behind its message {heldSince}, parked earlier");
+                    return;
+                }
+                var slots = outcomes[entry.Key];
+                bool changed;
+                try
+                {
+                    changed = await users.UpdateAsync(entry.Key, aggregate =>
+                    {
+                        aggregate.Apply(entry.Value, parsed.PartitionId, rules, slots);
+                        return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
+                    }, ct);
+                }
+                catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+                {
+                    logger.LogError("Partition {PartitionId}: the document of user {UserId} was refused ({Detail}); its {Count} message(s) are parked and the user is held",
+                        parsed.PartitionId, entry.Key, detail, entry.Value.Count);
+                    parking.ParkUser(entry.Key, entry.Value, ParkReason.DocumentRefused, detail);
+                    return;
+                }
                 if (changed)
                 {
                     Interlocked.Increment(ref written);
                 }
             });
+        foreach (var userId in outcomes.Keys.Where(parking.IsUserParked).ToList())
+        {
+            outcomes.Remove(userId);
+        }
         return (outcomes, written);
     }
 
-    private RollupDelta BuildDelta(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes)
+    private RollupDelta BuildDelta(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, BatchParking parking)
     {
         var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
         foreach (var (userId, events) in parsed.ByUser)
         {
-            var slots = outcomes[userId];
+            if (!outcomes.TryGetValue(userId, out var slots))
+            {
+                foreach (var _ in events) builder.AddParked(); // counted once replayed
+                continue;
+            }
             for (var i = 0; i < events.Count; i++)
             {
                 builder.Add(events[i], slots[i]);
             }
         }
-        foreach (var _ in parsed.DeadLetters)
+        foreach (var letter in parsed.DeadLetters)
         {
-            builder.AddDeadLetter();
+            if (parking.IsDeadLetterParked(letter.SequenceNumber)) builder.AddParked();
+            else builder.AddDeadLetter();
         }
         return builder.Build(parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
     }

@@ -53,7 +53,7 @@ public sealed class HealthChecks(IEnumerable<IHealthProbe> probes, IEnumerable<I
         }
         var shown = new Dictionary<string, object?>(StringComparer.Ordinal);
         var ready = checks.Values.All(h => h);
-        // Held partitions and parked messages (issue 11, points 1-2) report here through IReadinessDetail.
+        // Held partitions and parked messages report here (PipelineReadiness.cs), through IReadinessDetail.
         foreach (var detail in details)
         {
             var value = await Guarded(detail.GetAsync, new ReadinessDetail(false, "unavailable"), cancellationToken);

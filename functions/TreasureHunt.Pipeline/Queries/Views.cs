@@ -55,10 +55,10 @@ public sealed record LeaderboardItem(string ItemId, long Count);
 
 public sealed record LeaderboardView(string Type, string Window, DateTime? Start, IReadOnlyList<LeaderboardItem> Items);
 
-public sealed record TotalsView(long Events, IReadOnlyDictionary<string, long> ByType, long DuplicatesDropped, long DeadLettered, long Late)
+public sealed record TotalsView(long Events, IReadOnlyDictionary<string, long> ByType, long DuplicatesDropped, long DeadLettered, long Late, long Parked)
 {
     public static TotalsView From(GlobalCounters c) =>
-        new(c.Events, UserProfileView.Counts(c.ByType), c.DuplicatesDropped, c.DeadLettered, c.Late);
+        new(c.Events, UserProfileView.Counts(c.ByType), c.DuplicatesDropped, c.DeadLettered, c.Late, c.Parked);
 }
 
 public sealed record DeadLetterView(string Reason, string Detail, string PartitionId, long SequenceNumber, DateTime EnqueuedTime, string Payload, bool PayloadTruncated)

@@ -21,6 +21,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
             configuration = LocalConfiguration.Build(root, overrides);
         }
         Directory.CreateDirectory(stateDir);
+        await EmulatorFaults.CheckAsync(configuration["Cosmos:Endpoint"], cancellationToken);
         await using var host = LocalHost.Build(configuration);
         await LocalHost.StartAsync(host, cancellationToken);
         await host.WaitForShutdownAsync(cancellationToken);

@@ -18,6 +18,7 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
     {
         var stack = new LocalStack(LocalConfiguration.FindRepoRoot());
         await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));
+        await EmulatorFaults.CheckAsync(LocalConfiguration.Build(LocalConfiguration.FindRepoRoot(), new Dictionary<string, string?>())["Cosmos:Endpoint"], cancellationToken);
         var port = HostPort();
         var (client, started) = await AnsiConsole.Status().StartAsync("Starting the local host…",
             _ => stack.EnsureHostAsync(port, stack.StateDir, new Dictionary<string, string>(), cancellationToken));
@@ -56,6 +57,60 @@ internal sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
         }
         var status = await client.GetStatusAsync(cancellationToken);
         AnsiConsole.MarkupLineInterpolated($"Host {client.BaseUrl}: {status.Processed:N0} of {status.Messages:N0} messages processed, {status.RollupsPending} partitions with unsent rollups{(status.Quiescent ? " (quiescent)" : "")}.");
+        AnsiConsole.MarkupLineInterpolated($"Since start: {status.Retries:N0} failed batch attempts (retried, never skipped), longest hold {status.LongestHoldSeconds:N1} s, {status.Parked:N0} messages parked (GET /api/parked; th replay-parked).");
+        foreach (var held in status.Held ?? [])
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]Held[/]: partition {held.PartitionId} at sequence {held.FirstSequenceNumber} for {held.HeldSeconds:N1} s, {held.Attempts} attempts; last error: {held.LastError}");
+        }
         return 0;
+    }
+}
+
+/// <summary><c>th replay-parked</c>: re-applies the parked messages through the running host, exactly once, until nothing replayable is left.</summary>
+internal sealed class ReplayParkedCommand : AsyncCommand<ReplayParkedCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [System.ComponentModel.Description("Replay runs at most (each run reads up to 10,000 parked rows; a run that replays nothing stops early). Default 10.")]
+        [CommandOption("--max-runs <N>")]
+        public int MaxRuns { get; init; } = 10;
+
+        public override ValidationResult Validate() =>
+            MaxRuns is < 1 or > 1000 ? ValidationResult.Error("--max-runs must be from 1 to 1000") : ValidationResult.Success();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var stack = new LocalStack(LocalConfiguration.FindRepoRoot());
+        using var client = await stack.ConnectToRunningHostAsync(cancellationToken);
+        if (client is null)
+        {
+            return 1;
+        }
+        var stillRefused = 0;
+        for (var run = 1; run <= settings.MaxRuns; run++)
+        {
+            var (status, body) = await client.ReplayParkedAsync(cancellationToken);
+            if (status != 200)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]replay answered {status}[/]: {body}");
+                return 1;
+            }
+            var replayed = body.GetProperty("replayed").GetInt32();
+            var released = body.GetProperty("usersReleased").GetInt32();
+            var superseded = body.GetProperty("superseded").GetInt32();
+            stillRefused = body.GetProperty("stillRefused").GetArrayLength();
+            AnsiConsole.MarkupLineInterpolated(
+                $"run {run}: {replayed:N0} replayed, {superseded:N0} superseded, {released:N0} users released, {body.GetProperty("deferred").GetInt32():N0} deferred (batch in flight), {body.GetProperty("gapsNotReplayable").GetInt32():N0} gaps (nothing to replay), {stillRefused:N0} still refused");
+            foreach (var refused in body.GetProperty("stillRefused").EnumerateArray())
+            {
+                AnsiConsole.MarkupLineInterpolated($"  [yellow]still refused[/]: {refused.GetString()}");
+            }
+            if (replayed == 0 && released == 0 && superseded == 0)
+            {
+                break;
+            }
+        }
+        return stillRefused == 0 ? 0 : 3;
     }
 }

@@ -45,6 +45,11 @@ internal static class LocalRoutes
         keyed.MapGet("/finops/cost", (HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>
             Query(run, "FinOpsCost", () => q.GetCostAsync(r.Query, ct)));
 
+        keyed.MapGet("/parked", (HttpRequest r, ParkedApi p, InvocationRunner run, CancellationToken ct) =>
+            Query(run, "Parked", () => p.GetParkedAsync(r.Query, ct)));
+        keyed.MapPost("/parked/replay", (ParkedApi p, ConsumerGroupName group, InvocationRunner run, CancellationToken ct) =>
+            Query(run, "ReplayParked", () => p.ReplayAsync(group.Value, ct)));
+
         keyed.MapPost("/events", IngestAsync);
         keyed.MapGet("/local/metrics", (LocalMetrics m) => Results.Json(m.Snapshot(), ApiResponse.Json));
         keyed.MapPost("/local/metrics/reset", (LocalMetrics m) => { m.Reset(); return Results.NoContent(); });
@@ -92,7 +97,8 @@ internal static class LocalRoutes
         return Results.Json(new { accepted = messages.Count }, ApiResponse.Json, statusCode: 202);
     }
 
-    private static async Task<IResult> StatusAsync(LocalEventLog log, ICheckpointStore checkpoints, IProgressStore progress, ConsumerGroupName group, CancellationToken ct)
+    private static async Task<IResult> StatusAsync(LocalEventLog log, ICheckpointStore checkpoints, IProgressStore progress, ConsumerGroupName group,
+        TreasureHunt.Pipeline.Processing.PartitionHolds holds, CancellationToken ct)
     {
         long messages = 0, processed = 0, rollupsPending = 0;
         foreach (var p in log.Partitions)
@@ -101,7 +107,12 @@ internal static class LocalRoutes
             processed += (await checkpoints.GetAsync(group.Value, p.PartitionId, ct) ?? -1) + 1;
         }
         rollupsPending = (await progress.ListWithPendingRollupsAsync(group.Value, ct)).Count;
-        return Results.Json(new { messages, processed, rollupsPending, quiescent = messages == processed && rollupsPending == 0 }, ApiResponse.Json);
+        var totals = holds.Totals();
+        return Results.Json(new
+        {
+            messages, processed, rollupsPending, quiescent = messages == processed && rollupsPending == 0,
+            held = holds.Current(), retries = totals.Retries, parked = totals.Parked, longestHoldSeconds = totals.LongestHoldSeconds,
+        }, ApiResponse.Json);
     }
 
     private static async Task<IResult> Query(InvocationRunner run, string function, Func<Task<ApiResponse>> handler) =>

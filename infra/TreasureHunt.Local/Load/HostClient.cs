@@ -64,12 +64,21 @@ internal sealed class HostClient : IDisposable
         }
     }
 
+    /// <summary>A GET; a 5xx answer (a store throttled past its retries) is tried again up to 4 times, 200 ms apart.</summary>
     public async Task<(int Status, JsonElement Body)> GetAsync(string route, CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync(route, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        using var json = JsonDocument.Parse(text.Length == 0 ? "null" : text);
-        return ((int)response.StatusCode, json.RootElement.Clone());
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await _http.GetAsync(route, cancellationToken);
+            if ((int)response.StatusCode >= 500 && attempt < 5)
+            {
+                await Task.Delay(200, cancellationToken);
+                continue;
+            }
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            using var json = JsonDocument.Parse(text.Length == 0 ? "null" : text);
+            return ((int)response.StatusCode, json.RootElement.Clone());
+        }
     }
 
     public async Task<MetricsSnapshot> GetMetricsAsync(CancellationToken cancellationToken) =>
@@ -77,6 +86,15 @@ internal sealed class HostClient : IDisposable
 
     public async Task ResetMetricsAsync(CancellationToken cancellationToken) =>
         (await _http.PostAsync("/api/local/metrics/reset", null, cancellationToken)).EnsureSuccessStatusCode();
+
+    /// <summary>POST /api/parked/replay: re-applies parked messages; the answer is the replay report.</summary>
+    public async Task<(int Status, JsonElement Body)> ReplayParkedAsync(CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsync("/api/parked/replay", null, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        using var json = JsonDocument.Parse(text.Length == 0 ? "null" : text);
+        return ((int)response.StatusCode, json.RootElement.Clone());
+    }
 
     public async Task<HostStatus> GetStatusAsync(CancellationToken cancellationToken) =>
         (await _http.GetFromJsonAsync<HostStatus>("/api/local/status", ApiResponse.Json, cancellationToken))!;
@@ -96,4 +114,5 @@ internal sealed class HostClient : IDisposable
     public void Dispose() => _http.Dispose();
 }
 
-internal sealed record HostStatus(long Messages, long Processed, long RollupsPending, bool Quiescent);
+internal sealed record HostStatus(long Messages, long Processed, long RollupsPending, bool Quiescent,
+    IReadOnlyList<TreasureHunt.Pipeline.Processing.HeldPartition>? Held = null, long Retries = 0, long Parked = 0, double LongestHoldSeconds = 0);

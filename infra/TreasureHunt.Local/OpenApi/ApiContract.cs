@@ -19,7 +19,7 @@ internal static class ApiContract
         /// <summary>The operation's group in the document (tag).</summary>
         public string Tag => OperationId switch
         {
-            "Health" or "Ready" or "DeadLetters" => "operations",
+            "Health" or "Ready" or "DeadLetters" or "Parked" or "ReplayParked" => "operations",
             "FinOpsCost" => "finops",
             _ => "aggregates",
         };
@@ -64,6 +64,15 @@ internal static class ApiContract
             typeof(LivenessView), [], [], Keyed: false),
         new("GET", "/api/health/ready", "Ready", "Readiness: 200 when every store answers and no readiness detail fails, else 503 (same body); cached for 5 s.",
             typeof(HealthView), [], []),
+        new("GET", "/api/parked", "Parked", "Messages parked because a store refused them for good (or a sequence gap), in partition and sequence order.",
+            typeof(ParkedListView), [400],
+            [
+                new("partition", "Only this source partition."),
+                new("status", "'parked' (waiting for replay) or 'all' (replayed and superseded rows too).", Enum: ["parked", "all"], Default: "parked"),
+                new("top", "How many rows (1..1000).", Type: "integer", Default: "100"),
+            ]),
+        new("POST", "/api/parked/replay", "ReplayParked", "Re-applies parked messages exactly once (what ./th replay-parked calls).",
+            typeof(ReplayView), [], []),
     ];
 
     public static Operation? Find(string method, string path) =>

@@ -24,6 +24,25 @@
  *   7. Replacing a container (e.g. a new indexing policy) keeps its documents (the package dropped them).
  * Still unsupported: TransactionalBatch, bulk mode, stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT, TTL.
  *
+ * Azure's limits and hardening (the guard in front of the package's handlers, see `guard` below):
+ *   - Authentication: every request must carry the master-key signature the SDKs send (`authorization:
+ *     type=master&ver=1.0&sig=...`, HMAC-SHA256 of verb, resource type, resource link and x-ms-date with the
+ *     account key; https://learn.microsoft.com/rest/api/cosmos-db/access-control-on-cosmosdb-resources). The key is
+ *     the emulator's well-known key unless TH_COSMOS_KEY says otherwise. Anything else: 401.
+ *   - Request bodies: at most 2 MB ("Maximum request size 2 MB"), a body-bearing request must say its length
+ *     (411 otherwise); an item (create, upsert, replace) at most 2 MB ("Maximum size of an item 2 MB") — 413
+ *     RequestEntityTooLarge, as Azure answers (https://learn.microsoft.com/azure/cosmos-db/concepts-limits).
+ *     The item limit can be lowered at start (TH_COSMOS_MAX_ITEM_BYTES) or at run time (PUT /_th/limits) so that a
+ *     test can make one oversized document refusable and later fixable.
+ *   - Server-side code: creating (or running) stored procedures, user-defined functions and triggers is refused
+ *     (403): the package would run their JavaScript bodies inside this process. UDFs in old snapshots are not loaded.
+ *   - Fault injection: TH_FAULT_RATE (0..1, default 0) of the document operations (reads, writes, queries, change
+ *     feed) are answered 429 (with x-ms-retry-after-ms) or 503 instead of being served, chosen by a PRNG seeded with
+ *     TH_FAULT_SEED (default 1) so a run is repeatable. Metadata calls (account, databases, containers) are not
+ *     faulted: what Azure throttles is the data plane.
+ *   - GET /_th/stats (requests, faults injected, refusals) and GET|PUT /_th/limits, with header
+ *     `x-th-emulator-key: <key>`.
+ *
  * Persistence (optional, `--data-file PATH`): the package keeps everything in memory. With a data file, every
  * database, container, user-defined function and document is loaded from it at start-up, and a snapshot is
  * written (temp file + fsync + rename, so a crash never leaves a torn file) at most every `--save-interval-ms`
@@ -436,14 +455,10 @@ function loadSnapshot(snapshot) {
         database.collections._set(coll.data); // constructs the Collection with its partition key and unique keys
         const collection = database.collections._data.get(coll.data._rid);
         counts.collections += 1;
-        const udfs = collection.userDefinedFunctions;
-        for (const udf of coll.userDefinedFunctions.items) {
-          udfs._set(udf);
-          // Same compilation as the package's UserDefinedFunctions.create().
-          // eslint-disable-next-line no-new-func
-          udfs.functions[udf.id] = new Function(`"use strict";return (${udf.body})`)();
+        // User-defined functions are never loaded: their bodies are code, and this emulator refuses server-side code.
+        if (coll.userDefinedFunctions.items.length > 0) {
+          console.log(`cosmos-server: ${coll.userDefinedFunctions.items.length} user-defined function(s) in the snapshot ignored`);
         }
-        udfs._ridCount = coll.userDefinedFunctions.ridCount;
         for (const { seq, doc } of coll.documents.items) {
           const stored = collection.documents._set(doc);
           seqOfDocument.set(stored, seq);
@@ -524,6 +539,202 @@ function createPersistence(dataFile, saveIntervalMs) {
   };
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// Guard: authentication, Azure's size limits, no server-side code, fault injection (runs before the package)
+// ---------------------------------------------------------------------------------------------------------------
+
+const crypto = require("crypto");
+
+const WELL_KNOWN_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+const ACCOUNT_KEY = process.env.TH_COSMOS_KEY || WELL_KNOWN_KEY;
+const ACCOUNT_KEY_BYTES = Buffer.from(ACCOUNT_KEY, "base64");
+const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+
+function envNumber(name, fallback, min, max) {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    process.stderr.write(`cosmos-server: ${name} must be a number from ${min} to ${max}, got '${text}'\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const limits = { maxItemBytes: envNumber("TH_COSMOS_MAX_ITEM_BYTES", 2 * 1024 * 1024, 1, 2 * 1024 * 1024) };
+const faultRate = envNumber("TH_FAULT_RATE", 0, 0, 1);
+let faultState = envNumber("TH_FAULT_SEED", 1, 0, 2 ** 32 - 1) >>> 0;
+const stats = { requests: 0, documentRequests: 0, faults: { 429: 0, 503: 0 }, refused: { 401: 0, 403: 0, 411: 0, 413: 0 } };
+
+/** mulberry32: a small seeded PRNG, so a fault pattern is repeatable for a given seed and request order. */
+function nextRandom() {
+  faultState = (faultState + 0x6d2b79f5) >>> 0;
+  let t = faultState;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+function sameSecret(a, b) {
+  const x = Buffer.from(String(a));
+  const y = Buffer.from(String(b));
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+/** The (resource type, resource link) pairs the SDK may have signed for this path (raw and URL-decoded ids). */
+function signedResources(pathname) {
+  const raw = pathname.replace(/^\/+|\/+$/g, "");
+  const variants = new Set([raw]);
+  try {
+    variants.add(decodeURIComponent(raw));
+  } catch {
+    // keep the raw form only
+  }
+  const result = [];
+  for (const path of variants) {
+    const segments = path === "" ? [] : path.split("/");
+    if (segments.length === 0) {
+      result.push(["", ""]);
+      continue;
+    }
+    const even = segments.length % 2 === 0;
+    const type = even ? segments[segments.length - 2] : segments[segments.length - 1];
+    const idSegments = even ? segments : segments.slice(0, -1);
+    result.push([type, idSegments.join("/")]); // name-based: the full path, case kept
+    if (idSegments.length > 0) result.push([type, idSegments[idSegments.length - 1].toLowerCase()]); // RID-based: the resource's _rid, lower-cased
+
+  }
+  return result;
+}
+
+function authorized(req, pathname) {
+  let header = req.headers.authorization;
+  if (!header) return false;
+  try {
+    header = decodeURIComponent(header);
+  } catch {
+    return false;
+  }
+  const fields = Object.fromEntries(header.split("&").map(kv => { const i = kv.indexOf("="); return [kv.slice(0, i), kv.slice(i + 1)]; }));
+  if (fields.type !== "master" || !fields.sig) return false;
+  const date = String(req.headers["x-ms-date"] || req.headers.date || "").toLowerCase();
+  for (const [type, link] of signedResources(pathname)) {
+    const payload = `${req.method.toLowerCase()}\n${type.toLowerCase()}\n${link}\n${date}\n\n`;
+    const expected = crypto.createHmac("sha256", ACCOUNT_KEY_BYTES).update(payload, "utf8").digest("base64");
+    if (sameSecret(expected, fields.sig)) return true;
+  }
+  return false;
+}
+
+function answer(res, status, body, headers = {}) {
+  res.writeHead(status, { "content-type": "application/json", "x-ms-activity-id": crypto.randomUUID(), ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function refuse(res, status, code, message, headers) {
+  if (stats.refused[status] !== undefined) stats.refused[status] += 1;
+  answer(res, status, { code, message }, headers);
+}
+
+function isDocumentWrite(req, pathname) {
+  if (!/\/docs(\/[^/]+)?$/.test(pathname)) return false;
+  if (req.method === "PUT") return /\/docs\/[^/]+$/.test(pathname);
+  if (req.method !== "POST" || !/\/docs$/.test(pathname)) return false;
+  const isQuery = String(req.headers["x-ms-documentdb-isquery"]).toLowerCase() === "true" ||
+    String(req.headers["content-type"] || "").startsWith("application/query+json") ||
+    String(req.headers["x-ms-cosmos-is-query-plan-request"]).toLowerCase() === "true";
+  return !isQuery;
+}
+
+function controlRequest(req, res, pathname) {
+  if (!sameSecret(req.headers["x-th-emulator-key"] || "", ACCOUNT_KEY)) {
+    refuse(res, 401, "Unauthorized", "the x-th-emulator-key header must carry the emulator key");
+    return;
+  }
+  if (pathname === "/_th/stats" && req.method === "GET") {
+    answer(res, 200, { ...stats, faultRate, limits });
+    return;
+  }
+  if (pathname === "/_th/limits" && req.method === "GET") {
+    answer(res, 200, limits);
+    return;
+  }
+  if (pathname === "/_th/limits" && req.method === "PUT") {
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", chunk => { if (text.length < 4096) text += chunk; });
+    req.on("end", () => {
+      let body;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        answer(res, 400, { code: "BadRequest", message: "a JSON body {\"maxItemBytes\": N} is expected" });
+        return;
+      }
+      const n = body && body.maxItemBytes;
+      if (!Number.isInteger(n) || n < 1 || n > 2 * 1024 * 1024) {
+        answer(res, 400, { code: "BadRequest", message: "maxItemBytes must be an integer from 1 to 2097152 (Azure's limit)" });
+        return;
+      }
+      limits.maxItemBytes = n;
+      console.log(`cosmos-server: item limit set to ${n} bytes`);
+      answer(res, 200, limits);
+    });
+    return;
+  }
+  answer(res, 404, { code: "NotFound", message: "GET /_th/stats, GET|PUT /_th/limits" });
+}
+
+/** Runs before the package: answers the request itself (refusal, fault, control) or calls next(). */
+function guard(req, res, next) {
+  stats.requests += 1;
+  const pathname = (req.url || "/").split("?")[0];
+  if (pathname.startsWith("/_th/")) {
+    controlRequest(req, res, pathname);
+    return;
+  }
+  if (!authorized(req, pathname)) {
+    if (process.env.TH_COSMOS_DEBUG_AUTH) console.error(`auth failed: ${req.method} ${req.url} ${req.headers.authorization} date=${req.headers["x-ms-date"]}`);
+    refuse(res, 401, "Unauthorized", "The input authorization token can't serve the request: a master-key signature of this emulator's key is required.");
+    return;
+  }
+  const length = req.headers["content-length"] === undefined ? undefined : Number(req.headers["content-length"]);
+  const hasBody = ["POST", "PUT", "PATCH"].includes(req.method);
+  if (hasBody && (length === undefined || !Number.isFinite(length))) {
+    refuse(res, 411, "LengthRequired", "A Content-Length header is required.");
+    return;
+  }
+  if (length > MAX_REQUEST_BYTES) {
+    refuse(res, 413, "RequestEntityTooLarge", `Request size is too large: ${length} bytes, at most ${MAX_REQUEST_BYTES}.`);
+    return;
+  }
+  if (hasBody && /\/(sprocs|udfs|triggers)(\/|$)/.test(pathname)) {
+    refuse(res, 403, "Forbidden", "Stored procedures, user-defined functions and triggers are not available on this emulator.");
+    return;
+  }
+  if (isDocumentWrite(req, pathname) && length > limits.maxItemBytes) {
+    refuse(res, 413, "RequestEntityTooLarge", `Request size is too large: the item is ${length} bytes, at most ${limits.maxItemBytes}.`, { "x-ms-substatus": "0" });
+    return;
+  }
+  if (/\/docs(\/|$)/.test(pathname)) {
+    stats.documentRequests += 1;
+    if (faultRate > 0 && nextRandom() < faultRate) {
+      if (nextRandom() < 0.5) {
+        stats.faults[429] += 1;
+        answer(res, 429, { code: "TooManyRequests", message: "Request rate is large (fault injected by TH_FAULT_RATE)." },
+          { "x-ms-retry-after-ms": "20", "x-ms-substatus": "3200" });
+      } else {
+        stats.faults[503] += 1;
+        answer(res, 503, { code: "ServiceUnavailable", message: "Service is currently unavailable (fault injected by TH_FAULT_RATE)." });
+      }
+      req.resume(); // drain the body
+      return;
+    }
+  }
+  next();
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Start
 // ---------------------------------------------------------------------------------------------------------------
@@ -536,6 +747,10 @@ const server = options.tls ? createHttpsServer({ keepAlive: true }) : createHttp
 // Keep idle connections for 2 min (Node's default is 5 s): longer than the .NET handler keeps an idle pooled
 // connection (1 min), so the client closes them and no request races a server-side close.
 server.keepAliveTimeout = 120000;
+// The guard runs first; the package's own request listener only sees what the guard lets through.
+const packageListeners = server.listeners("request");
+server.removeAllListeners("request");
+server.on("request", (req, res) => guard(req, res, () => packageListeners.forEach(listener => listener.call(server, req, res))));
 server.headersTimeout = 125000;
 
 server.on("error", err => {
@@ -562,7 +777,8 @@ server.listen(options.port, HOST, () => {
   const scheme = options.tls ? "https" : "http";
   console.log(
     `cosmos-server ready: ${scheme}://${HOST}:${port}/ (pid ${process.pid}, keep-alive, ` +
-      `${options.dataFile ? `data file ${options.dataFile}` : "in memory"})`
+      `${options.dataFile ? `data file ${options.dataFile}` : "in memory"}, item limit ${limits.maxItemBytes} bytes, ` +
+      `fault rate ${faultRate})`
   );
 });
 

@@ -65,6 +65,8 @@ public sealed class TestApp : IDisposable
         services.AddSingleton(DeadLetters.Object);
         services.AddSingleton(Ledger.Object);
         services.AddSingleton<IProgressStore>(Progress);
+        services.AddSingleton<IParkedStore>(Parked);
+        services.AddSingleton<Core.Parking.IStoreRefusalClassifier, Storage.StoreRefusalClassifier>();
         foreach (var probe in probes)
         {
             services.AddSingleton(probe);
@@ -84,6 +86,7 @@ public sealed class TestApp : IDisposable
     public List<CostRecord> LedgerWritten { get; } = [];
     public List<(string Writer, TimeSpan Period, CostTotal Total)> TotalsWritten { get; } = [];
     public InMemoryProgressStore Progress { get; } = new();
+    public InMemoryParkedStore Parked { get; } = new();
     public InMemoryEntityClient Entities { get; }
     public ServiceProvider Services { get; }
 

@@ -1,0 +1,19 @@
+using TreasureHunt.Core.Parking;
+
+namespace TreasureHunt.Core.Ports;
+
+/// <summary>Parked messages (Azure Table <c>parked</c>): keyed by source partition and sequence number.</summary>
+public interface IParkedStore
+{
+    /// <summary>Writes (upserts) the rows; durable when the task completes.</summary>
+    Task WriteAsync(IReadOnlyList<ParkedMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>Rows of one source partition, in sequence order, optionally only those still parked, at most <paramref name="top"/>.</summary>
+    Task<IReadOnlyList<ParkedMessage>> ListAsync(string? partitionId, bool onlyParked, int top, CancellationToken cancellationToken);
+
+    /// <summary>The parked rows of one user in one source partition, in sequence order.</summary>
+    Task<IReadOnlyList<ParkedMessage>> ListForUserAsync(string partitionId, string userId, CancellationToken cancellationToken);
+
+    /// <summary>Sets the status of rows (replayed, superseded).</summary>
+    Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken);
+}

@@ -1,0 +1,215 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Parking;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+
+namespace TreasureHunt.Pipeline.Processing;
+
+/// <summary>
+/// Re-applies parked messages once their cause is fixed (<c>th replay-parked</c>, <c>POST /api/parked/replay</c>),
+/// exactly once:
+/// <list type="bullet">
+/// <item><b>Only committed parkings are replayed.</b> A row is committed when the batch that parked it advanced the
+/// partition's progress: its user is held in <see cref="PartitionProgress.ParkedUsers"/> from a sequence number at or
+/// below it, or (a dead letter) its sequence number is in <see cref="PartitionProgress.ParkedDeadLetters"/>. A row at
+/// or below the progress that is not committed was parked by an attempt that died before committing, and the
+/// redelivered batch applied the message normally: it is marked <c>superseded</c>, never applied twice. A row above
+/// the progress belongs to a batch still in flight and is left for the next run.</item>
+/// <item><b>A held user's messages are applied in order, before anything newer.</b> Every message of a held user is
+/// parked, so the user's document has applied nothing past its first parked message; the replay applies the parked
+/// ones through the same <see cref="UserAggregate.Apply"/> and its per-partition watermark, so applying them again
+/// (a replay that died before marking its rows) is a no-op. Only when no committed row is left is the user released,
+/// by an ETag-conditional write of the progress: a batch that parked more of the user meanwhile conflicts with it and
+/// holds the user again, so no newer message is ever applied ahead of a parked one.</item>
+/// <item><b>Rollups</b>: each replayed message sends its own delta (events, or a dead letter, minus one parked) to the
+/// entities under the source <c>replay-{partition}</c> and the range [sequence, sequence]; the entities ignore a range
+/// they already applied, so a replay re-run after a crash never counts twice.</item>
+/// </list>
+/// A sequence gap has no body to replay: it stays listed (reason <c>sequence_gap</c>) for the operator.
+/// </summary>
+public sealed class ParkedReplayer(
+    IParkedStore parked,
+    IProgressStore progressStore,
+    IUserAggregateStore users,
+    IDeadLetterStore deadLetters,
+    IRollupClient rollups,
+    IStoreRefusalClassifier refusals,
+    AggregationRules rules,
+    IOptions<RollupOptions> rollupOptions,
+    TimeProvider time,
+    ILogger<ParkedReplayer> logger)
+{
+    /// <summary>Most parked rows one run reads (a run is repeated until nothing is left).</summary>
+    public const int MaxRowsPerRun = 10_000;
+
+    public static string ReplaySource(string partitionId) => $"replay-{partitionId}";
+
+    public async Task<ReplayReport> ReplayAsync(string consumerGroup, CancellationToken cancellationToken)
+    {
+        var report = new ReplayReport();
+        var rows = await parked.ListAsync(null, onlyParked: true, MaxRowsPerRun, cancellationToken);
+        foreach (var partition in rows.GroupBy(r => r.PartitionId, StringComparer.Ordinal))
+        {
+            foreach (var userId in partition.Where(r => r.UserId is not null).Select(r => r.UserId!).Distinct(StringComparer.Ordinal))
+            {
+                await ReplayUserAsync(consumerGroup, partition.Key, userId, report, cancellationToken);
+            }
+            foreach (var row in partition.Where(r => r.UserId is null))
+            {
+                if (row.Reason == ParkReason.SequenceGap) report.GapsNotReplayable++;
+                else await ReplayDeadLetterAsync(consumerGroup, row, report, cancellationToken);
+            }
+        }
+        logger.LogInformation("Replay of parked messages: {Report}", report);
+        return report;
+    }
+
+    private async Task ReplayUserAsync(string consumerGroup, string partitionId, string userId, ReplayReport report, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var progress = await progressStore.GetAsync(consumerGroup, partitionId, cancellationToken);
+            var rows = await parked.ListForUserAsync(partitionId, userId, cancellationToken);
+            var held = progress.ParkedUsers.TryGetValue(userId, out var heldFrom);
+            var stale = rows.Where(r => r.SequenceNumber <= progress.AppliedThrough && (!held || r.SequenceNumber < heldFrom)).ToList();
+            if (stale.Count > 0)
+            {
+                await parked.ResolveAsync(stale, ParkedStatus.Superseded, time.GetUtcNow(), cancellationToken);
+                report.Superseded += stale.Count;
+            }
+            var inFlight = rows.Count(r => r.SequenceNumber > progress.AppliedThrough);
+            if (!held)
+            {
+                report.Deferred += inFlight;
+                return;
+            }
+            var committed = rows.Where(r => r.SequenceNumber >= heldFrom && r.SequenceNumber <= progress.AppliedThrough).ToList();
+            if (committed.Count == 0)
+            {
+                progress.ParkedUsers.Remove(userId);
+                if (await progressStore.TryReplaceAsync(progress, cancellationToken))
+                {
+                    report.UsersReleased++;
+                    report.Deferred += inFlight;
+                    return;
+                }
+                continue; // the progress moved: look again
+            }
+
+            var parsed = new BatchParser().Parse(new PartitionBatch(partitionId,
+                committed.Select(r => new RawMessage(r.Body, r.SequenceNumber, r.EnqueuedTime)).ToList()));
+            var events = parsed.ByUser.TryGetValue(userId, out var list) ? list : [];
+            var slots = new EventOutcome[events.Count];
+            try
+            {
+                await users.UpdateAsync(userId, aggregate =>
+                {
+                    aggregate.Apply(events, partitionId, rules, slots);
+                    return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
+                }, cancellationToken);
+                if (parsed.DeadLetters.Count > 0) await deadLetters.WriteAsync(parsed.DeadLetters, cancellationToken);
+            }
+            catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+            {
+                logger.LogWarning("Replay: user {UserId} of partition {PartitionId} is still refused ({Detail}); it stays parked", userId, partitionId, detail);
+                report.StillRefused.Add($"{partitionId}/{userId}: {detail}");
+                report.Deferred += inFlight;
+                return;
+            }
+            for (var i = 0; i < events.Count; i++)
+            {
+                var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
+                builder.Add(events[i], slots[i]);
+                builder.AddUnparked();
+                await SignalAsync(partitionId, builder.Build(events[i].SequenceNumber, events[i].SequenceNumber), cancellationToken);
+            }
+            foreach (var letter in parsed.DeadLetters)
+            {
+                await SignalDeadLetterAsync(partitionId, letter.SequenceNumber, cancellationToken);
+            }
+            await parked.ResolveAsync(committed, ParkedStatus.Replayed, time.GetUtcNow(), cancellationToken);
+            report.Replayed += committed.Count; // then the next pass releases the user (or finds more)
+        }
+    }
+
+    private async Task ReplayDeadLetterAsync(string consumerGroup, ParkedMessage row, ReplayReport report, CancellationToken cancellationToken)
+    {
+        var progress = await progressStore.GetAsync(consumerGroup, row.PartitionId, cancellationToken);
+        if (progress.ParkedDeadLetters.BinarySearch(row.SequenceNumber) < 0)
+        {
+            if (row.SequenceNumber <= progress.AppliedThrough)
+            {
+                await parked.ResolveAsync([row], ParkedStatus.Superseded, time.GetUtcNow(), cancellationToken);
+                report.Superseded++;
+            }
+            else
+            {
+                report.Deferred++;
+            }
+            return;
+        }
+        var parsed = new BatchParser().Parse(new PartitionBatch(row.PartitionId, [new RawMessage(row.Body, row.SequenceNumber, row.EnqueuedTime)]));
+        if (parsed.DeadLetters.Count != 1)
+        {
+            report.StillRefused.Add($"{row.PartitionId}/{row.SequenceNumber}: parked as a dead letter but now parses as an event; left parked");
+            return;
+        }
+        try
+        {
+            await deadLetters.WriteAsync(parsed.DeadLetters, cancellationToken);
+        }
+        catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+        {
+            report.StillRefused.Add($"{row.PartitionId}/{row.SequenceNumber}: {detail}");
+            return;
+        }
+        await SignalDeadLetterAsync(row.PartitionId, row.SequenceNumber, cancellationToken);
+        await parked.ResolveAsync([row], ParkedStatus.Replayed, time.GetUtcNow(), cancellationToken);
+        report.Replayed++;
+        while (true)
+        {
+            progress.ParkedDeadLetters.Remove(row.SequenceNumber);
+            if (await progressStore.TryReplaceAsync(progress, cancellationToken)) return;
+            progress = await progressStore.GetAsync(consumerGroup, row.PartitionId, cancellationToken);
+        }
+    }
+
+    private Task SignalDeadLetterAsync(string partitionId, long sequenceNumber, CancellationToken cancellationToken)
+    {
+        var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
+        builder.AddDeadLetter();
+        builder.AddUnparked();
+        return SignalAsync(partitionId, builder.Build(sequenceNumber, sequenceNumber), cancellationToken);
+    }
+
+    private async Task SignalAsync(string partitionId, RollupDelta delta, CancellationToken cancellationToken) =>
+        await rollups.SignalAsync(RollupSignals.From(ReplaySource(partitionId), delta), cancellationToken);
+}
+
+/// <summary>What one replay run did.</summary>
+public sealed class ReplayReport
+{
+    /// <summary>Parked messages applied now.</summary>
+    public int Replayed { get; set; }
+
+    /// <summary>Rows whose batch attempt never committed; the redelivered batch had applied them.</summary>
+    public int Superseded { get; set; }
+
+    /// <summary>Rows of batches still in flight: left for the next run.</summary>
+    public int Deferred { get; set; }
+
+    /// <summary>Users no longer held.</summary>
+    public int UsersReleased { get; set; }
+
+    /// <summary>Sequence gaps listed: nothing to replay (the messages never reached the pipeline).</summary>
+    public int GapsNotReplayable { get; set; }
+
+    /// <summary>Users or messages whose store still refuses them (partition/user: detail).</summary>
+    public List<string> StillRefused { get; } = [];
+
+    public override string ToString() =>
+        $"replayed={Replayed} superseded={Superseded} deferred={Deferred} usersReleased={UsersReleased} gaps={GapsNotReplayable} stillRefused={StillRefused.Count}";
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using TreasureHunt.Core.Parking;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Pipeline.Processing;
+
+namespace TreasureHunt.Pipeline.Queries;
+
+/// <summary>
+/// <c>GET /api/parked</c> (what is parked, keyed) and <c>POST /api/parked/replay</c> (re-apply it once the cause is
+/// fixed; what <c>th replay-parked</c> calls). Host-neutral, like <see cref="QueryApi"/>.
+/// </summary>
+public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer)
+{
+    public const int MaxTop = 1000;
+
+    /// <summary>Body bytes shown per row (the row keeps the whole body).</summary>
+    public const int MaxBodyPreviewBytes = 8 * 1024;
+
+    /// <summary><c>?partition=</c> (optional), <c>?status=parked|all</c> (default parked), <c>?top=</c> 1..1000 (default 100); in partition and sequence order.</summary>
+    public async Task<ApiResponse> GetParkedAsync(IQueryCollection query, CancellationToken cancellationToken)
+    {
+        var partition = query["partition"].ToString();
+        if (partition.Length > 0 && (partition.Length > 64 || !partition.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        {
+            return ApiResponse.BadRequest("partition must be 1..64 chars of [A-Za-z0-9_-]");
+        }
+        var status = query["status"].ToString() is { Length: > 0 } s ? s : "parked";
+        if (status is not ("parked" or "all"))
+        {
+            return ApiResponse.BadRequest("status must be 'parked' (default) or 'all' (replayed and superseded rows too)");
+        }
+        var topText = query["top"].ToString();
+        var top = 100;
+        if (topText.Length > 0 && !(int.TryParse(topText, NumberStyles.None, CultureInfo.InvariantCulture, out top) && top is >= 1 and <= MaxTop))
+        {
+            return ApiResponse.BadRequest($"top must be an integer from 1 to {MaxTop}");
+        }
+        var rows = await parked.ListAsync(partition.Length == 0 ? null : partition, status == "parked", top, cancellationToken);
+        return ApiResponse.Ok(new ParkedListView(rows.Count, rows.Select(ParkedView.From).ToList()));
+    }
+
+    public async Task<ApiResponse> ReplayAsync(string consumerGroup, CancellationToken cancellationToken)
+    {
+        var report = await replayer.ReplayAsync(consumerGroup, cancellationToken);
+        return ApiResponse.Ok(new ReplayView(report.Replayed, report.Superseded, report.Deferred, report.UsersReleased, report.GapsNotReplayable, report.StillRefused));
+    }
+}
+
+public sealed record ParkedListView(int Count, IReadOnlyList<ParkedView> Items);
+
+public sealed record ParkedView(
+    string PartitionId, long SequenceNumber, long LastSequenceNumber, DateTime EnqueuedTime, string? UserId, string Reason, string Detail,
+    string Status, DateTime ParkedAt, DateTime? ResolvedAt, int BodyBytes, string Body, bool BodyTruncated)
+{
+    public static ParkedView From(ParkedMessage m)
+    {
+        var shown = m.Body.Span[..Math.Min(m.Body.Length, ParkedApi.MaxBodyPreviewBytes)];
+        return new(m.PartitionId, m.SequenceNumber, m.ThroughSequenceNumber, m.EnqueuedTime.UtcDateTime, m.UserId, m.ReasonCode, m.Detail,
+            m.Status.Code(), m.ParkedAt.UtcDateTime, m.ResolvedAt?.UtcDateTime, m.Body.Length, Encoding.UTF8.GetString(shown), shown.Length < m.Body.Length);
+    }
+}
+
+public sealed record ReplayView(int Replayed, int Superseded, int Deferred, int UsersReleased, int GapsNotReplayable, IReadOnlyList<string> StillRefused);

@@ -1,0 +1,54 @@
+using TreasureHunt.Core.Parking;
+using TreasureHunt.Core.Ports;
+
+namespace TreasureHunt.Functions.Tests.Fakes;
+
+/// <summary>Parked rows in memory, keyed like the table (partition, sequence number): writing a row again replaces it.</summary>
+public sealed class InMemoryParkedStore : IParkedStore
+{
+    private readonly Lock _lock = new();
+    private readonly SortedDictionary<(string Partition, long Sequence), ParkedMessage> _rows = [];
+
+    public IReadOnlyList<ParkedMessage> All
+    {
+        get { lock (_lock) return _rows.Values.ToList(); }
+    }
+
+    public Task WriteAsync(IReadOnlyList<ParkedMessage> messages, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            foreach (var m in messages) _rows[(m.PartitionId, m.SequenceNumber)] = m;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ParkedMessage>> ListAsync(string? partitionId, bool onlyParked, int top, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ParkedMessage> rows = _rows.Values
+                .Where(m => (partitionId is null || m.PartitionId == partitionId) && (!onlyParked || m.Status == ParkedStatus.Parked)).Take(top).ToList();
+            return Task.FromResult(rows);
+        }
+    }
+
+    public Task<IReadOnlyList<ParkedMessage>> ListForUserAsync(string partitionId, string userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ParkedMessage> rows = _rows.Values
+                .Where(m => m.PartitionId == partitionId && m.UserId == userId && m.Status == ParkedStatus.Parked).ToList();
+            return Task.FromResult(rows);
+        }
+    }
+
+    public Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            foreach (var m in messages) _rows[(m.PartitionId, m.SequenceNumber)] = _rows[(m.PartitionId, m.SequenceNumber)] with { Status = status, ResolvedAt = at };
+        }
+        return Task.CompletedTask;
+    }
+}
