@@ -12,6 +12,14 @@ app.Configure(config =>
     config.AddCommand<BenchCommand>("bench").WithDescription("Pre-aggregated vs per-event baseline, side by side, on the same generated events.");
     config.AddCommand<DemoCommand>("demo").WithDescription("up, a 100,000-event load, then real query results.");
     config.AddCommand<StatusCommand>("status").WithDescription("Show what is running and how far processing got.");
+    config.AddBranch("features", features =>
+    {
+        features.SetDescription("Feature definitions: show the effective ones, validate a file.");
+        features.AddCommand<FeaturesShowCommand>("show").WithDescription("Print the effective feature definitions (Features__DefinitionsPath, else the default) as JSON.")
+            .WithExample("features", "show");
+        features.AddCommand<FeaturesValidateCommand>("validate").WithDescription("Check a feature-definitions file; exit 1 with the errors.")
+            .WithExample("features", "validate", "features/definitions.json");
+    });
     config.AddCommand<ServeCommand>("serve").WithDescription("Run the local host in the foreground (up runs it in the background).");
 });
 return await app.RunAsync(args);

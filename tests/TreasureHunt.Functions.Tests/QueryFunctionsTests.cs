@@ -77,7 +77,7 @@ public sealed class QueryFunctionsTests : IDisposable
     [Fact]
     public async Task User_profile()
     {
-        _app.Aggregates["alice"] = Core.Aggregation.UserAggregate.Create("alice");
+        _app.Aggregates["alice"] = Core.Aggregation.UserDocument.Create("alice", Core.Features.CompiledDefinitions.Default);
 
         Assert(await _functions.UserProfileAsync(Get(), "bad id!", default), 400);
         Assert(await _functions.UserProfileAsync(Get(), new string('a', 129), default), 400);

@@ -14,4 +14,8 @@ public sealed record BatchSummary(
     int DeadLettered,
     int UsersWritten,
     int RollupSignals,
-    TimeSpan Duration);
+    TimeSpan Duration)
+{
+    /// <summary>How many times a per-user cap dropped something in this batch (decayed-sum keys over topN, event ids at the delivery cap).</summary>
+    public long CapsReached { get; init; }
+}

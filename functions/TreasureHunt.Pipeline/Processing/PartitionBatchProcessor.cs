@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 
@@ -21,7 +22,8 @@ public sealed class PartitionBatchProcessor(
     IDeadLetterStore deadLetters,
     IProgressStore progressStore,
     RollupFlusher flusher,
-    AggregationRules rules,
+    CompiledDefinitions definitions,
+    DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions,
     IOptions<PipelineOptions> pipelineOptions,
     TimeProvider time,
@@ -32,7 +34,7 @@ public sealed class PartitionBatchProcessor(
         ArgumentNullException.ThrowIfNull(batch);
         var stopwatch = Stopwatch.StartNew();
         InvocationUsage.Current?.AddEvents(batch.Messages.Count);
-        var parser = new BatchParser();
+        var parser = new BatchParser(new EventParser(definitions));
         for (var attempt = 1; ; attempt++)
         {
             var progress = await progressStore.GetAsync(consumerGroup, batch.PartitionId, cancellationToken);
@@ -45,10 +47,10 @@ public sealed class PartitionBatchProcessor(
             var parsed = parser.Parse(batch, skipThrough: progress.AppliedThrough);
             if (parsed.MessageCount == 0)
             {
-                return Log(Summarize(batch, parsed, [], 0, signals, stopwatch.Elapsed));
+                return Log(Summarize(batch, parsed, [], 0, 0, signals, stopwatch.Elapsed));
             }
 
-            var (outcomes, usersWritten) = await ApplyToUsersAsync(parsed, cancellationToken);
+            var (outcomes, usersWritten, capsReached) = await ApplyToUsersAsync(parsed, cancellationToken);
             if (parsed.DeadLetters.Count > 0)
             {
                 await deadLetters.WriteAsync(parsed.DeadLetters, cancellationToken);
@@ -72,7 +74,7 @@ public sealed class PartitionBatchProcessor(
             {
                 signals += (await flusher.FlushSealedAsync(progress, cancellationToken)).Signals;
             }
-            return Log(Summarize(batch, parsed, outcomes, usersWritten, signals, stopwatch.Elapsed));
+            return Log(Summarize(batch, parsed, outcomes, usersWritten, capsReached, signals, stopwatch.Elapsed));
         }
     }
 
@@ -104,7 +106,7 @@ public sealed class PartitionBatchProcessor(
         }
     }
 
-    private async Task<(Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten)> ApplyToUsersAsync(ParsedBatch parsed, CancellationToken cancellationToken)
+    private async Task<(Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten, long CapsReached)> ApplyToUsersAsync(ParsedBatch parsed, CancellationToken cancellationToken)
     {
         var outcomes = new Dictionary<string, EventOutcome[]>(parsed.ByUser.Count, StringComparer.Ordinal);
         foreach (var (userId, events) in parsed.ByUser)
@@ -112,23 +114,26 @@ public sealed class PartitionBatchProcessor(
             outcomes[userId] = new EventOutcome[events.Count];
         }
         var written = 0;
+        var caps = 0L;
         await Parallel.ForEachAsync(
             parsed.ByUser,
             new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
             async (entry, ct) =>
             {
                 var slots = outcomes[entry.Key];
-                var changed = await users.UpdateAsync(entry.Key, aggregate =>
+                var userCaps = 0L; // of the last (stored) application: a conflict re-applies to the fresh copy
+                var changed = await users.UpdateAsync(entry.Key, document =>
                 {
-                    aggregate.Apply(entry.Value, parsed.PartitionId, rules, slots);
+                    userCaps = document.Apply(entry.Value, parsed.PartitionId, definitions, deliveryRules, slots);
                     return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
                 }, ct);
                 if (changed)
                 {
                     Interlocked.Increment(ref written);
+                    Interlocked.Add(ref caps, userCaps);
                 }
             });
-        return (outcomes, written);
+        return (outcomes, written, caps);
     }
 
     private RollupDelta BuildDelta(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes)
@@ -149,7 +154,7 @@ public sealed class PartitionBatchProcessor(
         return builder.Build(parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
     }
 
-    private static BatchSummary Summarize(PartitionBatch batch, ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, int usersWritten, int signals, TimeSpan duration)
+    private static BatchSummary Summarize(PartitionBatch batch, ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, int usersWritten, long capsReached, int signals, TimeSpan duration)
     {
         int applied = 0, already = 0, duplicates = 0, late = 0;
         foreach (var slots in outcomes.Values)
@@ -166,16 +171,19 @@ public sealed class PartitionBatchProcessor(
             }
         }
         return new BatchSummary(batch.PartitionId, batch.FirstSequenceNumber, batch.LastSequenceNumber, batch.Messages.Count,
-            batch.Messages.Count - parsed.MessageCount, applied, already, duplicates, late, parsed.DeadLetters.Count, usersWritten, signals, duration);
+            batch.Messages.Count - parsed.MessageCount, applied, already, duplicates, late, parsed.DeadLetters.Count, usersWritten, signals, duration)
+        {
+            CapsReached = capsReached,
+        };
     }
 
     private BatchSummary Log(BatchSummary s)
     {
         logger.LogInformation(
             "Batch partition={PartitionId} seq={First}-{Last} messages={Messages} skipped={Skipped} applied={Applied} alreadyApplied={AlreadyApplied} " +
-            "duplicates={Duplicates} late={Late} deadLettered={DeadLettered} usersWritten={UsersWritten} signals={Signals} ms={DurationMs:F1}",
+            "duplicates={Duplicates} late={Late} deadLettered={DeadLettered} usersWritten={UsersWritten} capsReached={CapsReached} signals={Signals} ms={DurationMs:F1}",
             s.PartitionId, s.FirstSequenceNumber, s.LastSequenceNumber, s.Messages, s.SkippedAlreadyProcessed, s.Applied, s.AlreadyApplied,
-            s.Duplicates, s.Late, s.DeadLettered, s.UsersWritten, s.RollupSignals, s.Duration.TotalMilliseconds);
+            s.Duplicates, s.Late, s.DeadLettered, s.UsersWritten, s.CapsReached, s.RollupSignals, s.Duration.TotalMilliseconds);
         return s;
     }
 }
