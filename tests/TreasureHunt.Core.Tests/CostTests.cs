@@ -48,18 +48,26 @@ public class CostTests
         Assert.Equal(0m, CostBreakdown.Zero.Total);
     }
 
+    // Microsoft's documented RU by document size (learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption).
     [Theory]
-    [InlineData(0, 5.0)]
-    [InlineData(512, 5.0)]
-    [InlineData(1024, 5.0)]
-    [InlineData(1536, 5.65)]
-    [InlineData(2048, 6.3)]
-    [InlineData(3072, 6.5)]
-    [InlineData(4096, 6.7)]
-    [InlineData(6144, 6.85)]
-    [InlineData(8192, 7.0)]
-    [InlineData(16384, 7.6)] // beyond 8 KB the 4–8 KB slope (0.075 RU/KB) is extended
-    public void Write_request_units_follow_the_documented_points(long bytes, double ru)
+    [InlineData(0, 4.95)]
+    [InlineData(512, 4.95)]
+    [InlineData(1024, 4.95)]
+    [InlineData(1536, 5.62)]
+    [InlineData(2048, 6.29)]
+    [InlineData(4096, 6.67)]
+    [InlineData(8192, 7.04)]
+    [InlineData(12 * 1024, 8.28)]
+    [InlineData(16 * 1024, 9.52)]
+    [InlineData(32 * 1024, 11.23)]
+    [InlineData(64 * 1024, 22.67)]
+    [InlineData(128 * 1024, 48.19)] // was about 16 when the 4–8 KB slope was extended
+    [InlineData(256 * 1024, 98.29)]
+    [InlineData(512 * 1024, 184.57)]
+    [InlineData(1024 * 1024, 625.0)]
+    [InlineData(2 * 1024 * 1024, 1250.0)]
+    [InlineData(3 * 1024 * 1024, 1875.0)] // beyond Cosmos DB's 2 MB item limit: the last slope
+    public void Write_request_units_follow_the_documented_table(long bytes, double ru)
     {
         Assert.Equal(ru, RequestUnitEstimator.Write(bytes), 10);
     }
@@ -68,18 +76,33 @@ public class CostTests
     [InlineData(0, 1.0)]
     [InlineData(100, 1.0)]
     [InlineData(1024, 1.0)]
-    [InlineData(100 * 1024, 10.0)]
-    [InlineData(12 * 1024, 2.0)]
-    public void Read_request_units_are_1_up_to_1_KB_and_10_at_100_KB(long bytes, double ru)
+    [InlineData(2048, 1.04)]
+    [InlineData(8192, 1.33)]
+    [InlineData(96 * 1024, 7.355)]
+    [InlineData(128 * 1024, 9.95)]
+    [InlineData(1024 * 1024, 145.9)]
+    [InlineData(2 * 1024 * 1024, 291.8)]
+    public void Read_request_units_follow_the_documented_table(long bytes, double ru)
     {
         Assert.Equal(ru, RequestUnitEstimator.Read(bytes), 10);
+    }
+
+    [Fact]
+    public void Estimates_grow_with_size()
+    {
+        var (read, write) = (0.0, 0.0);
+        for (long bytes = 0; bytes <= 2 * 1024 * 1024; bytes += 997)
+        {
+            Assert.True(RequestUnitEstimator.Read(bytes) >= read && RequestUnitEstimator.Write(bytes) >= write, $"{bytes} bytes");
+            (read, write) = (RequestUnitEstimator.Read(bytes), RequestUnitEstimator.Write(bytes));
+        }
     }
 
     [Fact]
     public void A_query_page_is_a_read_plus_one()
     {
         Assert.Equal(2.0, RequestUnitEstimator.Query(0));
-        Assert.Equal(11.0, RequestUnitEstimator.Query(100 * 1024), 10);
+        Assert.Equal(10.95, RequestUnitEstimator.Query(128 * 1024), 10);
     }
 
     private static readonly DateTimeOffset From = Utc("2026-11-27T10:00:00Z");

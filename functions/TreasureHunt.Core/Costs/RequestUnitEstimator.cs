@@ -2,35 +2,45 @@ namespace TreasureHunt.Core.Costs;
 
 /// <summary>
 /// Estimates Cosmos DB request units from document sizes, for emulators that report a flat charge.
-/// Points are Cosmos DB's documented figures: point read of ≤1 KB = 1 RU (100 KB ≈ 10 RU); write of 1 KB ≈ 5 RU,
-/// 2 KB ≈ 6.3, 4 KB ≈ 6.7, 8 KB ≈ 7.0 (linear between points; beyond 8 KB the 4–8 KB slope is extended — an
-/// extrapolation). Patches are billed like writes of the resulting document. A query page is estimated as a read
-/// of the bytes returned plus 1 RU. Every figure produced here is labelled "estimated" where it is shown.
 /// </summary>
+/// <remarks>
+/// Follows Microsoft's documented RU by document size ("Understand request unit consumption", section "Document size",
+/// https://learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption; reads at session/eventual
+/// consistency):
+/// <code>
+/// size (KB)   1     2     4     8     16    32     64     128    256    512     1024   2048
+/// read RU     1.00  1.04  1.14  1.33  1.67  2.19   4.76   9.95   20.28  40.95   145.90 291.80
+/// write RU    4.95  6.29  6.67  7.04  9.52  11.23  22.67  48.19  98.29  184.57  625.00 1250.00
+/// </code>
+/// Linear between the points, the 1 KB figure below 1 KB, and the last slope beyond 2 MB (Cosmos DB's item limit, so
+/// never needed for a stored item). Before, writes beyond 8 KB extended the 4–8 KB slope (about 16 RU at 128 KB where
+/// the table gives 48.19) and reads followed a line through 1 KB = 1 RU and 100 KB = 10 RU. Patches are billed like
+/// writes of the resulting document. A query page is estimated as a read of the bytes returned plus 1 RU. Every figure
+/// produced here is labelled "estimated" where it is shown.
+/// </remarks>
 public static class RequestUnitEstimator
 {
-    private static readonly (double Kb, double Ru)[] WritePoints = [(0, 5.0), (1, 5.0), (2, 6.3), (4, 6.7), (8, 7.0)];
+    private static readonly double[] Kb = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
+    private static readonly double[] ReadRu = [1.00, 1.04, 1.14, 1.33, 1.67, 2.19, 4.76, 9.95, 20.28, 40.95, 145.90, 291.80];
+    private static readonly double[] WriteRu = [4.95, 6.29, 6.67, 7.04, 9.52, 11.23, 22.67, 48.19, 98.29, 184.57, 625.00, 1250.00];
 
-    public static double Read(long bytes)
-    {
-        var kb = bytes / 1024.0;
-        return kb <= 1 ? 1.0 : 1.0 + (kb - 1) * 9.0 / 99.0;
-    }
+    /// <summary>A point read of a document of <paramref name="bytes"/>.</summary>
+    public static double Read(long bytes) => Interpolate(ReadRu, bytes);
 
-    public static double Write(long bytes)
-    {
-        var kb = bytes / 1024.0;
-        for (var i = 1; i < WritePoints.Length; i++)
-        {
-            if (kb <= WritePoints[i].Kb)
-            {
-                var (k0, r0) = WritePoints[i - 1];
-                var (k1, r1) = WritePoints[i];
-                return r0 + (r1 - r0) * (kb - k0) / (k1 - k0);
-            }
-        }
-        return 7.0 + (kb - 8) * (0.3 / 4.0);
-    }
+    /// <summary>A create, replace, upsert or patch leaving a document of <paramref name="bytes"/>.</summary>
+    public static double Write(long bytes) => Interpolate(WriteRu, bytes);
 
     public static double Query(long bytesReturned) => 1.0 + Read(bytesReturned);
+
+    private static double Interpolate(double[] ru, long bytes)
+    {
+        var kb = bytes / 1024.0;
+        if (kb <= Kb[0])
+        {
+            return ru[0];
+        }
+        var i = 1;
+        while (i < Kb.Length - 1 && kb > Kb[i]) i++;
+        return ru[i - 1] + (ru[i] - ru[i - 1]) * (kb - Kb[i - 1]) / (Kb[i] - Kb[i - 1]);
+    }
 }

@@ -35,8 +35,8 @@ public static class FeatureDefinitionsReader
     /// <summary>Budget of a user document's features, worst case; with the delivery state and identity the document stays below 2 MB.</summary>
     public const long MaxUserFeatureBytes = 1_500_000;
 
-    /// <summary>Upper bound of one HyperLogLog sketch's compact bytes.</summary>
-    private const long MaxSketchBytes = 16 * 1024;
+    /// <summary>Upper bound of one HyperLogLog sketch's compact bytes (default precision).</summary>
+    private static readonly long MaxSketchBytes = HyperLogLog.MaxSerializedSize(HyperLogLog.DefaultPrecision);
     private const int MaxTopN = 10_000;
 
     private static readonly Dictionary<string, AggregationKind> Aggregations = new(StringComparer.Ordinal)
