@@ -12,6 +12,10 @@ builder.Services.AddTreasureHuntFunctions(builder.Configuration);
 
 using var app = builder.Build();
 
+// Every options class is validated first (ValidateOnStart): a bad setting fails start-up with an
+// OptionsValidationException naming it (Section:Key), before anything touches storage.
+app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+
 // Creates the Cosmos containers and tables the local emulators lack; does nothing against Azure (Bicep owns those).
 using (var startup = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
 {

@@ -23,8 +23,9 @@ public static class PipelineServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTreasureHuntPipeline(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AggregationOptions>().Bind(configuration.GetSection(AggregationOptions.Section))
-            .Validate(o => { o.Validate(); return true; });
+        // Options: bound, validated by their source-generated validators, checked at start-up (docs/functions.md).
+        services.AddOptions<AggregationOptions>().Bind(configuration.GetSection(AggregationOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AggregationOptions>, AggregationOptionsValidator>();
         services.AddOptions<FeaturesOptions>().Bind(configuration.GetSection(FeaturesOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FeaturesOptions>, FeaturesOptionsValidator>();
         services.AddSingleton(sp => FeatureDefinitionsReader.Load(sp.GetRequiredService<IOptions<FeaturesOptions>>().Value.DefinitionsPath));
@@ -34,9 +35,12 @@ public static class PipelineServiceCollectionExtensions
                 // The item group's hour window of the feature definitions is the item hour retention of the entities.
                 if (definitions.ItemHourWindows > 0) o.ItemHourWindows = definitions.ItemHourWindows;
             })
-            .Validate(o => { o.Validate(); return true; });
-        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section));
-        services.AddOptions<FinOpsOptions>().Bind(configuration.GetSection(FinOpsOptions.Section));
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RollupOptions>, RollupOptionsValidator>();
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
+        services.AddOptions<FinOpsOptions>().Bind(configuration.GetSection(FinOpsOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FinOpsOptions>, FinOpsOptionsValidator>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => DeliveryRules.From(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));

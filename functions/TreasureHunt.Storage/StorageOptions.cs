@@ -1,7 +1,11 @@
+using System.ComponentModel.DataAnnotations;
+using TreasureHunt.Core.Configuration;
+using Microsoft.Extensions.Options;
+
 namespace TreasureHunt.Storage;
 
-/// <summary>Cosmos DB settings, bound from the configuration section <c>Cosmos</c>.</summary>
-public sealed class CosmosOptions
+/// <summary>Cosmos DB settings, bound from the configuration section <c>Cosmos</c>; validated at start-up by <see cref="CosmosOptionsValidator"/>.</summary>
+public sealed class CosmosOptions : IValidatableObject
 {
     public const string Section = "Cosmos";
 
@@ -11,35 +15,46 @@ public sealed class CosmosOptions
     /// <summary>Account key: local emulator only. Empty in Azure, where the app's managed identity is used.</summary>
     public string Key { get; set; } = "";
 
+    [Required(ErrorMessage = $"{Section}:Database is required.")]
     public string Database { get; set; } = "treasurehunt";
+    [Required(ErrorMessage = $"{Section}:UsersContainer is required.")]
     public string UsersContainer { get; set; } = "users";
+    [Required(ErrorMessage = $"{Section}:ProgressContainer is required.")]
     public string ProgressContainer { get; set; } = "progress";
 
     /// <summary>Also compute an estimated RU from document sizes (the local emulator charges a flat 1 RU per call).</summary>
     public bool EstimateRequestUnits { get; set; }
 
     /// <summary>User aggregates a writer keeps in memory to skip the read before its next write (0 turns the cache off).</summary>
+    [SettingRange(0, int.MaxValue, ErrorMessage = $"{Section}:WriterCacheSize must be >= 0.")]
     public int WriterCacheSize { get; set; } = 100_000;
 
     /// <summary>Retries of a transient failure (429, 503, 408, timeouts) before it is surfaced to the caller.</summary>
+    [SettingRange(0, 100, ErrorMessage = $"{Section}:MaxRetries must be 0..100.")]
     public int MaxRetries { get; set; } = 6;
 
     /// <summary>The endpoint is on this machine (the local emulator): its self-signed certificate is accepted and
     /// the database and containers are created if missing. Never true for an Azure endpoint.</summary>
     public bool IsLocalEmulator => Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && uri.IsLoopback;
 
-    public void Validate()
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out _))
         {
-            throw new InvalidOperationException($"{Section}:Endpoint must be an absolute URL (got '{Endpoint}').");
+            yield return new ValidationResult($"{Section}:Endpoint must be an absolute URL (got '{Endpoint}').", [nameof(Endpoint)]);
         }
-        if (string.IsNullOrWhiteSpace(Database)) throw new InvalidOperationException($"{Section}:Database is required.");
+    }
+
+    /// <summary>For code that builds a client outside dependency injection (benchmarks, tools): the same rules, the same exception.</summary>
+    public void ThrowIfInvalid()
+    {
+        var result = new CosmosOptionsValidator().Validate(null, this);
+        if (result.Failed) throw new OptionsValidationException(Options.DefaultName, typeof(CosmosOptions), result.Failures);
     }
 }
 
-/// <summary>Azure Table storage settings, bound from the configuration section <c>Tables</c>.</summary>
-public sealed class TablesOptions
+/// <summary>Azure Table storage settings, bound from the configuration section <c>Tables</c>; validated at start-up by <see cref="TablesOptionsValidator"/>.</summary>
+public sealed class TablesOptions : IValidatableObject
 {
     public const string Section = "Tables";
 
@@ -49,18 +64,36 @@ public sealed class TablesOptions
     /// <summary>Table service URI used with the managed identity in Azure (https://account.table.core.windows.net).</summary>
     public string ServiceUri { get; set; } = "";
 
+    [Required(ErrorMessage = $"{Section}:CostLedgerTable is required.")]
     public string CostLedgerTable { get; set; } = "costledger";
+    [Required(ErrorMessage = $"{Section}:DeadLettersTable is required.")]
     public string DeadLettersTable { get; set; } = "deadletters";
+    [Required(ErrorMessage = $"{Section}:CheckpointsTable is required.")]
     public string CheckpointsTable { get; set; } = "checkpoints";
 
     /// <summary>Create the tables if missing at start-up (local; in Azure, Bicep creates them).</summary>
     public bool CreateTables { get; set; } = true;
 
-    public void Validate()
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(ConnectionString) && !Uri.TryCreate(ServiceUri, UriKind.Absolute, out _))
         {
-            throw new InvalidOperationException($"Set {Section}:ConnectionString (local) or {Section}:ServiceUri (Azure, managed identity).");
+            yield return new ValidationResult($"Set {Section}:ConnectionString (local) or {Section}:ServiceUri (Azure, managed identity).", [nameof(ConnectionString), nameof(ServiceUri)]);
         }
     }
+
+    /// <summary>For code that builds a client outside dependency injection: the same rules, the same exception.</summary>
+    public void ThrowIfInvalid()
+    {
+        var result = new TablesOptionsValidator().Validate(null, this);
+        if (result.Failed) throw new OptionsValidationException(Options.DefaultName, typeof(TablesOptions), result.Failures);
+    }
 }
+
+/// <summary>Source-generated from the attributes and <see cref="IValidatableObject"/> rules of <see cref="CosmosOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class CosmosOptionsValidator : IValidateOptions<CosmosOptions>;
+
+/// <summary>Source-generated from the attributes and <see cref="IValidatableObject"/> rules of <see cref="TablesOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class TablesOptionsValidator : IValidateOptions<TablesOptions>;

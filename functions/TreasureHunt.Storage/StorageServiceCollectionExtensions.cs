@@ -22,8 +22,10 @@ public static class StorageServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTreasureHuntStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CosmosOptions>().Bind(configuration.GetSection(CosmosOptions.Section)).Validate(o => { o.Validate(); return true; });
-        services.AddOptions<TablesOptions>().Bind(configuration.GetSection(TablesOptions.Section)).Validate(o => { o.Validate(); return true; });
+        services.AddOptions<CosmosOptions>().Bind(configuration.GetSection(CosmosOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CosmosOptions>, CosmosOptionsValidator>();
+        services.AddOptions<TablesOptions>().Bind(configuration.GetSection(TablesOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TablesOptions>, TablesOptionsValidator>();
 
         services.AddSingleton(sp => CosmosClientFactory.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
         services.AddSingleton(sp => CosmosResilience.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.MaxRetries));
@@ -52,7 +54,7 @@ public static class StorageServiceCollectionExtensions
 
     public static TableServiceClient CreateTableService(TablesOptions options)
     {
-        options.Validate();
+        options.ThrowIfInvalid();
         return string.IsNullOrWhiteSpace(options.ConnectionString)
             ? new TableServiceClient(new Uri(options.ServiceUri), new DefaultAzureCredential())
             : new TableServiceClient(options.ConnectionString);

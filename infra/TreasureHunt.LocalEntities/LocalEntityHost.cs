@@ -69,7 +69,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(rollupOptions);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         if (partitionCount is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(partitionCount), "1..16");
-        rollupOptions.Validate();
+        TreasureHunt.Pipeline.RollupOptionsValidator.ThrowIfInvalid(rollupOptions);
         _rollupOptions = rollupOptions;
         _loggerFactory = loggerFactory;
         Settings = new AzureStorageOrchestrationServiceSettings

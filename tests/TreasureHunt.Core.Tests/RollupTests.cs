@@ -366,15 +366,22 @@ public class RollupTests
     }
 
     [Fact]
-    public void Rollup_options_are_validated()
+    public void Rollup_options_state_their_rules_naming_the_setting()
     {
-        new RollupOptions().Validate();
-        Assert.Throws<InvalidOperationException>(() => new RollupOptions { ShardCount = 0 }.Validate());
-        Assert.Throws<InvalidOperationException>(() => new RollupOptions { ShardCount = 1025 }.Validate());
-        Assert.Throws<InvalidOperationException>(() => new RollupOptions { FlushMinEvents = 0 }.Validate());
-        Assert.Throws<InvalidOperationException>(() => new RollupOptions { FlushMaxAgeSeconds = -1 }.Validate());
-        Assert.Throws<InvalidOperationException>(() => new RollupOptions { LeaderboardSize = 0 }.Validate());
-        Assert.Throws<InvalidOperationException>(() => new RollupOptions { ItemHourWindows = 0 }.Validate());
+        // The attributes the source-generated RollupOptionsValidator runs at start-up (tests/TreasureHunt.Local.Tests).
+        static string[] Errors(RollupOptions o)
+        {
+            var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+            System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), results, validateAllProperties: true);
+            return results.Select(r => r.ErrorMessage!).ToArray();
+        }
+        Assert.Empty(Errors(new RollupOptions()));
+        Assert.Equal(["Rollups:ShardCount must be 1..1024."], Errors(new RollupOptions { ShardCount = 0 }));
+        Assert.Equal(["Rollups:ShardCount must be 1..1024."], Errors(new RollupOptions { ShardCount = 1025 }));
+        Assert.Equal(["Rollups:FlushMinEvents must be >= 1."], Errors(new RollupOptions { FlushMinEvents = 0 }));
+        Assert.Equal(["Rollups:FlushMaxAgeSeconds must be >= 0."], Errors(new RollupOptions { FlushMaxAgeSeconds = -1 }));
+        Assert.Equal(["Rollups:LeaderboardSize must be 1..1000."], Errors(new RollupOptions { LeaderboardSize = 0 }));
+        Assert.Equal(["Rollups:ItemHourWindows must be >= 1."], Errors(new RollupOptions { ItemHourWindows = 0 }));
         Assert.Equal((16, 48, 100), (new RollupOptions().ShardCount, new RollupOptions().ItemHourWindows, new RollupOptions().LeaderboardSize));
     }
 }

@@ -47,6 +47,29 @@ public sealed class AppServicesTests
         Assert.Equal("aggregator", AppSettings.ConsumerGroup(configuration));
     }
 
+    [Theory]
+    [InlineData("Cosmos__Endpoint", "not-a-url", "Cosmos:Endpoint")]
+    [InlineData("Rollups__ShardCount", "0", "Rollups:ShardCount")]
+    [InlineData("Aggregation__DuplicateHorizonMinutes", "-1", "Aggregation:DuplicateHorizonMinutes")]
+    [InlineData("Features__DefinitionsPath", "/nonexistent/definitions.json", "Features:DefinitionsPath")]
+    [InlineData("FinOps__InstanceMemoryMb", "0", "FinOps:InstanceMemoryMb")]
+    public void A_bad_app_setting_fails_the_start_up_validation_naming_it(string key, string value, string named)
+    {
+        var settings = SampleSettings();
+        settings[key] = value;
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value)))
+            .Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
+        services.AddTreasureHuntFunctions(configuration);
+        using var provider = services.BuildServiceProvider();
+
+        // What Program.cs runs first thing (ValidateOnStart registrations).
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => provider.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate());
+        Assert.Contains(named, error.Message);
+    }
+
     [Fact]
     public void Docs_describe_every_app_setting_of_the_sample()
     {

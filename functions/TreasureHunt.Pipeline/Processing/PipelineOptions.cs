@@ -1,13 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+using TreasureHunt.Core.Configuration;
+using Microsoft.Extensions.Options;
+
 namespace TreasureHunt.Pipeline.Processing;
 
-/// <summary>Batch processing settings, bound from the configuration section <c>Pipeline</c>.</summary>
+/// <summary>Batch processing settings, bound from the configuration section <c>Pipeline</c>; validated at start-up by <see cref="PipelineOptionsValidator"/>.</summary>
 public sealed class PipelineOptions
 {
     public const string Section = "Pipeline";
 
     /// <summary>How many user aggregates of one batch are written concurrently.</summary>
+    [SettingRange(1, 1024, ErrorMessage = $"{Section}:MaxParallelUserWrites must be 1..1024.")]
     public int MaxParallelUserWrites { get; set; } = 32;
 
     /// <summary>How many times a batch is recomputed when another writer moved the partition's progress under it.</summary>
+    [SettingRange(1, 1000, ErrorMessage = $"{Section}:MaxProgressConflicts must be 1..1000.")]
     public int MaxProgressConflicts { get; set; } = 5;
 }
+
+/// <summary>Source-generated from the attributes of <see cref="PipelineOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class PipelineOptionsValidator : IValidateOptions<PipelineOptions>;

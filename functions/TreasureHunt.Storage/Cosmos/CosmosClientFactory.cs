@@ -10,7 +10,7 @@ public static class CosmosClientFactory
     /// <param name="handler">Optional message handler between the SDK and the network (tests inject faults here).</param>
     public static CosmosClient Create(CosmosOptions options, Func<HttpMessageHandler, HttpMessageHandler>? handler = null)
     {
-        options.Validate();
+        options.ThrowIfInvalid();
         var clientOptions = new CosmosClientOptions
         {
             ApplicationName = "treasure-hunt",

@@ -21,11 +21,19 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--events <N>"), DefaultValue(200_000L)] public long Events { get; init; }
-        [CommandOption("--baseline-events <N>"), DefaultValue(20_000L)] public long BaselineEvents { get; init; }
-        [CommandOption("--rate <EV_PER_S>"), DefaultValue(5_000.0)] public double Rate { get; init; }
+        [CommandOption("--events <N>"), Description("Events of the product's unthrottled phase"), DefaultValue(200_000L)] public long Events { get; init; }
+        [CommandOption("--baseline-events <N>"), Description("Events of the per-event baseline's unthrottled phase"), DefaultValue(20_000L)] public long BaselineEvents { get; init; }
+        [CommandOption("--rate <EV_PER_S>"), Description("Offered rate of the freshness phase"), DefaultValue(5_000.0)] public double Rate { get; init; }
         [CommandOption("--rate-seconds <S>"), Description("Length of the offered-rate phase"), DefaultValue(20)] public int RateSeconds { get; init; }
-        [CommandOption("--out <FILE>")] public string? Out { get; init; }
+        [CommandOption("--out <FILE>"), Description("Also write the results as JSON to this file")] public string? Out { get; init; }
+
+        public override ValidationResult Validate() =>
+            Events < 1 ? ValidationResult.Error($"--events must be >= 1 (got {Events}).")
+            : BaselineEvents < 1 ? ValidationResult.Error($"--baseline-events must be >= 1 (got {BaselineEvents}).")
+            : !(double.IsFinite(Rate) && Rate > 0) ? ValidationResult.Error($"--rate must be > 0 events/s (got {Rate}).")
+            : RateSeconds < 1 ? ValidationResult.Error($"--rate-seconds must be >= 1 (got {RateSeconds}).")
+            : Out is { } o && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(o))) ? ValidationResult.Error($"--out: no such directory for {o}.")
+            : ValidationResult.Success();
     }
 
     private sealed record StrategyResult(double EventsPerSecond, double StoreWritesPerEvent, double RuPerEvent, long FreshnessP50Ms, long FreshnessP99Ms,

@@ -6,19 +6,52 @@ using TreasureHunt.Local.Load;
 
 namespace TreasureHunt.Local.Cli;
 
-/// <summary>th demo: the README's main command — up, a load, then real answers of the query API.</summary>
+/// <summary>
+/// th demo: the README's main command — up, then the two numbers a user must not confuse, each measured in its own
+/// phase: <b>throughput</b> (an unthrottled load: events/s the host sustains; its freshness is mostly backlog) and
+/// <b>freshness at a sustainable rate</b> (a load offered at half that throughput: enqueue → readable, p50/p95/p99).
+/// Then real answers of the query API, and the URLs to try next.
+/// </summary>
 internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--events <N>"), DefaultValue(100_000L)] public long Events { get; init; }
+        [CommandOption("--events <N>"), Description("Events of the unthrottled throughput phase"), DefaultValue(30_000L)] public long Events { get; init; }
+        [CommandOption("--rate <EV_PER_S>"), Description("Offered rate of the freshness phase; default: half the measured throughput")] public double? Rate { get; init; }
+        [CommandOption("--rate-seconds <S>"), Description("Length of the freshness phase"), DefaultValue(30)] public int RateSeconds { get; init; }
+
+        public override ValidationResult Validate() =>
+            Events < 1 ? ValidationResult.Error($"--events must be >= 1 (got {Events}).")
+            : Rate is { } r && !(double.IsFinite(r) && r > 0) ? ValidationResult.Error($"--rate must be > 0 events/s (got {r}).")
+            : RateSeconds < 1 ? ValidationResult.Error($"--rate-seconds must be >= 1 (got {RateSeconds}).")
+            : ValidationResult.Success();
     }
+
+    /// <summary>The share of the measured throughput the freshness phase is offered at: enough headroom that no backlog builds up.</summary>
+    public const double SustainableShare = 0.5;
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         using var client = await UpCommand.Up(cancellationToken);
         var seed = (int)(DateTime.UtcNow.Ticks % 100_000);
-        await LoadCommand.RunAsync(client, s.Events, null, new LoadProfile(Seed: seed), cancellationToken);
+
+        AnsiConsole.Write(new Rule($"Phase 1 — throughput: {s.Events:N0} events, unthrottled"));
+        var (load, _, processedAfter) = await LoadCommand.RunAsync(client, s.Events, null, new LoadProfile(Seed: seed), cancellationToken);
+        var throughput = load.Sent / processedAfter.TotalSeconds;
+
+        var rate = Math.Max(1, Math.Round(s.Rate ?? throughput * SustainableShare));
+        var rateEvents = Math.Max(1, (long)(rate * s.RateSeconds));
+        AnsiConsole.Write(new Rule($"Phase 2 — freshness at a sustainable rate: {rate:N0} events/s offered for {s.RateSeconds} s" +
+            (s.Rate is null ? $" ({SustainableShare:P0} of the throughput)" : "")));
+        var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, rate, new LoadProfile(Seed: seed + 1), cancellationToken);
+
+        AnsiConsole.Write(new Rule("Result"));
+        AnsiConsole.Write(Table(["what", "measured", "how"], [
+            ["throughput", $"{throughput:N0} events/s", $"phase 1: {load.Sent:N0} events sent unthrottled, until all processed"],
+            ["freshness p50 / p95 / p99", $"{paced.FreshnessP50Ms:N0} / {paced.FreshnessP95Ms:N0} / {paced.FreshnessP99Ms:N0} ms",
+                $"phase 2: at {rate:N0} events/s offered; enqueue → user profile readable"],
+        ]));
+
         await AnsiConsole.Status().StartAsync("Waiting for the rollups to reach the entities…", _ => WaitForRollupsAsync(client, cancellationToken));
 
         var (_, profile) = await client.GetAsync($"/api/users/u-0/profile", cancellationToken);
@@ -44,8 +77,25 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             .Select(g => new[] { g.GetProperty("key").GetString()!, g.GetProperty("invocations").ToString(), g.GetProperty("events").ToString(),
                 g.GetProperty("ru").GetDouble().ToString("N0"), g.GetProperty("usd").GetProperty("total").GetDecimal().ToString("F6") })));
         AnsiConsole.MarkupLineInterpolated($"$ per million events: [bold]{Format(cost, "usdPerMillionEvents")}[/]; query $ per hour: [bold]{Format(cost, "queryUsdPerHour")}[/]");
-        AnsiConsole.MarkupLine("The host keeps running: query it with curl (see README), ./th load for more traffic, ./th down to stop.");
+        PrintNextSteps(client.BaseUrl);
         return 0;
+    }
+
+    /// <summary>What a user clicks or curls next, against the host that keeps running.</summary>
+    private static void PrintNextSteps(string baseUrl)
+    {
+        AnsiConsole.Write(new Rule("Next"));
+        AnsiConsole.MarkupLine("The host keeps running. The API key is TH_API_KEY or the file .th/api-key, sent as the x-functions-key header:");
+        string[] lines =
+        [
+            $"profile      curl -s -H \"x-functions-key: $(cat .th/api-key)\" {baseUrl}/api/users/u-0/profile",
+            $"leaderboard  curl -s -H \"x-functions-key: $(cat .th/api-key)\" \"{baseUrl}/api/leaderboard?type=click&window=hour&top=10\"",
+            $"totals       curl -s -H \"x-functions-key: $(cat .th/api-key)\" {baseUrl}/api/totals",
+            $"cost         curl -s -H \"x-functions-key: $(cat .th/api-key)\" \"{baseUrl}/api/finops/cost?groupBy=function\"",
+            // Further entry points (e.g. a dashboard URL) go here, one line each.
+        ];
+        foreach (var line in lines) Console.WriteLine("  " + line); // unwrapped, whatever the terminal width: copy-pasteable
+        AnsiConsole.MarkupLine("More traffic: [bold]./th load --rate 500[/]; stop everything: [bold]./th down[/].");
     }
 
     private static async Task WaitForRollupsAsync(HostClient client, CancellationToken cancellationToken)

@@ -40,7 +40,8 @@ internal static class LocalHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes + 1);
 
         var services = builder.Services;
-        services.Configure<LocalHostOptions>(configuration.GetSection(LocalHostOptions.Section));
+        services.AddOptions<LocalHostOptions>().Bind(configuration.GetSection(LocalHostOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LocalHostOptions>, LocalHostOptionsValidator>();
         services.AddTreasureHuntStorage(configuration);
         services.AddTreasureHuntPipeline(configuration);
         services.AddSingleton(new ConsumerGroupName(configuration["EventHubConsumerGroup"] ?? "aggregator"));
@@ -80,6 +81,8 @@ internal static class LocalHost
     /// </summary>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken)
     {
+        // Every options class first (ValidateOnStart): a bad setting fails here, named, before anything touches storage.
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
         await app.Services.GetRequiredService<StartupGuard>().RunAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
     }
