@@ -28,7 +28,7 @@ public sealed class FunctionsMetadataTests
 
     [Fact]
     public void Lists_exactly_the_app_functions() => Assert.Equal(
-        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemStats", "Leaderboard", "Totals", "UserProfile", "globaltotals", "itemshard"],
+        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemFeatures", "ItemStats", "Leaderboard", "Totals", "UserFeatures", "UserProfile", "globaltotals", "itemshard"],
         Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]

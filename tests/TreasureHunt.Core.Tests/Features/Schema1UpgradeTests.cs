@@ -32,7 +32,7 @@ public class Schema1UpgradeTests
         // Written back, nothing of schema 1 remains, and it reads back the same.
         document.Seal();
         var json = JsonSerializer.Serialize(document, UserDocumentVersusReferenceTests.CosmosJson);
-        foreach (var legacy in new[] { "\"counts\":", "\"minute\":[", "\"seen\":[", "\"affinity\":{", "\"recentItems\":[" })
+        foreach (var legacy in new[] { "\"counts\":", "\"values\":", "\"minute\":[", "\"seen\":[", "\"recentItems\":[" })
         {
             Assert.DoesNotContain(legacy, json);
         }
