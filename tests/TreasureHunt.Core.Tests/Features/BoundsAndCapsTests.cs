@@ -10,7 +10,7 @@ namespace TreasureHunt.Core.Tests.Features;
 /// The document stays bounded whatever the input: the three target users of issue 9 (sizes recorded in
 /// docs/BENCHMARKS.md) and adversarial streams; a cap reached is counted, never a failed write.
 /// </summary>
-public class BoundsAndCapsTests
+public class BoundsAndCapsTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
 
@@ -61,6 +61,7 @@ public class BoundsAndCapsTests
     public void A_typical_user_fits_in_2_KB()
     {
         var (document, caps) = Run(TypicalUser(), e => e.Timestamp.AddSeconds(1));
+        output.WriteLine($"typical user: {SizeOf(document)} B, estimated write {RequestUnitEstimator.Write(SizeOf(document)):F2} RU");
         Assert.True(SizeOf(document) <= 2048, $"{SizeOf(document)} B");
         Assert.Equal(0, caps);
     }
@@ -76,6 +77,7 @@ public class BoundsAndCapsTests
         Assert.True(caps >= 100_000 - topN);
         Assert.Equal(caps, document.CapsReached);
         var size = SizeOf(document);
+        output.WriteLine($"100,000 categories: {size} B, estimated write {RequestUnitEstimator.Write(size):F2} RU, caps reached {caps}");
         Assert.True(size <= 64 * 1024, $"{size} B");
         Assert.Equal(100_000, document.TotalEvents);
     }
@@ -85,6 +87,7 @@ public class BoundsAndCapsTests
     {
         var (document, _) = Run(HotUser(), e => e.Timestamp.AddMilliseconds(200), batchSize: 1000);
         var size = SizeOf(document);
+        output.WriteLine($"hot user (3,000 events/s for 15 min, 128-char ids): {size} B, estimated write {RequestUnitEstimator.Write(size):F2} RU, delivery {System.Text.Json.JsonSerializer.Serialize(document.Delivery).Length} B");
         Assert.True(size <= 32 * 1024, $"{size} B");
         Assert.True(RequestUnitEstimator.Write(size) <= 12, $"{RequestUnitEstimator.Write(size):F1} RU for {size} B");
         Assert.Equal(3000L * 15 * 60, document.TotalEvents);
