@@ -3,8 +3,10 @@
 // created, passed or output: storage has shared keys disabled, and Event Hubs, Cosmos DB and
 // Application Insights have local authentication disabled.
 //
-// Deploy with infra/deploy.sh (what-if first); see docs/deploy.md.
+// Deploy with `azd up` (azure.yaml) or infra/deploy.sh (what-if first); size it with `./th plan`; see docs/deploy.md.
 targetScope = 'resourceGroup'
+
+import { eventHubsTierSettings, cosmosCapacitySettings } from 'types.bicep'
 
 // ---------------------------------------------------------------- general
 
@@ -35,41 +37,27 @@ param eventHubName string = 'events'
 @description('Consumer group of the aggregator (app setting EventHubConsumerGroup).')
 param eventHubConsumerGroup string = 'aggregator'
 
-@description('Partitions of the hub (Standard: 1-32, fixed after creation). Bounds the parallelism of the aggregator.')
-@minValue(1)
-@maxValue(32)
-param eventHubPartitionCount int = 32
+@description('Event Hubs tier and size: Standard (throughput units, <= 32 partitions), Premium (processing units, <= 100 partitions) or Dedicated (capacity units, <= 1,024 partitions). `./th plan --out` writes it. Partitions are fixed once the hub exists and bound the aggregator\'s parallelism.')
+param eventHubsCapacity eventHubsTierSettings = {
+  tier: 'Standard'
+  partitionCount: 32
+  throughputUnits: 1
+  maximumThroughputUnits: 0
+  retentionHours: 24
+}
 
-@description('Throughput units of the Standard namespace (billed hourly each).')
-@minValue(1)
-@maxValue(40)
-param eventHubThroughputUnits int = 1
-
-@description('Auto-inflate ceiling in throughput units (0 = auto-inflate off).')
-@minValue(0)
-@maxValue(40)
-param eventHubMaximumThroughputUnits int = 0
-
-@description('Event retention in hours (Standard: at most 168).')
-@minValue(1)
-@maxValue(168)
-param eventHubRetentionHours int = 24
+@description('Event Hubs Capture: also write every event as Avro to the storage account (container eventhubs-capture), with the namespace\'s managed identity.')
+param eventHubCaptureEnabled bool = false
 
 @description('Grant the app "Azure Event Hubs Data Sender" (only needed if the app produces events).')
 param appProducesEvents bool = false
 
 // ---------------------------------------------------------------- Cosmos DB
 
-@description('Cosmos DB capacity: Serverless (per RU consumed, the FinOps default) or Autoscale (provisioned RU/s shared at database level).')
-@allowed([
-  'Serverless'
-  'Autoscale'
-])
-param cosmosCapacityMode string = 'Serverless'
-
-@description('Autoscale maximum RU/s of the database (only when cosmosCapacityMode is Autoscale).')
-@minValue(1000)
-param cosmosAutoscaleMaxThroughput int = 4000
+@description('Cosmos DB capacity: Serverless (per RU consumed, at most 5,000 RU/s per container) or Autoscale with a maximum RU/s per container. `./th plan --out` writes it.')
+param cosmosCapacity cosmosCapacitySettings = {
+  mode: 'Serverless'
+}
 
 @description('Database name (app setting Cosmos__Database).')
 param cosmosDatabaseName string = 'treasurehunt'
@@ -191,13 +179,17 @@ module eventHubs 'modules/eventhubs.bicep' = {
     namespaceName: names.eventHubsNamespace
     eventHubName: eventHubName
     consumerGroupName: eventHubConsumerGroup
-    partitionCount: eventHubPartitionCount
-    throughputUnits: eventHubThroughputUnits
-    maximumThroughputUnits: eventHubMaximumThroughputUnits
-    retentionHours: eventHubRetentionHours
+    capacity: eventHubsCapacity
+    captureEnabled: eventHubCaptureEnabled
+    // A compile-time name (What-If predicts the capture container and role assignment); dependsOn orders it.
+    storageAccountName: names.storage
+    captureContainerName: 'eventhubs-capture'
     workspaceId: monitoring.outputs.workspaceId
     tags: commonTags
   }
+  dependsOn: [
+    storage
+  ]
 }
 
 module cosmos 'modules/cosmos.bicep' = {
@@ -206,8 +198,7 @@ module cosmos 'modules/cosmos.bicep' = {
     location: location
     accountName: names.cosmos
     databaseName: cosmosDatabaseName
-    capacityMode: cosmosCapacityMode
-    autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
+    capacity: cosmosCapacity
     deployBaselineContainer: deployBaselineContainer
     workspaceId: monitoring.outputs.workspaceId
     tags: commonTags
@@ -237,7 +228,10 @@ module functionApp 'modules/functionapp.bicep' = {
     rollupShardCount: rollupShardCount
     rollupFlushMaxAgeSeconds: rollupFlushMaxAgeSeconds
     rollupFlushMinEvents: rollupFlushMinEvents
-    tags: commonTags
+    // azd deploys the service "api" of azure.yaml to the resource carrying this tag.
+    tags: union(commonTags, {
+      'azd-service-name': 'api'
+    })
   }
 }
 
@@ -260,6 +254,19 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
+// The live dashboard's panels over the app's OpenTelemetry (docs/observability.md).
+// The component's name is a compile-time value (What-If); the host name (functionApp output) orders the module
+// after functionApp, hence after monitoring.
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  params: {
+    location: location
+    appInsightsName: names.appInsights
+    functionAppHostName: functionApp.outputs.defaultHostName
+    tags: commonTags
+  }
+}
+
 // ---------------------------------------------------------------- outputs (no secrets)
 
 output functionAppName string = functionApp.outputs.functionAppName
@@ -272,3 +279,4 @@ output cosmosAccountName string = cosmos.outputs.accountName
 output cosmosEndpoint string = cosmos.outputs.endpoint
 output storageAccountName string = storage.outputs.storageAccountName
 output cosmosContainers array = cosmos.outputs.containerNames
+output workbookId string = workbook.outputs.workbookId

@@ -9,12 +9,18 @@ param tags = {
 
 // Event Hubs: fewer partitions are enough for development traffic (partition count does not
 // change the Standard price; throughput units do).
-param eventHubPartitionCount = 4
-param eventHubThroughputUnits = 1
-param eventHubMaximumThroughputUnits = 0
-param eventHubRetentionHours = 24
+param eventHubsCapacity = {
+  tier: 'Standard'
+  partitionCount: 4
+  throughputUnits: 1
+  maximumThroughputUnits: 0
+  retentionHours: 24
+}
+param eventHubCaptureEnabled = false
 
-param cosmosCapacityMode = 'Serverless'
+param cosmosCapacity = {
+  mode: 'Serverless'
+}
 param deployBaselineContainer = true
 
 param functionInstanceMemoryMb = 2048

@@ -1,6 +1,6 @@
-// Production: 32 partitions (the aggregator's maximum parallelism), throughput units with
-// auto-inflate, serverless Cosmos DB as the FinOps model assumes (switch cosmosCapacityMode to
-// 'Autoscale' when sustained load makes provisioned RU/s cheaper; see docs/deploy.md).
+// Production preset: 32 partitions (the aggregator's maximum parallelism on Standard), throughput
+// units with auto-inflate, serverless Cosmos DB. For a sized deployment generate the parameters from
+// your traffic instead: `./th plan --events-per-second N --out prod.bicepparam` (docs/deploy.md).
 using 'main.bicep'
 
 param environmentName = 'prod'
@@ -8,14 +8,19 @@ param tags = {
   costCenter: 'treasure-hunt-prod'
 }
 
-param eventHubPartitionCount = 32
-param eventHubThroughputUnits = 2
-param eventHubMaximumThroughputUnits = 10
-param eventHubRetentionHours = 72
+param eventHubsCapacity = {
+  tier: 'Standard'
+  partitionCount: 32
+  throughputUnits: 2
+  maximumThroughputUnits: 10
+  retentionHours: 72
+}
+param eventHubCaptureEnabled = true
 param appProducesEvents = false
 
-param cosmosCapacityMode = 'Serverless'
-param cosmosAutoscaleMaxThroughput = 10000 // used only when cosmosCapacityMode = 'Autoscale'
+param cosmosCapacity = {
+  mode: 'Serverless'
+}
 param deployBaselineContainer = false
 
 param functionInstanceMemoryMb = 2048

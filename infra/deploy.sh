@@ -18,6 +18,9 @@
 #   --subscription ID     subscription to use                         SUBSCRIPTION (current)
 #   --project PATH        Functions app .csproj to publish            FUNCTIONS_PROJECT (auto)
 #   --param NAME=VALUE    extra Bicep parameter override (repeatable) BICEP_PARAMS (space-separated)
+#   --parameters FILE     a .bicepparam to use instead of bicep/main.<env>.bicepparam, e.g. the output of
+#                         `./th plan --events-per-second N --out FILE` (its `using` must point at bicep/main.bicep)
+#                                                                     PARAMETERS_FILE
 #   --what-if-only        preview the infrastructure change and stop  WHAT_IF_ONLY=1
 #   --skip-publish        deploy infrastructure only                  SKIP_PUBLISH=1
 #   --yes                 do not ask before applying the change        ASSUME_YES=1
@@ -33,12 +36,13 @@ RESOURCE_GROUP="${RESOURCE_GROUP:-}"
 LOCATION="${LOCATION:-westeurope}"
 SUBSCRIPTION="${SUBSCRIPTION:-}"
 FUNCTIONS_PROJECT="${FUNCTIONS_PROJECT:-}"
+PARAMETERS_FILE="${PARAMETERS_FILE:-}"
 WHAT_IF_ONLY="${WHAT_IF_ONLY:-0}"
 SKIP_PUBLISH="${SKIP_PUBLISH:-0}"
 ASSUME_YES="${ASSUME_YES:-0}"
 read -r -a extra_params <<<"${BICEP_PARAMS:-}"
 
-usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "deploy.sh: $*" >&2; exit 1; }
 
 positional=()
@@ -48,6 +52,7 @@ while (($# > 0)); do
     --subscription) SUBSCRIPTION="${2:?--subscription needs a value}"; shift 2 ;;
     --project) FUNCTIONS_PROJECT="${2:?--project needs a value}"; shift 2 ;;
     --param) extra_params+=("${2:?--param needs NAME=VALUE}"); shift 2 ;;
+    --parameters) PARAMETERS_FILE="${2:?--parameters needs a file}"; shift 2 ;;
     --what-if-only) WHAT_IF_ONLY=1; shift ;;
     --skip-publish) SKIP_PUBLISH=1; shift ;;
     --yes | -y) ASSUME_YES=1; shift ;;
@@ -62,8 +67,8 @@ done
 
 [[ -n "$RESOURCE_GROUP" ]] || die "RESOURCE_GROUP is required (argument 2 or env RESOURCE_GROUP)"
 template="$repo_root/bicep/main.bicep"
-parameters="$repo_root/bicep/main.$ENVIRONMENT.bicepparam"
-[[ -f "$parameters" ]] || die "no parameter file $parameters (ENVIRONMENT must be dev or prod)"
+parameters="${PARAMETERS_FILE:-$repo_root/bicep/main.$ENVIRONMENT.bicepparam}"
+[[ -f "$parameters" ]] || die "no parameter file $parameters (ENVIRONMENT must be dev or prod, or pass --parameters FILE)"
 
 command -v az >/dev/null || die "the Azure CLI (az) is not installed"
 if [[ "$SKIP_PUBLISH" != 1 && "$WHAT_IF_ONLY" != 1 ]]; then
@@ -136,6 +141,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "== Publishing $FUNCTIONS_PROJECT"
 dotnet publish "$FUNCTIONS_PROJECT" --configuration Release --output "$work/publish"
+# Never ship a build made with -p:TrimEventHubsHostExtension=true: it cannot run the Event Hubs trigger.
+"$repo_root/infra/verify-eventhubs-extension.sh" "$work/publish"
 (cd "$work/publish" && zip -q -r "$work/app.zip" .)
 
 # Role assignments can take a few minutes to propagate on a first deployment: retry.

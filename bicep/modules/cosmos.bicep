@@ -1,5 +1,5 @@
 // Cosmos DB for NoSQL: serverless by default (billed per RU consumed), or provisioned
-// autoscale throughput shared at database level. Key (local) authentication is disabled: the
+// autoscale throughput per container (a maximum RU/s each; `./th plan` sizes them from the traffic). Key (local) authentication is disabled: the
 // app connects to Cosmos__Endpoint with its managed identity and holds the built-in
 // "Cosmos DB Built-in Data Contributor" SQL role (see rbac.bicep).
 //
@@ -16,16 +16,10 @@ param accountName string
 @description('Database name (the Cosmos__Database app setting).')
 param databaseName string
 
-@description('Serverless (pay per RU) or Autoscale (provisioned, shared by the containers at database level).')
-@allowed([
-  'Serverless'
-  'Autoscale'
-])
-param capacityMode string
+import { cosmosCapacitySettings } from '../types.bicep'
 
-@description('Autoscale maximum RU/s of the database (used only when capacityMode is Autoscale).')
-@minValue(1000)
-param autoscaleMaxThroughput int
+@description('Serverless (pay per RU) or Autoscale with a maximum RU/s per container (validated by the type).')
+param capacity cosmosCapacitySettings
 
 @description('Deploy the "baseline" container used only by the per-event benchmark strategy.')
 param deployBaselineContainer bool
@@ -36,7 +30,7 @@ param workspaceId string
 @description('Tags applied to every resource.')
 param tags object
 
-var isServerless = capacityMode == 'Serverless'
+var isServerless = capacity.mode == 'Serverless'
 
 var noIndexing = {
   indexingMode: 'consistent'
@@ -55,10 +49,12 @@ var containers = concat(
       name: 'users'
       partitionKeyPath: '/userId'
       indexingPolicy: noIndexing
+      maxThroughput: capacity.?usersMaxThroughput ?? 1000
     }
     {
       name: 'progress'
       partitionKeyPath: '/partitionId'
+      maxThroughput: capacity.?progressMaxThroughput ?? 1000
       indexingPolicy: {
         indexingMode: 'consistent'
         automatic: true
@@ -84,6 +80,7 @@ var containers = concat(
           name: 'baseline'
           partitionKeyPath: '/userId'
           indexingPolicy: noIndexing
+          maxThroughput: 1000
         }
       ]
     : []
@@ -133,13 +130,6 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2025-10-15
     resource: {
       id: databaseName
     }
-    options: isServerless
-      ? {}
-      : {
-          autoscaleSettings: {
-            maxThroughput: autoscaleMaxThroughput
-          }
-        }
   }
 }
 
@@ -159,6 +149,14 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
         }
         indexingPolicy: container.indexingPolicy
       }
+      // Autoscale: each container scales between 10 % of its maximum and the maximum.
+      options: isServerless
+        ? {}
+        : {
+            autoscaleSettings: {
+              maxThroughput: container.maxThroughput
+            }
+          }
     }
   }
 ]

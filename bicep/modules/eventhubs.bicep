@@ -1,6 +1,10 @@
-// Event Hubs: Standard namespace, the ingest hub, and the consumer group the aggregator reads
-// with (the EventHubConsumerGroup app setting). SAS (local) authentication is disabled: the app
-// connects with EventHubConnection__fullyQualifiedNamespace and its managed identity.
+// Event Hubs: a Standard or Premium namespace, or a namespace in a Dedicated cluster (the `capacity` object's tier,
+// see ../types.bicep), the ingest hub, and the consumer group the aggregator reads with (the EventHubConsumerGroup app
+// setting). SAS (local) authentication is disabled: the app connects with EventHubConnection__fullyQualifiedNamespace
+// and its managed identity. Capture (optional) writes Avro to the storage account with the namespace's own
+// system-assigned identity (Storage Blob Data Contributor on the capture container): no key, no SAS.
+
+import { eventHubsTierSettings } from '../types.bicep'
 
 @description('Azure region.')
 param location string
@@ -14,25 +18,17 @@ param eventHubName string
 @description('Consumer group the Function App reads with (the EventHubConsumerGroup app setting).')
 param consumerGroupName string
 
-@description('Partitions of the hub. Standard allows at most 32; it cannot be changed after creation on Standard.')
-@minValue(1)
-@maxValue(32)
-param partitionCount int
+@description('Tier, units, partitions and retention (validated per tier by the type).')
+param capacity eventHubsTierSettings
 
-@description('Throughput units (1 TU = 1 MB/s or 1000 events/s ingress, 2 MB/s egress).')
-@minValue(1)
-@maxValue(40)
-param throughputUnits int
+@description('Event Hubs Capture: every event also written as Avro to the storage account (the durable history for back-fills and replays).')
+param captureEnabled bool
 
-@description('Upper bound of throughput units for auto-inflate (0 = auto-inflate off).')
-@minValue(0)
-@maxValue(40)
-param maximumThroughputUnits int
+@description('Storage account that receives the capture files.')
+param storageAccountName string
 
-@description('Event retention in hours (Standard: at most 168).')
-@minValue(1)
-@maxValue(168)
-param retentionHours int
+@description('Blob container of the capture files.')
+param captureContainerName string
 
 @description('Log Analytics workspace receiving the diagnostic settings.')
 param workspaceId string
@@ -40,21 +36,73 @@ param workspaceId string
 @description('Tags applied to every resource.')
 param tags object
 
+var isStandard = capacity.tier == 'Standard'
+var isPremium = capacity.tier == 'Premium'
+var isDedicated = capacity.tier == 'Dedicated'
+
+// Built-in role "Storage Blob Data Contributor" (identical in every tenant).
+var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+
+// Dedicated: the single-tenant cluster that carries the namespace (capacity units; 4-hour minimum charge).
+resource cluster 'Microsoft.EventHub/clusters@2026-01-01' = if (isDedicated) {
+  name: '${namespaceName}-cluster'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Dedicated'
+    capacity: capacity.?capacityUnits ?? 1
+  }
+}
+
 resource namespace 'Microsoft.EventHub/namespaces@2026-01-01' = {
   name: namespaceName
   location: location
   tags: tags
+  // The identity Capture writes with.
+  identity: {
+    type: 'SystemAssigned'
+  }
+  // A namespace in a Dedicated cluster takes its capacity from the cluster (clusterArmId); it is declared with the
+  // Standard SKU, as Microsoft's "Event Hubs cluster, namespace and event hub" quickstart template does.
   sku: {
-    name: 'Standard'
-    tier: 'Standard'
-    capacity: throughputUnits
+    name: isPremium ? 'Premium' : 'Standard'
+    tier: isPremium ? 'Premium' : 'Standard'
+    capacity: isStandard ? (capacity.?throughputUnits ?? 1) : (isPremium ? (capacity.?processingUnits ?? 1) : 1)
   }
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
     publicNetworkAccess: 'Enabled'
-    isAutoInflateEnabled: maximumThroughputUnits > 0
-    maximumThroughputUnits: maximumThroughputUnits
+    isAutoInflateEnabled: isStandard && (capacity.?maximumThroughputUnits ?? 0) > 0
+    maximumThroughputUnits: isStandard ? (capacity.?maximumThroughputUnits ?? 0) : 0
+    clusterArmId: isDedicated ? cluster.id : null
+  }
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
+  name: storageAccountName
+
+  resource blobService 'blobServices' existing = {
+    name: 'default'
+  }
+}
+
+resource captureContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = if (captureEnabled) {
+  parent: storage::blobService
+  name: captureContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// The namespace identity may write capture files into that one container, nothing else.
+resource captureWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (captureEnabled) {
+  name: guid(storage.id, namespace.id, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor))
+  scope: captureContainer
+  properties: {
+    principalId: namespace.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
   }
 }
 
@@ -62,12 +110,36 @@ resource hub 'Microsoft.EventHub/namespaces/eventhubs@2026-01-01' = {
   parent: namespace
   name: eventHubName
   properties: {
-    partitionCount: partitionCount
+    partitionCount: capacity.partitionCount
     retentionDescription: {
       cleanupPolicy: 'Delete'
-      retentionTimeInHours: retentionHours
+      retentionTimeInHours: capacity.retentionHours
     }
+    captureDescription: captureEnabled
+      ? {
+          enabled: true
+          encoding: 'Avro'
+          intervalInSeconds: 300
+          sizeLimitInBytes: 314572800
+          skipEmptyArchives: true
+          destination: {
+            name: 'EventHubArchive.AzureBlockBlob'
+            identity: {
+              type: 'SystemAssigned'
+            }
+            properties: {
+              storageAccountResourceId: storage.id
+              blobContainer: captureContainerName
+              archiveNameFormat: '{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}'
+            }
+          }
+        }
+      : null
   }
+  // Capture checks that it can write when it is enabled: grant first.
+  dependsOn: [
+    captureWriter
+  ]
 }
 
 resource consumerGroup 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2026-01-01' = {

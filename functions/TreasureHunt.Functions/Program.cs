@@ -3,12 +3,17 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TreasureHunt.Functions;
 using TreasureHunt.Functions.FinOps;
+using TreasureHunt.Functions.Http;
+using TreasureHunt.Functions.Telemetry;
 using TreasureHunt.Storage;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+// Outermost first: unhandled HTTP errors become problem+json (no stack traces), then every invocation is metered.
+builder.UseMiddleware<ProblemDetailsMiddleware>();
 builder.UseMiddleware<FinOpsMiddleware>();
 builder.Services.AddTreasureHuntFunctions(builder.Configuration);
+builder.Services.AddTreasureHuntTelemetry(builder.Configuration);
 
 using var app = builder.Build();
 

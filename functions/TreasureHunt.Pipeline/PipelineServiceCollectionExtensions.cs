@@ -10,14 +10,15 @@ using TreasureHunt.Pipeline.Entities;
 using TreasureHunt.Pipeline.FinOps;
 using TreasureHunt.Pipeline.Processing;
 using TreasureHunt.Pipeline.Queries;
+using TreasureHunt.Pipeline.Retention;
 
 namespace TreasureHunt.Pipeline;
 
 public static class PipelineServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the host-neutral pipeline: options (sections Features, Aggregation, Rollups, Pipeline, FinOps), the
-    /// compiled feature definitions, the batch
+    /// Registers the host-neutral pipeline: options (sections Features, Aggregation, Rollups, Pipeline, FinOps, Retention),
+    /// the compiled feature definitions, the batch
     /// processor, rollup flusher, query API, cost recording and the entity classes. The host adds the stores
     /// (TreasureHunt.Storage) and an <see cref="Core.Ports.IRollupClient"/>.
     /// </summary>
@@ -41,12 +42,16 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
         services.AddOptions<FinOpsOptions>().Bind(configuration.GetSection(FinOpsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FinOpsOptions>, FinOpsOptionsValidator>();
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => DeliveryRules.From(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
         services.AddSingleton<RollupFlusher>();
         services.AddSingleton<PartitionBatchProcessor>();
         services.AddSingleton<QueryApi>();
+        services.AddSingleton<HealthChecks>();
+        services.AddSingleton<RetentionSweeper>();
         services.AddSingleton<CostLedgerBuffer>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CostLedgerBuffer>());
         services.AddSingleton<CostRecorder>();

@@ -119,7 +119,8 @@ needs_install() {
   [[ ! -f "$stamp" ]] ||
     [[ "$EMU_DIR/package-lock.json" -nt "$stamp" ]] ||
     [[ ! -f "$EMU_DIR/node_modules/azurite/dist/src/azurite.js" ]] ||
-    [[ ! -f "$EMU_DIR/node_modules/@vercel/cosmosdb-server/lib/index.js" ]]
+    [[ ! -f "$EMU_DIR/node_modules/@vercel/cosmosdb-server/lib/index.js" ]] ||
+    [[ ! -f "$EMU_DIR/node_modules/chart.js/dist/chart.umd.min.js" ]]   # the local host's dashboard charts
 }
 
 do_install() {

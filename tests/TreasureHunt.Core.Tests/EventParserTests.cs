@@ -129,6 +129,8 @@ public class EventParserTests
         Add("eventId twice", Json(("eventId", "\"e-1\""))[..^1] + ",\"eventId\":\"e-2\"}", "duplicate_field");
         Add("same field, once escaped", Json()[..^1] + ",\"\\u0074ype\":\"view\"}", "duplicate_field");
         Add("optional field twice", Json()[..^1] + ",\"value\":2}", "duplicate_field");
+        Add("userId null then a value", Json(("userId", "null"))[..^1] + ",\"userId\":\"u-5\"}", "duplicate_field");
+        Add("userId a value then null", Json()[..^1] + ",\"userId\":null}", "duplicate_field");
 
         // rule order
         Add("broken JSON wins over not an object", "[1, 2", "not_json");

@@ -28,7 +28,7 @@ public sealed class FunctionsMetadataTests
 
     [Fact]
     public void Lists_exactly_the_app_functions() => Assert.Equal(
-        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemFeatures", "ItemStats", "Leaderboard", "Totals", "UserFeatures", "UserProfile", "globaltotals", "itemshard"],
+        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemFeatures", "ItemStats", "Leaderboard", "OpenApiDocument", "Ready", "Retention", "Totals", "UserFeatures", "UserProfile", "globaltotals", "itemshard"],
         Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -47,6 +47,14 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(5, retry.GetProperty("maxRetryCount").GetInt32());
         Assert.Equal("00:00:02", Text(retry, "minimumInterval"));
         Assert.Equal("00:01:00", Text(retry, "maximumInterval"));
+    }
+
+    [Fact]
+    public void Retention_runs_hourly()
+    {
+        var trigger = Trigger("Retention");
+        Assert.Equal("timerTrigger", Text(trigger, "type"));
+        Assert.Equal("0 17 * * * *", Text(trigger, "schedule"));
     }
 
     [Theory]
@@ -71,6 +79,8 @@ public sealed class FunctionsMetadataTests
     [InlineData("DeadLetters", "deadletters", "Function")]
     [InlineData("FinOpsCost", "finops/cost", "Function")]
     [InlineData("Health", "health", "Anonymous")]
+    [InlineData("OpenApiDocument", "openapi.json", "Anonymous")]
+    [InlineData("Ready", "health/ready", "Function")]
     public void Http_routes_are_get_with_their_auth_level(string function, string route, string authLevel)
     {
         var trigger = Trigger(function);

@@ -9,6 +9,7 @@ using TreasureHunt.Core.Rollups;
 using TreasureHunt.Functions.Http;
 using TreasureHunt.Functions.Rollups;
 using TreasureHunt.Functions.Tests.Fakes;
+using TreasureHunt.Pipeline.Queries;
 
 namespace TreasureHunt.Functions.Tests;
 
@@ -24,8 +25,8 @@ public sealed class QueryFunctionsTests : IDisposable
         _functions = _app.Create<QueryFunctions>();
         _app.DeadLetters.Setup(d => d.QueryAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync([DeadLetter.Create(DeadLetterReason.NotJson, "empty body", "2", new RawMessage(TestApp.Utf8("x"), 5, TestApp.Now.AddMinutes(-5)))]);
-        _app.Ledger.Setup(l => l.QueryAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync([CostRecord("Aggregate", "eventHub", 1000), CostRecord("Leaderboard", "http", 0)]);
+        _app.Ledger.Setup(l => l.QueryTotalsAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([CostTotal.From(CostRecord("Aggregate", "eventHub", 1000)), CostTotal.From(CostRecord("Leaderboard", "http", 0))]);
     }
 
     public void Dispose() => _app.Dispose();
@@ -132,6 +133,8 @@ public sealed class QueryFunctionsTests : IDisposable
     [InlineData("?type=poke")]
     [InlineData("?type=click&window=day")]
     [InlineData("?type=click&at=yesterday")]
+    [InlineData("?type=click&at=13:00")]
+    [InlineData("?type=click&at=0001-01-01T00:00:00Z")]
     [InlineData("?type=click&top=0")]
     [InlineData("?type=click&top=101")]
     [InlineData("?type=click&top=ten")]
@@ -177,8 +180,26 @@ public sealed class QueryFunctionsTests : IDisposable
     [InlineData("?from=2026-01-01T00:00:00Z&to=2026-11-27T00:00:00Z")]
     [InlineData("?top=0")]
     [InlineData("?top=1001")]
+    [InlineData("?to=0001-01-01T00:00:00Z")]
+    [InlineData("?from=0001-01-01T00:00:00Z")]
+    [InlineData("?to=9999-12-31T23:59:59Z")]
+    [InlineData("?from=13:00")]
+    [InlineData("?from=01/02/2026")]
+    [InlineData("?from=2026-11-27")]
+    [InlineData("?from=2026-11-27T12:00:00")]
+    [InlineData("?from=1999-12-31T23:00:00Z&to=2000-01-01T01:00:00Z")]
+    [InlineData("?to=2026-11-29T13:30:00Z")]
     public async Task Dead_letters_reject_bad_parameters(string query) =>
         Assert(await _functions.DeadLettersAsync(Get(query), default), 400);
+
+    [Theory]
+    [InlineData("?from=2026-11-27T12:00:00Z&to=2026-11-27T13:00:00Z")]
+    [InlineData("?from=2026-11-27T12:00:00.5Z&to=2026-11-27T13:00:00.1234567Z")]
+    [InlineData("?from=2026-11-27T13:00:00%2B01:00&to=2026-11-27T09:00:00-04:00")]
+    [InlineData("?from=2026-10-27T13:30:00Z")]
+    [InlineData("?to=2026-11-28T13:30:00Z")]
+    public async Task Dead_letters_accept_round_trip_times_with_an_offset(string query) =>
+        Assert(await _functions.DeadLettersAsync(Get(query), default), 200);
 
     [Fact]
     public async Task Dead_letters()
@@ -193,6 +214,10 @@ public sealed class QueryFunctionsTests : IDisposable
     [InlineData("?groupBy=day")]
     [InlineData("?from=2026-13-01")]
     [InlineData("?from=2026-11-27T12:00:00Z&to=2026-11-27T12:00:00Z")]
+    [InlineData("?to=0001-01-01T00:00:00Z")]
+    [InlineData("?to=13:00")]
+    [InlineData("?from=01/02/2026&to=2026-01-03T00:00:00Z")]
+    [InlineData("?from=2026-10-01T00:00:00Z&to=2026-11-02T00:00:00Z")]
     public async Task Cost_rejects_bad_parameters(string query) =>
         Assert(await _functions.FinOpsCostAsync(Get(query), default), 400);
 
@@ -208,7 +233,18 @@ public sealed class QueryFunctionsTests : IDisposable
     }
 
     [Fact]
-    public async Task Health_is_200_when_every_store_answers_and_503_otherwise()
+    public void Liveness_is_200_and_touches_no_store()
+    {
+        var probe = new Mock<IHealthProbe>(MockBehavior.Strict); // any call fails the test
+        probe.SetupGet(p => p.Name).Returns("cosmos");
+        using var app = new TestApp(null, probe.Object);
+        var ok = Assert(QueryFunctions.Health(Get()), 200);
+        Xunit.Assert.Equal("alive", Json(ok).GetProperty("status").GetString());
+        probe.Verify(p => p.IsHealthyAsync(It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Readiness_is_200_when_every_store_answers_and_503_otherwise()
     {
         static IHealthProbe Probe(string name, Func<Task<bool>> answer)
         {
@@ -219,11 +255,45 @@ public sealed class QueryFunctionsTests : IDisposable
         }
 
         using var healthy = new TestApp(null, Probe("cosmos", () => Task.FromResult(true)), Probe("tables", () => Task.FromResult(true)));
-        var ok = Assert(await healthy.Create<QueryFunctions>().HealthAsync(Get(), default), 200);
+        var ok = Assert(await healthy.Create<QueryFunctions>().ReadyAsync(Get(), default), 200);
         Xunit.Assert.Equal("healthy", Json(ok).GetProperty("status").GetString());
 
         using var down = new TestApp(null, Probe("cosmos", () => Task.FromResult(true)), Probe("tables", () => throw new IOException("refused")));
-        var unavailable = Assert(await down.Create<QueryFunctions>().HealthAsync(Get(), default), 503);
+        var unavailable = Assert(await down.Create<QueryFunctions>().ReadyAsync(Get(), default), 503);
         Xunit.Assert.False(Json(unavailable).GetProperty("checks").GetProperty("tables").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Readiness_is_cached_for_a_few_seconds_and_shared_by_concurrent_callers()
+    {
+        var calls = 0;
+        var probe = new Mock<IHealthProbe>();
+        probe.SetupGet(p => p.Name).Returns("cosmos");
+        probe.Setup(p => p.IsHealthyAsync(It.IsAny<CancellationToken>())).Returns(async () => { Interlocked.Increment(ref calls); await Task.Yield(); return true; });
+        using var app = new TestApp(null, probe.Object);
+        var functions = app.Create<QueryFunctions>();
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => functions.ReadyAsync(Get(), default)));
+        Xunit.Assert.Equal(1, calls);
+        app.Clock.Advance(HealthChecks.CacheFor - TimeSpan.FromMilliseconds(1));
+        await functions.ReadyAsync(Get(), default);
+        Xunit.Assert.Equal(1, calls);
+        app.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        await functions.ReadyAsync(Get(), default);
+        Xunit.Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task Readiness_shows_details_and_a_detail_can_make_it_503()
+    {
+        var detail = new Mock<IReadinessDetail>();
+        detail.SetupGet(d => d.Name).Returns("heldPartitions");
+        detail.Setup(d => d.GetAsync(It.IsAny<CancellationToken>())).ReturnsAsync(new ReadinessDetail(false, new { partitions = 1 }));
+        using var app = new TestApp(null);
+        var health = new HealthChecks([], [detail.Object], app.Clock);
+        var response = await health.ReadinessAsync(default);
+        Xunit.Assert.Equal(503, response.StatusCode);
+        using var body = JsonDocument.Parse(response.Body);
+        Xunit.Assert.Equal(1, body.RootElement.GetProperty("details").GetProperty("heldPartitions").GetProperty("partitions").GetInt32());
     }
 }

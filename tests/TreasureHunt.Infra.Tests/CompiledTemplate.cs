@@ -66,7 +66,8 @@ public sealed class CompiledTemplate
             _ => [],
         };
 
-        foreach (var node in resources.OfType<JsonObject>())
+        // languageVersion 2.0 (user-defined types, bicep/types.bicep) also lists `existing` references: they deploy nothing.
+        foreach (var node in resources.OfType<JsonObject>().Where(r => r["existing"]?.GetValue<bool>() != true))
         {
             var type = node["type"]?.GetValue<string>() ?? string.Empty;
             var name = node["name"]?.GetValue<string>() ?? string.Empty;

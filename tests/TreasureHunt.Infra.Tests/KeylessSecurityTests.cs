@@ -36,7 +36,10 @@ public sealed class KeylessSecurityTests
         {
             Assert.True(Property(ns, "disableLocalAuth")?.GetValue<bool>() ?? false, $"{ns.Name}: disableLocalAuth");
             Assert.Equal("1.2", Property(ns, "minimumTlsVersion")?.GetValue<string>());
-            Assert.Equal("Standard", ns.Node["sku"]?["name"]?.GetValue<string>());
+            // Standard or Premium by the eventHubsCapacity tier (a Dedicated cluster's namespace is declared Standard).
+            var sku = ns.Node["sku"]?["name"]?.GetValue<string>() ?? "";
+            Assert.Contains("'Premium'", sku, StringComparison.Ordinal);
+            Assert.Contains("'Standard'", sku, StringComparison.Ordinal);
         });
 
         // No SAS policy is created anywhere.
@@ -96,6 +99,14 @@ public sealed class KeylessSecurityTests
         // Blob Data Owner, Queue Data Contributor, Table Data Contributor (one looped declaration),
         // Event Hubs Data Receiver, Event Hubs Data Sender (conditional), Monitoring Metrics Publisher.
         Assert.True(assignments.Count >= 4, $"expected at least 4 role assignment declarations, found {assignments.Count}");
+
+        // Event Hubs Capture: the namespace's own identity may write to the capture container (eventhubs.bicep).
+        var capture = Assert.Single(assignments, a => a.Module == "eventhubs");
+        Assert.Matches(@"^\[guid\(.+\)\]$", capture.Name);
+        Assert.Equal("ServicePrincipal", Property(capture, "principalType")?.GetValue<string>());
+        Assert.Contains("identity.principalId", Property(capture, "principalId")?.GetValue<string>(), StringComparison.Ordinal);
+        assignments.Remove(capture);
+
         Assert.All(assignments, assignment =>
         {
             Assert.Matches(@"^\[guid\(.+\)\]$", assignment.Name);
@@ -171,7 +182,7 @@ public sealed class KeylessSecurityTests
 
         var defaultBaseline = CompiledTemplate.Main.Root["parameters"]?["deployBaselineContainer"]?["defaultValue"]?.GetValue<bool>();
         Assert.False(defaultBaseline);
-        var defaultPartitions = CompiledTemplate.Main.Root["parameters"]?["eventHubPartitionCount"]?["defaultValue"]?.GetValue<int>();
+        var defaultPartitions = CompiledTemplate.Main.Root["parameters"]?["eventHubsCapacity"]?["defaultValue"]?["partitionCount"]?.GetValue<int>();
         Assert.Equal(32, defaultPartitions);
     }
 }

@@ -51,6 +51,15 @@ public sealed class CliArgumentTests
     [InlineData("Unknown option 'bogus'", "down", "--bogus")]
     [InlineData("Unknown option 'bogus'", "status", "--bogus")]
     [InlineData("Unknown option 'bogus'", "serve", "--bogus")]
+    [InlineData("--events-per-second is required", "plan")]
+    [InlineData("--events-per-second must be > 0", "plan", "--events-per-second", "0")]
+    [InlineData("--peak-factor must be between 1 and 100", "plan", "--events-per-second", "1000", "--peak-factor", "0.5")]
+    [InlineData("--tier must be Standard, Premium or Dedicated", "plan", "--events-per-second", "1000", "--tier", "Basic")]
+    [InlineData("Event Hubs Standard allows at most 32", "plan", "--events-per-second", "1000", "--tier", "Standard", "--partitions", "64")]
+    [InlineData("--instance-memory-mb must be 512, 2048 or 4096", "plan", "--events-per-second", "1000", "--instance-memory-mb", "1024")]
+    [InlineData("--out must name a .bicepparam file", "plan", "--events-per-second", "1000", "--out", "plan.json")]
+    [InlineData("--region-prices: /no/such/prices.json does not exist", "plan", "--events-per-second", "1000", "--region-prices", "/no/such/prices.json")]
+    [InlineData("--environment must be dev, test or prod", "plan", "--events-per-second", "1000", "--environment", "staging")]
     [InlineData("Unknown command 'nope'", "nope")]
     public void A_bad_argument_gives_one_line_and_exit_code_2(string expected, params string[] args)
     {
@@ -83,6 +92,7 @@ public sealed class CliArgumentTests
     [InlineData("demo", "th demo")]
     [InlineData("status", "th status")]
     [InlineData("serve", "th serve")]
+    [InlineData("plan", "th plan --events-per-second 50000 --out prod.bicepparam")]
     public void Every_command_help_has_a_one_line_example(string command, string example)
     {
         var (exitCode, output, _) = Run(command, "--help");
@@ -90,5 +100,31 @@ public sealed class CliArgumentTests
         Assert.Equal(0, exitCode);
         Assert.Contains("EXAMPLES:", output);
         Assert.Contains(example, output);
+    }
+
+    [Fact]
+    public void Plan_writes_a_parameter_file_and_a_bad_prices_file_is_a_bad_argument()
+    {
+        var directory = Directory.CreateTempSubdirectory("th-plan-");
+        try
+        {
+            var file = Path.Combine(directory.FullName, "prod.bicepparam");
+            var (exitCode, _, _) = Run("plan", "--events-per-second", "1000", "--out", file);
+
+            Assert.Equal(0, exitCode);
+            var text = File.ReadAllText(file);
+            Assert.Contains("tier: 'Standard'", text);
+            Assert.Matches(@"using '(\.\./)+.*bicep/main\.bicep'", text);
+
+            var prices = Path.Combine(directory.FullName, "prices.json");
+            File.WriteAllText(prices, """{ "cosmosUsdPerMillionRu": -1 }""");
+            var (badExit, _, errorLines) = Run("plan", "--events-per-second", "1000", "--region-prices", prices);
+            Assert.Equal(ThApp.BadArgumentsExitCode, badExit);
+            Assert.Contains("FinOps:Prices:CosmosUsdPerMillionRu must be 0..1000000", Assert.Single(errorLines));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 }

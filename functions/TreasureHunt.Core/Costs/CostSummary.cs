@@ -29,26 +29,30 @@ public sealed record FeatureCostGroup(string Feature, long Writes, long Bytes, d
     public double BytesPerWrite => Writes == 0 ? 0 : (double)Bytes / Writes;
 }
 
-/// <summary>Summarises ledger rows: cost per million events counts every non-HTTP invocation (ingest, entities, timers);
+/// <summary>Summarises ledger totals: cost per million events counts every non-HTTP invocation (ingest, entities, timers);
 /// query cost per hour is the HTTP invocations' cost divided by the hours of the range.</summary>
 public static class CostSummarizer
 {
-    public static CostSummary Summarize(IEnumerable<CostRecord> records, DateTimeOffset from, DateTimeOffset to, CostGrouping grouping)
+    /// <summary>Summarises per-invocation records that started in [from, to).</summary>
+    public static CostSummary Summarize(IEnumerable<CostRecord> records, DateTimeOffset from, DateTimeOffset to, CostGrouping grouping) =>
+        Summarize(records.Where(r => r.Start >= from && r.Start < to).Select(CostTotal.From), from, to, grouping);
+
+    /// <summary>Summarises totals (pre-aggregated rows or single invocations) that all lie in [from, to).</summary>
+    public static CostSummary Summarize(IEnumerable<CostTotal> totals, DateTimeOffset from, DateTimeOffset to, CostGrouping grouping)
     {
-        var rows = records.Where(r => r.Start >= from && r.Start < to).ToList();
-        var processing = rows.Where(r => r.Trigger != "http").ToList();
+        var rows = totals.ToList();
         var events = rows.Where(r => r.Trigger == "eventHub").Sum(r => r.Events);
-        var processingUsd = processing.Aggregate(CostBreakdown.Zero, (sum, r) => sum + r.Usd).Total;
+        var processingUsd = rows.Where(r => r.Trigger != "http").Aggregate(CostBreakdown.Zero, (sum, r) => sum + r.Usd).Total;
         var queryUsd = rows.Where(r => r.Trigger == "http").Aggregate(CostBreakdown.Zero, (sum, r) => sum + r.Usd).Total;
         var hours = (decimal)Math.Max((to - from).TotalHours, 1.0 / 3600);
         var groups = grouping switch
         {
             CostGrouping.Function => Group(rows, r => r.Function),
-            CostGrouping.Hour => Group(rows, r => new DateTimeOffset(r.Start.UtcDateTime.Date.AddHours(r.Start.UtcDateTime.Hour), TimeSpan.Zero).ToString("yyyy-MM-ddTHH:00:00Z")),
+            CostGrouping.Hour => Group(rows, r => CostPeriods.Floor(r.Start, CostPeriods.Hour).UtcDateTime.ToString("yyyy-MM-ddTHH:00:00Z", System.Globalization.CultureInfo.InvariantCulture)),
             _ => [],
         };
         return new CostSummary(
-            from, to, rows.Count, events, rows.Sum(r => r.CosmosRu), rows.Any(r => r.RuEstimated),
+            from, to, rows.Sum(r => r.Invocations), events, rows.Sum(r => r.Ru), rows.Any(r => r.RuEstimated),
             rows.Aggregate(CostBreakdown.Zero, (sum, r) => sum + r.Usd),
             events > 0 ? processingUsd / events * 1_000_000m : null,
             queryUsd / hours,
@@ -77,9 +81,9 @@ public static class CostSummarizer
             .OrderByDescending(g => g.Ru).ThenBy(g => g.Feature, StringComparer.Ordinal).ToList();
     }
 
-    private static List<CostGroup> Group(List<CostRecord> rows, Func<CostRecord, string> key) =>
+    private static List<CostGroup> Group(List<CostTotal> rows, Func<CostTotal, string> key) =>
         rows.GroupBy(key)
-            .Select(g => new CostGroup(g.Key, g.Count(), g.Sum(r => r.Events), g.Sum(r => r.CosmosRu), g.Aggregate(CostBreakdown.Zero, (s, r) => s + r.Usd)))
+            .Select(g => new CostGroup(g.Key, g.Sum(r => r.Invocations), g.Sum(r => r.Events), g.Sum(r => r.Ru), g.Aggregate(CostBreakdown.Zero, (s, r) => s + r.Usd)))
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToList();
 }

@@ -26,6 +26,42 @@ public sealed class PriceTable
     /// <summary>Event Hubs Standard: $ per million ingress events.</summary>
     [SettingRange(typeof(decimal), "0", "1000000", ErrorMessage = "FinOps:Prices:EventHubsUsdPerMillionEvents must be 0..1000000.")]
     public decimal EventHubsUsdPerMillionEvents { get; set; } = 0.028m;
+
+    // The meters below are used by the capacity planner (Core/Capacity, `./th plan`), not by the per-invocation ledger:
+    // they accrue per hour or per month, not per invocation. Same sources and caveat as above
+    // (https://azure.microsoft.com/pricing/details/event-hubs/, .../cosmos-db/autoscale-provisioned/,
+    // .../storage/queues/, East US list prices as published in 2025, not re-checked from this machine).
+    // `./th plan --region-prices FILE` overrides any of them (a JSON object with these property names).
+
+    /// <summary>Event Hubs Standard: $ per throughput unit per hour.</summary>
+    [SettingRange(typeof(decimal), "0", "1000000", ErrorMessage = "FinOps:Prices:EventHubsStandardUsdPerTuHour must be 0..1000000.")]
+    public decimal EventHubsStandardUsdPerTuHour { get; set; } = 0.03m;
+
+    /// <summary>Event Hubs Standard: Capture, $ per throughput unit per hour (included in Premium and Dedicated).</summary>
+    [SettingRange(typeof(decimal), "0", "1000000", ErrorMessage = "FinOps:Prices:EventHubsCaptureUsdPerTuHour must be 0..1000000.")]
+    public decimal EventHubsCaptureUsdPerTuHour { get; set; } = 0.10m;
+
+    /// <summary>Event Hubs Premium: $ per processing unit per hour (ingress included).</summary>
+    [SettingRange(typeof(decimal), "0", "1000000", ErrorMessage = "FinOps:Prices:EventHubsPremiumUsdPerPuHour must be 0..1000000.")]
+    public decimal EventHubsPremiumUsdPerPuHour { get; set; } = 1.233m;
+
+    /// <summary>Event Hubs Dedicated: $ per capacity unit per hour (ingress and capture included).</summary>
+    [SettingRange(typeof(decimal), "0", "1000000", ErrorMessage = "FinOps:Prices:EventHubsDedicatedUsdPerCuHour must be 0..1000000.")]
+    public decimal EventHubsDedicatedUsdPerCuHour { get; set; } = 6.849m;
+
+    /// <summary>Cosmos DB autoscale provisioned throughput (single-region writes): $ per 100 RU/s per hour, billed on
+    /// the highest RU/s the container scaled to in each hour (at least 10 % of its maximum).</summary>
+    [SettingRange(typeof(decimal), "0", "1000000", ErrorMessage = "FinOps:Prices:CosmosAutoscaleUsdPer100RuPerSecondHour must be 0..1000000.")]
+    public decimal CosmosAutoscaleUsdPer100RuPerSecondHour { get; set; } = 0.012m;
+
+    /// <summary>Cosmos DB transactional storage: $ per GB per month.</summary>
+    [SettingRange(typeof(decimal), "0", "1000000", ErrorMessage = "FinOps:Prices:CosmosStorageUsdPerGbMonth must be 0..1000000.")]
+    public decimal CosmosStorageUsdPerGbMonth { get; set; } = 0.25m;
+
+    /// <summary>Azure Storage (StorageV2, LRS) queue/table/blob transactions: $ per 10,000 — an approximate blend of the
+    /// list prices of the operation classes the durable task hub uses; override it with your region's figure.</summary>
+    [SettingRange(typeof(decimal), "0", "1000000", ErrorMessage = "FinOps:Prices:StorageUsdPer10kTransactions must be 0..1000000.")]
+    public decimal StorageUsdPer10kTransactions { get; set; } = 0.004m;
 }
 
 /// <summary>FinOps settings, bound from the configuration section <c>FinOps</c>; validated at start-up by the

@@ -69,7 +69,8 @@ public sealed class EventParser(CompiledDefinitions definitions)
         var type = EventType.View;
         var value = 1.0;
         var timestamp = default(DateTimeOffset);
-        var seen = 0;
+        var seen = 0;    // fields present with a value
+        var present = 0; // fields present at all, null included: a field named twice is duplicate_field even when one is null
         (DeadLetterReason Reason, string Detail)? fieldError = null;
 
         var reader = new Utf8JsonReader(body, isFinalBlock: true, new JsonReaderState(ReaderOptions));
@@ -95,7 +96,7 @@ public sealed class EventParser(CompiledDefinitions definitions)
                     reader.Skip(); // unknown fields are ignored (forward compatibility)
                     continue;
                 }
-                if ((seen & field) != 0)
+                if ((present & field) != 0)
                 {
                     if (fieldError is not { Reason: DeadLetterReason.DuplicateField }) // duplicate_field outranks other field errors (see the rule order)
                     {
@@ -104,12 +105,12 @@ public sealed class EventParser(CompiledDefinitions definitions)
                     reader.Skip();
                     continue;
                 }
-                seen |= field;
+                present |= field;
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    seen &= ~field; // null is the same as absent
-                    continue;
+                    continue; // null is the same as absent
                 }
+                seen |= field;
                 if (fieldError is not null)
                 {
                     reader.Skip();

@@ -9,4 +9,7 @@ public interface IDeadLetterStore
 
     /// <summary>Dead letters enqueued in [from, to), newest first, at most <paramref name="top"/>.</summary>
     Task<IReadOnlyList<DeadLetter>> QueryAsync(DateTimeOffset from, DateTimeOffset to, int top, CancellationToken cancellationToken);
+
+    /// <summary>Deletes dead letters of hours that ended before <paramref name="cutoff"/> (retention); returns how many.</summary>
+    Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 }

@@ -9,6 +9,8 @@ public sealed class ItemShardSignal
     [JsonPropertyName("firstSequenceNumber")] public long FirstSequenceNumber { get; set; }
     [JsonPropertyName("lastSequenceNumber")] public long LastSequenceNumber { get; set; }
     [JsonPropertyName("items")] public Dictionary<string, ItemDelta> Items { get; set; } = [];
+    /// <summary>When the partition sent the range (for the entity-lag metric); absent in signals of older versions.</summary>
+    [JsonPropertyName("sentAt")] public DateTimeOffset? SentAt { get; set; }
 }
 
 /// <summary>The one signal a partition's rollup sends to the global totals entity.</summary>
@@ -18,6 +20,8 @@ public sealed class GlobalTotalsSignal
     [JsonPropertyName("firstSequenceNumber")] public long FirstSequenceNumber { get; set; }
     [JsonPropertyName("lastSequenceNumber")] public long LastSequenceNumber { get; set; }
     [JsonPropertyName("counters")] public GlobalCounters Counters { get; set; } = new();
+    /// <summary>When the partition sent the range (for the entity-lag metric); absent in signals of older versions.</summary>
+    [JsonPropertyName("sentAt")] public DateTimeOffset? SentAt { get; set; }
 }
 
 /// <summary>The signals of one rollup flush: one per touched shard and one for the global entity.</summary>
@@ -25,12 +29,12 @@ public sealed record RollupSignals(string SourcePartition, IReadOnlyDictionary<i
 {
     public int Count => Shards.Count + 1;
 
-    public static RollupSignals From(string partitionId, RollupDelta delta) => new(
+    public static RollupSignals From(string partitionId, RollupDelta delta, DateTimeOffset? sentAt = null) => new(
         partitionId,
         delta.Shards.ToDictionary(
             s => s.Key,
-            s => new ItemShardSignal { SourcePartition = partitionId, FirstSequenceNumber = delta.FromSequence, LastSequenceNumber = delta.ToSequence, Items = s.Value }),
-        new GlobalTotalsSignal { SourcePartition = partitionId, FirstSequenceNumber = delta.FromSequence, LastSequenceNumber = delta.ToSequence, Counters = delta.Global });
+            s => new ItemShardSignal { SourcePartition = partitionId, FirstSequenceNumber = delta.FromSequence, LastSequenceNumber = delta.ToSequence, Items = s.Value, SentAt = sentAt }),
+        new GlobalTotalsSignal { SourcePartition = partitionId, FirstSequenceNumber = delta.FromSequence, LastSequenceNumber = delta.ToSequence, Counters = delta.Global, SentAt = sentAt });
 }
 
 /// <summary>Names of the rollup entities (lower-case: Durable entity names are case-insensitive and stored lower-case).</summary>

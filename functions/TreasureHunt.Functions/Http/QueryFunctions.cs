@@ -12,7 +12,7 @@ namespace TreasureHunt.Functions.Http;
 /// (the local host serves the same handlers); these functions only adapt the request and the answer.
 /// Routes that read the rollup entities take a <c>[DurableClient]</c> (see <see cref="DurableRollupClient"/>).
 /// </summary>
-public sealed class QueryFunctions(QueryApi api)
+public sealed class QueryFunctions(QueryApi api, HealthChecks health)
 {
     [Function("UserProfile")]
     public async Task<IActionResult> UserProfileAsync(
@@ -70,8 +70,15 @@ public sealed class QueryFunctions(QueryApi api)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "finops/cost")] HttpRequest request, CancellationToken cancellationToken) =>
         (await api.GetCostAsync(request.Query, cancellationToken)).ToActionResult();
 
+    /// <summary>Liveness: anonymous, answers from memory, touches no store (no cost amplifier for anonymous callers).</summary>
     [Function("Health")]
-    public async Task<IActionResult> HealthAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request, CancellationToken cancellationToken) =>
-        (await api.GetHealthAsync(cancellationToken)).ToActionResult();
+    public static IActionResult Health(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
+        HealthChecks.Liveness().ToActionResult();
+
+    /// <summary>Readiness: every store (and held/parked details), behind the function key, cached for a few seconds.</summary>
+    [Function("Ready")]
+    public async Task<IActionResult> ReadyAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health/ready")] HttpRequest request, CancellationToken cancellationToken) =>
+        (await health.ReadinessAsync(cancellationToken)).ToActionResult();
 }

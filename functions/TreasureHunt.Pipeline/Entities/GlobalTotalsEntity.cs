@@ -1,5 +1,6 @@
 using Microsoft.DurableTask.Entities;
 using TreasureHunt.Core.Rollups;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Pipeline.Entities;
 
@@ -8,7 +9,16 @@ public sealed class GlobalTotalsEntity : TaskEntity<GlobalTotalsState>
 {
     public const string ApplyOperation = "apply";
 
-    public bool Apply(GlobalTotalsSignal signal) => State.Apply(signal);
+    public bool Apply(GlobalTotalsSignal signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        var applied = State.Apply(signal);
+        if (applied && signal.SentAt is { } sentAt)
+        {
+            PipelineMetrics.RecordEntityLag(RollupEntityNames.GlobalTotals, signal.SourcePartition, sentAt, TimeProvider.System.GetUtcNow());
+        }
+        return applied;
+    }
 
     public GlobalTotalsState Get() => State;
 

@@ -1,6 +1,7 @@
 using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Rollups;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Pipeline.Entities;
 
@@ -13,7 +14,17 @@ public sealed class ItemShardEntity(IOptions<RollupOptions> options) : TaskEntit
 {
     public const string ApplyOperation = "apply";
 
-    public bool Apply(ItemShardSignal signal) => State.Apply(signal, options.Value);
+    public bool Apply(ItemShardSignal signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        var applied = State.Apply(signal, options.Value);
+        if (applied && signal.SentAt is { } sentAt)
+        {
+            // Wall clock: the entity has no injected TimeProvider (the hosts construct it), and lag is an observation only.
+            PipelineMetrics.RecordEntityLag(RollupEntityNames.ItemShard, signal.SourcePartition, sentAt, TimeProvider.System.GetUtcNow());
+        }
+        return applied;
+    }
 
     public ItemShardState Get() => State;
 

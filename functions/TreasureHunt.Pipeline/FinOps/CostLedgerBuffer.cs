@@ -9,11 +9,16 @@ namespace TreasureHunt.Pipeline.FinOps;
 
 /// <summary>
 /// Buffers cost records and writes them to the ledger in batches from a background loop, so recording a cost
-/// never slows down or fails an invocation. A failed write is retried on the next round; when the buffer is
-/// full new records are dropped and counted in the log (the ledger is telemetry, not data of record).
+/// never slows down or fails an invocation. Beside the per-invocation rows it writes this writer's per-minute and
+/// per-hour totals (<see cref="CostTotalsAccumulator"/>), which answer the cost query in bounded time. A failed write
+/// is retried on the next round (rows are replaced, never added twice); when the buffer is full new records are
+/// dropped and counted in the log (the ledger is telemetry, not data of record).
 /// </summary>
-public sealed class CostLedgerBuffer(ICostLedger ledger, IOptions<FinOpsOptions> options, ILogger<CostLedgerBuffer> logger) : BackgroundService
+public sealed class CostLedgerBuffer(ICostLedger ledger, IOptions<FinOpsOptions> options, TimeProvider time, ILogger<CostLedgerBuffer> logger) : BackgroundService
 {
+    // One writer id per buffer (process): only this buffer writes its minute and hour rows.
+    private readonly CostTotalsAccumulator _totals = new($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^24]);
+    private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly Channel<CostRecord> _channel = Channel.CreateBounded<CostRecord>(new BoundedChannelOptions(options.Value.LedgerMaxBuffered)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -120,9 +125,35 @@ public sealed class CostLedgerBuffer(ICostLedger ledger, IOptions<FinOpsOptions>
         }
     }
 
+    /// <summary>
+    /// Writes a batch's invocation rows and the totals it changed. The batch is added to the totals once (the first
+    /// attempt); a retry after a failure rewrites the same absolute totals.
+    /// </summary>
     private async Task WriteAsync(List<CostRecord> batch, CancellationToken cancellationToken)
     {
-        await ledger.WriteAsync(batch, cancellationToken);
-        Interlocked.Add(ref _written, batch.Count);
+        await _writing.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var record in batch)
+            {
+                if (_totalled.Add(record)) _totals.Add(record);
+            }
+            await ledger.WriteAsync(batch, cancellationToken);
+            var dirty = _totals.Dirty();
+            foreach (var (writer, period, totals) in dirty)
+            {
+                await ledger.WriteTotalsAsync(writer, period, totals, cancellationToken);
+            }
+            _totals.MarkWritten(dirty, time.GetUtcNow());
+            _totalled.ExceptWith(batch);
+            Interlocked.Add(ref _written, batch.Count);
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
+
+    // Records already added to the totals whose write has not succeeded yet (a retry must not add them again).
+    private readonly HashSet<CostRecord> _totalled = new(ReferenceEqualityComparer.Instance);
 }

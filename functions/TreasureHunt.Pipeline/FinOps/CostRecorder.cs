@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Costs;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Pipeline.FinOps;
 
@@ -32,6 +33,7 @@ public sealed class CostRecorder(CostLedgerBuffer buffer, IOptions<FinOpsOptions
             Usd = _model.Price(duration.TotalMilliseconds, memoryMb, usage.RequestUnits, ingressEvents),
         };
         buffer.Enqueue(record);
+        PipelineMetrics.RecordInvocation(record, usage.ChargedRequestUnits);
         return record;
     }
 }

@@ -7,6 +7,7 @@ using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Pipeline.Processing;
 
@@ -32,6 +33,8 @@ public sealed class PartitionBatchProcessor(
     public async Task<BatchSummary> ProcessAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        using var activity = PipelineActivities.StartPartitionSpan("ProcessBatch", batch.PartitionId, batch.FirstSequenceNumber, batch.LastSequenceNumber);
+        activity?.SetTag("th.messages", batch.Messages.Count);
         var stopwatch = Stopwatch.StartNew();
         InvocationUsage.Current?.AddEvents(batch.Messages.Count);
         var parser = new BatchParser(new EventParser(definitions));
@@ -47,17 +50,36 @@ public sealed class PartitionBatchProcessor(
             var parsed = parser.Parse(batch, skipThrough: progress.AppliedThrough);
             if (parsed.MessageCount == 0)
             {
-                return Log(Summarize(batch, parsed, [], 0, 0, signals, stopwatch.Elapsed));
+                return Log(Summarize(batch, parsed, [], 0, 0, signals, stopwatch.Elapsed), parsed, activity);
             }
 
-            var (outcomes, usersWritten, capsReached) = await ApplyToUsersAsync(parsed, cancellationToken);
+            Dictionary<string, EventOutcome[]> outcomes;
+            int usersWritten;
+            long capsReached;
+            using (var write = PipelineActivities.StartPartitionSpan("WriteUserAggregates", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber))
+            {
+                (outcomes, usersWritten, capsReached) = await ApplyToUsersAsync(parsed, cancellationToken);
+                write?.SetTag("th.users", parsed.ByUser.Count);
+                write?.SetTag("th.users.written", usersWritten);
+            }
+            var oldest = RecordFreshness(parsed, outcomes, time.GetUtcNow());
+            // Application Insights keeps histograms as count/sum/min/max only: the batch's worst freshness on its span
+            // lets the workbook chart freshness percentiles across batches (bicep/modules/workbook.bicep).
+            activity?.SetTag("th.freshness.max_ms", Math.Round(oldest.TotalMilliseconds));
             if (parsed.DeadLetters.Count > 0)
             {
+                using var dead = PipelineActivities.StartPartitionSpan("WriteDeadLetters", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
+                dead?.SetTag("th.deadletters", parsed.DeadLetters.Count);
                 await deadLetters.WriteAsync(parsed.DeadLetters, cancellationToken);
             }
 
             var delta = BuildDelta(parsed, outcomes);
-            var (stored, seal) = await RecordProgressAsync(progress, delta, cancellationToken);
+            PartitionProgress? stored;
+            bool seal;
+            using (PipelineActivities.StartPartitionSpan("RecordProgress", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber))
+            {
+                (stored, seal) = await RecordProgressAsync(progress, delta, cancellationToken);
+            }
             if (stored is null)
             {
                 if (attempt >= pipelineOptions.Value.MaxProgressConflicts)
@@ -74,8 +96,30 @@ public sealed class PartitionBatchProcessor(
             {
                 signals += (await flusher.FlushSealedAsync(progress, cancellationToken)).Signals;
             }
-            return Log(Summarize(batch, parsed, outcomes, usersWritten, capsReached, signals, stopwatch.Elapsed));
+            return Log(Summarize(batch, parsed, outcomes, usersWritten, capsReached, signals, stopwatch.Elapsed), parsed, activity);
         }
+    }
+
+    /// <summary>Freshness (enqueue → aggregate written, hence readable) of every event this batch applied.</summary>
+    /// <returns>The largest (oldest event's) freshness of the batch.</returns>
+    private static TimeSpan RecordFreshness(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, DateTimeOffset writtenAt)
+    {
+        var oldest = TimeSpan.Zero;
+        var record = PipelineMetrics.Freshness.Enabled;
+        foreach (var (userId, events) in parsed.ByUser)
+        {
+            var slots = outcomes[userId];
+            for (var i = 0; i < events.Count; i++)
+            {
+                if (slots[i] is EventOutcome.Applied or EventOutcome.AppliedLate)
+                {
+                    var freshness = writtenAt - events[i].EnqueuedTime;
+                    if (freshness > oldest) oldest = freshness;
+                    if (record) PipelineMetrics.RecordFreshness(parsed.PartitionId, freshness);
+                }
+            }
+        }
+        return oldest;
     }
 
     /// <summary>
@@ -177,8 +221,23 @@ public sealed class PartitionBatchProcessor(
         };
     }
 
-    private BatchSummary Log(BatchSummary s)
+    private BatchSummary Log(BatchSummary s, ParsedBatch parsed, Activity? activity)
     {
+        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var d in parsed.DeadLetters)
+        {
+            reasons[d.ReasonCode] = reasons.GetValueOrDefault(d.ReasonCode) + 1;
+        }
+        PipelineMetrics.RecordBatch(s, reasons);
+        if (activity is not null)
+        {
+            activity.SetTag("th.applied", s.Applied);
+            activity.SetTag("th.duplicates", s.Duplicates);
+            activity.SetTag("th.late", s.Late);
+            activity.SetTag("th.deadlettered", s.DeadLettered);
+            activity.SetTag("th.redelivered", s.SkippedAlreadyProcessed + s.AlreadyApplied);
+            activity.SetTag("th.entity.signals", s.RollupSignals);
+        }
         logger.LogInformation(
             "Batch partition={PartitionId} seq={First}-{Last} messages={Messages} skipped={Skipped} applied={Applied} alreadyApplied={AlreadyApplied} " +
             "duplicates={Duplicates} late={Late} deadLettered={DeadLettered} usersWritten={UsersWritten} capsReached={CapsReached} signals={Signals} ms={DurationMs:F1}",

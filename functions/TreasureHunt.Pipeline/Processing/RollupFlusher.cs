@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Pipeline.Processing;
 
@@ -21,9 +22,15 @@ public sealed class RollupFlusher(
         {
             return (progress, 0);
         }
-        var signals = RollupSignals.From(progress.PartitionId, sealedDelta);
-        await rollups.SignalAsync(signals, cancellationToken);
+        var signals = RollupSignals.From(progress.PartitionId, sealedDelta, time.GetUtcNow());
+        using (var activity = PipelineActivities.StartPartitionSpan("SignalEntities", progress.PartitionId, sealedDelta.FromSequence, sealedDelta.ToSequence, System.Diagnostics.ActivityKind.Producer))
+        {
+            activity?.SetTag("th.entity.signals", signals.Count);
+            activity?.SetTag("th.messages", sealedDelta.Messages);
+            await rollups.SignalAsync(signals, cancellationToken);
+        }
         InvocationUsage.Current?.AddEntitySignals(signals.Count);
+        PipelineMetrics.RecordEntitySignals(progress.PartitionId, signals.Count);
         while (true)
         {
             progress.ClearSealed(sealedDelta.ToSequence);

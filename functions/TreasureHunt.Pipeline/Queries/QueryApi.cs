@@ -19,7 +19,6 @@ public sealed class QueryApi(
     IRollupClient rollups,
     IDeadLetterStore deadLetters,
     ICostLedger ledger,
-    IEnumerable<IHealthProbe> probes,
     IOptions<RollupOptions> rollupOptions,
     CompiledDefinitions definitions,
     TimeProvider time)
@@ -187,33 +186,11 @@ public sealed class QueryApi(
             return ApiResponse.Ok(new FeatureCostView(from.UtcDateTime, to.UtcDateTime, true,
                 byFeature.Select(g => new FeatureCostItemView(g.Feature, g.Writes, g.Bytes, Math.Round(g.BytesPerWrite, 1), g.Ru, g.CosmosUsd)).ToList()));
         }
-        var summary = CostSummarizer.Summarize(await ledger.QueryAsync(from, to, cancellationToken), from, to, grouping);
+        var summary = CostSummarizer.Summarize(await ledger.QueryTotalsAsync(from, to, cancellationToken), from, to, grouping);
         return ApiResponse.Ok(new CostView(
             summary.From.UtcDateTime, summary.To.UtcDateTime, summary.Invocations, summary.Events, summary.Ru, summary.RuEstimated,
             Usd(summary.Usd), summary.UsdPerMillionEvents, summary.QueryUsdPerHour,
             summary.Groups.Select(g => new CostGroupView(g.Key, g.Invocations, g.Events, g.Ru, Usd(g.Usd))).ToList()));
-    }
-
-    public async Task<ApiResponse> GetHealthAsync(CancellationToken cancellationToken)
-    {
-        var checks = new Dictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var probe in probes)
-        {
-            bool healthy;
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(5));
-                healthy = await probe.IsHealthyAsync(timeout.Token);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                healthy = false; // health reports a failing store; it must not fail itself
-            }
-            checks[probe.Name] = healthy;
-        }
-        var allHealthy = checks.Values.All(h => h);
-        return ApiResponse.Status(allHealthy ? 200 : 503, new HealthView(allHealthy ? "healthy" : "unhealthy", checks));
     }
 
     private static UsdView Usd(CostBreakdown c) => new(c.Compute, c.Executions, c.Cosmos, c.EventHubs, c.Total);
@@ -225,6 +202,7 @@ public sealed class QueryApi(
         {
             return false;
         }
+        // 'to' is bounded (≥ 2000) by TryParseTime, so the default 'from' cannot leave DateTimeOffset's range.
         if (!TryParseTime(query, "from", to - defaultSpan, out from, out error))
         {
             return false;
@@ -242,7 +220,7 @@ public sealed class QueryApi(
         return true;
     }
 
-    private static bool TryParseTime(IQueryCollection query, string name, DateTimeOffset fallback, out DateTimeOffset value, out string error)
+    private bool TryParseTime(IQueryCollection query, string name, DateTimeOffset fallback, out DateTimeOffset value, out string error)
     {
         error = "";
         var text = query[name].ToString();
@@ -251,12 +229,7 @@ public sealed class QueryApi(
             value = fallback;
             return true;
         }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
-        {
-            return true;
-        }
-        error = $"{name} must be an ISO-8601 time such as 2026-11-27T13:00:00Z";
-        return false;
+        return QueryTime.TryParse(text, name, time.GetUtcNow(), out value, out error);
     }
 
     private static bool TryParseInt(IQueryCollection query, string name, int fallback, int min, int max, out int value, out string error)

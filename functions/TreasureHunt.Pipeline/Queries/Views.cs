@@ -128,4 +128,6 @@ public sealed record FeatureCostItemView(string Feature, long Writes, long Bytes
 
 public sealed record FeatureCostView(DateTime From, DateTime To, bool RuEstimated, IReadOnlyList<FeatureCostItemView> Features);
 
-public sealed record HealthView(string Status, IReadOnlyDictionary<string, bool> Checks);
+public sealed record HealthView(string Status, IReadOnlyDictionary<string, bool> Checks, IReadOnlyDictionary<string, object?> Details);
+
+public sealed record LivenessView(string Status);

@@ -1,13 +1,31 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
 
 namespace TreasureHunt.Storage.Tables;
 
-/// <summary>The <c>costledger</c> table: one row per invocation, PartitionKey = start hour (yyyyMMddHH), RowKey = invocation id.</summary>
+/// <summary>
+/// The <c>costledger</c> table. Three kinds of rows:
+/// <list type="bullet">
+/// <item>per invocation: PartitionKey = start hour + bucket (<c>yyyyMMddHH-bb</c>, bb = hash of the invocation id mod
+/// <see cref="Buckets"/>), RowKey = invocation id. Spreading an hour over 16 partitions keeps each far below the
+/// documented ~2,000 entities/s per table partition
+/// (https://learn.microsoft.com/azure/storage/tables/storage-performance-checklist#targets-for-data-operations);</item>
+/// <item>per minute: PartitionKey = <c>m-yyyyMMddHH</c>, RowKey = <c>yyyyMMddHHmm|trigger|function|writer</c>;</item>
+/// <item>per hour: PartitionKey = <c>h-yyyyMMdd</c>, RowKey = <c>yyyyMMddHH|trigger|function|writer</c>.</item>
+/// </list>
+/// Minute and hour rows hold one writer's (one ledger buffer's) absolute totals, so only that writer writes them and a
+/// rewrite replaces them. A range query (<see cref="QueryTotalsAsync"/>) reads hour rows for whole hours, minute rows
+/// for whole minutes and invocation rows for at most two partial minutes (<see cref="CostRangePlan"/>).
+/// </summary>
 public sealed class TableCostLedger(TableClient table) : ICostLedger
 {
+    public const int Buckets = 16;
+    private const string MinutePrefix = "m-", HourPrefix = "h-";
+
     /// <summary>The compact column form of <see cref="CostRecord.Features"/>.</summary>
     internal static class FeatureCosts
     {
@@ -22,17 +40,96 @@ public sealed class TableCostLedger(TableClient table) : ICostLedger
     public Task WriteAsync(IReadOnlyList<CostRecord> records, CancellationToken cancellationToken) =>
         TableBatches.UpsertAsync(table, records.Select(ToEntity), cancellationToken);
 
+    public Task WriteTotalsAsync(string writer, TimeSpan period, IReadOnlyList<CostTotal> totals, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(writer);
+        if (period != CostPeriods.Minute && period != CostPeriods.Hour) throw new ArgumentOutOfRangeException(nameof(period), "a minute or an hour");
+        return TableBatches.UpsertAsync(table, totals.Select(t => ToEntity(t, writer, period)), cancellationToken);
+    }
+
     public async Task<IReadOnlyList<CostRecord>> QueryAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey ge {HourKeys.Ascending(from)} and PartitionKey le {HourKeys.Ascending(to)} and Start ge {from} and Start lt {to}");
-        var rows = await TableBatches.QueryAsync<CostEntity>(table, filter, max: null, cancellationToken);
+        var rows = await TableBatches.QueryAsync<CostEntity>(table, InvocationFilter(from, to), max: null, cancellationToken);
         return rows.Select(FromEntity).ToList();
     }
 
+    public async Task<IReadOnlyList<CostTotal>> QueryTotalsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var plan = CostRangePlan.For(from, to);
+        var totals = new List<CostTotal>();
+        foreach (var (a, b) in plan.Hours)
+        {
+            var filter = TableClient.CreateQueryFilter(
+                $"PartitionKey ge {HourPrefix + Day(a)} and PartitionKey le {HourPrefix + Day(b.AddTicks(-1))} and RowKey ge {Hour(a)} and RowKey lt {Hour(b)}");
+            totals.AddRange((await TableBatches.QueryAsync<TotalEntity>(table, filter, max: null, cancellationToken)).Select(FromEntity));
+        }
+        foreach (var (a, b) in plan.Minutes)
+        {
+            var filter = TableClient.CreateQueryFilter(
+                $"PartitionKey ge {MinutePrefix + Hour(a)} and PartitionKey le {MinutePrefix + Hour(b.AddTicks(-1))} and RowKey ge {Minute(a)} and RowKey lt {Minute(b)}");
+            totals.AddRange((await TableBatches.QueryAsync<TotalEntity>(table, filter, max: null, cancellationToken)).Select(FromEntity));
+        }
+        foreach (var (a, b) in plan.Invocations)
+        {
+            totals.AddRange((await TableBatches.QueryAsync<CostEntity>(table, InvocationFilter(a, b), max: null, cancellationToken)).Select(e => CostTotal.From(FromEntity(e))));
+        }
+        return totals;
+    }
+
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var hour = Hour(cutoff);
+        return await TableRetention.DeleteAsync(table, TableClient.CreateQueryFilter($"PartitionKey lt {hour}"), cancellationToken)
+            + await TableRetention.DeleteAsync(table, TableClient.CreateQueryFilter($"PartitionKey ge {MinutePrefix} and PartitionKey lt {MinutePrefix + hour}"), cancellationToken)
+            + await TableRetention.DeleteAsync(table, TableClient.CreateQueryFilter($"PartitionKey ge {HourPrefix} and PartitionKey le {HourPrefix + Day(cutoff)} and RowKey lt {hour}"), cancellationToken);
+    }
+
+    /// <summary>The partition key of an invocation row.</summary>
+    public static string PartitionKeyOf(CostRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return $"{Hour(record.Start)}-{ShardRouting.StableHash(record.InvocationId) % Buckets:D2}";
+    }
+
+    private static string InvocationFilter(DateTimeOffset from, DateTimeOffset to) =>
+        // '~' sorts after every digit: "2026030212-~" is above every bucket of that hour, below the m-/h- rows.
+        TableClient.CreateQueryFilter($"PartitionKey ge {Hour(from)} and PartitionKey le {Hour(to.AddTicks(-1)) + "-~"} and Start ge {from} and Start lt {to}");
+
+    private static string Day(DateTimeOffset t) => t.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    private static string Hour(DateTimeOffset t) => HourKeys.Ascending(t);
+
+    private static string Minute(DateTimeOffset t) => t.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+
+    private static TotalEntity ToEntity(CostTotal t, string writer, TimeSpan period)
+    {
+        var minute = period == CostPeriods.Minute;
+        var start = CostPeriods.Floor(t.Start, period);
+        return new()
+        {
+            PartitionKey = minute ? MinutePrefix + Hour(start) : HourPrefix + Day(start),
+            RowKey = $"{(minute ? Minute(start) : Hour(start))}|{t.Trigger}|{t.Function}|{writer}",
+            Function = t.Function,
+            Trigger = t.Trigger,
+            Start = start,
+            Invocations = t.Invocations,
+            Events = t.Events,
+            CosmosRu = t.Ru,
+            RuEstimated = t.RuEstimated,
+            UsdCompute = (double)t.Usd.Compute,
+            UsdExecutions = (double)t.Usd.Executions,
+            UsdCosmos = (double)t.Usd.Cosmos,
+            UsdEventHubs = (double)t.Usd.EventHubs,
+        };
+    }
+
+    private static CostTotal FromEntity(TotalEntity e) => new(
+        e.Start, e.Function, e.Trigger, e.Invocations, e.Events, e.CosmosRu, e.RuEstimated,
+        new CostBreakdown((decimal)e.UsdCompute, (decimal)e.UsdExecutions, (decimal)e.UsdCosmos, (decimal)e.UsdEventHubs));
+
     private static CostEntity ToEntity(CostRecord r) => new()
     {
-        PartitionKey = HourKeys.Ascending(r.Start),
+        PartitionKey = PartitionKeyOf(r),
         RowKey = r.InvocationId,
         Function = r.Function,
         Trigger = r.Trigger,
@@ -99,5 +196,24 @@ public sealed class TableCostLedger(TableClient table) : ICostLedger
         public double UsdTotal { get; set; }
         /// <summary>Per-feature attribution of user document writes, JSON {"feature": [writes, bytes, ru]} (bounded by the number of features).</summary>
         public string? Features { get; set; }
+    }
+
+    private sealed class TotalEntity : ITableEntity
+    {
+        public string PartitionKey { get; set; } = "";
+        public string RowKey { get; set; } = "";
+        public DateTimeOffset? Timestamp { get; set; }
+        public ETag ETag { get; set; }
+        public string Function { get; set; } = "";
+        public string Trigger { get; set; } = "";
+        public DateTimeOffset Start { get; set; }
+        public long Invocations { get; set; }
+        public long Events { get; set; }
+        public double CosmosRu { get; set; }
+        public bool RuEstimated { get; set; }
+        public double UsdCompute { get; set; }
+        public double UsdExecutions { get; set; }
+        public double UsdCosmos { get; set; }
+        public double UsdEventHubs { get; set; }
     }
 }

@@ -1,31 +1,94 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
 
 namespace TreasureHunt.Storage.Tables;
 
 /// <summary>
-/// Dead letters in the <c>deadletters</c> table. PartitionKey = enqueue hour, descending (newest hour first);
-/// RowKey = descending enqueue ticks + source partition + sequence number, so the same dead letter written twice
-/// is one row, and a range query returns newest first.
+/// Dead letters in the <c>deadletters</c> table. PartitionKey = bucket of the source partition + enqueue hour,
+/// descending (<c>bb-9999999999 − yyyyMMddHH</c>, newest hour first); RowKey = descending enqueue ticks + source
+/// partition + sequence number, so the same dead letter written twice is one row.
 /// </summary>
+/// <remarks>
+/// The bucket is the source partition number mod <see cref="Buckets"/> (32 = Event Hubs Standard's largest partition
+/// count), so each source partition writes its own table partitions: its dead-letter rate is bounded by its own
+/// ingress (~1,000 events/s), below the documented ~2,000 entities/s per table partition
+/// (https://learn.microsoft.com/azure/storage/tables/storage-performance-checklist#targets-for-data-operations).
+/// A query reads every bucket's range newest first, a page of at most 100 rows at a time, and merges them: memory is
+/// bounded by 32 pages plus <c>top</c>, and the order is exactly the one a single hour partition gave.
+/// </remarks>
 public sealed class TableDeadLetterStore(TableClient table) : IDeadLetterStore
 {
+    public const int Buckets = 32;
+    private const int PageSize = 100;
+
     public Task WriteAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken) =>
         TableBatches.UpsertAsync(table, deadLetters.Select(ToEntity), cancellationToken);
 
     public async Task<IReadOnlyList<DeadLetter>> QueryAsync(DateTimeOffset from, DateTimeOffset to, int top, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey ge {HourKeys.Descending(to)} and PartitionKey le {HourKeys.Descending(from)} and EnqueuedTime ge {from} and EnqueuedTime lt {to}");
-        var rows = await TableBatches.QueryAsync<DeadLetterEntity>(table, filter, top, cancellationToken);
-        return rows.Select(FromEntity).ToList();
+        var cursors = new List<IAsyncEnumerator<DeadLetterEntity>>();
+        try
+        {
+            foreach (var bucket in Enumerable.Range(0, Buckets))
+            {
+                var filter = TableClient.CreateQueryFilter(
+                    $"PartitionKey ge {Key(bucket, HourKeys.Descending(to))} and PartitionKey le {Key(bucket, HourKeys.Descending(from))} and EnqueuedTime ge {from} and EnqueuedTime lt {to}");
+                cursors.Add(Metered(table.QueryAsync<DeadLetterEntity>(filter, maxPerPage: Math.Min(top, PageSize), cancellationToken: cancellationToken)).GetAsyncEnumerator(cancellationToken));
+            }
+            var heads = new PriorityQueue<IAsyncEnumerator<DeadLetterEntity>, string>(StringComparer.Ordinal);
+            await Task.WhenAll(cursors.Select(async c => { if (await c.MoveNextAsync()) lock (heads) heads.Enqueue(c, OrderOf(c.Current)); }));
+            var results = new List<DeadLetter>(Math.Min(top, 1000));
+            while (results.Count < top && heads.TryDequeue(out var cursor, out _))
+            {
+                results.Add(FromEntity(cursor.Current));
+                if (await cursor.MoveNextAsync()) heads.Enqueue(cursor, OrderOf(cursor.Current));
+            }
+            return results;
+        }
+        finally
+        {
+            foreach (var cursor in cursors) await cursor.DisposeAsync();
+        }
+    }
+
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        long deleted = 0;
+        foreach (var bucket in Enumerable.Range(0, Buckets))
+        {
+            // Older hours have larger descending keys; the cutoff's own hour is kept.
+            deleted += await TableRetention.DeleteAsync(table,
+                TableClient.CreateQueryFilter($"PartitionKey gt {Key(bucket, HourKeys.Descending(cutoff))} and PartitionKey lt {Key(bucket, "~")}"), cancellationToken);
+        }
+        return deleted;
+    }
+
+    /// <summary>The bucket of a source partition: its number mod <see cref="Buckets"/> (a hash for a non-numeric id).</summary>
+    public static int BucketOf(string partitionId) =>
+        int.TryParse(partitionId, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n % Buckets : (int)(ShardRouting.StableHash(partitionId) % Buckets);
+
+    private static string Key(int bucket, string hourKey) => $"{bucket:D2}-{hourKey}";
+
+    /// <summary>Global newest-first order: descending hour, then the row key (descending ticks, partition, sequence number).</summary>
+    private static string OrderOf(DeadLetterEntity e) => e.PartitionKey[3..] + "|" + e.RowKey;
+
+    private static async IAsyncEnumerable<DeadLetterEntity> Metered(AsyncPageable<DeadLetterEntity> query)
+    {
+        await foreach (var page in query.AsPages())
+        {
+            InvocationUsage.Current?.AddTableOperations(1);
+            foreach (var entity in page.Values) yield return entity;
+        }
     }
 
     private static DeadLetterEntity ToEntity(DeadLetter d) => new()
     {
-        PartitionKey = HourKeys.Descending(d.EnqueuedTime),
+        PartitionKey = Key(BucketOf(d.PartitionId), HourKeys.Descending(d.EnqueuedTime)),
         RowKey = $"{HourKeys.DescendingTicks(d.EnqueuedTime)}-{d.PartitionId}-{d.SequenceNumber:D20}",
         Reason = d.ReasonCode,
         Detail = d.Detail,

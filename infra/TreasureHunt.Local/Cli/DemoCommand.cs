@@ -96,6 +96,8 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         ];
         foreach (var line in lines) Console.WriteLine("  " + line); // unwrapped, whatever the terminal width: copy-pasteable
         AnsiConsole.MarkupLine("More traffic: [bold]./th load --rate 500[/]; stop everything: [bold]./th down[/].");
+        // Last line of the demo: the live dashboard (it asks once for the key in .th/api-key; docs/observability.md).
+        Console.WriteLine($"Live dashboard: {baseUrl}/dashboard");
     }
 
     private static async Task WaitForRollupsAsync(HostClient client, CancellationToken cancellationToken)

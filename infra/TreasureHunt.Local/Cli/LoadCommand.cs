@@ -122,17 +122,21 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
             var task = progress.AddTask($"replaying {Path.GetFileName(s.File)}", maxValue: Math.Max(size, 1));
             using var buffer = new MemoryStream();
             long consumed = 0;
+            var lines = 0;
+            var maxLines = new LocalHostOptions().MaxMessagesPerRequest; // requests stay under the host's caps (3 MB, 10,000 messages)
             foreach (var line in System.IO.File.ReadLines(s.File))
             {
                 var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
                 consumed += bytes.Length;
-                if (buffer.Length + bytes.Length > 3 * 1024 * 1024)
+                if (buffer.Length + bytes.Length > 3 * 1024 * 1024 || lines == maxLines)
                 {
                     sent += await client.PostNdjsonAsync(buffer.ToArray(), cancellationToken);
                     buffer.SetLength(0);
+                    lines = 0;
                     task.Value = consumed;
                 }
                 buffer.Write(bytes);
+                if (!string.IsNullOrWhiteSpace(line)) lines++;
             }
             if (buffer.Length > 0) sent += await client.PostNdjsonAsync(buffer.ToArray(), cancellationToken);
             task.Value = size;

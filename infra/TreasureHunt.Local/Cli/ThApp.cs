@@ -61,6 +61,10 @@ internal static class ThApp
                 features.AddCommand<FeaturesValidateCommand>("validate").WithDescription("Check a feature-definitions file; exit 1 with the errors.")
                     .WithExample("features", "validate", "features/definitions.json");
             });
+            config.AddCommand<OpenApiCommand>("openapi").WithDescription("Write the OpenAPI 3 document of the HTTP API (generated from the routes).")
+                .WithExample("openapi", "--out", "docs/openapi.json");
+            config.AddCommand<PlanCommand>("plan").WithDescription("Capacity and cost planner: tier, units, partitions, RU/s, instances, $ per month by meter, the limit that binds first; --out writes a .bicepparam for bicep/main.bicep.")
+                .WithExample("plan", "--events-per-second", "50000", "--out", "prod.bicepparam");
             config.AddCommand<ServeCommand>("serve").WithDescription("Run the local host in the foreground (up runs it in the background).")
                 .WithExample("serve");
         });

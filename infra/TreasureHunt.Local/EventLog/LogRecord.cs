@@ -11,6 +11,13 @@ namespace TreasureHunt.Local.EventLog;
 internal static class LogRecord
 {
     public const int HeaderSize = 28;
+
+    /// <summary>
+    /// The largest body a header may claim: the largest ingest request ever accepted (4 MiB), so no acknowledged
+    /// record is above it whatever the per-message cap was when it was written. A header claiming more (or more than
+    /// the file holds) is corrupt: it is never used to size a read.
+    /// </summary>
+    public const int MaxBodyBytes = 4 * 1024 * 1024;
     private const ushort Magic = 0x4854; // "TH"
     private const byte Version = 1;
 
@@ -40,6 +47,6 @@ internal static class LogRecord
         sequenceNumber = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
         enqueued = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(header[16..]));
         crc = BinaryPrimitives.ReadUInt32LittleEndian(header[24..]);
-        return bodyLength >= 0;
+        return bodyLength is >= 0 and <= MaxBodyBytes;
     }
 }

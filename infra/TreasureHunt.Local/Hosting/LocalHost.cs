@@ -8,7 +8,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
+using TreasureHunt.Local.Dashboard;
 using TreasureHunt.Local.EventLog;
+using TreasureHunt.Local.OpenApi;
 using TreasureHunt.LocalEntities;
 using TreasureHunt.Pipeline;
 using TreasureHunt.Pipeline.FinOps;
@@ -68,9 +70,19 @@ internal static class LocalHost
             _ => throw new InvalidOperationException($"Local:Strategy must be preaggregated or perEvent, not '{options.Strategy}'"),
         });
         services.AddHostedService<PartitionPumps>();
+        services.AddLocalTelemetry(configuration);
+        services.AddSingleton<DashboardSampler>();
+        services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
+        services.AddLocalOpenApi();
+
+        services.AddHostedService<RetentionService>();
 
         var app = builder.Build();
+        // Every environment: an unhandled error is a problem+json 500 with no exception text (never the developer page).
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemDetailsHandler.WriteAsync, StatusCodeSelector = ProblemDetailsHandler.StatusOf });
         LocalRoutes.Map(app, options);
+        DashboardRoutes.Map(app, options);
+        OpenApiRoutes.Map(app);
         return app;
     }
 

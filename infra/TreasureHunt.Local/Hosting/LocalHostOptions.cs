@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using TreasureHunt.Core.Configuration;
 using Microsoft.Extensions.Options;
+using TreasureHunt.Local.EventLog;
 
 namespace TreasureHunt.Local.Hosting;
 
@@ -32,7 +33,7 @@ public sealed class LocalHostOptions
     [Required(ErrorMessage = $"{Section}:StateDir is required.")]
     public string StateDir { get; set; } = ".th";
 
-    /// <summary>Function key required in x-functions-key (or ?code=) on every route but health.</summary>
+    /// <summary>Function key required in the x-functions-key header on every route but liveness (never ?code=: URLs are logged).</summary>
     public string ApiKey { get; set; } = "";
 
     /// <summary>Deliver every batch twice (redelivery test mode).</summary>
@@ -46,9 +47,30 @@ public sealed class LocalHostOptions
     [SettingRange(1, 3_600_000, ErrorMessage = $"{Section}:RollupFlushIntervalMs must be 1..3600000.")]
     public int RollupFlushIntervalMs { get; set; } = 1000;
 
-    /// <summary>Largest accepted ingest request body.</summary>
+    /// <summary>Largest accepted ingest request body (413 beyond).</summary>
     [SettingRange(1, 256 * 1024 * 1024, ErrorMessage = $"{Section}:MaxRequestBytes must be 1..268435456.")]
     public int MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Most messages in one ingest request (413 beyond): bounds what one request costs — 4 MB of "1\n" would otherwise
+    /// be ~2 million messages and dead letters.
+    /// </summary>
+    [SettingRange(1, 1_000_000, ErrorMessage = $"{Section}:MaxMessagesPerRequest must be 1..1000000.")]
+    public int MaxMessagesPerRequest { get; set; } = 10_000;
+
+    /// <summary>
+    /// Largest message accepted into the log (413 beyond): 1 MiB, Event Hubs Standard's largest event
+    /// (https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas). Messages between the contract's 256 KB and this
+    /// are stored and dead-lettered as too_large, as they would be when Event Hubs delivered them.
+    /// </summary>
+    [SettingRange(1024, LogRecord.MaxBodyBytes, ErrorMessage = $"{Section}:MaxMessageBytes must be 1024..4194304.")]
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most bytes of messages per batch a partition pump reads (besides <see cref="MaxBatchSize"/>); a single larger message is read alone.</summary>
+    [SettingRange(1024, int.MaxValue, ErrorMessage = $"{Section}:MaxBatchBytes must be 1024..2147483647.")]
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+
+    internal IngestLimits IngestLimits => new(MaxMessagesPerRequest, MaxMessageBytes);
 
     public string LogDir => Path.Combine(StateDir, "log");
 }

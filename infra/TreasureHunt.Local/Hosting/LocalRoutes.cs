@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Local.EventLog;
@@ -16,19 +17,21 @@ internal static class LocalRoutes
     public static void Map(WebApplication app, LocalHostOptions options)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/health", (QueryApi q, CancellationToken ct) => Respond(q.GetHealthAsync(ct)));
+        // Liveness: anonymous, from memory, touches no store. Readiness probes the stores, behind the key, cached.
+        api.MapGet("/health", () => ToResult(HealthChecks.Liveness()));
 
+        var expectedKey = ApiKeyCheck.Create(options.ApiKey);
         var keyed = api.MapGroup("").AddEndpointFilter(async (context, next) =>
         {
-            var request = context.HttpContext.Request;
-            var key = request.Headers["x-functions-key"].ToString() is { Length: > 0 } h ? h : request.Query["code"].ToString();
-            if (!string.Equals(key, options.ApiKey, StringComparison.Ordinal) || options.ApiKey.Length == 0)
+            // Header only: a key in the URL (?code=) ends up in proxy and platform request logs (Azure logs URLs).
+            if (!expectedKey.Matches(context.HttpContext.Request.Headers["x-functions-key"].ToString()))
             {
                 return ToResult(ApiResponse.Problem(401, "Unauthorized", "a valid function key is required in the x-functions-key header"));
             }
             return await next(context);
         });
 
+        keyed.MapGet("/health/ready", (HealthChecks health, CancellationToken ct) => Respond(health.ReadinessAsync(ct)));
         keyed.MapGet("/users/{userId}/profile", (string userId, QueryApi q, InvocationRunner run, CancellationToken ct) =>
             Query(run, "UserProfile", () => q.GetProfileAsync(userId, ct)));
         keyed.MapGet("/users/{userId}/features", (string userId, HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>
@@ -52,12 +55,16 @@ internal static class LocalRoutes
         keyed.MapGet("/local/status", StatusAsync);
     }
 
-    private static async Task<IResult> IngestAsync(HttpRequest request, LocalEventLog log, TimeProvider time, Microsoft.Extensions.Options.IOptions<LocalHostOptions> options, CancellationToken ct)
+    private static async Task<IResult> IngestAsync(HttpRequest request, LocalEventLog log, TimeProvider time, Microsoft.Extensions.Options.IOptions<LocalHostOptions> options, ILoggerFactory loggers, CancellationToken ct)
     {
-        var max = options.Value.MaxRequestBytes;
+        var o = options.Value;
+        // The content type first: a wrong or missing one is 415 whatever the body.
+        var unsupported = IngestRequestReader.TrySplit(ReadOnlyMemory<byte>.Empty, request.ContentType, o.IngestLimits, out _);
+        if (unsupported is { StatusCode: 415 }) return ToResult(unsupported);
+        var max = o.MaxRequestBytes;
         if (request.ContentLength > max)
         {
-            return ToResult(ApiResponse.Problem(413, "Payload too large", $"at most {max} bytes per request"));
+            return ToResult(ApiResponse.Problem(413, "Payload too large", $"at most {max} bytes per request (Local:MaxRequestBytes)"));
         }
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
@@ -66,18 +73,26 @@ internal static class LocalRoutes
         {
             if (buffer.Length + read > max)
             {
-                return ToResult(ApiResponse.Problem(413, "Payload too large", $"at most {max} bytes per request"));
+                return ToResult(ApiResponse.Problem(413, "Payload too large", $"at most {max} bytes per request (Local:MaxRequestBytes)"));
             }
             buffer.Write(chunk, 0, read);
         }
         var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        if (!IngestRequestReader.TrySplit(body, request.ContentType, out var messages, out var error))
+        if (IngestRequestReader.TrySplit(body, request.ContentType, o.IngestLimits, out var messages) is { } problem)
         {
-            return ToResult(request.ContentType is null || !error.StartsWith("Content-Type", StringComparison.Ordinal)
-                ? ApiResponse.BadRequest(error)
-                : ApiResponse.Problem(415, "Unsupported media type", error));
+            return ToResult(problem);
         }
-        await log.AppendAsync(messages, time.GetUtcNow(), ct); // durable (fsync) before the 202
+        try
+        {
+            await log.AppendAsync(messages, time.GetUtcNow(), ct); // durable (fsync) before the 202
+        }
+        catch (IOException e)
+        {
+            // A partition's append failed and was cut off again; others may have stored theirs. Nothing is lost by a
+            // retry: a message stored twice is the same eventId, dropped as a duplicate by the pipeline.
+            loggers.CreateLogger("TreasureHunt.Local.Ingest").LogError(e, "Appending {Count} messages to the event log failed", messages.Count);
+            return ToResult(ApiResponse.Problem(503, "Service unavailable", "the event log could not store the request (I/O error); nothing was acknowledged, retry it"));
+        }
         return Results.Json(new { accepted = messages.Count }, ApiResponse.Json, statusCode: 202);
     }
 

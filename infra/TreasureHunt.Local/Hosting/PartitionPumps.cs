@@ -6,6 +6,7 @@ using TreasureHunt.Core.Ports;
 using TreasureHunt.Local.EventLog;
 using TreasureHunt.Pipeline.FinOps;
 using TreasureHunt.Pipeline.Processing;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Local.Hosting;
 
@@ -32,6 +33,19 @@ internal sealed class PartitionPumps(
     private async Task PumpAsync(LogPartition partition, CancellationToken cancellationToken)
     {
         await Task.Yield();
+        var heldSince = time.GetTimestamp();
+        try
+        {
+            await PumpFromCheckpointAsync(partition, cancellationToken);
+        }
+        finally
+        {
+            PipelineMetrics.RecordPartitionHold(partition.PartitionId, time.GetElapsedTime(heldSince));
+        }
+    }
+
+    private async Task PumpFromCheckpointAsync(LogPartition partition, CancellationToken cancellationToken)
+    {
         var next = (await checkpoints.GetAsync(consumerGroup.Value, partition.PartitionId, cancellationToken) ?? -1) + 1;
         logger.LogInformation("Partition {PartitionId}: resuming at sequence number {Next}", partition.PartitionId, next);
         var o = options.Value;
@@ -40,11 +54,11 @@ internal sealed class PartitionPumps(
             try
             {
                 await partition.WaitForAsync(next, cancellationToken);
-                var messages = partition.Read(next, o.MaxBatchSize);
+                var messages = partition.Read(next, o.MaxBatchSize, o.MaxBatchBytes);
                 if (messages.Count < o.MinBatchSize && o.MaxWaitMs > 0)
                 {
                     await WaitForMoreAsync(partition, next + o.MinBatchSize - 1, TimeSpan.FromMilliseconds(o.MaxWaitMs), cancellationToken);
-                    messages = partition.Read(next, o.MaxBatchSize);
+                    messages = partition.Read(next, o.MaxBatchSize, o.MaxBatchBytes);
                 }
                 var batch = new PartitionBatch(partition.PartitionId, messages);
                 await ProcessUntilDoneAsync(batch, cancellationToken);
@@ -55,6 +69,7 @@ internal sealed class PartitionPumps(
                 metrics.RecordBatch(messages, time.GetUtcNow());
                 await checkpoints.SetAsync(consumerGroup.Value, partition.PartitionId, batch.LastSequenceNumber, cancellationToken);
                 next = batch.LastSequenceNumber + 1;
+                PipelineMetrics.RecordPartitionBacklog(partition.PartitionId, Math.Max(0, partition.NextSequenceNumber - next));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

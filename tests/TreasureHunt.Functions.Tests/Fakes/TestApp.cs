@@ -53,6 +53,9 @@ public sealed class TestApp : IDisposable
         Ledger.Setup(l => l.WriteAsync(It.IsAny<IReadOnlyList<CostRecord>>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<CostRecord> rows, CancellationToken _) => LedgerWritten.AddRange(rows))
             .Returns(Task.CompletedTask);
+        Ledger.Setup(l => l.WriteTotalsAsync(It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<IReadOnlyList<CostTotal>>(), It.IsAny<CancellationToken>()))
+            .Callback((string writer, TimeSpan period, IReadOnlyList<CostTotal> rows, CancellationToken _) => TotalsWritten.AddRange(rows.Select(r => (writer, period, r))))
+            .Returns(Task.CompletedTask);
 
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
@@ -80,6 +83,7 @@ public sealed class TestApp : IDisposable
     public List<DeadLetter> DeadLettersWritten { get; } = [];
     public Mock<ICostLedger> Ledger { get; } = new(MockBehavior.Strict);
     public List<CostRecord> LedgerWritten { get; } = [];
+    public List<(string Writer, TimeSpan Period, CostTotal Total)> TotalsWritten { get; } = [];
     public InMemoryProgressStore Progress { get; } = new();
     public InMemoryEntityClient Entities { get; }
     public ServiceProvider Services { get; }

@@ -58,9 +58,12 @@ public sealed class TableStoreTests(EmulatorFixture emulators) : IAsyncLifetime
         Assert.Equal(Sorted(expected), Sorted(await ledger.QueryAsync(from, to, default)));
         Assert.Empty(await ledger.QueryAsync(Day.AddHours(15), Day.AddHours(16), default));
 
-        // Rows are partitioned by start hour (yyyyMMddHH) with the invocation id as row key.
+        // Rows are partitioned by start hour and a bucket of the invocation id (yyyyMMddHH-bb), row key = invocation id.
         var row = Assert.Single(table.Query<TableEntity>(e => e.RowKey == "h12-m30"));
-        Assert.Equal("2026030212", row.PartitionKey);
+        Assert.Equal(TableCostLedger.PartitionKeyOf(records.Single(r => r.InvocationId == "h12-m30")), row.PartitionKey);
+        Assert.StartsWith("2026030212-", row.PartitionKey);
+        // The bulk hour is spread over many partitions, each far below ~2,000 entities/s.
+        Assert.True(table.Query<TableEntity>(e => e.RowKey.CompareTo("bulk-") > 0 && e.RowKey.CompareTo("bulk-~") < 0).Select(e => e.PartitionKey).Distinct().Count() > 8);
 
         // Writing an invocation again (a retried flush) replaces its row.
         var rewritten = records[0] with { DurationMs = 99, Succeeded = false };
@@ -111,9 +114,77 @@ public sealed class TableStoreTests(EmulatorFixture emulators) : IAsyncLifetime
         Assert.Equal(inRange.Take(150), await store.QueryAsync(from, to, 150, default));
         Assert.Empty(await store.QueryAsync(Day.AddDays(1), Day.AddDays(2), 10, default));
 
-        // The newest hour sorts first: PartitionKey = 9999999999 - yyyyMMddHH.
-        var row = Assert.Single(table.Query<TableEntity>(e => e.PartitionKey == "7973969787"), e => e.GetInt64("SequenceNumber") == 7000);
+        // PartitionKey = bucket of the source partition + (9999999999 - yyyyMMddHH): the newest hour sorts first.
+        var row = Assert.Single(table.Query<TableEntity>(e => e.PartitionKey == "02-7973969787"), e => e.GetInt64("SequenceNumber") == 7000);
         Assert.Equal("too_large", row.GetString("Reason"));
+    }
+
+    [Fact]
+    public async Task The_cost_query_reads_pre_aggregated_rows_and_equals_the_invocations_it_sums()
+    {
+        var table = await NewTableAsync("costledger");
+        var ledger = new TableCostLedger(table);
+        // 3 days of invocations, every 7 minutes 13 seconds, two functions; written as the ledger buffer writes them.
+        var records = Enumerable.Range(0, 600).Select(i => Cost($"inv-{i}", Day.AddSeconds(i * 433))).ToList();
+        await ledger.WriteAsync(records, default);
+        foreach (var period in new[] { CostPeriods.Minute, CostPeriods.Hour })
+        {
+            var totals = records.GroupBy(r => (Start: CostPeriods.Floor(r.Start, period), r.Function, r.Trigger))
+                .Select(g => g.Skip(1).Aggregate(CostTotal.From(g.First()) with { Start = g.Key.Start }, (t, r) => t.Add(r)))
+                .ToList();
+            await ledger.WriteTotalsAsync("writer-a", period, totals, default);
+        }
+
+        foreach (var (from, to) in new[]
+        {
+            (Day, Day.AddDays(3)),                                                      // whole hours only
+            (Day.AddHours(5).AddMinutes(17).AddSeconds(3), Day.AddDays(2).AddMinutes(41).AddSeconds(59)), // hours, minutes, partial minutes
+            (Day.AddHours(7).AddMinutes(2), Day.AddHours(7).AddMinutes(55)),            // minutes only
+            (Day.AddHours(7).AddMinutes(13).AddSeconds(10), Day.AddHours(7).AddMinutes(13).AddSeconds(50)),
+        })
+        {
+            var expected = CostSummarizer.Summarize(records, from, to, CostGrouping.Function);
+            var actual = CostSummarizer.Summarize(await ledger.QueryTotalsAsync(from, to, default), from, to, CostGrouping.Function);
+            Assert.Equal((expected.Invocations, expected.Events, expected.Ru), (actual.Invocations, actual.Events, actual.Ru));
+            Assert.Equal((double)expected.Usd.Total, (double)actual.Usd.Total, 12);
+            Assert.Equal(expected.Groups.Select(g => (g.Key, g.Invocations, g.Events)), actual.Groups.Select(g => (g.Key, g.Invocations, g.Events)));
+        }
+
+        // A 3-day query reads the hour rows only: one per hour and function, not 600 invocation rows.
+        var hourRows = records.Where(r => r.Start < Day.AddDays(3)).Select(r => (CostPeriods.Floor(r.Start, CostPeriods.Hour), r.Function)).Distinct().Count();
+        Assert.InRange(hourRows, 73, 144);
+        Assert.Equal(hourRows, (await ledger.QueryTotalsAsync(Day, Day.AddDays(3), default)).Count);
+        // Writing a writer's totals again replaces them: no double count.
+        await ledger.WriteTotalsAsync("writer-a", CostPeriods.Hour, [CostTotal.From(records[0]) with { Start = Day }], default);
+        var hour0 = await ledger.QueryTotalsAsync(Day, Day.AddHours(1), default);
+        Assert.Equal(1 + records.Count(r => r.Start < Day.AddHours(1) && r.Function != records[0].Function), hour0.Sum(t => t.Invocations));
+    }
+
+    [Fact]
+    public async Task Retention_deletes_ledger_rows_and_dead_letters_of_hours_before_the_cutoff()
+    {
+        var ledgerTable = await NewTableAsync("costledger");
+        var ledger = new TableCostLedger(ledgerTable);
+        var records = Enumerable.Range(0, 48).Select(i => Cost($"r-{i:D2}", Day.AddHours(i).AddMinutes(30))).ToList();
+        await ledger.WriteAsync(records, default);
+        foreach (var period in new[] { CostPeriods.Minute, CostPeriods.Hour })
+        {
+            await ledger.WriteTotalsAsync("w", period, records.Select(r => CostTotal.From(r) with { Start = CostPeriods.Floor(r.Start, period) }).ToList(), default);
+        }
+        var lettersTable = await NewTableAsync("deadletters");
+        var letters = new TableDeadLetterStore(lettersTable);
+        await letters.WriteAsync(Enumerable.Range(0, 48).Select(i => Letter(DeadLetterReason.NotJson, (i % 5).ToString(), i, Day.AddHours(i).AddMinutes(30))).ToList(), default);
+
+        var cutoff = Day.AddHours(24).AddMinutes(10); // hours 0..23 ended before it; hour 24 is kept
+        Assert.Equal(24 * 3, await ledger.DeleteOlderThanAsync(cutoff, default));
+        Assert.Equal(24, await letters.DeleteOlderThanAsync(cutoff, default));
+
+        Assert.Equal(24 * 3, await CountRowsAsync(ledgerTable));
+        Assert.Equal(24, await CountRowsAsync(lettersTable));
+        Assert.Equal(records.Skip(24).Select(r => r.InvocationId).Order(), (await ledger.QueryAsync(Day, Day.AddDays(2), default)).Select(r => r.InvocationId).Order());
+        Assert.Equal(24, (await ledger.QueryTotalsAsync(Day, Day.AddDays(2), default)).Sum(t => t.Invocations));
+        Assert.Equal(24, (await letters.QueryAsync(Day, Day.AddDays(2), 1000, default)).Count);
+        Assert.Equal(0, await ledger.DeleteOlderThanAsync(cutoff, default)); // idempotent
     }
 
     [Fact]

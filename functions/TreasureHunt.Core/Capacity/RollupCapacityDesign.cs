@@ -1,0 +1,95 @@
+namespace TreasureHunt.Core.Capacity;
+
+/// <summary>The traffic one partition-batch pipeline sees at one rate (sustained or peak), computed by <see cref="CapacityModel"/>.</summary>
+public sealed record TrafficPoint(
+    double EventsPerSecond,
+    int Partitions,
+    double EventsPerPartitionPerSecond,
+    double BatchSize,
+    double BatchesPerSecond,
+    double UserWritesPerEvent);
+
+/// <summary>One kind of durable entity at one rate: how many instances, the state of the largest, and the operations
+/// per second each receives.</summary>
+public sealed record EntityFigure(string Entity, int Instances, double StateBytes, double OpsPerSecondPerInstance, string StateNote);
+
+/// <summary>What a cross-partition rollup design costs at one rate.</summary>
+public sealed record RollupLoad(
+    IReadOnlyList<EntityFigure> Entities,
+    double SignalsPerEvent,
+    double FlushesPerSecond,
+    double EntitiesReadPerLeaderboardQuery,
+    double ItemStatsReadBytes)
+{
+    public double SignalsPerSecond => Entities.Sum(e => e.Instances * e.OpsPerSecondPerInstance);
+}
+
+/// <summary>
+/// The capacity model of a cross-partition rollup design: the one place that states a design's entity state sizes,
+/// operation rates, signals per event and query fan-out. <see cref="CapacityModel"/> turns these into task-hub storage
+/// operations, executions, limits and cost, so a new design (issue 10) only implements this interface.
+/// </summary>
+public interface IRollupCapacityDesign
+{
+    string Name { get; }
+
+    RollupLoad Evaluate(CapacityInputs inputs, TrafficPoint traffic);
+}
+
+/// <summary>
+/// Today's design (functions/TreasureHunt.Core/Rollups): <c>Rollups:ShardCount</c> (16) <c>itemshard</c> entities own the
+/// whole catalog (items never removed, up to <c>ItemHourWindows</c> hour windows each, top-K per hour and type), one
+/// <c>globaltotals</c> entity; each partition seals its pending rollup at <c>FlushMinEvents</c> messages or
+/// <c>FlushMaxAgeSeconds</c> and sends one signal per touched shard plus one global signal. Queries read every shard
+/// (leaderboard) or one whole shard (item stats).
+/// </summary>
+public sealed class ShardedItemRollupDesign : IRollupCapacityDesign
+{
+    /// <summary>Serialized bytes of one item in <c>ItemShardState.Items</c> without hour windows (id, totals, newestHour),
+    /// and of one hour window; checked against System.Text.Json output of the real state in CapacityModelTests.</summary>
+    public const double ItemBaseBytes = 80;
+    public const double HourWindowBytes = 42;
+
+    /// <summary>Serialized bytes of one <c>LeaderEntry</c> (same test).</summary>
+    public const double LeaderEntryBytes = 36;
+
+    /// <summary><c>globaltotals</c> state: counters plus the applied ranges of each partition (a few hundred bytes each).</summary>
+    public const double GlobalTotalsBaseBytes = 1_024;
+    public const double AppliedRangesBytesPerPartition = 256;
+
+    public string Name => "Rollups:ShardCount itemshard entities + globaltotals (today's design)";
+
+    public RollupLoad Evaluate(CapacityInputs inputs, TrafficPoint traffic)
+    {
+        var shards = inputs.RollupShardCount;
+        var perPartition = traffic.EventsPerPartitionPerSecond;
+        // A partition seals at FlushMinEvents or when its oldest pending part is FlushMaxAgeSeconds old.
+        var eventsPerFlush = Math.Max(1, Math.Min(inputs.RollupFlushMinEvents, perPartition * inputs.RollupFlushMaxAgeSeconds));
+        var flushesPerPartition = perPartition / eventsPerFlush;
+        var flushesPerSecond = flushesPerPartition * traffic.Partitions;
+        var distinctItemsPerFlush = ZipfDistinct.Expected(eventsPerFlush, inputs.Items, inputs.ZipfExponent);
+        var shardsTouchedPerFlush = shards * (1 - Math.Pow(1 - 1.0 / shards, distinctItemsPerFlush));
+        var itemShardOps = flushesPerSecond * shardsTouchedPerFlush / shards;
+
+        // Items are never removed; an item keeps an hour window for each of the last ItemHourWindows hours it had an
+        // event. Expected non-empty hours per item = ItemHourWindows × (distinct items per hour ÷ items).
+        var eventsPerHour = traffic.EventsPerSecond * 3600;
+        var windowsPerItem = Math.Max(1, inputs.ItemHourWindows * ZipfDistinct.Expected(eventsPerHour, inputs.Items, inputs.ZipfExponent) / inputs.Items);
+        var itemsPerShard = Math.Ceiling((double)inputs.Items / shards);
+        var leaders = (inputs.ItemHourWindows + 1) * 5 * Math.Min(inputs.LeaderboardSize, itemsPerShard) * LeaderEntryBytes;
+        var shardBytes = itemsPerShard * (ItemBaseBytes + windowsPerItem * HourWindowBytes) + leaders
+                         + traffic.Partitions * AppliedRangesBytesPerPartition;
+
+        return new RollupLoad(
+            [
+                new EntityFigure("itemshard", shards, shardBytes, itemShardOps,
+                    $"{itemsPerShard:N0} items × {windowsPerItem:F1} hour windows + top-{inputs.LeaderboardSize} per hour and type"),
+                new EntityFigure("globaltotals", 1, GlobalTotalsBaseBytes + traffic.Partitions * AppliedRangesBytesPerPartition, flushesPerSecond,
+                    "counters + applied ranges per partition"),
+            ],
+            SignalsPerEvent: (shardsTouchedPerFlush + 1) / eventsPerFlush,
+            FlushesPerSecond: flushesPerSecond,
+            EntitiesReadPerLeaderboardQuery: shards,
+            ItemStatsReadBytes: shardBytes);
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Logging;
+using TreasureHunt.Pipeline.Queries;
+
+namespace TreasureHunt.Functions.Http;
+
+/// <summary>
+/// The app's exception handler, in every environment: an exception escaping an HTTP function becomes a 500 with an
+/// RFC 9457 problem+json body that names the invocation id (for the logs) and never carries a message or a stack
+/// trace. Other triggers rethrow unchanged (the Event Hubs retry policy needs the exception). Registered first, so it
+/// wraps the FinOps middleware, which still records the invocation as failed.
+/// </summary>
+public sealed class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddleware> logger) : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (context.GetHttpContext() is { } http && !http.Response.HasStarted)
+        {
+            logger.LogError(e, "HTTP function {Function} failed (invocation {InvocationId})", context.FunctionDefinition.Name, context.InvocationId);
+            await WriteAsync(http, InternalError(context.InvocationId));
+        }
+    }
+
+    /// <summary>The body of an unhandled error: no exception text, only an id to find it in the logs.</summary>
+    public static ApiResponse InternalError(string invocationId) =>
+        ApiResponse.Problem(500, "Internal server error", $"the request failed; quote invocation id {invocationId} to find it in the logs");
+
+    internal static async Task WriteAsync(HttpContext http, ApiResponse response)
+    {
+        http.Response.Clear();
+        http.Response.StatusCode = response.StatusCode;
+        http.Response.ContentType = response.ContentType;
+        await http.Response.WriteAsync(response.Body);
+    }
+}

@@ -1,0 +1,252 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TreasureHunt.Core.Capacity;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Local.Hosting;
+
+namespace TreasureHunt.Local.Cli;
+
+/// <summary>
+/// th plan: the capacity and cost planner (functions/TreasureHunt.Core/Capacity/CapacityModel). Prints the plan as tables
+/// (or JSON) and, with --out, writes a .bicepparam for bicep/main.bicep. Needs no emulator and no Azure access.
+/// </summary>
+internal sealed class PlanCommand : Command<PlanCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--events-per-second <N>"), Description("Sustained ingress (events/s); the monthly cost is computed on it")]
+        public double? EventsPerSecond { get; init; }
+
+        [CommandOption("--peak-factor <X>"), Description("Peak ÷ sustained; capacity is sized for the peak"), DefaultValue(3.0)]
+        public double PeakFactor { get; init; }
+
+        [CommandOption("--users <U>"), Description("Active users (Zipf)"), DefaultValue(10_000_000L)]
+        public long Users { get; init; }
+
+        [CommandOption("--items <I>"), Description("Items in the catalog (Zipf)"), DefaultValue(1_000_000L)]
+        public long Items { get; init; }
+
+        [CommandOption("--partitions <P>"), Description("Event Hubs partitions (default: chosen by the planner)")]
+        public int? Partitions { get; init; }
+
+        [CommandOption("--tier <TIER>"), Description("Standard, Premium or Dedicated (default: the cheapest that carries the peak)")]
+        public string? Tier { get; init; }
+
+        [CommandOption("--batch-size <N>"), Description("host.json maxEventBatchSize"), DefaultValue(1_000)]
+        public int BatchSize { get; init; }
+
+        [CommandOption("--freshness-ms <F>"), Description("Target freshness; half of it fills a batch"), DefaultValue(2_000.0)]
+        public double FreshnessMs { get; init; }
+
+        [CommandOption("--instance-memory-mb <MB>"), Description("Flex Consumption instance memory: 512, 2048 or 4096"), DefaultValue(2_048)]
+        public int InstanceMemoryMb { get; init; }
+
+        [CommandOption("--capture"), Description("Enable Event Hubs Capture (Avro to the storage account)")]
+        public bool Capture { get; init; }
+
+        [CommandOption("--region-prices <FILE>"), Description("JSON object overriding PriceTable properties (your region's list prices)")]
+        public string? RegionPrices { get; init; }
+
+        [CommandOption("--bench <FILE>"), Description("./th bench results to take the per-event figures from (default: docs/bench-results.json)")]
+        public string? Bench { get; init; }
+
+        [CommandOption("--out <FILE.bicepparam>"), Description("Write the plan as parameters for bicep/main.bicep")]
+        public string? Out { get; init; }
+
+        [CommandOption("--environment <ENV>"), Description("environmentName written to --out: dev, test or prod"), DefaultValue("prod")]
+        public string Environment { get; init; } = "prod";
+
+        [CommandOption("--json"), Description("Print the plan as JSON instead of tables")]
+        public bool Json { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (EventsPerSecond is null) return ValidationResult.Error("--events-per-second is required (e.g. ./th plan --events-per-second 50000).");
+            if (Tier is not null && !Enum.TryParse<EventHubsTier>(Tier, ignoreCase: true, out _)) return ValidationResult.Error("--tier must be Standard, Premium or Dedicated.");
+            if (Environment is not ("dev" or "test" or "prod")) return ValidationResult.Error("--environment must be dev, test or prod.");
+            if (Out is not null && !Out.EndsWith(".bicepparam", StringComparison.OrdinalIgnoreCase)) return ValidationResult.Error("--out must name a .bicepparam file.");
+            if (RegionPrices is not null && !File.Exists(RegionPrices)) return ValidationResult.Error($"--region-prices: {RegionPrices} does not exist.");
+            if (RegionPrices is not null)
+            {
+                try
+                {
+                    ReadPrices(RegionPrices);
+                }
+                catch (InvalidOperationException e)
+                {
+                    return ValidationResult.Error(e.Message);
+                }
+            }
+            if (Bench is not null && !File.Exists(Bench)) return ValidationResult.Error($"--bench: {Bench} does not exist.");
+            return ToInputs().Validate() is { } error ? ValidationResult.Error(error) : ValidationResult.Success();
+        }
+
+        public CapacityInputs ToInputs() => new()
+        {
+            EventsPerSecond = EventsPerSecond ?? 0,
+            PeakFactor = PeakFactor,
+            Users = Users,
+            Items = Items,
+            Partitions = Partitions,
+            Tier = Tier is null ? null : Enum.Parse<EventHubsTier>(Tier, ignoreCase: true),
+            MaxBatchSize = BatchSize,
+            FreshnessMs = FreshnessMs,
+            InstanceMemoryMb = InstanceMemoryMb,
+            Capture = Capture,
+        };
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var prices = settings.RegionPrices is { } pricesFile ? ReadPrices(pricesFile) : new PriceTable();
+        var (measured, measuredFrom) = ReadMeasured(settings.Bench);
+        var plan = new CapacityModel(measured, prices).Plan(settings.ToInputs());
+
+        if (settings.Out is { } outFile)
+        {
+            var root = LocalConfiguration.FindRepoRoot();
+            var fullOut = Path.GetFullPath(outFile);
+            var usingPath = Path.GetRelativePath(Path.GetDirectoryName(fullOut)!, Path.Combine(root, "bicep", "main.bicep"));
+            var commandLine = "./th " + string.Join(' ', context.Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+            File.WriteAllText(fullOut, BicepParameterFile.Write(plan, usingPath, settings.Environment, commandLine));
+        }
+
+        if (settings.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { plan, measuredFrom, prices }, JsonOptions));
+            return 0;
+        }
+        Render(plan, measured, measuredFrom);
+        if (settings.Out is { } written) AnsiConsole.MarkupLineInterpolated($"Wrote [bold]{written}[/]: bicep build-params {written}, then azd up or infra/deploy.sh (docs/deploy.md).");
+        return 0;
+    }
+
+    internal static PriceTable ReadPrices(string file)
+    {
+        try
+        {
+            var prices = JsonSerializer.Deserialize<PriceTable>(File.ReadAllText(file), new JsonSerializerOptions
+            {
+                PropertyNameCaseInsensitive = true,
+                UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+                ReadCommentHandling = JsonCommentHandling.Skip,
+            }) ?? new PriceTable();
+            // The same rules as FinOps:Prices at start-up (the SettingRange attributes of PriceTable).
+            var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+            return System.ComponentModel.DataAnnotations.Validator.TryValidateObject(prices, new(prices), errors, validateAllProperties: true)
+                ? prices
+                : throw new InvalidOperationException($"--region-prices {file}: {errors[0].ErrorMessage}");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException($"--region-prices {file}: {e.Message} (expected a JSON object of PriceTable properties, e.g. {{\"cosmosUsdPerMillionRu\": 0.28}}).", e);
+        }
+    }
+
+    private static (MeasuredFigures Figures, string From) ReadMeasured(string? benchFile)
+    {
+        var file = benchFile;
+        if (file is null)
+        {
+            try
+            {
+                var candidate = Path.Combine(LocalConfiguration.FindRepoRoot(), "docs", "bench-results.json");
+                if (File.Exists(candidate)) file = candidate;
+            }
+            catch (InvalidOperationException)
+            {
+                // Not inside the repository: the built-in figures (the committed bench run) apply.
+            }
+        }
+        return file is null
+            ? (MeasuredFigures.Default, "built-in defaults (docs/bench-results.json of 2026-11-27)")
+            : (MeasuredFigures.FromBenchJson(File.ReadAllText(file)), file);
+    }
+
+    private static void Render(CapacityPlan plan, MeasuredFigures measured, string measuredFrom)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var p = plan.Inputs;
+        AnsiConsole.Write(new Rule($"Capacity plan: {p.EventsPerSecond:N0} events/s sustained, {p.PeakEventsPerSecond:N0}/s peak (×{p.PeakFactor:0.##})").LeftJustified());
+        AnsiConsole.MarkupLineInterpolated($"[grey]{p.Users:N0} users, {p.Items:N0} items (Zipf s={p.ZipfExponent:0.##}); batch ≤ {p.MaxBatchSize:N0}, freshness {p.FreshnessMs:N0} ms; per-event figures from {measuredFrom} ({measured.RuPerStoreWrite:F2} RU per store write, {measured.EventsPerSecondPerVcpu:N0} events/s per vCPU).[/]");
+
+        var capacity = new Table().Title("What to deploy").AddColumn("Resource").AddColumn("Setting").AddColumn(new TableColumn("Sustained").RightAligned()).AddColumn(new TableColumn("Peak").RightAligned());
+        var eh = plan.EventHubs;
+        capacity.AddRow("Event Hubs", $"{eh.Tier}, {eh.Units} {eh.UnitName}, {eh.Partitions} partitions, {eh.RetentionHours} h retention{(eh.Capture ? ", Capture on" : "")}",
+            $"{p.EventsPerSecond * measured.EventBytes / 1e6:N1} MB/s", $"{eh.PeakIngressBytesPerSecond / 1e6:N1} MB/s");
+        capacity.AddRow("Cosmos DB", plan.Cosmos.Serverless ? "Serverless" : "Autoscale (per container)", "", "");
+        foreach (var container in plan.Cosmos.Containers)
+        {
+            capacity.AddRow($"  {container.Container}", plan.Cosmos.Serverless ? "RU/s (≤ 5,000 serverless)" : $"autoscale max {container.AutoscaleMaxRuPerSecond:N0} RU/s",
+                $"{container.SustainedRuPerSecond:N0} RU/s", $"{container.PeakRuPerSecond:N0} RU/s");
+        }
+        capacity.AddRow("  storage", $"{plan.Cosmos.UserDocumentBytes / 1024:N1} KB per user document", $"{plan.Cosmos.StorageGb:N1} GB", "");
+        var f = plan.Functions;
+        capacity.AddRow("Functions (Flex)", $"{f.InstanceMemoryMb} MB ({f.Vcpu:0.##} vCPU), max {f.MaximumInstanceCount} instances; {f.EventsPerSecondPerInstance:N0} events/s per instance",
+            $"{p.EventsPerSecond / f.EventsPerSecondPerInstance:N1} busy", $"{f.InstancesAtPeak} instances");
+        capacity.AddRow("Batches", "events per batch; user writes per event",
+            $"{plan.Sustained.BatchSize:N0}; {plan.Sustained.UserWritesPerEvent:F3}", $"{plan.Peak.BatchSize:N0}; {plan.Peak.UserWritesPerEvent:F3}");
+        capacity.AddRow("Cosmos RU per event", "users + progress writes", $"{plan.RuPerEventSustained:F2}", $"{plan.RuPerEventPeak:F2}");
+        var s = plan.Storage;
+        capacity.AddRow("Task hub storage", "queue + table + blob ops/s (entities, checkpoints, ledger)",
+            $"{s.Sustained.Total:N0} ({s.Sustained.QueueOps:N0}+{s.Sustained.TableOps:N0}+{s.Sustained.BlobOps:N0})", $"{s.Peak.Total:N0} ({s.Peak.QueueOps:N0}+{s.Peak.TableOps:N0}+{s.Peak.BlobOps:N0})");
+        capacity.AddRow("Rollups", plan.RollupDesign, $"{plan.RollupsSustained.SignalsPerEvent:F4} signals/event", $"{plan.RollupsPeak.SignalsPerEvent:F4} signals/event");
+        for (var i = 0; i < plan.RollupsPeak.Entities.Count; i++)
+        {
+            var sustained = plan.RollupsSustained.Entities[i];
+            var peak = plan.RollupsPeak.Entities[i];
+            capacity.AddRow($"  {peak.Entity} ×{peak.Instances}", $"state {Bytes(peak.StateBytes)}: {peak.StateNote}",
+                $"{sustained.OpsPerSecondPerInstance:N1} ops/s each", $"{peak.OpsPerSecondPerInstance:N1} ops/s each");
+        }
+        AnsiConsole.Write(capacity);
+
+        var cost = new Table().Title("Modeled cost per month (730 h, at the sustained rate)").AddColumn("Meter").AddColumn("Basis").AddColumn(new TableColumn("USD / month").RightAligned());
+        foreach (var line in plan.Cost.Lines) cost.AddRow(Markup.Escape(line.Meter), Markup.Escape(line.Basis), line.UsdPerMonth.ToString("N2", c));
+        cost.AddRow("[bold]Total[/]", $"{plan.Cost.EventsPerMonth / 1e9:N2} billion events", $"[bold]{plan.Cost.Total.ToString("N2", c)}[/]");
+        cost.AddRow("[bold]$ per million events[/]", "all meters", $"[bold]{plan.Cost.UsdPerMillionEvents.ToString("N4", c)}[/]");
+        cost.AddRow("  ledger-comparable", "compute + executions + RU (serverless price) + ingress, as ./th bench prices", plan.Cost.LedgerEquivalentUsdPerMillionEvents.ToString("N4", c));
+        AnsiConsole.Write(cost);
+
+        var limits = new Table().Title("Limits at peak (least headroom first)").AddColumn("Limit").AddColumn("Kind").AddColumn(new TableColumn("Demand").RightAligned())
+            .AddColumn(new TableColumn("Limit").RightAligned()).AddColumn(new TableColumn("Used").RightAligned());
+        foreach (var limit in plan.Limits.OrderByDescending(l => l.Utilization))
+        {
+            var used = limit.Utilization.ToString("P0", c);
+            limits.AddRow(Markup.Escape(limit.Name), limit.Kind.ToString(), Number(limit.Demand, limit.Unit), Number(limit.Limit, limit.Unit),
+                limit.Exceeded ? $"[red]{used}[/]" : limit.Utilization > 0.8 ? $"[yellow]{used}[/]" : used);
+        }
+        AnsiConsole.Write(limits);
+        AnsiConsole.MarkupLine("[grey]Sources of every limit: --json (limits[[]].source) and functions/TreasureHunt.Core/Capacity/AzureLimits.cs.[/]");
+        var binding = plan.BindingLimit;
+        var service = plan.BindingServiceLimit;
+        AnsiConsole.MarkupLineInterpolated($"Binds first: [bold]{binding.Name}[/] ({binding.Kind}) at {binding.Utilization:P0} of its limit at peak, headroom ×{binding.Headroom:N2}.");
+        AnsiConsole.MarkupLineInterpolated($"Binds first among Azure service limits: [bold]{service.Name}[/] at {service.Utilization:P0}, headroom ×{service.Headroom:N2}.");
+        var exceeded = plan.Exceeded.Count();
+        if (exceeded > 0) AnsiConsole.MarkupLineInterpolated($"[red]{exceeded} limit(s) exceeded at peak[/] (design limits are issue 10's targets for the rollup redesign).");
+    }
+
+    private static string Number(double value, string unit) => unit == "bytes"
+        ? Bytes(value)
+        : $"{value.ToString(value < 10 && value != Math.Floor(value) ? "N3" : "N0", CultureInfo.InvariantCulture)} {unit}";
+
+    private static string Bytes(double bytes) => bytes switch
+    {
+        >= 1e9 => $"{bytes / 1e9:N1} GB",
+        >= 1e6 => $"{bytes / 1e6:N1} MB",
+        >= 1e3 => $"{bytes / 1e3:N1} KB",
+        _ => $"{bytes:N0} B",
+    };
+}

@@ -1,0 +1,285 @@
+using System.Text.Json;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Capacity;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Rollups;
+using Xunit.Abstractions;
+
+namespace TreasureHunt.Core.Tests;
+
+/// <summary>The capacity model (Core/Capacity): monotonic, binding limits at hand-computed points, agreement with what
+/// ./th bench measured, the entity state constants against the real serialized state, and issue 10's reference point.</summary>
+public sealed class CapacityModelTests(ITestOutputHelper output)
+{
+    private static readonly CapacityModel Model = new(MeasuredFigures.Default, new PriceTable());
+
+    /// <summary>Events/s the planned Event Hubs units carry (whatever the tier).</summary>
+    private static double IngressCapacity(CapacityPlan plan) => plan.Limits.Single(l => l.Name.StartsWith("Event Hubs ingress (", StringComparison.Ordinal)) switch
+    {
+        { Unit: "events/s" } l => l.Limit,
+        var l => l.Limit * 1e6 / MeasuredFigures.Default.EventBytes, // MB/s
+    };
+
+    [Fact]
+    public void More_events_per_second_never_gives_less_capacity()
+    {
+        double[] rates = [10, 100, 500, 1_000, 2_000, 5_000, 9_000, 10_000, 12_000, 20_000, 30_000, 50_000, 80_000, 100_000, 150_000, 200_000, 300_000];
+        CapacityPlan? previous = null;
+        foreach (var rate in rates)
+        {
+            var plan = Model.Plan(new CapacityInputs { EventsPerSecond = rate, Users = 1_000_000, Items = 100_000 });
+            Assert.True(IngressCapacity(plan) >= plan.Inputs.PeakEventsPerSecond * 0.999 || plan.EventHubs.Tier == EventHubsTier.Dedicated,
+                $"{rate}/s: the planned units carry {IngressCapacity(plan):N0} events/s < peak");
+            if (previous is not null)
+            {
+                var at = $"{previous.Inputs.EventsPerSecond} → {rate} events/s";
+                Assert.True(plan.EventHubs.Tier >= previous.EventHubs.Tier, $"{at}: tier {previous.EventHubs.Tier} → {plan.EventHubs.Tier}");
+                Assert.True(IngressCapacity(plan) >= IngressCapacity(previous), $"{at}: ingress capacity {IngressCapacity(previous):N0} → {IngressCapacity(plan):N0}");
+                Assert.True(plan.EventHubs.Partitions >= previous.EventHubs.Partitions, $"{at}: partitions {previous.EventHubs.Partitions} → {plan.EventHubs.Partitions}");
+                Assert.True(plan.Functions.InstancesAtPeak >= previous.Functions.InstancesAtPeak, $"{at}: instances");
+                Assert.True(plan.Functions.MaximumInstanceCount >= previous.Functions.MaximumInstanceCount, $"{at}: maximum instance count");
+                Assert.False(plan.Cosmos.Serverless && !previous.Cosmos.Serverless, $"{at}: back from autoscale to serverless");
+                for (var c = 0; c < plan.Cosmos.Containers.Count; c++)
+                {
+                    var now = plan.Cosmos.Containers[c];
+                    var before = previous.Cosmos.Containers[c];
+                    // RU/s are planned on the partitions of each plan; a plan with more partitions has smaller batches per
+                    // partition only when the rate per partition falls, never below what fewer partitions needed here.
+                    Assert.True(now.PeakRuPerSecond >= before.PeakRuPerSecond * 0.999, $"{at}: {now.Container} peak RU/s {before.PeakRuPerSecond:N0} → {now.PeakRuPerSecond:N0}");
+                    Assert.True(now.AutoscaleMaxRuPerSecond >= before.AutoscaleMaxRuPerSecond, $"{at}: {now.Container} autoscale max");
+                }
+                Assert.True(plan.Storage.Peak.Total >= previous.Storage.Peak.Total * 0.999, $"{at}: storage ops/s");
+                Assert.True(plan.Cost.Total >= previous.Cost.Total, $"{at}: $ per month {previous.Cost.Total:N2} → {plan.Cost.Total:N2}");
+            }
+            previous = plan;
+        }
+    }
+
+    [Fact]
+    public void Standard_partitions_bind_when_the_tier_is_forced_beyond_it()
+    {
+        // 20,000/s × 3 = 60,000/s on Standard: 32 partitions (the tier's maximum) → 60,000 / 32 = 1,875 events/s per
+        // partition against 1,000 (187.5 %); 67 TUs against 40 (167.5 %); 67 TUs carry 67,000/s (89.6 %).
+        var plan = Model.Plan(new CapacityInputs { EventsPerSecond = 20_000, Tier = EventHubsTier.Standard, Users = 1_000_000, Items = 100_000 });
+
+        Assert.Equal(32, plan.EventHubs.Partitions);
+        Assert.Equal(67, plan.EventHubs.Units);
+        var binding = plan.BindingServiceLimit;
+        Assert.Equal("Event Hubs ingress per partition", binding.Name);
+        Assert.Equal(1.875, binding.Utilization, 6);
+        Assert.True(binding.Exceeded);
+        Assert.Equal(67.0 / 40, plan.Limits.Single(l => l.Name == "Event Hubs Standard throughput units").Utilization, 6);
+    }
+
+    [Fact]
+    public void Instances_bind_when_partitions_are_too_few_for_the_peak()
+    {
+        // 10,000/s, no peak, 4 partitions on Premium: the trigger runs at most 4 instances of 1 vCPU, each
+        // 4,348.7 / 2 = 2,174.35 events/s → 8,697.4 events/s; 10,000 / 8,697.4 = 1.1498.
+        var plan = Model.Plan(new CapacityInputs { EventsPerSecond = 10_000, PeakFactor = 1, Partitions = 4, Tier = EventHubsTier.Premium, Users = 1_000_000, Items = 100_000 });
+
+        var binding = plan.BindingServiceLimit;
+        Assert.Equal("Functions: events/s the partitions' instances carry", binding.Name);
+        Assert.Equal(10_000 / (4 * 4348.7 / 2), binding.Utilization, 6);
+        Assert.Equal(5, plan.Functions.InstancesAtPeak); // ceil(10,000 / 2,174.35)
+    }
+
+    [Fact]
+    public void The_cost_ledger_partition_binds_with_one_event_batches()
+    {
+        // Batches of 1 event: 3,000 invocations/s at the 3,000/s peak, plus flushes and entity batches, each one
+        // cost-ledger row in the hour's table partition: ≥ 3,000 rows/s against 2,000 entities/s (≥ 150 %).
+        var plan = Model.Plan(new CapacityInputs { EventsPerSecond = 1_000, MaxBatchSize = 1, Users = 100_000, Items = 1_000 });
+
+        var binding = plan.BindingServiceLimit;
+        Assert.Equal("Cost ledger rows per table partition (one partition per hour)", binding.Name);
+        Assert.True(binding.Utilization >= 1.5, $"{binding.Utilization:P1}");
+        Assert.Equal(1, plan.Peak.BatchSize);
+        Assert.InRange(plan.Peak.UserWritesPerEvent, 0.95, 1.0); // one user per batch (the interval model: ≥ 0.95)
+    }
+
+    [Fact]
+    public void Cosmos_users_throughput_binds_at_ten_thousand_events_per_second()
+    {
+        // 30,000/s peak: Standard would need ceil(30,000 / 900) = 34 partitions > 32, so Premium with 32 partitions and
+        // 2 PUs (6 MB/s of 10); the users container's autoscale maximum is the peak RU/s ÷ 0.9 rounded up to 1,000,
+        // so it runs at just under 90 %, above every other service limit.
+        var plan = Model.Plan(new CapacityInputs { EventsPerSecond = 10_000 });
+
+        Assert.Equal(EventHubsTier.Premium, plan.EventHubs.Tier);
+        Assert.Equal(32, plan.EventHubs.Partitions);
+        Assert.Equal(2, plan.EventHubs.Units);
+        Assert.False(plan.Cosmos.Serverless);
+        var binding = plan.BindingServiceLimit;
+        Assert.Equal("Cosmos DB users RU/s (autoscale max)", binding.Name);
+        Assert.InRange(binding.Utilization, 0.85, 0.9);
+    }
+
+    [Fact]
+    public void Small_deployments_stay_on_standard_and_serverless()
+    {
+        // 1/s × 3: 1 TU, 4 partitions. Cosmos: ~6 RU/s for users + ~10 RU/s for progress (a batch and a write per event,
+        // a flush per partition every 5 s) ≈ $11 a month serverless, against ≥ 2 × $8.76 for two autoscale containers
+        // (1,000 RU/s maximum, billed at ≥ 100 RU/s × 730 h × $0.012 per 100 RU/s-hour).
+        var plan = Model.Plan(new CapacityInputs { EventsPerSecond = 1, Users = 10_000, Items = 1_000 });
+
+        Assert.Equal(EventHubsTier.Standard, plan.EventHubs.Tier);
+        Assert.Equal(1, plan.EventHubs.Units);
+        Assert.Equal(4, plan.EventHubs.Partitions);
+        Assert.True(plan.Cosmos.Serverless);
+        Assert.Contains(plan.Cost.Lines, l => l.Meter == "Cosmos DB RU (serverless)");
+    }
+
+    [Fact]
+    public void Sustained_load_moves_cosmos_to_autoscale_although_serverless_would_fit()
+    {
+        // 100/s × 3 = 300/s peaks need < 5,000 RU/s per container (serverless fits), but a sustained ~600 RU/s costs
+        // 600 × 2,628,000 s × $0.25/M ≈ $394 a month serverless and ≈ 600 / 100 × $0.012 × 730 h ≈ $53 (+ peak hours) autoscale.
+        var plan = Model.Plan(new CapacityInputs { EventsPerSecond = 100, Users = 100_000, Items = 10_000 });
+
+        Assert.All(plan.Cosmos.Containers, c => Assert.True(c.PeakRuPerSecond < 5_000));
+        Assert.False(plan.Cosmos.Serverless);
+        Assert.Contains(plan.Cost.Lines, l => l.Meter == "Cosmos DB autoscale");
+    }
+
+    [Fact]
+    public void Store_writes_and_signals_per_event_match_the_bench_within_ten_percent()
+    {
+        var measured = BenchResults();
+        var traffic = CapacityModel.Traffic(BenchWorkload(measured), measured.EventsPerSecond, measured.Partitions);
+        var rollups = new ShardedItemRollupDesign().Evaluate(BenchWorkload(measured), traffic);
+        var writesPerEvent = traffic.UserWritesPerEvent + 1 / traffic.BatchSize;
+
+        output.WriteLine($"modeled store writes/event {writesPerEvent:F4} (bench {measured.StoreWritesPerEvent}), signals/event {rollups.SignalsPerEvent:F5} (bench {measured.EntitySignalsPerEvent})");
+        Assert.InRange(writesPerEvent / measured.StoreWritesPerEvent, 0.9, 1.1);
+        Assert.InRange(rollups.SignalsPerEvent / measured.EntitySignalsPerEvent, 0.9, 1.1);
+    }
+
+    [Fact]
+    public void Modeled_dollars_per_million_events_match_the_bench_within_ten_percent()
+    {
+        // The ledger of ./th bench prices each invocation: compute (duration × 2 GB, each of the 8 local pumps busy),
+        // executions, RU at the serverless price, ingress. The model at the bench's workload and measured rate, with one
+        // "instance" per local pump, must give the same $ per million events within 10 %.
+        var measured = BenchResults();
+        var model = new CapacityModel(measured, new PriceTable());
+        var plan = model.Plan(BenchWorkload(measured));
+
+        var modeled = (double)plan.Cost.LedgerEquivalentUsdPerMillionEvents;
+        output.WriteLine($"modeled {modeled:F4} $/M events vs ./th bench {measured.UsdPerMillionEvents:F4} (RU/event {plan.RuPerEventSustained:F3} vs {measured.RuPerEvent})");
+        Assert.InRange(modeled / measured.UsdPerMillionEvents, 0.9, 1.1);
+    }
+
+    [Fact]
+    public void Item_shard_state_constants_match_the_serialized_state()
+    {
+        var options = new RollupOptions();
+        var state = new ItemShardState();
+        const int items = 200;
+        const long hour0 = 1_764_590_400;
+        for (var i = 0; i < items; i++)
+        {
+            var item = new ItemStats { Totals = [1_234, 321, 12, 17, 3], NewestHour = hour0 + 47 * 3600 };
+            for (var h = 0; h < options.ItemHourWindows; h++) item.Hours.Add(new WindowCounts { Start = hour0 + h * 3600L, Counts = [25, 7, 1, 0, 0] });
+            state.Items[$"t-{i:D7}"] = item;
+        }
+        var itemBytes = JsonSerializer.SerializeToUtf8Bytes(state).Length / (double)items;
+        var leaders = new List<LeaderEntry>();
+        for (var i = 0; i < 100; i++) leaders.Add(new LeaderEntry { ItemId = $"t-{i:D7}", Count = 10_000 + i });
+        var leaderBytes = JsonSerializer.SerializeToUtf8Bytes(leaders).Length / 100.0;
+
+        var modeled = ShardedItemRollupDesign.ItemBaseBytes + options.ItemHourWindows * ShardedItemRollupDesign.HourWindowBytes;
+        output.WriteLine($"serialized: {itemBytes:F0} B per item with {options.ItemHourWindows} windows (model {modeled}), {leaderBytes:F1} B per leader entry (model {ShardedItemRollupDesign.LeaderEntryBytes})");
+        Assert.InRange(modeled / itemBytes, 0.85, 1.15);
+        Assert.InRange(ShardedItemRollupDesign.LeaderEntryBytes / leaderBytes, 0.85, 1.15);
+    }
+
+    /// <summary>
+    /// Issue 10's reference point: 10 M users, 1 M items (Zipf), 32 partitions, 50,000/s sustained, 150,000/s peaks.
+    /// Today's design exceeds issue 10's limits (state per shard, query fan-out and size); this test checks that the
+    /// model computes the figures and the verdicts correctly. Issue 10's redesign adds the assertion that no limit is
+    /// exceeded.
+    /// </summary>
+    [Fact]
+    public void Reference_point_entity_figures_and_verdicts_of_todays_design()
+    {
+        var plan = Model.Plan(new CapacityInputs { EventsPerSecond = 50_000, PeakFactor = 3, Users = 10_000_000, Items = 1_000_000, Partitions = 32 });
+
+        foreach (var entity in plan.RollupsPeak.Entities)
+        {
+            output.WriteLine($"{entity.Entity} ×{entity.Instances}: state {entity.StateBytes / 1e6:N2} MB ({entity.StateNote}); {entity.OpsPerSecondPerInstance:N1} ops/s each at peak");
+        }
+        output.WriteLine($"signals/event {plan.RollupsPeak.SignalsPerEvent:F4}; task hub storage {plan.Storage.Peak.Total:N0} ops/s at peak; binding: {plan.BindingLimit.Name} ({plan.BindingLimit.Utilization:P0})");
+        foreach (var limit in plan.Limits) output.WriteLine($"  {limit.Name}: {limit.Demand:N2} / {limit.Limit:N2} {limit.Unit} → {(limit.Exceeded ? "EXCEEDED" : "ok")}");
+
+        Assert.All(plan.Limits, l => Assert.Equal(l.Demand > l.Limit, l.Exceeded));
+        Assert.Equal(32, plan.EventHubs.Partitions);
+
+        // 1,000,000 items / 16 shards = 62,500 items per shard, each with 48 hour windows at this rate (every item has
+        // events in every hour: 180 M events/hour over 1 M Zipf items): 62,500 × (80 + 48 × 42) B ≈ 131 MB (issue 10: "~130 MB").
+        var shard = plan.RollupsPeak.Entities.Single(e => e.Entity == "itemshard");
+        Assert.Equal(16, shard.Instances);
+        Assert.InRange(shard.StateBytes, 120e6, 140e6);
+        Assert.True(plan.Limits.Single(l => l.Name == "Entity itemshard: state per instance").Exceeded);
+        Assert.True(plan.Limits.Single(l => l.Name == "Entities read per leaderboard query").Exceeded); // 16 > 2
+        Assert.True(plan.Limits.Single(l => l.Name == "Bytes read per item-stats query").Exceeded);
+
+        // Per partition 150,000 / 32 = 4,687.5 events/s at peak: a flush every 2,000 events → 2.34 flushes/s × 32 = 75 per
+        // second, each touching all 16 shards (2,000 events hit ~1,000 distinct items): 75 ops/s per shard ≤ 100, and
+        // (16 + 1) / 2,000 = 0.0085 signals per event ≤ 0.01.
+        Assert.Equal(75, shard.OpsPerSecondPerInstance, 1);
+        Assert.False(plan.Limits.Single(l => l.Name == "Entity itemshard: operations per instance").Exceeded);
+        Assert.Equal(17.0 / 2000, plan.RollupsPeak.SignalsPerEvent, 4);
+        Assert.False(plan.Limits.Single(l => l.Name == "Entity signals per event").Exceeded);
+        Assert.Equal("Bytes read per item-stats query", plan.BindingLimit.Name);
+    }
+
+    [Fact]
+    public void Zipf_distinct_keys_agree_with_a_direct_sum()
+    {
+        foreach (var (draws, keys) in new[] { (1_000.0, 6_250L), (2_000.0, 1_000_000L), (180e6, 1_000_000L), (1_000.0, 312_500L) })
+        {
+            var norm = 0.0;
+            for (long k = 1; k <= keys; k++) norm += 1.0 / k;
+            var direct = 0.0;
+            for (long k = 1; k <= keys; k++) direct += 1 - Math.Pow(1 - 1.0 / (k * norm), draws);
+            Assert.Equal(direct, ZipfDistinct.Expected(draws, keys), direct * 1e-3);
+        }
+    }
+
+    [Fact]
+    public void Invalid_inputs_are_rejected_with_one_line()
+    {
+        Assert.Contains("--events-per-second", new CapacityInputs { EventsPerSecond = 0 }.Validate(), StringComparison.Ordinal);
+        Assert.Contains("Standard allows at most 32", new CapacityInputs { EventsPerSecond = 1, Partitions = 64, Tier = EventHubsTier.Standard }.Validate(), StringComparison.Ordinal);
+        Assert.Contains("512, 2048 or 4096", new CapacityInputs { EventsPerSecond = 1, InstanceMemoryMb = 1024 }.Validate(), StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Model.Plan(new CapacityInputs { EventsPerSecond = -1 }));
+    }
+
+    /// <summary>The bench's workload: 50,000 users, 5,000 items, 8 local partitions, full batches of 1,000 (the
+    /// unthrottled phase), one busy pump per partition priced like one 2,048 MB instance.</summary>
+    private static CapacityInputs BenchWorkload(MeasuredFigures measured) => new()
+    {
+        EventsPerSecond = measured.EventsPerSecond,
+        PeakFactor = 1,
+        Users = measured.Users,
+        Items = measured.Items,
+        Partitions = measured.Partitions,
+        Tier = EventHubsTier.Standard,
+        MaxBatchSize = measured.BatchSize,
+        FreshnessMs = 10_000,
+        InstanceMemoryMb = 2_048,
+        EventsPerSecondPerInstance = measured.EventsPerSecondPerLocalPump,
+    };
+
+    /// <summary>docs/bench-results.json of this checkout (so a new bench run is what the model is checked against).</summary>
+    private static MeasuredFigures BenchResults()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var file = Path.Combine(directory.FullName, "docs", "bench-results.json");
+            if (File.Exists(file)) return MeasuredFigures.FromBenchJson(File.ReadAllText(file));
+        }
+        throw new FileNotFoundException("docs/bench-results.json not found above the test directory.");
+    }
+}

@@ -1,0 +1,98 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using TreasureHunt.Functions.Http;
+
+namespace TreasureHunt.Functions.Tests;
+
+/// <summary>
+/// docs/openapi.json (generated from the local host's routes by ./th openapi) against what the Functions app really
+/// serves: the HTTP triggers of the built functions.metadata — every route and method documented, nothing extra,
+/// the function key required exactly where the trigger's auth level is Function — and the app's
+/// GET /api/openapi.json serving that very file.
+/// </summary>
+public sealed class OpenApiContractTests
+{
+    private const string Regenerate = "run ./th openapi --out docs/openapi.json (and add the route to infra/TreasureHunt.Local/OpenApi/ApiContract.cs)";
+
+    private static string Attribute(string key) => typeof(OpenApiContractTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+
+    private static JsonDocument Committed() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Attribute("RepositoryRoot"), "docs", "openapi.json")));
+
+    private static IEnumerable<(string Method, string Path, string OperationId, bool Keyed)> FunctionsRoutes()
+    {
+        using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(Attribute("FunctionsOutputDir"), "functions.metadata")));
+        foreach (var function in metadata.RootElement.EnumerateArray())
+        {
+            var name = function.GetProperty("name").GetString()!;
+            foreach (var binding in function.GetProperty("bindings").EnumerateArray().Where(b => b.GetProperty("type").GetString() == "httpTrigger"))
+            {
+                var route = binding.GetProperty("route").GetString()!;
+                if (route == "openapi.json") continue; // the document itself
+                foreach (var method in binding.GetProperty("methods").EnumerateArray())
+                {
+                    yield return (method.GetString()!.ToUpperInvariant(), "/api/" + route, name, binding.GetProperty("authLevel").GetString() != "Anonymous");
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<(string Method, string Path, string OperationId, bool Keyed)> DocumentedRoutes(JsonDocument document)
+    {
+        foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                yield return (operation.Name.ToUpperInvariant(), path.Name, operation.Value.GetProperty("operationId").GetString()!,
+                    operation.Value.TryGetProperty("security", out var security) && security.GetArrayLength() > 0);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_committed_document_describes_exactly_the_Functions_apps_http_routes_with_their_auth()
+    {
+        using var document = Committed();
+        var functions = FunctionsRoutes().OrderBy(r => r.Path).ThenBy(r => r.Method).ToList();
+        var documented = DocumentedRoutes(document).OrderBy(r => r.Path).ThenBy(r => r.Method).ToList();
+        var missing = functions.Except(documented).ToList();
+        var extra = documented.Except(functions).ToList();
+        Assert.True(missing.Count == 0 && extra.Count == 0,
+            $"docs/openapi.json and the Functions app disagree: {Regenerate}.\n  served but not documented (or documented differently): {string.Join(", ", missing)}\n  documented but not served: {string.Join(", ", extra)}");
+    }
+
+    [Fact]
+    public void Every_operation_documents_its_answer_problem_details_and_the_key()
+    {
+        using var document = Committed();
+        var root = document.RootElement;
+        Assert.StartsWith("3.", root.GetProperty("openapi").GetString());
+        var schemes = root.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("x-functions-key", schemes.GetProperty("functionKey").GetProperty("name").GetString());
+        foreach (var path in root.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var responses = operation.Value.GetProperty("responses");
+                Assert.True(responses.TryGetProperty("200", out var ok), $"{path.Name}: no 200");
+                Assert.True(ok.GetProperty("content").TryGetProperty("application/json", out _), $"{path.Name}: 200 is not JSON");
+                foreach (var problem in responses.EnumerateObject().Where(r => r.Name is "400" or "401" or "404"))
+                {
+                    Assert.True(problem.Value.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{path.Name} {problem.Name}: not problem details");
+                }
+                var keyed = operation.Value.TryGetProperty("security", out var security) && security.GetArrayLength() > 0;
+                Assert.Equal(keyed, responses.TryGetProperty("401", out _));
+            }
+        }
+    }
+
+    [Fact]
+    public void The_app_serves_the_committed_document_at_api_openapi_json()
+    {
+        var result = Assert.IsType<ContentResult>(new OpenApiFunction().Run(new DefaultHttpContext().Request));
+        Assert.Equal(200, result.StatusCode);
+        Assert.StartsWith("application/json", result.ContentType);
+        Assert.Equal(File.ReadAllText(Path.Combine(Attribute("RepositoryRoot"), "docs", "openapi.json")), result.Content);
+    }
+}
