@@ -87,9 +87,8 @@ param taskHubName string = 'treasurehunt'
 @minValue(1)
 param duplicateHorizonMinutes int = 15
 
-@description('Aggregation__AffinityHalfLifeDays.')
-@minValue(1)
-param affinityHalfLifeDays int = 7
+@description('Features__DefinitionsPath: feature-definitions file in the app package; empty = the default definitions (features/definitions.json, embedded).')
+param featureDefinitionsPath string = ''
 
 @description('Rollups__ShardCount.')
 @minValue(1)
@@ -226,7 +225,7 @@ module functionApp 'modules/functionapp.bicep' = {
     taskHubName: taskHubName
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     duplicateHorizonMinutes: duplicateHorizonMinutes
-    affinityHalfLifeDays: affinityHalfLifeDays
+    featureDefinitionsPath: featureDefinitionsPath
     rollupShardCount: rollupShardCount
     rollupFlushMaxAgeSeconds: rollupFlushMaxAgeSeconds
     rollupFlushMinEvents: rollupFlushMinEvents

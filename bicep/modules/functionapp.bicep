@@ -62,9 +62,8 @@ param appInsightsConnectionString string
 @minValue(1)
 param duplicateHorizonMinutes int
 
-@description('Aggregation__AffinityHalfLifeDays: half-life of the affinity decay.')
-@minValue(1)
-param affinityHalfLifeDays int
+@description('Features__DefinitionsPath: feature-definitions document shipped with the app package (relative to the app root); empty = the default definitions embedded in the app.')
+param featureDefinitionsPath string
 
 @description('Rollups__ShardCount: shards of the rollup durable entities.')
 @minValue(1)
@@ -169,8 +168,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           value: string(duplicateHorizonMinutes)
         }
         {
-          name: 'Aggregation__AffinityHalfLifeDays'
-          value: string(affinityHalfLifeDays)
+          name: 'Features__DefinitionsPath'
+          value: featureDefinitionsPath
         }
         {
           name: 'Rollups__ShardCount'

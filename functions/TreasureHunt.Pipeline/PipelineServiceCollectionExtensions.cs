@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Pipeline.Entities;
@@ -17,7 +18,8 @@ namespace TreasureHunt.Pipeline;
 public static class PipelineServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the host-neutral pipeline: options (sections Aggregation, Rollups, Pipeline, FinOps, Retention), the batch
+    /// Registers the host-neutral pipeline: options (sections Features, Aggregation, Rollups, Pipeline, FinOps, Retention),
+    /// the compiled feature definitions, the batch
     /// processor, rollup flusher, query API, cost recording and the entity classes. The host adds the stores
     /// (TreasureHunt.Storage) and an <see cref="Core.Ports.IRollupClient"/>.
     /// </summary>
@@ -26,7 +28,16 @@ public static class PipelineServiceCollectionExtensions
         // Options: bound, validated by their source-generated validators, checked at start-up (docs/functions.md).
         services.AddOptions<AggregationOptions>().Bind(configuration.GetSection(AggregationOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AggregationOptions>, AggregationOptionsValidator>();
-        services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.Section)).ValidateOnStart();
+        services.AddOptions<FeaturesOptions>().Bind(configuration.GetSection(FeaturesOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FeaturesOptions>, FeaturesOptionsValidator>();
+        services.AddSingleton(sp => FeatureDefinitionsReader.Load(sp.GetRequiredService<IOptions<FeaturesOptions>>().Value.DefinitionsPath));
+        services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.Section))
+            .PostConfigure<CompiledDefinitions>((o, definitions) =>
+            {
+                // The item group's hour window of the feature definitions is the item hour retention of the entities.
+                if (definitions.ItemHourWindows > 0) o.ItemHourWindows = definitions.ItemHourWindows;
+            })
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RollupOptions>, RollupOptionsValidator>();
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
@@ -36,7 +47,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
 
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new AggregationRules(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
+        services.AddSingleton(sp => DeliveryRules.From(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
         services.AddSingleton<RollupFlusher>();
         services.AddSingleton<PartitionHolds>();
         services.AddSingleton<PartitionBatchProcessor>();

@@ -29,13 +29,14 @@ public static class StorageServiceCollectionExtensions
 
         services.AddSingleton(sp => CosmosClientFactory.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
         services.AddSingleton(sp => CosmosResilience.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.MaxRetries));
-        services.AddSingleton(sp => Documents<UserAggregate>(sp, o => o.UsersContainer));
+        services.AddSingleton(sp => Documents<UserDocument>(sp, o => o.UsersContainer));
         services.AddSingleton(sp => Documents<PartitionProgress>(sp, o => o.ProgressContainer));
         services.AddSingleton<IUserAggregateStore>(sp =>
         {
             var size = sp.GetRequiredService<IOptions<CosmosOptions>>().Value.WriterCacheSize;
             return new CosmosUserAggregateStore(
-                sp.GetRequiredService<CosmosDocuments<UserAggregate>>(),
+                sp.GetRequiredService<CosmosDocuments<UserDocument>>(),
+                sp.GetRequiredService<TreasureHunt.Core.Features.CompiledDefinitions>(),
                 size > 0 ? new MemoryCache(new MemoryCacheOptions { SizeLimit = size }) : null);
         });
         services.AddSingleton<IProgressStore, CosmosProgressStore>();

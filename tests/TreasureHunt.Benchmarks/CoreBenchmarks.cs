@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Rollups;
 
 namespace TreasureHunt.Benchmarks;
@@ -22,9 +23,10 @@ public class CoreBenchmarks
     /// <summary>Fresh batches prepared for measurement: more than the job's invocations (see <see cref="Program"/>).</summary>
     public const int MeasuredBatches = Program.BatchesPerIteration * (Program.WarmupIterations + Program.MeasuredIterations + 2);
 
-    private readonly AggregationRules _rules = AggregationRules.Default;
+    private readonly CompiledDefinitions _definitions = CompiledDefinitions.Default;
+    private readonly DeliveryRules _delivery = DeliveryRules.Default;
     private readonly RollupOptions _rollups = new();
-    private readonly Dictionary<string, UserAggregate> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UserDocument> _users = new(StringComparer.Ordinal);
     private readonly BatchParser _parser = new();
     private EventOutcome[] _outcomes = new EventOutcome[BatchSize];
     private List<PartitionBatch> _batches = [];
@@ -63,7 +65,7 @@ public class CoreBenchmarks
         }
     }
 
-    /// <summary>BatchParser.Parse + UserAggregate.Apply per user + RollupDeltaBuilder: what a host does per batch before storage.</summary>
+    /// <summary>BatchParser.Parse + UserDocument.Apply per user + RollupDeltaBuilder: what a host does per batch before storage.</summary>
     [Benchmark(OperationsPerInvoke = BatchSize, Description = "parse + validate + aggregate + rollup delta")]
     public RollupDelta ParseValidateAggregate() => Process(_parser.Parse(_batches[_next++ % _batches.Count]));
 
@@ -84,7 +86,7 @@ public class CoreBenchmarks
         foreach (var (userId, events) in parsed.ByUser)
         {
             var outcomes = new EventOutcome[events.Count];
-            AggregateOf(userId).Apply(events, parsed.PartitionId, _rules, outcomes);
+            AggregateOf(userId).Apply(events, parsed.PartitionId, _definitions, _delivery, outcomes);
             results.Add(outcomes);
         }
         var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -105,11 +107,11 @@ public class CoreBenchmarks
         return [(t1 - t0, a1 - a0), (t2 - t1, a2 - a1), (t3 - t2, a3 - a2)];
     }
 
-    private UserAggregate AggregateOf(string userId)
+    private UserDocument AggregateOf(string userId)
     {
         if (!_users.TryGetValue(userId, out var aggregate))
         {
-            _users[userId] = aggregate = UserAggregate.Create(userId);
+            _users[userId] = aggregate = UserDocument.Create(userId, _definitions);
         }
         return aggregate;
     }
@@ -121,7 +123,7 @@ public class CoreBenchmarks
         {
             if (_outcomes.Length < events.Count) _outcomes = new EventOutcome[events.Count];
             var outcomes = _outcomes.AsSpan(0, events.Count);
-            AggregateOf(userId).Apply(events, parsed.PartitionId, _rules, outcomes);
+            AggregateOf(userId).Apply(events, parsed.PartitionId, _definitions, _delivery, outcomes);
             for (var i = 0; i < events.Count; i++)
             {
                 builder.Add(events[i], outcomes[i]);

@@ -85,7 +85,7 @@ public class AffinityTests
     [Fact]
     public void Weights_and_half_life_are_configurable()
     {
-        var options = new AggregationOptions
+        var options = new ReferenceOptions
         {
             AffinityHalfLifeDays = 1,
             AffinityWeights = new() { ["view"] = 4, ["click"] = 0.5, ["purchase"] = 100 },
@@ -117,15 +117,15 @@ public class AffinityTests
     public void Misconfiguration_is_rejected_with_the_setting_named()
     {
         var unknownType = Assert.Throws<InvalidOperationException>(() =>
-            new AggregationRules(new AggregationOptions { AffinityWeights = new() { ["like"] = 1 } }));
+            new AggregationRules(new ReferenceOptions { AffinityWeights = new() { ["like"] = 1 } }));
         Assert.Contains("like", unknownType.Message, StringComparison.Ordinal);
 
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new AggregationOptions { AffinityHalfLifeDays = 0 }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new AggregationOptions { AffinityHalfLifeDays = double.NaN }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new AggregationOptions { DuplicateHorizonMinutes = -1 }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new AggregationOptions { MinuteWindows = 0 }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new AggregationOptions { RecentItems = 0 }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new AggregationOptions { MaxRememberedEventIdsPerUser = 0 }));
+        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { AffinityHalfLifeDays = 0 }));
+        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { AffinityHalfLifeDays = double.NaN }));
+        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { DuplicateHorizonMinutes = -1 }));
+        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { MinuteWindows = 0 }));
+        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { RecentItems = 0 }));
+        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { MaxRememberedEventIdsPerUser = 0 }));
         Assert.Throws<ArgumentNullException>(() => new AggregationRules(null!));
     }
 }

@@ -177,7 +177,7 @@ public class AggregatePropertyTests
         // The duplicate index is kept with the aggregate between batches; a reloaded aggregate rebuilds it. Small caps and
         // horizons, several partitions and enqueue times that go back and forth exercise every pruning path.
         var rng = new Random(seed);
-        var rules = new AggregationRules(new AggregationOptions
+        var rules = new AggregationRules(new ReferenceOptions
         {
             MaxRememberedEventIdsPerUser = rng.Next(1, 40),
             DuplicateHorizonMinutes = rng.Next(0, 30),

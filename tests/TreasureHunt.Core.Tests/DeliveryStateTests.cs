@@ -14,7 +14,7 @@ public class DeliveryStateTests
 {
     private const int Cases = 200;
 
-    private static AggregationRules RandomRules(Random rng) => new(new AggregationOptions
+    private static AggregationRules RandomRules(Random rng) => new(new ReferenceOptions
     {
         DuplicateHorizonMinutes = rng.Next(4) switch { 0 => 0, 1 => 1, _ => 15 },
         MaxRememberedEventIdsPerUser = rng.Next(3) == 0 ? 2000 : rng.Next(1, 40),

@@ -131,7 +131,7 @@ public class DuplicateHorizonTests
     [Fact]
     public void The_horizon_is_configurable()
     {
-        var rules = new AggregationRules(new AggregationOptions { DuplicateHorizonMinutes = 1 });
+        var rules = new AggregationRules(new ReferenceOptions { DuplicateHorizonMinutes = 1 });
         var aggregate = UserAggregate.Create("u-1");
         Apply(aggregate, [Copy("e-1", 1, TimeSpan.Zero)], rules);
 
@@ -144,7 +144,7 @@ public class DuplicateHorizonTests
     [Fact]
     public void A_zero_horizon_still_recognises_an_identical_copy()
     {
-        var rules = new AggregationRules(new AggregationOptions { DuplicateHorizonMinutes = 0 });
+        var rules = new AggregationRules(new ReferenceOptions { DuplicateHorizonMinutes = 0 });
         var aggregate = UserAggregate.Create("u-1");
         Assert.Equal([EventOutcome.Applied, EventOutcome.Duplicate, EventOutcome.Applied],
             Apply(aggregate, [Copy("e-1", 1, TimeSpan.Zero), Copy("e-1", 2, TimeSpan.Zero), Copy("e-1", 3, TimeSpan.FromTicks(1))], rules));
@@ -153,7 +153,7 @@ public class DuplicateHorizonTests
     [Fact]
     public void At_most_the_configured_number_of_ids_is_remembered_per_user_newest_kept()
     {
-        var rules = new AggregationRules(new AggregationOptions { MaxRememberedEventIdsPerUser = 3 });
+        var rules = new AggregationRules(new ReferenceOptions { MaxRememberedEventIdsPerUser = 3 });
         var aggregate = UserAggregate.Create("u-1");
         Apply(aggregate, Enumerable.Range(1, 5).Select(i => Copy($"e-{i}", i, TimeSpan.FromSeconds(i))).ToList(), rules);
 
@@ -162,7 +162,7 @@ public class DuplicateHorizonTests
         Assert.Equal([EventOutcome.Applied, EventOutcome.Duplicate], Apply(aggregate, [Copy("e-1", 6, TimeSpan.FromSeconds(6)), Copy("e-5", 7, TimeSpan.FromSeconds(7))], rules));
         Assert.Equal(3, aggregate.Seen.Count);
         Assert.Equal(6, aggregate.TotalEvents);
-        Assert.Equal(2000, new AggregationOptions().MaxRememberedEventIdsPerUser);
+        Assert.Equal(2000, new ReferenceOptions().MaxRememberedEventIdsPerUser);
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public class DuplicateHorizonTests
     [Fact]
     public void Ids_remembered_out_of_enqueue_order_are_pruned_by_age_wherever_they_are()
     {
-        var rules = new AggregationRules(new AggregationOptions { MaxRememberedEventIdsPerUser = 3 });
+        var rules = new AggregationRules(new ReferenceOptions { MaxRememberedEventIdsPerUser = 3 });
         var aggregate = UserAggregate.Create("u-1");
         // Partition 1 lags behind partition 0 by 30 minutes of enqueue time.
         Apply(aggregate, [Copy("a", 1, TimeSpan.FromMinutes(30)), Copy("b", 2, TimeSpan.FromMinutes(31))], rules, partition: "0");

@@ -77,7 +77,7 @@ public class UserAggregateTests
     [Fact]
     public void Recent_items_tie_on_time_by_item_id()
     {
-        var rules = new AggregationRules(new AggregationOptions { RecentItems = 2 });
+        var rules = new AggregationRules(new ReferenceOptions { RecentItems = 2 });
         var aggregate = Aggregate([Event("a", T, itemId: "c"), Event("b", T, itemId: "a"), Event("c", T, itemId: "b")], rules);
         Assert.Equal(["a", "b"], aggregate.RecentItems.Select(r => r.ItemId));
     }
@@ -85,7 +85,7 @@ public class UserAggregateTests
     [Fact]
     public void An_old_event_of_a_new_item_does_not_enter_a_full_list()
     {
-        var rules = new AggregationRules(new AggregationOptions { RecentItems = 3 });
+        var rules = new AggregationRules(new ReferenceOptions { RecentItems = 3 });
         var aggregate = Aggregate([Event("a", T, itemId: "a"), Event("b", T.AddMinutes(1), itemId: "b"), Event("c", T.AddMinutes(2), itemId: "c")], rules);
         Apply(aggregate, [Seq(Event("z", T.AddMinutes(-1), itemId: "z"), 10)], rules);
         Assert.Equal(["c", "b", "a"], aggregate.RecentItems.Select(r => r.ItemId));

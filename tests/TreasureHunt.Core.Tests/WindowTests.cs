@@ -160,7 +160,7 @@ public class WindowTests
     [Fact]
     public void Window_retention_is_configurable()
     {
-        var rules = new AggregationRules(new AggregationOptions { MinuteWindows = 5, HourWindows = 2, DayWindows = 1 });
+        var rules = new AggregationRules(new ReferenceOptions { MinuteWindows = 5, HourWindows = 2, DayWindows = 1 });
         var aggregate = Aggregate(Enumerable.Range(0, 180).Select(m => Event($"e{m}", Midnight.AddMinutes(m))), rules);
 
         Assert.Equal(5, aggregate.Minute.Count);

@@ -39,10 +39,10 @@ public sealed class AggregateFunctionTests
 
         await RunAsync(app, function, events, [100, 101, 102, 103]);
 
-        app.Users.Verify(u => u.UpdateAsync("alice", It.IsAny<Func<Core.Aggregation.UserAggregate, bool>>(), It.IsAny<CancellationToken>()), Times.Once);
-        app.Users.Verify(u => u.UpdateAsync("bob", It.IsAny<Func<Core.Aggregation.UserAggregate, bool>>(), It.IsAny<CancellationToken>()), Times.Once);
+        app.Users.Verify(u => u.UpdateAsync("alice", It.IsAny<Func<Core.Aggregation.UserDocument, bool>>(), It.IsAny<CancellationToken>()), Times.Once);
+        app.Users.Verify(u => u.UpdateAsync("bob", It.IsAny<Func<Core.Aggregation.UserDocument, bool>>(), It.IsAny<CancellationToken>()), Times.Once);
         Assert.Equal(2, app.Aggregates["alice"].TotalEvents);
-        Assert.Equal(103, app.Aggregates["alice"].Watermarks["3"]);
+        Assert.Equal(103, app.Aggregates["alice"].Delivery.Watermarks["3"]);
 
         var deadLetter = Assert.Single(app.DeadLettersWritten);
         Assert.Equal("3", deadLetter.PartitionId);
@@ -85,7 +85,7 @@ public sealed class AggregateFunctionTests
         await RunAsync(app, function, events, [7, 8]);
         await RunAsync(app, function, events, [7, 8]);
 
-        app.Users.Verify(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<Core.Aggregation.UserAggregate, bool>>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
+        app.Users.Verify(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<Core.Aggregation.UserDocument, bool>>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
         Assert.Equal(1, app.Aggregates["alice"].TotalEvents);
         Assert.Equal(2, app.Entities.Signals.Count);
         var global = (GlobalTotalsState)app.Entities.Run(DurableRollupClient.GlobalId, "get")!;
@@ -139,7 +139,7 @@ public sealed class AggregateFunctionTests
     public async Task A_store_failure_escapes_so_the_retry_policy_reruns_the_batch()
     {
         using var app = new TestApp();
-        app.Users.Setup(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<Core.Aggregation.UserAggregate, bool>>(), It.IsAny<CancellationToken>()))
+        app.Users.Setup(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<Core.Aggregation.UserDocument, bool>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new TimeoutException("cosmos unavailable"));
 
         await Assert.ThrowsAsync<TimeoutException>(() =>

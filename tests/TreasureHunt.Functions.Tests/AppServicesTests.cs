@@ -50,7 +50,8 @@ public sealed class AppServicesTests
     [Theory]
     [InlineData("Cosmos__Endpoint", "not-a-url", "Cosmos:Endpoint")]
     [InlineData("Rollups__ShardCount", "0", "Rollups:ShardCount")]
-    [InlineData("Aggregation__AffinityHalfLifeDays", "-1", "Aggregation:AffinityHalfLifeDays")]
+    [InlineData("Aggregation__DuplicateHorizonMinutes", "-1", "Aggregation:DuplicateHorizonMinutes")]
+    [InlineData("Features__DefinitionsPath", "/nonexistent/definitions.json", "Features:DefinitionsPath")]
     [InlineData("FinOps__InstanceMemoryMb", "0", "FinOps:InstanceMemoryMb")]
     public void A_bad_app_setting_fails_the_start_up_validation_naming_it(string key, string value, string named)
     {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Functions.Rollups;
@@ -34,11 +35,11 @@ public sealed class ParkingTests
     private static CosmosException Throttled() => new("Request rate is large", HttpStatusCode.TooManyRequests, 3200, "test", 0);
 
     private static void RefuseUser(TestApp app, string userId, Func<Exception> error) =>
-        app.Users.Setup(u => u.UpdateAsync(userId, It.IsAny<Func<UserAggregate, bool>>(), It.IsAny<CancellationToken>())).ThrowsAsync(error());
+        app.Users.Setup(u => u.UpdateAsync(userId, It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>())).ThrowsAsync(error());
 
     private static void AcceptUser(TestApp app, string userId) =>
-        app.Users.Setup(u => u.UpdateAsync(userId, It.IsAny<Func<UserAggregate, bool>>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, Func<UserAggregate, bool> apply, CancellationToken _) => apply(app.Aggregates.GetOrAdd(id, UserAggregate.Create)));
+        app.Users.Setup(u => u.UpdateAsync(userId, It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) => apply(app.Aggregates.GetOrAdd(id, i => UserDocument.Create(i, CompiledDefinitions.Default))));
 
     private static PartitionBatch Batch(params (long Sequence, string Body)[] messages) =>
         new(Partition, messages.Select(m => new RawMessage(Encoding.UTF8.GetBytes(m.Body), m.Sequence, Enqueued)).ToList());
@@ -117,7 +118,7 @@ public sealed class ParkingTests
         var report = await ReplayAsync(app);
         Assert.Equal((2, 1, 0), (report.Replayed, report.UsersReleased, report.StillRefused.Count));
         Assert.Equal(2, app.Aggregates["poison"].TotalEvents);
-        Assert.Equal(2, app.Aggregates["poison"].Watermarks[Partition]);
+        Assert.Equal(2, app.Aggregates["poison"].Delivery.Watermarks[Partition]);
         Assert.Empty(app.Progress.Find("aggregator", Partition)!.ParkedUsers);
         Assert.All(app.Parked.All, r => Assert.Equal(ParkedStatus.Replayed, r.Status));
         var totals = await TotalsAsync(app);

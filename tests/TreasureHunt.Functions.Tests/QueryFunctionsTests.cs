@@ -76,9 +76,38 @@ public sealed class QueryFunctionsTests : IDisposable
     }
 
     [Fact]
+    public async Task User_features_by_name_with_a_sliding_window()
+    {
+        var document = Core.Aggregation.UserDocument.Create("alice", Core.Features.CompiledDefinitions.Default);
+        var at = _app.Clock.GetUtcNow();
+        var events = new List<Core.Events.SequencedEvent>
+        {
+            new(new Core.Events.TreasureEvent("e1", "alice", "i1", "gems", Core.Events.EventType.Click, 1, at.AddMinutes(-50)), 1, at),
+            new(new Core.Events.TreasureEvent("e2", "alice", "i2", "gems", Core.Events.EventType.Click, 1, at.AddMinutes(-5)), 2, at),
+            new(new Core.Events.TreasureEvent("e3", "alice", "i2", "gems", Core.Events.EventType.Purchase, 9.5, at.AddMinutes(-4)), 3, at),
+        };
+        document.Apply(events, "0", Core.Features.CompiledDefinitions.Default, Core.Aggregation.DeliveryRules.Default, new Core.Aggregation.EventOutcome[3]);
+        _app.Aggregates["alice"] = document;
+
+        var ok = Json(Assert(await _functions.UserFeaturesAsync(Get("?names=events,maxPurchase,recentItems"), "alice", default), 200));
+        Xunit.Assert.Equal(1, ok.GetProperty("version").GetInt32());
+        Xunit.Assert.Equal(2, ok.GetProperty("features").GetProperty("events").GetProperty("click").GetInt64());
+        Xunit.Assert.Equal(9.5, ok.GetProperty("features").GetProperty("maxPurchase").GetDouble());
+        Xunit.Assert.Equal("i2", ok.GetProperty("features").GetProperty("recentItems")[0].GetProperty("value").GetString());
+        var sliding = Json(Assert(await _functions.UserFeaturesAsync(Get("?names=events&window=last30m"), "alice", default), 200));
+        Xunit.Assert.Equal(1, sliding.GetProperty("features").GetProperty("events").GetProperty("click").GetInt64());
+
+        Assert(await _functions.UserFeaturesAsync(Get("?names=nope"), "alice", default), 400);
+        Assert(await _functions.UserFeaturesAsync(Get("?names=events&window=last3w"), "alice", default), 400);
+        Assert(await _functions.UserFeaturesAsync(Get("?names=events&window=last200m"), "alice", default), 400);
+        Assert(await _functions.UserFeaturesAsync(Get("?names=affinity&window=last5m"), "alice", default), 400);
+        Assert(await _functions.UserFeaturesAsync(Get(), "nobody", default), 404);
+    }
+
+    [Fact]
     public async Task User_profile()
     {
-        _app.Aggregates["alice"] = Core.Aggregation.UserAggregate.Create("alice");
+        _app.Aggregates["alice"] = Core.Aggregation.UserDocument.Create("alice", Core.Features.CompiledDefinitions.Default);
 
         Assert(await _functions.UserProfileAsync(Get(), "bad id!", default), 400);
         Assert(await _functions.UserProfileAsync(Get(), new string('a', 129), default), 400);

@@ -27,9 +27,10 @@ public sealed class OptionsValidationTests : IDisposable
 
     [Theory]
     // AggregationOptions
-    [InlineData("Aggregation:AffinityHalfLifeDays", "0", "Aggregation:AffinityHalfLifeDays")]
-    [InlineData("Aggregation:MinuteWindows", "0", "Aggregation:MinuteWindows")]
-    [InlineData("Aggregation:AffinityWeights:wink", "1", "Aggregation:AffinityWeights")]
+    [InlineData("Aggregation:DuplicateHorizonMinutes", "-1", "Aggregation:DuplicateHorizonMinutes")]
+    [InlineData("Aggregation:MaxRememberedEventIdsPerUser", "0", "Aggregation:MaxRememberedEventIdsPerUser")]
+    // FeaturesOptions: the definitions file must exist and be valid
+    [InlineData("Features:DefinitionsPath", "/nonexistent/definitions.json", "Features:DefinitionsPath")]
     // RollupOptions
     [InlineData("Rollups:ShardCount", "0", "Rollups:ShardCount")]
     [InlineData("Rollups:FlushMaxAgeSeconds", "-1", "Rollups:FlushMaxAgeSeconds")]

@@ -9,7 +9,7 @@ public sealed class WindowCounts
     [JsonPropertyName("start")]
     public long Start { get; set; }
 
-    /// <summary>Counts indexed by <see cref="EventType"/> (view, click, share, claim, purchase).</summary>
+    /// <summary>Counts indexed by <see cref="EventType"/> (the declared types, in order; grows when a later type occurs).</summary>
     [JsonPropertyName("counts")]
     public long[] Counts { get; set; } = new long[EventTypes.Count];
 }
@@ -33,7 +33,10 @@ public static class WindowList
         {
             return false;
         }
-        windows[IndexForAdd(windows, start, spare)].Counts[(int)type] += count;
+        var window = windows[IndexForAdd(windows, start, spare)];
+        var counts = window.Counts;
+        if ((int)type >= counts.Length) window.Counts = counts = PerType.Ensure(ref counts, (int)type);
+        counts[(int)type] += count;
         return true;
     }
 
@@ -44,11 +47,10 @@ public static class WindowList
         {
             return false;
         }
-        var target = windows[IndexForAdd(windows, start, spare: null)].Counts;
-        for (var i = 0; i < target.Length; i++)
-        {
-            target[i] += counts[i];
-        }
+        var window = windows[IndexForAdd(windows, start, spare: null)];
+        var target = window.Counts;
+        PerType.AddInto(ref target, counts);
+        window.Counts = target;
         return true;
     }
 

@@ -18,6 +18,8 @@ public sealed record CostRecord
     public long StoreWrites { get; init; }
     public int MemoryMb { get; init; }
     public bool Succeeded { get; init; } = true;
+    /// <summary>User document writes attributed to features (bytes and estimated RU), null when the invocation wrote none.</summary>
+    public IReadOnlyDictionary<string, FeatureCost>? Features { get; init; }
     public required CostBreakdown Usd { get; init; }
 }
 

@@ -20,6 +20,13 @@ public enum CostGrouping
     None,
     Function,
     Hour,
+    Feature,
+}
+
+/// <summary>One feature's share of the user document writes over a range (<c>GET /api/finops/cost?groupBy=feature</c>).</summary>
+public sealed record FeatureCostGroup(string Feature, long Writes, long Bytes, double Ru, decimal CosmosUsd)
+{
+    public double BytesPerWrite => Writes == 0 ? 0 : (double)Bytes / Writes;
 }
 
 /// <summary>Summarises ledger totals: cost per million events counts every non-HTTP invocation (ingest, entities, timers);
@@ -50,6 +57,28 @@ public static class CostSummarizer
             events > 0 ? processingUsd / events * 1_000_000m : null,
             queryUsd / hours,
             groups);
+    }
+
+    /// <summary>
+    /// The user document writes of the range attributed to features: each write's bytes per feature, and its estimated RU
+    /// and Cosmos $ split in proportion to the bytes (the rest of the document is <c>delivery</c> and <c>document</c>).
+    /// </summary>
+    public static List<FeatureCostGroup> ByFeature(IEnumerable<CostRecord> records, DateTimeOffset from, DateTimeOffset to)
+    {
+        var totals = new Dictionary<string, (long Writes, long Bytes, double Ru, decimal Usd)>(StringComparer.Ordinal);
+        foreach (var r in records)
+        {
+            if (r.Start < from || r.Start >= to || r.Features is null) continue;
+            // The record's Cosmos $ covers all its RU; the features' share of it is their share of the RU.
+            var usdPerRu = r.CosmosRu > 0 ? r.Usd.Cosmos / (decimal)r.CosmosRu : 0m;
+            foreach (var (feature, cost) in r.Features)
+            {
+                var t = totals.GetValueOrDefault(feature);
+                totals[feature] = (t.Writes + cost.Writes, t.Bytes + cost.Bytes, t.Ru + cost.RequestUnits, t.Usd + usdPerRu * (decimal)cost.RequestUnits);
+            }
+        }
+        return totals.Select(kv => new FeatureCostGroup(kv.Key, kv.Value.Writes, kv.Value.Bytes, kv.Value.Ru, kv.Value.Usd))
+            .OrderByDescending(g => g.Ru).ThenBy(g => g.Feature, StringComparer.Ordinal).ToList();
     }
 
     private static List<CostGroup> Group(List<CostTotal> rows, Func<CostTotal, string> key) =>

@@ -12,6 +12,7 @@ public sealed class InvocationUsage
     private double _ru, _chargedRu;
     private long _events, _storeWrites, _storeReads, _tableOps, _entitySignals;
     private bool _ruEstimated;
+    private Dictionary<string, FeatureCost>? _features;
 
     public static InvocationUsage? Current => Ambient.Value;
 
@@ -47,6 +48,23 @@ public sealed class InvocationUsage
             _ru += estimated ?? charged;
             _ruEstimated |= estimated.HasValue;
         }
+    }
+
+    /// <summary>Attributes part of a user document write (its bytes and their share of the write's estimated RU) to a feature.</summary>
+    public void AddFeatureWrite(string feature, long bytes, double requestUnits)
+    {
+        lock (_lock)
+        {
+            _features ??= new Dictionary<string, FeatureCost>(StringComparer.Ordinal);
+            var current = _features.GetValueOrDefault(feature);
+            _features[feature] = new FeatureCost(current.Writes + 1, current.Bytes + bytes, current.RequestUnits + requestUnits);
+        }
+    }
+
+    /// <summary>Per feature (and <c>delivery</c>, <c>document</c> for the rest): what the user document writes of this invocation cost.</summary>
+    public IReadOnlyDictionary<string, FeatureCost>? FeatureCosts
+    {
+        get { lock (_lock) return _features is null ? null : new Dictionary<string, FeatureCost>(_features, StringComparer.Ordinal); }
     }
 
     public void AddEvents(long count) => Interlocked.Add(ref _events, count);

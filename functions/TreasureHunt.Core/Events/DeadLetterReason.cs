@@ -23,7 +23,7 @@ public enum DeadLetterReason
     FutureTimestamp,
     /// <summary>The message is larger than 256 KB.</summary>
     TooLarge,
-    /// <summary>type is a string but not one of view, click, share, claim, purchase.</summary>
+    /// <summary>type is a string but not one of the event types declared in the feature definitions.</summary>
     UnknownType,
     /// <summary>A contract field appears twice in the object.</summary>
     DuplicateField,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TreasureHunt.Core.Features;
 
 namespace TreasureHunt.Core.Events;
 
@@ -14,8 +15,15 @@ namespace TreasureHunt.Core.Events;
 /// reported, so a broken document is always not_json.
 /// Not thread-safe (it pools id strings); use one parser per partition processor.
 /// </remarks>
-public sealed class EventParser
+public sealed class EventParser(CompiledDefinitions definitions)
 {
+    /// <summary>A parser for the default definitions' event types.</summary>
+    public EventParser() : this(CompiledDefinitions.Default)
+    {
+    }
+
+    private readonly string _unknownTypeDetail = UnknownTypeDetail(definitions);
+
     private const int EventIdBit = 1, UserIdBit = 2, ItemIdBit = 4, CategoryBit = 8, TypeBit = 16, ValueBit = 32, TimestampBit = 64;
     private const int RequiredBits = EventIdBit | UserIdBit | ItemIdBit | TypeBit | TimestampBit;
 
@@ -114,7 +122,7 @@ public sealed class EventParser
                     UserIdBit => ReadId(ref reader, "userId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, _users, out userId),
                     ItemIdBit => ReadId(ref reader, "itemId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, _items, out itemId),
                     CategoryBit => ReadId(ref reader, "category", ContractLimits.MaxCategoryLength, DeadLetterReason.BadCategory, _categories, out category),
-                    TypeBit => ReadType(ref reader, out type),
+                    TypeBit => ReadType(ref reader, definitions, _unknownTypeDetail, out type),
                     ValueBit => ReadValue(ref reader, out value),
                     _ => ReadTimestamp(ref reader, out timestamp),
                 };
@@ -209,15 +217,23 @@ public sealed class EventParser
         return null;
     }
 
-    private static (DeadLetterReason, string)? ReadType(ref Utf8JsonReader reader, out EventType type)
+    private static string UnknownTypeDetail(CompiledDefinitions definitions)
+    {
+        var names = definitions.TypeNames;
+        var listed = string.Join(", ", names.Take(20)) + (names.Length > 20 ? $" (and {names.Length - 20} more)" : "");
+        return $"'type' must be one of {listed}";
+    }
+
+    private static (DeadLetterReason, string)? ReadType(ref Utf8JsonReader reader, CompiledDefinitions definitions, string unknownDetail, out EventType type)
     {
         type = default;
         if (reader.TokenType != JsonTokenType.String)
         {
             return (DeadLetterReason.BadType, $"'type' must be a string, got {reader.TokenType}");
         }
-        var ok = reader.ValueIsEscaped ? EventTypes.TryParse(reader.GetString(), out type) : EventTypes.TryParseUtf8(reader.ValueSpan, out type);
-        return ok ? null : (DeadLetterReason.UnknownType, "'type' must be one of view, click, share, claim, purchase");
+        // The declared types (feature definitions), matched on the raw bytes: no string is allocated for the type.
+        var ok = reader.ValueIsEscaped ? definitions.TryGetType(reader.GetString(), out type) : definitions.TryGetTypeUtf8(reader.ValueSpan, out type);
+        return ok ? null : (DeadLetterReason.UnknownType, unknownDetail);
     }
 
     private static (DeadLetterReason, string)? ReadValue(ref Utf8JsonReader reader, out double value)

@@ -1,6 +1,10 @@
 namespace TreasureHunt.Core.Events;
 
-/// <summary>The five interaction types of the event contract. The numeric values index every per-type array.</summary>
+/// <summary>
+/// An event type, as the index of its declaration in the feature definitions (<c>eventTypes</c>): the value indexes
+/// every per-type array. Types are data (<see cref="Features.CompiledDefinitions"/>); the five named members are the
+/// types of the default definitions, in their order, kept as names for the code and tests that use those types.
+/// </summary>
 public enum EventType
 {
     View = 0,
@@ -10,14 +14,15 @@ public enum EventType
     Purchase = 4,
 }
 
+/// <summary>The default definitions' five types (see <see cref="EventType"/>). Per-type arrays start at this length (<see cref="PerType"/>).</summary>
 public static class EventTypes
 {
     public const int Count = 5;
 
-    /// <summary>Contract names, indexed by <see cref="EventType"/>; case-sensitive on the wire.</summary>
+    /// <summary>Names of the default definitions' first five types, indexed by <see cref="EventType"/>.</summary>
     public static readonly string[] Names = ["view", "click", "share", "claim", "purchase"];
 
-    public static string ToName(this EventType type) => Names[(int)type];
+    public static string ToName(this EventType type) => (int)type < Names.Length ? Names[(int)type] : $"type{(int)type}";
 
     public static bool TryParse(ReadOnlySpan<char> name, out EventType type)
     {
@@ -31,20 +36,5 @@ public static class EventTypes
         }
         type = default;
         return false;
-    }
-
-    public static bool TryParseUtf8(ReadOnlySpan<byte> utf8, out EventType type)
-    {
-        // Hand-matched on bytes: the parser is on the hot path and must not allocate a string for the type.
-        type = utf8.Length switch
-        {
-            4 when utf8.SequenceEqual("view"u8) => EventType.View,
-            5 when utf8.SequenceEqual("click"u8) => EventType.Click,
-            5 when utf8.SequenceEqual("share"u8) => EventType.Share,
-            5 when utf8.SequenceEqual("claim"u8) => EventType.Claim,
-            8 when utf8.SequenceEqual("purchase"u8) => EventType.Purchase,
-            _ => (EventType)(-1),
-        };
-        return (int)type >= 0;
     }
 }

@@ -23,9 +23,14 @@ public sealed class ParsedBatch
 }
 
 /// <summary>Validates every message of a batch; a bad message becomes a dead letter and never stops the rest.</summary>
-public sealed class BatchParser
+public sealed class BatchParser(EventParser parser)
 {
-    private readonly EventParser _parser = new();
+    private readonly EventParser _parser = parser;
+
+    /// <summary>A batch parser for the default definitions' event types.</summary>
+    public BatchParser() : this(new EventParser())
+    {
+    }
 
     /// <param name="skipThrough">Messages at or below this sequence number are left out (already fully processed).</param>
     public ParsedBatch Parse(PartitionBatch batch, long skipThrough = long.MinValue)

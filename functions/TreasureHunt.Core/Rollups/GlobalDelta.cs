@@ -15,12 +15,21 @@ public sealed class GlobalCounters
     /// <summary>Messages parked and not replayed yet (a replay subtracts what it applies).</summary>
     [JsonPropertyName("parked")] public long Parked { get; set; }
 
+    public void AddType(EventType type)
+    {
+        var byType = ByType;
+        ByType = PerType.Ensure(ref byType, (int)type);
+        ByType[(int)type]++;
+    }
+
     [JsonIgnore] public bool IsEmpty => Events == 0 && DuplicatesDropped == 0 && DeadLettered == 0 && Late == 0 && Parked == 0;
 
     public void Add(GlobalCounters other)
     {
         Events += other.Events;
-        for (var i = 0; i < ByType.Length; i++) ByType[i] += other.ByType[i];
+        var byType = ByType;
+        PerType.AddInto(ref byType, other.ByType);
+        ByType = byType;
         DuplicatesDropped += other.DuplicatesDropped;
         DeadLettered += other.DeadLettered;
         Late += other.Late;

@@ -12,13 +12,17 @@ public sealed class ItemDelta
 
     public void Add(EventType type, long hourStart)
     {
+        var totals = Totals;
+        Totals = PerType.Ensure(ref totals, (int)type);
         Totals[(int)type]++;
         WindowList.Add(Hours, hourStart, long.MinValue / 2, 3600, 1, type, 1);
     }
 
     public void Add(ItemDelta other)
     {
-        for (var i = 0; i < Totals.Length; i++) Totals[i] += other.Totals[i];
+        var totals = Totals;
+        PerType.AddInto(ref totals, other.Totals);
+        Totals = totals;
         foreach (var w in other.Hours)
         {
             WindowList.AddAll(Hours, w.Start, long.MinValue / 2, 3600, 1, w.Counts);

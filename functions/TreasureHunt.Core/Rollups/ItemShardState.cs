@@ -45,9 +45,9 @@ public sealed class ItemShardState
         foreach (var (itemId, delta) in signal.Items)
         {
             var item = Items[itemId];
-            for (var t = 0; t < EventTypes.Count; t++)
+            for (var t = 0; t < delta.Totals.Length; t++)
             {
-                if (delta.Totals[t] != 0) TopK.Offer(AllTimeLeaders[t], itemId, item.Totals[t], options.LeaderboardSize);
+                if (delta.Totals[t] != 0) TopK.Offer(ListOf(AllTimeLeaders = Grow(AllTimeLeaders, t), t), itemId, item.Totals[t], options.LeaderboardSize);
             }
             foreach (var hour in delta.Hours)
             {
@@ -55,9 +55,9 @@ public sealed class ItemShardState
                 var index = WindowList.FindIndex(item.Hours, hour.Start);
                 if (index < 0) continue; // past the item's own retention
                 var leaders = LeadersOf(hour.Start);
-                for (var t = 0; t < EventTypes.Count; t++)
+                for (var t = 0; t < hour.Counts.Length; t++)
                 {
-                    if (hour.Counts[t] != 0) TopK.Offer(leaders.ByType[t], itemId, item.Hours[index].Counts[t], options.LeaderboardSize);
+                    if (hour.Counts[t] != 0) TopK.Offer(ListOf(leaders.ByType = Grow(leaders.ByType, t), t), itemId, item.Hours[index].Counts[t], options.LeaderboardSize);
                 }
             }
         }
@@ -67,9 +67,10 @@ public sealed class ItemShardState
     /// <summary>This shard's leaders for a type in the hour window starting at <paramref name="hourStart"/>, or for all time when null.</summary>
     public IReadOnlyList<LeaderEntry> Leaders(EventType type, long? hourStart)
     {
-        if (hourStart is null) return AllTimeLeaders[(int)type];
+        var t = (int)type;
+        if (hourStart is null) return t < AllTimeLeaders.Length ? AllTimeLeaders[t] : [];
         var i = HourLeaders.FindIndex(h => h.Start == hourStart);
-        return i < 0 ? [] : HourLeaders[i].ByType[(int)type];
+        return i < 0 || t >= HourLeaders[i].ByType.Length ? [] : HourLeaders[i].ByType[t];
     }
 
     private HourLeaders LeadersOf(long start)
@@ -88,6 +89,18 @@ public sealed class ItemShardState
         HourLeaders.RemoveAll(h => h.Start < oldestKept);
     }
 
+    /// <summary>The per-type lists, grown to index <paramref name="type"/> (a type declared after the state was created).</summary>
+    private static List<LeaderEntry>[] Grow(List<LeaderEntry>[] lists, int type)
+    {
+        if (type < lists.Length) return lists;
+        var grown = new List<LeaderEntry>[type + 1];
+        Array.Copy(lists, grown, lists.Length);
+        for (var i = lists.Length; i < grown.Length; i++) grown[i] = [];
+        return grown;
+    }
+
+    private static List<LeaderEntry> ListOf(List<LeaderEntry>[] lists, int type) => lists[type];
+
     internal static List<LeaderEntry>[] NewLists() => Enumerable.Range(0, EventTypes.Count).Select(_ => new List<LeaderEntry>()).ToArray();
 }
 
@@ -100,7 +113,9 @@ public sealed class ItemStats
 
     public void Add(ItemDelta delta, int keepHours)
     {
-        for (var t = 0; t < Totals.Length; t++) Totals[t] += delta.Totals[t];
+        var totals = Totals;
+        PerType.AddInto(ref totals, delta.Totals);
+        Totals = totals;
         foreach (var w in delta.Hours) NewestHour = Math.Max(NewestHour, w.Start);
         foreach (var w in delta.Hours)
         {

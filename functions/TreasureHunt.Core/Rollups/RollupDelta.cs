@@ -67,7 +67,7 @@ public sealed class RollupDeltaBuilder(int shardCount)
         }
         var type = e.Event.Type;
         _delta.Global.Events++;
-        _delta.Global.ByType[(int)type]++;
+        _delta.Global.AddType(type);
         if (outcome == EventOutcome.AppliedLate) _delta.Global.Late++;
 
         var shard = ShardRouting.ShardOf(e.Event.ItemId, shardCount);

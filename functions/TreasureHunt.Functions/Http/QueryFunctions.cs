@@ -19,6 +19,20 @@ public sealed class QueryFunctions(QueryApi api, HealthChecks health)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "users/{userId}/profile")] HttpRequest request, string userId, CancellationToken cancellationToken) =>
         (await api.GetProfileAsync(userId, cancellationToken)).ToActionResult();
 
+    [Function("UserFeatures")]
+    public async Task<IActionResult> UserFeaturesAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "users/{userId}/features")] HttpRequest request, string userId, CancellationToken cancellationToken) =>
+        (await api.GetUserFeaturesAsync(userId, request.Query, cancellationToken)).ToActionResult();
+
+    [Function("ItemFeatures")]
+    public async Task<IActionResult> ItemFeaturesAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "items/{itemId}/features")] HttpRequest request, string itemId,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken cancellationToken)
+    {
+        using var rollups = DurableRollupClient.Use(durableClient);
+        return (await api.GetItemFeaturesAsync(itemId, request.Query, cancellationToken)).ToActionResult();
+    }
+
     [Function("ItemStats")]
     public async Task<IActionResult> ItemStatsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "items/{itemId}/stats")] HttpRequest request, string itemId,

@@ -29,6 +29,7 @@ public sealed class CostRecorder(CostLedgerBuffer buffer, IOptions<FinOpsOptions
             StoreWrites = usage.StoreWrites,
             MemoryMb = memoryMb,
             Succeeded = succeeded,
+            Features = usage.FeatureCosts,
             Usd = _model.Price(duration.TotalMilliseconds, memoryMb, usage.RequestUnits, ingressEvents),
         };
         buffer.Enqueue(record);

@@ -15,4 +15,8 @@ public sealed record BatchSummary(
     int UsersWritten,
     int RollupSignals,
     TimeSpan Duration,
-    int Parked = 0);
+    int Parked = 0)
+{
+    /// <summary>How many times a per-user cap dropped something in this batch (decayed-sum keys over topN, event ids at the delivery cap).</summary>
+    public long CapsReached { get; init; }
+}

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
@@ -20,7 +21,7 @@ namespace TreasureHunt.Pipeline.Processing;
 /// the progress belongs to a batch still in flight and is left for the next run.</item>
 /// <item><b>A held user's messages are applied in order, before anything newer.</b> Every message of a held user is
 /// parked, so the user's document has applied nothing past its first parked message; the replay applies the parked
-/// ones through the same <see cref="UserAggregate.Apply"/> and its per-partition watermark, so applying them again
+/// ones through the same <see cref="UserDocument.Apply"/> and its per-partition watermark, so applying them again
 /// (a replay that died before marking its rows) is a no-op. Only when no committed row is left is the user released,
 /// by an ETag-conditional write of the progress: a batch that parked more of the user meanwhile conflicts with it and
 /// holds the user again, so no newer message is ever applied ahead of a parked one.</item>
@@ -37,7 +38,8 @@ public sealed class ParkedReplayer(
     IDeadLetterStore deadLetters,
     IRollupClient rollups,
     IStoreRefusalClassifier refusals,
-    AggregationRules rules,
+    CompiledDefinitions definitions,
+    DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions,
     TimeProvider time,
     ILogger<ParkedReplayer> logger)
@@ -99,15 +101,15 @@ public sealed class ParkedReplayer(
                 continue; // the progress moved: look again
             }
 
-            var parsed = new BatchParser().Parse(new PartitionBatch(partitionId,
+            var parsed = new BatchParser(new EventParser(definitions)).Parse(new PartitionBatch(partitionId,
                 committed.Select(r => new RawMessage(r.Body, r.SequenceNumber, r.EnqueuedTime)).ToList()));
             var events = parsed.ByUser.TryGetValue(userId, out var list) ? list : [];
             var slots = new EventOutcome[events.Count];
             try
             {
-                await users.UpdateAsync(userId, aggregate =>
+                await users.UpdateAsync(userId, document =>
                 {
-                    aggregate.Apply(events, partitionId, rules, slots);
+                    document.Apply(events, partitionId, definitions, deliveryRules, slots);
                     return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
                 }, cancellationToken);
                 if (parsed.DeadLetters.Count > 0) await deadLetters.WriteAsync(parsed.DeadLetters, cancellationToken);
@@ -151,7 +153,7 @@ public sealed class ParkedReplayer(
             }
             return;
         }
-        var parsed = new BatchParser().Parse(new PartitionBatch(row.PartitionId, [new RawMessage(row.Body, row.SequenceNumber, row.EnqueuedTime)]));
+        var parsed = new BatchParser(new EventParser(definitions)).Parse(new PartitionBatch(row.PartitionId, [new RawMessage(row.Body, row.SequenceNumber, row.EnqueuedTime)]));
         if (parsed.DeadLetters.Count != 1)
         {
             report.StillRefused.Add($"{row.PartitionId}/{row.SequenceNumber}: parked as a dead letter but now parses as an event; left parked");

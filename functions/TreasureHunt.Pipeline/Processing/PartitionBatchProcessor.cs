@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
@@ -34,7 +35,8 @@ public sealed class PartitionBatchProcessor(
     IStoreRefusalClassifier refusals,
     PartitionHolds holds,
     RollupFlusher flusher,
-    AggregationRules rules,
+    CompiledDefinitions definitions,
+    DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions,
     IOptions<PipelineOptions> pipelineOptions,
     TimeProvider time,
@@ -62,7 +64,7 @@ public sealed class PartitionBatchProcessor(
         activity?.SetTag("th.messages", batch.Messages.Count);
         var stopwatch = Stopwatch.StartNew();
         InvocationUsage.Current?.AddEvents(batch.Messages.Count);
-        var parser = new BatchParser();
+        var parser = new BatchParser(new EventParser(definitions));
         for (var attempt = 1; ; attempt++)
         {
             var progress = await progressStore.GetAsync(consumerGroup, batch.PartitionId, cancellationToken);
@@ -75,7 +77,7 @@ public sealed class PartitionBatchProcessor(
             var parsed = parser.Parse(batch, skipThrough: progress.AppliedThrough);
             if (parsed.MessageCount == 0)
             {
-                return Log(Summarize(batch, parsed, [], 0, signals, stopwatch.Elapsed), parsed, activity);
+                return Log(Summarize(batch, parsed, [], 0, 0, signals, stopwatch.Elapsed), parsed, activity);
             }
 
             var parking = new BatchParking(batch, time.GetUtcNow());
@@ -87,9 +89,10 @@ public sealed class PartitionBatchProcessor(
             }
             Dictionary<string, EventOutcome[]> outcomes;
             int usersWritten;
+            long capsReached;
             using (var write = PipelineActivities.StartPartitionSpan("WriteUserAggregates", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber))
             {
-                (outcomes, usersWritten) = await ApplyToUsersAsync(parsed, progress.ParkedUsers, parking, cancellationToken);
+                (outcomes, usersWritten, capsReached) = await ApplyToUsersAsync(parsed, progress.ParkedUsers, parking, cancellationToken);
                 write?.SetTag("th.users", parsed.ByUser.Count);
                 write?.SetTag("th.users.written", usersWritten);
             }
@@ -136,7 +139,7 @@ public sealed class PartitionBatchProcessor(
             {
                 signals += (await flusher.FlushSealedAsync(progress, cancellationToken)).Signals;
             }
-            return Log(Summarize(batch, parsed, outcomes, usersWritten, signals, stopwatch.Elapsed) with
+            return Log(Summarize(batch, parsed, outcomes, usersWritten, capsReached, signals, stopwatch.Elapsed) with
             {
                 Parked = parking.Messages.Count(m => m.Reason != ParkReason.SequenceGap),
             }, parsed, activity);
@@ -223,7 +226,7 @@ public sealed class PartitionBatchProcessor(
         }
     }
 
-    private async Task<(Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten)> ApplyToUsersAsync(
+    private async Task<(Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten, long CapsReached)> ApplyToUsersAsync(
         ParsedBatch parsed, IReadOnlyDictionary<string, long> heldUsers, BatchParking parking, CancellationToken cancellationToken)
     {
         var outcomes = new Dictionary<string, EventOutcome[]>(parsed.ByUser.Count, StringComparer.Ordinal);
@@ -232,6 +235,7 @@ public sealed class PartitionBatchProcessor(
             outcomes[userId] = new EventOutcome[events.Count];
         }
         var written = 0;
+        var caps = 0L;
         await Parallel.ForEachAsync(
             parsed.ByUser,
             new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
@@ -243,12 +247,13 @@ public sealed class PartitionBatchProcessor(
                     return;
                 }
                 var slots = outcomes[entry.Key];
+                var userCaps = 0L; // of the last (stored) application: a conflict re-applies to the fresh copy
                 bool changed;
                 try
                 {
-                    changed = await users.UpdateAsync(entry.Key, aggregate =>
+                    changed = await users.UpdateAsync(entry.Key, document =>
                     {
-                        aggregate.Apply(entry.Value, parsed.PartitionId, rules, slots);
+                        userCaps = document.Apply(entry.Value, parsed.PartitionId, definitions, deliveryRules, slots);
                         return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
                     }, ct);
                 }
@@ -262,13 +267,14 @@ public sealed class PartitionBatchProcessor(
                 if (changed)
                 {
                     Interlocked.Increment(ref written);
+                    Interlocked.Add(ref caps, userCaps);
                 }
             });
         foreach (var userId in outcomes.Keys.Where(parking.IsUserParked).ToList())
         {
             outcomes.Remove(userId);
         }
-        return (outcomes, written);
+        return (outcomes, written, caps);
     }
 
     private RollupDelta BuildDelta(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, BatchParking parking)
@@ -294,7 +300,7 @@ public sealed class PartitionBatchProcessor(
         return builder.Build(parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
     }
 
-    private static BatchSummary Summarize(PartitionBatch batch, ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, int usersWritten, int signals, TimeSpan duration)
+    private static BatchSummary Summarize(PartitionBatch batch, ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, int usersWritten, long capsReached, int signals, TimeSpan duration)
     {
         int applied = 0, already = 0, duplicates = 0, late = 0;
         foreach (var slots in outcomes.Values)
@@ -311,7 +317,10 @@ public sealed class PartitionBatchProcessor(
             }
         }
         return new BatchSummary(batch.PartitionId, batch.FirstSequenceNumber, batch.LastSequenceNumber, batch.Messages.Count,
-            batch.Messages.Count - parsed.MessageCount, applied, already, duplicates, late, parsed.DeadLetters.Count, usersWritten, signals, duration);
+            batch.Messages.Count - parsed.MessageCount, applied, already, duplicates, late, parsed.DeadLetters.Count, usersWritten, signals, duration)
+        {
+            CapsReached = capsReached,
+        };
     }
 
     private BatchSummary Log(BatchSummary s, ParsedBatch parsed, Activity? activity)
@@ -333,9 +342,9 @@ public sealed class PartitionBatchProcessor(
         }
         logger.LogInformation(
             "Batch partition={PartitionId} seq={First}-{Last} messages={Messages} skipped={Skipped} applied={Applied} alreadyApplied={AlreadyApplied} " +
-            "duplicates={Duplicates} late={Late} deadLettered={DeadLettered} usersWritten={UsersWritten} signals={Signals} ms={DurationMs:F1}",
+            "duplicates={Duplicates} late={Late} deadLettered={DeadLettered} usersWritten={UsersWritten} capsReached={CapsReached} signals={Signals} ms={DurationMs:F1}",
             s.PartitionId, s.FirstSequenceNumber, s.LastSequenceNumber, s.Messages, s.SkippedAlreadyProcessed, s.Applied, s.AlreadyApplied,
-            s.Duplicates, s.Late, s.DeadLettered, s.UsersWritten, s.RollupSignals, s.Duration.TotalMilliseconds);
+            s.Duplicates, s.Late, s.DeadLettered, s.UsersWritten, s.CapsReached, s.RollupSignals, s.Duration.TotalMilliseconds);
         return s;
     }
 }

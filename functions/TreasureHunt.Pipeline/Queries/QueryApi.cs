@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 
@@ -19,6 +20,7 @@ public sealed class QueryApi(
     IDeadLetterStore deadLetters,
     ICostLedger ledger,
     IOptions<RollupOptions> rollupOptions,
+    CompiledDefinitions definitions,
     TimeProvider time)
 {
     public const int MaxLeaderboardTop = 100;
@@ -34,7 +36,7 @@ public sealed class QueryApi(
         var aggregate = await users.GetAsync(userId!, cancellationToken);
         return aggregate is null
             ? ApiResponse.NotFound($"no events seen for user '{userId}'")
-            : ApiResponse.Ok(UserProfileView.From(aggregate));
+            : ApiResponse.Ok(UserProfileView.From(aggregate, definitions));
     }
 
     public async Task<ApiResponse> GetItemStatsAsync(string? itemId, CancellationToken cancellationToken)
@@ -45,16 +47,16 @@ public sealed class QueryApi(
         }
         var shard = await rollups.GetShardAsync(ShardRouting.ShardOf(itemId!, rollupOptions.Value.ShardCount), cancellationToken);
         return shard is not null && shard.Items.TryGetValue(itemId!, out var stats)
-            ? ApiResponse.Ok(ItemStatsView.From(itemId!, stats))
+            ? ApiResponse.Ok(ItemStatsView.From(itemId!, stats, definitions.TypeNames))
             : ApiResponse.NotFound($"no events seen for item '{itemId}' (rollups lag the stream by up to {rollupOptions.Value.FlushMaxAgeSeconds:0.#} s)");
     }
 
     public async Task<ApiResponse> GetLeaderboardAsync(IQueryCollection query, CancellationToken cancellationToken)
     {
         var typeName = query["type"].ToString();
-        if (!EventTypes.TryParse(typeName, out var type))
+        if (!definitions.TryGetType(typeName, out var type))
         {
-            return ApiResponse.BadRequest($"type is required and must be one of {string.Join(", ", EventTypes.Names)}");
+            return ApiResponse.BadRequest($"type is required and must be one of {string.Join(", ", definitions.TypeNames)}");
         }
         var window = query["window"].ToString() is { Length: > 0 } w ? w : "hour";
         if (window is not ("hour" or "all"))
@@ -73,14 +75,77 @@ public sealed class QueryApi(
         var shards = await Task.WhenAll(Enumerable.Range(0, rollupOptions.Value.ShardCount).Select(s => rollups.GetShardAsync(s, cancellationToken)));
         var leaders = TopK.Merge(shards.Where(s => s is not null).Select(s => s!.Leaders(type, hourStart)), top);
         return ApiResponse.Ok(new LeaderboardView(
-            type.ToName(), window, hourStart is { } h ? DateTimeOffset.FromUnixTimeSeconds(h).UtcDateTime : null,
+            definitions.TypeName(type), window, hourStart is { } h ? DateTimeOffset.FromUnixTimeSeconds(h).UtcDateTime : null,
             leaders.Select(l => new LeaderboardItem(l.ItemId, l.Count)).ToList()));
     }
 
     public async Task<ApiResponse> GetTotalsAsync(CancellationToken cancellationToken)
     {
         var state = await rollups.GetGlobalAsync(cancellationToken);
-        return ApiResponse.Ok(TotalsView.From(state?.Totals ?? new GlobalCounters()));
+        return ApiResponse.Ok(TotalsView.From(state?.Totals ?? new GlobalCounters(), definitions.TypeNames));
+    }
+
+    /// <summary><c>GET /api/users/{userId}/features?names=a,b&amp;window=last30m</c>: declared user features by name.</summary>
+    public async Task<ApiResponse> GetUserFeaturesAsync(string? userId, IQueryCollection query, CancellationToken cancellationToken)
+    {
+        if (!ContractLimits.IsValidId(userId))
+        {
+            return ApiResponse.BadRequest("userId must be 1..128 chars of [A-Za-z0-9_.:@-]");
+        }
+        if (!TryParseFeatureQuery(query, definitions.User, "user", out var features, out var window, out var error))
+        {
+            return ApiResponse.BadRequest(error);
+        }
+        var document = await users.GetAsync(userId!, cancellationToken);
+        if (document is null)
+        {
+            return ApiResponse.NotFound($"no events seen for user '{userId}'");
+        }
+        document.Bind(definitions);
+        var now = time.GetUtcNow();
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var feature in features)
+        {
+            values[feature.Name] = FeatureAnswers.UserValue(feature, document.Feature(feature.Name), definitions, window, now);
+        }
+        return ApiResponse.Ok(new UserFeaturesView(userId!, definitions.Version, window.ToString(), values));
+    }
+
+    /// <summary><c>GET /api/items/{itemId}/features?names=events&amp;window=last3h</c>: declared item features by name.</summary>
+    public async Task<ApiResponse> GetItemFeaturesAsync(string? itemId, IQueryCollection query, CancellationToken cancellationToken)
+    {
+        if (!ContractLimits.IsValidId(itemId))
+        {
+            return ApiResponse.BadRequest("itemId must be 1..128 chars of [A-Za-z0-9_.:@-]");
+        }
+        if (!TryParseFeatureQuery(query, definitions.Item, "item", out var features, out var window, out var error))
+        {
+            return ApiResponse.BadRequest(error);
+        }
+        var shard = await rollups.GetShardAsync(ShardRouting.ShardOf(itemId!, rollupOptions.Value.ShardCount), cancellationToken);
+        if (shard is null || !shard.Items.TryGetValue(itemId!, out var stats))
+        {
+            return ApiResponse.NotFound($"no events seen for item '{itemId}' (rollups lag the stream by up to {rollupOptions.Value.FlushMaxAgeSeconds:0.#} s)");
+        }
+        var now = time.GetUtcNow();
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var feature in features)
+        {
+            values[feature.Name] = FeatureAnswers.ItemValue(feature, stats, definitions, window, now);
+        }
+        return ApiResponse.Ok(new ItemFeaturesView(itemId!, definitions.Version, window.ToString(), values));
+    }
+
+    private static bool TryParseFeatureQuery(IQueryCollection query, CompiledFeature[] group, string groupName, out List<CompiledFeature> features, out QueryWindow window, out string error)
+    {
+        features = [];
+        var windowText = query["window"].ToString();
+        if (!QueryWindow.TryParse(windowText, out window))
+        {
+            error = $"window '{windowText}' must be 'lifetime' or a sliding window lastN followed by m, h or d (for example last30m, last6h, last7d)";
+            return false;
+        }
+        return FeatureAnswers.TryResolve(query["names"].ToString(), group, groupName, window, out features, out error);
     }
 
     public async Task<ApiResponse> GetDeadLettersAsync(IQueryCollection query, CancellationToken cancellationToken)
@@ -108,11 +173,18 @@ public sealed class QueryApi(
             "" => CostGrouping.None,
             "function" => CostGrouping.Function,
             "hour" => CostGrouping.Hour,
+            "feature" => CostGrouping.Feature,
             _ => (CostGrouping)(-1),
         };
         if (grouping < 0)
         {
-            return ApiResponse.BadRequest("groupBy must be 'function' or 'hour'");
+            return ApiResponse.BadRequest("groupBy must be 'function', 'hour' or 'feature'");
+        }
+        if (grouping == CostGrouping.Feature)
+        {
+            var byFeature = CostSummarizer.ByFeature(await ledger.QueryAsync(from, to, cancellationToken), from, to);
+            return ApiResponse.Ok(new FeatureCostView(from.UtcDateTime, to.UtcDateTime, true,
+                byFeature.Select(g => new FeatureCostItemView(g.Feature, g.Writes, g.Bytes, Math.Round(g.BytesPerWrite, 1), g.Ru, g.CosmosUsd)).ToList()));
         }
         var summary = CostSummarizer.Summarize(await ledger.QueryTotalsAsync(from, to, cancellationToken), from, to, grouping);
         return ApiResponse.Ok(new CostView(

@@ -1,5 +1,6 @@
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Rollups;
 
 namespace TreasureHunt.Pipeline.Queries;
@@ -23,32 +24,67 @@ public sealed record UserProfileView(
     DateTime? FirstEventTime,
     DateTime? LastEventTime)
 {
-    public static UserProfileView From(UserAggregate a) => new(
-        a.UserId,
-        EventTypes.Names.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => new TypeTotal(a.Counts[x.i], a.Values[x.i])),
-        new Dictionary<string, IReadOnlyList<WindowView>>
+    /// <summary>
+    /// The profile from the user's features: totals from <c>events</c> (count by type) and <c>value</c> (sum by type),
+    /// windows from the minute/hour/day tiles of <c>events</c>, <c>affinity</c> (decayed sum) and <c>recentItems</c>
+    /// (last-k distinct). With the default definitions this is exactly the schema-1 profile; a part whose feature is not
+    /// declared is empty. Every declared event type is listed.
+    /// </summary>
+    public static UserProfileView From(UserDocument a, CompiledDefinitions definitions)
+    {
+        a.Bind(definitions);
+        var names = definitions.TypeNames;
+        var events = a.Feature("events");
+        var values = a.Feature("value");
+        var affinity = a.Feature("affinity");
+        var recent = a.Feature("recentItems");
+        return new UserProfileView(
+            a.UserId,
+            names.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => new TypeTotal(At(events?.Counts, x.i), At(values?.Sums, x.i))),
+            new Dictionary<string, IReadOnlyList<WindowView>>
+            {
+                ["minute"] = TileViews(events, WindowSize.Minute, names),
+                ["hour"] = TileViews(events, WindowSize.Hour, names),
+                ["day"] = TileViews(events, WindowSize.Day, names),
+            },
+            (affinity?.Scores ?? []).Select(kv => new AffinityView(kv.Key, kv.Value))
+                .OrderByDescending(x => x.Score).ThenBy(x => x.Category, StringComparer.Ordinal).ToList(),
+            recent?.Ids is { } ids ? ids.Select((id, i) => new RecentItemView(id, new DateTime(recent.IdTicks![i], DateTimeKind.Utc))).ToList() : [],
+            a.FirstEventTime?.UtcDateTime,
+            a.LastEventTime?.UtcDateTime);
+    }
+
+    private static long At(long[]? counts, int i) => counts is not null && i < counts.Length ? counts[i] : 0;
+
+    private static double At(double[]? sums, int i) => sums is not null && i < sums.Length ? sums[i] : 0;
+
+    /// <summary>The non-empty tiles of a count-by-type feature's ring, oldest first (the schema-1 window list).</summary>
+    internal static IReadOnlyList<WindowView> TileViews(FeatureState? feature, WindowSize unit, string[] names)
+    {
+        if (feature?.Tiles is null || !feature.Tiles.TryGetValue(unit.Name(), out var ring) || ring.Counts is null)
         {
-            ["minute"] = WindowViews(a.Minute),
-            ["hour"] = WindowViews(a.Hour),
-            ["day"] = WindowViews(a.Day),
-        },
-        a.Affinity.Select(kv => new AffinityView(kv.Key, kv.Value))
-            .OrderByDescending(x => x.Score).ThenBy(x => x.Category, StringComparer.Ordinal).ToList(),
-        a.RecentItems.Select(r => new RecentItemView(r.ItemId, r.Time.UtcDateTime)).ToList(),
-        a.FirstEventTime?.UtcDateTime,
-        a.LastEventTime?.UtcDateTime);
+            return [];
+        }
+        var length = unit.Seconds();
+        return ring.NonEmptyTiles()
+            .Select(tile => new WindowView(
+                DateTimeOffset.FromUnixTimeSeconds(tile * length).UtcDateTime,
+                names.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i < ring.Buckets ? ring.CountAt(tile, x.i) : 0)))
+            .ToList();
+    }
 
-    internal static IReadOnlyList<WindowView> WindowViews(IEnumerable<WindowCounts> windows) =>
-        windows.OrderBy(w => w.Start).Select(w => new WindowView(DateTimeOffset.FromUnixTimeSeconds(w.Start).UtcDateTime, Counts(w.Counts))).ToList();
+    internal static IReadOnlyList<WindowView> WindowViews(IEnumerable<WindowCounts> windows, string[] names) =>
+        windows.OrderBy(w => w.Start).Select(w => new WindowView(DateTimeOffset.FromUnixTimeSeconds(w.Start).UtcDateTime, Counts(w.Counts, names))).ToList();
 
-    internal static IReadOnlyDictionary<string, long> Counts(long[] counts) =>
-        EventTypes.Names.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => counts[x.i]);
+    /// <summary>Counts by declared type name (0 for a type the array does not reach yet).</summary>
+    internal static IReadOnlyDictionary<string, long> Counts(long[] counts, string[] names) =>
+        names.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => PerType.At(counts, x.i));
 }
 
 public sealed record ItemStatsView(string ItemId, IReadOnlyDictionary<string, long> Totals, IReadOnlyList<WindowView> Hours)
 {
-    public static ItemStatsView From(string itemId, ItemStats stats) =>
-        new(itemId, UserProfileView.Counts(stats.Totals), UserProfileView.WindowViews(stats.Hours));
+    public static ItemStatsView From(string itemId, ItemStats stats, string[] names) =>
+        new(itemId, UserProfileView.Counts(stats.Totals, names), UserProfileView.WindowViews(stats.Hours, names));
 }
 
 public sealed record LeaderboardItem(string ItemId, long Count);
@@ -57,8 +93,8 @@ public sealed record LeaderboardView(string Type, string Window, DateTime? Start
 
 public sealed record TotalsView(long Events, IReadOnlyDictionary<string, long> ByType, long DuplicatesDropped, long DeadLettered, long Late, long Parked)
 {
-    public static TotalsView From(GlobalCounters c) =>
-        new(c.Events, UserProfileView.Counts(c.ByType), c.DuplicatesDropped, c.DeadLettered, c.Late, c.Parked);
+    public static TotalsView From(GlobalCounters c, string[] names) =>
+        new(c.Events, UserProfileView.Counts(c.ByType, names), c.DuplicatesDropped, c.DeadLettered, c.Late, c.Parked);
 }
 
 public sealed record DeadLetterView(string Reason, string Detail, string PartitionId, long SequenceNumber, DateTime EnqueuedTime, string Payload, bool PayloadTruncated)
@@ -76,6 +112,21 @@ public sealed record CostGroupView(string Key, long Invocations, long Events, do
 public sealed record CostView(
     DateTime From, DateTime To, long Invocations, long Events, double Ru, bool RuEstimated, UsdView Usd,
     decimal? UsdPerMillionEvents, decimal QueryUsdPerHour, IReadOnlyList<CostGroupView> Groups);
+
+public sealed record UserFeaturesView(string UserId, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
+
+public sealed record ItemFeaturesView(string ItemId, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
+
+public sealed record FeatureTimedValue(double Value, DateTime Time);
+
+public sealed record FeatureKeyScore(string Key, double Score);
+
+public sealed record FeatureRecentValue(string Value, DateTime Time);
+
+/// <summary>User document writes attributed to features: bytes and the RU (estimated from sizes, split by bytes) and Cosmos $ they cost.</summary>
+public sealed record FeatureCostItemView(string Feature, long Writes, long Bytes, double BytesPerWrite, double Ru, decimal CosmosUsd);
+
+public sealed record FeatureCostView(DateTime From, DateTime To, bool RuEstimated, IReadOnlyList<FeatureCostItemView> Features);
 
 public sealed record HealthView(string Status, IReadOnlyDictionary<string, bool> Checks, IReadOnlyDictionary<string, object?> Details);
 

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Caching.Memory;
 using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 
 namespace TreasureHunt.Storage.Cosmos;
 
 /// <summary>
-/// User aggregates in the <c>users</c> container (id = partition key = userId). One conditional write per user
+/// User documents (<see cref="UserDocument"/>, schema 2; schema-1 documents are upgraded on read) in the <c>users</c> container (id = partition key = userId). One conditional write per user
 /// per batch: the write carries the ETag of the version it was computed from (IfMatch), or is a create that
 /// fails if the document appeared meanwhile; on either conflict the document is reloaded and the batch
 /// re-applied to it. Applying the same events twice is a no-op because the aggregate's per-partition watermark
@@ -20,26 +22,27 @@ namespace TreasureHunt.Storage.Cosmos;
 /// meanwhile, gets 412 and reloads. Reads for queries (<see cref="GetAsync"/>) always go to Cosmos.
 /// </para>
 /// </summary>
-public sealed class CosmosUserAggregateStore(CosmosDocuments<UserAggregate> documents, IMemoryCache? writerCache = null) : IUserAggregateStore
+public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> documents, CompiledDefinitions definitions, IMemoryCache? writerCache = null) : IUserAggregateStore
 {
-    public async Task<UserAggregate?> GetAsync(string userId, CancellationToken cancellationToken)
+    public async Task<UserDocument?> GetAsync(string userId, CancellationToken cancellationToken)
     {
-        var (aggregate, etag) = await documents.ReadAsync(userId, userId, cancellationToken);
-        if (aggregate is not null)
+        var (document, etag) = await documents.ReadAsync(userId, userId, cancellationToken);
+        if (document is not null)
         {
-            aggregate.ETag = etag;
+            document.ETag = etag;
+            document.Bind(definitions); // upgrade on read: schema 1 → 2, and to the current definitions
         }
-        return aggregate;
+        return document;
     }
 
-    public async Task<bool> UpdateAsync(string userId, Func<UserAggregate, bool> apply, CancellationToken cancellationToken)
+    public async Task<bool> UpdateAsync(string userId, Func<UserDocument, bool> apply, CancellationToken cancellationToken)
     {
         // Exclusive: a concurrent update of the same user finds the slot empty and reads its own copy.
         var current = writerCache?.Get<CachedAggregate>(userId) is { } slot ? Interlocked.Exchange(ref slot.Aggregate, null) : null;
         while (true)
         {
             current ??= await GetAsync(userId, cancellationToken);
-            var aggregate = current ?? UserAggregate.Create(userId);
+            var aggregate = current ?? UserDocument.Create(userId, definitions);
             if (!apply(aggregate))
             {
                 if (current is not null)
@@ -48,6 +51,7 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserAggregate> docu
                 }
                 return false;
             }
+            aggregate.Seal();
             string? etag;
             try
             {
@@ -62,6 +66,7 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserAggregate> docu
             }
             if (etag is not null)
             {
+                AttributeToFeatures(aggregate);
                 aggregate.ETag = etag;
                 Cache(userId, aggregate);
                 return true;
@@ -72,12 +77,38 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserAggregate> docu
         }
     }
 
-    private void Cache(string userId, UserAggregate aggregate) =>
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// FinOps: attributes the write to the document's parts — each feature, <c>delivery</c> (exactly-once state) and
+    /// <c>document</c> (identity, times, the rest) — by serialized bytes, and splits the write's estimated RU in the same
+    /// proportion (<see cref="RequestUnitEstimator"/>). Recorded on the invocation's usage, then in its cost record.
+    /// </summary>
+    private static void AttributeToFeatures(UserDocument document)
+    {
+        if (InvocationUsage.Current is not { } usage) return;
+        var total = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document, Json).Length;
+        var ru = RequestUnitEstimator.Write(total);
+        long parts = 0;
+        foreach (var (name, state) in document.Features)
+        {
+            var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state, Json).Length + name.Length + 4;
+            parts += bytes;
+            usage.AddFeatureWrite(name, bytes, ru * bytes / total);
+        }
+        var delivery = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document.Delivery, Json).Length + 12;
+        parts += delivery;
+        usage.AddFeatureWrite("delivery", delivery, ru * delivery / total);
+        var rest = Math.Max(0, total - parts);
+        usage.AddFeatureWrite("document", rest, ru * rest / total);
+    }
+
+    private void Cache(string userId, UserDocument aggregate) =>
         writerCache?.Set(userId, new CachedAggregate { Aggregate = aggregate }, new MemoryCacheEntryOptions { Size = 1 });
 
     /// <summary>A cache slot: an update takes the aggregate out with <see cref="Interlocked.Exchange{T}(ref T, T)"/>.</summary>
     private sealed class CachedAggregate
     {
-        public UserAggregate? Aggregate;
+        public UserDocument? Aggregate;
     }
 }

@@ -26,6 +26,17 @@ public sealed class TableCostLedger(TableClient table) : ICostLedger
     public const int Buckets = 16;
     private const string MinutePrefix = "m-", HourPrefix = "h-";
 
+    /// <summary>The compact column form of <see cref="CostRecord.Features"/>.</summary>
+    internal static class FeatureCosts
+    {
+        public static string Serialize(IReadOnlyDictionary<string, FeatureCost> features) =>
+            System.Text.Json.JsonSerializer.Serialize(features.ToDictionary(kv => kv.Key, kv => new[] { kv.Value.Writes, kv.Value.Bytes, Math.Round(kv.Value.RequestUnits, 4) }));
+
+        public static IReadOnlyDictionary<string, FeatureCost> Deserialize(string json) =>
+            System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double[]>>(json)!
+                .ToDictionary(kv => kv.Key, kv => new FeatureCost((long)kv.Value[0], (long)kv.Value[1], kv.Value[2]), StringComparer.Ordinal);
+    }
+
     public Task WriteAsync(IReadOnlyList<CostRecord> records, CancellationToken cancellationToken) =>
         TableBatches.UpsertAsync(table, records.Select(ToEntity), cancellationToken);
 
@@ -138,6 +149,7 @@ public sealed class TableCostLedger(TableClient table) : ICostLedger
         UsdCosmos = (double)r.Usd.Cosmos,
         UsdEventHubs = (double)r.Usd.EventHubs,
         UsdTotal = (double)r.Usd.Total,
+        Features = r.Features is { Count: > 0 } features ? FeatureCosts.Serialize(features) : null,
     };
 
     private static CostRecord FromEntity(CostEntity e) => new()
@@ -156,6 +168,7 @@ public sealed class TableCostLedger(TableClient table) : ICostLedger
         MemoryMb = e.MemoryMb,
         Succeeded = e.Succeeded,
         Usd = new CostBreakdown((decimal)e.UsdCompute, (decimal)e.UsdExecutions, (decimal)e.UsdCosmos, (decimal)e.UsdEventHubs),
+        Features = e.Features is { Length: > 0 } features ? FeatureCosts.Deserialize(features) : null,
     };
 
     private sealed class CostEntity : ITableEntity
@@ -181,6 +194,8 @@ public sealed class TableCostLedger(TableClient table) : ICostLedger
         public double UsdCosmos { get; set; }
         public double UsdEventHubs { get; set; }
         public double UsdTotal { get; set; }
+        /// <summary>Per-feature attribution of user document writes, JSON {"feature": [writes, bytes, ru]} (bounded by the number of features).</summary>
+        public string? Features { get; set; }
     }
 
     private sealed class TotalEntity : ITableEntity

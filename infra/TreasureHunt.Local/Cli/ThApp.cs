@@ -53,6 +53,14 @@ internal static class ThApp
                 .WithExample("demo");
             config.AddCommand<StatusCommand>("status").WithDescription("Show what is running and how far processing got.")
                 .WithExample("status");
+            config.AddBranch("features", features =>
+            {
+                features.SetDescription("Feature definitions: show the effective ones, validate a file.");
+                features.AddCommand<FeaturesShowCommand>("show").WithDescription("Print the effective feature definitions (Features__DefinitionsPath, else the default) as JSON.")
+                    .WithExample("features", "show");
+                features.AddCommand<FeaturesValidateCommand>("validate").WithDescription("Check a feature-definitions file; exit 1 with the errors.")
+                    .WithExample("features", "validate", "features/definitions.json");
+            });
             config.AddCommand<OpenApiCommand>("openapi").WithDescription("Write the OpenAPI 3 document of the HTTP API (generated from the routes).")
                 .WithExample("openapi", "--out", "docs/openapi.json");
             config.AddCommand<PlanCommand>("plan").WithDescription("Capacity and cost planner: tier, units, partitions, RU/s, instances, $ per month by meter, the limit that binds first; --out writes a .bicepparam for bicep/main.bicep.")

@@ -37,11 +37,17 @@ internal static class LocalConfiguration
             }
         }
         values["Local:StateDir"] = Path.Combine(repoRoot, ".th");
-        return new ConfigurationBuilder()
+        var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(values)
             .AddEnvironmentVariables()
             .AddInMemoryCollection(overrides)
             .Build();
+        // A relative Features__DefinitionsPath is relative to where ./th was run, whichever process reads it.
+        if (configuration["Features:DefinitionsPath"] is { Length: > 0 } definitions && !Path.IsPathRooted(definitions))
+        {
+            configuration["Features:DefinitionsPath"] = Path.GetFullPath(definitions);
+        }
+        return configuration;
     }
 
     /// <summary>The repository root: TH_REPO_ROOT, else the nearest folder above the program holding TreasureHunt.sln.</summary>

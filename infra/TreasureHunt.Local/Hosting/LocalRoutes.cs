@@ -34,6 +34,10 @@ internal static class LocalRoutes
         keyed.MapGet("/health/ready", (HealthChecks health, CancellationToken ct) => Respond(health.ReadinessAsync(ct)));
         keyed.MapGet("/users/{userId}/profile", (string userId, QueryApi q, InvocationRunner run, CancellationToken ct) =>
             Query(run, "UserProfile", () => q.GetProfileAsync(userId, ct)));
+        keyed.MapGet("/users/{userId}/features", (string userId, HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>
+            Query(run, "UserFeatures", () => q.GetUserFeaturesAsync(userId, r.Query, ct)));
+        keyed.MapGet("/items/{itemId}/features", (string itemId, HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>
+            Query(run, "ItemFeatures", () => q.GetItemFeaturesAsync(itemId, r.Query, ct)));
         keyed.MapGet("/items/{itemId}/stats", (string itemId, QueryApi q, InvocationRunner run, CancellationToken ct) =>
             Query(run, "ItemStats", () => q.GetItemStatsAsync(itemId, ct)));
         keyed.MapGet("/leaderboard", (HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Pipeline.Processing;
@@ -18,14 +19,15 @@ internal sealed class PerEventBatchHandler(
     IUserAggregateStore users,
     IDeadLetterStore deadLetters,
     IRollupClient rollups,
-    AggregationRules rules,
+    CompiledDefinitions definitions,
+    DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions) : IBatchHandler
 {
     public async Task<BatchSummary> HandleAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         InvocationUsage.Current?.AddEvents(batch.Messages.Count);
-        var parser = new EventParser();
+        var parser = new EventParser(definitions);
         int applied = 0, duplicates = 0, deadLettered = 0, signals = 0;
         foreach (var message in batch.Messages)
         {
@@ -39,7 +41,7 @@ internal sealed class PerEventBatchHandler(
             var outcome = new EventOutcome[1];
             await users.UpdateAsync(parsed!.UserId, aggregate =>
             {
-                aggregate.Apply([e], batch.PartitionId, rules, outcome);
+                aggregate.Apply([e], batch.PartitionId, definitions, deliveryRules, outcome);
                 return outcome[0] is EventOutcome.Applied or EventOutcome.AppliedLate;
             }, cancellationToken);
             if (outcome[0] == EventOutcome.Duplicate) duplicates++; else applied++;

@@ -44,8 +44,9 @@ public sealed class TestApp : IDisposable
 
         Users.Setup(u => u.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => Aggregates.TryGetValue(id, out var a) ? a : null);
-        Users.Setup(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<UserAggregate, bool>>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, Func<UserAggregate, bool> apply, CancellationToken _) => apply(Aggregates.GetOrAdd(id, UserAggregate.Create)));
+        Users.Setup(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) =>
+                apply(Aggregates.GetOrAdd(id, userId => UserDocument.Create(userId, Services!.GetRequiredService<TreasureHunt.Core.Features.CompiledDefinitions>()))));
         DeadLetters.Setup(d => d.WriteAsync(It.IsAny<IReadOnlyList<DeadLetter>>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<DeadLetter> rows, CancellationToken _) => DeadLettersWritten.AddRange(rows))
             .Returns(Task.CompletedTask);
@@ -78,7 +79,7 @@ public sealed class TestApp : IDisposable
 
     public IConfiguration Configuration { get; }
     public FakeTimeProvider Clock { get; } = new(Now);
-    public ConcurrentDictionary<string, UserAggregate> Aggregates { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, UserDocument> Aggregates { get; } = new(StringComparer.Ordinal);
     public Mock<IUserAggregateStore> Users { get; } = new(MockBehavior.Strict);
     public Mock<IDeadLetterStore> DeadLetters { get; } = new(MockBehavior.Strict);
     public List<DeadLetter> DeadLettersWritten { get; } = [];

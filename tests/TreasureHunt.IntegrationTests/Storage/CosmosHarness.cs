@@ -75,18 +75,28 @@ internal sealed class CosmosHarness : IAsyncDisposable
 
     public ResiliencePipeline Resilience() => CosmosResilience.Create(Options.MaxRetries);
 
-    public CosmosDocuments<UserAggregate> UserDocuments(Container? container = null) =>
+    public CosmosDocuments<UserDocument> UserDocuments(Container? container = null) =>
+        new(container ?? Users, Resilience(), Options.EstimateRequestUnits);
+
+    /// <summary>Schema-1 documents (the reference <see cref="UserAggregate"/>) in the same container, for measurements of that shape.</summary>
+    public CosmosDocuments<UserAggregate> Schema1Documents(Container? container = null) =>
         new(container ?? Users, Resilience(), Options.EstimateRequestUnits);
 
     public CosmosUserAggregateStore UserStore(bool writerCache, Container? container = null) =>
-        new(UserDocuments(container), writerCache ? NewCache() : null);
+        new(UserDocuments(container), TreasureHunt.Core.Features.CompiledDefinitions.Default, writerCache ? NewCache() : null);
 
     public CosmosProgressStore ProgressStore() =>
         new(new CosmosDocuments<PartitionProgress>(Progress, Resilience(), Options.EstimateRequestUnits));
 
     public static MemoryCache NewCache() => new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
-    /// <summary>The stored aggregate as the product serializes it (ETag excluded: it is [JsonIgnore]).</summary>
+    /// <summary>The stored document as the product serializes it (ETag excluded: it is [JsonIgnore]; sketches sealed as before a write).</summary>
+    public static string Serialize(UserDocument? document)
+    {
+        document?.Seal();
+        return JsonSerializer.Serialize(document, Json);
+    }
+
     public static string Serialize(UserAggregate? aggregate) => JsonSerializer.Serialize(aggregate, Json);
 
     public async ValueTask DisposeAsync()

@@ -27,7 +27,7 @@ public sealed class FaultInjectionTests(EmulatorFixture emulators, ITestOutputHe
 
         const string partition = "0";
         const int users = 12, batches = 40, batchSize = 15;
-        var expected = new Dictionary<string, UserAggregate>(StringComparer.Ordinal);
+        var expected = new Dictionary<string, UserDocument>(StringComparer.Ordinal);
         var redeliveries = 0;
         var notChanged = 0;
         for (var b = 0; b < batches; b++)
@@ -41,9 +41,9 @@ public sealed class FaultInjectionTests(EmulatorFixture emulators, ITestOutputHe
             {
                 if (!expected.TryGetValue(userId, out var reference))
                 {
-                    expected[userId] = reference = UserAggregate.Create(userId);
+                    expected[userId] = reference = UserDocument.Create(userId, TreasureHunt.Core.Features.CompiledDefinitions.Default);
                 }
-                reference.Apply(events, partition, AggregationRules.Default, new EventOutcome[events.Count]);
+                reference.Apply(events, partition, TreasureHunt.Core.Features.CompiledDefinitions.Default, DeliveryRules.Default, new EventOutcome[events.Count]);
             }
             // As the host does: a failure that outlives the retries fails the batch, which is then redelivered whole.
             for (var attempt = 1; ; attempt++)

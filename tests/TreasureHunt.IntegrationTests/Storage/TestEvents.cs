@@ -1,5 +1,6 @@
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 
 namespace TreasureHunt.IntegrationTests.Storage;
@@ -50,20 +51,20 @@ internal static class TestEvents
         var slots = new EventOutcome[events.Count];
         var changed = await store.UpdateAsync(userId, aggregate =>
         {
-            aggregate.Apply(events, partitionId, AggregationRules.Default, slots);
+            aggregate.Apply(events, partitionId, CompiledDefinitions.Default, DeliveryRules.Default, slots);
             return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
         }, cancellationToken);
         return (changed, slots);
     }
 
-    /// <summary>The aggregate the events give when applied in memory, in one go.</summary>
-    public static UserAggregate Expected(string userId, params (string PartitionId, List<SequencedEvent> Events)[] batches)
+    /// <summary>The user document the events give when applied in memory, in one go.</summary>
+    public static UserDocument Expected(string userId, params (string PartitionId, List<SequencedEvent> Events)[] batches)
     {
-        var aggregate = UserAggregate.Create(userId);
+        var document = UserDocument.Create(userId, CompiledDefinitions.Default);
         foreach (var (partitionId, events) in batches)
         {
-            aggregate.Apply(events, partitionId, AggregationRules.Default, new EventOutcome[events.Count]);
+            document.Apply(events, partitionId, CompiledDefinitions.Default, DeliveryRules.Default, new EventOutcome[events.Count]);
         }
-        return aggregate;
+        return document;
     }
 }

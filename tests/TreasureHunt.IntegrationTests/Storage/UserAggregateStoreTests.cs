@@ -1,5 +1,6 @@
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Storage.Cosmos;
 using TreasureHunt.Testing;
 
@@ -54,9 +55,9 @@ public sealed class UserAggregateStoreTests(EmulatorFixture emulators)
         Assert.Contains(EventOutcome.Duplicate, outcomes);
         Assert.Contains(EventOutcome.AppliedLate, outcomes);
         var aggregate = TestEvents.Expected(User, ("0", all));
-        Assert.Equal(AggregationRules.Default.RecentItems, aggregate.RecentItems.Count);
+        Assert.Equal(CompiledDefinitions.Default.UserFeature("recentItems")!.K, aggregate.Feature("recentItems")!.Ids!.Count);
         Assert.Equal(148, aggregate.TotalEvents);
-        Assert.Equal(149, aggregate.Watermarks["0"]);
+        Assert.Equal(149, aggregate.Delivery.Watermarks["0"]);
     }
 
     [Theory]
@@ -68,9 +69,10 @@ public sealed class UserAggregateStoreTests(EmulatorFixture emulators)
         // Two processes: each its own client and store (and cache); each writes one source partition's batches in order.
         var writers = new[]
         {
-            (Partition: "0", Store: new CosmosUserAggregateStore(new CosmosDocuments<UserAggregate>(cosmos.Users, cosmos.Resilience(), true), writerCache ? CosmosHarness.NewCache() : null)),
+            (Partition: "0", Store: new CosmosUserAggregateStore(new CosmosDocuments<UserDocument>(cosmos.Users, cosmos.Resilience(), true), CompiledDefinitions.Default, writerCache ? CosmosHarness.NewCache() : null)),
             (Partition: "1", Store: new CosmosUserAggregateStore(
-                new CosmosDocuments<UserAggregate>(cosmos.NewClient().GetContainer(cosmos.Options.Database, cosmos.Options.UsersContainer), cosmos.Resilience(), true),
+                new CosmosDocuments<UserDocument>(cosmos.NewClient().GetContainer(cosmos.Options.Database, cosmos.Options.UsersContainer), cosmos.Resilience(), true),
+                CompiledDefinitions.Default,
                 writerCache ? CosmosHarness.NewCache() : null)),
         };
         const int batches = 150, perBatch = 2;
@@ -87,7 +89,7 @@ public sealed class UserAggregateStoreTests(EmulatorFixture emulators)
                 var changed = await w.Store.UpdateAsync(User, aggregate =>
                 {
                     Interlocked.Increment(ref applyCalls);
-                    aggregate.Apply(events, w.Partition, AggregationRules.Default, slots);
+                    aggregate.Apply(events, w.Partition, CompiledDefinitions.Default, DeliveryRules.Default, slots);
                     return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
                 }, default);
                 Assert.True(changed);
@@ -100,9 +102,9 @@ public sealed class UserAggregateStoreTests(EmulatorFixture emulators)
         Assert.NotNull(stored);
         const long total = 2L * batches * perBatch;
         Assert.Equal(total, stored.TotalEvents);
-        Assert.Equal(batches * perBatch - 1, stored.Watermarks["0"]);
-        Assert.Equal(batches * perBatch - 1, stored.Watermarks["1"]);
-        Assert.Equal(total, stored.Hour.Sum(w => w.Counts.Sum())); // all within the 48 hour windows kept
+        Assert.Equal(batches * perBatch - 1, stored.Delivery.Watermarks["0"]);
+        Assert.Equal(batches * perBatch - 1, stored.Delivery.Watermarks["1"]);
+        Assert.Equal(total, stored.Feature("events")!.Tiles!["hour"].Counts!.Sum()); // all within the 48 hour tiles kept
         // The writers did collide (ETag conflicts, each followed by a reload and a re-apply).
         Assert.True(applyCalls > 2 * batches, $"no conflict happened ({applyCalls} applies for {2 * batches} updates)");
     }
@@ -128,8 +130,8 @@ public sealed class UserAggregateStoreTests(EmulatorFixture emulators)
         var stored = await cosmos.UserStore(false).GetAsync(User, default);
         Assert.NotNull(stored);
         Assert.Equal(2L * batches * perBatch, stored.TotalEvents);
-        Assert.Equal(batches * perBatch - 1, stored.Watermarks["0"]);
-        Assert.Equal(batches * perBatch - 1, stored.Watermarks["1"]);
+        Assert.Equal(batches * perBatch - 1, stored.Delivery.Watermarks["0"]);
+        Assert.Equal(batches * perBatch - 1, stored.Delivery.Watermarks["1"]);
     }
 
     [Fact]

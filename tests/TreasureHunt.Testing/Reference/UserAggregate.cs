@@ -5,9 +5,10 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Core.Aggregation;
 
 /// <summary>
-/// Everything known about one user, kept incrementally: the Cosmos document of the <c>users</c> container
-/// (id and partition key = userId; shape in docs/data-model.md). Partition-local: all of a user's events come
-/// from one Event Hubs partition because userId is the partition key.
+/// REFERENCE IMPLEMENTATION (tests only): the schema-1 user aggregate exactly as the product ran it before feature
+/// definitions (issue 9) — a fixed object graph with the five types, hard-coded windows and affinity. The property
+/// tests compare the product's <see cref="UserDocument"/> (compiled from the default definitions) with it on random
+/// streams, and the schema-1 fixtures were written by it.
 /// </summary>
 public sealed class UserAggregate
 {
@@ -316,37 +317,3 @@ public sealed class UserAggregate
     }
 }
 
-/// <summary>One of a user's most recent distinct items.</summary>
-public sealed class RecentItem
-{
-    [JsonPropertyName("itemId")] public string ItemId { get; set; } = "";
-    [JsonPropertyName("time")] public DateTimeOffset Time { get; set; }
-
-    /// <summary>Newest first; ties by itemId ascending, so the kept set never depends on arrival order.</summary>
-    public static readonly IComparer<RecentItem> NewestFirst = Comparer<RecentItem>.Create((a, b) =>
-    {
-        var byTime = b.Time.CompareTo(a.Time);
-        return byTime != 0 ? byTime : string.CompareOrdinal(a.ItemId, b.ItemId);
-    });
-
-    /// <summary>Whether <paramref name="a"/> comes strictly before <paramref name="b"/> under <see cref="NewestFirst"/>.</summary>
-    internal static bool Before(RecentItem a, RecentItem b) =>
-        a.Time != b.Time ? a.Time > b.Time : string.CompareOrdinal(a.ItemId, b.ItemId) < 0;
-}
-
-/// <summary>A delivery that was dropped as a producer duplicate.</summary>
-public sealed class DuplicateDelivery
-{
-    [JsonPropertyName("p")] public string PartitionId { get; set; } = "";
-    [JsonPropertyName("q")] public long SequenceNumber { get; set; }
-    [JsonPropertyName("t")] public DateTimeOffset EnqueuedTime { get; set; }
-}
-
-/// <summary>An event id remembered for duplicate detection: where its first delivery came from and when it was enqueued.</summary>
-public sealed class SeenEvent
-{
-    [JsonPropertyName("e")] public string EventId { get; set; } = "";
-    [JsonPropertyName("p")] public string PartitionId { get; set; } = "";
-    [JsonPropertyName("q")] public long SequenceNumber { get; set; }
-    [JsonPropertyName("t")] public DateTimeOffset EnqueuedTime { get; set; }
-}

@@ -2,18 +2,13 @@ using TreasureHunt.Core.Events;
 
 namespace TreasureHunt.Core.Aggregation;
 
-/// <summary>The validated, precomputed form of <see cref="AggregationOptions"/> used on the hot path.</summary>
+/// <summary>REFERENCE (tests only): the schema-1 aggregation settings in their precomputed form.</summary>
 public sealed class AggregationRules
 {
-    public AggregationRules(AggregationOptions options)
+    public AggregationRules(ReferenceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        // The same rules the host checks at start-up (AggregationOptionsValidator), for rules built outside it.
-        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true))
-        {
-            throw new InvalidOperationException(string.Join(" ", errors.Select(e => e.ErrorMessage)));
-        }
+        options.Validate();
         Weights = options.WeightsByType();
         HalfLifeSeconds = options.AffinityHalfLife.TotalSeconds;
         DuplicateHorizon = options.DuplicateHorizon;
@@ -22,7 +17,7 @@ public sealed class AggregationRules
         Keep = [options.MinuteWindows, options.HourWindows, options.DayWindows];
     }
 
-    public static AggregationRules Default { get; } = new(new AggregationOptions());
+    public static AggregationRules Default { get; } = new(new ReferenceOptions());
 
     /// <summary>Affinity weight indexed by <see cref="EventType"/>.</summary>
     public double[] Weights { get; }

@@ -1,0 +1,161 @@
+using System.Text;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Events;
+
+namespace TreasureHunt.Core.Features;
+
+/// <summary>The aggregations a feature can declare.</summary>
+public enum AggregationKind
+{
+    Count,
+    Sum,
+    Min,
+    Max,
+    First,
+    Last,
+    LastDistinct,
+    DecayedSum,
+    ApproxDistinct,
+}
+
+/// <summary>The event fields a feature can aggregate or break down by.</summary>
+public enum EventField
+{
+    None,
+    Value,
+    ItemId,
+    Category,
+    Type,
+}
+
+/// <summary>A validated feature, in the form the hot path uses.</summary>
+public sealed class CompiledFeature
+{
+    public required string Name { get; init; }
+    public required AggregationKind Kind { get; init; }
+    public required FeatureDefinition Source { get; init; }
+
+    /// <summary>The aggregated field (value, itemId, category), or the decayed sum's key.</summary>
+    public EventField Field { get; init; }
+
+    /// <summary>Count and sum: one counter per declared event type (else one counter).</summary>
+    public bool ByType { get; init; }
+
+    /// <summary>Counters per tile and lifetime: the number of declared types when <see cref="ByType"/>, else 1.</summary>
+    public int Buckets { get; init; } = 1;
+
+    /// <summary>Type filter indexed by type; null = every type.</summary>
+    public bool[]? TypeFilter { get; init; }
+
+    public bool Lifetime { get; init; }
+
+    /// <summary>The tumbling windows (minute, hour, day) and the tiles each keeps.</summary>
+    public WindowSpec[] Tumbling { get; init; } = [];
+
+    public int K { get; init; }
+    public double HalfLifeSeconds { get; init; }
+    public int TopN { get; init; }
+
+    public bool Accepts(int type) => TypeFilter is null || (type < TypeFilter.Length && TypeFilter[type]);
+
+    /// <summary>The tumbling window of <paramref name="unit"/>, or null.</summary>
+    public WindowSpec? WindowOf(WindowSize unit)
+    {
+        foreach (var w in Tumbling) if (w.Unit == unit) return w;
+        return null;
+    }
+
+    public static string AggregationName(AggregationKind kind) => kind switch
+    {
+        AggregationKind.Count => "count",
+        AggregationKind.Sum => "sum",
+        AggregationKind.Min => "min",
+        AggregationKind.Max => "max",
+        AggregationKind.First => "first",
+        AggregationKind.Last => "last",
+        AggregationKind.LastDistinct => "lastDistinct",
+        AggregationKind.DecayedSum => "decayedSum",
+        _ => "approxDistinct",
+    };
+}
+
+/// <summary>
+/// Validated, compiled feature definitions: the declared event types (their index is the <see cref="EventType"/> value
+/// used by every per-type array) and the features of each group. Immutable; one instance per process.
+/// </summary>
+public sealed class CompiledDefinitions
+{
+    private readonly byte[][] _typeUtf8;
+
+    internal CompiledDefinitions(FeatureDefinitions source, CompiledFeature[] user, CompiledFeature[] item, CompiledFeature[] global)
+    {
+        Source = source;
+        Version = source.Version;
+        TypeNames = source.EventTypes.Select(t => t.Name).ToArray();
+        Weights = source.EventTypes.Select(t => t.Weight).ToArray();
+        _typeUtf8 = TypeNames.Select(Encoding.UTF8.GetBytes).ToArray();
+        User = user;
+        Item = item;
+        Global = global;
+        ItemHourWindows = item.SelectMany(f => f.Tumbling).Where(w => w.Unit == WindowSize.Hour).Select(w => w.Keep).DefaultIfEmpty(0).Max();
+    }
+
+    /// <summary>The default definitions (features/definitions.json, embedded): today's five types and aggregates.</summary>
+    public static CompiledDefinitions Default { get; } = FeatureDefinitionsReader.Compile(FeatureDefinitionsReader.ReadDefault());
+
+    public FeatureDefinitions Source { get; }
+    public int Version { get; }
+
+    /// <summary>Declared type names, indexed by <see cref="EventType"/> value.</summary>
+    public string[] TypeNames { get; }
+
+    /// <summary>Decayed-sum weight per type, indexed by <see cref="EventType"/> value.</summary>
+    public double[] Weights { get; }
+
+    public int TypeCount => TypeNames.Length;
+
+    public CompiledFeature[] User { get; }
+    public CompiledFeature[] Item { get; }
+    public CompiledFeature[] Global { get; }
+
+    /// <summary>Hour tiles kept per item (the item group's hour window), 0 when none is declared.</summary>
+    public int ItemHourWindows { get; }
+
+    public CompiledFeature? UserFeature(string name)
+    {
+        foreach (var f in User) if (f.Name == name) return f;
+        return null;
+    }
+
+    public string TypeName(EventType type) => TypeNames[(int)type];
+
+    public bool TryGetType(ReadOnlySpan<char> name, out EventType type)
+    {
+        for (var i = 0; i < TypeNames.Length; i++)
+        {
+            if (name.SequenceEqual(TypeNames[i]))
+            {
+                type = (EventType)i;
+                return true;
+            }
+        }
+        type = default;
+        return false;
+    }
+
+    /// <summary>Matches the raw UTF-8 bytes of a type (no string allocated on the hot path).</summary>
+    public bool TryGetTypeUtf8(ReadOnlySpan<byte> utf8, out EventType type)
+    {
+        var names = _typeUtf8;
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (utf8.SequenceEqual(names[i]))
+            {
+                type = (EventType)i;
+                return true;
+            }
+        }
+        type = default;
+        return false;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+
+namespace TreasureHunt.Core.Features;
+
+/// <summary>
+/// Evolution rules between the stored definitions (what the data was computed with) and a candidate:
+/// <list type="bullet">
+/// <item>Compatible within one version: adding a feature, adding an event type at the end. New features start from
+/// new events (history is not back-filled).</item>
+/// <item>Removing or redefining a feature needs a higher version; the state of a redefined feature starts over.</item>
+/// <item>Never allowed: a lower version, removing or reordering event types (their position indexes the counters of
+/// the rollup entities and of every stored document's per-type arrays).</item>
+/// </list>
+/// </summary>
+public static class DefinitionsCompatibility
+{
+    public static IReadOnlyList<string> Check(FeatureDefinitions stored, FeatureDefinitions candidate)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(candidate);
+        var errors = new List<string>();
+        if (candidate.Version < stored.Version)
+        {
+            errors.Add($"version: {candidate.Version} is older than the stored version {stored.Version}");
+            return errors;
+        }
+        for (var i = 0; i < stored.EventTypes.Count; i++)
+        {
+            var name = stored.EventTypes[i].Name;
+            if (i >= candidate.EventTypes.Count || candidate.EventTypes[i].Name != name)
+            {
+                errors.Add($"eventTypes[{i}] '{name}': event types can only be added at the end (the stored version {stored.Version} declares '{name}' at position {i})");
+            }
+        }
+        if (candidate.Version > stored.Version)
+        {
+            return errors; // a new version may remove or redefine features
+        }
+        foreach (var (group, before, after) in new[] { ("user", stored.User, candidate.User), ("item", stored.Item, candidate.Item), ("global", stored.Global, candidate.Global) })
+        {
+            foreach (var feature in before)
+            {
+                var now = after.Find(f => f.Name == feature.Name);
+                if (now is null)
+                {
+                    errors.Add($"{group} '{feature.Name}': removed without a new version (stored version {stored.Version}); removing a feature needs version {stored.Version + 1}");
+                }
+                else if (Fingerprint(now) != Fingerprint(feature))
+                {
+                    errors.Add($"{group} '{feature.Name}': redefined without a new version (stored version {stored.Version}); redefining a feature needs version {stored.Version + 1}");
+                }
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>The definition without its description, as canonical JSON.</summary>
+    public static string Fingerprint(FeatureDefinition feature)
+    {
+        var copy = new FeatureDefinition
+        {
+            Name = feature.Name, Aggregation = feature.Aggregation, Of = feature.Of, By = feature.By, Types = feature.Types,
+            Windows = feature.Windows, K = feature.K, HalfLife = feature.HalfLife, TopN = feature.TopN,
+        };
+        return JsonSerializer.Serialize(copy);
+    }
+}

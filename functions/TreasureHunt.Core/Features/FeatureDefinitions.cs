@@ -1,0 +1,91 @@
+using System.Text.Json.Serialization;
+
+namespace TreasureHunt.Core.Features;
+
+/// <summary>
+/// The feature-definitions document (JSON): which event types exist and which features are computed from them.
+/// Features are data, not code: the default document is <c>features/definitions.json</c> (embedded in this assembly);
+/// <c>Features:DefinitionsPath</c> selects another. Format and evolution rules: docs/data-model.md, "Feature definitions".
+/// </summary>
+public sealed class FeatureDefinitions
+{
+    /// <summary>Bumped whenever a feature is removed or redefined (see <see cref="DefinitionsCompatibility"/>).</summary>
+    [JsonPropertyName("version")] public int Version { get; set; }
+
+    [JsonPropertyName("eventTypes")] public List<EventTypeDefinition> EventTypes { get; set; } = [];
+
+    /// <summary>Partition-local features, kept in each user's document.</summary>
+    [JsonPropertyName("user")] public List<FeatureDefinition> User { get; set; } = [];
+
+    /// <summary>Cross-partition features per item, produced as rollup deltas (item shard entities).</summary>
+    [JsonPropertyName("item")] public List<FeatureDefinition> Item { get; set; } = [];
+
+    /// <summary>Cross-partition stream-wide features, produced as rollup deltas (global totals entity).</summary>
+    [JsonPropertyName("global")] public List<FeatureDefinition> Global { get; set; } = [];
+}
+
+/// <summary>A declared event type: the event contract's <c>type</c> must be one of these names (case-sensitive).</summary>
+public sealed class EventTypeDefinition
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+
+    /// <summary>Weight of the type in decayed sums (today's affinity).</summary>
+    [JsonPropertyName("weight")] public double Weight { get; set; } = 1;
+
+    /// <summary>Informative: whether the event's <c>value</c> is a price.</summary>
+    [JsonPropertyName("valueIsPrice")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ValueIsPrice { get; set; }
+
+    [JsonPropertyName("description")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Description { get; set; }
+}
+
+/// <summary>One feature: an aggregation over the keyed event stream, optionally filtered by type, with its windows.</summary>
+public sealed class FeatureDefinition
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+
+    /// <summary>count, sum, min, max, first, last, lastDistinct, decayedSum or approxDistinct.</summary>
+    [JsonPropertyName("aggregation")] public string Aggregation { get; set; } = "";
+
+    /// <summary>The event field aggregated: <c>value</c> (sum, min, max, first, last), <c>itemId</c> or <c>category</c> (lastDistinct, approxDistinct).</summary>
+    [JsonPropertyName("of")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Of { get; set; }
+
+    /// <summary>Breakdown: <c>type</c> (count, sum: one counter per event type), <c>category</c> or <c>itemId</c> (decayedSum).</summary>
+    [JsonPropertyName("by")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? By { get; set; }
+
+    /// <summary>Filter: only events of these types count (all types when absent).</summary>
+    [JsonPropertyName("types")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? Types { get; set; }
+
+    /// <summary><c>lifetime</c> and tumbling <c>minute:N</c>, <c>hour:N</c>, <c>day:N</c> (N tiles kept). Count and sum only.</summary>
+    [JsonPropertyName("windows")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? Windows { get; set; }
+
+    /// <summary>lastDistinct: how many distinct values are kept.</summary>
+    [JsonPropertyName("k")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? K { get; set; }
+
+    /// <summary>decayedSum: half-life such as <c>7d</c>, <c>12h</c>, <c>30m</c>.</summary>
+    [JsonPropertyName("halfLife")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? HalfLife { get; set; }
+
+    /// <summary>decayedSum: at most this many keys are kept (the lowest score is evicted, and counted).</summary>
+    [JsonPropertyName("topN")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? TopN { get; set; }
+
+    [JsonPropertyName("description")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Description { get; set; }
+}

@@ -1,0 +1,399 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Events;
+
+namespace TreasureHunt.Core.Features;
+
+/// <summary>The definitions document was rejected: every error names the offending entry.</summary>
+public sealed class FeatureDefinitionsException(string source, IReadOnlyList<string> errors)
+    : Exception($"Feature definitions {source} are invalid:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>Reads, validates and compiles feature-definitions documents.</summary>
+public static class FeatureDefinitionsReader
+{
+    public const string DefaultResource = "TreasureHunt.Core.Features.definitions.json";
+
+    /// <summary>How documents are read and written (<c>./th features show</c> prints this format).</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private const int MaxEventTypes = 64;
+    private const int MaxFeaturesPerGroup = 64;
+    private const int MaxK = 1000;
+
+    /// <summary>Budget of a user document's features, worst case; with the delivery state and identity the document stays below 2 MB.</summary>
+    public const long MaxUserFeatureBytes = 1_500_000;
+
+    /// <summary>Upper bound of one HyperLogLog sketch's compact bytes (default precision).</summary>
+    private static readonly long MaxSketchBytes = HyperLogLog.MaxSerializedSize(HyperLogLog.DefaultPrecision);
+    private const int MaxTopN = 10_000;
+
+    private static readonly Dictionary<string, AggregationKind> Aggregations = new(StringComparer.Ordinal)
+    {
+        ["count"] = AggregationKind.Count, ["sum"] = AggregationKind.Sum, ["min"] = AggregationKind.Min, ["max"] = AggregationKind.Max,
+        ["first"] = AggregationKind.First, ["last"] = AggregationKind.Last, ["lastDistinct"] = AggregationKind.LastDistinct,
+        ["decayedSum"] = AggregationKind.DecayedSum, ["approxDistinct"] = AggregationKind.ApproxDistinct,
+    };
+
+    /// <summary>The default document's text (features/definitions.json, embedded in this assembly).</summary>
+    public static string DefaultText()
+    {
+        using var stream = typeof(FeatureDefinitionsReader).Assembly.GetManifestResourceStream(DefaultResource)
+            ?? throw new InvalidOperationException($"embedded resource {DefaultResource} is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    public static FeatureDefinitions ReadDefault() => Parse(DefaultText(), "(default)");
+
+    /// <summary>The definitions at <paramref name="path"/>, or the default ones when the path is null or empty.</summary>
+    public static CompiledDefinitions Load(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return CompiledDefinitions.Default;
+        }
+        if (!File.Exists(path))
+        {
+            throw new FeatureDefinitionsException(path, [$"file not found: {Path.GetFullPath(path)}"]);
+        }
+        return Compile(Parse(File.ReadAllText(path), path), path);
+    }
+
+    /// <summary>Parses the JSON (not yet validated); throws <see cref="FeatureDefinitionsException"/> on bad JSON.</summary>
+    public static FeatureDefinitions Parse(string json, string source = "(text)")
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<FeatureDefinitions>(json, Json)
+                ?? throw new FeatureDefinitionsException(source, ["the document is null"]);
+        }
+        catch (JsonException e)
+        {
+            var where = e.Path is { Length: > 0 } p ? $" at {p}" : "";
+            throw new FeatureDefinitionsException(source, [$"not a valid definitions document{where} (line {e.LineNumber + 1}): {FirstLine(e.Message)}"]);
+        }
+    }
+
+    public static string Serialize(FeatureDefinitions definitions) => JsonSerializer.Serialize(definitions, Json);
+
+    /// <summary>Validates and compiles; throws <see cref="FeatureDefinitionsException"/> listing every error.</summary>
+    public static CompiledDefinitions Compile(FeatureDefinitions definitions, string source = "(default)")
+    {
+        var errors = new List<string>();
+        var compiled = TryCompile(definitions, errors);
+        if (errors.Count > 0 || compiled is null)
+        {
+            throw new FeatureDefinitionsException(source, errors);
+        }
+        return compiled;
+    }
+
+    /// <summary>Every error of the document, each naming its entry (empty when valid).</summary>
+    public static IReadOnlyList<string> Validate(FeatureDefinitions definitions)
+    {
+        var errors = new List<string>();
+        TryCompile(definitions, errors);
+        return errors;
+    }
+
+    private static CompiledDefinitions? TryCompile(FeatureDefinitions d, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        if (d.Version < 1)
+        {
+            errors.Add($"version: must be an integer >= 1, got {d.Version}");
+        }
+        d.EventTypes ??= [];
+        d.User ??= [];
+        d.Item ??= [];
+        d.Global ??= [];
+        if (d.EventTypes.Count == 0)
+        {
+            errors.Add("eventTypes: at least one event type must be declared");
+        }
+        if (d.EventTypes.Count > MaxEventTypes)
+        {
+            errors.Add($"eventTypes: at most {MaxEventTypes} event types, got {d.EventTypes.Count}");
+        }
+        var typeNames = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < d.EventTypes.Count; i++)
+        {
+            var t = d.EventTypes[i];
+            var at = $"eventTypes[{i}] '{t?.Name}'";
+            if (t is null) { errors.Add($"eventTypes[{i}]: null entry"); continue; }
+            if (!ContractLimits.IsValidId(t.Name, 32)) errors.Add($"{at}: name must be 1..32 chars of [A-Za-z0-9_.:@-]");
+            else if (!typeNames.Add(t.Name)) errors.Add($"{at}: duplicate event type name");
+            if (!double.IsFinite(t.Weight)) errors.Add($"{at}: weight must be a finite number");
+        }
+        var types = d.EventTypes.Where(t => t is not null).Select(t => t.Name).ToList();
+        var user = CompileGroup("user", d.User, types, errors);
+        var item = CompileGroup("item", d.Item, types, errors);
+        var global = CompileGroup("global", d.Global, types, errors);
+        CheckCrossPartitionGroup("item", item, allowHour: true, errors);
+        CheckCrossPartitionGroup("global", global, allowHour: false, errors);
+        var worstCase = user.Sum(WorstCaseBytes);
+        if (worstCase > MaxUserFeatureBytes)
+        {
+            var largest = user.OrderByDescending(WorstCaseBytes).First();
+            errors.Add($"user: the worst-case size of the features in one user document is {worstCase:N0} bytes, over the {MaxUserFeatureBytes:N0}-byte budget " +
+                $"(Cosmos DB's item limit is 2 MB; the rest is kept for the delivery state); largest: '{largest.Name}' ({WorstCaseBytes(largest):N0} bytes)");
+        }
+        return errors.Count == 0 ? new CompiledDefinitions(d, user, item, global) : null;
+    }
+
+    /// <summary>
+    /// Item and global features are produced by the rollup entities, which in this version compute exactly one shape:
+    /// a count per declared type, lifetime and (items) hour tiles. Anything else is refused rather than silently ignored.
+    /// </summary>
+    private static void CheckCrossPartitionGroup(string group, CompiledFeature[] features, bool allowHour, List<string> errors)
+    {
+        for (var i = 0; i < features.Length; i++)
+        {
+            var f = features[i];
+            var at = $"{group}[{i}] '{f.Name}'";
+            if (f.Kind != AggregationKind.Count || !f.ByType || f.TypeFilter is not null)
+            {
+                errors.Add($"{at}: {group} features are produced by the rollup entities, which support only a count by type without a filter in this version");
+            }
+            foreach (var w in f.Tumbling)
+            {
+                if (!allowHour || w.Unit != Aggregation.WindowSize.Hour)
+                {
+                    errors.Add($"{at}: window '{w}' is not supported for {group} features (supported: lifetime{(allowHour ? ", hour:N" : "")})");
+                }
+            }
+        }
+        if (features.Count(f => f.Tumbling.Length > 0) > 1)
+        {
+            errors.Add($"{group}: at most one feature may declare hour tiles in this version");
+        }
+    }
+
+    private static CompiledFeature[] CompileGroup(string group, List<FeatureDefinition> features, List<string> types, List<string> errors)
+    {
+        var result = new List<CompiledFeature>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (features.Count > MaxFeaturesPerGroup)
+        {
+            errors.Add($"{group}: at most {MaxFeaturesPerGroup} features, got {features.Count}");
+        }
+        for (var i = 0; i < features.Count; i++)
+        {
+            var f = features[i];
+            if (f is null) { errors.Add($"{group}[{i}]: null entry"); continue; }
+            var at = $"{group}[{i}] '{f.Name}'";
+            var before = errors.Count;
+            if (!IsFeatureName(f.Name)) errors.Add($"{at}: name must be 1..64 chars of [A-Za-z0-9_]");
+            else if (!names.Add(f.Name)) errors.Add($"{at}: duplicate feature name in group '{group}'");
+
+            if (!Aggregations.TryGetValue(f.Aggregation ?? "", out var kind))
+            {
+                errors.Add($"{at}: unknown aggregation '{f.Aggregation}' (expected one of {string.Join(", ", Aggregations.Keys)})");
+                continue;
+            }
+
+            bool[]? filter = null;
+            if (f.Types is not null)
+            {
+                if (f.Types.Count == 0) errors.Add($"{at}: types, when present, must list at least one event type");
+                filter = new bool[types.Count];
+                foreach (var name in f.Types)
+                {
+                    var index = types.IndexOf(name);
+                    if (index < 0) errors.Add($"{at}: types lists '{name}', which is not a declared event type");
+                    else filter[index] = true;
+                }
+            }
+
+            var field = EventField.None;
+            var byType = false;
+            switch (kind)
+            {
+                case AggregationKind.Count:
+                    if (f.Of is not null) errors.Add($"{at}: 'of' does not apply to count");
+                    byType = ParseByType(f, at, errors);
+                    break;
+                case AggregationKind.Sum:
+                    field = ParseOf(f, at, [EventField.Value], EventField.Value, errors);
+                    byType = ParseByType(f, at, errors);
+                    break;
+                case AggregationKind.Min or AggregationKind.Max or AggregationKind.First or AggregationKind.Last:
+                    field = ParseOf(f, at, [EventField.Value], EventField.Value, errors);
+                    if (f.By is not null) errors.Add($"{at}: 'by' does not apply to {f.Aggregation}");
+                    break;
+                case AggregationKind.LastDistinct or AggregationKind.ApproxDistinct:
+                    field = ParseOf(f, at, [EventField.ItemId, EventField.Category], null, errors);
+                    if (f.By is not null) errors.Add($"{at}: 'by' does not apply to {f.Aggregation}");
+                    break;
+                case AggregationKind.DecayedSum:
+                    if (f.Of is not null && f.Of != "value") errors.Add($"{at}: decayedSum sums weight(type) x value; 'of' may only be 'value'");
+                    field = f.By switch { "category" => EventField.Category, "itemId" => EventField.ItemId, _ => EventField.None };
+                    if (field == EventField.None) errors.Add($"{at}: decayedSum needs 'by': 'category' or 'itemId', got '{f.By}'");
+                    break;
+            }
+
+            var k = 0;
+            if (kind == AggregationKind.LastDistinct)
+            {
+                if (f.K is not { } kk || kk < 1 || kk > MaxK) errors.Add($"{at}: lastDistinct needs 'k' from 1 to {MaxK}");
+                else k = kk;
+            }
+            else if (f.K is not null) errors.Add($"{at}: 'k' applies only to lastDistinct");
+
+            double halfLife = 0;
+            var topN = 0;
+            if (kind == AggregationKind.DecayedSum)
+            {
+                if (!TryParseDuration(f.HalfLife, out halfLife)) errors.Add($"{at}: halfLife '{f.HalfLife}' must be a positive duration such as 7d, 12h or 30m");
+                if (f.TopN is not { } n || n < 1 || n > MaxTopN) errors.Add($"{at}: decayedSum needs 'topN' from 1 to {MaxTopN} (the per-user cap)");
+                else topN = n;
+            }
+            else
+            {
+                if (f.HalfLife is not null) errors.Add($"{at}: 'halfLife' applies only to decayedSum");
+                if (f.TopN is not null) errors.Add($"{at}: 'topN' applies only to decayedSum");
+            }
+
+            var lifetime = false;
+            var tumbling = new List<WindowSpec>();
+            var windowed = kind is AggregationKind.Count or AggregationKind.Sum;
+            if (f.Windows is null)
+            {
+                lifetime = true;
+            }
+            else if (!windowed)
+            {
+                errors.Add($"{at}: windows apply only to count and sum ({f.Aggregation} is lifetime)");
+            }
+            else
+            {
+                if (f.Windows.Count == 0) errors.Add($"{at}: windows, when present, must list at least one window");
+                foreach (var text in f.Windows)
+                {
+                    if (!WindowSpec.TryParse(text, out var spec, out var error)) { errors.Add($"{at}: bad window: {error}"); continue; }
+                    if (spec.IsLifetime)
+                    {
+                        if (lifetime) errors.Add($"{at}: window 'lifetime' is listed twice");
+                        lifetime = true;
+                    }
+                    else if (tumbling.Any(w => w.Unit == spec.Unit)) errors.Add($"{at}: bad window: two {spec.Unit!.Value.Name()} windows");
+                    else tumbling.Add(spec);
+                }
+            }
+
+            if (errors.Count > before) continue;
+            result.Add(new CompiledFeature
+            {
+                Name = f.Name,
+                Kind = kind,
+                Source = f,
+                Field = field,
+                ByType = byType,
+                Buckets = byType ? types.Count : 1,
+                TypeFilter = filter,
+                Lifetime = lifetime,
+                Tumbling = tumbling.OrderBy(w => w.Unit).ToArray(),
+                K = k,
+                HalfLifeSeconds = halfLife,
+                TopN = topN,
+            });
+        }
+        return result.ToArray();
+    }
+
+    /// <summary>
+    /// An upper bound of the serialized size of one feature's state whatever the traffic: every counter at 20 digits,
+    /// every tile non-empty, every key at the contract's 128 characters. What makes "no document exceeds 2 MB" checkable
+    /// at start-up rather than discovered as a failed write.
+    /// </summary>
+    public static long WorstCaseBytes(CompiledFeature feature)
+    {
+        const int Key = 128 + 4, Number = 25;
+        long bytes = 64 + feature.Name.Length;
+        switch (feature.Kind)
+        {
+            case AggregationKind.Count or AggregationKind.Sum:
+                if (feature.Lifetime) bytes += feature.Buckets * (long)Number;
+                foreach (var w in feature.Tumbling)
+                {
+                    var perCounter = feature.Kind == AggregationKind.Count ? 10 : 8;
+                    bytes += 16 + (30 + (long)w.Keep * (10 + feature.Buckets * perCounter)) * 4 / 3;
+                }
+                break;
+            case AggregationKind.LastDistinct:
+                bytes += feature.K * (long)(Key + 21);
+                break;
+            case AggregationKind.DecayedSum:
+                bytes += feature.TopN * (long)(Key + Number);
+                break;
+            case AggregationKind.ApproxDistinct:
+                bytes += MaxSketchBytes * 4 / 3 + 16;
+                break;
+            default:
+                bytes += 2 * Number;
+                break;
+        }
+        return bytes;
+    }
+
+    private static bool ParseByType(FeatureDefinition f, string at, List<string> errors)
+    {
+        if (f.By is null) return false;
+        if (f.By == "type") return true;
+        errors.Add($"{at}: 'by' must be 'type' for {f.Aggregation}, got '{f.By}'");
+        return false;
+    }
+
+    private static EventField ParseOf(FeatureDefinition f, string at, EventField[] allowed, EventField? fallback, List<string> errors)
+    {
+        if (f.Of is null)
+        {
+            if (fallback is { } d) return d;
+            errors.Add($"{at}: {f.Aggregation} needs 'of': {string.Join(" or ", allowed.Select(Name))}");
+            return EventField.None;
+        }
+        foreach (var a in allowed) if (Name(a) == f.Of) return a;
+        errors.Add($"{at}: 'of' must be {string.Join(" or ", allowed.Select(Name))} for {f.Aggregation}, got '{f.Of}'");
+        return EventField.None;
+    }
+
+    private static string Name(EventField field) => field switch
+    {
+        EventField.Value => "value", EventField.ItemId => "itemId", EventField.Category => "category", EventField.Type => "type", _ => "",
+    };
+
+    private static bool IsFeatureName(string? name) =>
+        name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>A positive duration: a number followed by s, m, h or d.</summary>
+    public static bool TryParseDuration(string? text, out double seconds)
+    {
+        seconds = 0;
+        if (text is not { Length: >= 2 }) return false;
+        var unit = text[^1] switch { 's' => 1.0, 'm' => 60.0, 'h' => 3600.0, 'd' => 86400.0, _ => 0 };
+        if (unit == 0 || !double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) || !(n > 0) || !double.IsFinite(n))
+        {
+            return false;
+        }
+        seconds = n * unit;
+        return true;
+    }
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOf('\n');
+        return end < 0 ? message : message[..end];
+    }
+}
