@@ -33,7 +33,10 @@
  *     (411 otherwise); an item (create, upsert, replace) at most 2 MB ("Maximum size of an item 2 MB") — 413
  *     RequestEntityTooLarge, as Azure answers (https://learn.microsoft.com/azure/cosmos-db/concepts-limits).
  *     The item limit can be lowered at start (TH_COSMOS_MAX_ITEM_BYTES) or at run time (PUT /_th/limits) so that a
- *     test can make one oversized document refusable and later fixable.
+ *     test can make one oversized document refusable and later fixable. Since user documents are bounded by
+ *     construction (docs/data-model.md), a test can also name partition keys whose document writes are answered as
+ *     too large (PUT /_th/limits {"refusePartitionKeys": [...]}): the refusal Azure gives an item over 2 MB, for one
+ *     chosen document, removable again with an empty list.
  *   - Server-side code: creating (or running) stored procedures, user-defined functions and triggers is refused
  *     (403): the package would run their JavaScript bodies inside this process. UDFs in old snapshots are not loaded.
  *   - Fault injection: TH_FAULT_RATE (0..1, default 0) of the document operations (reads, writes, queries, change
@@ -562,7 +565,7 @@ function envNumber(name, fallback, min, max) {
   return n;
 }
 
-const limits = { maxItemBytes: envNumber("TH_COSMOS_MAX_ITEM_BYTES", 2 * 1024 * 1024, 1, 2 * 1024 * 1024) };
+const limits = { maxItemBytes: envNumber("TH_COSMOS_MAX_ITEM_BYTES", 2 * 1024 * 1024, 1, 2 * 1024 * 1024), refusePartitionKeys: [] };
 const faultRate = envNumber("TH_FAULT_RATE", 0, 0, 1);
 let faultState = envNumber("TH_FAULT_SEED", 1, 0, 2 ** 32 - 1) >>> 0;
 const stats = { requests: 0, documentRequests: 0, faults: { 429: 0, 503: 0 }, refused: { 401: 0, 403: 0, 411: 0, 413: 0 } };
@@ -637,6 +640,16 @@ function refuse(res, status, code, message, headers) {
   answer(res, status, { code, message }, headers);
 }
 
+/** Whether the request's partition key header (a JSON array, e.g. ["u-1"]) names a key in limits.refusePartitionKeys. */
+function refusedPartitionKey(req) {
+  try {
+    const pk = JSON.parse(String(req.headers["x-ms-documentdb-partitionkey"] || "[]"));
+    return Array.isArray(pk) && pk.length === 1 && limits.refusePartitionKeys.includes(pk[0]);
+  } catch {
+    return false;
+  }
+}
+
 function isDocumentWrite(req, pathname) {
   if (!/\/docs(\/[^/]+)?$/.test(pathname)) return false;
   if (req.method === "PUT") return /\/docs\/[^/]+$/.test(pathname);
@@ -673,12 +686,22 @@ function controlRequest(req, res, pathname) {
         return;
       }
       const n = body && body.maxItemBytes;
-      if (!Number.isInteger(n) || n < 1 || n > 2 * 1024 * 1024) {
+      const keys = body && body.refusePartitionKeys;
+      if (n === undefined && keys === undefined) {
+        answer(res, 400, { code: "BadRequest", message: "a JSON body {\"maxItemBytes\": N, \"refusePartitionKeys\": [...]} (either or both) is expected" });
+        return;
+      }
+      if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 2 * 1024 * 1024)) {
         answer(res, 400, { code: "BadRequest", message: "maxItemBytes must be an integer from 1 to 2097152 (Azure's limit)" });
         return;
       }
-      limits.maxItemBytes = n;
-      console.log(`cosmos-server: item limit set to ${n} bytes`);
+      if (keys !== undefined && (!Array.isArray(keys) || keys.length > 100 || !keys.every(k => typeof k === "string" && k.length <= 256))) {
+        answer(res, 400, { code: "BadRequest", message: "refusePartitionKeys must be an array of at most 100 strings" });
+        return;
+      }
+      if (n !== undefined) limits.maxItemBytes = n;
+      if (keys !== undefined) limits.refusePartitionKeys = keys;
+      console.log(`cosmos-server: item limit ${limits.maxItemBytes} bytes, refused partition keys [${limits.refusePartitionKeys.join(", ")}]`);
       answer(res, 200, limits);
     });
     return;
@@ -715,6 +738,10 @@ function guard(req, res, next) {
   }
   if (isDocumentWrite(req, pathname) && length > limits.maxItemBytes) {
     refuse(res, 413, "RequestEntityTooLarge", `Request size is too large: the item is ${length} bytes, at most ${limits.maxItemBytes}.`, { "x-ms-substatus": "0" });
+    return;
+  }
+  if (limits.refusePartitionKeys.length > 0 && isDocumentWrite(req, pathname) && refusedPartitionKey(req)) {
+    refuse(res, 413, "RequestEntityTooLarge", "Request size is too large: the item's partition key is in /_th/limits refusePartitionKeys.", { "x-ms-substatus": "0" });
     return;
   }
   if (/\/docs(\/|$)/.test(pathname)) {
