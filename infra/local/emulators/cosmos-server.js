@@ -43,7 +43,8 @@
  *     feed) are answered 429 (with x-ms-retry-after-ms) or 503 instead of being served, chosen by a PRNG seeded with
  *     TH_FAULT_SEED (default 1) so a run is repeatable. Metadata calls (account, databases, containers) are not
  *     faulted: what Azure throttles is the data plane.
- *   - GET /_th/stats (requests, faults injected, refusals) and GET|PUT /_th/limits, with header
+ *   - GET /_th/stats (requests, faults injected, refusals) and GET|PUT /_th/limits (also {"faultRate": r}: a test
+ *     verifies its results with the faults off), with header
  *     `x-th-emulator-key: <key>`.
  *
  * Persistence (optional, `--data-file PATH`): the package keeps everything in memory. With a data file, every
@@ -566,7 +567,7 @@ function envNumber(name, fallback, min, max) {
 }
 
 const limits = { maxItemBytes: envNumber("TH_COSMOS_MAX_ITEM_BYTES", 2 * 1024 * 1024, 1, 2 * 1024 * 1024), refusePartitionKeys: [] };
-const faultRate = envNumber("TH_FAULT_RATE", 0, 0, 1);
+let faultRate = envNumber("TH_FAULT_RATE", 0, 0, 1); // PUT /_th/limits {"faultRate": r} changes it at run time
 let faultState = envNumber("TH_FAULT_SEED", 1, 0, 2 ** 32 - 1) >>> 0;
 const stats = { requests: 0, documentRequests: 0, faults: { 429: 0, 503: 0 }, refused: { 401: 0, 403: 0, 411: 0, 413: 0 } };
 
@@ -687,7 +688,14 @@ function controlRequest(req, res, pathname) {
       }
       const n = body && body.maxItemBytes;
       const keys = body && body.refusePartitionKeys;
+      const rate = body && body.faultRate;
+      if (rate !== undefined && (typeof rate !== "number" || !(rate >= 0 && rate <= 1))) {
+        answer(res, 400, { code: "BadRequest", message: "faultRate must be a number from 0 to 1" });
+        return;
+      }
+      if (rate !== undefined) faultRate = rate;
       if (n === undefined && keys === undefined) {
+        if (rate !== undefined) { console.log(`cosmos-server: fault rate ${faultRate}`); answer(res, 200, { ...limits, faultRate }); return; }
         answer(res, 400, { code: "BadRequest", message: "a JSON body {\"maxItemBytes\": N, \"refusePartitionKeys\": [...]} (either or both) is expected" });
         return;
       }
