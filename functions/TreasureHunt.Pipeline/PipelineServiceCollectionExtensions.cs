@@ -39,6 +39,7 @@ public static class PipelineServiceCollectionExtensions
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RollupOptions>, RollupOptionsValidator>();
+        services.AddSingleton<IValidateOptions<RollupOptions>, Rollups.ItemDocumentBoundValidator>();
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
         services.AddOptions<FinOpsOptions>().Bind(configuration.GetSection(FinOpsOptions.Section)).ValidateOnStart();
@@ -49,6 +50,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => DeliveryRules.From(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
         services.AddSingleton<RollupFlusher>();
+        services.AddSingleton<Rollups.ItemShardWriter>();
         services.AddSingleton<PartitionHolds>();
         services.AddSingleton<PartitionBatchProcessor>();
         services.AddSingleton<ParkedReplayer>();

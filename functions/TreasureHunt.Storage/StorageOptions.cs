@@ -21,6 +21,10 @@ public sealed class CosmosOptions : IValidatableObject
     public string UsersContainer { get; set; } = "users";
     [Required(ErrorMessage = $"{Section}:ProgressContainer is required.")]
     public string ProgressContainer { get; set; } = "progress";
+    [Required(ErrorMessage = $"{Section}:ItemsContainer is required.")]
+    public string ItemsContainer { get; set; } = "items";
+    [Required(ErrorMessage = $"{Section}:LeaderboardsContainer is required.")]
+    public string LeaderboardsContainer { get; set; } = "leaderboards";
 
     /// <summary>Also compute an estimated RU from document sizes (the local emulator charges a flat 1 RU per call).</summary>
     public bool EstimateRequestUnits { get; set; }

@@ -40,6 +40,9 @@ public static class StorageServiceCollectionExtensions
                 size > 0 ? new MemoryCache(new MemoryCacheOptions { SizeLimit = size }) : null);
         });
         services.AddSingleton<IProgressStore, CosmosProgressStore>();
+        services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.ItemDocument>(sp, o => o.ItemsContainer));
+        services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.LeaderboardDocument>(sp, o => o.LeaderboardsContainer));
+        services.AddSingleton<IItemRollupStore, CosmosItemRollupStore>();
 
         services.AddSingleton(sp => CreateTableService(sp.GetRequiredService<IOptions<TablesOptions>>().Value));
         services.AddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(Table(sp, o => o.DeadLettersTable)));

@@ -32,7 +32,7 @@ public sealed class DtfxRollupClient : IRollupClient
         _converter = dataConverter ?? JsonDataConverter.Default;
     }
 
-    public static EntityId ShardEntity(int shard) => new(RollupEntityNames.ItemShard, RollupEntityNames.ShardKey(shard));
+    public static EntityId ShardEntity(string shardKey) => new(RollupEntityNames.ItemShard, shardKey);
 
     public static EntityId GlobalEntity { get; } = new(RollupEntityNames.GlobalTotals, RollupEntityNames.GlobalKey);
 
@@ -49,8 +49,8 @@ public sealed class DtfxRollupClient : IRollupClient
         return Task.WhenAll(sends);
     }
 
-    public async Task<ItemShardState?> GetShardAsync(int shard, CancellationToken cancellationToken) =>
-        Deserialize<ItemShardState>(await ReadStateAsync(ShardEntity(shard), cancellationToken).ConfigureAwait(false));
+    public async Task<ItemShardState?> GetShardAsync(string shardKey, CancellationToken cancellationToken) =>
+        Deserialize<ItemShardState>(await ReadStateAsync(ShardEntity(shardKey), cancellationToken).ConfigureAwait(false));
 
     public async Task<GlobalTotalsState?> GetGlobalAsync(CancellationToken cancellationToken) =>
         Deserialize<GlobalTotalsState>(await ReadStateAsync(GlobalEntity, cancellationToken).ConfigureAwait(false));

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Pipeline.Entities;
+using TreasureHunt.Pipeline.Rollups;
 
 namespace TreasureHunt.LocalEntities;
 
@@ -42,6 +43,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly EntityBatchWrapper? _aroundEntityBatch;
+    private readonly ItemShardWriter? _itemShardWriter;
     private TaskHubWorker? _worker;
     private bool _created;
     private bool _disposed;
@@ -54,6 +56,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
     /// <param name="maxQueuePollingInterval">Upper bound of the idle queue-polling back-off; default <see cref="DefaultMaxQueuePollingInterval"/>.</param>
     /// <param name="configure">Optional last word on the provider settings (tuning, tests).</param>
     /// <param name="aroundEntityBatch">Optional wrapper around every entity batch (the local host records its cost).</param>
+    /// <param name="itemShardWriter">What the item shards write their buffers with; required to <see cref="StartAsync"/>
+    /// (a host used only as a client to read entity state needs none).</param>
     public LocalEntityHost(
         string storageConnectionString,
         string taskHubName,
@@ -62,7 +66,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
         int partitionCount = DefaultPartitionCount,
         TimeSpan? maxQueuePollingInterval = null,
         Action<AzureStorageOrchestrationServiceSettings>? configure = null,
-        EntityBatchWrapper? aroundEntityBatch = null)
+        EntityBatchWrapper? aroundEntityBatch = null,
+        ItemShardWriter? itemShardWriter = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(storageConnectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(taskHubName);
@@ -88,6 +93,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
         };
         configure?.Invoke(Settings);
         _aroundEntityBatch = aroundEntityBatch;
+        _itemShardWriter = itemShardWriter;
         Service = new AzureStorageOrchestrationService(Settings);
     }
 
@@ -114,6 +120,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
         try
         {
             if (_worker is not null) return;
+            var writer = _itemShardWriter ?? throw new InvalidOperationException("This entity host was created without an ItemShardWriter: it can read entity state but not run the item shards.");
             await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
 
@@ -126,7 +133,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
                 ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,
             };
             worker.AddTaskEntities(
-                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions), _aroundEntityBatch),
+                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions, writer, TimeProvider.System, _loggerFactory.CreateLogger<ItemShardEntity>()), _aroundEntityBatch),
                 ShimEntityAdapter<GlobalTotalsEntity>.Registration(RollupEntityNames.GlobalTotals, shims, () => new GlobalTotalsEntity(), _aroundEntityBatch));
             await worker.StartAsync().ConfigureAwait(false);
             _worker = worker;

@@ -8,7 +8,8 @@ public interface IRollupClient
     /// <summary>Sends one signal per shard and one to the global entity. Throws when a signal could not be sent.</summary>
     Task SignalAsync(RollupSignals signals, CancellationToken cancellationToken);
 
-    Task<ItemShardState?> GetShardAsync(int shard, CancellationToken cancellationToken);
+    /// <summary>The state of the item shard entity with this key (<see cref="ShardRouting.ShardKey"/>), or null.</summary>
+    Task<ItemShardState?> GetShardAsync(string shardKey, CancellationToken cancellationToken);
 
     Task<GlobalTotalsState?> GetGlobalAsync(CancellationToken cancellationToken);
 }

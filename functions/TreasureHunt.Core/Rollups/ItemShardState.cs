@@ -1,133 +1,101 @@
 using System.Text.Json.Serialization;
-using TreasureHunt.Core.Aggregation;
-using TreasureHunt.Core.Events;
 
 namespace TreasureHunt.Core.Rollups;
 
 /// <summary>
-/// State of one item shard entity: the items whose stable hash falls in this shard, with all-time and hourly
-/// counts per type, and a top-K per (hour window, type) and per (all time, type) for leaderboards.
+/// State of one item shard entity (<c>itemshard</c>, key "{ShardCount}-{index}", see <see cref="ShardRouting.ShardKey"/>).
+/// It does not hold the catalog: the items live in their own Cosmos documents (<see cref="ItemDocument"/>) and the
+/// leaderboards in <see cref="LeaderboardDocument"/>s. The shard is the one writer of its items: it merges the
+/// partitions' signals into <see cref="Pending"/>, seals that buffer when it is <c>ItemFlushSeconds</c> old or holds
+/// <c>ItemFlushMaxItems</c> items, and writes a sealed buffer at the start of a later entity batch.
+/// <para>
+/// Bounded: <see cref="Applied"/> holds about one range per source partition (partitions send each entity contiguous
+/// ranges, <see cref="PartitionProgress.SentThrough"/>); <see cref="Pending"/> and <see cref="Sealed"/> hold at most
+/// <c>ItemFlushMaxItems</c> items plus the items of one signal each. Nothing grows with the catalog.
+/// </para>
+/// <para>
+/// Exactly-once: a signal is applied to <see cref="Pending"/> once (its range is recorded in the same state). A sealed
+/// buffer carries a number; it is written only after the state that sealed it was committed (in a later entity batch),
+/// so a write retried after a crash writes exactly the same buffer, and an item document records the last number each
+/// shard wrote to it (<see cref="ItemDocument.Flushes"/>), so that retry skips the items already written.
+/// </para>
 /// </summary>
 public sealed class ItemShardState
 {
     /// <summary>Per source partition, the sequence ranges already applied (see <see cref="AppliedRanges"/>).</summary>
     [JsonPropertyName("applied")] public Dictionary<string, List<SequenceRange>> Applied { get; set; } = new(StringComparer.Ordinal);
-    [JsonPropertyName("items")] public Dictionary<string, ItemStats> Items { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Top-K per hour window (sorted by start), one list per type.</summary>
-    [JsonPropertyName("hourLeaders")] public List<HourLeaders> HourLeaders { get; set; } = [];
+    /// <summary>Item deltas applied but not sealed yet.</summary>
+    [JsonPropertyName("pending")] public Dictionary<string, ItemDelta> Pending { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>All-time top-K, one list per type.</summary>
-    [JsonPropertyName("allTimeLeaders")] public List<LeaderEntry>[] AllTimeLeaders { get; set; } = NewLists();
+    /// <summary>When the oldest part of <see cref="Pending"/> arrived (wall clock of the entity).</summary>
+    [JsonPropertyName("pendingSince")] public DateTimeOffset? PendingSince { get; set; }
 
-    /// <summary>Start of the newest hour window any item of the shard has (Unix seconds).</summary>
-    [JsonPropertyName("newestHour")] public long NewestHour { get; set; } = long.MinValue;
+    /// <summary>The buffer being written to the item documents, or null.</summary>
+    [JsonPropertyName("sealed")] public SealedItemFlush? Sealed { get; set; }
 
-    /// <summary>Applies a signal once; returns false for a redelivered one.</summary>
-    public bool Apply(ItemShardSignal signal, RollupOptions options)
+    /// <summary>Number of the last sealed buffer (the next one gets this + 1).</summary>
+    [JsonPropertyName("lastSealed")] public long LastSealed { get; set; }
+
+    /// <summary>Number of the last buffer fully written.</summary>
+    [JsonPropertyName("lastWritten")] public long LastWritten { get; set; }
+
+    /// <summary>Until when a delayed <c>flush</c> self-signal is outstanding (none is scheduled before then).</summary>
+    [JsonPropertyName("tailFlushAt")] public DateTimeOffset? TailFlushAt { get; set; }
+
+    /// <summary>Signals and item deltas applied, all time (for the entity figures of the benchmark).</summary>
+    [JsonPropertyName("signalsApplied")] public long SignalsApplied { get; set; }
+
+    [JsonIgnore] public bool HasUnwritten => Sealed is not null || Pending.Count > 0;
+
+    /// <summary>Applies a signal once (into <see cref="Pending"/>); returns false for a redelivered one.</summary>
+    public bool Apply(ItemShardSignal signal, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        ArgumentNullException.ThrowIfNull(options);
         if (!AppliedRanges.TryAdd(Applied, signal.SourcePartition, signal.FirstSequenceNumber, signal.LastSequenceNumber))
         {
             return false;
         }
         foreach (var (itemId, delta) in signal.Items)
         {
-            if (!Items.TryGetValue(itemId, out var item))
+            if (!Pending.TryGetValue(itemId, out var pending))
             {
-                Items[itemId] = item = new ItemStats();
+                Pending[itemId] = pending = new ItemDelta();
             }
-            item.Add(delta, options.ItemHourWindows);
-            NewestHour = Math.Max(NewestHour, item.NewestHour);
+            pending.Add(delta);
         }
-        PruneLeaders(options.ItemHourWindows);
-        foreach (var (itemId, delta) in signal.Items)
-        {
-            var item = Items[itemId];
-            for (var t = 0; t < delta.Totals.Length; t++)
-            {
-                if (delta.Totals[t] != 0) TopK.Offer(ListOf(AllTimeLeaders = Grow(AllTimeLeaders, t), t), itemId, item.Totals[t], options.LeaderboardSize);
-            }
-            foreach (var hour in delta.Hours)
-            {
-                if (hour.Start <= NewestHour - options.ItemHourWindows * 3600L) continue;
-                var index = WindowList.FindIndex(item.Hours, hour.Start);
-                if (index < 0) continue; // past the item's own retention
-                var leaders = LeadersOf(hour.Start);
-                for (var t = 0; t < hour.Counts.Length; t++)
-                {
-                    if (hour.Counts[t] != 0) TopK.Offer(ListOf(leaders.ByType = Grow(leaders.ByType, t), t), itemId, item.Hours[index].Counts[t], options.LeaderboardSize);
-                }
-            }
-        }
+        if (signal.Items.Count > 0) PendingSince ??= now;
+        SignalsApplied++;
         return true;
     }
 
-    /// <summary>This shard's leaders for a type in the hour window starting at <paramref name="hourStart"/>, or for all time when null.</summary>
-    public IReadOnlyList<LeaderEntry> Leaders(EventType type, long? hourStart)
+    /// <summary>Whether <see cref="Pending"/> should be sealed now (only one sealed buffer at a time).</summary>
+    public bool ShouldSeal(DateTimeOffset now, RollupOptions options) =>
+        Sealed is null && Pending.Count > 0 &&
+        (Pending.Count >= options.ItemFlushMaxItems || now - (PendingSince ?? now) >= options.ItemFlushAge);
+
+    /// <summary>Moves <see cref="Pending"/> to <see cref="Sealed"/> with the next number.</summary>
+    public SealedItemFlush Seal()
     {
-        var t = (int)type;
-        if (hourStart is null) return t < AllTimeLeaders.Length ? AllTimeLeaders[t] : [];
-        var i = HourLeaders.FindIndex(h => h.Start == hourStart);
-        return i < 0 || t >= HourLeaders[i].ByType.Length ? [] : HourLeaders[i].ByType[t];
+        if (Sealed is not null) throw new InvalidOperationException($"sealed buffer {Sealed.Number} is still unwritten");
+        Sealed = new SealedItemFlush { Number = ++LastSealed, Items = Pending };
+        Pending = new Dictionary<string, ItemDelta>(StringComparer.Ordinal);
+        PendingSince = null;
+        return Sealed;
     }
 
-    private HourLeaders LeadersOf(long start)
+    /// <summary>Forgets the sealed buffer once every item and leaderboard of it was written.</summary>
+    public void Written(long number)
     {
-        var i = HourLeaders.FindIndex(h => h.Start == start);
-        if (i >= 0) return HourLeaders[i];
-        var created = new HourLeaders { Start = start };
-        var at = HourLeaders.FindIndex(h => h.Start > start);
-        HourLeaders.Insert(at < 0 ? HourLeaders.Count : at, created);
-        return created;
-    }
-
-    private void PruneLeaders(int keepHours)
-    {
-        var oldestKept = NewestHour - (keepHours - 1) * 3600L;
-        HourLeaders.RemoveAll(h => h.Start < oldestKept);
-    }
-
-    /// <summary>The per-type lists, grown to index <paramref name="type"/> (a type declared after the state was created).</summary>
-    private static List<LeaderEntry>[] Grow(List<LeaderEntry>[] lists, int type)
-    {
-        if (type < lists.Length) return lists;
-        var grown = new List<LeaderEntry>[type + 1];
-        Array.Copy(lists, grown, lists.Length);
-        for (var i = lists.Length; i < grown.Length; i++) grown[i] = [];
-        return grown;
-    }
-
-    private static List<LeaderEntry> ListOf(List<LeaderEntry>[] lists, int type) => lists[type];
-
-    internal static List<LeaderEntry>[] NewLists() => Enumerable.Range(0, EventTypes.Count).Select(_ => new List<LeaderEntry>()).ToArray();
-}
-
-/// <summary>One item's counts in a shard.</summary>
-public sealed class ItemStats
-{
-    [JsonPropertyName("totals")] public long[] Totals { get; set; } = new long[EventTypes.Count];
-    [JsonPropertyName("hours")] public List<WindowCounts> Hours { get; set; } = [];
-    [JsonPropertyName("newestHour")] public long NewestHour { get; set; } = long.MinValue;
-
-    public void Add(ItemDelta delta, int keepHours)
-    {
-        var totals = Totals;
-        PerType.AddInto(ref totals, delta.Totals);
-        Totals = totals;
-        foreach (var w in delta.Hours) NewestHour = Math.Max(NewestHour, w.Start);
-        foreach (var w in delta.Hours)
-        {
-            WindowList.AddAll(Hours, w.Start, NewestHour, 3600, keepHours, w.Counts);
-        }
-        WindowList.Prune(Hours, NewestHour, 3600, keepHours);
+        if (Sealed?.Number != number) throw new InvalidOperationException($"buffer {number} is not the sealed one ({Sealed?.Number})");
+        Sealed = null;
+        LastWritten = number;
     }
 }
 
-/// <summary>Top-K per type for one hour window.</summary>
-public sealed class HourLeaders
+/// <summary>A sealed buffer of item deltas and its number (see <see cref="ItemShardState"/>).</summary>
+public sealed class SealedItemFlush
 {
-    [JsonPropertyName("start")] public long Start { get; set; }
-    [JsonPropertyName("byType")] public List<LeaderEntry>[] ByType { get; set; } = ItemShardState.NewLists();
+    [JsonPropertyName("number")] public long Number { get; set; }
+    [JsonPropertyName("items")] public Dictionary<string, ItemDelta> Items { get; set; } = new(StringComparer.Ordinal);
 }

@@ -29,6 +29,15 @@ public sealed class PartitionProgress
     [JsonPropertyName("pendingSince")] public DateTimeOffset? PendingSince { get; set; }
     [JsonPropertyName("sealed")] public RollupDelta? Sealed { get; set; }
 
+    /// <summary>
+    /// Per rollup entity this partition signals (<c>itemshard</c> key, or <see cref="RollupEntityNames.GlobalKey"/>): the
+    /// last sequence number of the last range it sent there. The next signal to that entity starts right after it,
+    /// even when the flushes in between did not touch that entity, so each entity sees one contiguous range per
+    /// partition and its applied-range bookkeeping stays one range per partition (<see cref="AppliedRanges"/>). At most
+    /// one entry per shard of the current layout, plus the global entity.
+    /// </summary>
+    [JsonPropertyName("sentThrough")] public Dictionary<string, long> SentThrough { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>True when there is something to flush: used by the progress query of the flush timer.</summary>
     [JsonPropertyName("rollupPending")] public bool RollupPending { get; set; }
 
@@ -134,12 +143,26 @@ public sealed class PartitionProgress
         PendingSince = null;
     }
 
-    /// <summary>Forgets the sealed delta after all its signals were sent.</summary>
-    public void ClearSealed(long toSequence)
+    /// <summary>Forgets the sealed delta after all its signals were sent, and records what each entity was sent
+    /// (<see cref="SentThrough"/>); entries of another shard layout than <paramref name="signals"/>' are dropped (a
+    /// layout's sealed deltas are all sent before a newer layout's, so it will never be sent to again).</summary>
+    public void ClearSealed(long toSequence, RollupSignals? signals = null)
     {
         if (Sealed is { } s && s.ToSequence == toSequence)
         {
             Sealed = null;
+            if (signals is not null)
+            {
+                foreach (var key in SentThrough.Keys.Where(k => k != RollupEntityNames.GlobalKey && ShardRouting.LayoutOf(k) != signals.ShardCount).ToList())
+                {
+                    SentThrough.Remove(key);
+                }
+                foreach (var key in signals.Shards.Keys)
+                {
+                    SentThrough[key] = toSequence;
+                }
+                SentThrough[RollupEntityNames.GlobalKey] = toSequence;
+            }
         }
         RollupPending = Sealed is not null || Pending is { IsEmpty: false };
     }

@@ -14,6 +14,11 @@ public sealed class RollupDelta
     [JsonPropertyName("fromSequence")] public long FromSequence { get; set; }
     [JsonPropertyName("toSequence")] public long ToSequence { get; set; }
     [JsonPropertyName("messages")] public long Messages { get; set; }
+
+    /// <summary>The shard layout <see cref="Shards"/> is keyed for (<see cref="ShardRouting.ShardOf"/>). 0 in deltas
+    /// stored before layouts were recorded: those were made with the configured count (see <see cref="Rehome"/>).</summary>
+    [JsonPropertyName("shardCount")] public int ShardCount { get; set; }
+
     [JsonPropertyName("shards")] public Dictionary<int, Dictionary<string, ItemDelta>> Shards { get; set; } = [];
     [JsonPropertyName("global")] public GlobalCounters Global { get; set; } = new();
 
@@ -26,10 +31,17 @@ public sealed class RollupDelta
         if (IsEmpty)
         {
             FromSequence = next.FromSequence;
+            ShardCount = next.ShardCount;
         }
         else if (next.FromSequence <= ToSequence)
         {
             throw new InvalidOperationException($"rollup ranges overlap: pending ends at {ToSequence}, next starts at {next.FromSequence}");
+        }
+        if (ShardCount != next.ShardCount)
+        {
+            // The shard layout changed (a reshard) while this delta was pending, i.e. before any of it was sent: it is
+            // re-keyed for the new layout, so only sealed deltas ever go to the old layout's entities.
+            Rehome(next.ShardCount);
         }
         ToSequence = next.ToSequence;
         Messages += next.Messages;
@@ -50,12 +62,35 @@ public sealed class RollupDelta
             }
         }
     }
+
+    /// <summary>Re-keys <see cref="Shards"/> for a layout of <paramref name="shardCount"/> shards (each item goes to
+    /// <see cref="ShardRouting.ShardOf"/> of the new count). Only for a delta none of which was sent yet.</summary>
+    public void Rehome(int shardCount)
+    {
+        if (shardCount < 1) throw new ArgumentOutOfRangeException(nameof(shardCount), shardCount, "a shard layout has at least one shard");
+        if (ShardCount == shardCount) return;
+        var rehomed = new Dictionary<int, Dictionary<string, ItemDelta>>();
+        foreach (var items in Shards.Values)
+        {
+            foreach (var (itemId, delta) in items)
+            {
+                var shard = ShardRouting.ShardOf(itemId, shardCount);
+                if (!rehomed.TryGetValue(shard, out var target))
+                {
+                    rehomed[shard] = target = new Dictionary<string, ItemDelta>(StringComparer.Ordinal);
+                }
+                target[itemId] = delta;
+            }
+        }
+        Shards = rehomed;
+        ShardCount = shardCount;
+    }
 }
 
 /// <summary>Builds the <see cref="RollupDelta"/> of a batch from the outcome of each event.</summary>
 public sealed class RollupDeltaBuilder(int shardCount)
 {
-    private readonly RollupDelta _delta = new();
+    private readonly RollupDelta _delta = new() { ShardCount = shardCount };
 
     public void Add(in SequencedEvent e, EventOutcome outcome)
     {

@@ -9,7 +9,11 @@ public sealed class RollupOptions
 {
     public const string Section = "Rollups";
 
-    /// <summary>Number of item shard entities (default 16). Changing it re-homes items: only do so on an empty deployment.</summary>
+    /// <summary>
+    /// Number of <c>itemshard</c> entities (default 16); an entity's key is "{ShardCount}-{index}". It can be changed on a
+    /// live deployment (docs/data-model.md#resharding): new rollups go to the new layout's entities, sealed ones still
+    /// go to the old layout's, which drain; item documents and leaderboards are keyed by item, not by shard.
+    /// </summary>
     [SettingRange(1, 1024, ErrorMessage = $"{Section}:ShardCount must be 1..1024.")]
     public int ShardCount { get; set; } = 16;
 
@@ -29,5 +33,24 @@ public sealed class RollupOptions
     [SettingRange(1, int.MaxValue, ErrorMessage = $"{Section}:ItemHourWindows must be >= 1.")]
     public int ItemHourWindows { get; set; } = 48;
 
+    /// <summary>An item shard seals its pending item deltas (to write them to the item documents and leaderboards at
+    /// the start of its next entity batch) once they are this old...</summary>
+    [SettingRange(0d, 3600d, ErrorMessage = $"{Section}:ItemFlushSeconds must be 0..3600.")]
+    public double ItemFlushSeconds { get; set; } = 1;
+
+    /// <summary>...or hold this many items: with <see cref="ItemFlushSeconds"/> it bounds a shard entity's state.</summary>
+    [SettingRange(1, 100_000, ErrorMessage = $"{Section}:ItemFlushMaxItems must be 1..100000.")]
+    public int ItemFlushMaxItems { get; set; } = 2000;
+
+    /// <summary>A shard holding unwritten deltas schedules itself one delayed <c>flush</c> signal this far ahead (none
+    /// while one is outstanding), so its tail is written when the traffic stops: at most one self-signal per this many
+    /// seconds per shard.</summary>
+    [SettingRange(1d, 3600d, ErrorMessage = $"{Section}:ItemTailFlushSeconds must be 1..3600.")]
+    public double ItemTailFlushSeconds { get; set; } = 5;
+
     public TimeSpan FlushMaxAge => TimeSpan.FromSeconds(FlushMaxAgeSeconds);
+
+    public TimeSpan ItemFlushAge => TimeSpan.FromSeconds(ItemFlushSeconds);
+
+    public TimeSpan ItemTailFlushDelay => TimeSpan.FromSeconds(ItemTailFlushSeconds);
 }

@@ -24,17 +24,42 @@ public sealed class GlobalTotalsSignal
     [JsonPropertyName("sentAt")] public DateTimeOffset? SentAt { get; set; }
 }
 
-/// <summary>The signals of one rollup flush: one per touched shard and one for the global entity.</summary>
-public sealed record RollupSignals(string SourcePartition, IReadOnlyDictionary<int, ItemShardSignal> Shards, GlobalTotalsSignal Global)
+/// <summary>The signals of one rollup flush: one per touched shard (keyed by <see cref="ShardRouting.ShardKey"/>) and one
+/// for the global entity, all for the shard layout <see cref="ShardCount"/>.</summary>
+public sealed record RollupSignals(string SourcePartition, int ShardCount, IReadOnlyDictionary<string, ItemShardSignal> Shards, GlobalTotalsSignal Global)
 {
     public int Count => Shards.Count + 1;
 
-    public static RollupSignals From(string partitionId, RollupDelta delta, DateTimeOffset? sentAt = null) => new(
-        partitionId,
-        delta.Shards.ToDictionary(
-            s => s.Key,
-            s => new ItemShardSignal { SourcePartition = partitionId, FirstSequenceNumber = delta.FromSequence, LastSequenceNumber = delta.ToSequence, Items = s.Value, SentAt = sentAt }),
-        new GlobalTotalsSignal { SourcePartition = partitionId, FirstSequenceNumber = delta.FromSequence, LastSequenceNumber = delta.ToSequence, Counters = delta.Global, SentAt = sentAt });
+    /// <summary>
+    /// The signals of a sealed delta. Each signal's range starts right after what the partition last sent that entity
+    /// (<paramref name="sentThrough"/>, see <see cref="PartitionProgress.SentThrough"/>) — the flushes in between carried
+    /// nothing for it — so an entity's applied ranges stay contiguous. Without a record (the first signal, or one
+    /// without history) the range starts where the delta does.
+    /// </summary>
+    /// <param name="configuredShardCount">The layout of a delta stored before deltas recorded theirs (ShardCount 0).</param>
+    public static RollupSignals From(
+        string partitionId, RollupDelta delta, int configuredShardCount,
+        IReadOnlyDictionary<string, long>? sentThrough = null, DateTimeOffset? sentAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        var layout = delta.ShardCount > 0 ? delta.ShardCount : configuredShardCount;
+        long FirstFor(string key) =>
+            sentThrough is not null && sentThrough.TryGetValue(key, out var through) && through < delta.FromSequence ? through + 1 : delta.FromSequence;
+        var shards = new Dictionary<string, ItemShardSignal>(delta.Shards.Count, StringComparer.Ordinal);
+        foreach (var (index, items) in delta.Shards)
+        {
+            var key = ShardRouting.ShardKey(layout, index);
+            shards[key] = new ItemShardSignal
+            {
+                SourcePartition = partitionId, FirstSequenceNumber = FirstFor(key), LastSequenceNumber = delta.ToSequence, Items = items, SentAt = sentAt,
+            };
+        }
+        return new RollupSignals(partitionId, layout, shards, new GlobalTotalsSignal
+        {
+            SourcePartition = partitionId, FirstSequenceNumber = FirstFor(RollupEntityNames.GlobalKey), LastSequenceNumber = delta.ToSequence,
+            Counters = delta.Global, SentAt = sentAt,
+        });
+    }
 }
 
 /// <summary>Names of the rollup entities (lower-case: Durable entity names are case-insensitive and stored lower-case).</summary>
@@ -43,6 +68,4 @@ public static class RollupEntityNames
     public const string ItemShard = "itemshard";
     public const string GlobalTotals = "globaltotals";
     public const string GlobalKey = "all";
-
-    public static string ShardKey(int shard) => shard.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

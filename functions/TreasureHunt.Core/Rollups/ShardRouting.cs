@@ -15,4 +15,16 @@ public static class ShardRouting
     }
 
     public static int ShardOf(string itemId, int shardCount) => (int)(StableHash(itemId) % (uint)shardCount);
+
+    /// <summary>The entity key of shard <paramref name="index"/> of the layout with <paramref name="shardCount"/> shards:
+    /// "{count}-{index}", so that two layouts (before and after a reshard) never share an entity.</summary>
+    public static string ShardKey(int shardCount, int index) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{shardCount}-{index}");
+
+    /// <summary>The shard count of a key made by <see cref="ShardKey"/>, or 0 for a key of another form.</summary>
+    public static int LayoutOf(string shardKey)
+    {
+        var dash = shardKey.IndexOf('-');
+        return dash > 0 && int.TryParse(shardKey.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 0;
+    }
 }

@@ -29,7 +29,7 @@ public sealed class DurableRollupClient : IRollupClient
         return new Scope(previous);
     }
 
-    public static EntityInstanceId ShardId(int shard) => new(RollupEntityNames.ItemShard, RollupEntityNames.ShardKey(shard));
+    public static EntityInstanceId ShardId(string shardKey) => new(RollupEntityNames.ItemShard, shardKey);
 
     public static EntityInstanceId GlobalId { get; } = new(RollupEntityNames.GlobalTotals, RollupEntityNames.GlobalKey);
 
@@ -42,8 +42,8 @@ public sealed class DurableRollupClient : IRollupClient
         await entities.SignalEntityAsync(GlobalId, GlobalTotalsEntity.ApplyOperation, signals.Global, cancellation: cancellationToken);
     }
 
-    public async Task<ItemShardState?> GetShardAsync(int shard, CancellationToken cancellationToken) =>
-        (await Client.Entities.GetEntityAsync<ItemShardState>(ShardId(shard), includeState: true, cancellationToken))?.State;
+    public async Task<ItemShardState?> GetShardAsync(string shardKey, CancellationToken cancellationToken) =>
+        (await Client.Entities.GetEntityAsync<ItemShardState>(ShardId(shardKey), includeState: true, cancellationToken))?.State;
 
     public async Task<GlobalTotalsState?> GetGlobalAsync(CancellationToken cancellationToken) =>
         (await Client.Entities.GetEntityAsync<GlobalTotalsState>(GlobalId, includeState: true, cancellationToken))?.State;

@@ -1,32 +1,97 @@
 using Microsoft.DurableTask.Entities;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Rollups;
+using TreasureHunt.Pipeline.Rollups;
 using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Pipeline.Entities;
 
 /// <summary>
-/// Item counters for one shard (entity name <c>itemshard</c>, key = shard number). The same class runs in the
-/// Functions app (via <c>TaskEntityDispatcher</c>) and in the local host (DurableTask.Core through the SDK's shim):
-/// it depends on no host. A redelivered signal (a sequence range already applied for its source partition) is ignored.
+/// One item shard (entity name <c>itemshard</c>, key "{ShardCount}-{index}"): merges the partitions' signals for its
+/// items and writes them to the item and leaderboard documents in buffers (see <see cref="ItemShardState"/> for the
+/// bounds and the exactly-once argument). The same class runs in the Functions app (via <c>TaskEntityDispatcher</c>)
+/// and in the local host (DurableTask.Core through the SDK's shim): both create one instance per entity batch, which
+/// is what <see cref="_sealedInThisBatch"/> relies on.
+/// <para>
+/// Operations: <c>apply</c> (a partition's signal) and <c>flush</c> (the delayed self-signal that writes the tail when
+/// traffic stops). Neither throws for a failed write: the buffer stays sealed and is written by a later batch, so a
+/// signal is never lost to a store outage (an operation that throws would drop its signal).
+/// </para>
 /// </summary>
-public sealed class ItemShardEntity(IOptions<RollupOptions> options) : TaskEntity<ItemShardState>
+public sealed class ItemShardEntity(
+    IOptions<RollupOptions> options,
+    ItemShardWriter writer,
+    TimeProvider time,
+    ILogger<ItemShardEntity> logger) : TaskEntity<ItemShardState>
 {
     public const string ApplyOperation = "apply";
+    public const string FlushOperation = "flush";
 
-    public bool Apply(ItemShardSignal signal)
+    /// <summary>True once this batch sealed a buffer: that state is not committed yet, so this batch must not write it
+    /// (a retry after a crash could seal different contents under the same number).</summary>
+    private bool _sealedInThisBatch;
+
+    public async Task<bool> Apply(ItemShardSignal signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        var applied = State.Apply(signal, options.Value);
+        await WriteSealedAsync();
+        var now = time.GetUtcNow();
+        var applied = State.Apply(signal, now);
         if (applied && signal.SentAt is { } sentAt)
         {
-            // Wall clock: the entity has no injected TimeProvider (the hosts construct it), and lag is an observation only.
-            PipelineMetrics.RecordEntityLag(RollupEntityNames.ItemShard, signal.SourcePartition, sentAt, TimeProvider.System.GetUtcNow());
+            PipelineMetrics.RecordEntityLag(RollupEntityNames.ItemShard, signal.SourcePartition, sentAt, now);
         }
+        if (State.ShouldSeal(now, options.Value))
+        {
+            State.Seal();
+            _sealedInThisBatch = true;
+        }
+        ScheduleTailFlush(now);
         return applied;
+    }
+
+    public async Task Flush()
+    {
+        var now = time.GetUtcNow();
+        if (State.TailFlushAt is { } due && due <= now + TimeSpan.FromSeconds(1)) State.TailFlushAt = null;
+        await WriteSealedAsync();
+        if (State.Sealed is null && State.Pending.Count > 0)
+        {
+            State.Seal(); // the tail: no newer signal is coming to seal it by age
+            _sealedInThisBatch = true;
+        }
+        ScheduleTailFlush(now);
     }
 
     public ItemShardState Get() => State;
 
     protected override ItemShardState InitializeState(TaskEntityOperation entityOperation) => new();
+
+    private async Task WriteSealedAsync()
+    {
+        if (State.Sealed is not { } buffer || _sealedInThisBatch) return;
+        try
+        {
+            await writer.WriteAsync(Context.Id.Key, buffer, CancellationToken.None);
+            State.Written(buffer.Number);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Kept sealed: a later batch (the next signal, or the tail flush) writes it again, idempotently.
+            logger.LogWarning(e, "Item shard {Shard}: writing buffer {Number} ({Items} items) failed; retried by a later batch", Context.Id.Key, buffer.Number, buffer.Items.Count);
+            PipelineMetrics.RecordItemShardWriteFailure(Context.Id.Key);
+        }
+    }
+
+    /// <summary>While anything is unwritten, keeps one delayed <c>flush</c> signal outstanding (at most one per
+    /// <c>ItemTailFlushSeconds</c>), so the last buffer is written even if no partition signals this shard again.</summary>
+    private void ScheduleTailFlush(DateTimeOffset now)
+    {
+        if (!State.HasUnwritten || State.TailFlushAt is { } at && at > now) return;
+        var due = now + options.Value.ItemTailFlushDelay;
+        Context.SignalEntity(Context.Id, FlushOperation, input: null, new SignalEntityOptions { SignalTime = due });
+        State.TailFlushAt = due;
+        PipelineMetrics.RecordEntitySelfSignal(RollupEntityNames.ItemShard);
+    }
 }

@@ -188,7 +188,7 @@ public sealed class ParkedReplayer(
     }
 
     private async Task SignalAsync(string partitionId, RollupDelta delta, CancellationToken cancellationToken) =>
-        await rollups.SignalAsync(RollupSignals.From(ReplaySource(partitionId), delta), cancellationToken);
+        await rollups.SignalAsync(RollupSignals.From(ReplaySource(partitionId), delta, rollupOptions.Value.ShardCount), cancellationToken);
 }
 
 /// <summary>What one replay run did.</summary>

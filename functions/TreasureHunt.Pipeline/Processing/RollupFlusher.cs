@@ -22,7 +22,7 @@ public sealed class RollupFlusher(
         {
             return (progress, 0);
         }
-        var signals = RollupSignals.From(progress.PartitionId, sealedDelta, time.GetUtcNow());
+        var signals = RollupSignals.From(progress.PartitionId, sealedDelta, options.Value.ShardCount, progress.SentThrough, time.GetUtcNow());
         using (var activity = PipelineActivities.StartPartitionSpan("SignalEntities", progress.PartitionId, sealedDelta.FromSequence, sealedDelta.ToSequence, System.Diagnostics.ActivityKind.Producer))
         {
             activity?.SetTag("th.entity.signals", signals.Count);
@@ -33,7 +33,7 @@ public sealed class RollupFlusher(
         PipelineMetrics.RecordEntitySignals(progress.PartitionId, signals.Count);
         while (true)
         {
-            progress.ClearSealed(sealedDelta.ToSequence);
+            progress.ClearSealed(sealedDelta.ToSequence, signals);
             if (await progressStore.TryReplaceAsync(progress, cancellationToken))
             {
                 return (progress, signals.Count);

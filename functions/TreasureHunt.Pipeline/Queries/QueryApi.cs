@@ -17,6 +17,7 @@ namespace TreasureHunt.Pipeline.Queries;
 public sealed class QueryApi(
     IUserAggregateStore users,
     IRollupClient rollups,
+    IItemRollupStore items,
     IDeadLetterStore deadLetters,
     ICostLedger ledger,
     IOptions<RollupOptions> rollupOptions,
@@ -45,10 +46,10 @@ public sealed class QueryApi(
         {
             return ApiResponse.BadRequest("itemId must be 1..128 chars of [A-Za-z0-9_.:@-]");
         }
-        var shard = await rollups.GetShardAsync(ShardRouting.ShardOf(itemId!, rollupOptions.Value.ShardCount), cancellationToken);
-        return shard is not null && shard.Items.TryGetValue(itemId!, out var stats)
-            ? ApiResponse.Ok(ItemStatsView.From(itemId!, stats, definitions.TypeNames))
-            : ApiResponse.NotFound($"no events seen for item '{itemId}' (rollups lag the stream by up to {rollupOptions.Value.FlushMaxAgeSeconds:0.#} s)");
+        var document = await items.GetItemAsync(itemId!, cancellationToken);
+        return document is not null
+            ? ApiResponse.Ok(ItemStatsView.From(itemId!, document, document.HoursAt(time.GetUtcNow(), rollupOptions.Value.ItemHourWindows), definitions.TypeNames))
+            : ApiResponse.NotFound($"no events seen for item '{itemId}' ({RollupLag})");
     }
 
     public async Task<ApiResponse> GetLeaderboardAsync(IQueryCollection query, CancellationToken cancellationToken)
@@ -72,12 +73,16 @@ public sealed class QueryApi(
             return ApiResponse.BadRequest(topError);
         }
         long? hourStart = window == "hour" ? WindowSize.Hour.StartOf(at) : null;
-        var shards = await Task.WhenAll(Enumerable.Range(0, rollupOptions.Value.ShardCount).Select(s => rollups.GetShardAsync(s, cancellationToken)));
-        var leaders = TopK.Merge(shards.Where(s => s is not null).Select(s => s!.Leaders(type, hourStart)), top);
+        // One point read: the leaderboard document holds every shard's exact top-K (LeaderboardDocument).
+        var board = await items.GetLeaderboardAsync(LeaderboardDocument.IdOf(definitions.TypeName(type), hourStart), cancellationToken);
+        var leaders = board?.Top(top) ?? [];
         return ApiResponse.Ok(new LeaderboardView(
             definitions.TypeName(type), window, hourStart is { } h ? DateTimeOffset.FromUnixTimeSeconds(h).UtcDateTime : null,
             leaders.Select(l => new LeaderboardItem(l.ItemId, l.Count)).ToList()));
     }
+
+    private string RollupLag =>
+        $"item rollups lag the stream by up to {rollupOptions.Value.FlushMaxAgeSeconds + rollupOptions.Value.ItemTailFlushSeconds * 2:0.#} s";
 
     public async Task<ApiResponse> GetTotalsAsync(CancellationToken cancellationToken)
     {
@@ -122,10 +127,10 @@ public sealed class QueryApi(
         {
             return ApiResponse.BadRequest(error);
         }
-        var shard = await rollups.GetShardAsync(ShardRouting.ShardOf(itemId!, rollupOptions.Value.ShardCount), cancellationToken);
-        if (shard is null || !shard.Items.TryGetValue(itemId!, out var stats))
+        var stats = await items.GetItemAsync(itemId!, cancellationToken);
+        if (stats is null)
         {
-            return ApiResponse.NotFound($"no events seen for item '{itemId}' (rollups lag the stream by up to {rollupOptions.Value.FlushMaxAgeSeconds:0.#} s)");
+            return ApiResponse.NotFound($"no events seen for item '{itemId}' ({RollupLag})");
         }
         var now = time.GetUtcNow();
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);

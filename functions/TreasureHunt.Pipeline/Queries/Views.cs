@@ -83,8 +83,8 @@ public sealed record UserProfileView(
 
 public sealed record ItemStatsView(string ItemId, IReadOnlyDictionary<string, long> Totals, IReadOnlyList<WindowView> Hours)
 {
-    public static ItemStatsView From(string itemId, ItemStats stats, string[] names) =>
-        new(itemId, UserProfileView.Counts(stats.Totals, names), UserProfileView.WindowViews(stats.Hours, names));
+    public static ItemStatsView From(string itemId, ItemStats stats, IEnumerable<Core.Aggregation.WindowCounts> hours, string[] names) =>
+        new(itemId, UserProfileView.Counts(stats.Totals, names), UserProfileView.WindowViews(hours.ToList(), names));
 }
 
 public sealed record LeaderboardItem(string ItemId, long Count);

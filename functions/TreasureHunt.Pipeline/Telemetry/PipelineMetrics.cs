@@ -37,6 +37,11 @@ public static class PipelineMetrics
     public static readonly Counter<double> CostUsd = Meter.CreateCounter<double>("th.cost.usd", "USD", "modeled cost, by function, trigger and meter");
     public static readonly Counter<long> Invocations = Meter.CreateCounter<long>("th.invocations", "{invocation}", "invocations with a cost record, by function, trigger and outcome");
     public static readonly Counter<long> EntitySignals = Meter.CreateCounter<long>("th.entity.signals", "{signal}", "signals sent to the rollup entities, by source partition");
+    public static readonly Counter<long> EntitySelfSignals = Meter.CreateCounter<long>("th.entity.self_signals", "{signal}", "delayed flush signals the item shards send themselves (at most one per ItemTailFlushSeconds each)");
+    public static readonly Counter<long> ItemDocumentWrites = Meter.CreateCounter<long>("th.items.written", "{document}", "item documents written by the item shards");
+    public static readonly Counter<long> LeaderboardWrites = Meter.CreateCounter<long>("th.leaderboards.written", "{document}", "leaderboard documents written by the item shards (one section each)");
+    public static readonly Histogram<double> ItemShardWriteTime = Meter.CreateHistogram<double>("th.itemshard.write_time", "ms", "time an item shard takes to write one sealed buffer");
+    public static readonly Counter<long> ItemShardWriteFailures = Meter.CreateCounter<long>("th.itemshard.write_failures", "{buffer}", "sealed buffers whose write failed (kept, written by a later batch)");
     public static readonly Histogram<double> EntityLag = Meter.CreateHistogram<double>("th.entity.lag", "ms", "rollup range sent by a partition to applied by an entity",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000] });
     public static readonly Histogram<double> PartitionHoldTime = Meter.CreateHistogram<double>("th.partition.hold_time", "s", "how long a consumer held a partition (lease or local pump) before releasing it",
@@ -80,6 +85,20 @@ public static class PipelineMetrics
         EntitySignals.Add(count, new KeyValuePair<string, object?>("partition", partitionId));
 
     /// <summary>An entity applied a new rollup range that was sent at <paramref name="sentAt"/>.</summary>
+    public static void RecordEntitySelfSignal(string entity) =>
+        EntitySelfSignals.Add(1, new KeyValuePair<string, object?>("th.entity", entity));
+
+    public static void RecordItemShardWrite(string shardKey, int items, int leaderboards, TimeSpan duration)
+    {
+        var tag = new KeyValuePair<string, object?>("th.shard", shardKey);
+        ItemDocumentWrites.Add(items, tag);
+        LeaderboardWrites.Add(leaderboards, tag);
+        ItemShardWriteTime.Record(duration.TotalMilliseconds, tag);
+    }
+
+    public static void RecordItemShardWriteFailure(string shardKey) =>
+        ItemShardWriteFailures.Add(1, new KeyValuePair<string, object?>("th.shard", shardKey));
+
     public static void RecordEntityLag(string entity, string sourcePartition, DateTimeOffset sentAt, DateTimeOffset appliedAt) =>
         EntityLag.Record(Math.Max(0, (appliedAt - sentAt).TotalMilliseconds), new KeyValuePair<string, object?>("entity", entity), new("partition", sourcePartition));
 

@@ -50,6 +50,8 @@ public static class CosmosClientFactory
         Database database = await client.CreateDatabaseIfNotExistsAsync(options.Database, cancellationToken: cancellationToken);
         await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Users(options.UsersContainer), cancellationToken: cancellationToken);
         await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Progress(options.ProgressContainer), cancellationToken: cancellationToken);
+        await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Items(options.ItemsContainer), cancellationToken: cancellationToken);
+        await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Leaderboards(options.LeaderboardsContainer), cancellationToken: cancellationToken);
     }
 }
 
@@ -72,6 +74,25 @@ public static class ContainerDefinitions
         properties.IndexingPolicy.IncludedPaths.Clear();
         properties.IndexingPolicy.IncludedPaths.Add(new IncludedPath { Path = "/consumerGroup/?" });
         properties.IndexingPolicy.IncludedPaths.Add(new IncludedPath { Path = "/rollupPending/?" });
+        properties.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/*" });
+        return properties;
+    }
+
+    /// <summary>items: one document per item, only point reads and writes by id, so nothing is indexed.</summary>
+    public static ContainerProperties Items(string name)
+    {
+        var properties = new ContainerProperties(name, "/id");
+        properties.IndexingPolicy.IncludedPaths.Clear();
+        properties.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/*" });
+        return properties;
+    }
+
+    /// <summary>leaderboards: one document per (type, hour) and (type, all time), point operations only; TTL on
+    /// (no default: hour documents carry their own <c>ttl</c>, all-time ones none).</summary>
+    public static ContainerProperties Leaderboards(string name)
+    {
+        var properties = new ContainerProperties(name, "/id") { DefaultTimeToLive = -1 };
+        properties.IndexingPolicy.IncludedPaths.Clear();
         properties.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/*" });
         return properties;
     }

@@ -23,6 +23,8 @@ internal sealed class PerEventBatchHandler(
     DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions) : IBatchHandler
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, long>> _sentThrough = new(StringComparer.Ordinal);
+
     public async Task<BatchSummary> HandleAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -48,8 +50,13 @@ internal sealed class PerEventBatchHandler(
 
             var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
             builder.Add(e, outcome[0]);
-            var single = RollupSignals.From(batch.PartitionId, builder.Build(message.SequenceNumber, message.SequenceNumber));
+            // Ranges start after what this partition last sent each entity (in memory: the baseline does not survive a
+            // crash exactly-once anyway), so the entities' applied ranges stay contiguous as in the product.
+            var sentThrough = _sentThrough.GetOrAdd(batch.PartitionId, _ => new Dictionary<string, long>(StringComparer.Ordinal));
+            var single = RollupSignals.From(batch.PartitionId, builder.Build(message.SequenceNumber, message.SequenceNumber), rollupOptions.Value.ShardCount, sentThrough);
             await rollups.SignalAsync(single, cancellationToken);
+            foreach (var key in single.Shards.Keys) sentThrough[key] = message.SequenceNumber;
+            sentThrough[RollupEntityNames.GlobalKey] = message.SequenceNumber;
             InvocationUsage.Current?.AddEntitySignals(single.Count);
             signals += single.Count;
         }
