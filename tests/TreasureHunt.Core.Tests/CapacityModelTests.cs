@@ -174,14 +174,15 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
     public void Item_shard_state_constants_match_the_serialized_state()
     {
         var options = new RollupOptions();
-        var state = new ItemShardState();
+        // The old design's shard held its catalog as a map of item id to ItemStats.
+        var state = new Dictionary<string, ItemStats>(StringComparer.Ordinal);
         const int items = 200;
         const long hour0 = 1_764_590_400;
         for (var i = 0; i < items; i++)
         {
             var item = new ItemStats { Totals = [1_234, 321, 12, 17, 3], NewestHour = hour0 + 47 * 3600 };
             for (var h = 0; h < options.ItemHourWindows; h++) item.Hours.Add(new WindowCounts { Start = hour0 + h * 3600L, Counts = [25, 7, 1, 0, 0] });
-            state.Items[$"t-{i:D7}"] = item;
+            state[$"t-{i:D7}"] = item;
         }
         var itemBytes = JsonSerializer.SerializeToUtf8Bytes(state).Length / (double)items;
         var leaders = new List<LeaderEntry>();
