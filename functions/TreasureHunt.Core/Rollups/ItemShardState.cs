@@ -43,8 +43,12 @@ public sealed class ItemShardState
     /// <summary>Until when a delayed <c>flush</c> self-signal is outstanding (none is scheduled before then).</summary>
     [JsonPropertyName("tailFlushAt")] public DateTimeOffset? TailFlushAt { get; set; }
 
-    /// <summary>Signals and item deltas applied, all time (for the entity figures of the benchmark).</summary>
+    /// <summary>Signals applied, all time (for the entity figures of the benchmark).</summary>
     [JsonPropertyName("signalsApplied")] public long SignalsApplied { get; set; }
+
+    /// <summary>Events (item counts, all types) written to the item documents, all time: what tests and the benchmark
+    /// compare with what the partitions sent.</summary>
+    [JsonPropertyName("eventsWritten")] public long EventsWritten { get; set; }
 
     [JsonIgnore] public bool HasUnwritten => Sealed is not null || Pending.Count > 0;
 
@@ -88,6 +92,10 @@ public sealed class ItemShardState
     public void Written(long number)
     {
         if (Sealed?.Number != number) throw new InvalidOperationException($"buffer {number} is not the sealed one ({Sealed?.Number})");
+        foreach (var delta in Sealed.Items.Values)
+        {
+            foreach (var count in delta.Totals) EventsWritten += count;
+        }
         Sealed = null;
         LastWritten = number;
     }

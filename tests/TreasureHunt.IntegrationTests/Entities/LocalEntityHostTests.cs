@@ -1,9 +1,14 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Rollups;
+using TreasureHunt.Core.Features;
+using TreasureHunt.IntegrationTests.Storage;
 using TreasureHunt.LocalEntities;
+using TreasureHunt.Pipeline.Rollups;
+using TreasureHunt.Storage.Cosmos;
 using TreasureHunt.Testing;
 using Xunit.Abstractions;
 
@@ -11,8 +16,9 @@ namespace TreasureHunt.IntegrationTests.Entities;
 
 /// <summary>
 /// The rollup entities (the SDK classes of the Functions app) hosted by <see cref="LocalEntityHost"/> on
-/// DurableTask.Core + DurableTask.AzureStorage against Azurite, signalled and read through <see cref="DtfxRollupClient"/>.
-/// Each test has its own task hub.
+/// DurableTask.Core + DurableTask.AzureStorage against Azurite, signalled and read through <see cref="DtfxRollupClient"/>;
+/// the item shards write their items and leaderboards to the Cosmos emulator (<see cref="CosmosItemRollupStore"/>).
+/// Each test has its own task hub and Cosmos database.
 /// </summary>
 [Collection(EmulatorFixture.CollectionName)]
 public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputHelper output)
@@ -51,29 +57,40 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
         for (var shard = 0; shard < Shards; shard++)
         {
             var ranges = expected.ShardRanges[shard];
-            var state = await harness.EventuallyAsync(() => harness.Client.GetShardAsync(shard, default),
-                s => s is not null && SameRanges(s.Applied, ranges), $"shard {shard}");
-            var items = expected.Items.Where(i => ShardRouting.ShardOf(i.Key, Shards) == shard).ToDictionary();
-            Assert.Equal(items.Keys.Order(StringComparer.Ordinal), state!.Items.Keys.Order(StringComparer.Ordinal));
-            foreach (var (itemId, want) in items)
+            await harness.EventuallyAsync(() => harness.Client.GetShardAsync(Key(shard), default),
+                s => s is not null && SameRanges(s.Applied, ranges) && !s.HasUnwritten, $"shard {shard}");
+        }
+        foreach (var (itemId, want) in expected.Items)
+        {
+            var got = await harness.Items.GetItemAsync(itemId, default);
+            Assert.NotNull(got);
+            Assert.Equal(want.Totals, got!.Totals);
+            Assert.Equal(
+                want.Hours.OrderBy(h => h.Key).Select(h => (h.Key, string.Join(",", h.Value))),
+                got.Hours.Select(h => (h.Start, string.Join(",", h.Counts))));
+        }
+        var size = new RollupOptions().LeaderboardSize;
+        for (var t = 0; t < EventTypes.Count; t++)
+        {
+            // One document per leaderboard, exact: the brute-force top-K over every item (count desc, id asc).
+            var typeName = CompiledDefinitions.Default.TypeName((EventType)t);
+            var board = await harness.Items.GetLeaderboardAsync(LeaderboardDocument.IdOf(typeName, null), default);
+            Assert.Equal(BruteForceTop(expected.Items.Select(i => (i.Key, i.Value.Totals[t])), size), board!.Top(size).Select(e => (e.ItemId, e.Count)));
+            for (var h = 0; h < 3; h++)
             {
-                var got = state.Items[itemId];
-                Assert.Equal(want.Totals, got.Totals);
-                Assert.Equal(
-                    want.Hours.OrderBy(h => h.Key).Select(h => (h.Key, string.Join(",", h.Value))),
-                    got.Hours.Select(h => (h.Start, string.Join(",", h.Counts))));
-            }
-            for (var t = 0; t < EventTypes.Count; t++)
-            {
-                // The shard's all-time top-K is the exact top-K of its items.
-                var top = items.Where(i => i.Value.Totals[t] > 0)
-                    .Select(i => new LeaderEntry { ItemId = i.Key, Count = i.Value.Totals[t] })
-                    .Order(LeaderEntry.Ranking).Take(new RollupOptions().LeaderboardSize)
-                    .Select(e => (e.ItemId, e.Count));
-                Assert.Equal(top, state.Leaders((EventType)t, null).Order(LeaderEntry.Ranking).Select(e => (e.ItemId, e.Count)));
+                var hour = Hour0 + 3600L * h;
+                var hourBoard = await harness.Items.GetLeaderboardAsync(LeaderboardDocument.IdOf(typeName, hour), default);
+                var want = BruteForceTop(expected.Items.Select(i => (i.Key, i.Value.Hours.TryGetValue(hour, out var c) ? c[t] : 0)), size);
+                Assert.Equal(want, hourBoard?.Top(size).Select(e => (e.ItemId, e.Count)) ?? []);
             }
         }
     }
+
+    private static List<(string, long)> BruteForceTop(IEnumerable<(string ItemId, long Count)> counts, int k) =>
+        counts.Where(c => c.Count > 0).Select(c => new LeaderEntry { ItemId = c.ItemId, Count = c.Count })
+            .Order(LeaderEntry.Ranking).Take(k).Select(e => (e.ItemId, e.Count)).ToList();
+
+    private static string Key(int shard) => ShardRouting.ShardKey(Shards, shard);
 
     [Fact]
     public async Task A_signal_delivered_twice_is_applied_once_and_an_older_range_arriving_late_still_counts()
@@ -92,20 +109,22 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
         await harness.Client.SignalAsync(sentinel, default);
 
         await harness.EventuallyAsync(() => harness.Client.GetGlobalAsync(default), g => g?.Applied.ContainsKey("1") == true, "sentinel (global)");
-        await harness.EventuallyAsync(() => harness.Client.GetShardAsync(2, default), s => s?.Applied.ContainsKey("1") == true, "sentinel (shard 2)");
-        await harness.EventuallyAsync(() => harness.Client.GetShardAsync(5, default), s => s?.Applied.ContainsKey("1") == true, "sentinel (shard 5)");
+        await harness.EventuallyAsync(() => harness.Client.GetShardAsync(Key(2), default), s => s?.Applied.ContainsKey("1") == true && !s.HasUnwritten, "sentinel (shard 2)");
+        await harness.EventuallyAsync(() => harness.Client.GetShardAsync(Key(5), default), s => s?.Applied.ContainsKey("1") == true && !s.HasUnwritten, "sentinel (shard 5)");
         await Task.Delay(500);
         var global = await harness.Client.GetGlobalAsync(default);
-        var shard2 = await harness.Client.GetShardAsync(2, default);
-        var shard5 = await harness.Client.GetShardAsync(5, default);
+        var shard2 = await harness.Client.GetShardAsync(Key(2), default);
+        var shard5 = await harness.Client.GetShardAsync(Key(5), default);
 
         Assert.Equal(3 + 2 + 1 + 2, global!.Totals.Events);
         Assert.Equal([3, 2, 2, 0, 1], global.Totals.ByType);
-        Assert.Equal([3, 0, 1, 0, 1], shard2!.Items["a"].Totals);
-        Assert.Equal([0, 2, 1, 0, 0], shard5!.Items["b"].Totals);
+        var a = (await harness.Items.GetItemAsync("a", default))!.Totals;
+        var b = (await harness.Items.GetItemAsync("b", default))!.Totals;
+        Assert.Equal([3, 0, 1, 0, 1], a);
+        Assert.Equal([0, 2, 1, 0, 0], b);
         Assert.Equal("0:1-20 1:1-4", Describe(global.Applied));
-        Assert.Equal("0:1-20 1:1-4", Describe(shard2.Applied));
-        Assert.Equal("0:11-20 1:1-4", Describe(shard5.Applied));
+        Assert.Equal("0:1-20 1:1-4", Describe(shard2!.Applied));
+        Assert.Equal("0:11-20 1:1-4", Describe(shard5!.Applied));
     }
 
     [Fact]
@@ -115,23 +134,25 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
         Assert.Null(await harness.Client.GetGlobalAsync(default));
         for (var shard = 0; shard < Shards; shard++)
         {
-            Assert.Null(await harness.Client.GetShardAsync(shard, default));
+            Assert.Null(await harness.Client.GetShardAsync(Key(shard), default));
         }
+        Assert.Null(await harness.Items.GetItemAsync("x", default));
 
         await harness.Client.SignalAsync(Flush("0", 1, 1, (3, "x", EventType.Claim, 1)), default);
-        var shard3 = await harness.EventuallyAsync(() => harness.Client.GetShardAsync(3, default), s => s is not null, "shard 3");
-        Assert.Equal(1, shard3!.Items["x"].Totals[(int)EventType.Claim]);
-        Assert.Null(await harness.Client.GetShardAsync(4, default));
+        await harness.EventuallyAsync(() => harness.Client.GetShardAsync(Key(3), default), s => s is { HasUnwritten: false }, "shard 3");
+        Assert.Equal(1, (await harness.Items.GetItemAsync("x", default))!.Totals[(int)EventType.Claim]);
+        Assert.Null(await harness.Client.GetShardAsync(Key(4), default));
     }
 
     [Fact]
     public async Task Signals_sent_while_no_host_runs_are_applied_by_the_next_host_on_the_same_task_hub()
     {
         var hub = TestNames.UniqueName("lerestart");
-        await using (var first = await Harness.StartAsync(emulators, output, hub, uniqueHub: false, deleteHub: false))
+        await using var cosmos = await CosmosHarness.CreateAsync(emulators, "lerestart");
+        await using (var first = await Harness.StartAsync(emulators, output, hub, uniqueHub: false, deleteHub: false, database: cosmos))
         {
             await first.Client.SignalAsync(Flush("0", 1, 1, (1, "r", EventType.View, 1)), default);
-            await first.EventuallyAsync(() => first.Client.GetShardAsync(1, default), s => s is not null, "before restart");
+            await first.EventuallyAsync(() => first.Client.GetShardAsync(Key(1), default), s => s is not null, "before restart");
         }
 
         // Stopped: signals wait in the task hub's queues.
@@ -140,11 +161,11 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
         await stoppedHost.CreateClient().SignalAsync(Flush("0", 2, 2, (1, "r", EventType.View, 1)), default);
         await stoppedHost.DisposeAsync();
 
-        await using var second = await Harness.StartAsync(emulators, output, hub, uniqueHub: false);
+        await using var second = await Harness.StartAsync(emulators, output, hub, uniqueHub: false, database: cosmos);
         var clock = Stopwatch.StartNew();
-        var state = await second.EventuallyAsync(() => second.Client.GetShardAsync(1, default), s => s is not null && Describe(s.Applied) == "0:1-2", "after restart");
-        output.WriteLine($"signal sent while stopped applied {clock.ElapsedMilliseconds} ms after the new host started");
-        Assert.Equal(2, state!.Items["r"].Totals[(int)EventType.View]);
+        await second.EventuallyAsync(() => second.Client.GetShardAsync(Key(1), default), s => s is not null && Describe(s.Applied) == "0:1-2" && !s.HasUnwritten, "after restart");
+        output.WriteLine($"signal sent while stopped applied and written {clock.ElapsedMilliseconds} ms after the new host started");
+        Assert.Equal(2, (await second.Items.GetItemAsync("r", default))!.Totals[(int)EventType.View]);
     }
 
     [Fact]
@@ -160,7 +181,7 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
             await harness.Client.SignalAsync(Flush("lat", i, i, (i % Shards, "l", EventType.View, 1)), default);
             var shard = i % Shards;
             await harness.EventuallyAsync(() => harness.Client.GetGlobalAsync(default), g => g is not null && Through(g.Applied, "lat") == i, "latency (global)", pollMs: 5);
-            await harness.EventuallyAsync(() => harness.Client.GetShardAsync(shard, default), s => s is not null && Through(s.Applied, "lat") == i, "latency (shard)", pollMs: 5);
+            await harness.EventuallyAsync(() => harness.Client.GetShardAsync(Key(shard), default), s => s is not null && Through(s.Applied, "lat") == i, "latency (shard)", pollMs: 5);
             latencies.Add(clock.ElapsedMilliseconds);
             await Task.Delay(200); // let the queue pollers back off, as between real flushes
         }
@@ -188,15 +209,20 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
             "1000 signals (global)", timeout: TimeSpan.FromMinutes(5));
         for (var shard = 0; shard < Shards; shard++)
         {
-            var s = await harness.EventuallyAsync(() => harness.Client.GetShardAsync(shard, default),
-                st => st is not null && st.Items.GetValueOrDefault($"t{shard}")?.Totals[(int)EventType.View] == partitions * flushesPerPartition / 4,
+            var s = await harness.EventuallyAsync(() => harness.Client.GetShardAsync(Key(shard), default),
+                st => st is not null && st.Applied.Where(a => a.Key.StartsWith("tp", StringComparison.Ordinal)).Sum(a => a.Value.Sum(r => r.To - r.From + 1)) == partitions * flushesPerPartition / 4,
                 $"1000 signals (shard {shard})", timeout: TimeSpan.FromMinutes(5));
-            Assert.Equal(partitions * flushesPerPartition / 4, s!.Applied.Where(a => a.Key.StartsWith("tp", StringComparison.Ordinal)).Sum(a => a.Value.Sum(r => r.To - r.From + 1)));
+        }
+        var applied = sent.ElapsedMilliseconds;
+        for (var shard = 0; shard < Shards; shard++)
+        {
+            await harness.EventuallyAsync(() => harness.Client.GetShardAsync(Key(shard), default), st => st is { HasUnwritten: false }, $"shard {shard} written", timeout: TimeSpan.FromMinutes(5));
+            Assert.Equal(partitions * flushesPerPartition / 4, (await harness.Items.GetItemAsync($"t{shard}", default))!.Totals[(int)EventType.View]);
         }
         var totalMs = sent.ElapsedMilliseconds;
         Assert.Equal(10 + 4 * partitions * flushesPerPartition, global!.Totals.Events);
         output.WriteLine($"{signals} signals to 17 entities: sent in {sendMs} ms ({signals * 1000.0 / Math.Max(1, sendMs):F0}/s), " +
-            $"all applied after {totalMs} ms ({signals * 1000.0 / Math.Max(1, totalMs):F0} signals/s end to end)");
+            $"all applied after {applied} ms ({signals * 1000.0 / Math.Max(1, applied):F0} signals/s end to end), items and leaderboards written after {totalMs} ms");
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------------
@@ -227,7 +253,7 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
     /// <summary>A flush of one partition's range [first, last] with the given (shard, item, type, count) contributions.</summary>
     private static RollupSignals Flush(string partition, long firstSequence, long lastSequence, params (int Shard, string Item, EventType Type, int Count)[] parts)
     {
-        var delta = new RollupDelta { FromSequence = firstSequence, ToSequence = lastSequence, Messages = parts.Sum(p => p.Count) };
+        var delta = new RollupDelta { FromSequence = firstSequence, ToSequence = lastSequence, Messages = parts.Sum(p => p.Count), ShardCount = Shards };
         foreach (var (shard, item, type, count) in parts)
         {
             if (!delta.Shards.TryGetValue(shard, out var items)) delta.Shards[shard] = items = new Dictionary<string, ItemDelta>(StringComparer.Ordinal);
@@ -236,13 +262,13 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
             delta.Global.Events += count;
             delta.Global.ByType[(int)type] += count;
         }
-        return RollupSignals.From(partition, delta);
+        return RollupSignals.From(partition, delta, Shards);
     }
 
     /// <summary>A flush of <paramref name="events"/> random events over <paramref name="items"/> items and three hours, plus a few duplicates and dead letters.</summary>
     private static RollupSignals RandomFlush(Random random, string partition, long firstSequence, long lastSequence, int events, int items)
     {
-        var delta = new RollupDelta { FromSequence = firstSequence, ToSequence = lastSequence, Messages = events };
+        var delta = new RollupDelta { FromSequence = firstSequence, ToSequence = lastSequence, Messages = events, ShardCount = Shards };
         for (var e = 0; e < events; e++)
         {
             var item = $"item-{random.Next(items)}";
@@ -257,7 +283,7 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
         }
         delta.Global.DuplicatesDropped = random.Next(5);
         delta.Global.DeadLettered = random.Next(5);
-        return RollupSignals.From(partition, delta);
+        return RollupSignals.From(partition, delta, Shards);
     }
 
     /// <summary>What the entities should hold, computed from the signals independently of the entity code.</summary>
@@ -271,8 +297,9 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
 
         public void Add(RollupSignals signals)
         {
-            foreach (var (shard, signal) in signals.Shards)
+            foreach (var (key, signal) in signals.Shards)
             {
+                var shard = int.Parse(key.AsSpan(key.IndexOf('-') + 1), System.Globalization.CultureInfo.InvariantCulture);
                 AddRange(ShardRanges[shard], signal.SourcePartition, signal.FirstSequenceNumber, signal.LastSequenceNumber);
                 foreach (var (itemId, delta) in signal.Items)
                 {
@@ -311,32 +338,42 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
         }
     }
 
-    /// <summary>A started host on its own task hub and its client; disposing stops the host and deletes the hub.</summary>
+    /// <summary>A started host on its own task hub and Cosmos database, and its clients; disposing stops the host and
+    /// deletes the hub and the database (unless the database was given).</summary>
     private sealed class Harness : IAsyncDisposable
     {
         private readonly ILoggerFactory _loggers;
         private readonly bool _deleteHub;
+        private readonly CosmosHarness? _ownDatabase;
 
-        private Harness(LocalEntityHost host, ILoggerFactory loggers, bool deleteHub)
+        private Harness(LocalEntityHost host, ILoggerFactory loggers, bool deleteHub, CosmosItemRollupStore items, CosmosHarness? ownDatabase)
         {
             Host = host;
             _loggers = loggers;
             _deleteHub = deleteHub;
+            _ownDatabase = ownDatabase;
+            Items = items;
             Client = host.CreateClient();
         }
 
         public LocalEntityHost Host { get; }
         public DtfxRollupClient Client { get; }
+        public CosmosItemRollupStore Items { get; }
 
-        public static async Task<Harness> StartAsync(EmulatorFixture emulators, ITestOutputHelper output, string name, bool uniqueHub = true, bool deleteHub = true)
+        public static async Task<Harness> StartAsync(EmulatorFixture emulators, ITestOutputHelper output, string name, bool uniqueHub = true, bool deleteHub = true, CosmosHarness? database = null)
         {
             var loggers = TestOutputLoggerProvider.CreateFactory(output);
             var hub = uniqueHub ? TestNames.UniqueName("le" + name) : name;
-            var host = new LocalEntityHost(emulators.StorageConnectionString, hub, new RollupOptions { ShardCount = Shards }, loggers);
+            var own = database is null ? await CosmosHarness.CreateAsync(emulators, "le" + name) : null;
+            var items = (database ?? own!).ItemRollups();
+            // A short tail flush, so a test's last buffer is written within a second or two.
+            var options = new RollupOptions { ShardCount = Shards, ItemTailFlushSeconds = 1 };
+            var writer = new ItemShardWriter(items, Options.Create(options), CompiledDefinitions.Default, TimeProvider.System, loggers.CreateLogger<ItemShardWriter>());
+            var host = new LocalEntityHost(emulators.StorageConnectionString, hub, options, loggers, itemShardWriter: writer);
             var clock = Stopwatch.StartNew();
             await host.StartAsync(default);
             output.WriteLine($"task hub {hub} started in {clock.ElapsedMilliseconds} ms");
-            return new Harness(host, loggers, deleteHub);
+            return new Harness(host, loggers, deleteHub, items, own);
         }
 
         /// <summary>Polls until <paramref name="done"/> holds; fails with the last value read after the timeout.</summary>
@@ -366,6 +403,7 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
             {
                 await Host.DisposeAsync();
                 _loggers.Dispose();
+                if (_ownDatabase is not null) await _ownDatabase.DisposeAsync();
             }
         }
     }

@@ -135,7 +135,11 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads the item shard entities straight from the host's task hub (the current generation's).</summary>
+    /// <summary>Shard layouts (Rollups:ShardCount values) this host has run with; a reshard test adds the new one.</summary>
+    public HashSet<int> ShardLayouts { get; } = [];
+
+    /// <summary>Reads the item shard entities straight from the host's task hub (the current generation's): the events
+    /// they have written to the item documents, or -1 while any of them still holds unwritten deltas.</summary>
     private async Task<long> EventsInShardsAsync()
     {
         var generationFile = Path.Combine(StateDir, "generation");
@@ -143,10 +147,15 @@ internal sealed class HostProcess : IAsyncDisposable
         await using var reader = new LocalEntityHost(_fixture.StorageConnectionString, $"{_settings["TaskHubName"]}g{generation}", new RollupOptions(), NullLoggerFactory.Instance);
         var client = reader.CreateClient();
         long events = 0;
-        for (var shard = 0; shard < new RollupOptions().ShardCount; shard++)
+        var layouts = ShardLayouts.Count > 0 ? ShardLayouts : [int.TryParse(_settings.GetValueOrDefault("Rollups__ShardCount"), out var count) ? count : new RollupOptions().ShardCount];
+        foreach (var layout in layouts)
         {
-            var state = await client.GetShardAsync(shard, default);
-            events += state?.Items.Values.Sum(i => i.Totals.Sum()) ?? 0;
+            for (var shard = 0; shard < layout; shard++)
+            {
+                var state = await client.GetShardAsync(ShardRouting.ShardKey(layout, shard), default);
+                if (state is { HasUnwritten: true }) return -1;
+                events += state?.EventsWritten ?? 0;
+            }
         }
         return events;
     }

@@ -88,6 +88,11 @@ internal sealed class CosmosHarness : IAsyncDisposable
     public CosmosProgressStore ProgressStore() =>
         new(new CosmosDocuments<PartitionProgress>(Progress, Resilience(), Options.EstimateRequestUnits));
 
+    /// <summary>The item and leaderboard documents (containers <c>items</c>, <c>leaderboards</c>) of this database.</summary>
+    public CosmosItemRollupStore ItemRollups() => new(
+        new CosmosDocuments<ItemDocument>(Client.GetContainer(Options.Database, Options.ItemsContainer), Resilience(), Options.EstimateRequestUnits),
+        new CosmosDocuments<LeaderboardDocument>(Client.GetContainer(Options.Database, Options.LeaderboardsContainer), Resilience(), Options.EstimateRequestUnits));
+
     public static MemoryCache NewCache() => new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
     /// <summary>The stored document as the product serializes it (ETag excluded: it is [JsonIgnore]; sketches sealed as before a write).</summary>
