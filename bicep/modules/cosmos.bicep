@@ -5,7 +5,10 @@
 //
 // Indexing: the app never queries users (point reads by id + partition key only), so that
 // container indexes nothing; progress is only queried (by the FlushRollups timer) on consumerGroup and rollupPending,
-// so it indexes just those two paths. Excluding everything else cuts the RU charge of writes.
+// so it indexes just those two paths. Excluding everything else cuts the RU charge of writes. items (one document per
+// item, written by the itemshard entities) and leaderboards (one document per type and hour / all time) are point
+// reads and writes by id only; leaderboards has TTL on (no default) so that hour documents expire by their own `ttl`
+// (docs/data-model.md#cross-partition-rollups).
 
 @description('Azure region.')
 param location string
@@ -73,6 +76,19 @@ var containers = concat(
         ]
       }
     }
+    {
+      name: 'items'
+      partitionKeyPath: '/id'
+      indexingPolicy: noIndexing
+      maxThroughput: 1000
+    }
+    {
+      name: 'leaderboards'
+      partitionKeyPath: '/id'
+      indexingPolicy: noIndexing
+      maxThroughput: 1000
+      defaultTtl: -1
+    }
   ],
   deployBaselineContainer
     ? [
@@ -138,17 +154,20 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
     parent: database
     name: container.name
     properties: {
-      resource: {
-        id: container.name
-        partitionKey: {
-          paths: [
-            container.partitionKeyPath
-          ]
-          kind: 'Hash'
-          version: 2
-        }
-        indexingPolicy: container.indexingPolicy
-      }
+      resource: union(
+        {
+          id: container.name
+          partitionKey: {
+            paths: [
+              container.partitionKeyPath
+            ]
+            kind: 'Hash'
+            version: 2
+          }
+          indexingPolicy: container.indexingPolicy
+        },
+        contains(container, 'defaultTtl') ? { defaultTtl: container.defaultTtl } : {}
+      )
       // Autoscale: each container scales between 10 % of its maximum and the maximum.
       options: isServerless
         ? {}

@@ -60,6 +60,9 @@ internal sealed class HostProcess : IAsyncDisposable
     public HostClient Client { get; }
     public string DeadLettersTable => _settings["Tables__DeadLettersTable"];
 
+    /// <summary>Changes a setting for the next <see cref="StartAsync"/> (as an app-setting change restarts a Functions app).</summary>
+    public void Set(string key, string value) => _settings[key] = value;
+
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var th = Path.Combine(AppContext.BaseDirectory, "th.dll");
