@@ -44,6 +44,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly EntityBatchWrapper? _aroundEntityBatch;
     private readonly ItemShardWriter? _itemShardWriter;
+    private readonly EntityBatchObserver? _observeEntityBatch;
     private TaskHubWorker? _worker;
     private bool _created;
     private bool _disposed;
@@ -56,6 +57,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
     /// <param name="maxQueuePollingInterval">Upper bound of the idle queue-polling back-off; default <see cref="DefaultMaxQueuePollingInterval"/>.</param>
     /// <param name="configure">Optional last word on the provider settings (tuning, tests).</param>
     /// <param name="aroundEntityBatch">Optional wrapper around every entity batch (the local host records its cost).</param>
+    /// <param name="observeEntityBatch">Optional observer of every entity batch (the local host's entity figures).</param>
     /// <param name="itemShardWriter">What the item shards write their buffers with; required to <see cref="StartAsync"/>
     /// (a host used only as a client to read entity state needs none).</param>
     public LocalEntityHost(
@@ -67,7 +69,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
         TimeSpan? maxQueuePollingInterval = null,
         Action<AzureStorageOrchestrationServiceSettings>? configure = null,
         EntityBatchWrapper? aroundEntityBatch = null,
-        ItemShardWriter? itemShardWriter = null)
+        ItemShardWriter? itemShardWriter = null,
+        EntityBatchObserver? observeEntityBatch = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(storageConnectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(taskHubName);
@@ -94,6 +97,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
         configure?.Invoke(Settings);
         _aroundEntityBatch = aroundEntityBatch;
         _itemShardWriter = itemShardWriter;
+        _observeEntityBatch = observeEntityBatch;
         Service = new AzureStorageOrchestrationService(Settings);
     }
 
@@ -133,8 +137,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
                 ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,
             };
             worker.AddTaskEntities(
-                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions, writer, TimeProvider.System, _loggerFactory.CreateLogger<ItemShardEntity>()), _aroundEntityBatch),
-                ShimEntityAdapter<GlobalTotalsEntity>.Registration(RollupEntityNames.GlobalTotals, shims, () => new GlobalTotalsEntity(), _aroundEntityBatch));
+                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions, writer, TimeProvider.System, _loggerFactory.CreateLogger<ItemShardEntity>()), _aroundEntityBatch, _observeEntityBatch),
+                ShimEntityAdapter<GlobalTotalsEntity>.Registration(RollupEntityNames.GlobalTotals, shims, () => new GlobalTotalsEntity(), _aroundEntityBatch, _observeEntityBatch));
             await worker.StartAsync().ConfigureAwait(false);
             _worker = worker;
         }

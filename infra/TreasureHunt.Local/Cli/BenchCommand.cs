@@ -37,7 +37,8 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     }
 
     private sealed record StrategyResult(double EventsPerSecond, double StoreWritesPerEvent, double RuPerEvent, long FreshnessP50Ms, long FreshnessP99Ms,
-        double EntitySignalsPerEvent, double UsdPerMillionEvents, long Events, bool RuEstimated);
+        double EntitySignalsPerEvent, double UsdPerMillionEvents, long Events, bool RuEstimated,
+        IReadOnlyList<EntityFigure> Entities, IReadOnlyList<QueryLatency> Queries);
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
@@ -97,6 +98,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         {
             // Phase 1: unthrottled.
             var (_, sustained, elapsed) = await LoadCommand.RunAsync(client, events, null, new LoadProfile(Seed: seed), cancellationToken);
+            var queries = LoadCommand.LastQueryLatencies;
             // Phase 2: offered at --rate, for freshness.
             var rateEvents = (long)Math.Min(events, s.Rate * s.RateSeconds);
             var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, s.Rate, new LoadProfile(Seed: seed + 1), cancellationToken);
@@ -110,7 +112,9 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 EntitySignalsPerEvent: Math.Round((double)sustained.EntitySignals / n, 5),
                 UsdPerMillionEvents: Math.Round((double)(sustained.ProcessingUsd / n * 1_000_000m), 4),
                 Events: events,
-                RuEstimated: sustained.RuEstimated);
+                RuEstimated: sustained.RuEstimated,
+                Entities: sustained.Entities ?? [],
+                Queries: queries);
         }
         finally
         {
@@ -139,6 +143,25 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         ["freshnessP99Ms"] = r.FreshnessP99Ms,
         ["entitySignalsPerEvent"] = r.EntitySignalsPerEvent,
         ["usdPerMillionEvents"] = r.UsdPerMillionEvents,
+        // Issue 10: the rollup entities (state size, operations per second) and the query latencies of the unthrottled phase.
+        ["entities"] = new JsonArray(r.Entities.Select(e => (JsonNode)new JsonObject
+        {
+            ["entity"] = e.Entity,
+            ["instances"] = e.Instances,
+            ["maxStateBytes"] = e.MaxStateBytes,
+            ["p99StateBytes"] = e.P99StateBytes,
+            ["maxOpsPerSecondPerInstance"] = Math.Round(e.MaxOpsPerSecondPerInstance, 2),
+            ["operations"] = e.Operations,
+        }).ToArray()),
+        ["queries"] = new JsonArray(r.Queries.Select(q => (JsonNode)new JsonObject
+        {
+            ["moment"] = q.Moment,
+            ["distinctItems"] = q.DistinctItems,
+            ["leaderboardP50Ms"] = Math.Round(q.LeaderboardP50Ms, 2),
+            ["leaderboardP99Ms"] = Math.Round(q.LeaderboardP99Ms, 2),
+            ["itemStatsP50Ms"] = Math.Round(q.ItemStatsP50Ms, 2),
+            ["itemStatsP99Ms"] = Math.Round(q.ItemStatsP99Ms, 2),
+        }).ToArray()),
     };
 
     private static double Ratio(double baseline, double product) => product <= 0 ? 0 : Math.Round(baseline / product, 2);

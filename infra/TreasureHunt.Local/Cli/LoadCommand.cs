@@ -47,16 +47,32 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         await client.ResetMetricsAsync(cancellationToken);
         var started = DateTime.UtcNow;
         LoadResult result = null!;
+        var generator = new EventGenerator(profile);
+        // Query latency under the load, when the catalog seen is small (≥ 1,000 items, or whatever the run reaches)
+        // and again near the end of the sending, then once more idle after everything is processed.
+        var probes = new List<Task<QueryLatency>>();
+        var probedEarly = false;
+        var probedLate = false;
         await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async progress =>
             {
                 var sending = progress.AddTask("sending", maxValue: events);
                 var processing = progress.AddTask("processing", maxValue: events);
-                var load = LoadRunner.RunAsync(client, new EventGenerator(profile), events, rate, n => sending.Value = n, cancellationToken);
+                var load = LoadRunner.RunAsync(client, generator, events, rate, n => sending.Value = n, cancellationToken);
                 var baseline = (await client.GetStatusAsync(cancellationToken)).Processed;
                 while (!load.IsCompleted)
                 {
                     processing.Value = Math.Min(events, (await client.GetStatusAsync(cancellationToken)).Processed - baseline);
+                    if (!probedEarly && (generator.DistinctItems >= 1_000 || sending.Value >= events / 4) && events >= 10_000)
+                    {
+                        probedEarly = true;
+                        probes.Add(QueryProbe.MeasureAsync(client, "under load, early", generator.DistinctItems, profile, QueryProbe.DefaultQueries, cancellationToken));
+                    }
+                    if (!probedLate && probedEarly && sending.Value >= events * 0.9)
+                    {
+                        probedLate = true;
+                        probes.Add(QueryProbe.MeasureAsync(client, "under load, late", generator.DistinctItems, profile, QueryProbe.DefaultQueries, cancellationToken));
+                    }
                     await Task.WhenAny(load, Task.Delay(250, cancellationToken));
                 }
                 result = await load;
@@ -70,8 +86,41 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
             });
         var processedAfter = DateTime.UtcNow - started;
         var metrics = await client.GetMetricsAsync(cancellationToken);
+        var latencies = (await Task.WhenAll(probes)).ToList();
+        latencies.Add(await QueryProbe.MeasureAsync(client, "idle, after the run", generator.DistinctItems, profile, QueryProbe.DefaultQueries, cancellationToken));
         Print(result, metrics, processedAfter, rate);
+        PrintRollups(metrics, latencies);
+        LastQueryLatencies = latencies;
         return (result, metrics, processedAfter);
+    }
+
+    /// <summary>Query latencies of the last <see cref="RunAsync"/> (for the bench JSON).</summary>
+    public static IReadOnlyList<QueryLatency> LastQueryLatencies { get; private set; } = [];
+
+    /// <summary>The rollup entities' figures (state size, operations per second) and the query latencies.</summary>
+    private static void PrintRollups(MetricsSnapshot m, IReadOnlyList<QueryLatency> latencies)
+    {
+        var entities = new Table().AddColumn("entity").AddColumn(new TableColumn("instances").RightAligned())
+            .AddColumn(new TableColumn("state bytes max / p99").RightAligned()).AddColumn(new TableColumn("ops/s, busiest instance").RightAligned())
+            .AddColumn(new TableColumn("operations / batches").RightAligned());
+        foreach (var e in m.Entities ?? [])
+        {
+            entities.AddRow(e.Entity, $"{e.Instances:N0}", $"{e.MaxStateBytes:N0} / {e.P99StateBytes:N0}", $"{e.MaxOpsPerSecondPerInstance:N1}", $"{e.Operations:N0} / {e.Batches:N0}");
+        }
+        entities.Caption($"entity self-signals (item shards' delayed flushes): {m.EntitySelfSignals:N0}, included in entity signals per event");
+        AnsiConsole.Write(entities);
+        var queries = new Table().AddColumn("moment").AddColumn(new TableColumn("distinct items sent").RightAligned())
+            .AddColumn(new TableColumn("leaderboard p50 / p99 ms").RightAligned()).AddColumn(new TableColumn("item stats p50 / p99 ms").RightAligned());
+        foreach (var q in latencies)
+        {
+            queries.AddRow(q.Moment, $"{q.DistinctItems:N0}", $"{q.LeaderboardP50Ms:F1} / {q.LeaderboardP99Ms:F1}", $"{q.ItemStatsP50Ms:F1} / {q.ItemStatsP99Ms:F1}");
+        }
+        if (latencies.Count >= 2 && latencies[0].Moment.StartsWith("under", StringComparison.Ordinal) && latencies[1].Moment.StartsWith("under", StringComparison.Ordinal))
+        {
+            queries.Caption($"leaderboard p50 ratio, late / early: {latencies[1].LeaderboardP50Ms / Math.Max(0.001, latencies[0].LeaderboardP50Ms):F2} " +
+                $"({latencies[0].DistinctItems:N0} → {latencies[1].DistinctItems:N0} items)");
+        }
+        AnsiConsole.Write(queries);
     }
 
     /// <summary>

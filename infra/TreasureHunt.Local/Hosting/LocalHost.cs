@@ -61,7 +61,8 @@ internal static class LocalHost
             sp.GetRequiredService<ILoggerFactory>(),
             // Each entity batch is an invocation with a cost record, as the entity functions are in Azure.
             aroundEntityBatch: (entity, batch) => sp.GetRequiredService<InvocationRunner>().RunAsync(entity, CostTriggers.Entity, batch),
-            itemShardWriter: sp.GetRequiredService<TreasureHunt.Pipeline.Rollups.ItemShardWriter>()));
+            itemShardWriter: sp.GetRequiredService<TreasureHunt.Pipeline.Rollups.ItemShardWriter>(),
+            observeEntityBatch: sp.GetRequiredService<LocalMetrics>().RecordEntityBatch));
         services.AddHostedService<EntityWorkerService>();
         services.AddSingleton<IRollupClient>(sp => sp.GetRequiredService<LocalEntityHost>().CreateClient());
         services.AddSingleton<IBatchHandler>(sp => options.Strategy switch

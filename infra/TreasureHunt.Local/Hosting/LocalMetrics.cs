@@ -17,6 +17,30 @@ public sealed class LocalMetrics
     private double _ru;
     private bool _ruEstimated;
     private decimal _usd, _processingUsd;
+    private readonly Dictionary<(string Name, string Key), EntityCounters> _entities = [];
+    private DateTimeOffset _since = DateTimeOffset.UtcNow;
+    private long _selfSignals;
+
+    private sealed class EntityCounters
+    {
+        public long Operations, Batches;
+        public int MaxStateChars;
+    }
+
+    /// <summary>An entity batch (<c>LocalEntityHost</c>'s observer): operations, saved state size, signals it sent.
+    /// The signals (the item shards' delayed self-signals) count as entity signals like the partitions' own.</summary>
+    public void RecordEntityBatch(string entityName, string entityKey, int operations, int stateChars, int signalsSent)
+    {
+        lock (_lock)
+        {
+            if (!_entities.TryGetValue((entityName, entityKey), out var counters)) _entities[(entityName, entityKey)] = counters = new EntityCounters();
+            counters.Operations += operations;
+            counters.Batches++;
+            counters.MaxStateChars = Math.Max(counters.MaxStateChars, stateChars);
+            _entitySignals += signalsSent;
+            _selfSignals += signalsSent;
+        }
+    }
 
     public void RecordBatch(IReadOnlyList<RawMessage> messages, DateTimeOffset readableAt)
     {
@@ -53,6 +77,9 @@ public sealed class LocalMetrics
             _events = _batches = _storeWrites = _entitySignals = _failures = 0;
             _ru = 0;
             _usd = _processingUsd = 0;
+            _entities.Clear();
+            _selfSignals = 0;
+            _since = DateTimeOffset.UtcNow;
         }
     }
 
@@ -64,8 +91,22 @@ public sealed class LocalMetrics
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(50),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(95),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(99),
-                _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetMaxValue());
+                _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetMaxValue(),
+                EntityFigures(), _selfSignals);
         }
+    }
+
+    /// <summary>Per entity name since the last reset: instances, state size (max and p99 over instances of each
+    /// one's largest saved state), operations per second of the busiest instance (over the time since the reset).</summary>
+    private List<EntityFigure> EntityFigures()
+    {
+        var seconds = Math.Max(1e-3, (DateTimeOffset.UtcNow - _since).TotalSeconds);
+        return _entities.GroupBy(e => e.Key.Name, StringComparer.Ordinal).Select(g =>
+        {
+            var sizes = g.Select(e => e.Value.MaxStateChars).Order().ToList();
+            return new EntityFigure(g.Key, sizes.Count, sizes[^1], sizes[Math.Min(sizes.Count - 1, (int)Math.Ceiling(sizes.Count * 0.99) - 1)],
+                g.Max(e => e.Value.Operations) / seconds, g.Sum(e => e.Value.Operations), g.Sum(e => e.Value.Batches));
+        }).OrderBy(f => f.Entity, StringComparer.Ordinal).ToList();
     }
 
     private static LongHistogram NewHistogram() => new(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3);
@@ -73,4 +114,9 @@ public sealed class LocalMetrics
 
 public sealed record MetricsSnapshot(
     long Events, long Batches, long StoreWrites, double Ru, bool RuEstimated, long EntitySignals, decimal Usd, decimal ProcessingUsd, long FailedInvocations,
-    long FreshnessP50Ms, long FreshnessP95Ms, long FreshnessP99Ms, long FreshnessMaxMs);
+    long FreshnessP50Ms, long FreshnessP95Ms, long FreshnessP99Ms, long FreshnessMaxMs,
+    IReadOnlyList<EntityFigure>? Entities = null, long EntitySelfSignals = 0);
+
+/// <summary>One entity name's figures in a run (<see cref="LocalMetrics"/>): state sizes in characters of serialized
+/// JSON (= bytes for the ASCII state), operations per second of the busiest instance.</summary>
+public sealed record EntityFigure(string Entity, int Instances, int MaxStateBytes, int P99StateBytes, double MaxOpsPerSecondPerInstance, long Operations, long Batches);

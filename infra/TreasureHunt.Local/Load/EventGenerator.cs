@@ -26,8 +26,12 @@ internal sealed class EventGenerator(LoadProfile profile)
     private readonly ZipfSampler _users = new(profile.Users, profile.ZipfExponent);
     private readonly ZipfSampler _items = new(profile.Items, profile.ZipfExponent);
     private readonly List<byte[]> _recent = [];
+    private readonly System.Collections.BitArray _itemsSent = new(profile.Items);
     private long _serial;
     private int _badSerial;
+
+    /// <summary>Distinct items the events generated so far are about (the catalog the pipeline has seen).</summary>
+    public int DistinctItems { get; private set; }
 
     public GeneratedMessage Next(DateTimeOffset now)
     {
@@ -49,6 +53,11 @@ internal sealed class EventGenerator(LoadProfile profile)
     private byte[] Event(DateTimeOffset now)
     {
         var item = _items.Next(_random);
+        if (!_itemsSent[item])
+        {
+            _itemsSent[item] = true;
+            DistinctItems++;
+        }
         var pick = _random.NextDouble();
         var type = LoadProfile.TypeMix[^1].Type;
         foreach (var (name, share) in LoadProfile.TypeMix)
