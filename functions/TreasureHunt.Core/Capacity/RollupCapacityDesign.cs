@@ -13,16 +13,54 @@ public sealed record TrafficPoint(
 /// per second each receives.</summary>
 public sealed record EntityFigure(string Entity, int Instances, double StateBytes, double OpsPerSecondPerInstance, string StateNote);
 
-/// <summary>What a cross-partition rollup design costs at one rate.</summary>
+/// <summary>What a cross-partition rollup design costs at one rate. <see cref="Cosmos"/> and <see cref="ItemShard"/> are
+/// set by designs that write item and leaderboard documents (<see cref="ItemDocumentRollupDesign"/>).</summary>
 public sealed record RollupLoad(
     IReadOnlyList<EntityFigure> Entities,
     double SignalsPerEvent,
     double FlushesPerSecond,
     double EntitiesReadPerLeaderboardQuery,
-    double ItemStatsReadBytes)
+    double ItemStatsReadBytes,
+    RollupCosmosLoad? Cosmos = null,
+    ItemShardBuffers? ItemShard = null)
 {
     public double SignalsPerSecond => Entities.Sum(e => e.Instances * e.OpsPerSecondPerInstance);
 }
+
+/// <summary>The Cosmos DB traffic and documents of a rollup design that keeps items and leaderboards in documents
+/// (containers <c>items</c> and <c>leaderboards</c>), at one rate. RU by document size: <c>RequestUnitEstimator</c>.</summary>
+public sealed record RollupCosmosLoad(
+    double ItemWritesPerSecond,
+    double ItemReadsPerSecond,
+    double ItemRuPerSecond,
+    double LeaderboardWritesPerSecond,
+    double LeaderboardReadsPerSecond,
+    double LeaderboardRuPerSecond,
+    double ItemDocumentBytes,
+    double LeaderboardDocumentBytes,
+    double LeaderboardDocumentBytesDuringReshard,
+    double ItemDocuments,
+    double LeaderboardDocuments,
+    double HottestLeaderboardDocumentRuPerSecond,
+    double HottestItemDocumentRuPerSecond)
+{
+    public double RuPerSecond => ItemRuPerSecond + LeaderboardRuPerSecond;
+
+    /// <summary>Bytes stored: one document per item ever seen (worst-case size) + the leaderboard documents kept.</summary>
+    public double StorageBytes => ItemDocuments * ItemDocumentBytes + LeaderboardDocuments * LeaderboardDocumentBytes;
+}
+
+/// <summary>One <c>itemshard</c>'s buffers at one rate: how often it writes its items (seconds between seals), how many
+/// items a seal holds, the items one apply signal adds, the bytes of the pending and sealed buffers and of the applied
+/// ranges (bounds), and the Cosmos DB operations per second the shard issues while writing its sealed buffers.</summary>
+public sealed record ItemShardBuffers(
+    double FlushIntervalSeconds,
+    double ItemsPerFlush,
+    double ItemsPerSignal,
+    double PendingBytes,
+    double SealedBytes,
+    double AppliedRangesBytes,
+    double CosmosOperationsPerSecond);
 
 /// <summary>
 /// The capacity model of a cross-partition rollup design: the one place that states a design's entity state sizes,
