@@ -92,14 +92,11 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
         var items = inputs.Items;
         var rate = traffic.EventsPerSecond;
 
-        // ---- partitions → entities (unchanged from today's design)
-        var perPartition = traffic.EventsPerPartitionPerSecond;
-        var eventsPerFlush = Math.Max(1, Math.Min(inputs.RollupFlushMinEvents, perPartition * inputs.RollupFlushMaxAgeSeconds));
-        var flushesPerSecond = perPartition / eventsPerFlush * traffic.Partitions;
-        var distinctItemsPerFlush = ZipfDistinct.Expected(eventsPerFlush, items, inputs.ZipfExponent);
-        var shardsTouchedPerFlush = shards * (1 - Math.Pow(1 - 1.0 / shards, distinctItemsPerFlush));
-        var applyOpsPerShard = flushesPerSecond * shardsTouchedPerFlush / shards;
-        var itemsPerSignal = shardsTouchedPerFlush > 0 ? distinctItemsPerFlush / shardsTouchedPerFlush : 0;
+        // ---- partitions → entities (as in the design this one replaces)
+        var flushes = PartitionFlushes.At(inputs, traffic);
+        var flushesPerSecond = flushes.FlushesPerSecond;
+        var applyOpsPerShard = flushes.ApplySignalsPerShard;
+        var itemsPerSignal = flushes.ItemsPerSignal;
         // A shard holding unwritten data keeps one delayed flush signal scheduled: at most 1 per delay.
         var selfOpsPerShard = 1 / inputs.ItemFlushSignalDelaySeconds;
 
@@ -159,7 +156,7 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
                     $"{traffic.Partitions} applied ranges + pending and sealed buffers of ≤ {bufferItems:N0} item deltas × {deltaBytes:N0} B; seals every {interval:N2} s"),
                 new EntityFigure("globaltotals", 1, GlobalTotalsBaseBytes + appliedBytes, flushesPerSecond, "counters + one applied range per partition"),
             ],
-            SignalsPerEvent: (shardsTouchedPerFlush + 1) / eventsPerFlush + shards * selfOpsPerShard / rate,
+            SignalsPerEvent: flushes.SignalsPerEvent + shards * selfOpsPerShard / rate,
             FlushesPerSecond: flushesPerSecond,
             EntitiesReadPerLeaderboardQuery: 1,
             ItemStatsReadBytes: itemDocumentBytes,
