@@ -393,6 +393,9 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Assert.Contains("--events-per-second", new CapacityInputs { EventsPerSecond = 0 }.Validate(), StringComparison.Ordinal);
         Assert.Contains("Standard allows at most 32", new CapacityInputs { EventsPerSecond = 1, Partitions = 64, Tier = EventHubsTier.Standard }.Validate(), StringComparison.Ordinal);
         Assert.Contains("512, 2048 or 4096", new CapacityInputs { EventsPerSecond = 1, InstanceMemoryMb = 1024 }.Validate(), StringComparison.Ordinal);
+        Assert.Contains("Rollups:ItemFlushSeconds must be > 0", new CapacityInputs { EventsPerSecond = 1, ItemFlushSeconds = 0 }.Validate(), StringComparison.Ordinal);
+        Assert.Contains("Rollups:ItemFlushMaxItems must be >= 1", new CapacityInputs { EventsPerSecond = 1, ItemFlushMaxItems = 0 }.Validate(), StringComparison.Ordinal);
+        Assert.Contains("reshard target must be 1..1024", new CapacityInputs { EventsPerSecond = 1, ReshardShardCount = 2048 }.Validate(), StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => Model.Plan(new CapacityInputs { EventsPerSecond = -1 }));
     }
 
