@@ -70,6 +70,22 @@ public static class AzureLimits
     /// https://learn.microsoft.com/azure/cosmos-db/concepts-limits, "Provisioned throughput").</summary>
     public const int CosmosAutoscaleMaxPerContainer = 1_000_000;
 
+    /// <summary>"Maximum RUs per partition (logical &amp; physical) | 10,000" (Cosmos DB service quotas,
+    /// https://learn.microsoft.com/azure/cosmos-db/concepts-limits, "Provisioned throughput"): the RU/s one document
+    /// (its own logical partition in a container partitioned by /id) can ever receive.</summary>
+    public const double CosmosRuPerSecondPerPartition = 10_000;
+
+    /// <summary>"Maximum size of an item | 2 MB (UTF-8 length of JSON representation)" (concepts-limits, "Per-item
+    /// limits"; also https://devblogs.microsoft.com/cosmosdb: "the maximum size of an item allowed in Azure Cosmos DB for
+    /// NoSQL is 2 MB").</summary>
+    public const double CosmosMaxItemBytes = 2 * 1024 * 1024;
+
+    // RU by size: "A point read for a 1-KB item is equivalent to one Request Unit (RU)" and "Insert/Upsert operation |
+    // Consumes a variable number of RUs" (https://learn.microsoft.com/cosmos-db/request-units); "Item size 1 KB | 1 RU,
+    // 100 KB | 10 RU" for point reads (https://learn.microsoft.com/azure/cosmos-db/optimize-cost-reads-writes). The table
+    // by size the model uses for reads and writes is Costs/RequestUnitEstimator (Microsoft's "Understand request unit
+    // consumption", section "Document size", which the capacity planner follows).
+
     // ---------------------------------------------------------------- Azure Functions, Flex Consumption
     // https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan
 
@@ -90,18 +106,25 @@ public static class AzureLimits
     // https://learn.microsoft.com/azure/storage/tables/scalability-targets
     // https://learn.microsoft.com/azure/storage/queues/scalability-targets
 
-    /// <summary>Maximum request rate per storage account: 20,000 transactions/s (1 KiB entities / messages).</summary>
+    /// <summary>"Maximum request rate per storage account | 20,000 transactions per second, which assumes a 1-KiB entity
+    /// size" (tables/scalability-targets).</summary>
     public const double StorageAccountOpsPerSecond = 20_000;
 
-    /// <summary>Target throughput of one table partition: up to 2,000 entities/s (1 KiB entities); a single queue: 2,000 messages/s.</summary>
+    /// <summary>"Target throughput for a single table partition (1 KiB-entities) | Up to 2,000 entities per second"
+    /// (tables/scalability-targets); a single queue: 2,000 messages/s (queues/scalability-targets).</summary>
     public const double StorageTablePartitionOpsPerSecond = 2_000;
 
     // ---------------------------------------------------------------- Durable entities (Azure Storage backend)
-    /// <summary>One entity instance processes operations serially; on the Azure Storage backend its documented
-    /// throughput is in the tens to low hundreds of operations per second
-    /// (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-perf-and-scale, "Entity operations").
+    /// <summary>One entity instance processes operations serially ("Entity functions also run on a single thread, and
+    /// operations are processed one at a time": https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-perf-and-scale).
     /// Issue 10 sets ≤ 100 operations/s per entity instance as the design limit.</summary>
     public const double EntityOpsPerSecondPerInstance = 100;
+
+    /// <summary>The Azure Storage provider's documented maximum for one entity: "Entity operation processing | 64
+    /// operations per second", measured with one small (A1) VM and extended sessions; "you can significantly increase the
+    /// throughput of ... entity operations by increasing the value of the controlQueueBufferThreshold setting"
+    /// (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider, "Performance targets").</summary>
+    public const double DocumentedEntityOpsPerSecond = 64;
 
     /// <summary>Entity state a design may keep per instance (issue 10: ≤ 1 MB; Durable clients capped reads at 4 MB).</summary>
     public const double EntityStateBytes = 1_000_000;

@@ -59,6 +59,22 @@ public sealed record CapacityInputs
     public int ItemHourWindows { get; init; } = 48;
     public int LeaderboardSize { get; init; } = 100;
 
+    /// <summary>Issue 10's design (<see cref="ItemDocumentRollupDesign"/>): an <c>itemshard</c> seals its pending item
+    /// deltas when they are <c>Rollups:ItemFlushSeconds</c> old or hold <c>Rollups:ItemFlushMaxItems</c> items, and
+    /// schedules itself a delayed <c>flush</c> signal (<see cref="ItemFlushSignalDelaySeconds"/>) while it holds unwritten data.</summary>
+    public double ItemFlushSeconds { get; init; } = 1;
+    public int ItemFlushMaxItems { get; init; } = 2_000;
+    public double ItemFlushSignalDelaySeconds { get; init; } = 5;
+
+    /// <summary>Typical item id length in characters (sizes item deltas, item documents and leaderboard entries).</summary>
+    public int ItemIdLength { get; init; } = 16;
+
+    /// <summary>Shard count a live reshard moves to (its leaderboard documents hold both generations' sections until the
+    /// old shards drain); null = twice <see cref="RollupShardCount"/>.</summary>
+    public int? ReshardShardCount { get; init; }
+
+    public int ReshardTarget => ReshardShardCount ?? RollupShardCount * 2;
+
     /// <summary>FinOps:LedgerFlushBatchSize: cost rows written per table transaction.</summary>
     public int LedgerRowsPerTransaction { get; init; } = 100;
 
@@ -84,6 +100,11 @@ public sealed record CapacityInputs
         if (RollupFlushMinEvents < 1) return "Rollups:FlushMinEvents must be >= 1.";
         if (RollupFlushMaxAgeSeconds <= 0) return "Rollups:FlushMaxAgeSeconds must be > 0.";
         if (ItemHourWindows < 1 || LeaderboardSize < 1 || LedgerRowsPerTransaction < 1) return "rollup windows, leaderboard size and ledger batch must be >= 1.";
+        if (!double.IsFinite(ItemFlushSeconds) || ItemFlushSeconds <= 0) return "Rollups:ItemFlushSeconds must be > 0.";
+        if (ItemFlushMaxItems < 1) return "Rollups:ItemFlushMaxItems must be >= 1.";
+        if (!double.IsFinite(ItemFlushSignalDelaySeconds) || ItemFlushSignalDelaySeconds <= 0) return "the itemshard flush signal delay must be > 0.";
+        if (ItemIdLength is < 1 or > 1_000) return "the item id length must be 1..1000.";
+        if (ReshardShardCount is < 1 or > 1024) return "the reshard target must be 1..1024.";
         return null;
     }
 }

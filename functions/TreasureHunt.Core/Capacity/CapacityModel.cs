@@ -42,7 +42,9 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
 
     public MeasuredFigures Measured { get; } = measured ?? throw new ArgumentNullException(nameof(measured));
     public PriceTable Prices { get; } = prices ?? throw new ArgumentNullException(nameof(prices));
-    public IRollupCapacityDesign RollupDesign { get; } = rollupDesign ?? new ShardedItemRollupDesign();
+    /// <summary>The rollup design modeled: issue 10's <see cref="ItemDocumentRollupDesign"/> unless another is given
+    /// (<see cref="ShardedItemRollupDesign"/> is the design it replaced, kept for comparison).</summary>
+    public IRollupCapacityDesign RollupDesign { get; } = rollupDesign ?? new ItemDocumentRollupDesign();
 
     public CapacityPlan Plan(CapacityInputs inputs)
     {
@@ -60,21 +62,30 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         var rollupsSustained = RollupDesign.Evaluate(inputs, sustained);
         var rollupsPeak = RollupDesign.Evaluate(inputs, peak);
 
-        // ---- Cosmos DB: one write per touched user per batch (users), one progress write per batch and per flush.
+        // ---- Cosmos DB: one write per touched user per batch (users), one progress write per batch and per flush, and
+        // the rollup design's item and leaderboard documents (items, leaderboards) when it writes any.
         var ruPerWrite = Measured.RuPerStoreWrite;
         double UsersRu(TrafficPoint t) => t.EventsPerSecond * t.UserWritesPerEvent * ruPerWrite;
         double ProgressRu(TrafficPoint t, RollupLoad r) => (t.BatchesPerSecond + r.FlushesPerSecond) * ruPerWrite;
-        var users = Container("users", UsersRu(sustained), UsersRu(peak));
-        var progress = Container("progress", ProgressRu(sustained, rollupsSustained), ProgressRu(peak, rollupsPeak));
-        var ruPerEventSustained = (users.SustainedRuPerSecond + progress.SustainedRuPerSecond) / inputs.EventsPerSecond;
-        var ruPerEventPeak = (users.PeakRuPerSecond + progress.PeakRuPerSecond) / peakRate;
+        var containers = new List<CosmosContainerPlan>
+        {
+            Container("users", UsersRu(sustained), UsersRu(peak)),
+            Container("progress", ProgressRu(sustained, rollupsSustained), ProgressRu(peak, rollupsPeak)),
+        };
+        if (rollupsSustained.Cosmos is { } itemsSustained && rollupsPeak.Cosmos is { } itemsPeak)
+        {
+            containers.Add(Container("items", itemsSustained.ItemRuPerSecond, itemsPeak.ItemRuPerSecond));
+            containers.Add(Container("leaderboards", itemsSustained.LeaderboardRuPerSecond, itemsPeak.LeaderboardRuPerSecond));
+        }
+        var ruPerEventSustained = containers.Sum(c => c.SustainedRuPerSecond) / inputs.EventsPerSecond;
+        var ruPerEventPeak = containers.Sum(c => c.PeakRuPerSecond) / peakRate;
         var userDocumentBytes = DocumentBytesForWriteRu(ruPerWrite);
-        var storageGb = inputs.Users * userDocumentBytes / 1e9;
-        var serverlessFits = users.PeakRuPerSecond <= AzureLimits.CosmosServerlessRuPerSecondPerContainer
-                             && progress.PeakRuPerSecond <= AzureLimits.CosmosServerlessRuPerSecondPerContainer;
-        var serverlessUsd = ServerlessRuUsd(users.SustainedRuPerSecond + progress.SustainedRuPerSecond);
-        var autoscaleUsd = AutoscaleUsd(inputs, users) + AutoscaleUsd(inputs, progress);
-        var cosmos = new CosmosPlan(serverlessFits && serverlessUsd <= autoscaleUsd, [users, progress], storageGb, userDocumentBytes);
+        var rollupStorageGb = (rollupsSustained.Cosmos?.StorageBytes ?? 0) / 1e9;
+        var storageGb = inputs.Users * userDocumentBytes / 1e9 + rollupStorageGb;
+        var serverlessFits = containers.All(c => c.PeakRuPerSecond <= AzureLimits.CosmosServerlessRuPerSecondPerContainer);
+        var serverlessUsd = ServerlessRuUsd(containers.Sum(c => c.SustainedRuPerSecond));
+        var autoscaleUsd = containers.Sum(c => AutoscaleUsd(inputs, c));
+        var cosmos = new CosmosPlan(serverlessFits && serverlessUsd <= autoscaleUsd, containers, storageGb, userDocumentBytes, rollupStorageGb);
 
         // ---- Functions (Flex Consumption): the Event Hubs trigger runs one instance per partition at most.
         var instancesAtPeak = (int)Math.Ceiling(peakRate / perInstance);
@@ -291,13 +302,27 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         {
             limits.Add(new($"Entity {entity.Entity}: operations per instance", LimitKind.Design, entity.OpsPerSecondPerInstance, AzureLimits.EntityOpsPerSecondPerInstance, "ops/s",
                 "issue 10; durable-functions-perf-and-scale: tens to low hundreds per entity"));
+            limits.Add(new($"Entity {entity.Entity}: documented single-entity throughput", LimitKind.Service, entity.OpsPerSecondPerInstance, AzureLimits.DocumentedEntityOpsPerSecond, "ops/s",
+                "64 operations/s on one A1 VM: durable-functions-azure-storage-provider, Performance targets (controlQueueBufferThreshold raises it)"));
             limits.Add(new($"Entity {entity.Entity}: state per instance", LimitKind.Design, entity.StateBytes, AzureLimits.EntityStateBytes, "bytes", "issue 10 (≤ 1 MB)"));
             limits.Add(new($"Entity {entity.Entity}: task-hub history partition", LimitKind.Service, entity.OpsPerSecondPerInstance * TableOpsPerEntityBatch,
                 AzureLimits.StorageTablePartitionOpsPerSecond, "entities/s", "history rows of one instance share a table partition: storage/tables/scalability-targets"));
         }
         limits.Add(new("Entity signals per event", LimitKind.Design, rollups.SignalsPerEvent, AzureLimits.EntitySignalsPerEvent, "signals/event", "issue 10"));
-        limits.Add(new("Entities read per leaderboard query", LimitKind.Design, rollups.EntitiesReadPerLeaderboardQuery, AzureLimits.LeaderboardEntitiesPerQuery, "entities", "issue 10"));
+        limits.Add(new("Entities or documents read per leaderboard query", LimitKind.Design, rollups.EntitiesReadPerLeaderboardQuery, AzureLimits.LeaderboardEntitiesPerQuery, "reads", "issue 10"));
         limits.Add(new("Bytes read per item-stats query", LimitKind.Design, rollups.ItemStatsReadBytes, AzureLimits.ItemStatsReadBytes, "bytes", "issue 10 (one point read ≤ 8 KB)"));
+        if (rollups.Cosmos is { } documents)
+        {
+            const string Quotas = "cosmos-db/concepts-limits";
+            limits.Add(new("Cosmos DB item document size", LimitKind.Service, documents.ItemDocumentBytes, AzureLimits.CosmosMaxItemBytes, "bytes", $"2 MB per item: {Quotas}"));
+            limits.Add(new("Cosmos DB leaderboard document size", LimitKind.Service, documents.LeaderboardDocumentBytes, AzureLimits.CosmosMaxItemBytes, "bytes", $"2 MB per item: {Quotas}"));
+            limits.Add(new($"Cosmos DB leaderboard document size while resharding {inputs.RollupShardCount} → {inputs.ReshardTarget}", LimitKind.Service,
+                documents.LeaderboardDocumentBytesDuringReshard, AzureLimits.CosmosMaxItemBytes, "bytes", $"2 MB per item: {Quotas}; both generations' sections until the old shards drain"));
+            limits.Add(new("Cosmos DB RU/s of the hottest leaderboard document", LimitKind.Service, documents.HottestLeaderboardDocumentRuPerSecond, AzureLimits.CosmosRuPerSecondPerPartition, "RU/s",
+                $"10,000 RU/s per logical and physical partition: {Quotas} (every shard rewrites it once per seal; queries not included)"));
+            limits.Add(new("Cosmos DB RU/s of the hottest item document", LimitKind.Service, documents.HottestItemDocumentRuPerSecond, AzureLimits.CosmosRuPerSecondPerPartition, "RU/s",
+                $"10,000 RU/s per logical and physical partition: {Quotas}"));
+        }
         return limits;
     }
 }

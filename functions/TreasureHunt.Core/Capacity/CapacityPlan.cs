@@ -23,7 +23,13 @@ public sealed record EventHubsPlan(EventHubsTier Tier, int Units, string UnitNam
 
 public sealed record CosmosContainerPlan(string Container, double SustainedRuPerSecond, double PeakRuPerSecond, int AutoscaleMaxRuPerSecond);
 
-public sealed record CosmosPlan(bool Serverless, IReadOnlyList<CosmosContainerPlan> Containers, double StorageGb, double UserDocumentBytes);
+/// <summary>Cosmos DB mode and containers; <see cref="StorageGb"/> includes <see cref="RollupStorageGb"/> (the rollup
+/// design's item and leaderboard documents).</summary>
+public sealed record CosmosPlan(bool Serverless, IReadOnlyList<CosmosContainerPlan> Containers, double StorageGb, double UserDocumentBytes, double RollupStorageGb = 0)
+{
+    /// <summary>RU/s of the rollup design's containers (items, leaderboards) at peak.</summary>
+    public double RollupPeakRuPerSecond => Containers.Where(c => c.Container is "items" or "leaderboards").Sum(c => c.PeakRuPerSecond);
+}
 
 public sealed record FunctionsPlan(int InstanceMemoryMb, double Vcpu, double EventsPerSecondPerInstance, int InstancesAtPeak, int MaximumInstanceCount,
     double ExecutionsPerSecond, double BilledGbSecondsPerSecond);
@@ -65,6 +71,9 @@ public sealed record CapacityPlan(
 
     /// <summary>The Azure service limit with the least headroom at peak (what more units / another tier would move).</summary>
     public LimitCheck BindingServiceLimit => Limits.Where(l => l.Kind == LimitKind.Service).MaxBy(l => l.Utilization)!;
+
+    /// <summary>Issue 10's design limit (entity state and rate, signals per event, query reads) with the least headroom at peak.</summary>
+    public LimitCheck BindingDesignLimit => Limits.Where(l => l.Kind == LimitKind.Design).MaxBy(l => l.Utilization)!;
 
     public IEnumerable<LimitCheck> Exceeded => Limits.Where(l => l.Exceeded);
 }

@@ -13,16 +13,54 @@ public sealed record TrafficPoint(
 /// per second each receives.</summary>
 public sealed record EntityFigure(string Entity, int Instances, double StateBytes, double OpsPerSecondPerInstance, string StateNote);
 
-/// <summary>What a cross-partition rollup design costs at one rate.</summary>
+/// <summary>What a cross-partition rollup design costs at one rate. <see cref="Cosmos"/> and <see cref="ItemShard"/> are
+/// set by designs that write item and leaderboard documents (<see cref="ItemDocumentRollupDesign"/>).</summary>
 public sealed record RollupLoad(
     IReadOnlyList<EntityFigure> Entities,
     double SignalsPerEvent,
     double FlushesPerSecond,
     double EntitiesReadPerLeaderboardQuery,
-    double ItemStatsReadBytes)
+    double ItemStatsReadBytes,
+    RollupCosmosLoad? Cosmos = null,
+    ItemShardBuffers? ItemShard = null)
 {
     public double SignalsPerSecond => Entities.Sum(e => e.Instances * e.OpsPerSecondPerInstance);
 }
+
+/// <summary>The Cosmos DB traffic and documents of a rollup design that keeps items and leaderboards in documents
+/// (containers <c>items</c> and <c>leaderboards</c>), at one rate. RU by document size: <c>RequestUnitEstimator</c>.</summary>
+public sealed record RollupCosmosLoad(
+    double ItemWritesPerSecond,
+    double ItemReadsPerSecond,
+    double ItemRuPerSecond,
+    double LeaderboardWritesPerSecond,
+    double LeaderboardReadsPerSecond,
+    double LeaderboardRuPerSecond,
+    double ItemDocumentBytes,
+    double LeaderboardDocumentBytes,
+    double LeaderboardDocumentBytesDuringReshard,
+    double ItemDocuments,
+    double LeaderboardDocuments,
+    double HottestLeaderboardDocumentRuPerSecond,
+    double HottestItemDocumentRuPerSecond)
+{
+    public double RuPerSecond => ItemRuPerSecond + LeaderboardRuPerSecond;
+
+    /// <summary>Bytes stored: one document per item ever seen (worst-case size) + the leaderboard documents kept.</summary>
+    public double StorageBytes => ItemDocuments * ItemDocumentBytes + LeaderboardDocuments * LeaderboardDocumentBytes;
+}
+
+/// <summary>One <c>itemshard</c>'s buffers at one rate: how often it writes its items (seconds between seals), how many
+/// items a seal holds, the items one apply signal adds, the bytes of the pending and sealed buffers and of the applied
+/// ranges (bounds), and the Cosmos DB operations per second the shard issues while writing its sealed buffers.</summary>
+public sealed record ItemShardBuffers(
+    double FlushIntervalSeconds,
+    double ItemsPerFlush,
+    double ItemsPerSignal,
+    double PendingBytes,
+    double SealedBytes,
+    double AppliedRangesBytes,
+    double CosmosOperationsPerSecond);
 
 /// <summary>
 /// The capacity model of a cross-partition rollup design: the one place that states a design's entity state sizes,
@@ -37,7 +75,8 @@ public interface IRollupCapacityDesign
 }
 
 /// <summary>
-/// Today's design (functions/TreasureHunt.Core/Rollups): <c>Rollups:ShardCount</c> (16) <c>itemshard</c> entities own the
+/// The design issue 10 replaces (functions/TreasureHunt.Core/Rollups before it), kept to compare with
+/// <see cref="ItemDocumentRollupDesign"/>: <c>Rollups:ShardCount</c> (16) <c>itemshard</c> entities own the
 /// whole catalog (items never removed, up to <c>ItemHourWindows</c> hour windows each, top-K per hour and type), one
 /// <c>globaltotals</c> entity; each partition seals its pending rollup at <c>FlushMinEvents</c> messages or
 /// <c>FlushMaxAgeSeconds</c> and sends one signal per touched shard plus one global signal. Queries read every shard
@@ -57,19 +96,14 @@ public sealed class ShardedItemRollupDesign : IRollupCapacityDesign
     public const double GlobalTotalsBaseBytes = 1_024;
     public const double AppliedRangesBytesPerPartition = 256;
 
-    public string Name => "Rollups:ShardCount itemshard entities + globaltotals (today's design)";
+    public string Name => "Rollups:ShardCount itemshard entities holding the catalog + globaltotals (before issue 10)";
 
     public RollupLoad Evaluate(CapacityInputs inputs, TrafficPoint traffic)
     {
         var shards = inputs.RollupShardCount;
-        var perPartition = traffic.EventsPerPartitionPerSecond;
-        // A partition seals at FlushMinEvents or when its oldest pending part is FlushMaxAgeSeconds old.
-        var eventsPerFlush = Math.Max(1, Math.Min(inputs.RollupFlushMinEvents, perPartition * inputs.RollupFlushMaxAgeSeconds));
-        var flushesPerPartition = perPartition / eventsPerFlush;
-        var flushesPerSecond = flushesPerPartition * traffic.Partitions;
-        var distinctItemsPerFlush = ZipfDistinct.Expected(eventsPerFlush, inputs.Items, inputs.ZipfExponent);
-        var shardsTouchedPerFlush = shards * (1 - Math.Pow(1 - 1.0 / shards, distinctItemsPerFlush));
-        var itemShardOps = flushesPerSecond * shardsTouchedPerFlush / shards;
+        var flushes = PartitionFlushes.At(inputs, traffic);
+        var flushesPerSecond = flushes.FlushesPerSecond;
+        var itemShardOps = flushes.ApplySignalsPerShard;
 
         // Items are never removed; an item keeps an hour window for each of the last ItemHourWindows hours it had an
         // event. Expected non-empty hours per item = ItemHourWindows × (distinct items per hour ÷ items).
@@ -87,7 +121,7 @@ public sealed class ShardedItemRollupDesign : IRollupCapacityDesign
                 new EntityFigure("globaltotals", 1, GlobalTotalsBaseBytes + traffic.Partitions * AppliedRangesBytesPerPartition, flushesPerSecond,
                     "counters + applied ranges per partition"),
             ],
-            SignalsPerEvent: (shardsTouchedPerFlush + 1) / eventsPerFlush,
+            SignalsPerEvent: flushes.SignalsPerEvent,
             FlushesPerSecond: flushesPerSecond,
             EntitiesReadPerLeaderboardQuery: shards,
             ItemStatsReadBytes: shardBytes);

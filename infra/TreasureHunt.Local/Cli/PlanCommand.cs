@@ -45,6 +45,21 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         [CommandOption("--instance-memory-mb <MB>"), Description("Flex Consumption instance memory: 512, 2048 or 4096"), DefaultValue(2_048)]
         public int InstanceMemoryMb { get; init; }
 
+        [CommandOption("--shard-count <S>"), Description("Rollups:ShardCount: itemshard entities"), DefaultValue(16)]
+        public int ShardCount { get; init; }
+
+        [CommandOption("--flush-min-events <N>"), Description("Rollups:FlushMinEvents: a partition seals its pending rollup at this many messages"), DefaultValue(2_000)]
+        public int FlushMinEvents { get; init; }
+
+        [CommandOption("--item-flush-seconds <T>"), Description("Rollups:ItemFlushSeconds: an itemshard seals its item deltas when they are this old..."), DefaultValue(1.0)]
+        public double ItemFlushSeconds { get; init; }
+
+        [CommandOption("--item-flush-max-items <N>"), Description("Rollups:ItemFlushMaxItems: ...or hold this many items"), DefaultValue(2_000)]
+        public int ItemFlushMaxItems { get; init; }
+
+        [CommandOption("--reshard-to <S>"), Description("Shard count of a live reshard whose leaderboard documents are sized (default: twice --shard-count)")]
+        public int? ReshardTo { get; init; }
+
         [CommandOption("--capture"), Description("Enable Event Hubs Capture (Avro to the storage account)")]
         public bool Capture { get; init; }
 
@@ -97,6 +112,11 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             FreshnessMs = FreshnessMs,
             InstanceMemoryMb = InstanceMemoryMb,
             Capture = Capture,
+            RollupShardCount = ShardCount,
+            RollupFlushMinEvents = FlushMinEvents,
+            ItemFlushSeconds = ItemFlushSeconds,
+            ItemFlushMaxItems = ItemFlushMaxItems,
+            ReshardShardCount = ReshardTo,
         };
     }
 
@@ -193,13 +213,15 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             capacity.AddRow($"  {container.Container}", plan.Cosmos.Serverless ? "RU/s (≤ 5,000 serverless)" : $"autoscale max {container.AutoscaleMaxRuPerSecond:N0} RU/s",
                 $"{container.SustainedRuPerSecond:N0} RU/s", $"{container.PeakRuPerSecond:N0} RU/s");
         }
-        capacity.AddRow("  storage", $"{plan.Cosmos.UserDocumentBytes / 1024:N1} KB per user document", $"{plan.Cosmos.StorageGb:N1} GB", "");
+        capacity.AddRow("  storage", $"{plan.Cosmos.UserDocumentBytes / 1024:N1} KB per user document" + (plan.RollupsSustained.Cosmos is { } stored
+            ? $"; {Bytes(stored.ItemDocumentBytes)} per item document ({Bytes(stored.ItemDocuments * stored.ItemDocumentBytes)}), {stored.LeaderboardDocuments:N0} leaderboard documents"
+            : ""), $"{plan.Cosmos.StorageGb:N1} GB", "");
         var f = plan.Functions;
         capacity.AddRow("Functions (Flex)", $"{f.InstanceMemoryMb} MB ({f.Vcpu:0.##} vCPU), max {f.MaximumInstanceCount} instances; {f.EventsPerSecondPerInstance:N0} events/s per instance",
             $"{p.EventsPerSecond / f.EventsPerSecondPerInstance:N1} busy", $"{f.InstancesAtPeak} instances");
         capacity.AddRow("Batches", "events per batch; user writes per event",
             $"{plan.Sustained.BatchSize:N0}; {plan.Sustained.UserWritesPerEvent:F3}", $"{plan.Peak.BatchSize:N0}; {plan.Peak.UserWritesPerEvent:F3}");
-        capacity.AddRow("Cosmos RU per event", "users + progress writes", $"{plan.RuPerEventSustained:F2}", $"{plan.RuPerEventPeak:F2}");
+        capacity.AddRow("Cosmos RU per event", "all containers (users, progress, and the rollup's items and leaderboards)", $"{plan.RuPerEventSustained:F2}", $"{plan.RuPerEventPeak:F2}");
         var s = plan.Storage;
         capacity.AddRow("Task hub storage", "queue + table + blob ops/s (entities, checkpoints, ledger)",
             $"{s.Sustained.Total:N0} ({s.Sustained.QueueOps:N0}+{s.Sustained.TableOps:N0}+{s.Sustained.BlobOps:N0})", $"{s.Peak.Total:N0} ({s.Peak.QueueOps:N0}+{s.Peak.TableOps:N0}+{s.Peak.BlobOps:N0})");
@@ -208,8 +230,23 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         {
             var sustained = plan.RollupsSustained.Entities[i];
             var peak = plan.RollupsPeak.Entities[i];
-            capacity.AddRow($"  {peak.Entity} ×{peak.Instances}", $"state {Bytes(peak.StateBytes)}: {peak.StateNote}",
+            capacity.AddRow($"  {peak.Entity} ×{peak.Instances}", Markup.Escape($"state ≤ {Bytes(peak.StateBytes)} at peak ({Bytes(sustained.StateBytes)} sustained): {peak.StateNote}"),
                 $"{sustained.OpsPerSecondPerInstance:N1} ops/s each", $"{peak.OpsPerSecondPerInstance:N1} ops/s each");
+        }
+        if (plan.RollupsSustained.ItemShard is { } bs && plan.RollupsPeak.ItemShard is { } bp)
+        {
+            capacity.AddRow("  itemshard buffers", Markup.Escape($"seals every ≤ {p.ItemFlushSeconds:0.##} s or {p.ItemFlushMaxItems:N0} items; pending ≤ {Bytes(bp.PendingBytes)}, sealed ≤ {Bytes(bp.SealedBytes)}, applied ranges {Bytes(bp.AppliedRangesBytes)} at peak"),
+                $"{bs.ItemsPerFlush:N0} items / {bs.FlushIntervalSeconds:N2} s", $"{bp.ItemsPerFlush:N0} items / {bp.FlushIntervalSeconds:N2} s");
+            capacity.AddRow("  itemshard Cosmos ops", "point reads + replaces one shard issues while writing its sealed buffers",
+                $"{bs.CosmosOperationsPerSecond:N0}/s", $"{bp.CosmosOperationsPerSecond:N0}/s");
+        }
+        if (plan.RollupsSustained.Cosmos is { } cs && plan.RollupsPeak.Cosmos is { } cp)
+        {
+            capacity.AddRow("  item documents", $"{Bytes(cp.ItemDocumentBytes)} each (worst case): point read + replace per sealed item",
+                $"{cs.ItemWritesPerSecond:N0} writes/s, {cs.ItemRuPerSecond:N0} RU/s", $"{cp.ItemWritesPerSecond:N0} writes/s, {cp.ItemRuPerSecond:N0} RU/s");
+            capacity.AddRow("  leaderboard documents", $"{Bytes(cp.LeaderboardDocumentBytes)} each ({Bytes(cp.LeaderboardDocumentBytesDuringReshard)} while resharding {p.RollupShardCount} → {p.ReshardTarget}): read + ETag replace per touched (window, type)",
+                $"{cs.LeaderboardWritesPerSecond:N0} writes/s, {cs.LeaderboardRuPerSecond:N0} RU/s", $"{cp.LeaderboardWritesPerSecond:N0} writes/s, {cp.LeaderboardRuPerSecond:N0} RU/s");
+            capacity.AddRow("  queries", $"leaderboard: {plan.RollupsPeak.EntitiesReadPerLeaderboardQuery:N0} document read ({Bytes(cp.LeaderboardDocumentBytes)}); item stats: 1 point read ({Bytes(plan.RollupsPeak.ItemStatsReadBytes)})", "", "");
         }
         AnsiConsole.Write(capacity);
 
@@ -234,8 +271,10 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         var service = plan.BindingServiceLimit;
         AnsiConsole.MarkupLineInterpolated($"Binds first: [bold]{binding.Name}[/] ({binding.Kind}) at {binding.Utilization:P0} of its limit at peak, headroom ×{binding.Headroom:N2}.");
         AnsiConsole.MarkupLineInterpolated($"Binds first among Azure service limits: [bold]{service.Name}[/] at {service.Utilization:P0}, headroom ×{service.Headroom:N2}.");
+        var design = plan.BindingDesignLimit;
+        AnsiConsole.MarkupLineInterpolated($"Binds first among issue 10's design limits: [bold]{design.Name}[/] at {design.Utilization:P0}, headroom ×{design.Headroom:N2}.");
         var exceeded = plan.Exceeded.Count();
-        if (exceeded > 0) AnsiConsole.MarkupLineInterpolated($"[red]{exceeded} limit(s) exceeded at peak[/] (design limits are issue 10's targets for the rollup redesign).");
+        if (exceeded > 0) AnsiConsole.MarkupLineInterpolated($"[red]{exceeded} limit(s) exceeded at peak[/] (Design: issue 10's limits for the rollups; Service: Azure's documented limits and targets).");
     }
 
     private static string Number(double value, string unit) => unit == "bytes"

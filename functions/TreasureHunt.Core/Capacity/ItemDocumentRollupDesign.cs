@@ -1,0 +1,180 @@
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Events;
+
+namespace TreasureHunt.Core.Capacity;
+
+/// <summary>
+/// Issue 10's rollup design: partitions pre-aggregate and seal their pending rollup as today (<c>FlushMinEvents</c>
+/// messages or <c>FlushMaxAgeSeconds</c>; one <c>apply</c> signal per touched <c>itemshard</c> + one to
+/// <c>globaltotals</c>). An <c>itemshard</c> (<c>ShardCount</c> of them) no longer holds the catalog: its state is the
+/// applied ranges per source partition (one contiguous range each), a pending buffer of item deltas and at most one
+/// sealed buffer. It seals the pending buffer when it is <c>ItemFlushSeconds</c> old or holds <c>ItemFlushMaxItems</c>
+/// items and writes the sealed buffer at the start of its next batch: per item one point read + one replace of the
+/// item's document (container <c>items</c>), then per touched (window, type) one read + one ETag replace of the
+/// leaderboard document (container <c>leaderboards</c>: one per (type, hour) and (type, all-time), one top-K section per
+/// shard). A delayed <c>flush</c> self-signal (≤ 1 per <c>ItemFlushSignalDelaySeconds</c>) writes the tail when traffic
+/// stops. A leaderboard query reads one document; item stats one item document. Only the item documents grow with the
+/// items ever seen.
+/// </summary>
+/// <remarks>
+/// Byte sizes are this model's estimate of the documents' JSON (the design's document classes were being written in
+/// parallel, branch h10; check them against the serialized documents once they exist, as
+/// <c>Item_shard_state_constants_match_the_serialized_state</c> does for today's state). Item routing is by hash, so each
+/// shard sees an expected 1/S of the distinct items of any interval: distinct items per shard in <c>t</c> seconds =
+/// <see cref="ZipfDistinct"/>(E·t draws over all items) ÷ S, exact in expectation (a Zipf over the shard's own items
+/// would give nearly the same).
+/// </remarks>
+public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
+{
+    /// <summary>One applied range (partition id, from, to) in the entity state.</summary>
+    public const double AppliedRangeBytes = 48;
+
+    /// <summary>One item delta in a pending or sealed buffer, without its id: totals and the hour window it adds.</summary>
+    public const double ItemDeltaBytesWithoutId = 40;
+
+    /// <summary>Item document: braces and property names (id, totals, hours, flushes).</summary>
+    public const double ItemDocumentFixedBytes = 60;
+
+    /// <summary>One all-time total per type (up to 7 digits and a comma).</summary>
+    public const double TotalBytesPerType = 8;
+
+    /// <summary>One hour window: its start (12 B with key and punctuation) + 6 B of count per type.</summary>
+    public const double HourWindowFixedBytes = 12;
+    public const double HourWindowBytesPerType = 6;
+
+    /// <summary>The last flush number per shard that wrote the item ("16-3": 1234567): one shard, two during a reshard.</summary>
+    public const double FlushNumberBytes = 24;
+    public const int ShardGenerationsPerItem = 2;
+
+    /// <summary>System properties Cosmos DB adds to every item and counts in its size (_rid, _self, _etag, _attachments,
+    /// _ts: https://learn.microsoft.com/azure/cosmos-db/resource-model, "Properties of an item"); estimated from their
+    /// usual lengths.</summary>
+    public const double CosmosSystemPropertiesBytes = 180;
+
+    /// <summary>One leaderboard entry, compact [id, count]: the id + 14 B (count and punctuation): 30 B for a 16-character id.</summary>
+    public const double LeaderEntryBytesWithoutId = 14;
+
+    /// <summary>One shard's section in a leaderboard document (its key, its flush number, the array brackets).</summary>
+    public const double LeaderboardSectionFixedBytes = 24;
+
+    /// <summary>Leaderboard document: id (type and window), braces and keys.</summary>
+    public const double LeaderboardDocumentFixedBytes = 60;
+
+    /// <summary>Windows a shard's flush touches per type: the current hour and all-time (a flush straddling an hour
+    /// boundary touches three; rare at a 1 s flush and ignored).</summary>
+    public const double WindowsPerFlushPerType = 2;
+
+    /// <summary><c>globaltotals</c> state without its applied ranges: counters per type, duplicates, dead letters, late.</summary>
+    public const double GlobalTotalsBaseBytes = 1_024;
+
+    public string Name => "Rollups:ShardCount itemshard buffers → item and leaderboard documents + globaltotals (issue 10)";
+
+    public static double ItemDeltaBytes(CapacityInputs inputs) => ItemDeltaBytesWithoutId + inputs.ItemIdLength;
+
+    /// <summary>Worst-case item document: every one of <c>ItemHourWindows</c> windows present, two shard generations'
+    /// flush numbers. At the defaults (48 windows, 5 types, 16-character ids): 60 + 16 + 5 × 8 + 2 × 24 + 180 + 48 × (12 + 5 × 6) = 2,360 B.</summary>
+    public static double ItemDocumentBytes(CapacityInputs inputs) =>
+        ItemDocumentFixedBytes + inputs.ItemIdLength + EventTypes.Count * TotalBytesPerType + ShardGenerationsPerItem * FlushNumberBytes
+        + CosmosSystemPropertiesBytes + inputs.ItemHourWindows * (HourWindowFixedBytes + HourWindowBytesPerType * EventTypes.Count);
+
+    /// <summary>A leaderboard document holding <paramref name="sections"/> shard sections of top-<c>LeaderboardSize</c>
+    /// (a section never holds more entries than its shard has items).</summary>
+    public static double LeaderboardDocumentBytes(CapacityInputs inputs, int sections)
+    {
+        var entries = Math.Min(inputs.LeaderboardSize, Math.Ceiling((double)inputs.Items / sections));
+        return LeaderboardDocumentFixedBytes + CosmosSystemPropertiesBytes
+               + sections * (LeaderboardSectionFixedBytes + entries * (LeaderEntryBytesWithoutId + inputs.ItemIdLength));
+    }
+
+    public RollupLoad Evaluate(CapacityInputs inputs, TrafficPoint traffic)
+    {
+        var shards = inputs.RollupShardCount;
+        var items = inputs.Items;
+        var rate = traffic.EventsPerSecond;
+
+        // ---- partitions → entities (as in the design this one replaces)
+        var flushes = PartitionFlushes.At(inputs, traffic);
+        var flushesPerSecond = flushes.FlushesPerSecond;
+        var applyOpsPerShard = flushes.ApplySignalsPerShard;
+        var itemsPerSignal = flushes.ItemsPerSignal;
+        // A shard holding unwritten data keeps one delayed flush signal scheduled: at most 1 per delay.
+        var selfOpsPerShard = 1 / inputs.ItemFlushSignalDelaySeconds;
+
+        // ---- itemshard buffers: seal at ItemFlushSeconds or ItemFlushMaxItems, whichever comes first; a shard only
+        // seals inside a batch, so never more often than it receives signals.
+        double DistinctPerShard(double seconds) => ZipfDistinct.Expected(rate * seconds, items, inputs.ZipfExponent) / shards;
+        var sealSeconds = SecondsToCollect(DistinctPerShard, inputs.ItemFlushMaxItems, inputs.ItemFlushSeconds);
+        var interval = applyOpsPerShard > 0 ? Math.Max(sealSeconds, 1 / applyOpsPerShard) : inputs.ItemFlushSeconds;
+        var itemsPerSeal = Math.Min(DistinctPerShard(interval), inputs.ItemFlushMaxItems + itemsPerSignal);
+        var bufferItems = Math.Min(itemsPerSeal, inputs.ItemFlushMaxItems) + itemsPerSignal;
+        var deltaBytes = ItemDeltaBytes(inputs);
+        var appliedBytes = traffic.Partitions * AppliedRangeBytes;
+        var pendingBytes = bufferItems * deltaBytes;
+        var sealedBytes = bufferItems * deltaBytes;
+        var shardState = appliedBytes + pendingBytes + sealedBytes;
+
+        // ---- Cosmos DB: per sealed item one point read + one replace of its document; per touched (window, type) one
+        // read + one ETag replace of the leaderboard document.
+        var itemDocumentBytes = ItemDocumentBytes(inputs);
+        var itemReadRu = RequestUnitEstimator.Read((long)itemDocumentBytes);
+        var itemWriteRu = RequestUnitEstimator.Write((long)itemDocumentBytes);
+        var itemWritesPerSecond = shards * itemsPerSeal / interval;
+
+        var eventsPerShardSeal = rate / shards * interval;
+        var typesTouched = EventTypes.Count * (1 - Math.Pow(1 - 1.0 / EventTypes.Count, eventsPerShardSeal)); // equal type shares assumed
+        var leaderboardWritesPerSeal = WindowsPerFlushPerType * typesTouched;
+        var leaderboardBytes = LeaderboardDocumentBytes(inputs, shards);
+        var leaderboardReadRu = RequestUnitEstimator.Read((long)leaderboardBytes);
+        var leaderboardWriteRu = RequestUnitEstimator.Write((long)leaderboardBytes);
+        var leaderboardWritesPerSecond = shards * leaderboardWritesPerSeal / interval;
+        var reshardSections = shards + inputs.ReshardTarget;
+
+        var cosmos = new RollupCosmosLoad(
+            ItemWritesPerSecond: itemWritesPerSecond,
+            ItemReadsPerSecond: itemWritesPerSecond,
+            ItemRuPerSecond: itemWritesPerSecond * (itemReadRu + itemWriteRu),
+            LeaderboardWritesPerSecond: leaderboardWritesPerSecond,
+            LeaderboardReadsPerSecond: leaderboardWritesPerSecond,
+            LeaderboardRuPerSecond: leaderboardWritesPerSecond * (leaderboardReadRu + leaderboardWriteRu),
+            ItemDocumentBytes: itemDocumentBytes,
+            LeaderboardDocumentBytes: leaderboardBytes,
+            LeaderboardDocumentBytesDuringReshard: LeaderboardDocumentBytes(inputs, reshardSections),
+            ItemDocuments: items,
+            // Hour documents of the last ItemHourWindows hours (older ones expire) + all-time, per type.
+            LeaderboardDocuments: EventTypes.Count * (inputs.ItemHourWindows + 1),
+            // Every shard rewrites the current hour's (and all-time) document of a type once per seal.
+            HottestLeaderboardDocumentRuPerSecond: shards / interval * (leaderboardReadRu + leaderboardWriteRu),
+            // The most popular item lives in one shard and is written at most once per seal.
+            HottestItemDocumentRuPerSecond: (itemReadRu + itemWriteRu) / interval);
+
+        var buffers = new ItemShardBuffers(interval, itemsPerSeal, itemsPerSignal, pendingBytes, sealedBytes, appliedBytes,
+            2 * (itemsPerSeal + leaderboardWritesPerSeal) / interval);
+
+        return new RollupLoad(
+            [
+                new EntityFigure("itemshard", shards, shardState, applyOpsPerShard + selfOpsPerShard,
+                    $"{traffic.Partitions} applied ranges + pending and sealed buffers of ≤ {bufferItems:N0} item deltas × {deltaBytes:N0} B; seals every {interval:N2} s"),
+                new EntityFigure("globaltotals", 1, GlobalTotalsBaseBytes + appliedBytes, flushesPerSecond, "counters + one applied range per partition"),
+            ],
+            SignalsPerEvent: flushes.SignalsPerEvent + shards * selfOpsPerShard / rate,
+            FlushesPerSecond: flushesPerSecond,
+            EntitiesReadPerLeaderboardQuery: 1,
+            ItemStatsReadBytes: itemDocumentBytes,
+            Cosmos: cosmos,
+            ItemShard: buffers);
+    }
+
+    /// <summary>Seconds until a shard holds <paramref name="maxItems"/> distinct items, at most <paramref name="maxSeconds"/>
+    /// (bisection; <paramref name="distinctAfter"/> grows with time).</summary>
+    private static double SecondsToCollect(Func<double, double> distinctAfter, double maxItems, double maxSeconds)
+    {
+        if (distinctAfter(maxSeconds) <= maxItems) return maxSeconds;
+        double lo = 0, hi = maxSeconds;
+        for (var i = 0; i < 30 && hi - lo > maxSeconds * 1e-4; i++)
+        {
+            var mid = (lo + hi) / 2;
+            if (distinctAfter(mid) < maxItems) lo = mid; else hi = mid;
+        }
+        return hi;
+    }
+}
