@@ -63,7 +63,7 @@ internal static class ThApp
             });
             config.AddCommand<OpenApiCommand>("openapi").WithDescription("Write the OpenAPI 3 document of the HTTP API (generated from the routes).")
                 .WithExample("openapi", "--out", "docs/openapi.json");
-            config.AddCommand<PlanCommand>("plan").WithDescription("Capacity and cost planner: tier, units, partitions, RU/s, instances, $ per month by meter, the limit that binds first; --out writes a .bicepparam for bicep/main.bicep.")
+            config.AddCommand<PlanCommand>("plan").WithAlias("capacity").WithDescription("Capacity and cost planner: tier, units, partitions, RU/s, instances, $ per month by meter, the limit that binds first; --out writes a .bicepparam for bicep/main.bicep.")
                 .WithExample("plan", "--events-per-second", "50000", "--out", "prod.bicepparam");
             config.AddCommand<ReplayParkedCommand>("replay-parked")
                 .WithDescription("Re-apply parked messages (GET /api/parked) once their cause is fixed, exactly once; exit 3 if some are still refused.")
