@@ -53,6 +53,24 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         var probes = new List<Task<QueryLatency>>();
         var probedEarly = false;
         var probedLate = false;
+        int itemsAtEarly = 0;
+        void Probe(double processed)
+        {
+            // Early: once the pipeline has processed the events that brought the catalog to 1,000 items (or a tenth of
+            // the run); late: once it has processed 90 % of the run — both while it works through the load.
+            var early = generator.ThousandItemsAt > 0 ? generator.ThousandItemsAt : events / 10;
+            if (!probedEarly && events >= 10_000 && processed >= early)
+            {
+                probedEarly = true;
+                itemsAtEarly = Math.Min(generator.DistinctItems, generator.ThousandItemsAt > 0 ? 1_000 : generator.DistinctItems);
+                probes.Add(QueryProbe.MeasureAsync(client, "under load, early", itemsAtEarly, profile, QueryProbe.DefaultQueries, cancellationToken));
+            }
+            if (!probedLate && probedEarly && processed >= events * 0.9)
+            {
+                probedLate = true;
+                probes.Add(QueryProbe.MeasureAsync(client, "under load, late", generator.DistinctItems, profile, QueryProbe.DefaultQueries, cancellationToken));
+            }
+        }
         await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async progress =>
             {
@@ -63,16 +81,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
                 while (!load.IsCompleted)
                 {
                     processing.Value = Math.Min(events, (await client.GetStatusAsync(cancellationToken)).Processed - baseline);
-                    if (!probedEarly && (generator.DistinctItems >= 1_000 || sending.Value >= events / 4) && events >= 10_000)
-                    {
-                        probedEarly = true;
-                        probes.Add(QueryProbe.MeasureAsync(client, "under load, early", generator.DistinctItems, profile, QueryProbe.DefaultQueries, cancellationToken));
-                    }
-                    if (!probedLate && probedEarly && sending.Value >= events * 0.9)
-                    {
-                        probedLate = true;
-                        probes.Add(QueryProbe.MeasureAsync(client, "under load, late", generator.DistinctItems, profile, QueryProbe.DefaultQueries, cancellationToken));
-                    }
+                    Probe(processing.Value);
                     await Task.WhenAny(load, Task.Delay(250, cancellationToken));
                 }
                 result = await load;
@@ -80,6 +89,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
                 {
                     var status = await client.GetStatusAsync(cancellationToken);
                     processing.Value = Math.Min(events, status.Processed - baseline);
+                    Probe(processing.Value);
                     if (status.Processed >= status.Messages) break;
                     await Task.Delay(100, cancellationToken);
                 }

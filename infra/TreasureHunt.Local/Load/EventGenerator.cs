@@ -33,8 +33,14 @@ internal sealed class EventGenerator(LoadProfile profile)
     /// <summary>Distinct items the events generated so far are about (the catalog the pipeline has seen).</summary>
     public int DistinctItems { get; private set; }
 
+    /// <summary>Messages generated when <see cref="DistinctItems"/> reached 1,000 (0 until then).</summary>
+    public long ThousandItemsAt { get; private set; }
+
+    private long _generated;
+
     public GeneratedMessage Next(DateTimeOffset now)
     {
+        _generated++;
         var roll = _random.NextDouble();
         if (roll < profile.BadRate)
         {
@@ -56,7 +62,7 @@ internal sealed class EventGenerator(LoadProfile profile)
         if (!_itemsSent[item])
         {
             _itemsSent[item] = true;
-            DistinctItems++;
+            if (++DistinctItems == 1_000) ThousandItemsAt = _generated;
         }
         var pick = _random.NextDouble();
         var type = LoadProfile.TypeMix[^1].Type;
