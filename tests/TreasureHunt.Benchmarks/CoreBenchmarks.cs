@@ -108,6 +108,9 @@ public class CoreBenchmarks
     [Benchmark(OperationsPerInvoke = BatchSize, Description = "parse + validate")]
     public ParsedBatch Parse() => _parser.Parse(_batches[_next++ % _batches.Count]);
 
+    /// <summary>Users seen for the first time by <see cref="MeasurePhases"/> (their documents are created then).</summary>
+    internal long NewUsers { get; private set; }
+
     /// <summary>Diagnostics for <see cref="Program"/>'s profile mode: one batch, with the time (Stopwatch ticks) and the bytes
     /// allocated by each phase (parse, apply, rollup delta).</summary>
     internal (long Ticks, long Bytes)[] MeasurePhases()
@@ -122,6 +125,7 @@ public class CoreBenchmarks
         var offset = 0;
         foreach (var (userId, events) in parsed.ByUser)
         {
+            if (!_users.ContainsKey(userId)) NewUsers++;
             AggregateOf(userId).Apply(events, parsed.PartitionId, _definitions, _delivery, _phaseOutcomes.AsSpan(offset, events.Count));
             offset += events.Count;
         }

@@ -72,6 +72,8 @@ public static class Program
         string[] names = ["parse", "apply", "rollup delta"];
         Console.WriteLine("per event, GC pauses included: " + string.Join("; ", names.Select((n, p) =>
             $"{n} {phases[p].Ticks * 1e9 / Stopwatch.Frequency / phaseEvents:N0} ns, {phases[p].Bytes / phaseEvents:N0} B allocated")));
+        Console.WriteLine($"new users: {benchmarks.NewUsers * 1000 / phaseEvents:N1} per 1,000 events" +
+            (benchmarks.NewUsers > 0 ? $" (apply allocated {phases[1].Bytes / (double)benchmarks.NewUsers:N0} B per new user)" : ""));
 
         var pause = GC.GetTotalPauseDuration();
         var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
