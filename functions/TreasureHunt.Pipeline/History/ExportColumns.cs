@@ -73,6 +73,8 @@ public static class ExportColumns
     {
         ArgumentNullException.ThrowIfNull(column);
         ArgumentNullException.ThrowIfNull(answers);
-        return answers[column.Feature] is { } answer ? column.Take(answer) : null;
+        var value = answers[column.Feature] is { } answer ? column.Take(answer) : null;
+        // The route's counts are whole numbers carried as doubles: a count column holds them as integers.
+        return column.Type == ExportColumnType.Long && value is double d ? (long)d : value;
     }
 }

@@ -96,7 +96,7 @@ public static class LabelFile
             var names = fields.Select(f => f.Name).ToList();
             var entity = fields[Column(names, EntityColumns, path)];
             var time = fields[Column(names, TimeColumns, path)];
-            if (entity.ClrType != typeof(string))
+            if (!IsText(entity))
             {
                 throw new LabelFileException($"{path}: column {entity.Name} must be a string column (it is {entity.ClrType.Name})");
             }
@@ -129,7 +129,7 @@ public static class LabelFile
     /// <summary>The time column as text (ISO-8601, checked like a CSV cell) or as a Parquet timestamp (taken as UTC).</summary>
     private static async Task<string?[]> ReadTimesAsync(ParquetRowGroupReader group, DataField field, int count, string path, CancellationToken cancellationToken)
     {
-        if (field.ClrType == typeof(string))
+        if (IsText(field))
         {
             var texts = new string?[count];
             await group.ReadAsync(field, texts.AsMemory(), cancellationToken: cancellationToken);
@@ -152,6 +152,9 @@ public static class LabelFile
         }
         throw new LabelFileException($"{path}: column {field.Name} must be a timestamp or a string column (it is {field.ClrType.Name})");
     }
+
+    /// <summary>A UTF-8 string column (Parquet.Net reports one read from a file as <c>ReadOnlyMemory&lt;char&gt;</c>).</summary>
+    private static bool IsText(DataField field) => field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>);
 
     private static LabelRow Row(int index, string? userId, string? time, DateTimeOffset now, string where)
     {
