@@ -66,7 +66,7 @@ public sealed class CaptureHistorySourceTests(EmulatorFixture emulators) : IAsyn
     /// <summary>Partition 0: files across three hours (uploaded out of order, one empty); partition 1: two files.</summary>
     private async Task WriteHistoryAsync(string hubPath = "th-ns/events")
     {
-        await WriteFileAsync(hubPath, "0", T0.AddHours(1).AddMinutes(10), Records(75, 139));
+        await WriteFileAsync(hubPath, "0", T0.AddHours(2).AddMinutes(10), Records(75, 139));
         await WriteFileAsync(hubPath, "0", T0, Records(0, 4));
         await WriteFileAsync(hubPath, "0", T0.AddMinutes(5), Records(5, 64));
         await WriteFileAsync(hubPath, "0", T0.AddMinutes(65), []); // an empty window
