@@ -133,6 +133,37 @@ public sealed class CliArgumentTests
         }
     }
 
+    [Theory]
+    [InlineData("line 3: timestamp must be an ISO-8601 time", "userId,timestamp\nu1,2026-11-27T00:00:00Z\nu2,yesterday\n", "events")]
+    [InlineData("no userId or entityId column", "user,timestamp\nu1,2026-11-27T00:00:00Z\n", "events")]
+    [InlineData("unknown user feature 'bogus'", "userId,timestamp\nu1,2026-11-27T00:00:00Z\n", "events,bogus")]
+    [InlineData("feature 'events' is not kept for the lifetime", "userId,timestamp\nu1,2026-11-27T00:00:00Z\n", "events", "--definitions", "windowed.json")]
+    public void Export_refuses_bad_label_files_and_features_with_one_line_and_exit_code_2(string expected, string labelText, string features, params string[] more)
+    {
+        var directory = Directory.CreateTempSubdirectory("th-export-").FullName;
+        try
+        {
+            var labels = Path.Combine(directory, "labels.csv");
+            File.WriteAllText(labels, labelText);
+            File.WriteAllText(Path.Combine(directory, "windowed.json"), """
+                { "version": 1, "eventTypes": [ { "name": "view", "weight": 1 } ],
+                  "user": [ { "name": "events", "aggregation": "count", "by": "type", "windows": ["hour:48"] } ], "item": [], "global": [] }
+                """);
+            var args = more.Select(a => a == "windowed.json" ? Path.Combine(directory, a) : a);
+            var (exitCode, _, errorLines) = Run(["export", "--as-of", labels, "--features", features, .. args]);
+
+            Assert.Equal(ThApp.BadArgumentsExitCode, exitCode);
+            var line = Assert.Single(errorLines);
+            Assert.StartsWith("th: ", line);
+            Assert.Contains(expected, line);
+            Assert.False(File.Exists(Path.Combine(directory, "labels.features.csv")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public void Plan_writes_a_parameter_file_and_a_bad_prices_file_is_a_bad_argument()
     {

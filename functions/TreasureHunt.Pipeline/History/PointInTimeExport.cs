@@ -118,6 +118,7 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
             {
                 replay.Offer(parsed, message.EnqueuedTime, partition.PartitionId, clock, order);
             }
+            if ((read & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
             if (progress is not null && (read & 0xFFF) == 0 && started.Elapsed - lastReport > TimeSpan.FromSeconds(1))
             {
                 lastReport = started.Elapsed;

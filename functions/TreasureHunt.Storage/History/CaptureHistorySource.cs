@@ -26,8 +26,9 @@ namespace TreasureHunt.Storage.History;
 /// <para><b>Schema.</b> Each record is Capture's <c>Microsoft.ServiceBus.Messaging.EventData</c> (see
 /// <see cref="Schema"/>; https://learn.microsoft.com/azure/event-hubs/explore-captured-avro-files): the body bytes are
 /// the message exactly as sent, <c>SequenceNumber</c> its position and <c>EnqueuedTimeUtc</c> the broker's enqueue time
-/// as a string (read with the invariant culture, as UTC; Capture writes it to the second, e.g. <c>9/1/2026 1:02:03 PM</c>,
-/// and an ISO-8601 time is read too). A record without a body is read as an empty body (the parser dead-letters it).</para>
+/// as a string: ISO-8601 (<c>2019-09-26T17:46:09.8870000Z</c> in published samples of Capture-format Avro) or any other
+/// invariant-culture date and time (<c>9/26/2019 5:46:09 PM</c>), read as UTC. A record without a body is read as an
+/// empty body (the parser dead-letters it).</para>
 /// <para><b>Bounded.</b> A partition is read as a stream: one blob open at a time through a read-ahead buffer of
 /// <see cref="ReadBufferBytes"/>, records decoded one by one; what is kept between calls is, per partition, the open
 /// reader and the list of its blob names (≈ 100 bytes a file: a file per partition per 5-minute window is 288 a day).

@@ -135,7 +135,7 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
         var logDirectory = Path.Combine(configuration["Local:StateDir"] ?? ".th", "log");
         // The local event log as a history source comes with the back-fill work (issue 14, LocalEventLogHistorySource):
         // once it is on main this is the one line `return new LocalEventLogHistorySource(logDirectory);`.
-        throw new InvalidOperationException(
+        throw new BadInputException(
             $"reading the local event log ({logDirectory}) as history is not available in this build; use --source {CaptureScheme}<connection-string-or-account-url>/<container>");
     }
 
@@ -165,9 +165,5 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
         return true;
     }
 
-    private static int BadInput(string message)
-    {
-        Console.Error.WriteLine($"th: {message.Split('\n')[0]}");
-        return ThApp.BadArgumentsExitCode;
-    }
+    private static int BadInput(string message) => throw new BadInputException(message.Split('\n')[0]);
 }

@@ -30,9 +30,10 @@ internal static class ThApp
             config.SetExceptionHandler((exception, _) =>
             {
                 var output = errors ?? Console.Error;
-                if (exception is CommandAppException)
+                if (exception is CommandAppException or BadInputException)
                 {
-                    // Parse errors (unknown command or option, missing argument, bad value) and Validate() failures: one line.
+                    // Parse errors (unknown command or option, missing argument, bad value), Validate() failures and bad
+                    // input found once read (BadInputException): one line.
                     output.WriteLine($"th: {OneLine(exception.Message)}");
                     return BadArgumentsExitCode;
                 }

@@ -47,8 +47,12 @@ public sealed class CaptureHistorySourceTests(EmulatorFixture emulators) : IAsyn
                 var record = new GenericRecord(schema);
                 record.Add("SequenceNumber", sequence);
                 record.Add("Offset", (sequence * 512).ToString(CultureInfo.InvariantCulture));
-                // Capture's format: the invariant culture's general date/time, to the second.
-                record.Add("EnqueuedTimeUtc", T0.AddMinutes(sequence).UtcDateTime.ToString("M/d/yyyy h:mm:ss tt", CultureInfo.InvariantCulture));
+                // ISO-8601 with seven fractional digits (published samples of Capture-format Avro) in partition 1, the
+                // invariant culture's general date and time in partition 0: both are read.
+                var enqueued = T0.AddMinutes(sequence).UtcDateTime;
+                record.Add("EnqueuedTimeUtc", partition == "1"
+                    ? enqueued.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture)
+                    : enqueued.ToString("M/d/yyyy h:mm:ss tt", CultureInfo.InvariantCulture));
                 record.Add("SystemProperties", new Dictionary<string, object> { ["x-opt-sequence-number"] = sequence });
                 record.Add("Properties", new Dictionary<string, object>());
                 record.Add("Body", body);
@@ -101,6 +105,7 @@ public sealed class CaptureHistorySourceTests(EmulatorFixture emulators) : IAsyn
         Assert.All(p0, m => Assert.Equal(T0.AddMinutes(m.SequenceNumber), m.EnqueuedTime));
         var p1 = await ReadAllAsync(source, "1", -1, chunk: 1000);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), p1.Select(m => m.SequenceNumber));
+        Assert.All(p1, m => Assert.Equal(T0.AddMinutes(m.SequenceNumber), m.EnqueuedTime));
     }
 
     [Fact]
