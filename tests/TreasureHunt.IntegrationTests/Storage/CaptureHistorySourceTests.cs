@@ -156,6 +156,31 @@ public sealed class CaptureHistorySourceTests(EmulatorFixture emulators) : IAsyn
     }
 
     [Fact]
+    public async Task Th_export_writes_training_rows_from_a_capture_container()
+    {
+        await WriteHistoryAsync();
+        var directory = Directory.CreateTempSubdirectory("th-export-").FullName;
+        try
+        {
+            var labels = Path.Combine(directory, "labels.csv");
+            await File.WriteAllTextAsync(labels, $"userId,timestamp\nu1,{T0.AddMinutes(100).UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\nu2,{T0.AddMinutes(5).UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\n");
+            var output = Path.Combine(directory, "training.csv");
+            var exit = TreasureHunt.Local.Cli.ThApp.Create().Run(
+                ["export", "--as-of", labels, "--features", "events", "--source", $"capture:{emulators.StorageConnectionString}/{_container.Name}", "--out", output]);
+
+            Assert.Equal(0, exit);
+            var lines = await File.ReadAllLinesAsync(output);
+            Assert.Equal("userId,timestamp,events.view,events.click,events.share,events.claim,events.purchase", lines[0]);
+            Assert.Equal($"u1,{T0.AddMinutes(100).UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'},101,0,0,0,0", lines[1]);
+            Assert.Equal($"u2,{T0.AddMinutes(5).UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'},6,0,0,0,0", lines[2]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_blob_that_is_not_avro_is_reported_by_name()
     {
         await _container.GetBlobClient("ns/hub/0/2026/11/27/10/55/00.avro").UploadAsync(BinaryData.FromString("not avro"));
