@@ -14,6 +14,7 @@ namespace TreasureHunt.Benchmarks;
 /// allocates (and keeps) is part of the figures.
 /// Usage: dotnet run -c Release --project tests/TreasureHunt.Benchmarks -- --filter '*'
 /// Diagnostics: dotnet run -c Release --project tests/TreasureHunt.Benchmarks -- --profile [batches] [Zipf|HotUser]
+/// Point-in-time export replay: dotnet run -c Release --project tests/TreasureHunt.Benchmarks -- --export [messages]
 /// </summary>
 public static class Program
 {
@@ -23,6 +24,11 @@ public static class Program
 
     public static void Main(string[] args)
     {
+        if (args is ["--export", ..])
+        {
+            ExportProfile.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
+            return;
+        }
         if (args is ["--profile", ..])
         {
             Profile(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000,
