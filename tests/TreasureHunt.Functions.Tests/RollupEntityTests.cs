@@ -34,10 +34,10 @@ public sealed class RollupEntityTests
     {
     }
 
-    private RollupEntityTests(RollupOptions options)
+    private RollupEntityTests(RollupOptions options, CompiledDefinitions? definitions = null)
     {
         _options = options;
-        var writer = new ItemShardWriter(_store, Options.Create(options), CompiledDefinitions.Default, _clock, NullLogger<ItemShardWriter>.Instance);
+        var writer = new ItemShardWriter(_store, Options.Create(options), definitions ?? CompiledDefinitions.Default, _clock, NullLogger<ItemShardWriter>.Instance);
         _entities = new InMemoryEntityClient(options, writer, _clock);
     }
 
@@ -251,6 +251,30 @@ public sealed class RollupEntityTests
         Assert.Equal(48, _store.LeaderboardIds.Count(id => id.StartsWith("click@", StringComparison.Ordinal) && id != "click@all"));
         Assert.Equal((48 + 1) * 3600, Board(EventType.Click, Hour)!.TimeToLiveSeconds);
         Assert.Null(Board(EventType.Click, null)!.TimeToLiveSeconds);
+    }
+
+    [Fact]
+    public async Task A_type_declared_later_is_counted_and_gets_its_own_leaderboards()
+    {
+        var definitions = FeatureDefinitionsReader.ReadDefault();
+        definitions.EventTypes.Add(new EventTypeDefinition { Name = "wishlist", Weight = 4 });
+        var t = new RollupEntityTests(new RollupOptions(), FeatureDefinitionsReader.Compile(definitions));
+        var wishlist = (EventType)EventTypes.Count;
+        t.Shard(ItemShardEntity.ApplyOperation, ShardSignal("0", 1, 1, "sword", EventType.View, 1));
+        t._entities.Settle(); // a document with the five original types
+        Assert.Equal(EventTypes.Count, t.Item("sword")!.Totals.Length);
+
+        t.Shard(ItemShardEntity.ApplyOperation, ShardSignal("0", 2, 2, "sword", wishlist, 3));
+        t._entities.Settle();
+
+        var item = t.Item("sword")!;
+        Assert.Equal(3, PerType.At(item.Totals, (int)wishlist));
+        Assert.Equal(1, item.Totals[(int)EventType.View]);
+        Assert.Equal(3, PerType.At(item.Hours.Single().Counts, (int)wishlist));
+        var board = (await t._store.GetLeaderboardAsync(LeaderboardDocument.IdOf("wishlist", null), CancellationToken.None))!;
+        Assert.Equal(("wishlist", (long?)null), (board.Type, board.HourStart));
+        Assert.Equal([("sword", 3L)], Entries(board.Top(10)));
+        Assert.NotNull(await t._store.GetLeaderboardAsync(LeaderboardDocument.IdOf("wishlist", Hour), CancellationToken.None));
     }
 
     [Theory]
