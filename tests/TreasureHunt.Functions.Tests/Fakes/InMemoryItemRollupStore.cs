@@ -56,16 +56,6 @@ public sealed class InMemoryItemRollupStore : IItemRollupStore
         return Task.FromResult(written);
     }
 
-    /// <summary>Replaces a stored document behind the writer's back (a concurrent writer): its ETag changes.</summary>
-    public void Touch(string itemId)
-    {
-        lock (_lock)
-        {
-            var (json, _) = _items[itemId];
-            _items[itemId] = (json, NextETag());
-        }
-    }
-
     private T? Read<T>(Dictionary<string, (string Json, string ETag)> documents, string id, Action<T, string> setETag) where T : class
     {
         lock (_lock)
