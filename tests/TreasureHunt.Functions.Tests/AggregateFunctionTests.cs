@@ -66,7 +66,7 @@ public sealed class AggregateFunctionTests
 
         await RunAsync(app, function, [TestApp.Event("e1", "alice", "sword"), TestApp.Event("e2", "bob", "sword", "view")], [7, 8]);
 
-        var shard = ShardRouting.ShardOf("sword", 16);
+        var shard = ShardRouting.ShardKey(16, ShardRouting.ShardOf("sword", 16));
         Assert.Equal(2, app.Entities.Signals.Count); // one shard + the global entity: one signal each per flush
         Assert.Contains(app.Entities.Signals, s => s.Id == DurableRollupClient.ShardId(shard) && s.Operation == "apply");
         Assert.Contains(app.Entities.Signals, s => s.Id == DurableRollupClient.GlobalId && s.Operation == "apply");

@@ -19,7 +19,8 @@ public sealed class DurableRollupClientTests
     {
         var signals = new RollupSignals(
             "4",
-            new Dictionary<int, ItemShardSignal> { [2] = new() { SourcePartition = "4", LastSequenceNumber = 9 }, [11] = new() { SourcePartition = "4", LastSequenceNumber = 9 } },
+            16,
+            new Dictionary<string, ItemShardSignal> { ["16-2"] = new() { SourcePartition = "4", LastSequenceNumber = 9 }, ["16-11"] = new() { SourcePartition = "4", LastSequenceNumber = 9 } },
             new GlobalTotalsSignal { SourcePartition = "4", LastSequenceNumber = 9 });
 
         using (DurableRollupClient.Use(_client.Object))
@@ -27,8 +28,8 @@ public sealed class DurableRollupClientTests
             await new DurableRollupClient().SignalAsync(signals, CancellationToken.None);
         }
 
-        _entities.Verify(e => e.SignalEntityAsync(new EntityInstanceId("itemshard", "2"), "apply", signals.Shards[2], null, It.IsAny<CancellationToken>()), Times.Once);
-        _entities.Verify(e => e.SignalEntityAsync(new EntityInstanceId("itemshard", "11"), "apply", signals.Shards[11], null, It.IsAny<CancellationToken>()), Times.Once);
+        _entities.Verify(e => e.SignalEntityAsync(new EntityInstanceId("itemshard", "16-2"), "apply", signals.Shards["16-2"], null, It.IsAny<CancellationToken>()), Times.Once);
+        _entities.Verify(e => e.SignalEntityAsync(new EntityInstanceId("itemshard", "16-11"), "apply", signals.Shards["16-11"], null, It.IsAny<CancellationToken>()), Times.Once);
         _entities.Verify(e => e.SignalEntityAsync(new EntityInstanceId("globaltotals", "all"), "apply", signals.Global, null, It.IsAny<CancellationToken>()), Times.Once);
         _entities.VerifyNoOtherCalls();
     }
@@ -37,16 +38,16 @@ public sealed class DurableRollupClientTests
     public async Task Reads_return_the_entity_state_or_null()
     {
         var shard = new ItemShardState();
-        _entities.Setup(e => e.GetEntityAsync<ItemShardState>(new EntityInstanceId("itemshard", "5"), true, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new EntityMetadata<ItemShardState>(new EntityInstanceId("itemshard", "5"), shard));
+        _entities.Setup(e => e.GetEntityAsync<ItemShardState>(new EntityInstanceId("itemshard", "16-5"), true, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EntityMetadata<ItemShardState>(new EntityInstanceId("itemshard", "16-5"), shard));
         _entities.Setup(e => e.GetEntityAsync<GlobalTotalsState>(It.IsAny<EntityInstanceId>(), true, It.IsAny<CancellationToken>()))
             .ReturnsAsync((EntityMetadata<GlobalTotalsState>?)null);
 
         using (DurableRollupClient.Use(_client.Object))
         {
             var client = new DurableRollupClient();
-            Assert.Same(shard, await client.GetShardAsync(5, CancellationToken.None));
-            Assert.Null(await client.GetShardAsync(6, CancellationToken.None));
+            Assert.Same(shard, await client.GetShardAsync("16-5", CancellationToken.None));
+            Assert.Null(await client.GetShardAsync("16-6", CancellationToken.None));
             Assert.Null(await client.GetGlobalAsync(CancellationToken.None));
         }
     }

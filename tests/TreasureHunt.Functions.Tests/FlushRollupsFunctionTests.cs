@@ -27,7 +27,15 @@ public sealed class FlushRollupsFunctionTests
 
         Assert.Equal(2, app.Entities.Signals.Count);
         Assert.False(app.Progress.Find("aggregator", "5")!.RollupPending);
-        var shard = (ItemShardState)app.Entities.Run(DurableRollupClient.ShardId(ShardRouting.ShardOf("sword", 16)), "get")!;
-        Assert.Equal(1, shard.Items["sword"].Totals[(int)EventType.Click]);
+        var key = ShardRouting.ShardKey(16, ShardRouting.ShardOf("sword", 16));
+        Assert.Equal(DurableRollupClient.ShardId(key), app.Entities.Signals[0].Id);
+        var shard = (ItemShardState)app.Entities.Run(DurableRollupClient.ShardId(key), "get")!;
+        Assert.Equal(1, shard.Pending["sword"].Totals[(int)EventType.Click]); // applied, not written yet
+        Assert.Null(await app.ItemRollups.GetItemAsync("sword", CancellationToken.None));
+
+        app.Entities.Settle(); // the shard's tail flushes seal and write it
+        var item = await app.ItemRollups.GetItemAsync("sword", CancellationToken.None);
+        Assert.Equal(1, item!.Totals[(int)EventType.Click]);
+        Assert.Equal(new Dictionary<string, long> { [key] = 1 }, item.Flushes);
     }
 }

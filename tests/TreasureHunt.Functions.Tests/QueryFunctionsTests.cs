@@ -71,8 +71,9 @@ public sealed class QueryFunctionsTests : IDisposable
         {
             delta.Add(EventType.Click, Hour);
         }
-        _app.Entities.Run(DurableRollupClient.ShardId(ShardRouting.ShardOf(itemId, 16)), "apply",
-            new ItemShardSignal { SourcePartition = partition, LastSequenceNumber = sequence, Items = { [itemId] = delta } });
+        _app.Entities.Run(DurableRollupClient.ShardId(ShardRouting.ShardKey(16, ShardRouting.ShardOf(itemId, 16))), "apply",
+            new ItemShardSignal { SourcePartition = partition, FirstSequenceNumber = sequence, LastSequenceNumber = sequence, Items = { [itemId] = delta } });
+        _app.Entities.Settle(); // the shard's tail flushes write the item and leaderboard documents
     }
 
     [Fact]
@@ -145,8 +146,8 @@ public sealed class QueryFunctionsTests : IDisposable
     public async Task Leaderboard_merges_the_shards()
     {
         SeedItem("sword", 3);
-        SeedItem("shield", 5);
-        SeedItem("axe", 3);
+        SeedItem("shield", 5, sequence: 11);
+        SeedItem("axe", 3, sequence: 12);
 
         var ok = Assert(await _functions.LeaderboardAsync(Get("?type=click&window=hour&at=2026-11-27T13:30:00Z&top=2"), _app.Entities.AsClient(), default), 200);
 

@@ -71,7 +71,7 @@ public sealed class ItemDocument : ItemStats
     public static int WorstCaseBytes(int typeCount, int keepHours, int layouts = 2)
     {
         var totals = 12 + typeCount * 20;   // "totals":[…] with 19 digits + comma per type
-        var window = 30 + typeCount * 11;   // {"start":1733212800,"counts":[…]}, with 10 digits + comma per type
+        var window = 33 + typeCount * 11;   // {"start":1733212800,"counts":[…]}, (33 bytes) with 10 digits + comma per type
         return 64 + 128 + totals + keepHours * window + 30 + layouts * 40;
     }
 }

@@ -21,12 +21,17 @@ public sealed class FakeEntityState : TaskEntityState
     public override void SetState(object? state) => Serialized = state is null ? null : JsonSerializer.Serialize(state, state.GetType(), Json);
 }
 
-public sealed class FakeEntityContext(EntityInstanceId id) : TaskEntityContext
+/// <summary>The context of one entity batch: signals the entity sends (the item shard's delayed self <c>flush</c>) go to
+/// <paramref name="signals"/>, to be delivered by the backend after the batch; without a sink a signal is an error.</summary>
+public sealed class FakeEntityContext(EntityInstanceId id, Action<EntityInstanceId, string, object?, SignalEntityOptions?>? signals = null) : TaskEntityContext
 {
     public override EntityInstanceId Id => id;
 
-    public override void SignalEntity(EntityInstanceId id, string operationName, object? input = null, SignalEntityOptions? options = null) =>
-        throw new NotSupportedException("the rollup entities do not signal other entities");
+    public override void SignalEntity(EntityInstanceId id, string operationName, object? input = null, SignalEntityOptions? options = null)
+    {
+        if (signals is null) throw new NotSupportedException($"unexpected signal {operationName} to {id}");
+        signals(id, operationName, input, options);
+    }
 
     public override string ScheduleNewOrchestration(TaskName name, object? input = null, StartOrchestrationOptions? options = null) =>
         throw new NotSupportedException("the rollup entities do not start orchestrations");

@@ -22,7 +22,7 @@ namespace TreasureHunt.Functions.Tests.Fakes;
 /// <summary>
 /// The Functions app's services over test doubles: the real pipeline (AddTreasureHuntPipeline) and the app's
 /// DurableRollupClient, with Moq'd users / dead-letter / cost-ledger / health ports, an in-memory progress store,
-/// an in-memory entity backend and a fake clock.
+/// an in-memory item rollup store, an in-memory entity backend (running the real entities) and a fake clock.
 /// </summary>
 public sealed class TestApp : IDisposable
 {
@@ -67,6 +67,7 @@ public sealed class TestApp : IDisposable
         services.AddSingleton(Ledger.Object);
         services.AddSingleton<IProgressStore>(Progress);
         services.AddSingleton<IParkedStore>(Parked);
+        services.AddSingleton<IItemRollupStore>(ItemRollups);
         services.AddSingleton<Core.Parking.IStoreRefusalClassifier, Storage.StoreRefusalClassifier>();
         foreach (var probe in probes)
         {
@@ -74,7 +75,8 @@ public sealed class TestApp : IDisposable
         }
         services.AddSingleton<IRollupClient, DurableRollupClient>();
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        Entities = new InMemoryEntityClient(Services.GetRequiredService<IOptions<RollupOptions>>().Value);
+        Entities = new InMemoryEntityClient(
+            Services.GetRequiredService<IOptions<RollupOptions>>().Value, Services.GetRequiredService<Pipeline.Rollups.ItemShardWriter>(), Clock);
     }
 
     public IConfiguration Configuration { get; }
@@ -88,6 +90,7 @@ public sealed class TestApp : IDisposable
     public List<(string Writer, TimeSpan Period, CostTotal Total)> TotalsWritten { get; } = [];
     public InMemoryProgressStore Progress { get; } = new();
     public InMemoryParkedStore Parked { get; } = new();
+    public InMemoryItemRollupStore ItemRollups { get; } = new();
     public InMemoryEntityClient Entities { get; }
     public ServiceProvider Services { get; }
 

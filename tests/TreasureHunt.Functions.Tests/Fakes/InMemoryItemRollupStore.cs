@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.Json;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Rollups;
+
+namespace TreasureHunt.Functions.Tests.Fakes;
+
+/// <summary>
+/// <see cref="IItemRollupStore"/> in memory with the ETag semantics of Cosmos point operations: documents are kept as
+/// JSON (a reader never shares objects with the store), a write without an ETag creates or returns false when the
+/// document exists, a write with an ETag replaces only if the stored ETag is still that one. The Cosmos adapter itself
+/// is covered by the integration tests; this is the seam the item shard writer and the query API are tested through.
+/// </summary>
+public sealed class InMemoryItemRollupStore : IItemRollupStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, (string Json, string ETag)> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Json, string ETag)> _leaderboards = new(StringComparer.Ordinal);
+    private long _version;
+
+    /// <summary>The next this many writes (items or leaderboards) throw, like a store outage.</summary>
+    public int FailNextWrites { get; set; }
+
+    /// <summary>Successful item document writes (creates and replaces).</summary>
+    public int ItemWrites { get; private set; }
+
+    /// <summary>Successful leaderboard document writes.</summary>
+    public int LeaderboardWrites { get; private set; }
+
+    /// <summary>Conditional writes refused because the document changed (or existed) in between.</summary>
+    public int Conflicts { get; private set; }
+
+    public IReadOnlyCollection<string> ItemIds { get { lock (_lock) return _items.Keys.ToList(); } }
+
+    public IReadOnlyCollection<string> LeaderboardIds { get { lock (_lock) return _leaderboards.Keys.ToList(); } }
+
+    public Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken) =>
+        Task.FromResult(Read<ItemDocument>(_items, itemId, (d, etag) => d.ETag = etag));
+
+    public Task<bool> TryWriteItemAsync(ItemDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var written = Write(_items, document.Id, document.ETag, document, etag => document.ETag = etag);
+        if (written) lock (_lock) ItemWrites++;
+        return Task.FromResult(written);
+    }
+
+    public Task<LeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(Read<LeaderboardDocument>(_leaderboards, id, (d, etag) => d.ETag = etag));
+
+    public Task<bool> TryWriteLeaderboardAsync(LeaderboardDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var written = Write(_leaderboards, document.Id, document.ETag, document, etag => document.ETag = etag);
+        if (written) lock (_lock) LeaderboardWrites++;
+        return Task.FromResult(written);
+    }
+
+    private T? Read<T>(Dictionary<string, (string Json, string ETag)> documents, string id, Action<T, string> setETag) where T : class
+    {
+        lock (_lock)
+        {
+            if (!documents.TryGetValue(id, out var stored)) return null;
+            var document = JsonSerializer.Deserialize<T>(stored.Json)!;
+            setETag(document, stored.ETag);
+            return document;
+        }
+    }
+
+    private bool Write<T>(Dictionary<string, (string Json, string ETag)> documents, string id, string? etag, T document, Action<string> setETag)
+    {
+        lock (_lock)
+        {
+            if (FailNextWrites > 0)
+            {
+                FailNextWrites--;
+                throw new InvalidOperationException($"injected store failure writing '{id}'");
+            }
+            var exists = documents.TryGetValue(id, out var stored);
+            if (etag is null ? exists : !exists || stored.ETag != etag)
+            {
+                Conflicts++;
+                return false;
+            }
+            var next = NextETag();
+            documents[id] = (JsonSerializer.Serialize(document), next);
+            setETag(next);
+            return true;
+        }
+    }
+
+    private string NextETag() => string.Create(CultureInfo.InvariantCulture, $"\"{++_version}\"");
+}
