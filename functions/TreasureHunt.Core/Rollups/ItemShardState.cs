@@ -10,8 +10,11 @@ namespace TreasureHunt.Core.Rollups;
 /// <c>ItemFlushMaxItems</c> items, and writes a sealed buffer at the start of a later entity batch.
 /// <para>
 /// Bounded: <see cref="Applied"/> holds about one range per source partition (partitions send each entity contiguous
-/// ranges, <see cref="PartitionProgress.SentThrough"/>); <see cref="Pending"/> and <see cref="Sealed"/> hold at most
-/// <c>ItemFlushMaxItems</c> items plus the items of one signal each. Nothing grows with the catalog.
+/// ranges, <see cref="PartitionProgress.SentThrough"/>); <see cref="Pending"/> and <see cref="Sealed"/> each hold at
+/// most <c>ItemFlushMaxItems</c> items plus the items of the signals of one entity batch, while the item store accepts
+/// writes. Nothing grows with the catalog. While the store refuses writes (an outage), the sealed buffer cannot be
+/// written and <see cref="Pending"/> grows with the distinct items arriving meanwhile (docs/data-model.md lists this
+/// limit and its next lever).
 /// </para>
 /// <para>
 /// Exactly-once: a signal is applied to <see cref="Pending"/> once (its range is recorded in the same state). A sealed
