@@ -67,6 +67,9 @@ public sealed class TestApp : IDisposable
         services.AddSingleton(Ledger.Object);
         services.AddSingleton<IProgressStore>(Progress);
         services.AddSingleton<IParkedStore>(Parked);
+        services.AddSingleton<IDefinitionsRegistry>(Registry);
+        services.AddSingleton<IShadowProgressStore>(ShadowProgress);
+        services.AddSingleton<IUserStoreFactory>(UserStores);
         services.AddSingleton<Core.Parking.IStoreRefusalClassifier, Storage.StoreRefusalClassifier>();
         foreach (var probe in probes)
         {
@@ -88,6 +91,9 @@ public sealed class TestApp : IDisposable
     public List<(string Writer, TimeSpan Period, CostTotal Total)> TotalsWritten { get; } = [];
     public InMemoryProgressStore Progress { get; } = new();
     public InMemoryParkedStore Parked { get; } = new();
+    public InMemoryDefinitionsRegistry Registry { get; } = new();
+    public InMemoryShadowProgressStore ShadowProgress { get; } = new();
+    public InMemoryUserStoreFactory UserStores { get; } = new();
     public InMemoryEntityClient Entities { get; }
     public ServiceProvider Services { get; }
 
