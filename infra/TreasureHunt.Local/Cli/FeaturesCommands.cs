@@ -90,7 +90,12 @@ internal sealed class FeaturesPromoteCommand : AsyncCommand<FeaturesVersionSetti
         try
         {
             var previous = await services.GetRequiredService<TreasureHunt.Pipeline.Versions.DefinitionsAdmin>().PromoteAsync(settings.Version, cancellationToken);
-            AnsiConsole.MarkupLineInterpolated($"[green]Version {settings.Version} is active[/] (was {previous}); hosts serve it within Features:RegistryRefreshSeconds. Version {previous} stays readable (?version={previous}) until: ./th features retire {previous}");
+            if (previous is not { } before || before == settings.Version || before == 0)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[green]Version {settings.Version} is active[/].");
+                return 0;
+            }
+            AnsiConsole.MarkupLineInterpolated($"[green]Version {settings.Version} is active[/] (was {before}); hosts serve it within Features:RegistryRefreshSeconds. Version {before} stays readable (?version={before}) until: ./th features retire {before}");
             return 0;
         }
         catch (InvalidOperationException e)
