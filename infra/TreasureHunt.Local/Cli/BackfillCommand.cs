@@ -33,6 +33,12 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
         [CommandOption("--from <TIME>"), Description("only events enqueued at or after TIME (ISO-8601) are aggregated; default: the whole history")]
         public string? From { get; init; }
 
+        [CommandOption("--source <SOURCE>"), Description("the history: capture:<connection-string-or-account-url>/<container> (Event Hubs Capture files), default the local event log")]
+        public string? Source { get; init; }
+
+        [CommandOption("--event-hub <NAMESPACE/EVENTHUB>"), Description("with a capture source holding several event hubs: which one")]
+        public string? EventHub { get; init; }
+
         [CommandOption("--batch <N>"), Description("messages per batch (default 1000)")]
         public int Batch { get; init; } = 1000;
 
@@ -44,6 +50,7 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
             {
                 return ValidationResult.Error($"--from must be an ISO-8601 time, not '{From}'");
             }
+            if (Source is not null && !ExportCommand.TryParseCapture(Source, out _, out _, out var sourceError)) return ValidationResult.Error(sourceError);
             return Batch is < 1 or > 10_000 ? ValidationResult.Error("--batch must be 1..10000") : ValidationResult.Success();
         }
     }
@@ -76,8 +83,7 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
         var compiled = FeatureDefinitionsReader.Compile(registration.Parse(), settings.Definitions);
         var target = new DefinitionsVersion(registration.Version, registration.Status, compiled,
             services.GetRequiredService<IUserStoreFactory>().For(registration.UsersContainer, compiled), registration.UsersContainer);
-        var logDir = Path.Combine(configuration["Local:StateDir"]!, "log");
-        var source = new LocalEventLogHistorySource(logDir);
+        var source = ExportCommand.OpenHistory(settings.Source, settings.EventHub, configuration);
         var from = settings.From is null ? (DateTimeOffset?)null : DateTimeOffset.Parse(settings.From, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
         var group = configuration["EventHubConsumerGroup"] ?? "aggregator";
         AnsiConsole.MarkupLineInterpolated($"Back-filling version {registration.Version} into container [bold]{registration.UsersContainer}[/] from {source.Description}{(from is null ? "" : $", events from {from:O}")} (consumer group {ShadowProgress.ConsumerGroupOf(registration.Version)})");
@@ -97,8 +103,15 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
                     task.Value = Math.Min(p.Position, task.MaxValue);
                     task.Description = $"version {registration.Version}: {p.Position:N0}/{p.Target:N0} events, {rate:N0} events/s{(p.CaughtUp ? ", caught up" : "")}";
                 });
-                await services.GetRequiredService<HistoryBackfill>().RunAsync(target, registration, source, group,
-                    new BackfillSettings(settings.Batch, from), reporter, cancellationToken);
+                try
+                {
+                    await services.GetRequiredService<HistoryBackfill>().RunAsync(target, registration, source, group,
+                        new BackfillSettings(settings.Batch, from), reporter, cancellationToken);
+                }
+                finally
+                {
+                    (source as IDisposable)?.Dispose();
+                }
                 task.Value = task.MaxValue;
                 task.StopTask();
             });
