@@ -172,6 +172,11 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           value: featureDefinitionsPath
         }
         {
+          // How often the app re-reads the definitions registry (served version, back-filled versions to keep current).
+          name: 'Features__RegistryRefreshSeconds'
+          value: '5'
+        }
+        {
           name: 'Rollups__ShardCount'
           value: string(rollupShardCount)
         }

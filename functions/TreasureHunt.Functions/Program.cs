@@ -25,6 +25,9 @@ app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>(
 using (var startup = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
 {
     await app.Services.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(startup.Token);
+    // The configured feature definitions against the stored version of the same number: an incompatible change
+    // (a feature removed or redefined without a new version) refuses to start, naming the entry; additions are recorded.
+    await app.Services.GetRequiredService<TreasureHunt.Pipeline.Versions.DefinitionsStartupCheck>().RunAsync(startup.Token);
 }
 
 await app.RunAsync();

@@ -15,6 +15,13 @@ public sealed class FeaturesOptions
     /// </summary>
     [MaxLength(4096)]
     public string? DefinitionsPath { get; set; }
+
+    /// <summary>
+    /// How often a host re-reads the definitions registry (active version, shadow versions to keep current), in seconds
+    /// (env <c>Features__RegistryRefreshSeconds</c>). A promotion reaches every reader within this time; a back-fill
+    /// hands over to the live stream no earlier than this after it registered its version.
+    /// </summary>
+    public int RegistryRefreshSeconds { get; set; } = 5;
 }
 
 /// <summary>
@@ -26,6 +33,10 @@ public sealed class FeaturesOptionsValidator : IValidateOptions<FeaturesOptions>
     public ValidateOptionsResult Validate(string? name, FeaturesOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.RegistryRefreshSeconds is < 1 or > 300)
+        {
+            return ValidateOptionsResult.Fail($"{FeaturesOptions.Section}:RegistryRefreshSeconds must be 1..300.");
+        }
         try
         {
             FeatureDefinitionsReader.Load(options.DefinitionsPath);

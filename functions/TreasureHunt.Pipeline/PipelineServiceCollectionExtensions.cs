@@ -54,6 +54,13 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<PartitionHolds>();
         services.AddSingleton<PartitionBatchProcessor>();
         services.AddSingleton<ParkedReplayer>();
+        // Definitions versions (issue 14): the registry view, shadow versions kept current, start-up check, back-fill.
+        services.AddSingleton<Versions.DefinitionsVersions>();
+        services.AddSingleton<Versions.ShadowBatchProcessor>();
+        services.AddSingleton<Versions.ShadowFollower>();
+        services.AddSingleton<Versions.DefinitionsStartupCheck>();
+        services.AddSingleton<Versions.DefinitionsAdmin>();
+        services.AddSingleton<Versions.HistoryBackfill>();
         services.AddSingleton<QueryApi>();
         services.AddSingleton<HealthChecks>();
         services.AddSingleton<IReadinessDetail, HeldPartitionsReadiness>();

@@ -43,6 +43,14 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.ItemDocument>(sp, o => o.ItemsContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.LeaderboardDocument>(sp, o => o.LeaderboardsContainer));
         services.AddSingleton<IItemRollupStore, CosmosItemRollupStore>();
+        // Feature-definitions versions (issue 14): the registry and the shadow progress live in the progress container.
+        services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.RegisteredDefinitions>(sp, o => o.ProgressContainer));
+        services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.ActiveDefinitions>(sp, o => o.ProgressContainer));
+        services.AddSingleton(sp => Documents<TreasureHunt.Core.History.ShadowProgress>(sp, o => o.ProgressContainer));
+        services.AddSingleton<IDefinitionsRegistry, CosmosDefinitionsRegistry>();
+        services.AddSingleton<IShadowProgressStore, CosmosShadowProgressStore>();
+        services.AddSingleton<IUserStoreFactory>(sp => new CosmosUserStoreFactory(
+            sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value, sp.GetRequiredService<Polly.ResiliencePipeline>()));
 
         services.AddSingleton(sp => CreateTableService(sp.GetRequiredService<IOptions<TablesOptions>>().Value));
         services.AddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(Table(sp, o => o.DeadLettersTable)));

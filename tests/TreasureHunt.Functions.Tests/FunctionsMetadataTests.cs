@@ -28,7 +28,7 @@ public sealed class FunctionsMetadataTests
 
     [Fact]
     public void Lists_exactly_the_app_functions() => Assert.Equal(
-        ["Aggregate", "DeadLetters", "FinOpsCost", "FlushRollups", "Health", "ItemFeatures", "ItemStats", "Leaderboard", "OpenApiDocument", "Parked", "Ready", "ReplayParked", "Retention", "Totals", "UserFeatures", "UserProfile", "globaltotals", "itemshard"],
+        ["Aggregate", "DeadLetters", "DefinitionsVersions", "FinOpsCost", "FlushRollups", "Health", "ItemFeatures", "ItemStats", "Leaderboard", "OpenApiDocument", "Parked", "Ready", "ReplayParked", "Retention", "Totals", "UserFeatures", "UserProfile", "globaltotals", "itemshard"],
         Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]

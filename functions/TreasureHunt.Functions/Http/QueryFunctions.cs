@@ -24,6 +24,11 @@ public sealed class QueryFunctions(QueryApi api, HealthChecks health)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "users/{userId}/features")] HttpRequest request, string userId, CancellationToken cancellationToken) =>
         (await api.GetUserFeaturesAsync(userId, request.Query, cancellationToken)).ToActionResult();
 
+    [Function("DefinitionsVersions")]
+    public async Task<IActionResult> DefinitionsVersionsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "features/versions")] HttpRequest request, CancellationToken cancellationToken) =>
+        (await api.GetDefinitionsVersionsAsync(cancellationToken)).ToActionResult();
+
     [Function("ItemFeatures")]
     public async Task<IActionResult> ItemFeaturesAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "items/{itemId}/features")] HttpRequest request, string itemId,

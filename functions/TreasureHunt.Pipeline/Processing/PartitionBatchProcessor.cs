@@ -251,11 +251,8 @@ public sealed class PartitionBatchProcessor(
                 bool changed;
                 try
                 {
-                    changed = await users.UpdateAsync(entry.Key, document =>
-                    {
-                        userCaps = document.Apply(entry.Value, parsed.PartitionId, definitions, deliveryRules, slots);
-                        return slots.Any(o => o is EventOutcome.Applied or EventOutcome.AppliedLate);
-                    }, ct);
+                    changed = await users.UpdateAsync(entry.Key,
+                        document => UserDocumentApply.Apply(document, entry.Value, parsed.PartitionId, definitions, deliveryRules, slots, out userCaps), ct);
                 }
                 catch (Exception e) when (refusals.IsRefusal(e, out var detail))
                 {

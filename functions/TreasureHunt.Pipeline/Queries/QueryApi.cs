@@ -15,13 +15,13 @@ namespace TreasureHunt.Pipeline.Queries;
 /// Host-neutral: the Functions app and the local host both call these and only translate the <see cref="ApiResponse"/>.
 /// </summary>
 public sealed class QueryApi(
-    IUserAggregateStore users,
     IRollupClient rollups,
     IItemRollupStore items,
     IDeadLetterStore deadLetters,
     ICostLedger ledger,
     IOptions<RollupOptions> rollupOptions,
     CompiledDefinitions definitions,
+    Versions.DefinitionsVersions versions,
     TimeProvider time)
 {
     public const int MaxLeaderboardTop = 100;
@@ -34,10 +34,12 @@ public sealed class QueryApi(
         {
             return ApiResponse.BadRequest("userId must be 1..128 chars of [A-Za-z0-9_.:@-]");
         }
-        var aggregate = await users.GetAsync(userId!, cancellationToken);
+        // One version per request: the store and the definitions are resolved together (promotion switches both at once).
+        var served = (await versions.CurrentAsync(cancellationToken)).Active;
+        var aggregate = await served.Users.GetAsync(userId!, cancellationToken);
         return aggregate is null
             ? ApiResponse.NotFound($"no events seen for user '{userId}'")
-            : ApiResponse.Ok(UserProfileView.From(aggregate, definitions));
+            : ApiResponse.Ok(UserProfileView.From(aggregate, served.Definitions));
     }
 
     public async Task<ApiResponse> GetItemStatsAsync(string? itemId, CancellationToken cancellationToken)
@@ -97,11 +99,23 @@ public sealed class QueryApi(
         {
             return ApiResponse.BadRequest("userId must be 1..128 chars of [A-Za-z0-9_.:@-]");
         }
+        // One version per request (the active one, or ?version=N while it is readable): store and definitions together.
+        var snapshot = await versions.CurrentAsync(cancellationToken);
+        var served = snapshot.Active;
+        if (query["version"].ToString() is { Length: > 0 } requested)
+        {
+            if (!int.TryParse(requested, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || snapshot.Find(number) is not { } readable)
+            {
+                return ApiResponse.BadRequest($"version '{requested}' is not readable; readable versions: {string.Join(", ", snapshot.Readable.Select(v => v.Version))}");
+            }
+            served = readable;
+        }
+        var definitions = served.Definitions;
         if (!TryParseFeatureQuery(query, definitions.User, "user", out var features, out var window, out var error))
         {
             return ApiResponse.BadRequest(error);
         }
-        var document = await users.GetAsync(userId!, cancellationToken);
+        var document = await served.Users.GetAsync(userId!, cancellationToken);
         if (document is null)
         {
             return ApiResponse.NotFound($"no events seen for user '{userId}'");
@@ -114,6 +128,17 @@ public sealed class QueryApi(
             values[feature.Name] = FeatureAnswers.UserValue(feature, document.Feature(feature.Name), definitions, window, now);
         }
         return ApiResponse.Ok(new UserFeaturesView(userId!, definitions.Version, window.ToString(), values));
+    }
+
+    /// <summary><c>GET /api/features/versions</c>: the registered definitions versions, which one is served, which are readable.</summary>
+    public async Task<ApiResponse> GetDefinitionsVersionsAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await versions.CurrentAsync(cancellationToken);
+        var readable = snapshot.Readable.Select(v => v.Version).ToHashSet();
+        var listed = snapshot.Readable.Concat(snapshot.Shadows).DistinctBy(v => v.Version).OrderBy(v => v.Version)
+            .Select(v => new DefinitionsVersionView(v.Version, v.Status, v.UsersContainer, readable.Contains(v.Version), v.Definitions.User.Select(f => f.Name).ToList()))
+            .ToList();
+        return ApiResponse.Ok(new DefinitionsVersionsView(snapshot.Active.Version, definitions.Version, snapshot.ReadAt, listed));
     }
 
     /// <summary><c>GET /api/items/{itemId}/features?names=events&amp;window=last3h</c>: declared item features by name.</summary>

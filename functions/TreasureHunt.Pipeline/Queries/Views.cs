@@ -113,6 +113,12 @@ public sealed record CostView(
     DateTime From, DateTime To, long Invocations, long Events, double Ru, bool RuEstimated, UsdView Usd,
     decimal? UsdPerMillionEvents, decimal QueryUsdPerHour, IReadOnlyList<CostGroupView> Groups);
 
+/// <summary>The definitions versions this host knows (<c>GET /api/features/versions</c>): <c>active</c> is served, <c>configured</c> is what this host's batch processor runs.</summary>
+public sealed record DefinitionsVersionsView(int Active, int Configured, DateTimeOffset RegistryReadAt, IReadOnlyList<DefinitionsVersionView> Versions);
+
+/// <summary>One definitions version: its status (backfilling, live), its users container, whether reads may ask for it, its user features.</summary>
+public sealed record DefinitionsVersionView(int Version, string Status, string UsersContainer, bool Readable, IReadOnlyList<string> UserFeatures);
+
 public sealed record UserFeaturesView(string UserId, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
 
 public sealed record ItemFeaturesView(string ItemId, int Version, string Window, IReadOnlyDictionary<string, object?> Features);

@@ -6,6 +6,7 @@ using Spectre.Console.Cli;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.History;
+using TreasureHunt.Local.EventLog;
 using TreasureHunt.Local.Hosting;
 using TreasureHunt.Pipeline.History;
 using TreasureHunt.Pipeline.Queries;
@@ -123,20 +124,19 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
     }
 
     /// <summary>The history to replay: the capture container of --source, else the local event log.</summary>
-    private static IHistorySource OpenSource(Settings settings, IConfiguration configuration)
+    private static IHistorySource OpenSource(Settings settings, IConfiguration configuration) => OpenHistory(settings.Source, settings.EventHub, configuration);
+
+    /// <summary>The history of <c>th export</c> and <c>th backfill</c>: a capture container (<c>--source capture:…</c>), else the local event log, read-only.</summary>
+    public static IHistorySource OpenHistory(string? source, string? eventHub, IConfiguration configuration)
     {
-        if (settings.Source is not null)
+        if (source is not null)
         {
-            TryParseCapture(settings.Source, out var account, out var container, out _);
+            TryParseCapture(source, out var account, out var container, out _);
             return account.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || account.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
-                ? CaptureHistorySource.FromUri(new Uri(account.TrimEnd('/') + "/" + container), new DefaultAzureCredential(), settings.EventHub)
-                : CaptureHistorySource.FromConnectionString(account, container, settings.EventHub);
+                ? CaptureHistorySource.FromUri(new Uri(account.TrimEnd('/') + "/" + container), new DefaultAzureCredential(), eventHub)
+                : CaptureHistorySource.FromConnectionString(account, container, eventHub);
         }
-        var logDirectory = Path.Combine(configuration["Local:StateDir"] ?? ".th", "log");
-        // The local event log as a history source comes with the back-fill work (issue 14, LocalEventLogHistorySource):
-        // once it is on main this is the one line `return new LocalEventLogHistorySource(logDirectory);`.
-        throw new BadInputException(
-            $"reading the local event log ({logDirectory}) as history is not available in this build; use --source {CaptureScheme}<connection-string-or-account-url>/<container>");
+        return new LocalEventLogHistorySource(Path.Combine(configuration["Local:StateDir"] ?? ".th", "log"));
     }
 
     /// <summary><c>capture:&lt;connection string or account URL&gt;/&lt;container&gt;</c>: the container is the text after the last '/'.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TreasureHunt.Core.Features;
@@ -78,4 +79,55 @@ internal sealed class FeaturesValidateCommand : Command<FeaturesValidateCommand.
             $"{candidate.User.Count} user / {candidate.Item.Count} item / {candidate.Global.Count} global features)");
         return 0;
     }
+}
+
+/// <summary>th features promote VERSION: serves VERSION (one write of the registry's active pointer); the previous version stays readable until retired.</summary>
+internal sealed class FeaturesPromoteCommand : AsyncCommand<FeaturesVersionSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, FeaturesVersionSettings settings, CancellationToken cancellationToken)
+    {
+        await using var services = CliServices.Build(LocalConfiguration.Build(LocalConfiguration.FindRepoRoot(), new Dictionary<string, string?>()));
+        try
+        {
+            var previous = await services.GetRequiredService<TreasureHunt.Pipeline.Versions.DefinitionsAdmin>().PromoteAsync(settings.Version, cancellationToken);
+            if (previous is not { } before || before == settings.Version || before == 0)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[green]Version {settings.Version} is active[/].");
+                return 0;
+            }
+            AnsiConsole.MarkupLineInterpolated($"[green]Version {settings.Version} is active[/] (was {before}); hosts serve it within Features:RegistryRefreshSeconds. Version {before} stays readable (?version={before}) until: ./th features retire {before}");
+            return 0;
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"th features promote: {e.Message}");
+            return 1;
+        }
+    }
+}
+
+/// <summary>th features retire VERSION: stops computing and serving a version that is not active.</summary>
+internal sealed class FeaturesRetireCommand : AsyncCommand<FeaturesVersionSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, FeaturesVersionSettings settings, CancellationToken cancellationToken)
+    {
+        await using var services = CliServices.Build(LocalConfiguration.Build(LocalConfiguration.FindRepoRoot(), new Dictionary<string, string?>()));
+        try
+        {
+            var entry = await services.GetRequiredService<TreasureHunt.Pipeline.Versions.DefinitionsAdmin>().RetireAsync(settings.Version, cancellationToken);
+            AnsiConsole.MarkupLineInterpolated($"[green]Version {settings.Version} retired[/] (container {entry.UsersContainer}); hosts stop computing it within Features:RegistryRefreshSeconds.");
+            return 0;
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"th features retire: {e.Message}");
+            return 1;
+        }
+    }
+}
+
+internal sealed class FeaturesVersionSettings : CommandSettings
+{
+    [CommandArgument(0, "<VERSION>"), Description("the definitions document's version")]
+    public int Version { get; init; }
 }

@@ -56,12 +56,18 @@ internal static class ThApp
                 .WithExample("status");
             config.AddBranch("features", features =>
             {
-                features.SetDescription("Feature definitions: show the effective ones, validate a file.");
+                features.SetDescription("Feature definitions: show the effective ones, validate a file, promote or retire a version.");
                 features.AddCommand<FeaturesShowCommand>("show").WithDescription("Print the effective feature definitions (Features__DefinitionsPath, else the default) as JSON.")
                     .WithExample("features", "show");
                 features.AddCommand<FeaturesValidateCommand>("validate").WithDescription("Check a feature-definitions file; exit 1 with the errors.")
                     .WithExample("features", "validate", "features/definitions.json");
+                features.AddCommand<FeaturesPromoteCommand>("promote").WithDescription("Serve a back-filled definitions version (one registry write; the previous one stays readable until retired).")
+                    .WithExample("features", "promote", "2");
+                features.AddCommand<FeaturesRetireCommand>("retire").WithDescription("Stop computing and serving a definitions version that is not active.")
+                    .WithExample("features", "retire", "1");
             });
+            config.AddCommand<BackfillCommand>("backfill").WithDescription("Compute a new feature-definitions version from the event log's history into a shadow container (resumable), then hand it to the live stream.")
+                .WithExample("backfill", "--definitions", "features/definitions.json");
             config.AddCommand<ExportCommand>("export").WithDescription("Point-in-time training rows: the user features as they were at each label row's timestamp, replayed from the history (.csv or .parquet).")
                 .WithExample("export", "--as-of", "labels.csv", "--features", "events,value", "--out", "training.parquet");
             config.AddCommand<OpenApiCommand>("openapi").WithDescription("Write the OpenAPI 3 document of the HTTP API (generated from the routes).")

@@ -98,6 +98,8 @@ internal static class LocalHost
         // Every options class first (ValidateOnStart): a bad setting fails here, named, before anything touches storage.
         app.Services.GetRequiredService<IStartupValidator>().Validate();
         await app.Services.GetRequiredService<StartupGuard>().RunAsync(cancellationToken);
+        // The configured definitions against the registry's stored version: an incompatible same-version change refuses to start.
+        await app.Services.GetRequiredService<TreasureHunt.Pipeline.Versions.DefinitionsStartupCheck>().RunAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
     }
 }

@@ -36,6 +36,8 @@ internal static class LocalRoutes
             Query(run, "UserProfile", () => q.GetProfileAsync(userId, ct)));
         keyed.MapGet("/users/{userId}/features", (string userId, HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>
             Query(run, "UserFeatures", () => q.GetUserFeaturesAsync(userId, r.Query, ct)));
+        keyed.MapGet("/features/versions", (QueryApi q, InvocationRunner run, CancellationToken ct) =>
+            Query(run, "DefinitionsVersions", () => q.GetDefinitionsVersionsAsync(ct)));
         keyed.MapGet("/items/{itemId}/features", (string itemId, HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>
             Query(run, "ItemFeatures", () => q.GetItemFeaturesAsync(itemId, r.Query, ct)));
         keyed.MapGet("/items/{itemId}/stats", (string itemId, QueryApi q, InvocationRunner run, CancellationToken ct) =>

@@ -47,7 +47,10 @@ internal static class ApiContract
             [
                 new("names", "Comma-separated feature names of the 'user' group (default: all of them)."),
                 new("window", "'lifetime' or a sliding window lastN followed by m, h or d (for example last30m).", Default: "lifetime"),
+                new("version", "A readable definitions version to answer from (default: the active one; GET /api/features/versions lists them)."),
             ]),
+        new("GET", "/api/features/versions", "DefinitionsVersions", "The registered feature-definitions versions: the active (served) one, the shadows being back-filled or kept current, which are readable.",
+            typeof(DefinitionsVersionsView), [], []),
         new("GET", "/api/items/{itemId}/features", "ItemFeatures", "Declared item features by name, for the lifetime or a sliding window of hour tiles (rollups lag the stream).",
             typeof(ItemFeaturesView), [400, 404],
             [

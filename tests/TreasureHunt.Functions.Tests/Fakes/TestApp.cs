@@ -68,6 +68,9 @@ public sealed class TestApp : IDisposable
         services.AddSingleton<IProgressStore>(Progress);
         services.AddSingleton<IParkedStore>(Parked);
         services.AddSingleton<IItemRollupStore>(ItemRollups);
+        services.AddSingleton<IDefinitionsRegistry>(Registry);
+        services.AddSingleton<IShadowProgressStore>(ShadowProgress);
+        services.AddSingleton<IUserStoreFactory>(UserStores);
         services.AddSingleton<Core.Parking.IStoreRefusalClassifier, Storage.StoreRefusalClassifier>();
         foreach (var probe in probes)
         {
@@ -91,6 +94,9 @@ public sealed class TestApp : IDisposable
     public InMemoryProgressStore Progress { get; } = new();
     public InMemoryParkedStore Parked { get; } = new();
     public InMemoryItemRollupStore ItemRollups { get; } = new();
+    public InMemoryDefinitionsRegistry Registry { get; } = new();
+    public InMemoryShadowProgressStore ShadowProgress { get; } = new();
+    public InMemoryUserStoreFactory UserStores { get; } = new();
     public InMemoryEntityClient Entities { get; }
     public ServiceProvider Services { get; }
 

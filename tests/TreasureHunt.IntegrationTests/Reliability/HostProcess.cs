@@ -89,6 +89,26 @@ internal sealed class HostProcess : IAsyncDisposable
         _output.WriteLine($"host {Name} (pid {_process.Id}) healthy after {stopwatch.ElapsedMilliseconds} ms");
     }
 
+    /// <summary>Another <c>th</c> command (for example <c>backfill</c>) against this host's state and stores, as a child process; its output goes to <paramref name="logName"/> in the state folder.</summary>
+    public Process StartCli(string logName, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "th.dll"));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var (k, v) in _settings) info.Environment[k] = v;
+        info.Environment["NO_COLOR"] = "1";
+        var process = Process.Start(info)!;
+        var log = Path.Combine(StateDir, logName);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) File.AppendAllText(log, e.Data + "\n"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) File.AppendAllText(log, e.Data + "\n"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>The last lines of a log file in the state folder.</summary>
+    public string LogTail(string logName) => Tail(Path.Combine(StateDir, logName));
+
     /// <summary>kill -9: no shutdown code runs.</summary>
     public void Kill()
     {

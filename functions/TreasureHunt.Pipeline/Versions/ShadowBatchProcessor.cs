@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.History;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Pipeline.Processing;
+
+namespace TreasureHunt.Pipeline.Versions;
+
+/// <summary>What one shadow application did.</summary>
+public enum ShadowOutcome
+{
+    /// <summary>Every message of the batch was already applied to the shadow.</summary>
+    AlreadyApplied,
+
+    /// <summary>The new part of the batch was applied and the shadow progress moved to its end.</summary>
+    Applied,
+
+    /// <summary>The shadow has not reached the batch yet (a gap): nothing done; the back-fill will cover it.</summary>
+    Behind,
+}
+
+/// <summary>
+/// Applies one partition batch to a shadow definitions version's user documents: the live path's parser (with the
+/// version's event types) and per-user step (<see cref="UserDocumentApply"/>, exactly-once through the documents'
+/// delivery state), then the version's own progress (<see cref="ShadowProgress"/>). User features only: no dead
+/// letters (the live path records them), no rollup deltas or signals (item and global features are not back-filled).
+/// <para>
+/// Exactly-once: only a range contiguous with the stored progress is applied, so every message up to the progress is
+/// in the documents; a message applied twice (a crash before the progress write, or the back-fill and a live host
+/// applying the same range concurrently) is recognised by the document's per-partition watermark. The progress only
+/// moves forward (the larger of the stored value and the batch's end, on a conflict re-read).
+/// </para>
+/// </summary>
+public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, DeliveryRules deliveryRules, IOptions<PipelineOptions> pipelineOptions, TimeProvider time)
+{
+    /// <param name="from">Back-fill <c>--from</c>: messages enqueued before it are passed over (the progress still moves past them).</param>
+    public async Task<ShadowOutcome> ProcessAsync(DefinitionsVersion target, PartitionBatch batch, DateTimeOffset? from, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Messages.Count == 0) return ShadowOutcome.AlreadyApplied;
+        var progress = await progressStore.GetAsync(target.Version, batch.PartitionId, cancellationToken);
+        if (batch.LastSequenceNumber <= progress.AppliedThrough) return ShadowOutcome.AlreadyApplied;
+        if (batch.FirstSequenceNumber > progress.AppliedThrough + 1) return ShadowOutcome.Behind;
+
+        var source = from is { } start ? new PartitionBatch(batch.PartitionId, batch.Messages.Where(m => m.EnqueuedTime >= start).ToList()) : batch;
+        var parsed = new BatchParser(new EventParser(target.Definitions)).Parse(source, skipThrough: progress.AppliedThrough);
+        await Parallel.ForEachAsync(
+            parsed.ByUser,
+            new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
+            async (entry, ct) =>
+            {
+                var slots = new EventOutcome[entry.Value.Count];
+                await target.Users.UpdateAsync(entry.Key,
+                    document => UserDocumentApply.Apply(document, entry.Value, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _), ct);
+            });
+
+        var through = batch.LastSequenceNumber;
+        while (true)
+        {
+            if (progress.AppliedThrough >= through) return ShadowOutcome.Applied; // someone else got further meanwhile
+            progress.AppliedThrough = through;
+            progress.UpdatedAt = time.GetUtcNow();
+            if (await progressStore.TryReplaceAsync(progress, cancellationToken)) return ShadowOutcome.Applied;
+            progress = await progressStore.GetAsync(target.Version, batch.PartitionId, cancellationToken);
+        }
+    }
+}

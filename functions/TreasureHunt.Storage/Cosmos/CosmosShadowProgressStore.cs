@@ -1,0 +1,27 @@
+using TreasureHunt.Core.History;
+using TreasureHunt.Core.Ports;
+
+namespace TreasureHunt.Storage.Cosmos;
+
+/// <summary>Shadow progress documents in the <c>progress</c> container (partition key = partitionId, id = shadow-v{version}:{partitionId}).</summary>
+public sealed class CosmosShadowProgressStore(CosmosDocuments<ShadowProgress> documents) : IShadowProgressStore
+{
+    public async Task<ShadowProgress> GetAsync(int version, string partitionId, CancellationToken cancellationToken)
+    {
+        var (progress, etag) = await documents.ReadAsync(ShadowProgress.IdOf(version, partitionId), partitionId, cancellationToken);
+        if (progress is null) return ShadowProgress.Create(version, partitionId);
+        progress.ETag = etag;
+        return progress;
+    }
+
+    public async Task<bool> TryReplaceAsync(ShadowProgress progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var etag = progress.ETag is null
+            ? await documents.TryCreateAsync(progress, progress.PartitionId, cancellationToken)
+            : await documents.TryReplaceAsync(progress, progress.Id, progress.PartitionId, progress.ETag, cancellationToken);
+        if (etag is null) return false;
+        progress.ETag = etag;
+        return true;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Caching.Memory;
+using Polly;
+using TreasureHunt.Core.Features;
+using TreasureHunt.Core.Ports;
+
+namespace TreasureHunt.Storage.Cosmos;
+
+/// <summary>
+/// User stores per definitions version: the same <see cref="CosmosUserAggregateStore"/> over the version's container
+/// (<c>users</c> for the configured version, <c>users-v{version}</c> for a back-filled one), each with its own
+/// bounded writer cache. Containers are created here only against the local emulator; in Azure the deployment
+/// creates them (docs/deploy.md), since data-plane RBAC cannot.
+/// </summary>
+public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience) : IUserStoreFactory
+{
+    private readonly ConcurrentDictionary<(string Container, CompiledDefinitions Definitions), IUserAggregateStore> _stores = new();
+
+    public string PrimaryContainer => options.UsersContainer;
+
+    public string ShadowContainerOf(int version) => $"{options.UsersContainer}-v{version}";
+
+    public IUserAggregateStore For(string container, CompiledDefinitions definitions) =>
+        _stores.GetOrAdd((container, definitions), key => new CosmosUserAggregateStore(
+            new CosmosDocuments<Core.Aggregation.UserDocument>(client.GetContainer(options.Database, key.Container), resilience, options.EstimateRequestUnits),
+            key.Definitions,
+            options.WriterCacheSize > 0 ? new MemoryCache(new MemoryCacheOptions { SizeLimit = options.WriterCacheSize }) : null));
+
+    public async Task EnsureContainerAsync(string container, CancellationToken cancellationToken)
+    {
+        if (options.IsLocalEmulator)
+        {
+            await client.GetDatabase(options.Database).CreateContainerIfNotExistsAsync(ContainerDefinitions.Users(container), cancellationToken: cancellationToken);
+            return;
+        }
+        using var response = await client.GetContainer(options.Database, container).ReadContainerStreamAsync(cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new InvalidOperationException(
+                $"the Cosmos container '{container}' does not exist in database '{options.Database}'; create it first like the users container " +
+                $"(partition key /userId, every path excluded from indexing; bicep/modules/cosmos.bicep, docs/deploy.md)");
+        }
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async Task<bool> TryDeleteContainerAsync(string container, CancellationToken cancellationToken)
+    {
+        if (!options.IsLocalEmulator || container == options.UsersContainer) return false;
+        using var response = await client.GetContainer(options.Database, container).DeleteContainerStreamAsync(cancellationToken: cancellationToken);
+        return response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound;
+    }
+}
