@@ -32,7 +32,10 @@ public sealed class ChaosTests(EmulatorFixture fixture, ITestOutputHelper output
         var emulators = new LocalEmulators(line => Log(line), stateDir, fixture.Emulators.BlobPort + 40, FaultRate, faultSeed: 20261202);
         var chaos = new PrivateEmulatorFixture(emulators);
         var clock = Stopwatch.StartNew();
+        var phases = new List<string>();
+        void Phase(string name) => phases.Add($"{name} {clock.Elapsed.TotalSeconds:N0} s");
         await chaos.InitializeAsync();
+        Phase("emulators up");
         try
         {
             await using var host = new HostProcess(chaos, output, "chaos");
@@ -47,11 +50,12 @@ public sealed class ChaosTests(EmulatorFixture fixture, ITestOutputHelper output
                 host.Kill();
                 await Task.Delay(500);
                 await host.StartAsync(); // resumes from the checkpoints; the replayed tail must change nothing
+                Phase($"restarted after a SIGKILL at {killAt:N0}");
             }
             await sender;
             var logged = (await host.Client.GetStatusAsync(default)).Messages;
             await host.WaitUntilSettledAsync(logged, truth.Events, TimeSpan.FromMinutes(15));
-            var streamed = clock.Elapsed;
+            Phase("stream settled");
 
             // The poison user: user documents are bounded by construction (issue 9), so none can pass Azure's 2 MB item
             // limit; the emulator is told to answer this user's writes as Azure answers an item over it (413).
@@ -59,6 +63,7 @@ public sealed class ChaosTests(EmulatorFixture fixture, ITestOutputHelper output
             var poison = Poison(truth.Items.Keys.Order(StringComparer.Ordinal).Take(5).ToList());
             await host.Client.PostNdjsonAsync(Ndjson.Join(poison), default);
             await host.WaitUntilSettledAsync(logged + PoisonMessages, truth.Events, TimeSpan.FromMinutes(5));
+            Phase("poison parked");
 
             // The pipeline ran under faults; the verification reads do not (a whole-container query under 10 % faults
             // is restarted by every faulted page and never finishes).
@@ -74,6 +79,7 @@ public sealed class ChaosTests(EmulatorFixture fixture, ITestOutputHelper output
             var (_, totals) = await host.Client.GetAsync("/api/totals", default);
             Assert.Equal(PoisonMessages, totals.GetProperty("parked").GetInt64());
             await AggregateAssertions.AssertMatchesAsync(host, truth, chaos, output); // every other aggregate; no poison document
+            Phase("first check");
             var (profileStatus, _) = await host.Client.GetAsync($"/api/users/{PoisonUser}/profile", default);
             Assert.Equal(404, profileStatus); // nothing of it applied while parked
             var hostStatus = await host.Client.GetStatusAsync(default);
@@ -84,6 +90,7 @@ public sealed class ChaosTests(EmulatorFixture fixture, ITestOutputHelper output
             var replayClock = Stopwatch.StartNew();
             var (exitCode, replayOutput) = await host.RunThAsync(TimeSpan.FromMinutes(5), "replay-parked");
             var replayTime = replayClock.Elapsed;
+            Phase("replayed");
             Assert.Equal(0, exitCode);
             Assert.Contains($"run 1: {PoisonMessages:N0} replayed", replayOutput, StringComparison.Ordinal);
             // Replaying again changes nothing: nothing replayed, superseded or released, nothing parked.
@@ -100,10 +107,11 @@ public sealed class ChaosTests(EmulatorFixture fixture, ITestOutputHelper output
             (_, totals) = await host.Client.GetAsync("/api/totals", default);
             Assert.Equal(0, totals.GetProperty("parked").GetInt64());
             await AggregateAssertions.AssertMatchesAsync(host, truth, chaos, output, sampledItems: 60);
+            Phase("second check");
 
             var cosmosStats = await StatsAsync(emulators.CosmosEndpoint, LocalEmulators.WellKnownCosmosKey);
             var tableStats = await StatsAsync(new Uri($"http://127.0.0.1:{emulators.TablePort}/"), LocalEmulators.WellKnownStorageKey);
-            output.WriteLine($"CHAOS: {Events:N0} events ({logged:N0} messages logged), fault rate {FaultRate}, 2 SIGKILLs; stream settled after {streamed.TotalSeconds:N0} s, total {clock.Elapsed.TotalSeconds:N0} s");
+            output.WriteLine($"CHAOS: {Events:N0} events ({logged:N0} messages logged), fault rate {FaultRate}, 2 SIGKILLs; since the test started: {string.Join(", ", phases)}");
             output.WriteLine($"CHAOS: faults injected — Cosmos {cosmosStats.GetProperty("faults")} of {cosmosStats.GetProperty("documentRequests")} document requests, " +
                 $"Table {tableStats.GetProperty("faults")} of {tableStats.GetProperty("entityRequests")} entity requests; Cosmos refusals {cosmosStats.GetProperty("refused")}");
             output.WriteLine($"CHAOS: host since its last start: {hostStatus.Retries} failed batch attempts (retried), longest hold {hostStatus.LongestHoldSeconds:N1} s, {hostStatus.Parked} parked; " +
