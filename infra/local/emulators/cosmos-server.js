@@ -23,7 +23,7 @@
  *      and ran it across all partitions).
  *   7. Replacing a container (e.g. a new indexing policy) keeps its documents (the package dropped them).
  *   8. Queries cost time linear in the container's size (the package's compiled queries copied their whole row
- *      list once per document: 6.7 s per 100-item page over 28,500 documents, now ~0.03 s); see linear-queries.js.
+ *      list once per document: 6.7 s per 100-item page over 28,500 documents, now ~0.01-0.03 s); see linear-queries.js.
  * Still unsupported: TransactionalBatch, bulk mode, stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT, TTL.
  *
  * Azure's limits and hardening (the guard in front of the package's handlers, see `guard` below):

@@ -4,9 +4,11 @@
  * The query engine of the npm package (`@zeit/cosmosdb-query`, used by `@vercel/cosmosdb-server`) compiles SQL to
  * JavaScript whose FROM clause collects the rows with `collection.reduce(($, c) => [...$, { c }], [])`: every
  * document copies the whole accumulator, so one query over N documents copies N²/2 elements. Its `stripUndefined`
- * helper does the same on every array it returns. Measured with 28,500 user documents (node 20, one core):
- * 6.7 s for each 100-item page of `SELECT * FROM c` (285 pages, ~32 min for the container), 14 s for one
- * unpaged page, 7 s for `SELECT VALUE COUNT(1) FROM c`; with this fix 0.04 s, 0.15 s and 0.02 s.
+ * helper does the same on every array it returns. Measured with 28,500 user documents (node 20, shared machine):
+ * 6.7 s for each 100-item page of `SELECT * FROM c` (285 pages, ~32 min for the container), 14 s unpaged, 7 s for
+ * `SELECT VALUE COUNT(1) FROM c`; with this fix 3.4-7.2 s for all 285 pages, 0.6-1.5 s unpaged, 0.02-0.04 s for the
+ * count (docs/BENCHMARKS.md#chaos; `node linear-queries-check.js --bench 28500` measures, without --bench checks
+ * that the results are the same).
  *
  * The fix changes no result, only the cost:
  *   - the compiled query's accumulate-by-spread (`[...$, x]` / `[...$, ...xs]` as the body of a `reduce(fn, [])`
