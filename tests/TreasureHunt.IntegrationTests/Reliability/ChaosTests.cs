@@ -88,7 +88,7 @@ public sealed class ChaosTests(EmulatorFixture fixture, ITestOutputHelper output
             // its first run replays the 1000 messages, its next run releases nothing more and it stops (exit 0: nothing refused).
             await SetLimitsAsync(emulators, new { refusePartitionKeys = Array.Empty<string>() });
             var replayClock = Stopwatch.StartNew();
-            var (exitCode, replayOutput) = await host.RunThAsync(TimeSpan.FromMinutes(5), "replay-parked");
+            var (exitCode, replayOutput) = await host.RunThAsync(HostClient.ReplayTimeout, "replay-parked");
             var replayTime = replayClock.Elapsed;
             Phase("replayed");
             Assert.Equal(0, exitCode);

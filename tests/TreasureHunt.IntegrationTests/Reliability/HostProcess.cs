@@ -141,7 +141,15 @@ internal sealed class HostProcess : IAsyncDisposable
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cancel.Token);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"th {string.Join(' ', arguments)} did not finish within {timeout}");
+        }
         var text = await stdout + await stderr;
         _output.WriteLine($"th {string.Join(' ', arguments)} -> exit {process.ExitCode}:\n{text.TrimEnd()}");
         return (process.ExitCode, text);
