@@ -6,16 +6,31 @@ using TreasureHunt.Core.Events;
 
 namespace TreasureHunt.Benchmarks;
 
+/// <summary>The benchmark's workloads (see <see cref="EventStream"/>).</summary>
+public enum Workload
+{
+    /// <summary>Today's workload: 50,000 Zipf users, 36-character GUID event ids, 1,000 events/s on the partition.</summary>
+    Zipf,
+
+    /// <summary>One user sending 3,000 events/s with 128-character event ids: the partition carries only that user, so
+    /// every batch is one user's 1,000 events and its duplicate memory sits at the cap (2,000 ids, 15-minute horizon).</summary>
+    HotUser,
+}
+
 /// <summary>
-/// A deterministic, realistic event stream of one Event Hubs partition, serialized to UTF-8 JSON up front:
-/// users Zipf-distributed over 50,000 ids (s = 1.0), items Zipf-distributed over 5,000 ids (s = 1.0), each item in one
-/// of 10 categories; type mix view 70%, click 20%, share 4%, claim 5%, purchase 1% (purchases carry a price as value);
-/// enqueue times 1 ms apart (1,000 events/s on the partition) and event times 0–2 s before enqueue (ingestion lag), so
-/// time advances in real-time order; about 0.2% of messages are producer retries (an earlier eventId sent again a
-/// few messages later).
+/// A deterministic, realistic event stream of one Event Hubs partition, serialized to UTF-8 JSON up front. Common to
+/// both workloads: items Zipf-distributed over 5,000 ids (s = 1.0), each item in one of 10 categories; type mix view
+/// 70%, click 20%, share 4%, claim 5%, purchase 1% (purchases carry a price as value); event times 0–2 s before enqueue
+/// (ingestion lag), so time advances in real-time order; about 0.2% of messages are producer retries (an earlier
+/// eventId sent again a few messages later).
+/// <see cref="Workload.Zipf"/>: users Zipf-distributed over 50,000 ids (s = 1.0), 36-character GUID event ids, enqueue
+/// times 1 ms apart (1,000 events/s). <see cref="Workload.HotUser"/>: one user, 128-character event ids, enqueue times
+/// 1/3 ms apart (3,000 events/s).
 /// </summary>
 public sealed class EventStream
 {
+    public const int HotUserEventIdLength = 128;
+
     public const int Users = 50_000;
     public const int Items = 5_000;
     public const double ZipfExponent = 1.0;
@@ -34,10 +49,12 @@ public sealed class EventStream
     private readonly string[] _itemCategories;
     private readonly Queue<string> _recentEventIds = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private readonly Workload _workload;
     private long _sequence;
 
-    public EventStream(int seed = 20261127)
+    public EventStream(Workload workload = Workload.Zipf, int seed = 20261127)
     {
+        _workload = workload;
         _rng = new Random(seed);
         _users = new ZipfSampler(Users, ZipfExponent);
         _items = new ZipfSampler(Items, ZipfExponent);
@@ -78,7 +95,7 @@ public sealed class EventStream
     private (byte[] Body, long Sequence, DateTimeOffset Enqueued) NextMessage()
     {
         var sequence = ++_sequence;
-        var enqueued = Start.AddMilliseconds(sequence);
+        var enqueued = _workload == Workload.HotUser ? Start.AddTicks(sequence * TimeSpan.TicksPerMillisecond / 3) : Start.AddMilliseconds(sequence);
         var timestamp = enqueued.AddMilliseconds(-_rng.Next(2000));
 
         string eventId;
@@ -91,6 +108,11 @@ public sealed class EventStream
             Span<byte> bytes = stackalloc byte[16];
             _rng.NextBytes(bytes);
             eventId = new Guid(bytes).ToString();
+            if (_workload == Workload.HotUser)
+            {
+                // 128 characters: the GUID, then the sequence number, padded (unique, as a producer's long ids would be).
+                eventId = $"{eventId}-{sequence:D20}".PadRight(HotUserEventIdLength, 'x');
+            }
             _recentEventIds.Enqueue(eventId);
             if (_recentEventIds.Count > 50) _recentEventIds.Dequeue();
         }
@@ -111,7 +133,7 @@ public sealed class EventStream
         {
             writer.WriteStartObject();
             writer.WriteString("eventId"u8, eventId);
-            writer.WriteString("userId"u8, _userIds[_users.Next(_rng)]);
+            writer.WriteString("userId"u8, _workload == Workload.HotUser ? "u-hot" : _userIds[_users.Next(_rng)]);
             writer.WriteString("itemId"u8, _itemIds[item]);
             writer.WriteString("category"u8, _itemCategories[item]);
             writer.WriteString("type"u8, type);

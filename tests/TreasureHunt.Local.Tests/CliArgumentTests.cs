@@ -51,6 +51,9 @@ public sealed class CliArgumentTests
     [InlineData("Unknown option 'bogus'", "down", "--bogus")]
     [InlineData("Unknown option 'bogus'", "status", "--bogus")]
     [InlineData("Unknown option 'bogus'", "serve", "--bogus")]
+    [InlineData("--as-of LABELS is required", "export", "--features", "events")]
+    [InlineData("--as-of must name a .csv or .parquet file", "export", "--as-of", "labels.json", "--features", "events")]
+    [InlineData("--as-of: no such file: /no/such/labels.csv", "export", "--as-of", "/no/such/labels.csv", "--features", "events")]
     [InlineData("--events-per-second is required", "plan")]
     [InlineData("--events-per-second must be > 0", "plan", "--events-per-second", "0")]
     [InlineData("--peak-factor must be between 1 and 100", "plan", "--events-per-second", "1000", "--peak-factor", "0.5")]
@@ -93,6 +96,7 @@ public sealed class CliArgumentTests
     [InlineData("status", "th status")]
     [InlineData("serve", "th serve")]
     [InlineData("plan", "th plan --events-per-second 50000 --out prod.bicepparam")]
+    [InlineData("export", "th export --as-of labels.csv --features events,value --out training.parquet")]
     public void Every_command_help_has_a_one_line_example(string command, string example)
     {
         var (exitCode, output, _) = Run(command, "--help");
@@ -100,6 +104,64 @@ public sealed class CliArgumentTests
         Assert.Equal(0, exitCode);
         Assert.Contains("EXAMPLES:", output);
         Assert.Contains(example, output);
+    }
+
+    [Theory]
+    [InlineData("--features is required")]
+    [InlineData("--window must be 'lifetime' or lastN", "--features", "events", "--window", "week")]
+    [InlineData("--out must name a .csv or .parquet file", "--features", "events", "--out", "training.json")]
+    [InlineData("--out: no such directory", "--features", "events", "--out", "/no/such/dir/training.csv")]
+    [InlineData("--source must be capture:", "--features", "events", "--source", "eventlog")]
+    [InlineData("must end with /<container>", "--features", "events", "--source", "capture:UseDevelopmentStorage=true")]
+    [InlineData("is not a blob container name", "--features", "events", "--source", "capture:https://acct.blob.core.windows.net/Bad_Name")]
+    [InlineData("--event-hub takes NAMESPACE/EVENTHUB", "--features", "events", "--event-hub", "ns/hub")]
+    [InlineData("--definitions: no such file", "--features", "events", "--definitions", "/no/such/definitions.json")]
+    public void Export_rejects_bad_arguments_before_reading_anything(string expected, params string[] args)
+    {
+        var labels = Path.Combine(Directory.CreateTempSubdirectory("th-export-").FullName, "labels.csv");
+        File.WriteAllText(labels, "userId,timestamp\nu1,2026-11-27T00:00:00Z\n");
+        try
+        {
+            var (exitCode, _, errorLines) = Run(["export", "--as-of", labels, .. args]);
+
+            Assert.Equal(ThApp.BadArgumentsExitCode, exitCode);
+            Assert.Contains(expected, Assert.Single(errorLines));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(labels)!, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("line 3: timestamp must be an ISO-8601 time", "userId,timestamp\nu1,2026-11-27T00:00:00Z\nu2,yesterday\n", "events")]
+    [InlineData("no userId or entityId column", "user,timestamp\nu1,2026-11-27T00:00:00Z\n", "events")]
+    [InlineData("unknown user feature 'bogus'", "userId,timestamp\nu1,2026-11-27T00:00:00Z\n", "events,bogus")]
+    [InlineData("feature 'events' is not kept for the lifetime", "userId,timestamp\nu1,2026-11-27T00:00:00Z\n", "events", "--definitions", "windowed.json")]
+    public void Export_refuses_bad_label_files_and_features_with_one_line_and_exit_code_2(string expected, string labelText, string features, params string[] more)
+    {
+        var directory = Directory.CreateTempSubdirectory("th-export-").FullName;
+        try
+        {
+            var labels = Path.Combine(directory, "labels.csv");
+            File.WriteAllText(labels, labelText);
+            File.WriteAllText(Path.Combine(directory, "windowed.json"), """
+                { "version": 1, "eventTypes": [ { "name": "view", "weight": 1 } ],
+                  "user": [ { "name": "events", "aggregation": "count", "by": "type", "windows": ["hour:48"] } ], "item": [], "global": [] }
+                """);
+            var args = more.Select(a => a == "windowed.json" ? Path.Combine(directory, a) : a);
+            var (exitCode, _, errorLines) = Run(["export", "--as-of", labels, "--features", features, .. args]);
+
+            Assert.Equal(ThApp.BadArgumentsExitCode, exitCode);
+            var line = Assert.Single(errorLines);
+            Assert.StartsWith("th: ", line);
+            Assert.Contains(expected, line);
+            Assert.False(File.Exists(Path.Combine(directory, "labels.features.csv")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

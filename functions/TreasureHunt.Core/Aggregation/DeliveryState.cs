@@ -184,7 +184,11 @@ public sealed class DeliveryState
     }
 
     /// <inheritdoc cref="Decide(string, long, DateTimeOffset)"/>
-    public DeliveryDecision Decide(ReadOnlySpan<char> eventId, long sequenceNumber, DateTimeOffset enqueuedTime)
+    public DeliveryDecision Decide(ReadOnlySpan<char> eventId, long sequenceNumber, DateTimeOffset enqueuedTime) =>
+        Decide(HashOf(eventId), sequenceNumber, enqueuedTime);
+
+    /// <summary><see cref="Decide(string, long, DateTimeOffset)"/> by the id's <see cref="HashOf"/> (all the memory keeps of an id).</summary>
+    internal DeliveryDecision Decide(ulong eventIdHash, long sequenceNumber, DateTimeOffset enqueuedTime)
     {
         if (!_inBatch)
         {
@@ -199,7 +203,7 @@ public sealed class DeliveryState
 
         // A redelivered message only looks the memory up (never changes it); its recorded decision comes first.
         if ((redelivered && WasDuplicate(_partition, sequenceNumber))
-            || !IsFirstDelivery(HashOf(eventId), sequenceNumber, ticks, remember: !redelivered))
+            || !IsFirstDelivery(eventIdHash, sequenceNumber, ticks, remember: !redelivered))
         {
             if (!redelivered)
             {

@@ -131,7 +131,7 @@ public sealed class UserDocument
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            outcomes[i] = Delivery.Decide(e.Event.EventId, e.SequenceNumber, e.EnqueuedTime) switch
+            outcomes[i] = Delivery.Decide(e.Event.EventIdHash(), e.SequenceNumber, e.EnqueuedTime) switch
             {
                 DeliveryDecision.New => Add(e.Event, definitions, ref caps) ? EventOutcome.Applied : EventOutcome.AppliedLate,
                 DeliveryDecision.AlreadyApplied => EventOutcome.AlreadyApplied,

@@ -66,6 +66,7 @@ public sealed class EventParser(CompiledDefinitions definitions)
         }
 
         string? eventId = null, userId = null, itemId = null, category = null;
+        var eventIdAscii = ReadOnlyMemory<byte>.Empty; // the id's bytes in the body when it needs no unescaping (not materialized)
         var type = EventType.View;
         var value = 1.0;
         var timestamp = default(DateTimeOffset);
@@ -118,7 +119,7 @@ public sealed class EventParser(CompiledDefinitions definitions)
                 }
                 fieldError = field switch
                 {
-                    EventIdBit => ReadId(ref reader, "eventId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, pool: null, out eventId),
+                    EventIdBit => ReadEventId(ref reader, message.Body, out eventId, out eventIdAscii),
                     UserIdBit => ReadId(ref reader, "userId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, _users, out userId),
                     ItemIdBit => ReadId(ref reader, "itemId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, _items, out itemId),
                     CategoryBit => ReadId(ref reader, "category", ContractLimits.MaxCategoryLength, DeadLetterReason.BadCategory, _categories, out category),
@@ -148,16 +149,17 @@ public sealed class EventParser(CompiledDefinitions definitions)
         }
         if ((seen & RequiredBits) != RequiredBits)
         {
-            var missing = string.Join(", ", new[] { EventIdBit, UserIdBit, ItemIdBit, TypeBit, TimestampBit }
-                .Where(bit => (seen & bit) == 0).Select(NameOf));
-            return (DeadLetterReason.MissingField, $"required field(s) missing: {missing}");
+            return (DeadLetterReason.MissingField, MissingFieldsDetail(seen));
         }
         if (timestamp - message.EnqueuedTime > ContractLimits.MaxFutureSkew)
         {
             return (DeadLetterReason.FutureTimestamp,
                 $"timestamp {timestamp:O} is more than {ContractLimits.MaxFutureSkew.TotalMinutes} minutes after the enqueue time {message.EnqueuedTime:O}");
         }
-        parsed = new TreasureEvent(eventId!, userId!, itemId!, category ?? TreasureEvent.DefaultCategory, type, value, timestamp.ToUniversalTime());
+        category ??= TreasureEvent.DefaultCategory;
+        parsed = eventId is not null
+            ? new TreasureEvent(eventId, userId!, itemId!, category, type, value, timestamp.ToUniversalTime())
+            : new TreasureEvent(eventIdAscii, userId!, itemId!, category, type, value, timestamp.ToUniversalTime());
         return (null, null);
     }
 
@@ -183,6 +185,14 @@ public sealed class EventParser(CompiledDefinitions definitions)
             9 when name.SequenceEqual("timestamp"u8) => TimestampBit,
             _ => 0,
         };
+    }
+
+    // Its own method: a lambda over `seen` inside TryRead would make the compiler allocate a closure for every message.
+    private static string MissingFieldsDetail(int seen)
+    {
+        var missing = string.Join(", ", new[] { EventIdBit, UserIdBit, ItemIdBit, TypeBit, TimestampBit }
+            .Where(bit => (seen & bit) == 0).Select(NameOf));
+        return $"required field(s) missing: {missing}";
     }
 
     private static string NameOf(int field) => field switch
@@ -214,6 +224,28 @@ public sealed class EventParser(CompiledDefinitions definitions)
             return (reason, $"'{name}' must be 1..{maxLength} chars of [A-Za-z0-9_.:@-]");
         }
         id = pool is not null ? pool.GetAscii(raw) : System.Text.Encoding.ASCII.GetString(raw);
+        return null;
+    }
+
+    /// <summary>
+    /// The event id: validated like every id, but kept as its bytes in the body (<paramref name="ascii"/>) instead of a
+    /// string — the hot path only hashes it (see <see cref="TreasureEvent"/>). An escaped id is unescaped to a string.
+    /// </summary>
+    private static (DeadLetterReason, string)? ReadEventId(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body, out string? id, out ReadOnlyMemory<byte> ascii)
+    {
+        ascii = ReadOnlyMemory<byte>.Empty;
+        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
+        {
+            return ReadId(ref reader, "eventId", ContractLimits.MaxIdLength, DeadLetterReason.BadId, pool: null, out id);
+        }
+        id = null;
+        var raw = reader.ValueSpan;
+        if (!ContractLimits.IsValidIdUtf8(raw, ContractLimits.MaxIdLength))
+        {
+            return (DeadLetterReason.BadId, $"'eventId' must be 1..{ContractLimits.MaxIdLength} chars of [A-Za-z0-9_.:@-]");
+        }
+        // A string token starts at its opening quote; the body is one segment, so the value is the bytes after it.
+        ascii = body.Slice((int)reader.TokenStartIndex + 1, raw.Length);
         return null;
     }
 

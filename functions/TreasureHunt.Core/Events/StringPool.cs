@@ -1,37 +1,80 @@
+using System.IO.Hashing;
+
 namespace TreasureHunt.Core.Events;
 
 /// <summary>
 /// Reuses the string instances of ids that repeat (users, items, categories follow a Zipf law), so that parsing
-/// a batch allocates one string per distinct id instead of one per event. Bounded: cleared when full.
+/// a batch allocates one string per distinct id instead of one per event. Looked up by the id's validated ASCII bytes
+/// as they are in the message (an open-addressing table keyed by a seeded 64-bit XxHash3 of the bytes), so a pooled
+/// id costs neither a transcoding nor a string. Bounded: at most <c>capacity</c> strings, cleared when full; the table
+/// starts small and doubles (≤ 2 × capacity slots).
 /// Not thread-safe: one pool per parser, one parser per partition processor.
 /// </summary>
 internal sealed class StringPool
 {
+    private const int InitialSlots = 64;
+
     private readonly int _capacity;
-    private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    // A per-pool seed: ids come from producers, so probe chains must not be predictable (hash flooding).
+    private readonly long _seed = Random.Shared.NextInt64();
+    private string?[] _strings = new string?[InitialSlots];
+    private uint[] _hashes = new uint[InitialSlots];
+    private int _count;
 
     public StringPool(int capacity)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
-        _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Returns the pooled string for ASCII bytes (ids are validated ASCII before they get here).</summary>
     public string GetAscii(ReadOnlySpan<byte> ascii)
     {
-        Span<char> chars = stackalloc char[ascii.Length];
-        System.Text.Ascii.ToUtf16(ascii, chars, out var written);
-        if (_lookup.TryGetValue(chars[..written], out var existing))
+        var hash = (uint)XxHash3.HashToUInt64(ascii, _seed);
+        var strings = _strings;
+        var mask = strings.Length - 1;
+        var i = (int)hash & mask;
+        while (strings[i] is { } existing)
         {
-            return existing;
+            if (_hashes[i] == hash && existing.Length == ascii.Length && System.Text.Ascii.Equals(ascii, existing))
+            {
+                return existing;
+            }
+            i = (i + 1) & mask;
         }
-        if (_strings.Count >= _capacity)
+        var created = System.Text.Encoding.ASCII.GetString(ascii);
+        if (_count >= _capacity)
         {
-            _strings.Clear();
+            Array.Clear(_strings);
+            Array.Clear(_hashes);
+            _count = 0;
+            i = (int)hash & mask;
         }
-        var created = new string(chars[..written]);
-        _strings.Add(created, created);
+        _strings[i] = created;
+        _hashes[i] = hash;
+        if (++_count * 2 > _strings.Length)
+        {
+            Grow();
+        }
         return created;
+    }
+
+    private void Grow()
+    {
+        var oldStrings = _strings;
+        var oldHashes = _hashes;
+        var strings = new string?[oldStrings.Length * 2];
+        var hashes = new uint[strings.Length];
+        var mask = strings.Length - 1;
+        for (var s = 0; s < oldStrings.Length; s++)
+        {
+            if (oldStrings[s] is not { } value) continue;
+            var i = (int)oldHashes[s] & mask;
+            while (strings[i] is not null) i = (i + 1) & mask;
+            strings[i] = value;
+            hashes[i] = oldHashes[s];
+        }
+        _strings = strings;
+        _hashes = hashes;
     }
 }

@@ -1,6 +1,15 @@
+using TreasureHunt.Core.Aggregation;
+
 namespace TreasureHunt.Core.Events;
 
 /// <summary>A validated event of the contract (see README, "Event contract").</summary>
+/// <remarks>
+/// The parser does not allocate the event id as a string: the hot path only needs its 64-bit hash (the duplicate
+/// memory, <see cref="DeliveryState"/>), so a parsed event keeps the id's ASCII bytes (a slice of the message body) and
+/// <see cref="EventId"/> creates the string the first time it is read. The body's memory must therefore not be reused
+/// while the event lives (no host reuses receive buffers: every batch's bodies are fresh arrays). Equality and the
+/// printed form are those of the record's seven values, whichever way the id is held.
+/// </remarks>
 public sealed record TreasureEvent(
     string EventId,
     string UserId,
@@ -11,4 +20,50 @@ public sealed record TreasureEvent(
     DateTimeOffset Timestamp)
 {
     public const string DefaultCategory = "uncategorized";
+
+    private string? _eventId = EventId;
+
+    /// <summary>The id's ASCII bytes (validated [A-Za-z0-9_.:@-], at most <see cref="ContractLimits.MaxIdLength"/>) when the id was not materialized.</summary>
+    private ReadOnlyMemory<byte> _eventIdAscii;
+
+    /// <summary>A parsed event whose id stays as its validated ASCII bytes until <see cref="EventId"/> is read.</summary>
+    internal TreasureEvent(ReadOnlyMemory<byte> eventIdAscii, string userId, string itemId, string category, EventType type, double value, DateTimeOffset timestamp)
+        : this((string)null!, userId, itemId, category, type, value, timestamp)
+    {
+        _eventIdAscii = eventIdAscii;
+    }
+
+    public string EventId
+    {
+        get => _eventId ??= System.Text.Encoding.ASCII.GetString(_eventIdAscii.Span);
+        init
+        {
+            _eventId = value;
+            _eventIdAscii = default;
+        }
+    }
+
+    /// <summary><see cref="DeliveryState.HashOf"/> of <see cref="EventId"/>, computed without creating the id's string.</summary>
+    internal ulong EventIdHash()
+    {
+        if (_eventId is { } id) return DeliveryState.HashOf(id);
+        // ASCII widened to UTF-16 gives exactly the id's chars (the hash is defined over the UTF-16 code units).
+        var ascii = _eventIdAscii.Span;
+        Span<char> chars = stackalloc char[ascii.Length];
+        System.Text.Ascii.ToUtf16(ascii, chars, out var written);
+        return DeliveryState.HashOf(chars[..written]);
+    }
+
+    public bool Equals(TreasureEvent? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (string.Equals(EventId, other.EventId, StringComparison.Ordinal)
+                && string.Equals(UserId, other.UserId, StringComparison.Ordinal)
+                && string.Equals(ItemId, other.ItemId, StringComparison.Ordinal)
+                && string.Equals(Category, other.Category, StringComparison.Ordinal)
+                && Type == other.Type
+                && Value.Equals(other.Value)
+                && Timestamp.Equals(other.Timestamp)));
+
+    public override int GetHashCode() => HashCode.Combine(EventId, UserId, ItemId, Category, Type, Value, Timestamp);
 }

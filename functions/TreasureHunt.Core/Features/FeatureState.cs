@@ -268,26 +268,58 @@ public sealed class FeatureState
 
     private void AddDistinct(string id, long ticks, int keep)
     {
-        // Newest first, ties by id ascending: the kept set never depends on arrival order.
+        // Newest first, ties by id ascending: the kept set never depends on arrival order. The result is that of
+        // "remove the id's older entry, insert at the first position it precedes, drop the entries beyond k", done in
+        // place with one move of the entries in between (the lists' arrays are long-lived: no insert/remove pair).
         var ids = Ids!;
         var times = IdTicks!;
         var existing = ids.IndexOf(id);
+        if (existing >= 0 && times[existing] >= ticks) return;
+        var idSpan = CollectionsMarshal.AsSpan(ids);
+        var timeSpan = CollectionsMarshal.AsSpan(times);
+        var count = idSpan.Length;
+        // `at`: the insertion index in the list without the existing entry.
+        var at = 0;
+        for (var j = 0; j < count; j++)
+        {
+            if (j == existing) continue;
+            if (!(timeSpan[j] != ticks ? timeSpan[j] > ticks : string.CompareOrdinal(idSpan[j], id) < 0)) break;
+            at++;
+        }
         if (existing >= 0)
         {
-            if (times[existing] >= ticks) return;
-            ids.RemoveAt(existing);
-            times.RemoveAt(existing);
+            if (at >= keep)
+            {
+                ids.RemoveAt(existing);
+                times.RemoveAt(existing);
+                return;
+            }
+            if (at <= existing)
+            {
+                idSpan[at..existing].CopyTo(idSpan[(at + 1)..]);
+                timeSpan[at..existing].CopyTo(timeSpan[(at + 1)..]);
+            }
+            else
+            {
+                idSpan[(existing + 1)..(at + 1)].CopyTo(idSpan[existing..]);
+                timeSpan[(existing + 1)..(at + 1)].CopyTo(timeSpan[existing..]);
+            }
+            idSpan[at] = id;
+            timeSpan[at] = ticks;
+            return;
         }
-        var at = 0;
-        while (at < ids.Count && (times[at] != ticks ? times[at] > ticks : string.CompareOrdinal(ids[at], id) < 0)) at++;
         if (at >= keep) return;
-        ids.Insert(at, id);
-        times.Insert(at, ticks);
-        if (ids.Count > keep)
+        if (count < keep)
         {
-            ids.RemoveAt(ids.Count - 1);
-            times.RemoveAt(times.Count - 1);
+            ids.Insert(at, id);
+            times.Insert(at, ticks);
+            return;
         }
+        // Full: insert and drop the last entry, as one move.
+        idSpan[at..(count - 1)].CopyTo(idSpan[(at + 1)..]);
+        timeSpan[at..(count - 1)].CopyTo(timeSpan[(at + 1)..]);
+        idSpan[at] = id;
+        timeSpan[at] = ticks;
     }
 
     /// <summary>approxDistinct: the estimated number of distinct values (rounded).</summary>

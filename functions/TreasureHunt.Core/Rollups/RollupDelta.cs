@@ -78,6 +78,7 @@ public sealed class RollupDeltaBuilder(int shardCount)
         if (!items.TryGetValue(e.Event.ItemId, out var item))
         {
             items[e.Event.ItemId] = item = new ItemDelta();
+            item.Hours.Capacity = 1; // a batch's events of one item nearly always fall in one hour (else the list grows)
         }
         item.Add(type, WindowSize.Hour.StartOf(e.Event.Timestamp));
     }

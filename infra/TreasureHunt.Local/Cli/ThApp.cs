@@ -30,9 +30,10 @@ internal static class ThApp
             config.SetExceptionHandler((exception, _) =>
             {
                 var output = errors ?? Console.Error;
-                if (exception is CommandAppException)
+                if (exception is CommandAppException or BadInputException)
                 {
-                    // Parse errors (unknown command or option, missing argument, bad value) and Validate() failures: one line.
+                    // Parse errors (unknown command or option, missing argument, bad value), Validate() failures and bad
+                    // input found once read (BadInputException): one line.
                     output.WriteLine($"th: {OneLine(exception.Message)}");
                     return BadArgumentsExitCode;
                 }
@@ -61,6 +62,8 @@ internal static class ThApp
                 features.AddCommand<FeaturesValidateCommand>("validate").WithDescription("Check a feature-definitions file; exit 1 with the errors.")
                     .WithExample("features", "validate", "features/definitions.json");
             });
+            config.AddCommand<ExportCommand>("export").WithDescription("Point-in-time training rows: the user features as they were at each label row's timestamp, replayed from the history (.csv or .parquet).")
+                .WithExample("export", "--as-of", "labels.csv", "--features", "events,value", "--out", "training.parquet");
             config.AddCommand<OpenApiCommand>("openapi").WithDescription("Write the OpenAPI 3 document of the HTTP API (generated from the routes).")
                 .WithExample("openapi", "--out", "docs/openapi.json");
             config.AddCommand<PlanCommand>("plan").WithDescription("Capacity and cost planner: tier, units, partitions, RU/s, instances, $ per month by meter, the limit that binds first; --out writes a .bicepparam for bicep/main.bicep.")

@@ -1,0 +1,109 @@
+using System.Globalization;
+using CsvHelper;
+using Parquet;
+using Parquet.Schema;
+
+namespace TreasureHunt.Pipeline.History;
+
+/// <summary>
+/// Writes the export: one row per label row, in the label file's order — <c>userId</c>, <c>timestamp</c> (UTC), then the
+/// feature columns (<see cref="ExportColumns"/>). CSV (CsvHelper; numbers in the invariant culture, times ISO-8601 with
+/// Z, an empty cell for no value) or Parquet (Parquet.Net; typed, nullable columns: int64, double, timestamp, string),
+/// chosen by the extension. Parquet is written in row groups of <see cref="RowGroupRows"/> rows.
+/// </summary>
+public static class ExportFile
+{
+    public const int RowGroupRows = 100_000;
+
+    public static async Task WriteAsync(string path, IReadOnlyList<LabelRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(answers);
+        ArgumentNullException.ThrowIfNull(columns);
+        switch (LabelFile.FormatOf(path))
+        {
+            case "csv":
+                await WriteCsvAsync(path, labels, answers, columns, cancellationToken);
+                break;
+            case "parquet":
+                await WriteParquetAsync(path, labels, answers, columns, cancellationToken);
+                break;
+            default:
+                throw new ArgumentException($"{path}: the export file must be .csv or .parquet", nameof(path));
+        }
+    }
+
+    private static async Task WriteCsvAsync(string path, IReadOnlyList<LabelRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
+    {
+        await using var writer = CsvWriter.Create(new StreamWriter(path), new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: false);
+        writer.WriteField("userId");
+        writer.WriteField("timestamp");
+        foreach (var column in columns) writer.WriteField(column.Name);
+        writer.EndRecord();
+        foreach (var label in labels)
+        {
+            writer.WriteField(label.UserId);
+            writer.WriteField(Time(label.Time.UtcDateTime));
+            foreach (var column in columns)
+            {
+                writer.WriteField(ExportColumns.ValueOf(column, answers[label.Index]) switch
+                {
+                    null => "",
+                    long l => l.ToString(CultureInfo.InvariantCulture),
+                    double d => d.ToString("R", CultureInfo.InvariantCulture),
+                    DateTime t => Time(t),
+                    var other => Convert.ToString(other, CultureInfo.InvariantCulture) ?? "",
+                });
+            }
+            await writer.EndRecordAsync(cancellationToken);
+        }
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    private static async Task WriteParquetAsync(string path, IReadOnlyList<LabelRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
+    {
+        var userField = new DataField<string>("userId");
+        var timeField = new DataField<DateTime>("timestamp");
+        var fields = columns.Select(c => (DataField)(c.Type switch
+        {
+            ExportColumnType.Long => new DataField<long?>(c.Name),
+            ExportColumnType.Double => new DataField<double?>(c.Name),
+            ExportColumnType.Time => new DataField<DateTime?>(c.Name),
+            _ => new DataField<string>(c.Name, true),
+        })).ToArray();
+        var schema = new ParquetSchema([userField, timeField, .. fields]);
+        await using var stream = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream, cancellationToken: cancellationToken);
+        for (var start = 0; start < labels.Count; start += RowGroupRows)
+        {
+            var rows = Enumerable.Range(start, Math.Min(RowGroupRows, labels.Count - start)).Select(i => labels[i]).ToArray();
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync(userField, rows.Select(r => r.UserId).ToArray());
+            await group.WriteAsync<DateTime>(timeField, rows.Select(r => r.Time.UtcDateTime).ToArray(), cancellationToken: cancellationToken);
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var column = columns[c];
+                var values = rows.Select(r => ExportColumns.ValueOf(column, answers[r.Index])).ToArray();
+                switch (column.Type)
+                {
+                    case ExportColumnType.Long:
+                        await group.WriteAsync<long>(fields[c], values.Select(v => v is null ? (long?)null : Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToArray(), cancellationToken: cancellationToken);
+                        break;
+                    case ExportColumnType.Double:
+                        await group.WriteAsync<double>(fields[c], values.Select(v => v is null ? (double?)null : Convert.ToDouble(v, CultureInfo.InvariantCulture)).ToArray(), cancellationToken: cancellationToken);
+                        break;
+                    case ExportColumnType.Time:
+                        await group.WriteAsync<DateTime>(fields[c], values.Select(v => (DateTime?)v).ToArray(), cancellationToken: cancellationToken);
+                        break;
+                    default:
+                        await group.WriteAsync(fields[c], values.Select(v => (string?)v).ToArray()!);
+                        break;
+                }
+            }
+            group.CompleteValidate();
+        }
+    }
+
+    private static string Time(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+}

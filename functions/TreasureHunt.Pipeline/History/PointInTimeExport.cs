@@ -1,0 +1,254 @@
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
+using TreasureHunt.Core.History;
+using TreasureHunt.Pipeline.Queries;
+
+namespace TreasureHunt.Pipeline.History;
+
+/// <summary>
+/// Point-in-time export: for each label row (user, time T) the requested user features as the live pipeline would have
+/// answered <c>GET /api/users/{id}/features</c> at T, computed by replaying the history through the live code — the
+/// parser (<see cref="EventParser"/>), the schema-2 <see cref="UserDocument.Apply"/> and the query-side
+/// <see cref="FeatureAnswers.UserValue"/> with the query time T.
+/// </summary>
+/// <remarks>
+/// <para><b>The clock ("as of").</b> An event counts for a row at T when it was <em>known</em> at T: its enqueue time
+/// (the broker's clock: Event Hubs' <c>EnqueuedTimeUtc</c>, the local log's append time) is at or before T <em>and</em>
+/// its own timestamp is at or before T. So a late event (timestamp before T, enqueued after T) does not count — the
+/// online path could not have known it at T, and counting it would leak the future into training — and an event stamped
+/// after T (the contract lets a timestamp run up to <see cref="ContractLimits.MaxFutureSkew"/> ahead of its enqueue
+/// time) does not count before its timestamp. Formally, an event becomes available at
+/// <c>max(enqueue time, timestamp)</c>, where the enqueue time is the running maximum within its partition (so a
+/// partition whose clock stepped back never lets a later message count earlier than an earlier one).</para>
+/// <para><b>The order.</b> The partitions are merged by that enqueue time (ties: partition order, then sequence
+/// number); events are applied to a user's document in the order they become available (ties: merge order), each as a
+/// one-event batch of its partition. Duplicates are decided by the document's delivery state exactly as live: a copy
+/// of an event id within the duplicate horizon is dropped, wherever it was enqueued. Windowed answers count back from T
+/// (the tile containing T and the N − 1 before). With one-event batches the result equals the live path's for any
+/// batching, except at the per-user cap of remembered ids (the live path prunes after each batch, this after each
+/// event) — a user sending more ids within the horizon than the cap.</para>
+/// <para><b>Bounded.</b> One ordered pass over each partition, read in chunks of <see cref="ReadChunk"/>; the label rows
+/// sorted by time; the document of a user only while that user has rows still to answer (a document is bounded by the
+/// definitions: docs/data-model.md); events held back because they are stamped ahead of the clock (at most those
+/// enqueued within the last <see cref="ContractLimits.MaxFutureSkew"/>, of labelled users only); the answers, one array
+/// per row. The pass stops as soon as the last row is answered.</para>
+/// </remarks>
+public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryRules delivery)
+{
+    /// <summary>Messages read from a partition per <see cref="IHistorySource.ReadAsync"/> call.</summary>
+    public const int ReadChunk = 2000;
+
+    private readonly CompiledDefinitions _definitions = definitions ?? throw new ArgumentNullException(nameof(definitions));
+    private readonly DeliveryRules _delivery = delivery ?? throw new ArgumentNullException(nameof(delivery));
+
+    /// <summary>
+    /// The value of every feature of <paramref name="features"/> for every row of <paramref name="labels"/> (indexed by
+    /// <see cref="LabelRow.Index"/>, values as <see cref="FeatureAnswers.UserValue"/> gives them; null when the user had no
+    /// event counting at that time).
+    /// </summary>
+    public async Task<ExportResult> RunAsync(
+        IHistorySource source, IReadOnlyList<LabelRow> labels, IReadOnlyList<CompiledFeature> features, QueryWindow window,
+        Action<ExportProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(features);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var rows = labels.OrderBy(r => r.Time.UtcTicks).ThenBy(r => r.Index).ToArray();
+        var values = new object?[labels.Count][];
+        var remaining = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (row.Index < 0 || row.Index >= values.Length || values[row.Index] is not null)
+            {
+                throw new ArgumentException($"label row indexes must be 0..{values.Length - 1}, each once", nameof(labels));
+            }
+            values[row.Index] = [];
+            remaining[row.UserId] = remaining.GetValueOrDefault(row.UserId) + 1;
+        }
+        var replay = new Replay(this, features, window, values, remaining);
+
+        var partitionIds = await source.PartitionsAsync(cancellationToken);
+        var heads = new PriorityQueue<PartitionReader, (long Ticks, int Partition)>();
+        for (var i = 0; i < partitionIds.Count; i++)
+        {
+            var reader = new PartitionReader(source, partitionIds[i], i);
+            if (await reader.FillAsync(cancellationToken)) heads.Enqueue(reader, (reader.HeadTicks, i));
+        }
+
+        var parser = new EventParser(_definitions);
+        var next = 0;
+        long order = 0, read = 0, deadLettered = 0;
+        var lastReport = started.Elapsed;
+        while (next < rows.Length)
+        {
+            var clock = heads.TryPeek(out _, out var key) ? key.Ticks : long.MaxValue;
+            // Everything that becomes available before the next message's enqueue time: held-back events (at equal
+            // times before the message, which was merged later) and rows (after the events of their own time).
+            while (next < rows.Length)
+            {
+                var held = replay.NextHeldTicks;
+                var rowTicks = rows[next].Time.UtcTicks;
+                if (held <= rowTicks && held <= clock)
+                {
+                    replay.ApplyHeld();
+                }
+                else if (rowTicks < clock)
+                {
+                    replay.Answer(rows[next++]);
+                }
+                else
+                {
+                    break;
+                }
+            }
+            if (next >= rows.Length || clock == long.MaxValue) break;
+
+            var partition = heads.Dequeue();
+            var message = partition.Take();
+            if (await partition.FillAsync(cancellationToken)) heads.Enqueue(partition, (partition.HeadTicks, partition.Index));
+            order++;
+            read++;
+            if (!parser.TryParse(message, partition.PartitionId, out var parsed, out _))
+            {
+                deadLettered++; // dead-lettered live too: never aggregated
+            }
+            else if (remaining.ContainsKey(parsed!.UserId))
+            {
+                replay.Offer(parsed, message.EnqueuedTime, partition.PartitionId, clock, order);
+            }
+            if ((read & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (progress is not null && (read & 0xFFF) == 0 && started.Elapsed - lastReport > TimeSpan.FromSeconds(1))
+            {
+                lastReport = started.Elapsed;
+                progress(new ExportProgress(read, next, rows.Length, started.Elapsed));
+            }
+        }
+        progress?.Invoke(new ExportProgress(read, next, rows.Length, started.Elapsed));
+        return new ExportResult(values, new ExportSummary(rows.Length, replay.UsersSeen, read, replay.Applied, deadLettered, replay.PeakDocuments, started.Elapsed));
+    }
+
+    /// <summary>The documents of the labelled users, the events held back until their timestamp, the answers.</summary>
+    private sealed class Replay(PointInTimeExport export, IReadOnlyList<CompiledFeature> features, QueryWindow window, object?[][] values, Dictionary<string, int> remaining)
+    {
+        private readonly Dictionary<string, UserDocument> _documents = new(StringComparer.Ordinal);
+        private readonly PriorityQueue<HeldEvent, (long Ticks, long Order)> _held = new();
+        private readonly SequencedEvent[] _one = new SequencedEvent[1];
+        private readonly EventOutcome[] _outcome = new EventOutcome[1];
+        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+        public long Applied { get; private set; }
+        public int PeakDocuments { get; private set; }
+        public int UsersSeen => _seen.Count;
+
+        public long NextHeldTicks => _held.TryPeek(out _, out var key) ? key.Ticks : long.MaxValue;
+
+        /// <summary>An event of a labelled user enqueued at <paramref name="clockTicks"/>: applied now, or held back until its timestamp.</summary>
+        public void Offer(TreasureEvent e, DateTimeOffset enqueued, string partitionId, long clockTicks, long order)
+        {
+            if (e.Timestamp.UtcTicks > clockTicks)
+            {
+                _held.Enqueue(new HeldEvent(e, enqueued, partitionId), (e.Timestamp.UtcTicks, order));
+                return;
+            }
+            Apply(e, enqueued, partitionId);
+        }
+
+        public void ApplyHeld()
+        {
+            var held = _held.Dequeue();
+            if (remaining.ContainsKey(held.Event.UserId)) Apply(held.Event, held.Enqueued, held.PartitionId);
+        }
+
+        private void Apply(TreasureEvent e, DateTimeOffset enqueued, string partitionId)
+        {
+            if (!_documents.TryGetValue(e.UserId, out var document))
+            {
+                _documents[e.UserId] = document = UserDocument.Create(e.UserId, export._definitions);
+                _seen.Add(e.UserId);
+                PeakDocuments = Math.Max(PeakDocuments, _documents.Count);
+            }
+            // The sequence number only orders the user's batches of a partition (the delivery state's watermark); held-
+            // back events are applied after later messages of their partition, so it is the application order here.
+            _one[0] = new SequencedEvent(e, ++Applied, enqueued);
+            document.Apply(_one, partitionId, export._definitions, export._delivery, _outcome);
+        }
+
+        public void Answer(LabelRow row)
+        {
+            var document = _documents.GetValueOrDefault(row.UserId);
+            var answer = new object?[features.Count];
+            for (var i = 0; i < answer.Length; i++)
+            {
+                answer[i] = document is null ? null : FeatureAnswers.UserValue(features[i], document.Feature(features[i].Name), export._definitions, window, row.Time);
+            }
+            values[row.Index] = answer;
+            var left = remaining[row.UserId] - 1;
+            if (left > 0)
+            {
+                remaining[row.UserId] = left;
+                return;
+            }
+            remaining.Remove(row.UserId);
+            _documents.Remove(row.UserId); // no row left to answer for this user: its state is not needed any more
+        }
+
+        private readonly record struct HeldEvent(TreasureEvent Event, DateTimeOffset Enqueued, string PartitionId);
+    }
+
+    /// <summary>One partition read in order, a chunk at a time, with its enqueue clock (never stepping back).</summary>
+    private sealed class PartitionReader(IHistorySource source, string partitionId, int index)
+    {
+        private IReadOnlyList<RawMessage> _chunk = [];
+        private int _position;
+        private long _after = -1;
+        private bool _ended;
+        private long _clockTicks = long.MinValue;
+
+        public string PartitionId => partitionId;
+        public int Index => index;
+
+        /// <summary>The effective enqueue time of the next message: its own, or the partition's latest if that is later.</summary>
+        public long HeadTicks => Math.Max(_clockTicks, _chunk[_position].EnqueuedTime.UtcTicks);
+
+        /// <summary>True when a next message is there (reading the next chunk when this one is used up).</summary>
+        public async Task<bool> FillAsync(CancellationToken cancellationToken)
+        {
+            if (_position < _chunk.Count) return true;
+            if (_ended) return false;
+            _chunk = await source.ReadAsync(partitionId, _after, ReadChunk, cancellationToken);
+            _position = 0;
+            if (_chunk.Count == 0)
+            {
+                _ended = true;
+                return false;
+            }
+            return true;
+        }
+
+        public RawMessage Take()
+        {
+            _clockTicks = HeadTicks;
+            var message = _chunk[_position++];
+            if (message.SequenceNumber <= _after)
+            {
+                throw new InvalidDataException($"partition {partitionId} of the history is not in sequence order ({_after} then {message.SequenceNumber})");
+            }
+            _after = message.SequenceNumber;
+            return message;
+        }
+    }
+}
+
+/// <summary>A label row: the user (entity id) and the time its features are wanted at; <see cref="Index"/> = its position in the label file.</summary>
+public readonly record struct LabelRow(int Index, string UserId, DateTimeOffset Time);
+
+/// <summary>How far the export is: history messages read, rows answered.</summary>
+public readonly record struct ExportProgress(long MessagesRead, int RowsAnswered, int Rows, TimeSpan Elapsed);
+
+/// <summary>What an export did: rows answered, users with events, messages read, events applied, dead letters skipped, the most documents held at once.</summary>
+public sealed record ExportSummary(int Rows, int UsersWithEvents, long MessagesRead, long EventsApplied, long DeadLettered, int PeakDocuments, TimeSpan Elapsed);
+
+/// <summary>The answers (per label row, per feature) and the summary.</summary>
+public sealed record ExportResult(object?[][] Values, ExportSummary Summary);

@@ -1,0 +1,169 @@
+using System.ComponentModel;
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Features;
+using TreasureHunt.Core.History;
+using TreasureHunt.Local.Hosting;
+using TreasureHunt.Pipeline.History;
+using TreasureHunt.Pipeline.Queries;
+using TreasureHunt.Storage.History;
+
+namespace TreasureHunt.Local.Cli;
+
+/// <summary>
+/// th export --as-of LABELS --features a,b: point-in-time training rows — for each label row (userId, timestamp) the
+/// requested user features as they were at that time, replayed from the history through the live aggregation code
+/// (<see cref="PointInTimeExport"/>; semantics in docs/data-model.md). Needs no emulator and no running host.
+/// </summary>
+internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
+{
+    public const string CaptureScheme = "capture:";
+
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--as-of <LABELS>"), Description("label rows: a .csv (header userId,timestamp) or .parquet file; timestamps ISO-8601 with Z or an offset")]
+        public string? AsOf { get; init; }
+
+        [CommandOption("--features <NAMES>"), Description("comma-separated user features of the definitions (th features show)")]
+        public string? Features { get; init; }
+
+        [CommandOption("--window <WINDOW>"), Description("lifetime, or a sliding window lastN{m|h|d} counted back from each row's timestamp, as the features route"), DefaultValue("lifetime")]
+        public string Window { get; init; } = "lifetime";
+
+        [CommandOption("--out <FILE>"), Description("the .csv or .parquet file to write (default: LABELS with .features before the extension)")]
+        public string? Out { get; init; }
+
+        [CommandOption("--definitions <FILE>"), Description("feature definitions (default: Features__DefinitionsPath, else the default definitions)")]
+        public string? Definitions { get; init; }
+
+        [CommandOption("--source <SOURCE>"), Description("the history: capture:<connection-string-or-account-url>/<container> (Event Hubs Capture files), default the local event log")]
+        public string? Source { get; init; }
+
+        [CommandOption("--event-hub <NAMESPACE/EVENTHUB>"), Description("with a capture source holding several event hubs: which one")]
+        public string? EventHub { get; init; }
+
+        public string OutPath => Out ?? Path.ChangeExtension(AsOf!, ".features" + Path.GetExtension(AsOf!));
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(AsOf)) return ValidationResult.Error("--as-of LABELS is required (a .csv or .parquet file of userId,timestamp rows)");
+            if (!LabelFile.IsSupported(AsOf)) return ValidationResult.Error($"--as-of must name a .csv or .parquet file (got '{AsOf}')");
+            if (!File.Exists(AsOf)) return ValidationResult.Error($"--as-of: no such file: {AsOf}");
+            if (string.IsNullOrWhiteSpace(Features) || Features.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0)
+            {
+                return ValidationResult.Error("--features is required: comma-separated user feature names (th features show lists them)");
+            }
+            if (!QueryWindow.TryParse(Window, out _)) return ValidationResult.Error($"--window must be 'lifetime' or lastN followed by m, h or d, such as last7d (got '{Window}')");
+            if (!LabelFile.IsSupported(OutPath)) return ValidationResult.Error($"--out must name a .csv or .parquet file (got '{Out}')");
+            var outDirectory = Path.GetDirectoryName(Path.GetFullPath(OutPath))!;
+            if (!Directory.Exists(outDirectory)) return ValidationResult.Error($"--out: no such directory: {outDirectory}");
+            if (Path.GetFullPath(OutPath) == Path.GetFullPath(AsOf)) return ValidationResult.Error("--out must not be the label file");
+            if (Definitions is not null && !File.Exists(Definitions)) return ValidationResult.Error($"--definitions: no such file: {Definitions}");
+            if (Source is not null && !TryParseCapture(Source, out _, out _, out var sourceError)) return ValidationResult.Error(sourceError);
+            if (EventHub is not null && (Source is null || EventHub.Trim('/').Split('/').Length != 2))
+            {
+                return ValidationResult.Error("--event-hub takes NAMESPACE/EVENTHUB and goes with --source capture:…");
+            }
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var configuration = LocalConfiguration.Build(LocalConfiguration.FindRepoRoot(), new Dictionary<string, string?>());
+        CompiledDefinitions definitions;
+        try
+        {
+            definitions = FeatureDefinitionsReader.Load(settings.Definitions ?? configuration["Features:DefinitionsPath"]);
+        }
+        catch (FeatureDefinitionsException e)
+        {
+            return BadInput(e.Message);
+        }
+        QueryWindow.TryParse(settings.Window, out var window);
+        if (!FeatureAnswers.TryResolve(settings.Features, definitions.User, "user", window, out var features, out var featureError))
+        {
+            return BadInput(featureError);
+        }
+        IReadOnlyList<LabelRow> labels;
+        try
+        {
+            labels = await LabelFile.ReadAsync(settings.AsOf!, DateTimeOffset.UtcNow, cancellationToken);
+        }
+        catch (LabelFileException e)
+        {
+            return BadInput(e.Message);
+        }
+
+        var aggregation = configuration.GetSection(AggregationOptions.Section).Get<AggregationOptions>() ?? new AggregationOptions();
+        var source = OpenSource(settings, configuration);
+        try
+        {
+            Console.Error.WriteLine($"th export: {labels.Count:N0} label rows, features {string.Join(", ", features.Select(f => f.Name))} ({window}), history {source.Description}");
+            var export = new PointInTimeExport(definitions, DeliveryRules.From(aggregation));
+            var result = await export.RunAsync(source, labels, features, window, p =>
+                Console.Error.WriteLine($"  {p.MessagesRead:N0} messages read ({p.MessagesRead / Math.Max(p.Elapsed.TotalSeconds, 1e-3):N0}/s), {p.RowsAnswered:N0}/{p.Rows:N0} rows answered"),
+                cancellationToken);
+            var columns = ExportColumns.For(features, definitions);
+            await ExportFile.WriteAsync(settings.OutPath, labels, result.Values, columns, cancellationToken);
+            var s = result.Summary;
+            AnsiConsole.MarkupLine($"[green]{Markup.Escape(settings.OutPath)}[/]: {s.Rows:N0} rows × {columns.Count} feature columns; " +
+                $"{s.MessagesRead:N0} history messages read, {s.EventsApplied:N0} events of {s.UsersWithEvents:N0} labelled users applied, " +
+                $"{s.DeadLettered:N0} dead letters skipped, at most {s.PeakDocuments:N0} user documents held; {s.Elapsed.TotalSeconds:N1} s " +
+                $"({s.MessagesRead / Math.Max(s.Elapsed.TotalSeconds, 1e-3):N0} messages/s)");
+            return 0;
+        }
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>The history to replay: the capture container of --source, else the local event log.</summary>
+    private static IHistorySource OpenSource(Settings settings, IConfiguration configuration)
+    {
+        if (settings.Source is not null)
+        {
+            TryParseCapture(settings.Source, out var account, out var container, out _);
+            return account.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || account.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+                ? CaptureHistorySource.FromUri(new Uri(account.TrimEnd('/') + "/" + container), new DefaultAzureCredential(), settings.EventHub)
+                : CaptureHistorySource.FromConnectionString(account, container, settings.EventHub);
+        }
+        var logDirectory = Path.Combine(configuration["Local:StateDir"] ?? ".th", "log");
+        // The local event log as a history source comes with the back-fill work (issue 14, LocalEventLogHistorySource):
+        // once it is on main this is the one line `return new LocalEventLogHistorySource(logDirectory);`.
+        throw new BadInputException(
+            $"reading the local event log ({logDirectory}) as history is not available in this build; use --source {CaptureScheme}<connection-string-or-account-url>/<container>");
+    }
+
+    /// <summary><c>capture:&lt;connection string or account URL&gt;/&lt;container&gt;</c>: the container is the text after the last '/'.</summary>
+    public static bool TryParseCapture(string source, out string account, out string container, out string error)
+    {
+        account = container = error = "";
+        if (!source.StartsWith(CaptureScheme, StringComparison.Ordinal))
+        {
+            error = $"--source must be {CaptureScheme}<connection-string-or-account-url>/<container> (got '{source}')";
+            return false;
+        }
+        var rest = source[CaptureScheme.Length..];
+        var slash = rest.LastIndexOf('/');
+        if (slash <= 0 || slash == rest.Length - 1)
+        {
+            error = $"--source {CaptureScheme}… must end with /<container>, such as {CaptureScheme}https://ACCOUNT.blob.core.windows.net/{CaptureHistorySource.DefaultContainer}";
+            return false;
+        }
+        account = rest[..slash];
+        container = rest[(slash + 1)..];
+        if (container.Length is < 3 or > 63 || !container.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-'))
+        {
+            error = $"--source: '{container}' is not a blob container name (3-63 lowercase letters, digits and hyphens)";
+            return false;
+        }
+        return true;
+    }
+
+    private static int BadInput(string message) => throw new BadInputException(message.Split('\n')[0]);
+}
