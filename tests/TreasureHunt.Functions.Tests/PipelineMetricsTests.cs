@@ -152,4 +152,48 @@ public sealed class PipelineMetricsTests
         Assert.Equal(3, recorded.Sum("th.events.parked", "reason", "store_unavailable"));
         Assert.Equal([42.0], recorded.Values("th.partition.hold_time"));
     }
+
+    [Fact]
+    public void A_partition_hold_is_reported_by_the_held_gauges_while_it_lasts_and_every_failed_attempt_is_counted()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestApp.Now);
+        using var meters = new ScopedMeterFactory();
+        using var holds = new PartitionHolds(clock, meters);
+        var values = new Dictionary<string, double>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) => { if (instrument.Meter.Scope == meters) l.EnableMeasurementEvents(instrument); }, // this instance's only
+        };
+        listener.SetMeasurementEventCallback<int>((i, v, _, _) => values[i.Name] = v);
+        listener.SetMeasurementEventCallback<double>((i, v, _, _) => values[i.Name] = v);
+        listener.SetMeasurementEventCallback<long>((i, v, _, _) => values[i.Name] = values.GetValueOrDefault(i.Name) + v);
+        listener.Start();
+
+        holds.Failed("4", 10, new TimeoutException("store timed out"));
+        clock.Advance(TimeSpan.FromSeconds(12));
+        holds.Failed("4", 10, new TimeoutException("store timed out"));
+        listener.RecordObservableInstruments();
+        Assert.Equal((1.0, 12.0, 2.0), (values["th.partitions.held"], values["th.partitions.held.max_seconds"], values["th.batches.retried"]));
+
+        clock.Advance(TimeSpan.FromSeconds(3));
+        holds.Released("4");
+        listener.RecordObservableInstruments();
+        Assert.Equal((0.0, 0.0), (values["th.partitions.held"], values["th.partitions.held.max_seconds"]));
+        Assert.Equal(15.0, holds.Totals().LongestHoldSeconds);
+    }
+
+    /// <summary>Meters scoped to one test, so that a listener sees this test's instruments only.</summary>
+    private sealed class ScopedMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(new MeterOptions(options.Name) { Version = options.Version, Tags = options.Tags, Scope = this });
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
 }

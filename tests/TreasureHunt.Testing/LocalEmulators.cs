@@ -60,7 +60,8 @@ public sealed class LocalEmulators : IAsyncDisposable
 
     /// <summary>
     /// A private pair of emulators (its own state folder and ports: blob, queue, table = <paramref name="firstPort"/>
-    /// .. +2, Cosmos = +3; Azurite's inner table port = table + 100) started with their own fault injection
+    /// .. +2, Cosmos = +3, Azurite's inner table port behind the limit layer = +4, whatever
+    /// <c>TH_AZURITE_TABLE_INNER_PORT</c> says for the shared ones) started with their own fault injection
     /// (<c>TH_FAULT_RATE</c>, <c>TH_FAULT_SEED</c>), so that a test can run against faulty stores without disturbing
     /// the shared emulators of the other tests.
     /// </summary>
@@ -73,9 +74,13 @@ public sealed class LocalEmulators : IAsyncDisposable
         QueuePort = firstPort + 1;
         TablePort = firstPort + 2;
         CosmosPort = firstPort + 3;
+        TableInnerPort = firstPort + 4;
         FaultRate = faultRate;
         FaultSeed = faultSeed;
     }
+
+    /// <summary>Azurite's own table port behind the limit layer; null = <c>TH_AZURITE_TABLE_INNER_PORT</c> of the environment (default table + 100).</summary>
+    public int? TableInnerPort { get; }
 
     /// <summary>The fault rate these emulators are started with; null = whatever <c>TH_FAULT_RATE</c> the environment says (default 0).</summary>
     public double? FaultRate { get; }
@@ -354,6 +359,7 @@ public sealed class LocalEmulators : IAsyncDisposable
         info.Environment["TH_AZURITE_QUEUE_PORT"] = QueuePort.ToString(CultureInfo.InvariantCulture);
         info.Environment["TH_AZURITE_TABLE_PORT"] = TablePort.ToString(CultureInfo.InvariantCulture);
         info.Environment["TH_COSMOS_PORT"] = CosmosPort.ToString(CultureInfo.InvariantCulture);
+        if (TableInnerPort is { } inner) info.Environment["TH_AZURITE_TABLE_INNER_PORT"] = inner.ToString(CultureInfo.InvariantCulture);
         info.Environment["TH_EMULATORS_OWNER"] = FixtureOwner;
         if (FaultRate is { } rate) info.Environment["TH_FAULT_RATE"] = rate.ToString(CultureInfo.InvariantCulture);
         if (FaultSeed is { } seed) info.Environment["TH_FAULT_SEED"] = seed.ToString(CultureInfo.InvariantCulture);

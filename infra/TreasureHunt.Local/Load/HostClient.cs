@@ -10,12 +10,21 @@ namespace TreasureHunt.Local.Load;
 /// <summary>HTTP client of a running local host (ingest, queries, local metrics), with the function key.</summary>
 internal sealed class HostClient : IDisposable
 {
+    /// <summary>How long a replay request may take: one run re-applies up to <see cref="TreasureHunt.Pipeline.Processing.ParkedReplayer.MaxRowsPerRun"/>
+    /// rows one by one (measured ~70 ms per message with 10 % injected faults, minutes on a loaded machine:
+    /// docs/BENCHMARKS.md#chaos); a replay cut short is safe to run again, but should not be cut by a client timeout.</summary>
+    public static readonly TimeSpan ReplayTimeout = TimeSpan.FromMinutes(30);
+
+    private readonly SocketsHttpHandler _handler = new() { MaxConnectionsPerServer = 32 };
     private readonly HttpClient _http;
+    private readonly HttpClient _replay;
 
     public HostClient(string baseUrl, string apiKey)
     {
-        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 32 }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
+        _http = new HttpClient(_handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
         _http.DefaultRequestHeaders.Add("x-functions-key", apiKey);
+        _replay = new HttpClient(_handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl), Timeout = ReplayTimeout };
+        _replay.DefaultRequestHeaders.Add("x-functions-key", apiKey);
         BaseUrl = baseUrl;
     }
 
@@ -90,7 +99,7 @@ internal sealed class HostClient : IDisposable
     /// <summary>POST /api/parked/replay: re-applies parked messages; the answer is the replay report.</summary>
     public async Task<(int Status, JsonElement Body)> ReplayParkedAsync(CancellationToken cancellationToken)
     {
-        using var response = await _http.PostAsync("/api/parked/replay", null, cancellationToken);
+        using var response = await _replay.PostAsync("/api/parked/replay", null, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         using var json = JsonDocument.Parse(text.Length == 0 ? "null" : text);
         return ((int)response.StatusCode, json.RootElement.Clone());
@@ -111,7 +120,12 @@ internal sealed class HostClient : IDisposable
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _replay.Dispose();
+        _handler.Dispose();
+    }
 }
 
 internal sealed record HostStatus(long Messages, long Processed, long RollupsPending, bool Quiescent,

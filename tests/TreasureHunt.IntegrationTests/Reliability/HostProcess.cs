@@ -120,6 +120,64 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the host has processed at least <paramref name="processed"/> messages (e.g. to kill it mid-stream).</summary>
+    public async Task WaitForProcessedAsync(long processed, TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var last = "";
+        while (true)
+        {
+            try
+            {
+                var status = await Client.GetStatusAsync(default);
+                if (status.Processed >= processed)
+                {
+                    _output.WriteLine($"{status.Processed} processed of {status.Messages} logged after {stopwatch.ElapsedMilliseconds} ms");
+                    return;
+                }
+                last = status.ToString();
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message; // the status reads the checkpoints table, which may be throttled (fault injection): look again
+            }
+            if (stopwatch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"not {processed} processed after {timeout}: {last}\n{Tail(Path.Combine(StateDir, "host.log"))}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Runs a <c>th</c> command (e.g. <c>replay-parked</c>) against this host, as <c>./th</c> would with
+    /// TH_PORT and TH_API_KEY pointing at it; returns its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> RunThAsync(TimeSpan timeout, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "th.dll"));
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        info.Environment["TH_REPO_ROOT"] = _settings["TH_REPO_ROOT"];
+        info.Environment["TH_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["TH_API_KEY"] = ApiKey;
+        info.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"th {string.Join(' ', arguments)} did not finish within {timeout}");
+        }
+        var text = await stdout + await stderr;
+        _output.WriteLine($"th {string.Join(' ', arguments)} -> exit {process.ExitCode}:\n{text.TrimEnd()}");
+        return (process.ExitCode, text);
+    }
+
     /// <summary>Waits until the host says everything logged is processed and every rollup sent, the global totals
     /// entity has counted <paramref name="expectedMessages"/> messages (events + duplicates + dead letters), and the
     /// item shards together hold <paramref name="expectedEvents"/> events. Entity signals are processed

@@ -54,6 +54,41 @@ public sealed class EmulatorLimitsTests(EmulatorFixture emulators) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Cosmos_queries_page_through_every_document_once_and_the_linear_time_rewrite_changes_no_result()
+    {
+        // Fix 8 of cosmos-server.js (linear-queries.js): the package's engine, with and without the rewrite, page by page.
+        var node = new System.Diagnostics.ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        node.ArgumentList.Add(Path.Combine(emulators.Emulators.RepoRoot, "infra", "local", "emulators", "linear-queries-check.js"));
+        using (var check = System.Diagnostics.Process.Start(node)!)
+        {
+            var text = await check.StandardOutput.ReadToEndAsync() + await check.StandardError.ReadToEndAsync();
+            await check.WaitForExitAsync();
+            Assert.True(check.ExitCode == 0, text);
+        }
+
+        // Through the SDK: a cross-partition query in 100-item pages returns each of 1,000 documents exactly once.
+        var ids = Enumerable.Range(0, 1000).Select(i => $"q-{i:D4}").ToList();
+        foreach (var chunk in ids.Chunk(50))
+        {
+            await Task.WhenAll(chunk.Select(id => _container.CreateItemAsync(new { id, pk = "q" + id[^1], n = 1 }, new PartitionKey("q" + id[^1]))));
+        }
+        var seen = new List<string>();
+        var pages = 0;
+        using (var iterator = _container.GetItemQueryIterator<JsonElement>("SELECT c.id FROM c WHERE STARTSWITH(c.id, 'q-')", requestOptions: new QueryRequestOptions { MaxItemCount = 100 }))
+        {
+            while (iterator.HasMoreResults)
+            {
+                var page = await iterator.ReadNextAsync();
+                Assert.True(page.Count <= 100);
+                seen.AddRange(page.Select(d => d.GetProperty("id").GetString()!));
+                pages++;
+            }
+        }
+        Assert.Equal(ids, seen.Order(StringComparer.Ordinal));
+        Assert.True(pages >= 10, $"{pages} pages");
+    }
+
+    [Fact]
     public async Task Cosmos_requires_the_emulator_key()
     {
         using var wrongKey = EmulatorClients.CreateCosmosClient(emulators.CosmosEndpoint, Convert.ToBase64String(new byte[64]));
