@@ -75,6 +75,27 @@ public sealed class CliArgumentTests
     }
 
     [Theory]
+    [InlineData("--tail follows a capture source", "--tail", "eventhub:ns.servicebus.windows.net/events")]
+    [InlineData("--tail must be eventhub:<namespace.servicebus.windows.net>/<hub>", "--source", "capture:UseDevelopmentStorage=true/eventhubs-capture", "--tail", "eventhub:ns/events")]
+    [InlineData("--tail must be eventhub:<namespace.servicebus.windows.net>/<hub>", "--source", "capture:UseDevelopmentStorage=true/eventhubs-capture", "--tail", "ns.servicebus.windows.net/events")]
+    public void Backfill_rejects_a_bad_tail_with_one_line_and_exit_code_2(string expected, params string[] more)
+    {
+        var definitions = Path.Combine(Path.GetTempPath(), $"th-defs-{Guid.NewGuid():N}.json");
+        File.WriteAllText(definitions, "{}");
+        try
+        {
+            var (exitCode, _, errorLines) = Run(["backfill", "--definitions", definitions, .. more]);
+
+            Assert.Equal(ThApp.BadArgumentsExitCode, exitCode);
+            Assert.Contains(expected, Assert.Single(errorLines));
+        }
+        finally
+        {
+            File.Delete(definitions);
+        }
+    }
+
+    [Theory]
     [InlineData("th demo")]
     [InlineData("th load --events 20000 --rate 1000")]
     public void The_root_help_has_examples(string example)

@@ -13,6 +13,7 @@ using TreasureHunt.Local.Hosting;
 using TreasureHunt.Pipeline;
 using TreasureHunt.Pipeline.Versions;
 using TreasureHunt.Storage;
+using TreasureHunt.Storage.History;
 
 namespace TreasureHunt.Local.Cli;
 
@@ -39,6 +40,9 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
         [CommandOption("--event-hub <NAMESPACE/EVENTHUB>"), Description("with a capture source holding several event hubs: which one")]
         public string? EventHub { get; init; }
 
+        [CommandOption("--tail <EVENTHUB>"), Description("with a capture source: after the last captured message, read the hub's retained tail, eventhub:<namespace.servicebus.windows.net>/<hub>[/<consumer group>] (managed identity), so the back-fill reaches the live position under continuous traffic")]
+        public string? Tail { get; init; }
+
         [CommandOption("--batch <N>"), Description("messages per batch (default 1000)")]
         public int Batch { get; init; } = 1000;
 
@@ -51,8 +55,28 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
                 return ValidationResult.Error($"--from must be an ISO-8601 time, not '{From}'");
             }
             if (Source is not null && !ExportCommand.TryParseCapture(Source, out _, out _, out var sourceError)) return ValidationResult.Error(sourceError);
+            if (Tail is not null && Source is null) return ValidationResult.Error("--tail follows a capture source: give --source capture:… too");
+            if (Tail is not null && !TryParseTail(Tail, out _, out _, out _, out var tailError)) return ValidationResult.Error(tailError);
             return Batch is < 1 or > 10_000 ? ValidationResult.Error("--batch must be 1..10000") : ValidationResult.Success();
         }
+    }
+
+    /// <summary><c>eventhub:&lt;namespace host&gt;/&lt;hub&gt;[/&lt;consumer group&gt;]</c>.</summary>
+    internal static bool TryParseTail(string tail, out string fullyQualifiedNamespace, out string hub, out string consumerGroup, out string error)
+    {
+        fullyQualifiedNamespace = hub = "";
+        consumerGroup = Azure.Messaging.EventHubs.Consumer.EventHubConsumerClient.DefaultConsumerGroupName;
+        error = "";
+        var parts = tail.StartsWith("eventhub:", StringComparison.Ordinal) ? tail["eventhub:".Length..].Split('/') : [];
+        if (parts.Length is < 2 or > 3 || parts.Any(string.IsNullOrWhiteSpace) || !parts[0].Contains('.', StringComparison.Ordinal))
+        {
+            error = $"--tail must be eventhub:<namespace.servicebus.windows.net>/<hub>[/<consumer group>], not '{tail}'";
+            return false;
+        }
+        fullyQualifiedNamespace = parts[0];
+        hub = parts[1];
+        if (parts.Length == 3) consumerGroup = parts[2];
+        return true;
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -84,6 +108,10 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
         var target = new DefinitionsVersion(registration.Version, registration.Status, compiled,
             services.GetRequiredService<IUserStoreFactory>().For(registration.UsersContainer, compiled), registration.UsersContainer);
         var source = ExportCommand.OpenHistory(settings.Source, settings.EventHub, configuration);
+        if (settings.Tail is not null && TryParseTail(settings.Tail, out var fullyQualifiedNamespace, out var hub, out var consumerGroup, out _))
+        {
+            source = new ChainedHistorySource(source, new EventHubTailHistorySource(fullyQualifiedNamespace, hub, new Azure.Identity.DefaultAzureCredential(), consumerGroup));
+        }
         var from = settings.From is null ? (DateTimeOffset?)null : DateTimeOffset.Parse(settings.From, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
         var group = configuration["EventHubConsumerGroup"] ?? "aggregator";
         AnsiConsole.MarkupLineInterpolated($"Back-filling version {registration.Version} into container [bold]{registration.UsersContainer}[/] from {source.Description}{(from is null ? "" : $", events from {from:O}")} (consumer group {ShadowProgress.ConsumerGroupOf(registration.Version)})");
