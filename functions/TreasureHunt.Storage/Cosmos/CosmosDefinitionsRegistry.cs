@@ -33,9 +33,7 @@ public sealed class CosmosDefinitionsRegistry(CosmosDocuments<RegisteredDefiniti
     public async Task<bool> TryWriteAsync(RegisteredDefinitions version, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(version);
-        var etag = version.ETag is null
-            ? await versions.TryCreateAsync(version, Partition, cancellationToken)
-            : await versions.TryReplaceAsync(version, version.Id, Partition, version.ETag, cancellationToken);
+        var etag = await versions.TryCreateOrReplaceAsync(version, version.Id, Partition, version.ETag, cancellationToken);
         if (etag is null) return false;
         version.ETag = etag;
         return true;
@@ -44,9 +42,7 @@ public sealed class CosmosDefinitionsRegistry(CosmosDocuments<RegisteredDefiniti
     public async Task<bool> TryWriteActiveAsync(ActiveDefinitions pointer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pointer);
-        var etag = pointer.ETag is null
-            ? await active.TryCreateAsync(pointer, Partition, cancellationToken)
-            : await active.TryReplaceAsync(pointer, pointer.Id, Partition, pointer.ETag, cancellationToken);
+        var etag = await active.TryCreateOrReplaceAsync(pointer, pointer.Id, Partition, pointer.ETag, cancellationToken);
         if (etag is null) return false;
         pointer.ETag = etag;
         return true;

@@ -47,6 +47,14 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
                 new ItemRequestOptions { IfMatchEtag = ifMatch, EnableContentResponseOnWrite = false }, ct),
             HttpStatusCode.PreconditionFailed, cancellationToken);
 
+    /// <summary>Optimistic concurrency in one call: creates the document when <paramref name="ifMatch"/> is null (it was
+    /// never read), else replaces it if its ETag is still <paramref name="ifMatch"/>; returns the new ETag, or null when
+    /// someone wrote first (the document exists already, or it changed).</summary>
+    public Task<string?> TryCreateOrReplaceAsync(T document, string id, string partitionKey, string? ifMatch, CancellationToken cancellationToken) =>
+        ifMatch is null
+            ? TryCreateAsync(document, partitionKey, cancellationToken)
+            : TryReplaceAsync(document, id, partitionKey, ifMatch, cancellationToken);
+
     /// <summary>Writes the document unconditionally.</summary>
     public async Task<string> UpsertAsync(T document, string partitionKey, CancellationToken cancellationToken) =>
         (await WriteAsync(document, (stream, ct) => container.UpsertItemStreamAsync(stream, new PartitionKey(partitionKey), NoContentResponse, ct),

@@ -17,9 +17,7 @@ public sealed class CosmosItemRollupStore(CosmosDocuments<ItemDocument> items, C
     public async Task<bool> TryWriteItemAsync(ItemDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var etag = document.ETag is null
-            ? await items.TryCreateAsync(document, document.Id, cancellationToken)
-            : await items.TryReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
+        var etag = await items.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
         if (etag is null) return false;
         document.ETag = etag;
         return true;
@@ -35,9 +33,7 @@ public sealed class CosmosItemRollupStore(CosmosDocuments<ItemDocument> items, C
     public async Task<bool> TryWriteLeaderboardAsync(LeaderboardDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var etag = document.ETag is null
-            ? await leaderboards.TryCreateAsync(document, document.Id, cancellationToken)
-            : await leaderboards.TryReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
+        var etag = await leaderboards.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
         if (etag is null) return false;
         document.ETag = etag;
         return true;

@@ -20,9 +20,7 @@ public sealed class CosmosProgressStore(CosmosDocuments<PartitionProgress> docum
 
     public async Task<bool> TryReplaceAsync(PartitionProgress progress, CancellationToken cancellationToken)
     {
-        var etag = progress.ETag is null
-            ? await documents.TryCreateAsync(progress, progress.PartitionId, cancellationToken)
-            : await documents.TryReplaceAsync(progress, progress.Id, progress.PartitionId, progress.ETag, cancellationToken);
+        var etag = await documents.TryCreateOrReplaceAsync(progress, progress.Id, progress.PartitionId, progress.ETag, cancellationToken);
         if (etag is null)
         {
             return false;

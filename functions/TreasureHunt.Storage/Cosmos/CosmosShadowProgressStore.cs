@@ -17,9 +17,7 @@ public sealed class CosmosShadowProgressStore(CosmosDocuments<ShadowProgress> do
     public async Task<bool> TryReplaceAsync(ShadowProgress progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        var etag = progress.ETag is null
-            ? await documents.TryCreateAsync(progress, progress.PartitionId, cancellationToken)
-            : await documents.TryReplaceAsync(progress, progress.Id, progress.PartitionId, progress.ETag, cancellationToken);
+        var etag = await documents.TryCreateOrReplaceAsync(progress, progress.Id, progress.PartitionId, progress.ETag, cancellationToken);
         if (etag is null) return false;
         progress.ETag = etag;
         return true;
