@@ -47,8 +47,9 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));
         var stamp = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
         var seed = (int)(DateTime.UtcNow.Ticks % 1_000_000); // fresh event ids per run; both strategies get the same events
-        var pre = await RunStrategyAsync(stack, root, "preaggregated", 7181, s.Events, s, stamp, seed, cancellationToken);
-        var baseline = await RunStrategyAsync(stack, root, "perEvent", 7182, s.BaselineEvents, s, stamp, seed, cancellationToken);
+        // The bench's hosts listen beside the normal host's port (7071 → 7181, 7182), so TH_PORT moves them too.
+        var pre = await RunStrategyAsync(stack, root, "preaggregated", UpCommand.HostPort() + 110, s.Events, s, stamp, seed, cancellationToken);
+        var baseline = await RunStrategyAsync(stack, root, "perEvent", UpCommand.HostPort() + 111, s.BaselineEvents, s, stamp, seed, cancellationToken);
 
         var output = new JsonObject
         {
