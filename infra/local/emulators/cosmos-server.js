@@ -24,6 +24,9 @@
  *   7. Replacing a container (e.g. a new indexing policy) keeps its documents (the package dropped them).
  *   8. Queries cost time linear in the container's size (the package's compiled queries copied their whole row
  *      list once per document: 6.7 s per 100-item page over 28,500 documents, now ~0.01-0.03 s); see linear-queries.js.
+ *   9. `Prefer: return=minimal` (EnableContentResponseOnWrite = false): a successful write answers without the
+ *      document, as Azure does (the package echoed it: the SDK buffered every written document back, ~14 % of the
+ *      local host's allocations in issue 15's profile).
  * Still unsupported: TransactionalBatch, bulk mode, stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT, TTL.
  *
  * Azure's limits and hardening (the guard in front of the package's handlers, see `guard` below):
@@ -761,6 +764,15 @@ function guard(req, res, next) {
   }
   if (/\/docs(\/|$)/.test(pathname)) {
     stats.documentRequests += 1;
+    // Fix: "Prefer: return=minimal" (the .NET SDK's EnableContentResponseOnWrite = false) — Azure answers a successful
+    // create, upsert, replace or patch without the document in the body; the package always echoes it. Dropping it here
+    // keeps the SDK's client-side work (and this process's JSON.stringify) what it is against Azure.
+    if (/return=minimal/i.test(String(req.headers.prefer || "")) && (isDocumentWrite(req, pathname) || req.method === "PATCH")) {
+      const end = res.end;
+      res.end = function endWithoutDocument(chunk, ...rest) {
+        return res.statusCode < 300 ? end.call(res, "") : end.call(res, chunk, ...rest);
+      };
+    }
     if (faultRate > 0 && nextRandom() < faultRate) {
       if (nextRandom() < 0.5) {
         stats.faults[429] += 1;
