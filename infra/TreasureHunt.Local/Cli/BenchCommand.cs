@@ -43,13 +43,13 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             Uniform ? [LoadWorkload.Uniform] : Sessions ? [LoadWorkload.Sessions] : [LoadWorkload.Sessions, LoadWorkload.Uniform];
     }
 
-    private sealed record StrategyResult(double EventsPerSecond, double StoreWritesPerEvent, double RuPerEvent, long FreshnessP50Ms, long FreshnessP99Ms,
+    internal sealed record StrategyResult(double EventsPerSecond, double StoreWritesPerEvent, double RuPerEvent, long FreshnessP50Ms, long FreshnessP99Ms,
         double EntitySignalsPerEvent, double UsdPerMillionEvents, long Events, bool RuEstimated,
         IReadOnlyList<EntityFigure> Entities, IReadOnlyList<QueryLatency> Queries,
         double StoreWritesFloorPerEvent, int FloorBatchSize, int Partitions, double UserWritesPerEvent, double ProgressWritesPerBatch, double OtherWritesPerEvent);
 
     /// <summary>One workload through both strategies.</summary>
-    private sealed record WorkloadResult(LoadWorkload Workload, string Description, StrategyResult Pre, StrategyResult Baseline);
+    internal sealed record WorkloadResult(LoadWorkload Workload, string Description, StrategyResult Pre, StrategyResult Baseline);
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
@@ -70,21 +70,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             results.Add(new WorkloadResult(workload, profile.DescribeWorkload(), pre, baseline));
         }
 
-        // Today's fields at the top level keep their meaning: the uniform workload (./th plan reads them); the
-        // sessionized workload's figures, of the same shape, sit beside them under "sessions".
-        var output = new JsonObject { ["events"] = s.Events, ["machine"] = Machine() };
-        if (results.FirstOrDefault(r => r.Workload == LoadWorkload.Uniform) is { } uniform)
-        {
-            output["workload"] = uniform.Description;
-            foreach (var (name, node) in Json(uniform)) output[name] = node;
-        }
-        if (results.FirstOrDefault(r => r.Workload == LoadWorkload.Sessions) is { } sessions)
-        {
-            var node = new JsonObject { ["workload"] = sessions.Description, ["events"] = s.Events };
-            foreach (var (name, value) in Json(sessions)) node[name] = value;
-            output["sessions"] = node;
-        }
-        var text = output.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var text = Output(s.Events, Machine(), results).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (s.Out is { } path)
         {
             await File.WriteAllTextAsync(path, text + "\n", cancellationToken);
@@ -92,6 +78,28 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         foreach (var result in results) AnsiConsole.Write(Table(result, s.Rate));
         AnsiConsole.WriteLine(text);
         return 0;
+    }
+
+    /// <summary>
+    /// The bench JSON: today's fields at the top level keep their meaning — the uniform workload's (./th plan reads
+    /// them) — with "workload" describing it; the sessionized workload's figures, of the same shape, sit beside them
+    /// under "sessions". A run of one workload writes only its own.
+    /// </summary>
+    internal static JsonObject Output(long events, string machine, IReadOnlyList<WorkloadResult> results)
+    {
+        var output = new JsonObject { ["events"] = events, ["machine"] = machine };
+        if (results.FirstOrDefault(r => r.Workload == LoadWorkload.Uniform) is { } uniform)
+        {
+            output["workload"] = uniform.Description;
+            AddFigures(output, uniform);
+        }
+        if (results.FirstOrDefault(r => r.Workload == LoadWorkload.Sessions) is { } sessions)
+        {
+            var node = new JsonObject { ["workload"] = sessions.Description, ["events"] = events };
+            AddFigures(node, sessions);
+            output["sessions"] = node;
+        }
+        return output;
     }
 
     /// <summary>The traffic of a phase: unthrottled (<paramref name="pacedRate"/> null: sessions at --nominal-rate) or paced.</summary>
@@ -185,18 +193,18 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         using var _ = await cosmos.GetDatabase(database).DeleteStreamAsync(cancellationToken: cancellationToken);
     }
 
-    /// <summary>A workload's "preaggregated", "perEvent" and "ratios" (the shape of today's top-level fields).</summary>
-    private static JsonObject Json(WorkloadResult r) => new()
+    /// <summary>Adds a workload's "preaggregated", "perEvent" and "ratios" (the shape of today's top-level fields) to <paramref name="target"/>.</summary>
+    private static void AddFigures(JsonObject target, WorkloadResult r)
     {
-        ["preaggregated"] = Json(r.Pre),
-        ["perEvent"] = Json(r.Baseline),
-        ["ratios"] = new JsonObject
+        target["preaggregated"] = Json(r.Pre);
+        target["perEvent"] = Json(r.Baseline);
+        target["ratios"] = new JsonObject
         {
             ["storeWrites"] = Ratio(r.Baseline.StoreWritesPerEvent, r.Pre.StoreWritesPerEvent),
             ["ru"] = Ratio(r.Baseline.RuPerEvent, r.Pre.RuPerEvent),
             ["usd"] = Ratio(r.Baseline.UsdPerMillionEvents, r.Pre.UsdPerMillionEvents),
-        },
-    };
+        };
+    }
 
     private static JsonObject Json(StrategyResult r) => new()
     {
