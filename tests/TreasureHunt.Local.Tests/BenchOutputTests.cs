@@ -47,6 +47,21 @@ public sealed class BenchOutputTests
     }
 
     [Fact]
+    public void A_workload_table_renders_with_its_description_and_the_floor_row()
+    {
+        var output = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(output), Ansi = Spectre.Console.AnsiSupport.No });
+        var sessions = Sessions with { Description = new LoadProfile(Workload: LoadWorkload.Sessions).DescribeWorkload() }; // holds "E[L]": not markup
+
+        console.Write(BenchCommand.Table(sessions, 5_000));
+
+        var text = output.ToString();
+        Assert.Contains("floor", text);
+        Assert.Contains("0.2800", text);
+        Assert.Contains("E[L]", text);
+    }
+
+    [Fact]
     public void A_sessions_only_run_has_no_uniform_figures_at_the_top()
     {
         var json = BenchCommand.Output(1_000, "test machine", [Sessions]).ToJsonString();

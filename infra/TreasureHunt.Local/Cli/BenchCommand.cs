@@ -107,11 +107,11 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         new(Seed: seed, Workload: workload, Sessions: s.SessionProfile(pacedRate));
 
     /// <summary>One workload's console table: both strategies, the ratios, and the floor beside the writes.</summary>
-    private static Table Table(WorkloadResult result, double rate)
+    internal static Table Table(WorkloadResult result, double rate)
     {
         var (pre, baseline) = (result.Pre, result.Baseline);
         var table = new Table().AddColumn("").AddColumn("preaggregated").AddColumn("perEvent").AddColumn("ratio")
-            .Title($"{result.Workload.ToString().ToLowerInvariant()} workload").Caption(result.Description);
+            .Title($"{result.Workload.ToString().ToLowerInvariant()} workload").Caption(Markup.Escape(result.Description));
         table.AddRow("events", pre.Events.ToString("N0"), baseline.Events.ToString("N0"), "");
         table.AddRow("events/s (sustained)", pre.EventsPerSecond.ToString("N0"), baseline.EventsPerSecond.ToString("N0"), "");
         table.AddRow("store writes / event", pre.StoreWritesPerEvent.ToString("F4"), baseline.StoreWritesPerEvent.ToString("F4"), $"{Ratio(baseline.StoreWritesPerEvent, pre.StoreWritesPerEvent):F1}×");
