@@ -41,8 +41,11 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         return 0;
     }
 
-    /// <summary>Sends the load with a progress bar, waits until it is processed, prints the summary table.</summary>
-    public static async Task<(LoadResult Load, MetricsSnapshot Metrics, TimeSpan ProcessedAfter)> RunAsync(HostClient client, long events, double? rate, LoadProfile profile, CancellationToken cancellationToken)
+    /// <summary>Sends the load with a progress bar, waits until it is processed, prints the summary table. When
+    /// <paramref name="floor"/> is given, every valid, new event's user is added to it (the run's store-write floor at
+    /// the batch sizes it follows; the caller reads it afterwards).</summary>
+    public static async Task<(LoadResult Load, MetricsSnapshot Metrics, TimeSpan ProcessedAfter)> RunAsync(HostClient client, long events, double? rate, LoadProfile profile, CancellationToken cancellationToken,
+        TrafficFloor? floor = null)
     {
         await client.ResetMetricsAsync(cancellationToken);
         var started = DateTime.UtcNow;
@@ -76,7 +79,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
             {
                 var sending = progress.AddTask("sending", maxValue: events);
                 var processing = progress.AddTask("processing", maxValue: events);
-                var load = LoadRunner.RunAsync(client, generator, events, rate, n => sending.Value = n, cancellationToken);
+                var load = LoadRunner.RunAsync(client, generator, events, rate, n => sending.Value = n, cancellationToken, floor: floor);
                 var baseline = (await client.GetStatusAsync(cancellationToken)).Processed;
                 while (!load.IsCompleted)
                 {

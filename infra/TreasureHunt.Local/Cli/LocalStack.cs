@@ -1,4 +1,5 @@
 using Spectre.Console;
+using TreasureHunt.Local.Hosting;
 using TreasureHunt.Local.Load;
 
 namespace TreasureHunt.Local.Cli;
@@ -30,6 +31,15 @@ internal sealed class LocalStack(string repoRoot)
         Fail("The local host is not running: start it with ./th up");
         return null;
     }
+
+    /// <summary>
+    /// The local host options of a host <see cref="EnsureHostAsync"/> starts with <paramref name="settings"/>, bound the
+    /// way that host binds them: its environment is ours plus the settings, read by <see cref="LocalConfiguration.Build"/>
+    /// (the partition count and maxEventBatchSize the store-write floor needs).
+    /// </summary>
+    public LocalHostOptions HostOptions(IDictionary<string, string> settings) =>
+        LocalHostOptions.From(LocalConfiguration.Build(repoRoot,
+            settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value, StringComparer.OrdinalIgnoreCase)));
 
     /// <summary>Starts a host (unless one already answers on the port) and waits for /api/health = 200.</summary>
     public async Task<(HostClient Client, bool Started)> EnsureHostAsync(int port, string hostStateDir, IDictionary<string, string> settings, CancellationToken cancellationToken)

@@ -53,8 +53,14 @@ internal sealed class LocalEventLog : IDisposable
 
     private int PartitionOf(ReadOnlySpan<byte> message) =>
         UserIdReader.TryRead(message, out var userId)
-            ? (int)(ShardRouting.StableHash(userId) % (uint)_partitions.Length)
+            ? PartitionOf(userId, _partitions.Length)
             : (int)(Interlocked.Increment(ref _roundRobin) % _partitions.Length);
+
+    /// <summary>The partition of a message whose partition key is <paramref name="userId"/>, out of
+    /// <paramref name="partitionCount"/>: the one definition the log and the benchmark's store-write floor
+    /// (<see cref="Load.TrafficFloor"/>) share.</summary>
+    public static int PartitionOf(ReadOnlySpan<char> userId, int partitionCount) =>
+        (int)(ShardRouting.StableHash(userId) % (uint)partitionCount);
 
     public void Dispose()
     {

@@ -37,7 +37,7 @@ internal static class LocalHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("TreasureHunt.Pipeline.Processing.PartitionBatchProcessor", LogLevel.Warning);
 
-        var options = configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
+        var options = LocalHostOptions.From(configuration);
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes + 1);
 

@@ -72,6 +72,10 @@ public sealed class LocalHostOptions
 
     internal IngestLimits IngestLimits => new(MaxMessagesPerRequest, MaxMessageBytes);
 
+    /// <summary>The options as the local host binds them from its configuration (section <c>Local</c>, defaults where unset).</summary>
+    internal static LocalHostOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Get<LocalHostOptions>(configuration.GetSection(Section)) ?? new LocalHostOptions();
+
     public string LogDir => Path.Combine(StateDir, "log");
 }
 

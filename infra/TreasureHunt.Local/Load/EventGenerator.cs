@@ -3,32 +3,58 @@ using System.Text.Json;
 
 namespace TreasureHunt.Local.Load;
 
-/// <summary>Settings of synthetic treasure-hunt traffic.</summary>
-internal sealed record LoadProfile(int Users = 50_000, int Items = 5_000, double DuplicateRate = 0.01, double BadRate = 0.001, int Seed = 42, double ZipfExponent = 1.0)
+/// <summary>Settings of synthetic treasure-hunt traffic: the population, the duplicate and bad shares, the seed, and
+/// the workload — uniform (each event an independent Zipf user) or sessions (<see cref="SessionSchedule"/>, with
+/// <see cref="Sessions"/>; the default parameters when null).</summary>
+internal sealed record LoadProfile(int Users = 50_000, int Items = 5_000, double DuplicateRate = 0.01, double BadRate = 0.001, int Seed = 42, double ZipfExponent = 1.0,
+    LoadWorkload Workload = LoadWorkload.Uniform, SessionProfile? Sessions = null)
 {
+    /// <summary>A one-line description of the workload (the bench JSON and console).</summary>
+    public string DescribeWorkload() => Workload == LoadWorkload.Sessions
+        ? (Sessions ?? new SessionProfile()).Describe()
+        : "uniform: every event picks its user independently, Zipf";
+
     /// <summary>Type mix: mostly views, some clicks, few claims, shares and purchases.</summary>
     public static readonly (string Type, double Share)[] TypeMix = [("view", 0.70), ("click", 0.20), ("share", 0.04), ("claim", 0.05), ("purchase", 0.01)];
 
     public static readonly string[] Categories = ["caves", "forests", "ruins", "beaches", "mountains", "cities", "deserts", "islands", "rivers", "castles"];
 }
 
-/// <summary>One generated message: its bytes and what it is (the test and the load summary use the kind).</summary>
-internal readonly record struct GeneratedMessage(byte[] Body, bool IsDuplicate, int BadKind);
+/// <summary>One generated message: its bytes and what it is (the test and the load summary use the kind); the user of
+/// a valid, new event (null for a duplicate and a bad message), which the store-write floor (<see cref="TrafficFloor"/>) counts.</summary>
+internal readonly record struct GeneratedMessage(byte[] Body, bool IsDuplicate, int BadKind, string? UserId = null);
 
 /// <summary>
 /// Synthetic treasure-hunt traffic: Zipf-skewed users and items, a realistic type mix, each item in a fixed
 /// category, event time = generation time. A share of messages are exact re-sends of an earlier event (producer
-/// duplicates) and a share are bad messages of every kind in <see cref="BadMessages"/>. Deterministic per seed.
+/// duplicates) and a share are bad messages of every kind in <see cref="BadMessages"/>. Users are drawn per event
+/// (<see cref="LoadWorkload.Uniform"/>) or come in sessions (<see cref="LoadWorkload.Sessions"/>: only the order of
+/// users changes — the event's timestamp stays the generation time given by the caller). Deterministic per seed.
 /// </summary>
-internal sealed class EventGenerator(LoadProfile profile)
+internal sealed class EventGenerator
 {
-    private readonly Random _random = new(profile.Seed);
-    private readonly ZipfSampler _users = new(profile.Users, profile.ZipfExponent);
-    private readonly ZipfSampler _items = new(profile.Items, profile.ZipfExponent);
+    private readonly LoadProfile _profile;
+    private readonly Random _random;
+    private readonly ZipfSampler _users;
+    private readonly SessionSchedule? _sessions;
+    private readonly ZipfSampler _items;
     private readonly List<byte[]> _recent = [];
-    private readonly System.Collections.BitArray _itemsSent = new(profile.Items);
+    private readonly System.Collections.BitArray _itemsSent;
     private long _serial;
     private int _badSerial;
+
+    public EventGenerator(LoadProfile profile)
+    {
+        _profile = profile;
+        _random = new Random(profile.Seed);
+        _users = new ZipfSampler(profile.Users, profile.ZipfExponent);
+        _items = new ZipfSampler(profile.Items, profile.ZipfExponent);
+        _itemsSent = new System.Collections.BitArray(profile.Items);
+        _sessions = profile.Workload == LoadWorkload.Sessions ? new SessionSchedule(profile.Sessions ?? new SessionProfile(), _users, profile.Seed) : null;
+    }
+
+    /// <summary>The session schedule of a sessionized workload (null for the uniform one).</summary>
+    public SessionSchedule? Sessions => _sessions;
 
     /// <summary>Distinct items the events generated so far are about (the catalog the pipeline has seen).</summary>
     public int DistinctItems { get; private set; }
@@ -42,21 +68,21 @@ internal sealed class EventGenerator(LoadProfile profile)
     {
         _generated++;
         var roll = _random.NextDouble();
-        if (roll < profile.BadRate)
+        if (roll < _profile.BadRate)
         {
             var kind = _badSerial % BadMessages.Kinds.Count;
             return new GeneratedMessage(BadMessages.Make(kind, _badSerial++), false, kind);
         }
-        if (roll < profile.BadRate + profile.DuplicateRate && _recent.Count > 0)
+        if (roll < _profile.BadRate + _profile.DuplicateRate && _recent.Count > 0)
         {
             return new GeneratedMessage(_recent[_random.Next(_recent.Count)], true, -1);
         }
-        var body = Event(now);
+        var body = Event(now, out var userId);
         if (_recent.Count < 1000) _recent.Add(body); else _recent[_random.Next(_recent.Count)] = body;
-        return new GeneratedMessage(body, false, -1);
+        return new GeneratedMessage(body, false, -1, userId);
     }
 
-    private byte[] Event(DateTimeOffset now)
+    private byte[] Event(DateTimeOffset now, out string userId)
     {
         var item = _items.Next(_random);
         if (!_itemsSent[item])
@@ -74,8 +100,10 @@ internal sealed class EventGenerator(LoadProfile profile)
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("eventId"u8, $"e-{profile.Seed}-{_serial++}");
-            json.WriteString("userId"u8, $"u-{_users.Next(_random)}");
+            json.WriteString("eventId"u8, $"e-{_profile.Seed}-{_serial++}");
+            // Uniform: drawn here, between the type and the value, as it always was (same events per seed).
+            userId = $"u-{_sessions?.NextUser() ?? _users.Next(_random)}";
+            json.WriteString("userId"u8, userId);
             json.WriteString("itemId"u8, $"t-{item}");
             json.WriteString("category"u8, LoadProfile.Categories[item % LoadProfile.Categories.Length]);
             json.WriteString("type"u8, type);

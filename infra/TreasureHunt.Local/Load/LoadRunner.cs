@@ -11,12 +11,14 @@ internal sealed record LoadResult(long Sent, long Duplicates, long Bad, TimeSpan
 
 /// <summary>
 /// Pushes generated traffic as NDJSON requests of <c>batchSize</c> messages, with a few requests in flight, at an
-/// optional offered rate (token-bucket pacing per request). Reports progress through a callback.
+/// optional offered rate (token-bucket pacing per request). Reports progress through a callback; adds the user of
+/// every valid, new event to <c>floor</c> (when given) in generation order — the send order, up to the few requests
+/// in flight.
 /// </summary>
 internal static class LoadRunner
 {
     public static async Task<LoadResult> RunAsync(HostClient client, EventGenerator generator, long events, double? ratePerSecond,
-        Action<long> progress, CancellationToken cancellationToken, int batchSize = 1000, int inFlight = 4)
+        Action<long> progress, CancellationToken cancellationToken, int batchSize = 1000, int inFlight = 4, TrafficFloor? floor = null)
     {
         var channel = Channel.CreateBounded<byte[]>(inFlight * 2);
         long sent = 0, duplicates = 0, bad = 0;
@@ -41,6 +43,7 @@ internal static class LoadRunner
                         var m = generator.Next(now);
                         if (m.IsDuplicate) duplicates++;
                         if (m.BadKind >= 0) bad++;
+                        if (m.UserId is { } user) floor?.Add(user);
                         messages.Add(m.Body);
                     }
                     produced += count;
