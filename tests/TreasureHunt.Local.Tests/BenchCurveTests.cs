@@ -1,0 +1,129 @@
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using TreasureHunt.Core.Costs;
+using TreasureHunt.Local.Cli;
+using TreasureHunt.Local.Hosting;
+
+namespace TreasureHunt.Local.Tests;
+
+/// <summary>./th bench --curve: its batching rule, its arguments, its JSON (merged into an existing bench JSON), and
+/// the user document writes it reads from the host's metrics.</summary>
+public sealed class BenchCurveTests
+{
+    [Theory]
+    // 8 partitions at 1,000 events/s: a partition gathers 100 events in 0.8 s; × 1.5 = 1.2 s.
+    [InlineData(100, 8, 1_000, 99, 1_200)]
+    [InlineData(1_000, 8, 1_000, 999, 12_000)]
+    // 5,000 would take 40 s × 1.5 = 60 s: at the cap.
+    [InlineData(5_000, 8, 1_000, 4_999, 60_000)]
+    [InlineData(5_000, 8, 500, 4_999, 60_000)]
+    // Rounded up to 100 ms, never below 100 ms; a batch of 1 needs no wait for more.
+    [InlineData(100, 8, 3_000, 99, 400)]
+    [InlineData(10, 1, 1_000_000, 9, 100)]
+    [InlineData(1, 8, 1_000, 1, 100)]
+    public void Batching_waits_for_a_full_batch_for_the_time_a_partition_needs_to_gather_it(int max, int partitions, double rate, int expectedMin, int expectedWaitMs)
+    {
+        var (min, wait) = BenchCurve.Batching(max, partitions, rate);
+
+        Assert.Equal(expectedMin, min);
+        Assert.Equal(expectedWaitMs, wait);
+    }
+
+    [Fact]
+    public void The_freshness_phase_sends_at_least_three_full_batches_per_partition()
+    {
+        Assert.Equal(20_000, BenchCurve.FreshnessEvents(100, 8, 1_000, 20));
+        Assert.Equal(120_000, BenchCurve.FreshnessEvents(5_000, 8, 1_000, 20));
+    }
+
+    [Theory]
+    [InlineData("--curve-rate must be > 0", "bench", "--curve", "--curve-rate", "0")]
+    [InlineData("--png needs --curve", "bench", "--png", "chart.png")]
+    [InlineData("--png: no such directory", "bench", "--curve", "--png", "/no/such/dir/chart.png")]
+    public void Bad_curve_arguments_give_one_line_and_exit_code_2(string expected, params string[] args)
+    {
+        var errors = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(new StringWriter()), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+
+        var exitCode = ThApp.Create(console, errors).Run(args);
+
+        Assert.Equal(ThApp.BadArgumentsExitCode, exitCode);
+        Assert.Contains(expected, Assert.Single(errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public async Task The_curve_is_set_in_an_existing_bench_json_and_its_other_fields_are_kept()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            await File.WriteAllTextAsync(path, """{ "events": 200000, "machine": "old machine", "preaggregated": { "eventsPerSecond": 4349 }, "curve": [ { "old": true } ] }""");
+
+            await BenchCurve.WriteJsonAsync(path, new JsonObject { ["curveOfferedRate"] = 1000.0, ["curve"] = new JsonArray(new JsonObject { ["maxEventBatchSize"] = 100 }) }, CancellationToken.None);
+
+            var json = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+            Assert.Equal(200000, json["events"]!.GetValue<long>());
+            Assert.Equal("old machine", json["machine"]!.GetValue<string>());
+            Assert.Equal(4349, json["preaggregated"]!["eventsPerSecond"]!.GetValue<int>());
+            Assert.Equal(1000.0, json["curveOfferedRate"]!.GetValue<double>());
+            Assert.Equal(100, Assert.Single(json["curve"]!.AsArray())!["maxEventBatchSize"]!.GetValue<int>());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Without_an_existing_file_the_json_has_the_machine_and_the_curve()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"curve-{Guid.NewGuid():N}.json");
+        try
+        {
+            await BenchCurve.WriteJsonAsync(path, new JsonObject { ["curve"] = new JsonArray() }, CancellationToken.None);
+
+            var json = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+            Assert.Equal(["machine", "curve"], json.Select(p => p.Key));
+            Assert.Contains("cores", json["machine"]!.GetValue<string>());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void The_metrics_count_user_document_writes_apart_from_the_other_store_writes()
+    {
+        var metrics = new LocalMetrics();
+        // A batch that wrote 3 user documents (each attributes parts to features and always to "document"), plus a
+        // progress document and an item: 5 store writes.
+        metrics.RecordCost(Cost(storeWrites: 5, new Dictionary<string, FeatureCost>
+        {
+            ["document"] = new(3, 300, 1.5),
+            ["delivery"] = new(3, 90, 0.4),
+            ["events"] = new(3, 60, 0.3),
+        }));
+        // An entity or timer invocation that wrote no user document.
+        metrics.RecordCost(Cost(storeWrites: 2, features: null));
+
+        var snapshot = metrics.Snapshot();
+        Assert.Equal(7, snapshot.StoreWrites);
+        Assert.Equal(3, snapshot.UserWrites);
+
+        metrics.Reset();
+        Assert.Equal(0, metrics.Snapshot().UserWrites);
+    }
+
+    private static CostRecord Cost(long storeWrites, IReadOnlyDictionary<string, FeatureCost>? features) => new()
+    {
+        InvocationId = Guid.NewGuid().ToString("N"),
+        Function = "Aggregate",
+        Trigger = "eventHub",
+        Start = DateTimeOffset.UtcNow,
+        DurationMs = 10,
+        StoreWrites = storeWrites,
+        Features = features,
+        Usd = CostBreakdown.Zero,
+    };
+}
