@@ -14,9 +14,9 @@ public sealed class BenchCurveTests
     // 8 partitions at 1,000 events/s: a partition gathers 100 events in 0.8 s; × 1.5 = 1.2 s.
     [InlineData(100, 8, 1_000, 99, 1_200)]
     [InlineData(1_000, 8, 1_000, 999, 12_000)]
-    // 5,000 would take 40 s × 1.5 = 60 s: at the cap.
     [InlineData(5_000, 8, 1_000, 4_999, 60_000)]
-    [InlineData(5_000, 8, 500, 4_999, 60_000)]
+    // 5,000 at 50 events/s would take 800 s × 1.5: capped at Azure's longest maxWaitTime, 10 minutes.
+    [InlineData(5_000, 8, 50, 4_999, 600_000)]
     // Rounded up to 100 ms, never below 100 ms; a batch of 1 needs no wait for more.
     [InlineData(100, 8, 3_000, 99, 400)]
     [InlineData(10, 1, 1_000_000, 9, 100)]
@@ -30,11 +30,23 @@ public sealed class BenchCurveTests
     }
 
     [Fact]
-    public void The_freshness_phase_sends_at_least_three_full_batches_per_partition()
+    public void The_freshness_phase_sends_at_least_two_full_batches_per_partition()
     {
         Assert.Equal(20_000, BenchCurve.FreshnessEvents(100, 8, 1_000, 20));
-        Assert.Equal(120_000, BenchCurve.FreshnessEvents(5_000, 8, 1_000, 20));
+        Assert.Equal(80_000, BenchCurve.FreshnessEvents(5_000, 8, 1_000, 20));
     }
+
+    [Theory]
+    [InlineData(2_400, 1_000)]
+    [InlineData(1_999, 500)]
+    [InlineData(1_000, 500)]
+    [InlineData(900, 200)]
+    [InlineData(120, 50)]
+    [InlineData(30, 10)]
+    [InlineData(0, 10)]
+    [InlineData(double.NaN, 10)]
+    public void The_default_offered_rate_is_half_the_batch_100_throughput_rounded_down_to_1_2_5(double eventsPerSecond, double expected) =>
+        Assert.Equal(expected, BenchCurve.DefaultRate(eventsPerSecond));
 
     [Theory]
     [InlineData("--curve-rate must be > 0", "bench", "--curve", "--curve-rate", "0")]

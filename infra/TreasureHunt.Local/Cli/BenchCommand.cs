@@ -27,7 +27,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--rate-seconds <S>"), Description("Length of the offered-rate phase"), DefaultValue(20)] public int RateSeconds { get; init; }
         [CommandOption("--out <FILE>"), Description("Also write the results as JSON to this file (with --curve: the curve is set in an existing JSON file, its other fields kept)")] public string? Out { get; init; }
         [CommandOption("--curve"), Description("Run the cost-versus-freshness curve instead: the product at maxEventBatchSize 100 / 500 / 1,000 / 5,000 (docs/BENCHMARKS.md)")] public bool Curve { get; init; }
-        [CommandOption("--curve-rate <EV_PER_S>"), Description("Offered rate of the curve's freshness phase, common to all points"), DefaultValue(BenchCurve.DefaultRate)] public double CurveRate { get; init; }
+        [CommandOption("--curve-rate <EV_PER_S>"), Description("Offered rate of the curve's freshness phase, common to all points (default: half the batch-100 point's unthrottled events/s, rounded down to 1-2-5)")] public double? CurveRate { get; init; }
         [CommandOption("--png <FILE>"), Description("With --curve: the chart's PNG file (default docs/bench-curve.png)")] public string? Png { get; init; }
 
         public override ValidationResult Validate() =>
@@ -36,7 +36,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             : !(double.IsFinite(Rate) && Rate > 0) ? ValidationResult.Error($"--rate must be > 0 events/s (got {Rate}).")
             : RateSeconds < 1 ? ValidationResult.Error($"--rate-seconds must be >= 1 (got {RateSeconds}).")
             : Out is { } o && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(o))) ? ValidationResult.Error($"--out: no such directory for {o}.")
-            : !(double.IsFinite(CurveRate) && CurveRate > 0) ? ValidationResult.Error($"--curve-rate must be > 0 events/s (got {CurveRate}).")
+            : CurveRate is { } cr && !(double.IsFinite(cr) && cr > 0) ? ValidationResult.Error($"--curve-rate must be > 0 events/s (got {cr}).")
             : Png is not null && !Curve ? ValidationResult.Error("--png needs --curve.")
             : Png is { } png && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(png))) ? ValidationResult.Error($"--png: no such directory for {png}.")
             : ValidationResult.Success();

@@ -13,7 +13,8 @@ namespace TreasureHunt.Local.Cli;
 /// <list type="number">
 /// <item>unthrottled (--events): the sustained events/s at that batch size, on a host with minEventBatchSize 1 — the
 /// backlog fills every batch, and the run's last, partial batches are not held back by a wait;</item>
-/// <item>offered at one rate common to all points (--curve-rate) on the same database and log, the host restarted with
+/// <item>offered at one rate common to all points (--curve-rate; by default half of what the first point, batch 100,
+/// sustained unthrottled, rounded down to 1-2-5) on the same database and log, the host restarted with
 /// the point's waits (<see cref="Batching"/>): the costs (user writes, store writes, RU, $) and the freshness
 /// percentiles of this phase make the point, beside the floor of this phase's own traffic (<see cref="TrafficFloor"/>).</item>
 /// </list>
@@ -24,24 +25,28 @@ internal static class BenchCurve
     /// <summary>The curve's maxEventBatchSize points (issue 15).</summary>
     public static readonly IReadOnlyList<int> BatchSizes = [100, 500, 1_000, 5_000];
 
-    /// <summary>The offered rate of the freshness phase, common to all points. A 2-core machine running the host, both
-    /// emulators and the load generator sustains it at batch 100 (docs/BENCHMARKS.md, "Cost versus freshness").</summary>
-    public const double DefaultRate = 1_000;
+    /// <summary>Without --curve-rate, the offered rate of the freshness phase is this share of the unthrottled
+    /// events/s of the first point (batch 100, the slowest), rounded down to 1-2-5: a rate the machine sustains at
+    /// batch 100 with room for the load generator and the emulators beside it, common to all points.</summary>
+    public const double DefaultRateShare = 0.5;
+
+    /// <summary>Lowest default offered rate.</summary>
+    public const double MinDefaultRate = 10;
 
     /// <summary>maxWaitTime = this × the time a partition needs to gather a full batch at the offered rate: slack for
     /// partitions that get less than their even share (Zipf users are hashed to partitions; sessions are bursty).</summary>
     public const double WaitSlack = 1.5;
 
-    /// <summary>Cap of maxWaitTime: the Event Hubs extension's default maxWaitTime, 60 s (its longest allowed is 10
-    /// minutes; https://learn.microsoft.com/azure/azure-functions/functions-bindings-event-hubs#hostjson-settings).</summary>
-    public const int MaxWaitCapMs = 60_000;
+    /// <summary>Cap of maxWaitTime: the longest the Event Hubs extension allows, 10 minutes (its default is 60 s;
+    /// https://learn.microsoft.com/azure/azure-functions/functions-bindings-event-hubs#hostjson-settings).</summary>
+    public const int MaxWaitCapMs = 600_000;
 
     /// <summary>Floor of maxWaitTime (one pump wake-up).</summary>
     public const int MinWaitMs = 100;
 
     /// <summary>The freshness phase sends at least this many full batches per partition, so that the largest batch size
-    /// is measured on more than its first and last (partial) batch.</summary>
-    public const int BatchesPerPartition = 3;
+    /// is measured on full batches, not only on the last (partial) one.</summary>
+    public const int BatchesPerPartition = 2;
 
     /// <summary>The curve's hosts listen at TH_PORT + 112 (7183 by default), beside bench's two.</summary>
     public const int PortOffset = 112;
@@ -62,9 +67,20 @@ internal static class BenchCurve
         return (Math.Max(1, maxBatchSize - 1), Math.Max(MinWaitMs, wait));
     }
 
-    /// <summary>Events of the freshness phase of a point: --curve-rate × --rate-seconds, at least <see cref="BatchesPerPartition"/> full batches per partition.</summary>
+    /// <summary>Events of the freshness phase of a point: the offered rate × --rate-seconds, at least <see cref="BatchesPerPartition"/> full batches per partition.</summary>
     public static long FreshnessEvents(int maxBatchSize, int partitions, double ratePerSecond, int rateSeconds) =>
         Math.Max((long)(ratePerSecond * rateSeconds), (long)BatchesPerPartition * partitions * maxBatchSize);
+
+    /// <summary>The default offered rate from the first point's unthrottled events/s: <see cref="DefaultRateShare"/> of
+    /// it, rounded down to 1, 2 or 5 × a power of ten, at least <see cref="MinDefaultRate"/>.</summary>
+    public static double DefaultRate(double eventsPerSecond)
+    {
+        var target = eventsPerSecond * DefaultRateShare;
+        if (!(target > MinDefaultRate)) return MinDefaultRate;
+        var decade = Math.Pow(10, Math.Floor(Math.Log10(target)));
+        var step = target / decade;
+        return Math.Max(MinDefaultRate, (step >= 5 ? 5 : step >= 2 ? 2 : 1) * decade);
+    }
 
     public static async Task<int> RunAsync(BenchCommand.Settings s, CancellationToken cancellationToken)
     {
@@ -75,26 +91,31 @@ internal static class BenchCurve
         var stamp = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
         var seed = (int)(DateTime.UtcNow.Ticks % 1_000_000);
         var points = new List<CurvePoint>();
+        var rate = s.CurveRate;
         foreach (var batchSize in BatchSizes)
         {
-            points.Add(await RunPointAsync(stack, root, batchSize, s, stamp, seed, cancellationToken));
+            var (point, used) = await RunPointAsync(stack, root, batchSize, s, rate, stamp, seed, cancellationToken);
+            points.Add(point);
+            rate = used;
         }
+        var offered = rate!.Value;
 
         var partitions = stack.HostOptions(new Dictionary<string, string>()).Partitions;
-        var rateProfile = Profile(seed, s.CurveRate);
+        var rateProfile = Profile(seed, offered);
         var curve = new JsonObject
         {
-            ["curveOfferedRate"] = s.CurveRate,
+            ["curveOfferedRate"] = offered,
+            ["curveOfferedRateChosen"] = s.CurveRate is null ? $"default: {DefaultRateShare:P0} of batch {BatchSizes[0]}'s unthrottled {points[0].EventsPerSecond:N0} events/s, rounded down to 1-2-5" : "--curve-rate",
             ["curveWorkload"] = rateProfile.DescribeWorkload(),
             ["curvePartitions"] = partitions,
             ["curveRule"] = $"minEventBatchSize = maxEventBatchSize - 1 (wait for a full batch); maxWaitTime = {WaitSlack} x maxEventBatchSize / (offered rate / partitions), " +
-                            $"rounded up to 100 ms, within {MinWaitMs} ms..{MaxWaitCapMs / 1000} s; costs and freshness from the offered-rate phase, events/s from the unthrottled phase (minEventBatchSize 1)",
+                            $"rounded up to 100 ms, within {MinWaitMs} ms..{MaxWaitCapMs / 60_000} min; at least {BatchesPerPartition} full batches per partition offered; costs and freshness from the offered-rate phase, events/s from the unthrottled phase (minEventBatchSize 1)",
             ["curve"] = new JsonArray(points.Select(p => (JsonNode)Json(p)).ToArray()),
         };
         var text = await WriteJsonAsync(s.Out, curve, cancellationToken);
-        var subtitle = FormattableString.Invariant($"product (preaggregated), sessionized workload, {s.CurveRate:N0} events/s offered, {partitions} partitions — {Environment.ProcessorCount} cores, local emulators (RU estimated)");
+        var subtitle = FormattableString.Invariant($"product (preaggregated), sessionized workload, {offered:N0} events/s offered, {partitions} partitions — {Environment.ProcessorCount} cores, local emulators (RU estimated)");
         CurveChart.Save(points, subtitle, png);
-        Print(points, s.CurveRate);
+        Print(points, offered);
         AnsiConsole.WriteLine(text);
         AnsiConsole.MarkupLineInterpolated($"[green]chart:[/] {png}");
         return 0;
@@ -104,7 +125,9 @@ internal static class BenchCurve
         Seed: seed, Workload: LoadWorkload.Sessions,
         Sessions: nominalRate is { } r ? new SessionProfile(NominalRate: r) : null);
 
-    private static async Task<CurvePoint> RunPointAsync(LocalStack stack, string root, int batchSize, BenchCommand.Settings s, string stamp, int seed, CancellationToken cancellationToken)
+    /// <returns>The point and the offered rate it ran at (<paramref name="rate"/>, else the default from its own unthrottled phase).</returns>
+    private static async Task<(CurvePoint Point, double Rate)> RunPointAsync(LocalStack stack, string root, int batchSize, BenchCommand.Settings s, double? rate,
+        string stamp, int seed, CancellationToken cancellationToken)
     {
         AnsiConsole.Write(new Rule($"maxEventBatchSize {batchSize:N0}"));
         var hostState = Path.Combine(stack.StateDir, "bench", $"curve-{batchSize}");
@@ -119,7 +142,6 @@ internal static class BenchCurve
             ["Local__MinBatchSize"] = "1",
         };
         var partitions = stack.HostOptions(settings).Partitions;
-        var (minBatch, maxWaitMs) = Batching(batchSize, partitions, s.CurveRate);
         var port = UpCommand.HostPort() + PortOffset;
         try
         {
@@ -132,19 +154,21 @@ internal static class BenchCurve
                 eventsPerSecond = Math.Round(s.Events / elapsed.TotalSeconds, 1);
             }
             await LocalStack.StopHostAsync(hostState);
+            var offered = rate ?? DefaultRate(eventsPerSecond);
+            var (minBatch, maxWaitMs) = Batching(batchSize, partitions, offered);
 
             // Phase 2: the same database and log, the host restarted with the point's waits, at the common offered rate.
             settings["Local__MinBatchSize"] = minBatch.ToString(CultureInfo.InvariantCulture);
             settings["Local__MaxWaitMs"] = maxWaitMs.ToString(CultureInfo.InvariantCulture);
-            AnsiConsole.MarkupLineInterpolated($"[grey]offered {s.CurveRate:N0} events/s: minEventBatchSize {minBatch:N0}, maxWaitTime {maxWaitMs:N0} ms[/]");
+            AnsiConsole.MarkupLineInterpolated($"[grey]offered {offered:N0} events/s{(rate is null ? " (default: half the unthrottled rate, 1-2-5)" : "")}: minEventBatchSize {minBatch:N0}, maxWaitTime {maxWaitMs:N0} ms[/]");
             var floor = new TrafficFloor(partitions, [batchSize]);
-            var events = FreshnessEvents(batchSize, partitions, s.CurveRate, s.RateSeconds);
+            var events = FreshnessEvents(batchSize, partitions, offered, s.RateSeconds);
             (client, _) = await stack.EnsureHostAsync(port, hostState, settings, cancellationToken);
             using (client)
             {
-                var (_, paced, _) = await LoadCommand.RunAsync(client, events, s.CurveRate, Profile(seed + 1, s.CurveRate), cancellationToken, floor);
+                var (_, paced, _) = await LoadCommand.RunAsync(client, events, offered, Profile(seed + 1, offered), cancellationToken, floor);
                 var n = Math.Max(paced.Events, 1);
-                return new CurvePoint(
+                return (new CurvePoint(
                     MaxBatchSize: batchSize, MinBatchSize: minBatch, MaxWaitMs: maxWaitMs,
                     UserWritesPerEvent: Math.Round((double)paced.UserWrites / n, 5),
                     UserWritesFloorPerEvent: Math.Round(floor.PerEvent(batchSize), 5),
@@ -152,7 +176,8 @@ internal static class BenchCurve
                     RuPerEvent: Math.Round(paced.Ru / n, 4), RuEstimated: paced.RuEstimated,
                     UsdPerMillionEvents: Math.Round((double)(paced.ProcessingUsd / n * 1_000_000m), 4),
                     FreshnessP50Ms: paced.FreshnessP50Ms, FreshnessP99Ms: paced.FreshnessP99Ms,
-                    EventsPerSecond: eventsPerSecond, Events: paced.Events);
+                    EventsPerSecond: eventsPerSecond, Events: paced.Events,
+                    EventsPerBatch: Math.Round((double)paced.Events / Math.Max(paced.Batches, 1), 1)), offered);
             }
         }
         finally
@@ -197,11 +222,13 @@ internal static class BenchCurve
         ["freshnessP99Ms"] = p.FreshnessP99Ms,
         ["eventsPerSecond"] = p.EventsPerSecond,
         ["events"] = p.Events,
+        ["eventsPerBatch"] = p.EventsPerBatch,
     };
 
     private static void Print(IReadOnlyList<CurvePoint> points, double rate)
     {
         var table = new Table().AddColumn("maxEventBatchSize").AddColumn(new TableColumn("min / maxWait").RightAligned())
+            .AddColumn(new TableColumn("events / batch").RightAligned())
             .AddColumn(new TableColumn("user writes / event").RightAligned()).AddColumn(new TableColumn("floor").RightAligned())
             .AddColumn(new TableColumn("vs floor").RightAligned()).AddColumn(new TableColumn("store writes / event").RightAligned())
             .AddColumn(new TableColumn($"RU / event{(points.Any(p => p.RuEstimated) ? " (est.)" : "")}").RightAligned())
@@ -210,7 +237,7 @@ internal static class BenchCurve
             .AddColumn(new TableColumn("events/s (unthrottled)").RightAligned());
         foreach (var p in points)
         {
-            table.AddRow($"{p.MaxBatchSize:N0}", $"{p.MinBatchSize:N0} / {p.MaxWaitMs:N0} ms", $"{p.UserWritesPerEvent:F4}", $"{p.UserWritesFloorPerEvent:F4}",
+            table.AddRow($"{p.MaxBatchSize:N0}", $"{p.MinBatchSize:N0} / {p.MaxWaitMs:N0} ms", $"{p.EventsPerBatch:N0}", $"{p.UserWritesPerEvent:F4}", $"{p.UserWritesFloorPerEvent:F4}",
                 $"{p.AboveFloor:+0.0%;-0.0%;0.0%}", $"{p.StoreWritesPerEvent:F4}", $"{p.RuPerEvent:F3}", $"{p.UsdPerMillionEvents:F4}",
                 $"{p.FreshnessP50Ms:N0} / {p.FreshnessP99Ms:N0} ms", $"{p.EventsPerSecond:N0}");
         }

@@ -66,7 +66,7 @@ internal static class CurveChart
         Line(writes, x, floor, Floor, "floor: distinct users per batch ÷ events per batch", LinePattern.Dashed);
         foreach (var (p, i) in points.Select((p, i) => (p, i)))
         {
-            Label(writes, x[i], user[i], $"batch {p.MaxBatchSize:N0}: {p.UserWritesPerEvent:0.###} ({p.AboveFloor:+0.#%;-0.#%;0%} vs floor)");
+            Label(writes, x[i], user[i], $"batch {p.MaxBatchSize:N0} (mean {p.EventsPerBatch:N0}): {p.UserWritesPerEvent:0.###}, {p.AboveFloor:+0.#%;-0.#%;0%} vs floor");
         }
         writes.Axes.SetLimitsY(0, Top(all.Concat(user).Concat(floor)));
         writes.ShowLegend(Alignment.UpperRight);
