@@ -6,14 +6,14 @@ namespace TreasureHunt.Local.Hosting;
 
 /// <summary>
 /// Counters the load and bench commands read from a running host (GET /api/local/metrics): processed events,
-/// store writes (and among them the user document writes), RU, entity signals and modeled cost from the cost records, and freshness — the time from a
+/// store writes, RU, entity signals and modeled cost from the cost records, and freshness — the time from a
 /// message's enqueue to its user aggregate being written (readable) — in an HdrHistogram.
 /// </summary>
 public sealed class LocalMetrics
 {
     private readonly Lock _lock = new();
     private LongHistogram _freshnessMs = NewHistogram();
-    private long _events, _batches, _storeWrites, _userWrites, _entitySignals, _failures;
+    private long _events, _batches, _storeWrites, _entitySignals, _failures;
     private double _ru;
     private bool _ruEstimated;
     private decimal _usd, _processingUsd;
@@ -60,9 +60,6 @@ public sealed class LocalMetrics
         lock (_lock)
         {
             _storeWrites += record.StoreWrites;
-            // A user document write attributes its bytes to the document's parts, always including "document"
-            // (CosmosUserAggregateStore): that part's write count is the user document writes.
-            if (record.Features?.TryGetValue("document", out var userDocument) == true) _userWrites += userDocument.Writes;
             _entitySignals += record.EntitySignals;
             _ru += record.CosmosRu;
             _ruEstimated |= record.RuEstimated;
@@ -77,7 +74,7 @@ public sealed class LocalMetrics
         lock (_lock)
         {
             _freshnessMs = NewHistogram();
-            _events = _batches = _storeWrites = _userWrites = _entitySignals = _failures = 0;
+            _events = _batches = _storeWrites = _entitySignals = _failures = 0;
             _ru = 0;
             _usd = _processingUsd = 0;
             _entities.Clear();
@@ -95,7 +92,7 @@ public sealed class LocalMetrics
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(95),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(99),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetMaxValue(),
-                EntityFigures(), _selfSignals, _userWrites);
+                EntityFigures(), _selfSignals);
         }
     }
 
@@ -118,7 +115,7 @@ public sealed class LocalMetrics
 public sealed record MetricsSnapshot(
     long Events, long Batches, long StoreWrites, double Ru, bool RuEstimated, long EntitySignals, decimal Usd, decimal ProcessingUsd, long FailedInvocations,
     long FreshnessP50Ms, long FreshnessP95Ms, long FreshnessP99Ms, long FreshnessMaxMs,
-    IReadOnlyList<EntityFigure>? Entities = null, long EntitySelfSignals = 0, long UserWrites = 0);
+    IReadOnlyList<EntityFigure>? Entities = null, long EntitySelfSignals = 0);
 
 /// <summary>One entity name's figures in a run (<see cref="LocalMetrics"/>): state sizes in characters of serialized
 /// JSON (= bytes for the ASCII state), operations per second of the busiest instance.</summary>
