@@ -1,13 +1,10 @@
 using System.Text.Json.Nodes;
 using Spectre.Console;
-using TreasureHunt.Core.Costs;
 using TreasureHunt.Local.Cli;
-using TreasureHunt.Local.Hosting;
 
 namespace TreasureHunt.Local.Tests;
 
-/// <summary>./th bench --curve: its batching rule, its arguments, its JSON (merged into an existing bench JSON), and
-/// the user document writes it reads from the host's metrics.</summary>
+/// <summary>./th bench --curve: its batching rule, its default rate, its arguments and its JSON (merged into an existing bench JSON).</summary>
 public sealed class BenchCurveTests
 {
     [Theory]
@@ -52,6 +49,7 @@ public sealed class BenchCurveTests
     [InlineData("--curve-rate must be > 0", "bench", "--curve", "--curve-rate", "0")]
     [InlineData("--png needs --curve", "bench", "--png", "chart.png")]
     [InlineData("--png: no such directory", "bench", "--curve", "--png", "/no/such/dir/chart.png")]
+    [InlineData("--curve runs the sessionized workload only", "bench", "--curve", "--uniform")]
     public void Bad_curve_arguments_give_one_line_and_exit_code_2(string expected, params string[] args)
     {
         var errors = new StringWriter();
@@ -103,39 +101,4 @@ public sealed class BenchCurveTests
             File.Delete(path);
         }
     }
-
-    [Fact]
-    public void The_metrics_count_user_document_writes_apart_from_the_other_store_writes()
-    {
-        var metrics = new LocalMetrics();
-        // A batch that wrote 3 user documents (each attributes parts to features and always to "document"), plus a
-        // progress document and an item: 5 store writes.
-        metrics.RecordCost(Cost(storeWrites: 5, new Dictionary<string, FeatureCost>
-        {
-            ["document"] = new(3, 300, 1.5),
-            ["delivery"] = new(3, 90, 0.4),
-            ["events"] = new(3, 60, 0.3),
-        }));
-        // An entity or timer invocation that wrote no user document.
-        metrics.RecordCost(Cost(storeWrites: 2, features: null));
-
-        var snapshot = metrics.Snapshot();
-        Assert.Equal(7, snapshot.StoreWrites);
-        Assert.Equal(3, snapshot.UserWrites);
-
-        metrics.Reset();
-        Assert.Equal(0, metrics.Snapshot().UserWrites);
-    }
-
-    private static CostRecord Cost(long storeWrites, IReadOnlyDictionary<string, FeatureCost>? features) => new()
-    {
-        InvocationId = Guid.NewGuid().ToString("N"),
-        Function = "Aggregate",
-        Trigger = "eventHub",
-        Start = DateTimeOffset.UtcNow,
-        DurationMs = 10,
-        StoreWrites = storeWrites,
-        Features = features,
-        Usd = CostBreakdown.Zero,
-    };
 }

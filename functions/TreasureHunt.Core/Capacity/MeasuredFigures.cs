@@ -62,13 +62,14 @@ public sealed record MeasuredFigures
 
     public static MeasuredFigures Default { get; } = new();
 
-    /// <summary>Reads the "preaggregated" figures of a <c>./th bench --out</c> file; the workload fields keep their defaults.</summary>
+    /// <summary>Reads the top-level "preaggregated" figures of a <c>./th bench --out</c> file — the uniform workload's (the
+    /// sessionized workload's sit under "sessions"); the workload fields keep their defaults.</summary>
     public static MeasuredFigures FromBenchJson(string json)
     {
         using var document = JsonDocument.Parse(json);
         if (!document.RootElement.TryGetProperty("preaggregated", out var pre))
         {
-            throw new FormatException("bench results: no \"preaggregated\" object.");
+            throw new FormatException("bench results: no \"preaggregated\" object (the uniform workload's figures: a ./th bench --sessions run has only its \"sessions\" figures).");
         }
         double Read(string name) => pre.TryGetProperty(name, out var value) && value.TryGetDouble(out var number) && number > 0
             ? number

@@ -16,6 +16,10 @@ public sealed record CostRecord
     public long TableOps { get; init; }
     public long EntitySignals { get; init; }
     public long StoreWrites { get; init; }
+    /// <summary>The store writes that wrote a user document (part of <see cref="StoreWrites"/>).</summary>
+    public long UserWrites { get; init; }
+    /// <summary>The store writes that wrote a partition progress document (part of <see cref="StoreWrites"/>).</summary>
+    public long ProgressWrites { get; init; }
     public int MemoryMb { get; init; }
     public bool Succeeded { get; init; } = true;
     /// <summary>User document writes attributed to features (bytes and estimated RU), null when the invocation wrote none.</summary>

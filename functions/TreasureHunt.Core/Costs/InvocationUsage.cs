@@ -10,7 +10,7 @@ public sealed class InvocationUsage
     private static readonly AsyncLocal<InvocationUsage?> Ambient = new();
     private readonly Lock _lock = new();
     private double _ru, _chargedRu;
-    private long _events, _storeWrites, _storeReads, _tableOps, _entitySignals;
+    private long _events, _storeWrites, _userWrites, _progressWrites, _storeReads, _tableOps, _entitySignals;
     private bool _ruEstimated;
     private Dictionary<string, FeatureCost>? _features;
 
@@ -34,6 +34,10 @@ public sealed class InvocationUsage
     public bool RequestUnitsEstimated { get { lock (_lock) return _ruEstimated; } }
     public long Events => Interlocked.Read(ref _events);
     public long StoreWrites => Interlocked.Read(ref _storeWrites);
+    /// <summary>The store writes that wrote a user document (part of <see cref="StoreWrites"/>).</summary>
+    public long UserWrites => Interlocked.Read(ref _userWrites);
+    /// <summary>The store writes that wrote a partition's progress document (live or shadow; part of <see cref="StoreWrites"/>).</summary>
+    public long ProgressWrites => Interlocked.Read(ref _progressWrites);
     public long StoreReads => Interlocked.Read(ref _storeReads);
     public long TableOperations => Interlocked.Read(ref _tableOps);
     public long EntitySignals => Interlocked.Read(ref _entitySignals);
@@ -68,7 +72,14 @@ public sealed class InvocationUsage
     }
 
     public void AddEvents(long count) => Interlocked.Add(ref _events, count);
-    public void AddStoreWrite() => Interlocked.Increment(ref _storeWrites);
+    /// <summary>One store write, of the kind of document it wrote (the split issue 15's targets need: user writes per
+    /// event against the floor, progress writes per batch; the rest are item, leaderboard and registry writes).</summary>
+    public void AddStoreWrite(StoreWriteKind kind = StoreWriteKind.Other)
+    {
+        Interlocked.Increment(ref _storeWrites);
+        if (kind == StoreWriteKind.User) Interlocked.Increment(ref _userWrites);
+        else if (kind == StoreWriteKind.Progress) Interlocked.Increment(ref _progressWrites);
+    }
     public void AddStoreRead() => Interlocked.Increment(ref _storeReads);
     public void AddTableOperations(long count) => Interlocked.Add(ref _tableOps, count);
     public void AddEntitySignals(long count) => Interlocked.Add(ref _entitySignals, count);

@@ -27,6 +27,8 @@ public sealed class CostRecorder(CostLedgerBuffer buffer, IOptions<FinOpsOptions
             TableOps = usage.TableOperations,
             EntitySignals = usage.EntitySignals,
             StoreWrites = usage.StoreWrites,
+            UserWrites = usage.UserWrites,
+            ProgressWrites = usage.ProgressWrites,
             MemoryMb = memoryMb,
             Succeeded = succeeded,
             Features = usage.FeatureCosts,

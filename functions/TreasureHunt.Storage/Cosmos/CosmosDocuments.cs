@@ -17,6 +17,12 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly ItemRequestOptions NoContentResponse = new() { EnableContentResponseOnWrite = false };
 
+    /// <summary>What a write of these documents counts as in the invocation's store-write split.</summary>
+    private static readonly StoreWriteKind WriteKind =
+        typeof(T) == typeof(Core.Aggregation.UserDocument) ? StoreWriteKind.User
+        : typeof(T) == typeof(Core.Rollups.PartitionProgress) || typeof(T) == typeof(Core.History.ShadowProgress) ? StoreWriteKind.Progress
+        : StoreWriteKind.Other;
+
     public Container Container => container;
 
     public async Task<(T? Document, string? ETag)> ReadAsync(string id, string partitionKey, CancellationToken cancellationToken)
@@ -92,7 +98,7 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
             return null;
         }
         response.EnsureSuccessStatusCode();
-        InvocationUsage.Current?.AddStoreWrite();
+        InvocationUsage.Current?.AddStoreWrite(WriteKind);
         return response.Headers.ETag;
     }
 

@@ -16,10 +16,13 @@ namespace TreasureHunt.Local.Cli;
 /// th bench: the same generated traffic through two hosts — "preaggregated" (the product) and "perEvent" (one read
 /// and one write per event, one signal set per event) — each into its own database and task hub. Phase 1 is
 /// unthrottled (sustained events/s and the per-event costs); phase 2 is offered at --rate (freshness percentiles).
+/// Both workloads by default, sessions first, then uniform (<see cref="LoadWorkload"/>; --sessions or --uniform runs
+/// one), each through both hosts. Each strategy's figures carry the store-write floor of its unthrottled traffic
+/// (<see cref="TrafficFloor"/>, at the host's maxEventBatchSize) beside its user, progress and other writes.
 /// </summary>
 internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : WorkloadSettings
     {
         [CommandOption("--events <N>"), Description("Events of the product's unthrottled phase"), DefaultValue(200_000L)] public long Events { get; init; }
         [CommandOption("--baseline-events <N>"), Description("Events of the per-event baseline's unthrottled phase"), DefaultValue(20_000L)] public long BaselineEvents { get; init; }
@@ -38,13 +41,22 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             : Out is { } o && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(o))) ? ValidationResult.Error($"--out: no such directory for {o}.")
             : CurveRate is { } cr && !(double.IsFinite(cr) && cr > 0) ? ValidationResult.Error($"--curve-rate must be > 0 events/s (got {cr}).")
             : Png is not null && !Curve ? ValidationResult.Error("--png needs --curve.")
+            : Curve && Uniform ? ValidationResult.Error("--curve runs the sessionized workload only: drop --uniform.")
             : Png is { } png && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(png))) ? ValidationResult.Error($"--png: no such directory for {png}.")
-            : ValidationResult.Success();
+            : ValidateWorkload(Rate);
+
+        /// <summary>The workloads to run, in order: sessions then uniform, or the one asked for.</summary>
+        public IReadOnlyList<LoadWorkload> Workloads =>
+            Uniform ? [LoadWorkload.Uniform] : Sessions ? [LoadWorkload.Sessions] : [LoadWorkload.Sessions, LoadWorkload.Uniform];
     }
 
-    private sealed record StrategyResult(double EventsPerSecond, double StoreWritesPerEvent, double RuPerEvent, long FreshnessP50Ms, long FreshnessP99Ms,
+    internal sealed record StrategyResult(double EventsPerSecond, double StoreWritesPerEvent, double RuPerEvent, long FreshnessP50Ms, long FreshnessP99Ms,
         double EntitySignalsPerEvent, double UsdPerMillionEvents, long Events, bool RuEstimated,
-        IReadOnlyList<EntityFigure> Entities, IReadOnlyList<QueryLatency> Queries);
+        IReadOnlyList<EntityFigure> Entities, IReadOnlyList<QueryLatency> Queries,
+        double StoreWritesFloorPerEvent, int FloorBatchSize, int Partitions, double UserWritesPerEvent, double ProgressWritesPerBatch, double OtherWritesPerEvent);
+
+    /// <summary>One workload through both strategies.</summary>
+    internal sealed record WorkloadResult(LoadWorkload Workload, string Description, StrategyResult Pre, StrategyResult Baseline);
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
@@ -54,62 +66,103 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));
         var stamp = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
         var seed = (int)(DateTime.UtcNow.Ticks % 1_000_000); // fresh event ids per run; both strategies get the same events
-        // The bench's hosts listen beside the normal host's port (7071 → 7181, 7182), so TH_PORT moves them too.
-        var pre = await RunStrategyAsync(stack, root, "preaggregated", UpCommand.HostPort() + 110, s.Events, s, stamp, seed, cancellationToken);
-        var baseline = await RunStrategyAsync(stack, root, "perEvent", UpCommand.HostPort() + 111, s.BaselineEvents, s, stamp, seed, cancellationToken);
-
-        var output = new JsonObject
+        var results = new List<WorkloadResult>();
+        foreach (var workload in s.Workloads)
         {
-            ["events"] = s.Events,
-            ["machine"] = Machine(),
-            ["preaggregated"] = Json(pre),
-            ["perEvent"] = Json(baseline),
-            ["ratios"] = new JsonObject
-            {
-                ["storeWrites"] = Ratio(baseline.StoreWritesPerEvent, pre.StoreWritesPerEvent),
-                ["ru"] = Ratio(baseline.RuPerEvent, pre.RuPerEvent),
-                ["usd"] = Ratio(baseline.UsdPerMillionEvents, pre.UsdPerMillionEvents),
-            },
-        };
-        var text = output.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            var profile = Profile(s, workload, null, seed);
+            AnsiConsole.Write(new Rule($"[bold]{workload.ToString().ToLowerInvariant()}[/] workload"));
+            AnsiConsole.MarkupLineInterpolated($"[grey]{profile.DescribeWorkload()}[/]");
+            // The bench's hosts listen beside the normal host's port (7071 → 7181, 7182), so TH_PORT moves them too.
+            var pre = await RunStrategyAsync(stack, root, "preaggregated", UpCommand.HostPort() + 110, s.Events, s, workload, stamp, seed, cancellationToken);
+            var baseline = await RunStrategyAsync(stack, root, "perEvent", UpCommand.HostPort() + 111, s.BaselineEvents, s, workload, stamp, seed, cancellationToken);
+            results.Add(new WorkloadResult(workload, profile.DescribeWorkload(), pre, baseline));
+        }
+
+        var text = Output(s.Events, Machine(), results).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (s.Out is { } path)
         {
             await File.WriteAllTextAsync(path, text + "\n", cancellationToken);
         }
-        var table = new Table().AddColumn("").AddColumn("preaggregated").AddColumn("perEvent").AddColumn("ratio");
-        table.AddRow("events", pre.Events.ToString("N0"), baseline.Events.ToString("N0"), "");
-        table.AddRow("events/s (sustained)", pre.EventsPerSecond.ToString("N0"), baseline.EventsPerSecond.ToString("N0"), "");
-        table.AddRow("store writes / event", pre.StoreWritesPerEvent.ToString("F4"), baseline.StoreWritesPerEvent.ToString("F4"), $"{Ratio(baseline.StoreWritesPerEvent, pre.StoreWritesPerEvent):F1}×");
-        table.AddRow($"RU / event{(pre.RuEstimated ? " (estimated)" : "")}", pre.RuPerEvent.ToString("F3"), baseline.RuPerEvent.ToString("F3"), $"{Ratio(baseline.RuPerEvent, pre.RuPerEvent):F1}×");
-        table.AddRow($"freshness p50 / p99 at {s.Rate:N0}/s", $"{pre.FreshnessP50Ms} / {pre.FreshnessP99Ms} ms", $"{baseline.FreshnessP50Ms} / {baseline.FreshnessP99Ms} ms", "");
-        table.AddRow("entity signals / event", pre.EntitySignalsPerEvent.ToString("F4"), baseline.EntitySignalsPerEvent.ToString("F4"), "");
-        table.AddRow("modeled $ / million events", pre.UsdPerMillionEvents.ToString("F4"), baseline.UsdPerMillionEvents.ToString("F4"), $"{Ratio(baseline.UsdPerMillionEvents, pre.UsdPerMillionEvents):F1}×");
-        AnsiConsole.Write(table);
+        foreach (var result in results) AnsiConsole.Write(Table(result, s.Rate));
         AnsiConsole.WriteLine(text);
         return 0;
     }
 
-    private static async Task<StrategyResult> RunStrategyAsync(LocalStack stack, string root, string strategy, int port, long events, Settings s, string stamp, int seed, CancellationToken cancellationToken)
+    /// <summary>
+    /// The bench JSON: today's fields at the top level keep their meaning — the uniform workload's (./th plan reads
+    /// them) — with "workload" describing it; the sessionized workload's figures, of the same shape, sit beside them
+    /// under "sessions". A run of one workload writes only its own.
+    /// </summary>
+    internal static JsonObject Output(long events, string machine, IReadOnlyList<WorkloadResult> results)
     {
-        AnsiConsole.Write(new Rule(strategy));
+        var output = new JsonObject { ["events"] = events, ["machine"] = machine };
+        if (results.FirstOrDefault(r => r.Workload == LoadWorkload.Uniform) is { } uniform)
+        {
+            output["workload"] = uniform.Description;
+            AddFigures(output, uniform);
+        }
+        if (results.FirstOrDefault(r => r.Workload == LoadWorkload.Sessions) is { } sessions)
+        {
+            var node = new JsonObject { ["workload"] = sessions.Description, ["events"] = events };
+            AddFigures(node, sessions);
+            output["sessions"] = node;
+        }
+        return output;
+    }
+
+    /// <summary>The traffic of a phase: unthrottled (<paramref name="pacedRate"/> null: sessions at --nominal-rate) or paced.</summary>
+    private static LoadProfile Profile(Settings s, LoadWorkload workload, double? pacedRate, int seed) =>
+        new(Seed: seed, Workload: workload, Sessions: s.SessionProfile(pacedRate));
+
+    /// <summary>One workload's console table: both strategies, the ratios, and the floor beside the writes.</summary>
+    private static Table Table(WorkloadResult result, double rate)
+    {
+        var (pre, baseline) = (result.Pre, result.Baseline);
+        var table = new Table().AddColumn("").AddColumn("preaggregated").AddColumn("perEvent").AddColumn("ratio")
+            .Title($"{result.Workload.ToString().ToLowerInvariant()} workload").Caption(result.Description);
+        table.AddRow("events", pre.Events.ToString("N0"), baseline.Events.ToString("N0"), "");
+        table.AddRow("events/s (sustained)", pre.EventsPerSecond.ToString("N0"), baseline.EventsPerSecond.ToString("N0"), "");
+        table.AddRow("store writes / event", pre.StoreWritesPerEvent.ToString("F4"), baseline.StoreWritesPerEvent.ToString("F4"), $"{Ratio(baseline.StoreWritesPerEvent, pre.StoreWritesPerEvent):F1}×");
+        table.AddRow($"  floor: distinct users / batch of {pre.FloorBatchSize:N0} ÷ events ({pre.Partitions} partitions)", pre.StoreWritesFloorPerEvent.ToString("F4"), baseline.StoreWritesFloorPerEvent.ToString("F4"), "");
+        table.AddRow("  user writes / event", pre.UserWritesPerEvent.ToString("F4"), baseline.UserWritesPerEvent.ToString("F4"), "");
+        table.AddRow("  user writes ÷ floor", Over(pre.UserWritesPerEvent, pre.StoreWritesFloorPerEvent), Over(baseline.UserWritesPerEvent, baseline.StoreWritesFloorPerEvent), "");
+        table.AddRow("  progress writes / batch", pre.ProgressWritesPerBatch.ToString("F3"), baseline.ProgressWritesPerBatch.ToString("F3"), "");
+        table.AddRow("  other writes (items, leaderboards) / event", pre.OtherWritesPerEvent.ToString("F4"), baseline.OtherWritesPerEvent.ToString("F4"), "");
+        table.AddRow($"RU / event{(pre.RuEstimated ? " (estimated)" : "")}", pre.RuPerEvent.ToString("F3"), baseline.RuPerEvent.ToString("F3"), $"{Ratio(baseline.RuPerEvent, pre.RuPerEvent):F1}×");
+        table.AddRow($"freshness p50 / p99 at {rate:N0}/s", $"{pre.FreshnessP50Ms} / {pre.FreshnessP99Ms} ms", $"{baseline.FreshnessP50Ms} / {baseline.FreshnessP99Ms} ms", "");
+        table.AddRow("entity signals / event", pre.EntitySignalsPerEvent.ToString("F4"), baseline.EntitySignalsPerEvent.ToString("F4"), "");
+        table.AddRow("modeled $ / million events", pre.UsdPerMillionEvents.ToString("F4"), baseline.UsdPerMillionEvents.ToString("F4"), $"{Ratio(baseline.UsdPerMillionEvents, pre.UsdPerMillionEvents):F1}×");
+        return table;
+    }
+
+    private static string Over(double value, double floor) => floor <= 0 ? "" : $"{value / floor:F3}";
+
+    private static async Task<StrategyResult> RunStrategyAsync(LocalStack stack, string root, string strategy, int port, long events, Settings s, LoadWorkload workload,
+        string stamp, int seed, CancellationToken cancellationToken)
+    {
+        var w = workload == LoadWorkload.Sessions ? "s" : "u";
+        AnsiConsole.Write(new Rule($"{strategy}, {workload.ToString().ToLowerInvariant()}"));
         var hostState = Path.Combine(stack.StateDir, "bench", strategy);
         if (Directory.Exists(hostState)) Directory.Delete(hostState, recursive: true);
-        var database = $"bench-{strategy}-{stamp}";
+        var database = $"bench-{strategy}-{w}-{stamp}";
         var settings = new Dictionary<string, string>
         {
             ["Local__Strategy"] = strategy,
             ["Cosmos__Database"] = database,
-            ["TaskHubName"] = $"bench{strategy.ToLowerInvariant()}{stamp}",
+            ["TaskHubName"] = $"bench{strategy.ToLowerInvariant()}{w}{stamp}",
         };
+        // The floor of the unthrottled phase's traffic, at the batch size and partition count this host binds.
+        var host = stack.HostOptions(settings);
+        var floor = new TrafficFloor(host.Partitions, [host.MaxBatchSize]);
         var (client, _) = await stack.EnsureHostAsync(port, hostState, settings, cancellationToken);
         try
         {
             // Phase 1: unthrottled.
-            var (_, sustained, elapsed) = await LoadCommand.RunAsync(client, events, null, new LoadProfile(Seed: seed), cancellationToken);
+            var (_, sustained, elapsed) = await LoadCommand.RunAsync(client, events, null, Profile(s, workload, null, seed), cancellationToken, floor);
             var queries = LoadCommand.LastQueryLatencies;
-            // Phase 2: offered at --rate, for freshness.
+            // Phase 2: offered at --rate, for freshness (sessions: R = --rate).
             var rateEvents = (long)Math.Min(events, s.Rate * s.RateSeconds);
-            var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, s.Rate, new LoadProfile(Seed: seed + 1), cancellationToken);
+            var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, s.Rate, Profile(s, workload, s.Rate, seed + 1), cancellationToken);
             var n = Math.Max(sustained.Events, 1);
             return new StrategyResult(
                 EventsPerSecond: Math.Round(events / elapsed.TotalSeconds, 1),
@@ -122,7 +175,13 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 Events: events,
                 RuEstimated: sustained.RuEstimated,
                 Entities: sustained.Entities ?? [],
-                Queries: queries);
+                Queries: queries,
+                StoreWritesFloorPerEvent: Math.Round(floor.PerEvent(host.MaxBatchSize), 5),
+                FloorBatchSize: host.MaxBatchSize,
+                Partitions: host.Partitions,
+                UserWritesPerEvent: Math.Round((double)sustained.UserWrites / n, 5),
+                ProgressWritesPerBatch: Math.Round((double)sustained.ProgressWrites / Math.Max(sustained.Batches, 1), 4),
+                OtherWritesPerEvent: Math.Round((double)sustained.OtherWrites / n, 5));
         }
         finally
         {
@@ -142,6 +201,19 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         using var _ = await cosmos.GetDatabase(database).DeleteStreamAsync(cancellationToken: cancellationToken);
     }
 
+    /// <summary>Adds a workload's "preaggregated", "perEvent" and "ratios" (the shape of today's top-level fields) to <paramref name="target"/>.</summary>
+    private static void AddFigures(JsonObject target, WorkloadResult r)
+    {
+        target["preaggregated"] = Json(r.Pre);
+        target["perEvent"] = Json(r.Baseline);
+        target["ratios"] = new JsonObject
+        {
+            ["storeWrites"] = Ratio(r.Baseline.StoreWritesPerEvent, r.Pre.StoreWritesPerEvent),
+            ["ru"] = Ratio(r.Baseline.RuPerEvent, r.Pre.RuPerEvent),
+            ["usd"] = Ratio(r.Baseline.UsdPerMillionEvents, r.Pre.UsdPerMillionEvents),
+        };
+    }
+
     private static JsonObject Json(StrategyResult r) => new()
     {
         ["eventsPerSecond"] = r.EventsPerSecond,
@@ -151,6 +223,13 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         ["freshnessP99Ms"] = r.FreshnessP99Ms,
         ["entitySignalsPerEvent"] = r.EntitySignalsPerEvent,
         ["usdPerMillionEvents"] = r.UsdPerMillionEvents,
+        // Issue 15: the floor of the unthrottled phase's own traffic (distinct users per batch ÷ events, at the host's
+        // maxEventBatchSize over its partitions) and the store writes split by what they wrote.
+        ["storeWritesFloorPerEvent"] = r.StoreWritesFloorPerEvent,
+        ["floorBatchSize"] = r.FloorBatchSize,
+        ["userWritesPerEvent"] = r.UserWritesPerEvent,
+        ["progressWritesPerBatch"] = r.ProgressWritesPerBatch,
+        ["otherWritesPerEvent"] = r.OtherWritesPerEvent,
         // Issue 10: the rollup entities (state size, operations per second) and the query latencies of the unthrottled phase.
         ["entities"] = new JsonArray(r.Entities.Select(e => (JsonNode)new JsonObject
         {

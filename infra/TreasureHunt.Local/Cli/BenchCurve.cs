@@ -101,7 +101,7 @@ internal static class BenchCurve
         var offered = rate!.Value;
 
         var partitions = stack.HostOptions(new Dictionary<string, string>()).Partitions;
-        var rateProfile = Profile(seed, offered);
+        var rateProfile = Profile(s, seed, offered);
         var curve = new JsonObject
         {
             ["curveOfferedRate"] = offered,
@@ -121,9 +121,9 @@ internal static class BenchCurve
         return 0;
     }
 
-    private static LoadProfile Profile(int seed, double? nominalRate) => new(
-        Seed: seed, Workload: LoadWorkload.Sessions,
-        Sessions: nominalRate is { } r ? new SessionProfile(NominalRate: r) : null);
+    /// <summary>The sessionized workload with the command's session options; a paced phase's sessions run at its rate.</summary>
+    private static LoadProfile Profile(BenchCommand.Settings s, int seed, double? pacedRate) =>
+        new(Seed: seed, Workload: LoadWorkload.Sessions, Sessions: s.SessionProfile(pacedRate));
 
     /// <returns>The point and the offered rate it ran at (<paramref name="rate"/>, else the default from its own unthrottled phase).</returns>
     private static async Task<(CurvePoint Point, double Rate)> RunPointAsync(LocalStack stack, string root, int batchSize, BenchCommand.Settings s, double? rate,
@@ -150,7 +150,7 @@ internal static class BenchCurve
             var (client, _) = await stack.EnsureHostAsync(port, hostState, settings, cancellationToken);
             using (client)
             {
-                var (_, _, elapsed) = await LoadCommand.RunAsync(client, s.Events, null, Profile(seed, null), cancellationToken);
+                var (_, _, elapsed) = await LoadCommand.RunAsync(client, s.Events, null, Profile(s, seed, null), cancellationToken);
                 eventsPerSecond = Math.Round(s.Events / elapsed.TotalSeconds, 1);
             }
             await LocalStack.StopHostAsync(hostState);
@@ -166,7 +166,7 @@ internal static class BenchCurve
             (client, _) = await stack.EnsureHostAsync(port, hostState, settings, cancellationToken);
             using (client)
             {
-                var (_, paced, _) = await LoadCommand.RunAsync(client, events, offered, Profile(seed + 1, offered), cancellationToken, floor);
+                var (_, paced, _) = await LoadCommand.RunAsync(client, events, offered, Profile(s, seed + 1, offered), cancellationToken, floor);
                 var n = Math.Max(paced.Events, 1);
                 return (new CurvePoint(
                     MaxBatchSize: batchSize, MinBatchSize: minBatch, MaxWaitMs: maxWaitMs,

@@ -8,7 +8,7 @@ namespace TreasureHunt.Local.Cli;
 
 internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : WorkloadSettings
     {
         [CommandOption("--events <N>"), Description("Events to send"), DefaultValue(100_000L)] public long Events { get; init; }
         [CommandOption("--rate <EV_PER_S>"), Description("Offered rate; unthrottled when omitted")] public double? Rate { get; init; }
@@ -26,7 +26,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
             : !(DupRate is >= 0 and < 1) ? ValidationResult.Error($"--dup-rate must be in [0, 1) (got {DupRate}).")
             : !(BadRate is >= 0 and < 1) ? ValidationResult.Error($"--bad-rate must be in [0, 1) (got {BadRate}).")
             : DupRate + BadRate >= 1 ? ValidationResult.Error($"--dup-rate + --bad-rate must be < 1 (got {DupRate + BadRate}).")
-            : ValidationResult.Success();
+            : ValidateWorkload(Rate);
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -37,7 +37,15 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         {
             return 1;
         }
-        await RunAsync(client, s.Events, s.Rate, new LoadProfile(s.Users, s.Items, s.DupRate, s.BadRate, s.Seed ?? Random.Shared.Next(1, int.MaxValue)), cancellationToken);
+        // Uniform unless --sessions (./th demo's traffic); a sessionized run's R is --rate when paced, else --nominal-rate.
+        var profile = new LoadProfile(s.Users, s.Items, s.DupRate, s.BadRate, s.Seed ?? Random.Shared.Next(1, int.MaxValue),
+            Workload: s.Sessions ? LoadWorkload.Sessions : LoadWorkload.Uniform, Sessions: s.SessionProfile(s.Rate));
+        AnsiConsole.MarkupLineInterpolated($"[grey]workload: {profile.DescribeWorkload()}[/]");
+        // The store-write floor at the batch size of a host started with the repository's configuration (./th up).
+        var host = stack.HostOptions(new Dictionary<string, string>());
+        var floor = new TrafficFloor(host.Partitions, [host.MaxBatchSize]);
+        var (_, metrics, _) = await RunAsync(client, s.Events, s.Rate, profile, cancellationToken, floor);
+        PrintFloor(metrics, floor, host.MaxBatchSize);
         return 0;
     }
 
@@ -105,6 +113,19 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         PrintRollups(metrics, latencies);
         LastQueryLatencies = latencies;
         return (result, metrics, processedAfter);
+    }
+
+    /// <summary>User and progress writes against the floor of the traffic sent (<see cref="TrafficFloor"/>).</summary>
+    private static void PrintFloor(MetricsSnapshot m, TrafficFloor floor, int batchSize)
+    {
+        var events = Math.Max(m.Events, 1);
+        var table = new Table().AddColumn("store writes").AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow($"floor per event (distinct users per batch of {batchSize:N0} ÷ events, {floor.Partitions} partitions)", $"{floor.PerEvent(batchSize):F4}");
+        table.AddRow("user writes per event", $"{(double)m.UserWrites / events:F4}");
+        table.AddRow("progress writes per batch", $"{(double)m.ProgressWrites / Math.Max(m.Batches, 1):F3}");
+        table.AddRow("other writes (items, leaderboards) per event", $"{(double)m.OtherWrites / events:F4}");
+        table.Caption("the floor assumes full batches; a paced run's batches are smaller (maxWaitTime), so its writes sit higher");
+        AnsiConsole.Write(table);
     }
 
     /// <summary>Query latencies of the last <see cref="RunAsync"/> (for the bench JSON).</summary>

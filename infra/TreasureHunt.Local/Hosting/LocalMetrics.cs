@@ -6,14 +6,14 @@ namespace TreasureHunt.Local.Hosting;
 
 /// <summary>
 /// Counters the load and bench commands read from a running host (GET /api/local/metrics): processed events,
-/// store writes, RU, entity signals and modeled cost from the cost records, and freshness — the time from a
+/// batches, store writes (and their split: user documents, progress documents, the rest), RU, entity signals and modeled cost from the cost records, and freshness — the time from a
 /// message's enqueue to its user aggregate being written (readable) — in an HdrHistogram.
 /// </summary>
 public sealed class LocalMetrics
 {
     private readonly Lock _lock = new();
     private LongHistogram _freshnessMs = NewHistogram();
-    private long _events, _batches, _storeWrites, _entitySignals, _failures;
+    private long _events, _batches, _storeWrites, _userWrites, _progressWrites, _entitySignals, _failures;
     private double _ru;
     private bool _ruEstimated;
     private decimal _usd, _processingUsd;
@@ -60,6 +60,8 @@ public sealed class LocalMetrics
         lock (_lock)
         {
             _storeWrites += record.StoreWrites;
+            _userWrites += record.UserWrites;
+            _progressWrites += record.ProgressWrites;
             _entitySignals += record.EntitySignals;
             _ru += record.CosmosRu;
             _ruEstimated |= record.RuEstimated;
@@ -74,7 +76,7 @@ public sealed class LocalMetrics
         lock (_lock)
         {
             _freshnessMs = NewHistogram();
-            _events = _batches = _storeWrites = _entitySignals = _failures = 0;
+            _events = _batches = _storeWrites = _userWrites = _progressWrites = _entitySignals = _failures = 0;
             _ru = 0;
             _usd = _processingUsd = 0;
             _entities.Clear();
@@ -92,7 +94,7 @@ public sealed class LocalMetrics
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(95),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(99),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetMaxValue(),
-                EntityFigures(), _selfSignals);
+                EntityFigures(), _selfSignals, _userWrites, _progressWrites);
         }
     }
 
@@ -115,7 +117,11 @@ public sealed class LocalMetrics
 public sealed record MetricsSnapshot(
     long Events, long Batches, long StoreWrites, double Ru, bool RuEstimated, long EntitySignals, decimal Usd, decimal ProcessingUsd, long FailedInvocations,
     long FreshnessP50Ms, long FreshnessP95Ms, long FreshnessP99Ms, long FreshnessMaxMs,
-    IReadOnlyList<EntityFigure>? Entities = null, long EntitySelfSignals = 0);
+    IReadOnlyList<EntityFigure>? Entities = null, long EntitySelfSignals = 0, long UserWrites = 0, long ProgressWrites = 0)
+{
+    /// <summary>Store writes that are neither user nor progress documents: items, leaderboards, the definitions registry.</summary>
+    public long OtherWrites => StoreWrites - UserWrites - ProgressWrites;
+}
 
 /// <summary>One entity name's figures in a run (<see cref="LocalMetrics"/>): state sizes in characters of serialized
 /// JSON (= bytes for the ASCII state), operations per second of the busiest instance.</summary>

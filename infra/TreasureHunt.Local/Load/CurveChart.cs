@@ -74,8 +74,8 @@ internal static class CurveChart
         // Margins on the (shared) x axis so the labels of the outer points fit.
         var (left, right) = (x.Min(), x.Max());
         var span = Math.Max(right - left, 0.5);
-        cost.Axes.SetLimitsX(left - span * 0.08, right + span * 0.45);
-        writes.Axes.SetLimitsX(left - span * 0.08, right + span * 0.45);
+        cost.Axes.SetLimitsX(left - span * 0.08, right + span * 0.6);
+        writes.Axes.SetLimitsX(left - span * 0.08, right + span * 0.6);
 
         multiplot.SavePng(path, width, height);
     }
