@@ -99,9 +99,9 @@ internal static class CurveChart
         label.LabelFontSize = 12;
         label.LabelAlignment = Alignment.LowerLeft;
         label.LabelOffsetX = 6;
-        label.LabelOffsetY = -6;
+        label.LabelOffsetY = -10;
         label.LabelFontColor = Colors.Black;
-        label.LabelBackgroundColor = Colors.White.WithAlpha(0.85);
+        label.LabelBackgroundColor = Colors.White.WithAlpha(0.6);
     }
 
     /// <summary>Ticks at 1-2-5 steps of seconds, placed at their logarithms (ScottPlot's axes are linear).</summary>
