@@ -28,7 +28,10 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--baseline-events <N>"), Description("Events of the per-event baseline's unthrottled phase"), DefaultValue(20_000L)] public long BaselineEvents { get; init; }
         [CommandOption("--rate <EV_PER_S>"), Description("Offered rate of the freshness phase"), DefaultValue(5_000.0)] public double Rate { get; init; }
         [CommandOption("--rate-seconds <S>"), Description("Length of the offered-rate phase"), DefaultValue(20)] public int RateSeconds { get; init; }
-        [CommandOption("--out <FILE>"), Description("Also write the results as JSON to this file")] public string? Out { get; init; }
+        [CommandOption("--out <FILE>"), Description("Also write the results as JSON to this file (with --curve: the curve is set in an existing JSON file, its other fields kept)")] public string? Out { get; init; }
+        [CommandOption("--curve"), Description("Run the cost-versus-freshness curve instead: the product at maxEventBatchSize 100 / 500 / 1,000 / 5,000 (docs/BENCHMARKS.md)")] public bool Curve { get; init; }
+        [CommandOption("--curve-rate <EV_PER_S>"), Description("Offered rate of the curve's freshness phase, common to all points (default: half the batch-100 point's unthrottled events/s, rounded down to 1-2-5)")] public double? CurveRate { get; init; }
+        [CommandOption("--png <FILE>"), Description("With --curve: the chart's PNG file (default docs/bench-curve.png)")] public string? Png { get; init; }
 
         public override ValidationResult Validate() =>
             Events < 1 ? ValidationResult.Error($"--events must be >= 1 (got {Events}).")
@@ -36,6 +39,10 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             : !(double.IsFinite(Rate) && Rate > 0) ? ValidationResult.Error($"--rate must be > 0 events/s (got {Rate}).")
             : RateSeconds < 1 ? ValidationResult.Error($"--rate-seconds must be >= 1 (got {RateSeconds}).")
             : Out is { } o && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(o))) ? ValidationResult.Error($"--out: no such directory for {o}.")
+            : CurveRate is { } cr && !(double.IsFinite(cr) && cr > 0) ? ValidationResult.Error($"--curve-rate must be > 0 events/s (got {cr}).")
+            : Png is not null && !Curve ? ValidationResult.Error("--png needs --curve.")
+            : Curve && Uniform ? ValidationResult.Error("--curve runs the sessionized workload only: drop --uniform.")
+            : Png is { } png && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(png))) ? ValidationResult.Error($"--png: no such directory for {png}.")
             : ValidateWorkload(Rate);
 
         /// <summary>The workloads to run, in order: sessions then uniform, or the one asked for.</summary>
@@ -53,6 +60,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
+        if (s.Curve) return await BenchCurve.RunAsync(s, cancellationToken);
         var root = LocalConfiguration.FindRepoRoot();
         var stack = new LocalStack(root);
         await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));
@@ -184,7 +192,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     }
 
     /// <summary>The emulator keeps data in memory: drop the bench database once measured.</summary>
-    private static async Task DropDatabaseAsync(string root, string database, CancellationToken cancellationToken)
+    internal static async Task DropDatabaseAsync(string root, string database, CancellationToken cancellationToken)
     {
         var configuration = LocalConfiguration.Build(root, new Dictionary<string, string?>());
         var options = new CosmosOptions();
@@ -245,7 +253,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
     private static double Ratio(double baseline, double product) => product <= 0 ? 0 : Math.Round(baseline / product, 2);
 
-    private static string Machine()
+    internal static string Machine()
     {
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()

@@ -49,7 +49,8 @@ internal static class ThApp
             config.AddCommand<ReplayCommand>("replay").WithDescription("Ingest an NDJSON file (one event per line): the backfill path.")
                 .WithExample("replay", "events.ndjson");
             config.AddCommand<BenchCommand>("bench").WithDescription("Pre-aggregated vs per-event baseline, side by side, on the same generated events.")
-                .WithExample("bench", "--events", "100000", "--rate", "2000", "--out", "bench.json");
+                .WithExample("bench", "--events", "100000", "--rate", "2000", "--out", "bench.json")
+                .WithExample("bench", "--curve", "--events", "20000", "--out", "bench.json");
             config.AddCommand<DemoCommand>("demo").WithDescription("up, then throughput (unthrottled) and freshness at a sustainable rate (half of it), then real query results.")
                 .WithExample("demo");
             config.AddCommand<StatusCommand>("status").WithDescription("Show what is running and how far processing got.")
