@@ -33,6 +33,11 @@ public sealed class CosmosOptions : IValidatableObject
     [SettingRange(0, int.MaxValue, ErrorMessage = $"{Section}:WriterCacheSize must be >= 0.")]
     public int WriterCacheSize { get; set; } = 100_000;
 
+    /// <summary>Item documents the item-shard writer keeps to skip the read before its next write (0 turns it off).
+    /// Each is ≤ 8 KB (ItemDocumentBoundValidator), so the default bounds the cache at ~160 MB, typically ~20 MB.</summary>
+    [SettingRange(0, 1_000_000, ErrorMessage = $"{Section}:ItemWriterCacheSize must be 0..1000000.")]
+    public int ItemWriterCacheSize { get; set; } = 20_000;
+
     /// <summary>Retries of a transient failure (429, 503, 408, timeouts) before it is surfaced to the caller.</summary>
     [SettingRange(0, 100, ErrorMessage = $"{Section}:MaxRetries must be 0..100.")]
     public int MaxRetries { get; set; } = 6;

@@ -42,7 +42,14 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IProgressStore, CosmosProgressStore>();
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.ItemDocument>(sp, o => o.ItemsContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.LeaderboardDocument>(sp, o => o.LeaderboardsContainer));
-        services.AddSingleton<IItemRollupStore, CosmosItemRollupStore>();
+        services.AddSingleton<IItemRollupStore>(sp =>
+        {
+            var size = sp.GetRequiredService<IOptions<CosmosOptions>>().Value.ItemWriterCacheSize;
+            return new CosmosItemRollupStore(
+                sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Rollups.ItemDocument>>(),
+                sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Rollups.LeaderboardDocument>>(),
+                size > 0 ? new MemoryCache(new MemoryCacheOptions { SizeLimit = size }) : null);
+        });
         // Feature-definitions versions (issue 14): the registry and the shadow progress live in the progress container.
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.RegisteredDefinitions>(sp, o => o.ProgressContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.ActiveDefinitions>(sp, o => o.ProgressContainer));

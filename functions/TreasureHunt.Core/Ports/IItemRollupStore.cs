@@ -7,9 +7,16 @@ namespace TreasureHunt.Core.Ports;
 /// (or, with no ETag, that the document exists already) — read again and retry.</summary>
 public interface IItemRollupStore
 {
+    /// <summary>A point read of the stored document (queries).</summary>
     Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken);
 
-    /// <summary>Creates the document (no <see cref="ItemDocument.ETag"/>) or replaces it if unchanged; sets the new ETag.</summary>
+    /// <summary>The document to apply a delta to and write back with <see cref="TryWriteItemAsync"/>: the version this
+    /// process wrote last when it still keeps it (its ETag makes the write fail if anyone wrote since), else a point read.
+    /// The caller owns the instance until it writes it.</summary>
+    Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken);
+
+    /// <summary>Creates the document (no <see cref="ItemDocument.ETag"/>) or replaces it if unchanged; sets the new ETag
+    /// (and keeps the written version for the next <see cref="GetItemForWriteAsync"/>).</summary>
     Task<bool> TryWriteItemAsync(ItemDocument document, CancellationToken cancellationToken);
 
     Task<LeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken);

@@ -8,7 +8,8 @@ using TreasureHunt.Pipeline.Telemetry;
 namespace TreasureHunt.Pipeline.Rollups;
 
 /// <summary>
-/// Writes an item shard's sealed buffer (<see cref="SealedItemFlush"/>): each item's document (read, add the delta
+/// Writes an item shard's sealed buffer (<see cref="SealedItemFlush"/>): each item's document (read — or the copy the
+/// store kept from its last write — add the delta
 /// unless this buffer was already written there, conditional replace), then, per touched (type, hour) and (type, all
 /// time), the shard's section of that leaderboard document, offered the items' new counts read from their documents.
 /// Idempotent, so a write interrupted by a crash is simply repeated (see <see cref="ItemShardState"/>).
@@ -77,7 +78,7 @@ public sealed class ItemShardWriter(
     {
         for (var attempt = 1; ; attempt++)
         {
-            var document = await store.GetItemAsync(itemId, cancellationToken) ?? new ItemDocument { Id = itemId };
+            var document = await store.GetItemForWriteAsync(itemId, cancellationToken) ?? new ItemDocument { Id = itemId };
             if (!document.Apply(shardKey, number, delta, keepHours))
             {
                 return document; // written by an earlier try of this same buffer

@@ -37,6 +37,9 @@ public sealed class InMemoryItemRollupStore : IItemRollupStore
     public Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken) =>
         Task.FromResult(Read<ItemDocument>(_items, itemId, (d, etag) => d.ETag = etag));
 
+    /// <summary>Always a fresh read here (the Cosmos store's writer cache is covered by the integration tests).</summary>
+    public Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken) => GetItemAsync(itemId, cancellationToken);
+
     public Task<bool> TryWriteItemAsync(ItemDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);

@@ -34,6 +34,14 @@ public sealed class RequestUnitMeteringTests(EmulatorFixture emulators)
         Assert.True(created.RequestUnits > 6, $"a {body} B write is estimated above 6 RU, got {created.RequestUnits}");
         Assert.Equal(1, created.StoreWrites);
         Assert.Equal(0, created.StoreReads);
+        // FinOps attribution, read from the bytes that were sent: the parts (each feature, delivery, the rest of the
+        // document) add up to the body and to its estimated RU.
+        var expected = TestEvents.Expected(User, ("0", events));
+        var parts = created.FeatureCosts!;
+        Assert.Equal(expected.Features.Keys.Append("delivery").Append("document").Order(StringComparer.Ordinal), parts.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(body, parts.Values.Sum(p => p.Bytes));
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(expected.Delivery, CosmosHarness.Json).Length + "\"delivery\":".Length, parts["delivery"].Bytes);
+        Assert.Equal(created.RequestUnits - RequestUnitEstimator.Read(0), parts.Values.Sum(p => p.RequestUnits), 6);
 
         // A point read: estimated from the bytes the service returned (system properties included).
         using var raw = await cosmos.Users.ReadItemStreamAsync(User, new PartitionKey(User));
