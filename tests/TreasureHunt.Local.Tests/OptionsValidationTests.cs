@@ -42,6 +42,8 @@ public sealed class OptionsValidationTests : IDisposable
     // CosmosOptions
     [InlineData("Cosmos:Endpoint", "not-a-url", "Cosmos:Endpoint")]
     [InlineData("Cosmos:Database", "", "Cosmos:Database")]
+    [InlineData("Cosmos:WriterCacheSize", "-1", "Cosmos:WriterCacheSize")]
+    [InlineData("Cosmos:ItemWriterCacheSize", "1000001", "Cosmos:ItemWriterCacheSize")]
     // TablesOptions
     [InlineData("Tables:ConnectionString", "", "Tables:ConnectionString")]
     // LocalHostOptions
