@@ -34,7 +34,7 @@ public sealed class ItemShardWriter(
         ArgumentNullException.ThrowIfNull(flush);
         var o = options.Value;
         var started = time.GetTimestamp();
-        var written = new ItemDocument[flush.Items.Count];
+        var written = new List<(int Type, long? Hour, long Count)>[flush.Items.Count];
         var entries = flush.Items.ToArray();
         await Parallel.ForEachAsync(Enumerable.Range(0, entries.Length),
             new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken },
@@ -51,21 +51,7 @@ public sealed class ItemShardWriter(
         }
         for (var i = 0; i < entries.Length; i++)
         {
-            var (itemId, delta) = entries[i];
-            var document = written[i];
-            for (var t = 0; t < delta.Totals.Length; t++)
-            {
-                if (delta.Totals[t] != 0) Offer(t, null, itemId, document.Totals[t]);
-            }
-            foreach (var hour in delta.Hours)
-            {
-                var window = document.Hours.Find(h => h.Start == hour.Start);
-                if (window is null) continue; // past the item's own retention
-                for (var t = 0; t < hour.Counts.Length; t++)
-                {
-                    if (hour.Counts[t] != 0) Offer(t, hour.Start, itemId, Core.Events.PerType.At(window.Counts, t));
-                }
-            }
+            foreach (var (type, hour, count) in written[i]) Offer(type, hour, entries[i].Key, count);
         }
         await Parallel.ForEachAsync(offers.Values,
             new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken },
@@ -74,22 +60,46 @@ public sealed class ItemShardWriter(
         return (entries.Length, offers.Count);
     }
 
-    private async Task<ItemDocument> WriteItemAsync(string shardKey, long number, string itemId, ItemDelta delta, int keepHours, CancellationToken cancellationToken)
+    /// <summary>Writes one item's delta; returns the item's new counts for the leaderboards it touched. They are read
+    /// from the document before it is written: once written, the store keeps it for the next writer of the item.</summary>
+    private async Task<List<(int Type, long? Hour, long Count)>> WriteItemAsync(string shardKey, long number, string itemId, ItemDelta delta, int keepHours, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var document = await store.GetItemForWriteAsync(itemId, cancellationToken) ?? new ItemDocument { Id = itemId };
             if (!document.Apply(shardKey, number, delta, keepHours))
             {
-                return document; // written by an earlier try of this same buffer
+                return Offers(delta, document); // written by an earlier try of this same buffer
             }
+            var offers = Offers(delta, document);
             if (await store.TryWriteItemAsync(document, cancellationToken))
             {
-                return document;
+                return offers;
             }
             // Another writer got there first (only while an old shard layout drains after a reshard): read again.
             if (attempt >= MaxAttempts) throw new InvalidOperationException($"item '{itemId}': {attempt} conflicting writes in a row; the shard {shardKey} retries its buffer {number} later");
         }
+    }
+
+    /// <summary>The item's count in <paramref name="document"/> for every (type, hour) and (type, all time) the delta
+    /// touched (all counts only grow).</summary>
+    private static List<(int Type, long? Hour, long Count)> Offers(ItemDelta delta, ItemDocument document)
+    {
+        var offers = new List<(int Type, long? Hour, long Count)>();
+        for (var t = 0; t < delta.Totals.Length; t++)
+        {
+            if (delta.Totals[t] != 0) offers.Add((t, null, document.Totals[t]));
+        }
+        foreach (var hour in delta.Hours)
+        {
+            var window = document.Hours.Find(h => h.Start == hour.Start);
+            if (window is null) continue; // past the item's own retention
+            for (var t = 0; t < hour.Counts.Length; t++)
+            {
+                if (hour.Counts[t] != 0) offers.Add((t, hour.Start, Core.Events.PerType.At(window.Counts, t)));
+            }
+        }
+        return offers;
     }
 
     private async Task WriteLeaderboardAsync(string shardKey, string type, long? hour, List<(string ItemId, long Count)> items, RollupOptions o, CancellationToken cancellationToken)
