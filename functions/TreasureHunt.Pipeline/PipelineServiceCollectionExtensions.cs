@@ -49,6 +49,7 @@ public static class PipelineServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => DeliveryRules.From(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
+        services.AddSingleton<SentRollups>();
         services.AddSingleton<RollupFlusher>();
         services.AddSingleton<Rollups.ItemShardWriter>();
         services.AddSingleton<PartitionHolds>();

@@ -62,15 +62,16 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         var rollupsSustained = RollupDesign.Evaluate(inputs, sustained);
         var rollupsPeak = RollupDesign.Evaluate(inputs, peak);
 
-        // ---- Cosmos DB: one write per touched user per batch (users), one progress write per batch and per flush, and
-        // the rollup design's item and leaderboard documents (items, leaderboards) when it writes any.
+        // ---- Cosmos DB: one write per touched user per batch (users), one progress write per batch (a batch that seals
+        // its rollup sends it after that write, and the next batch's write clears it: issue 15), and the rollup
+        // design's item and leaderboard documents (items, leaderboards) when it writes any.
         var ruPerWrite = Measured.RuPerStoreWrite;
         double UsersRu(TrafficPoint t) => t.EventsPerSecond * t.UserWritesPerEvent * ruPerWrite;
-        double ProgressRu(TrafficPoint t, RollupLoad r) => (t.BatchesPerSecond + r.FlushesPerSecond) * ruPerWrite;
+        double ProgressRu(TrafficPoint t) => t.BatchesPerSecond * ruPerWrite;
         var containers = new List<CosmosContainerPlan>
         {
             Container("users", UsersRu(sustained), UsersRu(peak)),
-            Container("progress", ProgressRu(sustained, rollupsSustained), ProgressRu(peak, rollupsPeak)),
+            Container("progress", ProgressRu(sustained), ProgressRu(peak)),
         };
         if (rollupsSustained.Cosmos is { } itemsSustained && rollupsPeak.Cosmos is { } itemsPeak)
         {

@@ -11,8 +11,9 @@ namespace TreasureHunt.Core.Rollups;
 /// before sending, so they are accumulated here: a batch's delta is merged into <see cref="Pending"/> in the same
 /// write that advances <see cref="AppliedThrough"/> (events at or below it are skipped on redelivery). A pending
 /// delta that is big or old enough is moved to <see cref="Sealed"/>; a sealed delta is sent as one signal per shard
-/// plus one global signal, all tagged with the sealed sequence range, then cleared. A crash between
-/// sending and clearing re-sends the same sealed delta with the same range, which the entities ignore (they keep
+/// plus one global signal, all tagged with the sealed sequence range, then cleared — by the partition's next batch
+/// write, so that a batch writes its progress once. A crash between sending and clearing (or a process that did not
+/// send it itself) re-sends the same sealed delta with the same range, which the entities ignore (they keep
 /// the ranges they applied per source partition, see <see cref="AppliedRanges"/>). Sealed ranges never overlap, so an entity never sees a half-applied range.
 /// </para>
 /// </summary>
@@ -37,6 +38,13 @@ public sealed class PartitionProgress
     /// one entry per shard of the current layout, plus the global entity.
     /// </summary>
     [JsonPropertyName("sentThrough")] public Dictionary<string, long> SentThrough { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// When a batch of this partition last wrote the document (absent in documents of older versions). The flush timer
+    /// leaves a partition whose processor wrote it within <see cref="RollupOptions.FlushMaxAge"/> to that processor,
+    /// which seals, sends and clears its rollups itself; racing it would only cost conflicts and duplicate signals.
+    /// </summary>
+    [JsonPropertyName("batchWrittenAt")] public DateTimeOffset? BatchWrittenAt { get; set; }
 
     /// <summary>True when there is something to flush: used by the progress query of the flush timer.</summary>
     [JsonPropertyName("rollupPending")] public bool RollupPending { get; set; }
@@ -128,6 +136,9 @@ public sealed class PartitionProgress
                 $"partition {PartitionId}: more than {MaxParked} users and dead letters parked; the partition holds until `th replay-parked` clears them");
         }
     }
+
+    /// <summary>Whether the partition's processor wrote the document within <paramref name="within"/> of <paramref name="now"/>.</summary>
+    public bool WrittenByBatchWithin(DateTimeOffset now, TimeSpan within) => BatchWrittenAt is { } at && now - at < within;
 
     /// <summary>Whether the pending delta should be sealed now.</summary>
     public bool ShouldSeal(DateTimeOffset now, RollupOptions options) =>

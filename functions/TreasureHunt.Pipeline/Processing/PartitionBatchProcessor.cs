@@ -69,9 +69,10 @@ public sealed class PartitionBatchProcessor(
         {
             var progress = await progressStore.GetAsync(consumerGroup, batch.PartitionId, cancellationToken);
             var signals = 0;
-            if (progress.Sealed is not null)
+            if (progress.Sealed is not null && !flusher.ClearIfSent(progress))
             {
-                // A previous flush was interrupted: finish it before anything new is sealed.
+                // Sealed but not sent by this process (an interrupted flush, or the partition moved here): finish it
+                // before anything new is sealed. (What this process sent is cleared by this batch's own write.)
                 (progress, signals) = await flusher.FlushSealedAsync(progress, cancellationToken);
             }
             var parsed = parser.Parse(batch, skipThrough: progress.AppliedThrough);
@@ -137,7 +138,8 @@ public sealed class PartitionBatchProcessor(
             }
             if (seal)
             {
-                signals += (await flusher.FlushSealedAsync(progress, cancellationToken)).Signals;
+                // Cleared by the next batch's progress write (or the flush timer once the partition is idle).
+                signals += await flusher.SendSealedAsync(progress, cancellationToken);
             }
             return Log(Summarize(batch, parsed, outcomes, usersWritten, capsReached, signals, stopwatch.Elapsed) with
             {
@@ -180,7 +182,9 @@ public sealed class PartitionBatchProcessor(
         {
             // Re-done on a fresh copy after a conflict: a replay that released a user meanwhile gets it held again.
             progress.RecordParked(parking.HeldUsers, parking.ParkedDeadLetters);
+            flusher.ClearIfSent(progress); // a fresh copy may still hold the range this process sent last
             progress.Accumulate(delta, time.GetUtcNow(), parking.Gap);
+            progress.BatchWrittenAt = time.GetUtcNow();
             var seal = progress.Sealed is null && progress.ShouldSeal(time.GetUtcNow(), rollupOptions.Value);
             if (seal)
             {

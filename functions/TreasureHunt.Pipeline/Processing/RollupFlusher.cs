@@ -7,21 +7,26 @@ using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Pipeline.Processing;
 
-/// <summary>Sends a partition's sealed rollup to the entities and clears it (see <see cref="PartitionProgress"/> for why this is exactly-once).</summary>
+/// <summary>
+/// Sends a partition's sealed rollup to the entities (see <see cref="PartitionProgress"/> for why this is exactly-once).
+/// The partition's processor sends right after the batch write that sealed it and clears it in its next batch write
+/// (<see cref="SentRollups"/>), so a batch writes its progress once; the flush timer seals, sends and clears the
+/// rollups of idle partitions.
+/// </summary>
 public sealed class RollupFlusher(
     IProgressStore progressStore,
     IRollupClient rollups,
+    SentRollups sent,
     IOptions<RollupOptions> options,
     TimeProvider time,
     ILogger<RollupFlusher> logger)
 {
-    /// <summary>Sends the sealed delta, if any, then clears it. Returns the current progress and the number of signals sent.</summary>
-    public async Task<(PartitionProgress Progress, int Signals)> FlushSealedAsync(PartitionProgress progress, CancellationToken cancellationToken)
+    /// <summary>Sends the progress' sealed delta (which must be stored) and remembers it was sent; does not write the
+    /// progress. Returns the number of signals sent.</summary>
+    public async Task<int> SendSealedAsync(PartitionProgress progress, CancellationToken cancellationToken)
     {
-        if (progress.Sealed is not { } sealedDelta)
-        {
-            return (progress, 0);
-        }
+        ArgumentNullException.ThrowIfNull(progress);
+        var sealedDelta = progress.Sealed ?? throw new InvalidOperationException($"partition {progress.PartitionId}: nothing is sealed");
         var signals = RollupSignals.From(progress.PartitionId, sealedDelta, options.Value.ShardCount, progress.SentThrough, time.GetUtcNow());
         using (var activity = PipelineActivities.StartPartitionSpan("SignalEntities", progress.PartitionId, sealedDelta.FromSequence, sealedDelta.ToSequence, System.Diagnostics.ActivityKind.Producer))
         {
@@ -29,34 +34,60 @@ public sealed class RollupFlusher(
             activity?.SetTag("th.messages", sealedDelta.Messages);
             await rollups.SignalAsync(signals, cancellationToken);
         }
+        sent.Record(progress.ConsumerGroup, progress.PartitionId, signals);
         InvocationUsage.Current?.AddEntitySignals(signals.Count);
         PipelineMetrics.RecordEntitySignals(progress.PartitionId, signals.Count);
+        return signals.Count;
+    }
+
+    /// <summary>If this process sent the progress' sealed delta, clears it in memory for the caller's next write.</summary>
+    public bool ClearIfSent(PartitionProgress progress) => sent.ClearIfSent(progress);
+
+    /// <summary>Sends the sealed delta, if any and unless this process already sent it, then writes the progress with
+    /// it cleared. Returns the current progress and the number of signals sent.</summary>
+    public async Task<(PartitionProgress Progress, int Signals)> FlushSealedAsync(PartitionProgress progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        if (progress.Sealed is not { } sealedDelta)
+        {
+            return (progress, 0);
+        }
+        var signals = sent.ClearIfSent(progress) ? 0 : await SendSealedAsync(progress, cancellationToken);
         while (true)
         {
-            progress.ClearSealed(sealedDelta.ToSequence, signals);
+            sent.ClearIfSent(progress);
             if (await progressStore.TryReplaceAsync(progress, cancellationToken))
             {
-                return (progress, signals.Count);
+                return (progress, signals);
             }
             // Someone (the partition's processor or the flush timer) wrote in between: take their copy.
             progress = await progressStore.GetAsync(progress.ConsumerGroup, progress.PartitionId, cancellationToken);
             if (progress.Sealed?.ToSequence != sealedDelta.ToSequence)
             {
-                return (progress, signals.Count);
+                return (progress, signals);
             }
         }
     }
 
-    /// <summary>Seals and sends every pending rollup of the consumer group that is due (the flush timer's job, so that an idle partition's last events still reach the leaderboards).</summary>
+    /// <summary>
+    /// Seals, sends and clears every pending rollup of the consumer group that is due, on partitions whose processor
+    /// has not written them for <c>FlushMaxAgeSeconds</c> (the flush timer's job, so that an idle partition's last
+    /// events still reach the leaderboards; an active partition's processor does it in its batches).
+    /// </summary>
     public async Task<int> FlushDueAsync(string consumerGroup, CancellationToken cancellationToken)
     {
-        var sent = 0;
+        var count = 0;
         foreach (var candidate in await progressStore.ListWithPendingRollupsAsync(consumerGroup, cancellationToken))
         {
             var progress = candidate;
+            var now = time.GetUtcNow();
+            if (progress.WrittenByBatchWithin(now, options.Value.FlushMaxAge))
+            {
+                continue;
+            }
             if (progress.Sealed is null)
             {
-                if (!progress.ShouldSeal(time.GetUtcNow(), options.Value))
+                if (!progress.ShouldSeal(now, options.Value))
                 {
                     continue;
                 }
@@ -67,8 +98,8 @@ public sealed class RollupFlusher(
                     continue;
                 }
             }
-            sent += (await FlushSealedAsync(progress, cancellationToken)).Signals;
+            count += (await FlushSealedAsync(progress, cancellationToken)).Signals;
         }
-        return sent;
+        return count;
     }
 }

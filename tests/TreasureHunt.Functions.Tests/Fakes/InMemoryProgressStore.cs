@@ -11,6 +11,9 @@ public sealed class InMemoryProgressStore : IProgressStore
     private readonly Dictionary<string, (string Json, string ETag)> _documents = [];
     private int _version;
 
+    /// <summary>Successful writes so far.</summary>
+    public int Writes { get; private set; }
+
     public PartitionProgress? Find(string consumerGroup, string partitionId)
     {
         lock (_lock)
@@ -32,6 +35,7 @@ public sealed class InMemoryProgressStore : IProgressStore
                 return Task.FromResult(false);
             }
             progress.ETag = $"\"{++_version}\"";
+            Writes++;
             _documents[progress.Id] = (JsonSerializer.Serialize(progress), progress.ETag);
             return Task.FromResult(true);
         }
