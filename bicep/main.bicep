@@ -100,7 +100,7 @@ param rollupFlushMaxAgeSeconds int = 5
 
 @description('Rollups__FlushMinEvents.')
 @minValue(1)
-param rollupFlushMinEvents int = 2000
+param rollupFlushMinEvents int = 4000
 
 // ---------------------------------------------------------------- storage and monitoring
 

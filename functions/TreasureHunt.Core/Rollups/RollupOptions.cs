@@ -19,7 +19,7 @@ public sealed class RollupOptions
 
     /// <summary>A partition's pending rollup is sent once it holds this many messages...</summary>
     [SettingRange(1, int.MaxValue, ErrorMessage = $"{Section}:FlushMinEvents must be >= 1.")]
-    public int FlushMinEvents { get; set; } = 2000;
+    public int FlushMinEvents { get; set; } = 4000;
 
     /// <summary>...or once its oldest part is this old (bounds leaderboard/totals staleness).</summary>
     [SettingRange(0d, double.MaxValue, ErrorMessage = $"{Section}:FlushMaxAgeSeconds must be >= 0.")]

@@ -48,7 +48,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         [CommandOption("--shard-count <S>"), Description("Rollups:ShardCount: itemshard entities"), DefaultValue(16)]
         public int ShardCount { get; init; }
 
-        [CommandOption("--flush-min-events <N>"), Description("Rollups:FlushMinEvents: a partition seals its pending rollup at this many messages"), DefaultValue(2_000)]
+        [CommandOption("--flush-min-events <N>"), Description("Rollups:FlushMinEvents: a partition seals its pending rollup at this many messages"), DefaultValue(4_000)]
         public int FlushMinEvents { get; init; }
 
         [CommandOption("--item-flush-seconds <T>"), Description("Rollups:ItemFlushSeconds: an itemshard seals its item deltas when they are this old..."), DefaultValue(1.0)]
