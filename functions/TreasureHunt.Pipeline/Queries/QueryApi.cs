@@ -84,7 +84,8 @@ public sealed class QueryApi(
     }
 
     private string RollupLag =>
-        $"item rollups lag the stream by up to {rollupOptions.Value.FlushMaxAgeSeconds + rollupOptions.Value.ItemTailFlushSeconds * 2:0.#} s";
+        // The worst case, a partition's last events before its traffic stops (README: the flush timer's period aside).
+        $"item rollups lag the stream by up to {rollupOptions.Value.FlushMaxAgeSeconds * 2 + rollupOptions.Value.ItemTailFlushSeconds * 2:0.#} s";
 
     public async Task<ApiResponse> GetTotalsAsync(CancellationToken cancellationToken)
     {
