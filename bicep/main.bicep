@@ -96,7 +96,7 @@ param rollupShardCount int = 16
 
 @description('Rollups__FlushMaxAgeSeconds.')
 @minValue(1)
-param rollupFlushMaxAgeSeconds int = 5
+param rollupFlushMaxAgeSeconds int = 10
 
 @description('Rollups__FlushMinEvents.')
 @minValue(1)

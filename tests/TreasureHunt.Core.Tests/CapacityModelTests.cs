@@ -119,7 +119,7 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
     public void Small_deployments_stay_on_standard_and_serverless()
     {
         // 1/s × 3: 1 TU, 4 partitions. Cosmos: ~6 RU/s for users + ~10 RU/s for progress (a batch and a write per event,
-        // a flush per partition every 5 s) ≈ $11 a month serverless, against ≥ 2 × $8.76 for two autoscale containers
+        // a flush per partition every 10 s) ≈ $11 a month serverless, against ≥ 2 × $8.76 for two autoscale containers
         // (1,000 RU/s maximum, billed at ≥ 100 RU/s × 730 h × $0.012 per 100 RU/s-hour).
         var plan = Model.Plan(new CapacityInputs { EventsPerSecond = 1, Users = 10_000, Items = 1_000 });
 
@@ -415,9 +415,11 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Tier = EventHubsTier.Standard,
         MaxBatchSize = measured.BatchSize,
         FreshnessMs = 10_000,
-        // The committed bench run (docs/bench-results.json) ran at the default of its day, Rollups:FlushMinEvents 2,000
-        // (its 544 events/s per partition fill 2,000 events before the 5 s age): a run at today's 4,000 replaces this.
+        // The committed bench run (docs/bench-results.json) ran at the defaults of its day, Rollups:FlushMinEvents 2,000
+        // and FlushMaxAgeSeconds 5 (its 544 events/s per partition fill 2,000 events before the 5 s age): a run at
+        // today's 4,000 and 10 s replaces these.
         RollupFlushMinEvents = 2_000,
+        RollupFlushMaxAgeSeconds = 5,
         InstanceMemoryMb = 2_048,
         EventsPerSecondPerInstance = measured.EventsPerSecondPerLocalPump,
     };

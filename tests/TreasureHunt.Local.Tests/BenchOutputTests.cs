@@ -13,7 +13,7 @@ public sealed class BenchOutputTests
         new(eventsPerSecond, writes, RuPerEvent: writes * 6, FreshnessP50Ms: 100, FreshnessP99Ms: 900, EntitySignalsPerEvent: 0.009,
             UsdPerMillionEvents: writes * 2, Events: 1_000, RuEstimated: true, Entities: [], Queries: [],
             StoreWritesFloorPerEvent: floor, FloorBatchSize: 1_000, Partitions: 8, UserWritesPerEvent: writes - 0.01,
-            ProgressWritesPerBatch: 1, OtherWritesPerEvent: 0.002);
+            ProgressWritesPerBatch: 1, OtherWritesPerEvent: 0.002, TimerProgressWrites: 16);
 
     private static readonly BenchCommand.WorkloadResult Sessions =
         new(LoadWorkload.Sessions, "sessions: …", Strategy(5_000, 0.30, 0.28), Strategy(100, 1.0, 0.28));
@@ -33,6 +33,7 @@ public sealed class BenchOutputTests
         Assert.Equal(0.40, root.GetProperty("preaggregated").GetProperty("storeWritesFloorPerEvent").GetDouble());
         Assert.Equal(0.40, root.GetProperty("perEvent").GetProperty("storeWritesFloorPerEvent").GetDouble());
         Assert.Equal(0.4, root.GetProperty("preaggregated").GetProperty("userWritesPerEvent").GetDouble(), 6);
+        Assert.Equal(16, root.GetProperty("preaggregated").GetProperty("timerProgressWrites").GetInt64());
         Assert.Equal(Math.Round(0.99 / 0.41, 2), root.GetProperty("ratios").GetProperty("storeWrites").GetDouble());
         var sessions = root.GetProperty("sessions");
         Assert.Equal("sessions: …", sessions.GetProperty("workload").GetString());

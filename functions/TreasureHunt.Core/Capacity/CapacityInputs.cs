@@ -55,7 +55,7 @@ public sealed record CapacityInputs
     /// <summary>Rollups:ShardCount, Rollups:FlushMinEvents, Rollups:FlushMaxAgeSeconds, Rollups:ItemHourWindows, Rollups:LeaderboardSize.</summary>
     public int RollupShardCount { get; init; } = 16;
     public int RollupFlushMinEvents { get; init; } = 4_000;
-    public double RollupFlushMaxAgeSeconds { get; init; } = 5;
+    public double RollupFlushMaxAgeSeconds { get; init; } = 10;
     public int ItemHourWindows { get; init; } = 48;
     public int LeaderboardSize { get; init; } = 100;
 

@@ -21,9 +21,11 @@ public sealed class RollupOptions
     [SettingRange(1, int.MaxValue, ErrorMessage = $"{Section}:FlushMinEvents must be >= 1.")]
     public int FlushMinEvents { get; set; } = 4000;
 
-    /// <summary>...or once its oldest part is this old (bounds leaderboard/totals staleness).</summary>
+    /// <summary>...or once its oldest part is this old (bounds leaderboard/totals staleness). 10 s: below
+    /// FlushMinEvents ÷ 10 events/s per partition the flushes are sealed by age, and a flush costs 1 signal per
+    /// touched shard + 1 whatever it carries (issue 10: ≤ 0.01 signals per event; docs/data-model.md).</summary>
     [SettingRange(0d, double.MaxValue, ErrorMessage = $"{Section}:FlushMaxAgeSeconds must be >= 0.")]
-    public double FlushMaxAgeSeconds { get; set; } = 5;
+    public double FlushMaxAgeSeconds { get; set; } = 10;
 
     /// <summary>Top-K kept per (window, type) in each shard; the leaderboard's top parameter is capped at this.</summary>
     [SettingRange(1, 1000, ErrorMessage = $"{Section}:LeaderboardSize must be 1..1000.")]

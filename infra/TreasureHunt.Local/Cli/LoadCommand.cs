@@ -122,7 +122,8 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         var table = new Table().AddColumn("store writes").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow($"floor per event (distinct users per batch of {batchSize:N0} ÷ events, {floor.Partitions} partitions)", $"{floor.PerEvent(batchSize):F4}");
         table.AddRow("user writes per event", $"{(double)m.UserWrites / events:F4}");
-        table.AddRow("progress writes per batch", $"{(double)m.ProgressWrites / Math.Max(m.Batches, 1):F3}");
+        table.AddRow("progress writes per batch", $"{(double)m.BatchProgressWrites / Math.Max(m.Batches, 1):F3}");
+        table.AddRow("progress writes of the flush timer (idle partitions)", $"{m.TimerProgressWrites:N0}");
         table.AddRow("other writes (items, leaderboards) per event", $"{(double)m.OtherWrites / events:F4}");
         table.Caption("the floor assumes full batches; a paced run's batches are smaller (maxWaitTime), so its writes sit higher");
         AnsiConsole.Write(table);

@@ -13,7 +13,7 @@ public sealed class LocalMetrics
 {
     private readonly Lock _lock = new();
     private LongHistogram _freshnessMs = NewHistogram();
-    private long _events, _batches, _storeWrites, _userWrites, _progressWrites, _entitySignals, _failures;
+    private long _events, _batches, _storeWrites, _userWrites, _progressWrites, _timerProgressWrites, _entitySignals, _failures;
     private double _ru;
     private bool _ruEstimated;
     private decimal _usd, _processingUsd;
@@ -62,6 +62,7 @@ public sealed class LocalMetrics
             _storeWrites += record.StoreWrites;
             _userWrites += record.UserWrites;
             _progressWrites += record.ProgressWrites;
+            if (record.Trigger == TreasureHunt.Pipeline.FinOps.CostTriggers.Timer) _timerProgressWrites += record.ProgressWrites;
             _entitySignals += record.EntitySignals;
             _ru += record.CosmosRu;
             _ruEstimated |= record.RuEstimated;
@@ -76,7 +77,7 @@ public sealed class LocalMetrics
         lock (_lock)
         {
             _freshnessMs = NewHistogram();
-            _events = _batches = _storeWrites = _userWrites = _progressWrites = _entitySignals = _failures = 0;
+            _events = _batches = _storeWrites = _userWrites = _progressWrites = _timerProgressWrites = _entitySignals = _failures = 0;
             _ru = 0;
             _usd = _processingUsd = 0;
             _entities.Clear();
@@ -94,7 +95,7 @@ public sealed class LocalMetrics
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(95),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(99),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetMaxValue(),
-                EntityFigures(), _selfSignals, _userWrites, _progressWrites);
+                EntityFigures(), _selfSignals, _userWrites, _progressWrites, _timerProgressWrites);
         }
     }
 
@@ -117,8 +118,12 @@ public sealed class LocalMetrics
 public sealed record MetricsSnapshot(
     long Events, long Batches, long StoreWrites, double Ru, bool RuEstimated, long EntitySignals, decimal Usd, decimal ProcessingUsd, long FailedInvocations,
     long FreshnessP50Ms, long FreshnessP95Ms, long FreshnessP99Ms, long FreshnessMaxMs,
-    IReadOnlyList<EntityFigure>? Entities = null, long EntitySelfSignals = 0, long UserWrites = 0, long ProgressWrites = 0)
+    IReadOnlyList<EntityFigure>? Entities = null, long EntitySelfSignals = 0, long UserWrites = 0, long ProgressWrites = 0, long TimerProgressWrites = 0)
 {
+    /// <summary>Progress writes of the partitions' batches (issue 15: at most one per batch); the rest are the flush
+    /// timer's, which seals, sends and clears the rollups of partitions that went idle (2 writes per idle partition).</summary>
+    public long BatchProgressWrites => ProgressWrites - TimerProgressWrites;
+
     /// <summary>Store writes that are neither user nor progress documents: items, leaderboards, the definitions registry.</summary>
     public long OtherWrites => StoreWrites - UserWrites - ProgressWrites;
 }
