@@ -2,6 +2,7 @@ using System.Text.Json;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Capacity;
 using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Rollups;
 using Xunit.Abstractions;
 
@@ -118,8 +119,8 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
     [Fact]
     public void Small_deployments_stay_on_standard_and_serverless()
     {
-        // 1/s × 3: 1 TU, 4 partitions. Cosmos: ~6 RU/s for users + ~10 RU/s for progress (a batch and a write per event,
-        // a flush per partition every 10 s) ≈ $11 a month serverless, against ≥ 2 × $8.76 for two autoscale containers
+        // 1/s × 3: 1 TU, 4 partitions. Cosmos: ~6 RU/s for users + ~5 RU/s for progress (a batch and a write of a
+        // document under 1 KB per event) ≈ $11 a month serverless, against ≥ 2 × $8.76 for two autoscale containers
         // (1,000 RU/s maximum, billed at ≥ 100 RU/s × 730 h × $0.012 per 100 RU/s-hour).
         var plan = Model.Plan(new CapacityInputs { EventsPerSecond = 1, Users = 10_000, Items = 1_000 });
 
@@ -194,6 +195,98 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         output.WriteLine($"serialized: {itemBytes:F0} B per item with {options.ItemHourWindows} windows (model {modeled}), {leaderBytes:F1} B per leader entry (model {ShardedItemRollupDesign.LeaderEntryBytes})");
         Assert.InRange(modeled / itemBytes, 0.85, 1.15);
         Assert.InRange(ShardedItemRollupDesign.LeaderEntryBytes / leaderBytes, 0.85, 1.15);
+    }
+
+    [Fact]
+    public void Progress_document_constants_match_the_serialized_document()
+    {
+        // As the Cosmos store writes it (System.Text.Json, web defaults): the document without a delta, at a steady
+        // state (a sentThrough entry per shard and the global entity), then pending deltas of 4,000 Zipf-drawn events
+        // over 1 M items with 16-character ids (one hour window each), as the batches build them.
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var inputs = new CapacityInputs { EventsPerSecond = 50_000 };
+        var shards = inputs.RollupShardCount;
+        var now = new DateTimeOffset(2026, 12, 3, 14, 0, 0, TimeSpan.Zero);
+        var progress = PartitionProgress.Create("$Default", "31");
+        progress.AppliedThrough = 123_456_789;
+        progress.BatchWrittenAt = now;
+        var empty = JsonSerializer.SerializeToUtf8Bytes(progress, json).Length;
+        for (var i = 0; i < shards; i++) progress.SentThrough[ShardRouting.ShardKey(shards, i)] = 123_456_789;
+        progress.SentThrough[RollupEntityNames.GlobalKey] = 123_456_789;
+        var withSentThrough = JsonSerializer.SerializeToUtf8Bytes(progress, json).Length;
+
+        // Zipf(1) over 1 M items by inverse CDF, seeded: the load generator's distribution.
+        const int catalog = 1_000_000;
+        var cumulative = new double[catalog];
+        var sum = 0.0;
+        for (var k = 0; k < catalog; k++) cumulative[k] = sum += 1.0 / (k + 1);
+        var random = new Random(42);
+        var types = Enum.GetValues<EventType>();
+        long sequence = 123_456_790;
+        var documentBytes = new List<(double Items, double Bytes)>();
+        for (var batch = 0; batch < 4; batch++)
+        {
+            var builder = new RollupDeltaBuilder(shards);
+            var first = sequence;
+            for (var e = 0; e < 1_000; e++, sequence++)
+            {
+                var rank = Array.BinarySearch(cumulative, random.NextDouble() * sum);
+                var itemId = $"item-{(rank < 0 ? ~rank : rank):D11}"; // 16 characters
+                var type = types[random.Next(types.Length)];
+                builder.Add(new SequencedEvent(new TreasureEvent($"e-{sequence}", "u-1", itemId, TreasureEvent.DefaultCategory, type, 1, now), sequence, now), EventOutcome.Applied);
+            }
+            progress.Accumulate(builder.Build(first, sequence - 1), now);
+            var items = progress.Pending!.Shards.Values.Sum(s => s.Count);
+            documentBytes.Add((items, JsonSerializer.SerializeToUtf8Bytes(progress, json).Length));
+        }
+
+        var system = ItemDocumentRollupDesign.CosmosSystemPropertiesBytes;
+        output.WriteLine($"serialized: {empty} B without a delta (model {ProgressDocumentSize.FixedBytes - system} + {system} system), " +
+                         $"{(withSentThrough - empty) / (shards + 1.0):F1} B per sentThrough entry (model {ProgressDocumentSize.SentThroughBytesPerEntity})");
+        foreach (var (items, bytes) in documentBytes)
+        {
+            output.WriteLine($"  pending {items:N0} items: {bytes:N0} B + {system} system; model {ProgressDocumentSize.Bytes(inputs, items):N0} B ({(bytes - withSentThrough) / items:F1} B per item with its share of the delta's fixed part)");
+        }
+        Assert.InRange((ProgressDocumentSize.FixedBytes - system) / empty, 0.85, 1.15);
+        Assert.InRange(ProgressDocumentSize.SentThroughBytesPerEntity / ((withSentThrough - empty) / (shards + 1.0)), 0.85, 1.15);
+        Assert.All(documentBytes, d => Assert.InRange(ProgressDocumentSize.Bytes(inputs, d.Items) / (d.Bytes + system), 0.95, 1.05));
+        // The largest pending delta: 4,000 events hit about the model's expected distinct items.
+        Assert.InRange(documentBytes[^1].Items / ZipfDistinct.Expected(4_000, catalog), 0.95, 1.05);
+    }
+
+    [Fact]
+    public void Progress_ru_grows_with_flush_min_events_and_follows_the_document_size()
+    {
+        // Larger flushes keep more distinct items pending in the document every batch rewrites.
+        ProgressDocumentSize? previous = null;
+        double previousRu = 0;
+        foreach (var minEvents in new[] { 1_000, 2_000, 4_000, 8_000, 16_000 })
+        {
+            var inputs = ReferencePoint with { RollupFlushMinEvents = minEvents, RollupFlushMaxAgeSeconds = 60 };
+            var plan = Model.Plan(inputs);
+            var document = plan.Cosmos.ProgressDocument!;
+            var progress = plan.Cosmos.Containers.Single(c => c.Container == "progress");
+            output.WriteLine($"FlushMinEvents {minEvents:N0}: {document.WritesPerFlush} writes per flush, {document.AverageItems:N0} items, {document.AverageBytes:N0} B on average ({document.SealedBytes:N0} B sealing), {document.RuPerWrite:N2} RU per write; progress {progress.SustainedRuPerSecond:N0} / {progress.PeakRuPerSecond:N0} RU/s, max {progress.AutoscaleMaxRuPerSecond:N0}");
+
+            Assert.Equal(plan.Peak.BatchesPerSecond * document.RuPerWrite, progress.PeakRuPerSecond, 6);
+            Assert.Equal(Math.Max(1, minEvents / 1_000), document.WritesPerFlush);
+            if (previous is not null)
+            {
+                Assert.True(document.AverageBytes > previous.AverageBytes, $"{minEvents}: {document.AverageBytes:N0} B ≤ {previous.AverageBytes:N0} B");
+                Assert.True(document.RuPerWrite > previous.RuPerWrite, $"{minEvents}: {document.RuPerWrite:N2} RU ≤ {previous.RuPerWrite:N2}");
+                Assert.True(progress.PeakRuPerSecond > previousRu, $"{minEvents}: {progress.PeakRuPerSecond:N0} RU/s ≤ {previousRu:N0}");
+            }
+            previous = document;
+            previousRu = progress.PeakRuPerSecond;
+        }
+
+        // The average over a cycle, by hand at the reference point: writes of D(1,000), D(2,000) and D(3,000) pending
+        // items and the sealed D(4,000), each priced by the size table.
+        var reference = Model.Plan(ReferencePoint).Cosmos.ProgressDocument!;
+        var byHand = new[] { 1_000, 2_000, 3_000, 4_000 }
+            .Average(events => RequestUnitEstimator.Write((long)ProgressDocumentSize.Bytes(ReferencePoint, ZipfDistinct.Expected(events, 1_000_000))));
+        Assert.Equal(byHand, reference.RuPerWrite, 9);
+        Assert.Equal(ProgressDocumentSize.Bytes(ReferencePoint, ZipfDistinct.Expected(4_000, 1_000_000)), reference.SealedBytes, 6);
     }
 
     /// <summary>Issue 10's reference point: 10 M users, 1 M items (Zipf), 32 partitions, 50,000/s sustained, 150,000/s peaks.</summary>
@@ -284,6 +377,19 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Assert.Equal(documents.LeaderboardRuPerSecond, leaderboards.PeakRuPerSecond, 6);
         Assert.Equal(plan.Cosmos.Containers.Sum(c => c.PeakRuPerSecond) / 150_000, plan.RuPerEventPeak, 9);
         Assert.Equal(1e6 * 2_360 / 1e9 + 5 * 49 * 48_624 / 1e9, plan.Cosmos.RollupStorageGb, 6);
+
+        // The progress container: 150 batches/s at peak, each rewriting its partition's progress document with the
+        // pending delta of 1,000 to 3,000 events or the sealed one of 4,000 (~2,390 distinct items, ~226 KB): ~55 RU per
+        // write on average by the size table → ~8,300 RU/s at peak, autoscale max 10,000 (at 5.84 RU per write it was
+        // 876 RU/s and 1,000).
+        var progress = plan.Cosmos.Containers.Single(c => c.Container == "progress");
+        var progressDocument = plan.Cosmos.ProgressDocument!;
+        Assert.Equal(4, progressDocument.WritesPerFlush);
+        Assert.InRange(progressDocument.SealedBytes, 220_000, 232_000);
+        Assert.InRange(progressDocument.RuPerWrite, 50, 60);
+        Assert.Equal(150 * progressDocument.RuPerWrite, progress.PeakRuPerSecond, 6);
+        Assert.Equal(10_000, progress.AutoscaleMaxRuPerSecond);
+        Assert.False(plan.Limits.Single(l => l.Name == "Cosmos DB progress document size (sealing write)").Exceeded);
 
         // Which limit binds first. Among issue 10's limits: the leaderboard query's reads (1 of 2), ahead of signals per
         // event (17 / 4,000 = 0.0043 of 0.01, 43 %). Overall: the 32 partitions the reference point fixes carry 32 × 2,174

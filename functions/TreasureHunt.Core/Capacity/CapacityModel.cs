@@ -64,14 +64,21 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
 
         // ---- Cosmos DB: one write per touched user per batch (users), one progress write per batch (a batch that seals
         // its rollup sends it after that write, and the next batch's write clears it: issue 15), and the rollup
-        // design's item and leaderboard documents (items, leaderboards) when it writes any.
+        // design's item and leaderboard documents (items, leaderboards) when it writes any. A user write costs the
+        // bench's RU per store write; a progress write costs what its document's size costs (it carries the pending
+        // rollup delta, up to a flush's distinct items: ProgressDocumentSize).
+        // (The bench's RU per store write blends in its own progress writes, one per 1,000-event batch: ~0.02 of its
+        // 2.39 RU per event at today's size table, and less at the estimator it ran with; left in, so users are priced
+        // up to ~1 % high.)
         var ruPerWrite = Measured.RuPerStoreWrite;
+        var progressSustained = ProgressDocumentSize.At(inputs, sustained);
+        var progressPeak = ProgressDocumentSize.At(inputs, peak);
         double UsersRu(TrafficPoint t) => t.EventsPerSecond * t.UserWritesPerEvent * ruPerWrite;
-        double ProgressRu(TrafficPoint t) => t.BatchesPerSecond * ruPerWrite;
+        static double ProgressRu(TrafficPoint t, ProgressDocumentSize document) => t.BatchesPerSecond * document.RuPerWrite;
         var containers = new List<CosmosContainerPlan>
         {
             Container("users", UsersRu(sustained), UsersRu(peak)),
-            Container("progress", ProgressRu(sustained), ProgressRu(peak)),
+            Container("progress", ProgressRu(sustained, progressSustained), ProgressRu(peak, progressPeak)),
         };
         if (rollupsSustained.Cosmos is { } itemsSustained && rollupsPeak.Cosmos is { } itemsPeak)
         {
@@ -86,7 +93,7 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         var serverlessFits = containers.All(c => c.PeakRuPerSecond <= AzureLimits.CosmosServerlessRuPerSecondPerContainer);
         var serverlessUsd = ServerlessRuUsd(containers.Sum(c => c.SustainedRuPerSecond));
         var autoscaleUsd = containers.Sum(c => AutoscaleUsd(inputs, c));
-        var cosmos = new CosmosPlan(serverlessFits && serverlessUsd <= autoscaleUsd, containers, storageGb, userDocumentBytes, rollupStorageGb);
+        var cosmos = new CosmosPlan(serverlessFits && serverlessUsd <= autoscaleUsd, containers, storageGb, userDocumentBytes, rollupStorageGb, progressPeak);
 
         // ---- Functions (Flex Consumption): the Event Hubs trigger runs one instance per partition at most.
         var instancesAtPeak = (int)Math.Ceiling(peakRate / perInstance);
@@ -312,6 +319,11 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         limits.Add(new("Entity signals per event", LimitKind.Design, rollups.SignalsPerEvent, AzureLimits.EntitySignalsPerEvent, "signals/event", "issue 10"));
         limits.Add(new("Entities or documents read per leaderboard query", LimitKind.Design, rollups.EntitiesReadPerLeaderboardQuery, AzureLimits.LeaderboardEntitiesPerQuery, "reads", "issue 10"));
         limits.Add(new("Bytes read per item-stats query", LimitKind.Design, rollups.ItemStatsReadBytes, AzureLimits.ItemStatsReadBytes, "bytes", "issue 10 (one point read ≤ 8 KB)"));
+        if (cosmos.ProgressDocument is { } progress)
+        {
+            limits.Add(new("Cosmos DB progress document size (sealing write)", LimitKind.Service, progress.SealedBytes, AzureLimits.CosmosMaxItemBytes, "bytes",
+                "2 MB per item: cosmos-db/concepts-limits; a flush's distinct items ride in one partition's progress document"));
+        }
         if (rollups.Cosmos is { } documents)
         {
             const string Quotas = "cosmos-db/concepts-limits";

@@ -24,8 +24,10 @@ public sealed record EventHubsPlan(EventHubsTier Tier, int Units, string UnitNam
 public sealed record CosmosContainerPlan(string Container, double SustainedRuPerSecond, double PeakRuPerSecond, int AutoscaleMaxRuPerSecond);
 
 /// <summary>Cosmos DB mode and containers; <see cref="StorageGb"/> includes <see cref="RollupStorageGb"/> (the rollup
-/// design's item and leaderboard documents).</summary>
-public sealed record CosmosPlan(bool Serverless, IReadOnlyList<CosmosContainerPlan> Containers, double StorageGb, double UserDocumentBytes, double RollupStorageGb = 0)
+/// design's item and leaderboard documents). <see cref="ProgressDocument"/>: the progress document's size and RU per
+/// write at peak (what the <c>progress</c> container's RU/s are priced from).</summary>
+public sealed record CosmosPlan(bool Serverless, IReadOnlyList<CosmosContainerPlan> Containers, double StorageGb, double UserDocumentBytes, double RollupStorageGb = 0,
+    ProgressDocumentSize? ProgressDocument = null)
 {
     /// <summary>RU/s of the rollup design's containers (items, leaderboards) at peak.</summary>
     public double RollupPeakRuPerSecond => Containers.Where(c => c.Container is "items" or "leaderboards").Sum(c => c.PeakRuPerSecond);

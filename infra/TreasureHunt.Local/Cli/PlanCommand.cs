@@ -210,8 +210,12 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         capacity.AddRow("Cosmos DB", plan.Cosmos.Serverless ? "Serverless" : "Autoscale (per container)", "", "");
         foreach (var container in plan.Cosmos.Containers)
         {
-            capacity.AddRow($"  {container.Container}", plan.Cosmos.Serverless ? "RU/s (≤ 5,000 serverless)" : $"autoscale max {container.AutoscaleMaxRuPerSecond:N0} RU/s",
-                $"{container.SustainedRuPerSecond:N0} RU/s", $"{container.PeakRuPerSecond:N0} RU/s");
+            var setting = plan.Cosmos.Serverless ? "RU/s (≤ 5,000 serverless)" : $"autoscale max {container.AutoscaleMaxRuPerSecond:N0} RU/s";
+            if (container.Container == "progress" && plan.Cosmos.ProgressDocument is { } progress)
+            {
+                setting += $"; documents {Bytes(progress.AverageBytes)} on average ({Bytes(progress.SealedBytes)} sealing), {progress.RuPerWrite:N1} RU per write";
+            }
+            capacity.AddRow($"  {container.Container}", setting, $"{container.SustainedRuPerSecond:N0} RU/s", $"{container.PeakRuPerSecond:N0} RU/s");
         }
         capacity.AddRow("  storage", $"{plan.Cosmos.UserDocumentBytes / 1024:N1} KB per user document" + (plan.RollupsSustained.Cosmos is { } stored
             ? $"; {Bytes(stored.ItemDocumentBytes)} per item document ({Bytes(stored.ItemDocuments * stored.ItemDocumentBytes)}), {stored.LeaderboardDocuments:N0} leaderboard documents"
