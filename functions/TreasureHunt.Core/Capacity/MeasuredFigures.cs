@@ -3,13 +3,17 @@ using System.Text.Json;
 namespace TreasureHunt.Core.Capacity;
 
 /// <summary>
-/// Per-event figures the capacity model takes from what <c>./th bench</c> measured (<c>docs/bench-results.json</c>,
+/// Per-event figures the capacity model takes from what <c>./th bench</c> measured (<c>docs/bench-results-2026-11-27.json</c>,
+/// <see cref="CalibrationFile"/>: the run the planner is calibrated on; <c>docs/bench-results.json</c> is the newest run,
 /// the "preaggregated" strategy) and the workload that bench ran. The defaults are the committed run of 2026-11-27;
 /// <see cref="FromBenchJson"/> reads a newer run. The model never uses a bench figure directly for Azure; it derives
 /// rates from them (RU per store write, events per vCPU-second) and scales those with the plan's traffic.
 /// </summary>
 public sealed record MeasuredFigures
 {
+    /// <summary>The file under docs/ that <c>./th plan</c> reads by default and <c>CapacityModelTests</c> check the model against.</summary>
+    public const string CalibrationFile = "bench-results-2026-11-27.json";
+
     /// <summary>Sustained events/s of the local host in the bench (all 2 cores shared with the emulators).</summary>
     public double EventsPerSecond { get; init; } = 4348.7;
 

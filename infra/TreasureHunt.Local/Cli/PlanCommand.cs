@@ -66,7 +66,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         [CommandOption("--region-prices <FILE>"), Description("JSON object overriding PriceTable properties (your region's list prices)")]
         public string? RegionPrices { get; init; }
 
-        [CommandOption("--bench <FILE>"), Description("./th bench results to take the per-event figures from (default: docs/bench-results.json)")]
+        [CommandOption("--bench <FILE>"), Description("./th bench results to take the per-event figures from (default: docs/bench-results-2026-11-27.json, the run the planner is calibrated on)")]
         public string? Bench { get; init; }
 
         [CommandOption("--out <FILE.bicepparam>"), Description("Write the plan as parameters for bicep/main.bicep")]
@@ -183,7 +183,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         {
             try
             {
-                var candidate = Path.Combine(LocalConfiguration.FindRepoRoot(), "docs", "bench-results.json");
+                var candidate = Path.Combine(LocalConfiguration.FindRepoRoot(), "docs", MeasuredFigures.CalibrationFile);
                 if (File.Exists(candidate)) file = candidate;
             }
             catch (InvalidOperationException)
@@ -192,7 +192,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             }
         }
         return file is null
-            ? (MeasuredFigures.Default, "built-in defaults (docs/bench-results.json of 2026-11-27)")
+            ? (MeasuredFigures.Default, $"built-in defaults (docs/{MeasuredFigures.CalibrationFile})")
             : (MeasuredFigures.FromBenchJson(File.ReadAllText(file)), file);
     }
 
