@@ -193,6 +193,15 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           name: 'FinOps__InstanceMemoryMb'
           value: string(instanceMemoryMb)
         }
+        // The .NET GC's smallest gen-0 budget, 128 MB (hex, as the runtime reads it): the runtime takes it from the
+        // process environment, which app settings are. With the default budget (about 10 MB on the 2-core machine
+        // the local bench ran on) a batch's objects outlive gen 0 and most collections were gen 1; with 128 MB the
+        // host used half the CPU per event (docs/BENCHMARKS.md, "The gen-0 budget"). Knob: GCgen0size in
+        // dotnet/runtime src/coreclr/gc/gcconfig.h ("Specifies the smallest gen0 budget"; no runtimeconfig.json name).
+        {
+          name: 'DOTNET_GCgen0size'
+          value: '0x8000000'
+        }
         // Application Insights with Entra ID authentication (local auth is off on the component).
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'

@@ -144,6 +144,23 @@ public sealed class AppSettingsContractTests
     }
 
     [Fact]
+    public void Runtime_settings_are_deployed_with_the_samples_values()
+    {
+        // DOTNET_* values are read by the .NET runtime from the process environment (the local host gets them the
+        // same way, HostRuntimeVariables): Azure must run with what the local bench measured.
+        var settings = BicepAppSettings().ToDictionary(setting => setting.Name, setting => setting.Value, StringComparer.Ordinal);
+        var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(BicepCli.RepositoryRoot, "local.settings.sample.json")))?["Values"]?.AsObject()
+            ?? throw new InvalidOperationException("local.settings.sample.json has no Values");
+        var runtime = sample.Where(pair => pair.Key.StartsWith("DOTNET_", StringComparison.Ordinal)).ToList();
+
+        Assert.Contains(runtime, pair => pair.Key == "DOTNET_GCgen0size");
+        foreach (var (name, value) in runtime)
+        {
+            Assert.Equal(value?.GetValue<string>(), settings[name]);
+        }
+    }
+
+    [Fact]
     public void Flex_consumption_runtime_and_memory_match_the_finops_setting()
     {
         var config = FunctionApp()["properties"]?["functionAppConfig"];

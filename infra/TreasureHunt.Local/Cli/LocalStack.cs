@@ -58,6 +58,10 @@ internal sealed class LocalStack(string repoRoot)
             ["Local__ApiKey"] = apiKey,
             ["TH_REPO_ROOT"] = repoRoot,
         };
+        foreach (var (name, value) in HostRuntimeVariables.For(repoRoot, environment, Environment.GetEnvironmentVariable))
+        {
+            environment[name] = value;
+        }
         var pid = LocalProcesses.SpawnSelf(["serve"], Path.Combine(hostStateDir, "host.log"), environment);
         await File.WriteAllTextAsync(Path.Combine(hostStateDir, "host.pid"), pid.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
         var deadline = DateTime.UtcNow.AddMinutes(3);
