@@ -53,7 +53,8 @@ internal static class CurveChart
         Line(cost, x, usd, Cost, "", LinePattern.Solid);
         foreach (var (p, i) in points.Select((p, i) => (p, i)))
         {
-            Label(cost, x[i], usd[i], $"batch {p.MaxBatchSize:N0}\n${p.UsdPerMillionEvents:0.####} · p50 {Seconds(p.FreshnessP50Ms):0.##} s");
+            // Every other label below its point: neighbouring points' labels do not overlap however close they are.
+            Label(cost, x[i], usd[i], $"batch {p.MaxBatchSize:N0}\n${p.UsdPerMillionEvents:0.00} · p50 {Seconds(p.FreshnessP50Ms):0.#} s", below: i % 2 == 1);
         }
         cost.Axes.SetLimitsY(0, Top(usd));
 
@@ -93,13 +94,13 @@ internal static class CurveChart
         line.MarkerSize = 9;
     }
 
-    private static void Label(Plot plot, double x, double y, string text)
+    private static void Label(Plot plot, double x, double y, string text, bool below = false)
     {
         var label = plot.Add.Text(text, x, y);
         label.LabelFontSize = 12;
-        label.LabelAlignment = Alignment.LowerLeft;
+        label.LabelAlignment = below ? Alignment.UpperLeft : Alignment.LowerLeft;
         label.LabelOffsetX = 6;
-        label.LabelOffsetY = -10;
+        label.LabelOffsetY = below ? 10 : -10;
         label.LabelFontColor = Colors.Black;
         label.LabelBackgroundColor = Colors.White.WithAlpha(0.6);
     }
