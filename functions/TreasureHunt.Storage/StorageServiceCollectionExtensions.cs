@@ -1,6 +1,5 @@
 using Azure.Data.Tables;
 using Azure.Identity;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,25 +30,17 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => CosmosResilience.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.MaxRetries));
         services.AddSingleton(sp => Documents<UserDocument>(sp, o => o.UsersContainer));
         services.AddSingleton(sp => Documents<PartitionProgress>(sp, o => o.ProgressContainer));
-        services.AddSingleton<IUserAggregateStore>(sp =>
-        {
-            var size = sp.GetRequiredService<IOptions<CosmosOptions>>().Value.WriterCacheSize;
-            return new CosmosUserAggregateStore(
-                sp.GetRequiredService<CosmosDocuments<UserDocument>>(),
-                sp.GetRequiredService<TreasureHunt.Core.Features.CompiledDefinitions>(),
-                size > 0 ? new MemoryCache(new MemoryCacheOptions { SizeLimit = size }) : null);
-        });
+        services.AddSingleton<IUserAggregateStore>(sp => new CosmosUserAggregateStore(
+            sp.GetRequiredService<CosmosDocuments<UserDocument>>(),
+            sp.GetRequiredService<TreasureHunt.Core.Features.CompiledDefinitions>(),
+            WriterCache<UserDocument>.OfSize(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.WriterCacheSize)));
         services.AddSingleton<IProgressStore, CosmosProgressStore>();
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.ItemDocument>(sp, o => o.ItemsContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.LeaderboardDocument>(sp, o => o.LeaderboardsContainer));
-        services.AddSingleton<IItemRollupStore>(sp =>
-        {
-            var size = sp.GetRequiredService<IOptions<CosmosOptions>>().Value.ItemWriterCacheSize;
-            return new CosmosItemRollupStore(
-                sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Rollups.ItemDocument>>(),
-                sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Rollups.LeaderboardDocument>>(),
-                size > 0 ? new MemoryCache(new MemoryCacheOptions { SizeLimit = size }) : null);
-        });
+        services.AddSingleton<IItemRollupStore>(sp => new CosmosItemRollupStore(
+            sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Rollups.ItemDocument>>(),
+            sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Rollups.LeaderboardDocument>>(),
+            WriterCache<TreasureHunt.Core.Rollups.ItemDocument>.OfSize(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.ItemWriterCacheSize)));
         // Feature-definitions versions (issue 14): the registry and the shadow progress live in the progress container.
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.RegisteredDefinitions>(sp, o => o.ProgressContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.ActiveDefinitions>(sp, o => o.ProgressContainer));

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Caching.Memory;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 
@@ -11,12 +10,10 @@ namespace TreasureHunt.Storage.Cosmos;
 /// ≤ 8 KB, checked at start-up by the pipeline's ItemDocumentBoundValidator) and skips the read before its next write of a Zipf-head item:
 /// one call per item per buffer instead of two (issue 15's profile: reads were ~13 % of the host's allocations). The
 /// ETag keeps it exact, as for user documents: a stale copy gets 412, is dropped, and the writer reads again.</para></summary>
-public sealed class CosmosItemRollupStore(CosmosDocuments<ItemDocument> items, CosmosDocuments<LeaderboardDocument> leaderboards, IMemoryCache? writerCache = null) : IItemRollupStore
+public sealed class CosmosItemRollupStore(CosmosDocuments<ItemDocument> items, CosmosDocuments<LeaderboardDocument> leaderboards, WriterCache<ItemDocument>? writerCache = null) : IItemRollupStore
 {
     public async Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken) =>
-        writerCache?.Get<CachedItem>(itemId) is { } slot && Interlocked.Exchange(ref slot.Document, null) is { } cached
-            ? cached
-            : await GetItemAsync(itemId, cancellationToken);
+        writerCache?.TakeOut(itemId) ?? await GetItemAsync(itemId, cancellationToken);
 
     public async Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken)
     {
@@ -35,24 +32,17 @@ public sealed class CosmosItemRollupStore(CosmosDocuments<ItemDocument> items, C
         }
         catch
         {
-            writerCache?.Remove(document.Id); // the caller's copy holds changes that were not stored
+            writerCache?.Forget(document.Id); // the caller's copy holds changes that were not stored
             throw;
         }
         if (etag is null)
         {
-            writerCache?.Remove(document.Id);
+            writerCache?.Forget(document.Id);
             return false;
         }
         document.ETag = etag;
-        writerCache?.Set(document.Id, new CachedItem { Document = document }, new MemoryCacheEntryOptions { Size = 1 });
+        writerCache?.Keep(document.Id, document);
         return true;
-    }
-
-    /// <summary>A cache slot: a writer takes the document out with <see cref="Interlocked.Exchange{T}(ref T, T)"/>, so two
-    /// concurrent writes of one item never mutate the same instance.</summary>
-    private sealed class CachedItem
-    {
-        public ItemDocument? Document;
     }
 
     public async Task<LeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Caching.Memory;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Features;
@@ -22,7 +21,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// meanwhile, gets 412 and reloads. Reads for queries (<see cref="GetAsync"/>) always go to Cosmos.
 /// </para>
 /// </summary>
-public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> documents, CompiledDefinitions definitions, IMemoryCache? writerCache = null) : IUserAggregateStore
+public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> documents, CompiledDefinitions definitions, WriterCache<UserDocument>? writerCache = null) : IUserAggregateStore
 {
     public async Task<UserDocument?> GetAsync(string userId, CancellationToken cancellationToken)
     {
@@ -38,7 +37,7 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
     public async Task<bool> UpdateAsync(string userId, Func<UserDocument, bool> apply, CancellationToken cancellationToken)
     {
         // Exclusive: a concurrent update of the same user finds the slot empty and reads its own copy.
-        var current = writerCache?.Get<CachedAggregate>(userId) is { } slot ? Interlocked.Exchange(ref slot.Aggregate, null) : null;
+        var current = writerCache?.TakeOut(userId);
         while (true)
         {
             current ??= await GetAsync(userId, cancellationToken);
@@ -47,7 +46,7 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
             {
                 if (current is not null)
                 {
-                    Cache(userId, current); // unchanged (nothing to store): still the stored version with its ETag
+                    writerCache?.Keep(userId, current); // unchanged (nothing to store): still the stored version with its ETag
                 }
                 return false;
             }
@@ -62,18 +61,18 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
             }
             catch
             {
-                writerCache?.Remove(userId); // the cached copy holds changes that were not stored
+                writerCache?.Forget(userId); // the cached copy holds changes that were not stored
                 throw;
             }
             if (etag is not null)
             {
                 AttributeToFeatures(body!);
                 aggregate.ETag = etag;
-                Cache(userId, aggregate);
+                writerCache?.Keep(userId, aggregate);
                 return true;
             }
             // Another writer got there first (412 or 409): reload and apply again to the fresh document.
-            writerCache?.Remove(userId);
+            writerCache?.Forget(userId);
             current = null;
         }
     }
@@ -126,14 +125,5 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
         }
         var rest = Math.Max(0, total - parts);
         usage.AddFeatureWrite("document", rest, ru * rest / total);
-    }
-
-    private void Cache(string userId, UserDocument aggregate) =>
-        writerCache?.Set(userId, new CachedAggregate { Aggregate = aggregate }, new MemoryCacheEntryOptions { Size = 1 });
-
-    /// <summary>A cache slot: an update takes the aggregate out with <see cref="Interlocked.Exchange{T}(ref T, T)"/>.</summary>
-    private sealed class CachedAggregate
-    {
-        public UserDocument? Aggregate;
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Azure.Cosmos;
-using Microsoft.Extensions.Caching.Memory;
 using Polly;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
@@ -26,7 +25,7 @@ public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions op
         _stores.GetOrAdd((container, definitions), key => new CosmosUserAggregateStore(
             new CosmosDocuments<Core.Aggregation.UserDocument>(client.GetContainer(options.Database, key.Container), resilience, options.EstimateRequestUnits),
             key.Definitions,
-            options.WriterCacheSize > 0 ? new MemoryCache(new MemoryCacheOptions { SizeLimit = options.WriterCacheSize }) : null));
+            WriterCache<Core.Aggregation.UserDocument>.OfSize(options.WriterCacheSize)));
 
     public async Task EnsureContainerAsync(string container, CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Azure.Cosmos;
-using Microsoft.Extensions.Caching.Memory;
 using Polly;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Rollups;
@@ -93,7 +92,7 @@ internal sealed class CosmosHarness : IAsyncDisposable
         new CosmosDocuments<ItemDocument>(Client.GetContainer(Options.Database, Options.ItemsContainer), Resilience(), Options.EstimateRequestUnits),
         new CosmosDocuments<LeaderboardDocument>(Client.GetContainer(Options.Database, Options.LeaderboardsContainer), Resilience(), Options.EstimateRequestUnits));
 
-    public static MemoryCache NewCache() => new(new MemoryCacheOptions { SizeLimit = 10_000 });
+    public static WriterCache<UserDocument> NewCache() => new(10_000);
 
     /// <summary>The stored document as the product serializes it (ETag excluded: it is [JsonIgnore]; sketches sealed as before a write).</summary>
     public static string Serialize(UserDocument? document)
