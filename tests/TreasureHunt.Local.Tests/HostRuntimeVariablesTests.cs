@@ -1,4 +1,3 @@
-using System.Reflection;
 using TreasureHunt.Local.Cli;
 
 namespace TreasureHunt.Local.Tests;
@@ -9,8 +8,7 @@ namespace TreasureHunt.Local.Tests;
 /// </summary>
 public sealed class HostRuntimeVariablesTests
 {
-    private static readonly string Root = typeof(HostRuntimeVariablesTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "RepositoryRoot").Value!;
+    private static readonly string Root = TestRepository.Root;
 
     private static readonly IReadOnlyDictionary<string, string> NoSettings = new Dictionary<string, string>();
 

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Local.Hosting;
@@ -12,8 +11,7 @@ namespace TreasureHunt.Local.Tests;
 /// </summary>
 public sealed class OptionsValidationTests : IDisposable
 {
-    private static readonly string Root = typeof(OptionsValidationTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "RepositoryRoot").Value!;
+    private static readonly string Root = TestRepository.Root;
 
     private readonly string _stateDir = Directory.CreateTempSubdirectory("th-options-").FullName;
 
