@@ -8,7 +8,7 @@ namespace TreasureHunt.Core.Events;
 /// memory, <see cref="DeliveryState"/>), so a parsed event keeps the id's ASCII bytes (a slice of the message body) and
 /// <see cref="EventId"/> creates the string the first time it is read. The body's memory must therefore not be reused
 /// while the event lives (no host reuses receive buffers: every batch's bodies are fresh arrays). Equality and the
-/// printed form are those of the record's seven values, whichever way the id is held.
+/// printed form are those of the record's seven values and its <see cref="Attributes"/>, whichever way the id is held.
 /// </remarks>
 public sealed record TreasureEvent(
     string EventId,
@@ -27,11 +27,15 @@ public sealed record TreasureEvent(
     private ReadOnlyMemory<byte> _eventIdAscii;
 
     /// <summary>A parsed event whose id stays as its validated ASCII bytes until <see cref="EventId"/> is read.</summary>
-    internal TreasureEvent(ReadOnlyMemory<byte> eventIdAscii, string userId, string itemId, string category, EventType type, double value, DateTimeOffset timestamp)
+    internal TreasureEvent(ReadOnlyMemory<byte> eventIdAscii, string userId, string itemId, string category, EventType type, double value, DateTimeOffset timestamp, EventAttributes attributes)
         : this((string)null!, userId, itemId, category, type, value, timestamp)
     {
         _eventIdAscii = eventIdAscii;
+        Attributes = attributes;
     }
+
+    /// <summary>The values of the attributes the definitions declare (<see cref="EventAttributes.None"/> when the event carries none).</summary>
+    public EventAttributes Attributes { get; init; }
 
     public string EventId
     {
@@ -63,7 +67,8 @@ public sealed record TreasureEvent(
                 && string.Equals(Category, other.Category, StringComparison.Ordinal)
                 && Type == other.Type
                 && Value.Equals(other.Value)
-                && Timestamp.Equals(other.Timestamp)));
+                && Timestamp.Equals(other.Timestamp)
+                && Attributes.Equals(other.Attributes)));
 
     public override int GetHashCode() => HashCode.Combine(EventId, UserId, ItemId, Category, Type, Value, Timestamp);
 }
