@@ -220,6 +220,7 @@ public sealed class EventParser(CompiledDefinitions definitions)
         {
             if (unescaped.IsEmpty)
             {
+                _ = reader.GetString(); // unescaped all the same: a lone surrogate in any field name is not_json
                 return 0;
             }
             name = unescaped[..reader.CopyString(unescaped)];
