@@ -163,7 +163,8 @@ public class EventParserTests
     [Fact]
     public void The_bad_input_table_covers_every_reason_code()
     {
-        var covered = BadInputs().Select(row => (string)row[2]).ToHashSet();
+        // bad_attribute needs declared attributes: its cases are in EventAttributeParsingTests.
+        var covered = BadInputs().Select(row => (string)row[2]).Concat(EventAttributeParsingTests.BadAttributes().Select(row => (string)row[2])).ToHashSet();
         Assert.Equal(DeadLetterReasons.AllCodes.Order(), covered.Order());
         Assert.True(BadInputs().Count() >= 25);
     }
@@ -173,7 +174,7 @@ public class EventParserTests
     {
         Assert.Equal(
             ["not_json", "not_object", "missing_field", "bad_type", "bad_id", "bad_category", "bad_value",
-             "bad_timestamp", "future_timestamp", "too_large", "unknown_type", "duplicate_field"],
+             "bad_timestamp", "future_timestamp", "too_large", "unknown_type", "duplicate_field", "bad_attribute"],
             DeadLetterReasons.AllCodes);
         foreach (var reason in Enum.GetValues<DeadLetterReason>())
         {

@@ -88,6 +88,20 @@ public sealed class OpenApiContractTests
     }
 
     [Fact]
+    public void The_document_lists_every_dead_letter_reason_and_describes_declared_attributes_as_additional_properties_of_an_event()
+    {
+        using var document = Committed();
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        var reason = schemas.GetProperty("DeadLettersView").GetProperty("properties").GetProperty("items").GetProperty("items").GetProperty("properties").GetProperty("reason");
+        Assert.Equal(TreasureHunt.Core.Events.DeadLetterReasons.AllCodes, reason.GetProperty("enum").EnumerateArray().Select(c => c.GetString()!).ToList());
+        var e = schemas.GetProperty("Event");
+        Assert.Equal(["eventId", "userId", "itemId", "category", "type", "value", "timestamp"], e.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToList());
+        var attributes = e.GetProperty("additionalProperties").GetProperty("description").GetString()!;
+        Assert.Contains("attributes", attributes);
+        Assert.Contains("bad_attribute", attributes);
+    }
+
+    [Fact]
     public void The_app_serves_the_committed_document_at_api_openapi_json()
     {
         var result = Assert.IsType<ContentResult>(new OpenApiFunction().Run(new DefaultHttpContext().Request));

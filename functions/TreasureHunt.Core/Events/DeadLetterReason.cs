@@ -25,8 +25,10 @@ public enum DeadLetterReason
     TooLarge,
     /// <summary>type is a string but not one of the event types declared in the feature definitions.</summary>
     UnknownType,
-    /// <summary>A contract field appears twice in the object.</summary>
+    /// <summary>A contract field (core field or declared attribute) appears twice in the object.</summary>
     DuplicateField,
+    /// <summary>A declared attribute has the wrong JSON type, a bad length or characters, a number out of range, or a required one is missing (the detail names it).</summary>
+    BadAttribute,
 }
 
 public static class DeadLetterReasons
@@ -34,7 +36,7 @@ public static class DeadLetterReasons
     private static readonly string[] Codes =
     [
         "not_json", "not_object", "missing_field", "bad_type", "bad_id", "bad_category", "bad_value",
-        "bad_timestamp", "future_timestamp", "too_large", "unknown_type", "duplicate_field",
+        "bad_timestamp", "future_timestamp", "too_large", "unknown_type", "duplicate_field", "bad_attribute",
     ];
 
     public static string Code(this DeadLetterReason reason) => Codes[(int)reason];

@@ -10,10 +10,12 @@ namespace TreasureHunt.Core.Events;
 /// </summary>
 /// <remarks>
 /// Rule order (first match wins): too_large; not_json (also for invalid UTF-8 or trailing content); not_object;
-/// duplicate_field; the first field error in document order (bad_type, bad_id, bad_category, unknown_type,
-/// bad_value, bad_timestamp); missing_field; future_timestamp. The JSON is read to its end before a field error is
-/// reported, so a broken document is always not_json.
-/// Not thread-safe (it pools id strings); use one parser per partition processor.
+/// duplicate_field (core fields and declared attributes); the first field error in document order (bad_type, bad_id,
+/// bad_category, unknown_type, bad_value, bad_timestamp, bad_attribute); missing_field; bad_attribute for a missing
+/// required attribute; future_timestamp. The JSON is read to its end before a field error is reported, so a broken
+/// document is always not_json. Declared attributes (<see cref="CompiledDefinitions.Attributes"/>) are kept on the
+/// event (<see cref="TreasureEvent.Attributes"/>); undeclared fields are ignored; a null counts as absent.
+/// Not thread-safe (it pools id strings and attribute values); use one parser per partition processor.
 /// </remarks>
 public sealed class EventParser(CompiledDefinitions definitions)
 {
@@ -32,6 +34,17 @@ public sealed class EventParser(CompiledDefinitions definitions)
     private readonly StringPool _users = new(capacity: 200_000);
     private readonly StringPool _items = new(capacity: 100_000);
     private readonly StringPool _categories = new(capacity: 10_000);
+
+    private readonly AttributeTable _attributes = definitions.Attributes;
+    // Attribute values: short strings are pooled like ids, numbers share boxes; none of it exists without attributes.
+    private readonly StringPool? _attributeTexts = definitions.Attributes.Count > 0 ? new(capacity: 50_000) : null;
+    private readonly NumberPool? _attributeNumbers = definitions.Attributes.Count > 0 ? new() : null;
+
+    /// <summary>String attribute values up to this many characters are pooled; longer ones (URLs, texts) rarely repeat.</summary>
+    private const int PooledTextLength = 64;
+
+    /// <summary>An escaped field name longer than this in the message is longer than any core field or attribute name once unescaped (an escape takes at most 6 bytes per byte).</summary>
+    private const int MaxEscapedNameBytes = 6 * ContractLimits.MaxAttributeNameLength;
 
     public bool TryParse(in RawMessage message, string partitionId, out TreasureEvent? parsed, out DeadLetter? deadLetter)
     {
@@ -72,6 +85,8 @@ public sealed class EventParser(CompiledDefinitions definitions)
         var timestamp = default(DateTimeOffset);
         var seen = 0;    // fields present with a value
         var present = 0; // fields present at all, null included: a field named twice is duplicate_field even when one is null
+        object?[]? attributeValues = null; // created at the first declared attribute with a value
+        ulong attributesSeen = 0, attributesPresent = 0; // the same, one bit per declared attribute
         (DeadLetterReason Reason, string Detail)? fieldError = null;
 
         var reader = new Utf8JsonReader(body, isFinalBlock: true, new JsonReaderState(ReaderOptions));
@@ -90,11 +105,37 @@ public sealed class EventParser(CompiledDefinitions definitions)
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var field = FieldOf(ref reader);
+                var field = FieldOf(ref reader, _attributes, out var attribute);
                 reader.Read();
                 if (field == 0)
                 {
-                    reader.Skip(); // unknown fields are ignored (forward compatibility)
+                    if (attribute < 0)
+                    {
+                        reader.Skip(); // unknown fields are ignored (forward compatibility)
+                        continue;
+                    }
+                    var bit = 1UL << attribute;
+                    if ((attributesPresent & bit) != 0)
+                    {
+                        if (fieldError is not { Reason: DeadLetterReason.DuplicateField })
+                        {
+                            fieldError = (DeadLetterReason.DuplicateField, $"field '{_attributes[attribute].Name}' appears more than once");
+                        }
+                        reader.Skip();
+                        continue;
+                    }
+                    attributesPresent |= bit;
+                    if (reader.TokenType == JsonTokenType.Null)
+                    {
+                        continue; // null is the same as absent
+                    }
+                    attributesSeen |= bit;
+                    if (fieldError is null)
+                    {
+                        attributeValues ??= new object?[_attributes.Count];
+                        fieldError = ReadAttribute(ref reader, _attributes[attribute], _attributeTexts!, _attributeNumbers!, out attributeValues[attribute]);
+                    }
+                    reader.Skip();
                     continue;
                 }
                 if ((present & field) != 0)
@@ -151,30 +192,49 @@ public sealed class EventParser(CompiledDefinitions definitions)
         {
             return (DeadLetterReason.MissingField, MissingFieldsDetail(seen));
         }
+        if ((attributesSeen & _attributes.RequiredMask) != _attributes.RequiredMask)
+        {
+            return (DeadLetterReason.BadAttribute, MissingAttributesDetail(_attributes, attributesSeen));
+        }
         if (timestamp - message.EnqueuedTime > ContractLimits.MaxFutureSkew)
         {
             return (DeadLetterReason.FutureTimestamp,
                 $"timestamp {timestamp:O} is more than {ContractLimits.MaxFutureSkew.TotalMinutes} minutes after the enqueue time {message.EnqueuedTime:O}");
         }
         category ??= TreasureEvent.DefaultCategory;
+        var attributes = attributeValues is null ? EventAttributes.None : new EventAttributes(attributeValues);
         parsed = eventId is not null
-            ? new TreasureEvent(eventId, userId!, itemId!, category, type, value, timestamp.ToUniversalTime())
-            : new TreasureEvent(eventIdAscii, userId!, itemId!, category, type, value, timestamp.ToUniversalTime());
+            ? new TreasureEvent(eventId, userId!, itemId!, category, type, value, timestamp.ToUniversalTime()) { Attributes = attributes }
+            : new TreasureEvent(eventIdAscii, userId!, itemId!, category, type, value, timestamp.ToUniversalTime(), attributes);
         return (null, null);
     }
 
-    private static int FieldOf(ref Utf8JsonReader reader)
+    /// <summary>The core field's bit for the current property name, or 0 with the declared attribute's index in <paramref name="attribute"/> (-1 for an ignored field).</summary>
+    private static int FieldOf(ref Utf8JsonReader reader, AttributeTable attributes, out int attribute)
     {
+        attribute = -1;
+        scoped ReadOnlySpan<byte> name = reader.ValueSpan;
+        // An escaped name is unescaped on the stack (a name too long to matter is not): no string either way.
+        Span<byte> unescaped = reader.ValueIsEscaped && name.Length <= MaxEscapedNameBytes ? stackalloc byte[name.Length] : default;
         if (reader.ValueIsEscaped)
         {
-            return reader.GetString() switch
+            if (unescaped.IsEmpty)
             {
-                "eventId" => EventIdBit, "userId" => UserIdBit, "itemId" => ItemIdBit, "category" => CategoryBit,
-                "type" => TypeBit, "value" => ValueBit, "timestamp" => TimestampBit, _ => 0,
-            };
+                _ = reader.GetString(); // unescaped all the same: a lone surrogate in any field name is not_json
+                return 0;
+            }
+            name = unescaped[..reader.CopyString(unescaped)];
         }
-        var name = reader.ValueSpan;
-        return name.Length switch
+        var field = CoreFieldOf(name);
+        if (field == 0 && attributes.Count > 0)
+        {
+            attribute = attributes.IndexOf(name);
+        }
+        return field;
+    }
+
+    private static int CoreFieldOf(ReadOnlySpan<byte> name) =>
+        name.Length switch
         {
             4 when name.SequenceEqual("type"u8) => TypeBit,
             5 when name.SequenceEqual("value"u8) => ValueBit,
@@ -185,7 +245,6 @@ public sealed class EventParser(CompiledDefinitions definitions)
             9 when name.SequenceEqual("timestamp"u8) => TimestampBit,
             _ => 0,
         };
-    }
 
     // Its own method: a lambda over `seen` inside TryRead would make the compiler allocate a closure for every message.
     private static string MissingFieldsDetail(int seen)
@@ -193,6 +252,12 @@ public sealed class EventParser(CompiledDefinitions definitions)
         var missing = string.Join(", ", new[] { EventIdBit, UserIdBit, ItemIdBit, TypeBit, TimestampBit }
             .Where(bit => (seen & bit) == 0).Select(NameOf));
         return $"required field(s) missing: {missing}";
+    }
+
+    private static string MissingAttributesDetail(AttributeTable attributes, ulong seen)
+    {
+        var missing = string.Join(", ", attributes.Attributes.Where(a => a.Required && (seen & (1UL << a.Index)) == 0).Select(a => a.Name));
+        return $"required attribute(s) missing: {missing}";
     }
 
     private static string NameOf(int field) => field switch
@@ -281,6 +346,67 @@ public sealed class EventParser(CompiledDefinitions definitions)
         }
         return null;
     }
+
+    /// <summary>A declared attribute's value (never null: the caller handles null as absent), checked against its declaration.</summary>
+    private static (DeadLetterReason, string)? ReadAttribute(ref Utf8JsonReader reader, CompiledAttribute attribute, StringPool texts, NumberPool numbers, out object? value)
+    {
+        value = null;
+        switch (attribute.Type)
+        {
+            case AttributeType.Number:
+                if (reader.TokenType != JsonTokenType.Number)
+                {
+                    return (DeadLetterReason.BadAttribute, $"attribute '{attribute.Name}' must be a number, got {reader.TokenType}");
+                }
+                if (!reader.TryGetDouble(out var number) || !double.IsFinite(number) || Math.Abs(number) > ContractLimits.MaxAbsAttributeNumber)
+                {
+                    return (DeadLetterReason.BadAttribute, $"attribute '{attribute.Name}' must be a finite number with |x| <= {ContractLimits.MaxAbsAttributeNumber:0e0}");
+                }
+                value = numbers.Box(number);
+                return null;
+            case AttributeType.Boolean:
+                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                {
+                    return (DeadLetterReason.BadAttribute, $"attribute '{attribute.Name}' must be true or false, got {reader.TokenType}");
+                }
+                value = reader.TokenType == JsonTokenType.True ? EventAttributes.True : EventAttributes.False;
+                return null;
+            default:
+                return ReadText(ref reader, attribute, texts, out value);
+        }
+    }
+
+    private static (DeadLetterReason, string)? ReadText(ref Utf8JsonReader reader, CompiledAttribute attribute, StringPool texts, out object? value)
+    {
+        value = null;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return (DeadLetterReason.BadAttribute, $"attribute '{attribute.Name}' must be a string, got {reader.TokenType}");
+        }
+        var raw = reader.ValueSpan;
+        // A UTF-16 char takes at least one byte unescaped and at most six escaped, so these lengths bound the text's.
+        var maxRaw = reader.ValueIsEscaped ? 6 * attribute.MaxLength : 3 * attribute.MaxLength;
+        if (raw.Length > maxRaw)
+        {
+            return (DeadLetterReason.BadAttribute, TooLongDetail(attribute));
+        }
+        Span<char> chars = stackalloc char[raw.Length];
+        var length = reader.ValueIsEscaped ? reader.CopyString(chars) : System.Text.Encoding.UTF8.GetChars(raw, chars);
+        var text = chars[..length];
+        if (length > attribute.MaxLength)
+        {
+            return (DeadLetterReason.BadAttribute, TooLongDetail(attribute));
+        }
+        if (text.IndexOfAnyInRange('\u0000', '\u001F') >= 0 || text.IndexOfAnyInRange('\u007F', '\u009F') >= 0)
+        {
+            return (DeadLetterReason.BadAttribute, $"attribute '{attribute.Name}' must not contain control characters");
+        }
+        value = length > PooledTextLength ? new string(text) : texts.GetText(text);
+        return null;
+    }
+
+    private static string TooLongDetail(CompiledAttribute attribute) =>
+        $"attribute '{attribute.Name}' must be text of at most {attribute.MaxLength} characters";
 
     private static (DeadLetterReason, string)? ReadTimestamp(ref Utf8JsonReader reader, out DateTimeOffset timestamp)
     {

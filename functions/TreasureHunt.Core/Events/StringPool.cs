@@ -42,7 +42,31 @@ internal sealed class StringPool
             }
             i = (i + 1) & mask;
         }
-        var created = System.Text.Encoding.ASCII.GetString(ascii);
+        return Add(System.Text.Encoding.ASCII.GetString(ascii), hash, i);
+    }
+
+    /// <summary>Returns the pooled string for any text (attribute values, decoded by the caller for its own checks). Keep one pool to one method: the two hash different bytes.</summary>
+    public string GetText(ReadOnlySpan<char> chars)
+    {
+        var hash = (uint)XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(chars), _seed);
+        var strings = _strings;
+        var mask = strings.Length - 1;
+        var i = (int)hash & mask;
+        while (strings[i] is { } existing)
+        {
+            if (_hashes[i] == hash && chars.SequenceEqual(existing))
+            {
+                return existing;
+            }
+            i = (i + 1) & mask;
+        }
+        return Add(new string(chars), hash, i);
+    }
+
+    /// <summary>Stores a new string at its free slot <paramref name="i"/> (clearing the pool first when it is full).</summary>
+    private string Add(string created, uint hash, int i)
+    {
+        var mask = _strings.Length - 1;
         if (_count >= _capacity)
         {
             Array.Clear(_strings);

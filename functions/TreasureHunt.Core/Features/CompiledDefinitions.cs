@@ -87,8 +87,9 @@ public sealed class CompiledDefinitions
 {
     private readonly byte[][] _typeUtf8;
 
-    internal CompiledDefinitions(FeatureDefinitions source, CompiledFeature[] user, CompiledFeature[] item, CompiledFeature[] global)
+    internal CompiledDefinitions(FeatureDefinitions source, CompiledFeature[] user, CompiledFeature[] item, CompiledFeature[] global, AttributeTable? attributes = null)
     {
+        Attributes = attributes ?? AttributeTable.Empty;
         Source = source;
         Version = source.Version;
         TypeNames = source.EventTypes.Select(t => t.Name).ToArray();
@@ -113,6 +114,9 @@ public sealed class CompiledDefinitions
     public double[] Weights { get; }
 
     public int TypeCount => TypeNames.Length;
+
+    /// <summary>The declared attributes (<see cref="AttributeTable.Empty"/> when the document declares none).</summary>
+    public AttributeTable Attributes { get; }
 
     public CompiledFeature[] User { get; }
     public CompiledFeature[] Item { get; }

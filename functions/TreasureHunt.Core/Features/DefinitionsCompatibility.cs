@@ -5,9 +5,12 @@ namespace TreasureHunt.Core.Features;
 /// <summary>
 /// Evolution rules between the stored definitions (what the data was computed with) and a candidate:
 /// <list type="bullet">
-/// <item>Compatible within one version: adding a feature, adding an event type at the end. New features start from
-/// new events (history is not back-filled).</item>
-/// <item>Removing or redefining a feature needs a higher version; the state of a redefined feature starts over.</item>
+/// <item>Compatible within one version: adding a feature, adding an event type at the end, adding an optional
+/// attribute, widening a string attribute's maxLength or making an attribute optional. New features start from new
+/// events (history is not back-filled).</item>
+/// <item>Removing or redefining a feature needs a higher version; the state of a redefined feature starts over. So does
+/// any attribute change that could reject an event the stored version accepts or change a value's type: removing an
+/// attribute, changing its type, narrowing its maxLength, making it required (or adding a required one).</item>
 /// <item>Never allowed: a lower version, removing or reordering event types (their position indexes the counters of
 /// the rollup entities and of every stored document's per-type arrays).</item>
 /// </list>
@@ -36,6 +39,7 @@ public static class DefinitionsCompatibility
         {
             return errors; // a new version may remove or redefine features
         }
+        CheckAttributes(stored, candidate, errors);
         foreach (var (group, before, after) in new[] { ("user", stored.User, candidate.User), ("item", stored.Item, candidate.Item), ("global", stored.Global, candidate.Global) })
         {
             foreach (var feature in before)
@@ -53,6 +57,41 @@ public static class DefinitionsCompatibility
         }
         return errors;
     }
+
+    private static void CheckAttributes(FeatureDefinitions stored, FeatureDefinitions candidate, List<string> errors)
+    {
+        var before = stored.Attributes ?? [];
+        var after = candidate.Attributes ?? [];
+        var next = $"needs version {stored.Version + 1} (stored version {stored.Version})";
+        foreach (var attribute in before)
+        {
+            var now = after.Find(a => a.Name == attribute.Name);
+            var at = $"attributes '{attribute.Name}'";
+            if (now is null)
+            {
+                errors.Add($"{at}: removing an attribute {next}");
+                continue;
+            }
+            if (now.Type != attribute.Type)
+            {
+                errors.Add($"{at}: changing the type from {attribute.Type} to {now.Type} {next}");
+            }
+            else if (MaxLengthOf(now) < MaxLengthOf(attribute))
+            {
+                errors.Add($"{at}: narrowing maxLength from {MaxLengthOf(attribute)} to {MaxLengthOf(now)} {next}");
+            }
+            if (now.Required && !attribute.Required)
+            {
+                errors.Add($"{at}: making an attribute required {next}");
+            }
+        }
+        foreach (var added in after.Where(a => a.Required && !before.Exists(b => b.Name == a.Name)))
+        {
+            errors.Add($"attributes '{added.Name}': adding a required attribute {next} (an optional one is compatible)");
+        }
+    }
+
+    private static int MaxLengthOf(AttributeDefinition attribute) => attribute.MaxLength ?? Events.ContractLimits.DefaultAttributeLength;
 
     /// <summary>The definition without its description, as canonical JSON.</summary>
     public static string Fingerprint(FeatureDefinition feature)

@@ -14,6 +14,11 @@ public sealed class FeatureDefinitions
 
     [JsonPropertyName("eventTypes")] public List<EventTypeDefinition> EventTypes { get; set; } = [];
 
+    /// <summary>Declared attributes: producer fields beside the core fields that events carry (none when absent).</summary>
+    [JsonPropertyName("attributes")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<AttributeDefinition>? Attributes { get; set; }
+
     /// <summary>Partition-local features, kept in each user's document.</summary>
     [JsonPropertyName("user")] public List<FeatureDefinition> User { get; set; } = [];
 

@@ -137,6 +137,7 @@ public static class FeatureDefinitionsReader
             else if (!typeNames.Add(t.Name)) errors.Add($"{at}: duplicate event type name");
             if (!double.IsFinite(t.Weight)) errors.Add($"{at}: weight must be a finite number");
         }
+        var attributes = AttributeDefinitionsCompiler.Compile(d.Attributes, errors);
         var types = d.EventTypes.Where(t => t is not null).Select(t => t.Name).ToList();
         var user = CompileGroup("user", d.User, types, errors);
         var item = CompileGroup("item", d.Item, types, errors);
@@ -150,7 +151,7 @@ public static class FeatureDefinitionsReader
             errors.Add($"user: the worst-case size of the features in one user document is {worstCase:N0} bytes, over the {MaxUserFeatureBytes:N0}-byte budget " +
                 $"(Cosmos DB's item limit is 2 MB; the rest is kept for the delivery state); largest: '{largest.Name}' ({WorstCaseBytes(largest):N0} bytes)");
         }
-        return errors.Count == 0 ? new CompiledDefinitions(d, user, item, global) : null;
+        return errors.Count == 0 ? new CompiledDefinitions(d, user, item, global, attributes) : null;
     }
 
     /// <summary>

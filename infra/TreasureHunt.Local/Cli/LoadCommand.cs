@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using TreasureHunt.Local.Hosting;
 using TreasureHunt.Local.Load;
 
@@ -16,6 +18,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         [CommandOption("--items <I>"), Description("Distinct items (Zipf-distributed)"), DefaultValue(5_000)] public int Items { get; init; }
         [CommandOption("--dup-rate <R>"), Description("Share of producer duplicates (re-sent event ids), 0..1"), DefaultValue(0.01)] public double DupRate { get; init; }
         [CommandOption("--bad-rate <R>"), Description("Share of bad messages (dead-lettered), 0..1"), DefaultValue(0.001)] public double BadRate { get; init; }
+        [CommandOption("--definitions <FILE>"), Description("A feature-definitions document: every event carries a deterministic random value for each attribute it declares (start the host with the same file: Features__DefinitionsPath)")] public string? Definitions { get; init; }
         [CommandOption("--seed <S>"), Description("Generator seed (event ids include it): the same seed re-sends the same events, which the pipeline drops as duplicates within 15 minutes; a new seed per run by default")] public int? Seed { get; init; }
 
         public override ValidationResult Validate() =>
@@ -26,6 +29,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
             : !(DupRate is >= 0 and < 1) ? ValidationResult.Error($"--dup-rate must be in [0, 1) (got {DupRate}).")
             : !(BadRate is >= 0 and < 1) ? ValidationResult.Error($"--bad-rate must be in [0, 1) (got {BadRate}).")
             : DupRate + BadRate >= 1 ? ValidationResult.Error($"--dup-rate + --bad-rate must be < 1 (got {DupRate + BadRate}).")
+            : Definitions is not null && !File.Exists(Definitions) ? ValidationResult.Error($"--definitions: no such file: {Definitions}")
             : ValidateWorkload(Rate);
     }
 
@@ -37,9 +41,26 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         {
             return 1;
         }
+        IReadOnlyList<CompiledAttribute>? attributes = null;
+        if (s.Definitions is { } file)
+        {
+            try
+            {
+                attributes = FeatureDefinitionsReader.Load(file).Attributes.Attributes;
+            }
+            catch (FeatureDefinitionsException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
+        }
         // Uniform unless --sessions (./th demo's traffic); a sessionized run's R is --rate when paced, else --nominal-rate.
         var profile = new LoadProfile(s.Users, s.Items, s.DupRate, s.BadRate, s.Seed ?? Random.Shared.Next(1, int.MaxValue),
-            Workload: s.Sessions ? LoadWorkload.Sessions : LoadWorkload.Uniform, Sessions: s.SessionProfile(s.Rate));
+            Workload: s.Sessions ? LoadWorkload.Sessions : LoadWorkload.Uniform, Sessions: s.SessionProfile(s.Rate), Attributes: attributes);
+        if (attributes is { Count: > 0 })
+        {
+            AnsiConsole.MarkupLineInterpolated($"[grey]attributes: {string.Join(", ", attributes.Select(a => $"{a.Name} ({a.TypeName})"))}[/]");
+        }
         AnsiConsole.MarkupLineInterpolated($"[grey]workload: {profile.DescribeWorkload()}[/]");
         // The store-write floor at the batch size of a host started with the repository's configuration (./th up).
         var host = stack.HostOptions(new Dictionary<string, string>());

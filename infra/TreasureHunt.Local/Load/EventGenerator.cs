@@ -1,13 +1,14 @@
 using System.Text;
 using System.Text.Json;
+using TreasureHunt.Core.Events;
 
 namespace TreasureHunt.Local.Load;
 
 /// <summary>Settings of synthetic treasure-hunt traffic: the population, the duplicate and bad shares, the seed, and
 /// the workload — uniform (each event an independent Zipf user) or sessions (<see cref="SessionSchedule"/>, with
-/// <see cref="Sessions"/>; the default parameters when null).</summary>
+/// <see cref="Sessions"/>; the default parameters when null); the declared attributes every event carries (none when null).</summary>
 internal sealed record LoadProfile(int Users = 50_000, int Items = 5_000, double DuplicateRate = 0.01, double BadRate = 0.001, int Seed = 42, double ZipfExponent = 1.0,
-    LoadWorkload Workload = LoadWorkload.Uniform, SessionProfile? Sessions = null)
+    LoadWorkload Workload = LoadWorkload.Uniform, SessionProfile? Sessions = null, IReadOnlyList<CompiledAttribute>? Attributes = null)
 {
     /// <summary>A one-line description of the workload (the bench JSON and console).</summary>
     public string DescribeWorkload() => Workload == LoadWorkload.Sessions
@@ -29,7 +30,10 @@ internal readonly record struct GeneratedMessage(byte[] Body, bool IsDuplicate, 
 /// category, event time = generation time. A share of messages are exact re-sends of an earlier event (producer
 /// duplicates) and a share are bad messages of every kind in <see cref="BadMessages"/>. Users are drawn per event
 /// (<see cref="LoadWorkload.Uniform"/>) or come in sessions (<see cref="LoadWorkload.Sessions"/>: only the order of
-/// users changes — the event's timestamp stays the generation time given by the caller). Deterministic per seed.
+/// users changes — the event's timestamp stays the generation time given by the caller). With declared attributes
+/// (<see cref="LoadProfile.Attributes"/>) every event also carries a value for each: a string out of 20 per attribute
+/// (<c>brand-7</c>, cut to its maxLength), an integer 1..10, or a boolean — drawn from a generator of their own, so
+/// the core fields are the same per seed with or without them. Deterministic per seed.
 /// </summary>
 internal sealed class EventGenerator
 {
@@ -40,6 +44,8 @@ internal sealed class EventGenerator
     private readonly ZipfSampler _items;
     private readonly List<byte[]> _recent = [];
     private readonly System.Collections.BitArray _itemsSent;
+    private readonly Random _attributeRandom;
+    private readonly (CompiledAttribute Attribute, byte[] Name, string[] Texts)[] _attributes;
     private long _serial;
     private int _badSerial;
 
@@ -51,6 +57,9 @@ internal sealed class EventGenerator
         _items = new ZipfSampler(profile.Items, profile.ZipfExponent);
         _itemsSent = new System.Collections.BitArray(profile.Items);
         _sessions = profile.Workload == LoadWorkload.Sessions ? new SessionSchedule(profile.Sessions ?? new SessionProfile(), _users, profile.Seed) : null;
+        _attributeRandom = new Random(unchecked(profile.Seed * 31 + 7));
+        _attributes = (profile.Attributes ?? []).Select(a => (a, Encoding.UTF8.GetBytes(a.Name),
+            Enumerable.Range(1, 20).Select(n => $"{a.Name}-{n}" is var t && t.Length > a.MaxLength ? t[..a.MaxLength] : t).ToArray())).ToArray();
     }
 
     /// <summary>The session schedule of a sessionized workload (null for the uniform one).</summary>
@@ -109,6 +118,15 @@ internal sealed class EventGenerator
             json.WriteString("type"u8, type);
             json.WriteNumber("value"u8, type == "purchase" ? Math.Round(1 + _random.NextDouble() * 99, 2) : 1);
             json.WriteString("timestamp"u8, now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var (attribute, name, texts) in _attributes)
+            {
+                switch (attribute.Type)
+                {
+                    case AttributeType.String: json.WriteString(name, texts[_attributeRandom.Next(texts.Length)]); break;
+                    case AttributeType.Number: json.WriteNumber(name, _attributeRandom.Next(1, 11)); break;
+                    default: json.WriteBoolean(name, _attributeRandom.Next(2) == 0); break;
+                }
+            }
             json.WriteEndObject();
         }
         return buffer.ToArray();

@@ -53,6 +53,18 @@ internal static class LocalOpenApi
                     [HeaderScheme] = new OpenApiSecurityScheme { Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "x-functions-key", Description = "Azure Functions function key." },
                     [QueryScheme] = new OpenApiSecurityScheme { Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Query, Name = "code", Description = "The function key as a query parameter (prefer the header: URLs end up in logs)." },
                 };
+                document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+                document.Components.Schemas[EventContractSchema.Name] = EventContractSchema.Create();
+                return Task.CompletedTask;
+            });
+            // A dead letter's reason is one of the stable codes.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(TreasureHunt.Pipeline.Queries.DeadLetterView) && schema.Properties?.TryGetValue("reason", out var reason) == true && reason is OpenApiSchema code)
+                {
+                    code.Description = "Stable reason code (README, \"The event contract\"); bad_attribute names the declared attribute in the detail.";
+                    code.Enum = [.. TreasureHunt.Core.Events.DeadLetterReasons.AllCodes.Select(c => (JsonNode)JsonValue.Create(c)!)];
+                }
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer(async (operation, context, cancellationToken) =>
