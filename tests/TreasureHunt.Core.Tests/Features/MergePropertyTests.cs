@@ -36,6 +36,7 @@ public class MergePropertyTests
             new FeatureDefinition { Name = "affinity", Aggregation = "decayedSum", By = "category", HalfLife = "7d", TopN = 256 },
             new FeatureDefinition { Name = "itemScores", Aggregation = "decayedSum", By = "itemId", HalfLife = "3h", TopN = 64, Types = ["view", "purchase"] },
             new FeatureDefinition { Name = "distinctItems", Aggregation = "approxDistinct", Of = "itemId" },
+            new FeatureDefinition { Name = "avgValue", Aggregation = "avg", Of = "value", By = "type", Windows = ["lifetime", "hour:48"] },
         ];
         return d;
     }

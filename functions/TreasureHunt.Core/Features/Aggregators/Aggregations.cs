@@ -17,6 +17,7 @@ public static class Aggregations
         new LastDistinctAggregator(),
         new DecayedSumAggregator(),
         new ApproxDistinctAggregator(),
+        new AvgAggregator(),
     ];
 
     private static readonly Dictionary<string, IAggregator> ByName = All.ToDictionary(a => a.Name, StringComparer.Ordinal);
