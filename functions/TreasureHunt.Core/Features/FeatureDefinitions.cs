@@ -65,7 +65,7 @@ public sealed class FeatureDefinition
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<string>? Types { get; set; }
 
-    /// <summary><c>lifetime</c> and tumbling <c>minute:N</c>, <c>hour:N</c>, <c>day:N</c> (N tiles kept). Count, sum and avg only.</summary>
+    /// <summary><c>lifetime</c> and tumbling <c>minute:N</c>, <c>hour:N</c>, <c>day:N</c> (N tiles kept). Every aggregation but lastDistinct and decayedSum.</summary>
     [JsonPropertyName("windows")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<string>? Windows { get; set; }

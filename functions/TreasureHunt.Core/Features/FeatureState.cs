@@ -13,17 +13,25 @@ public sealed class FeatureState
     /// <summary>The aggregation the state was computed with: a redefined feature (another aggregation) starts over.</summary>
     [JsonPropertyName("a")] public string Aggregation { get; set; } = "";
 
-    /// <summary>count: lifetime counters per bucket (per declared type, or one).</summary>
+    /// <summary>count, avg: lifetime counters per bucket (per declared type, or one).</summary>
     [JsonPropertyName("n")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long[]? Counts { get; set; }
 
-    /// <summary>sum: lifetime sums per bucket.</summary>
+    /// <summary>sum, avg: lifetime sums per bucket.</summary>
     [JsonPropertyName("s")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double[]? Sums { get; set; }
 
-    /// <summary>count, sum: tumbling tiles per unit name (minute, hour, day).</summary>
+    /// <summary>count, sum, avg: tumbling counter tiles per unit name (minute, hour, day).</summary>
     [JsonPropertyName("w")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Dictionary<string, TileRing>? Tiles { get; set; }
+
+    /// <summary>min, max, first, last: tumbling tiles of one value (and its time) per unit name.</summary>
+    [JsonPropertyName("wv")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, ValueTiles>? ValueTiles { get; set; }
+
+    /// <summary>approxDistinct: tumbling tiles of one sketch per unit name.</summary>
+    [JsonPropertyName("wh")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, SketchTiles>? SketchTiles { get; set; }
 
     /// <summary>min, max, first, last: the value.</summary>
     [JsonPropertyName("v")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -56,6 +64,12 @@ public sealed class FeatureState
     /// <summary>The rings of the compiled feature's tumbling windows, in its order (bound, not serialized).</summary>
     internal TileRing[] Rings = [];
 
+    /// <summary>The value tiles of the compiled feature's tumbling windows, in its order (bound, not serialized).</summary>
+    internal ValueTiles[] ValueRings = [];
+
+    /// <summary>The sketch tiles of the compiled feature's tumbling windows, in its order (bound, not serialized).</summary>
+    internal SketchTiles[] SketchRings = [];
+
     /// <summary>approxDistinct: the sketch, bound from <see cref="Sketch"/> (written back by <see cref="Seal"/>).</summary>
     internal HyperLogLog? Hll;
 
@@ -87,7 +101,11 @@ public sealed class FeatureState
         Sketch = null;
         Hll = null;
         CapReached = 0;
+        ValueTiles = null;
+        SketchTiles = null;
         Rings = [];
+        ValueRings = [];
+        SketchRings = [];
     }
 
     /// <summary>approxDistinct: the estimated number of distinct values (rounded).</summary>

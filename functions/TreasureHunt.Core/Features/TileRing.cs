@@ -207,10 +207,10 @@ public sealed class TileRing
         return ring;
     }
 
-    private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
-    private static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
+    internal static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
+    internal static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
 
-    private static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value)
+    internal static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value)
     {
         var span = writer.GetSpan(10);
         var n = 0;
@@ -223,7 +223,7 @@ public sealed class TileRing
         writer.Advance(n);
     }
 
-    private static ulong ReadVarint(ref ReadOnlySpan<byte> span)
+    internal static ulong ReadVarint(ref ReadOnlySpan<byte> span)
     {
         ulong value = 0;
         for (var shift = 0; shift < 64; shift += 7)

@@ -37,7 +37,7 @@ public class AvgAggregatorTests
         Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "avg", Of = "itemId" }), e => e.Contains("'of' must be value for avg, got 'itemId'"));
         Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "avg", By = "category" }), e => e.Contains("'by' must be 'type' for avg"));
         Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "avg", K = 3 }), e => e.Contains("'k' applies only to lastDistinct"));
-        Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "first", Windows = ["hour:3"] }), e => e.Contains("windows apply only to count and sum and avg (first is lifetime)"));
+        Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "lastDistinct", Of = "itemId", K = 3, Windows = ["hour:3"] }), e => e.Contains("windows apply only to count and sum and min, max, first, last, approxDistinct, avg (lastDistinct is lifetime)"));
         var feature = AvgDefinitions.UserFeature("avgByType")!;
         Assert.Equal(("avg", true, 5), (feature.Kind, feature.ByType, feature.Buckets));
         // Lifetime sums and counts per type, and a minute ring of a sum and a count per type.

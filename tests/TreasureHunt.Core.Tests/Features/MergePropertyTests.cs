@@ -9,8 +9,8 @@ namespace TreasureHunt.Core.Tests.Features;
 /// <summary>
 /// Merging partial states: a random stream split into any number of parts (any events in any part, in any order), each
 /// part aggregated into its own document, the documents merged pairwise in random order — must give the state of the
-/// whole stream, for every aggregation. Exact for counts, tiles, min/max/first/last, lastDistinct (even beyond k) and
-/// the sketch; sums and decayed scores within 1e-9 relative (1e-9 absolute below 1). decayedSum is exact only
+/// whole stream, for every aggregation and its tiles. Exact for counts, min/max/first/last, lastDistinct (even beyond k)
+/// and the sketches; sums and decayed scores within 1e-9 relative (1e-9 absolute below 1). decayedSum is exact only
 /// while nothing was evicted (an evicted key's score is gone), so its topN here is above the stream's distinct keys.
 /// </summary>
 public class MergePropertyTests
@@ -37,6 +37,11 @@ public class MergePropertyTests
             new FeatureDefinition { Name = "itemScores", Aggregation = "decayedSum", By = "itemId", HalfLife = "3h", TopN = 64, Types = ["view", "purchase"] },
             new FeatureDefinition { Name = "distinctItems", Aggregation = "approxDistinct", Of = "itemId" },
             new FeatureDefinition { Name = "avgValue", Aggregation = "avg", Of = "value", By = "type", Windows = ["lifetime", "hour:48"] },
+            new FeatureDefinition { Name = "minByHour", Aggregation = "min", Of = "value", Windows = ["lifetime", "hour:48", "day:35"] },
+            new FeatureDefinition { Name = "maxByMinute", Aggregation = "max", Of = "value", Types = ["purchase", "view"], Windows = ["minute:120"] },
+            new FeatureDefinition { Name = "firstByDay", Aggregation = "first", Of = "value", Windows = ["lifetime", "day:35"] },
+            new FeatureDefinition { Name = "lastByHour", Aggregation = "last", Of = "value", Types = ["click"], Windows = ["hour:48"] },
+            new FeatureDefinition { Name = "itemsByHour", Aggregation = "approxDistinct", Of = "itemId", Windows = ["lifetime", "hour:48", "minute:120"] },
         ];
         return d;
     }
@@ -133,6 +138,18 @@ public class MergePropertyTests
             Assert.Equal(e.CapReached, a.CapReached);
             Assert.Equal(e.Scores?.Keys.Order(StringComparer.Ordinal), a.Scores?.Keys.Order(StringComparer.Ordinal));
             foreach (var (key, score) in e.Scores ?? []) Close(score, a.Scores![key], scale: Math.Max(Math.Abs(score), 1), what: $"{name}[{key}]");
+            Assert.Equal(e.ValueTiles?.Keys.Order(StringComparer.Ordinal), a.ValueTiles?.Keys.Order(StringComparer.Ordinal));
+            foreach (var (unit, ring) in e.ValueTiles ?? [])
+            {
+                Assert.Equal((ring.Keep, ring.Newest), (a.ValueTiles![unit].Keep, a.ValueTiles[unit].Newest));
+                Assert.Equal(ring.Held(), a.ValueTiles[unit].Held());
+            }
+            Assert.Equal(e.SketchTiles?.Keys.Order(StringComparer.Ordinal), a.SketchTiles?.Keys.Order(StringComparer.Ordinal));
+            foreach (var (unit, ring) in e.SketchTiles ?? [])
+            {
+                Assert.Equal((ring.Keep, ring.Newest), (a.SketchTiles![unit].Keep, a.SketchTiles[unit].Newest));
+                Assert.Equal(ring.Held().Select(h => (h.Tile, Convert.ToBase64String(h.Value.ToBytes()))), a.SketchTiles[unit].Held().Select(h => (h.Tile, Convert.ToBase64String(h.Value.ToBytes()))));
+            }
             Assert.Equal(e.Tiles?.Keys.Order(StringComparer.Ordinal), a.Tiles?.Keys.Order(StringComparer.Ordinal));
             foreach (var (unit, ring) in e.Tiles ?? [])
             {

@@ -1,37 +1,19 @@
-using TreasureHunt.Core.Events;
-
 namespace TreasureHunt.Core.Features.Aggregators;
 
 /// <summary>
-/// first: the value of the earliest event (of the filter's types) and its time, lifetime; equal times keep the smaller
-/// value. Stored as <c>v</c> and <c>t</c> (UTC ticks); merges by keeping the earlier.
+/// first: the value of the earliest event and its time, lifetime and per tile (stored as <c>v</c>, <c>t</c>, <c>wv</c>).
+/// Equal times keep the smaller value — the stored state has no event id to break them with — so the result never
+/// depends on arrival or merge order.
 /// </summary>
-public sealed class FirstAggregator : IAggregator
+public sealed class FirstAggregator : ValueAggregator<FirstAggregator.Earlier>
 {
-    public string Name => AggregationKind.First;
+    public override string Name => AggregationKind.First;
 
-    public FeatureOptions Accepts => FeatureOptions.Of;
+    protected override bool KeepsTime => true;
 
-    public void Declare(FeatureDeclaration declaration) => declaration.Field = declaration.ParseOf([EventField.Value], EventField.Value);
-
-    public long WorstCaseBytes(CompiledFeature feature) => 2 * 25;
-
-    public void Bind(FeatureState state, CompiledFeature feature, int[]? bucketMap)
+    public readonly struct Earlier : IValueOrder
     {
+        public static bool Precedes(ValueTile candidate, ValueTile held) =>
+            candidate.Ticks < held.Ticks || (candidate.Ticks == held.Ticks && candidate.Value < held.Value);
     }
-
-    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, in ApplyContext context, ref long capsReached)
-    {
-        if (feature.Accepts((int)e.Type)) TimedValue.Keep(state, e.Timestamp.UtcTicks, e.Value, -1);
-        return true;
-    }
-
-    public void Merge(FeatureState into, FeatureState other, CompiledFeature feature, in MergeContext context)
-    {
-        if (other.Ticks is { } ticks && other.Value is { } value) TimedValue.Keep(into, ticks, value, -1);
-    }
-
-    public object? Answer(FeatureState state, CompiledFeature feature, QueryWindow window, DateTimeOffset now, string[] typeNames) => TimedValue.Answer(state);
-
-    public IEnumerable<AnswerColumn> Columns(CompiledFeature feature, string[] typeNames) => TimedValue.Columns(feature);
 }
