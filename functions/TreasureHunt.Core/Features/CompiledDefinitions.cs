@@ -48,7 +48,7 @@ public sealed class CompiledFeature
     /// <summary>The aggregated field (value, itemId, category), or the decayed sum's key.</summary>
     public EventField Field { get; init; }
 
-    /// <summary>Counter aggregations (count, sum): one counter per declared event type (else one counter).</summary>
+    /// <summary>Counter aggregations (count, sum, avg): one counter per declared event type (else one counter).</summary>
     public bool ByType { get; init; }
 
     /// <summary>Counters per tile and lifetime: the number of declared types when <see cref="ByType"/>, else 1.</summary>
