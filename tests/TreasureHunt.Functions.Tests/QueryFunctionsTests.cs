@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Moq;
+using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Ports;
@@ -103,6 +104,40 @@ public sealed class QueryFunctionsTests : IDisposable
         Assert(await _functions.UserFeaturesAsync(Get("?names=events&window=last200m"), "alice", default), 400);
         Assert(await _functions.UserFeaturesAsync(Get("?names=affinity&window=last5m"), "alice", default), 400);
         Assert(await _functions.UserFeaturesAsync(Get(), "nobody", default), 404);
+    }
+
+    [Fact]
+    public async Task User_features_by_name_in_the_tumbling_tile_containing_at()
+    {
+        var document = Core.Aggregation.UserDocument.Create("alice", Core.Features.CompiledDefinitions.Default);
+        var now = _app.Clock.GetUtcNow();
+        var times = new[] { now.AddMinutes(-50), now.AddMinutes(-5), now.AddMinutes(-4), now.AddHours(-30) };
+        var events = times.Select((t, i) => new Core.Events.SequencedEvent(
+            new Core.Events.TreasureEvent($"e{i}", "alice", "i1", "gems", Core.Events.EventType.Click, 1, t), i + 1, now)).ToList();
+        document.Apply(events, "0", Core.Features.CompiledDefinitions.Default, Core.Aggregation.DeliveryRules.Default, new Core.Aggregation.EventOutcome[events.Count]);
+        _app.Aggregates["alice"] = document;
+        static string Iso(DateTimeOffset t) => Uri.EscapeDataString(t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        long Expected(Core.Aggregation.WindowSize unit, DateTimeOffset at) => times.Count(t => unit.StartOf(t) == unit.StartOf(at));
+
+        foreach (var (unit, at) in new[] { (Core.Aggregation.WindowSize.Minute, times[0]), (Core.Aggregation.WindowSize.Minute, times[1]), (Core.Aggregation.WindowSize.Hour, times[0]),
+                     (Core.Aggregation.WindowSize.Hour, now), (Core.Aggregation.WindowSize.Hour, times[3]), (Core.Aggregation.WindowSize.Day, times[3]), (Core.Aggregation.WindowSize.Day, now) })
+        {
+            var ok = Json(Assert(await _functions.UserFeaturesAsync(Get($"?names=events&window={unit.Name()}&at={Iso(at)}"), "alice", default), 200));
+            Xunit.Assert.Equal(Expected(unit, at), ok.GetProperty("features").GetProperty("events").GetProperty("click").GetInt64());
+            var start = DateTimeOffset.FromUnixTimeSeconds(unit.StartOf(at)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            Xunit.Assert.Equal($"{unit.Name()}@{start}", ok.GetProperty("window").GetString());
+        }
+        var current = Json(Assert(await _functions.UserFeaturesAsync(Get("?names=events&window=day"), "alice", default), 200)); // 'at' defaults to now
+        Xunit.Assert.Equal(Expected(Core.Aggregation.WindowSize.Day, now), current.GetProperty("features").GetProperty("events").GetProperty("click").GetInt64());
+
+        var outside = Json(Assert(await _functions.UserFeaturesAsync(Get($"?names=events&window=minute&at={Iso(now.AddHours(-3))}"), "alice", default), 400));
+        Xunit.Assert.Contains("outside the retention: 120 minute tiles are kept", outside.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var future = Json(Assert(await _functions.UserFeaturesAsync(Get($"?names=events&window=hour&at={Iso(now.AddHours(2))}"), "alice", default), 400));
+        Xunit.Assert.Contains("is after the current hour", future.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert(await _functions.UserFeaturesAsync(Get("?names=events&window=hour&at=yesterday"), "alice", default), 400);
+        Assert(await _functions.UserFeaturesAsync(Get($"?names=events&window=last30m&at={Iso(now)}"), "alice", default), 400);
+        Assert(await _functions.UserFeaturesAsync(Get("?names=events&window=week"), "alice", default), 400);
+        Assert(await _functions.UserFeaturesAsync(Get("?names=affinity&window=hour"), "alice", default), 400); // decayedSum keeps no tiles
     }
 
     [Fact]

@@ -6,13 +6,15 @@ using TreasureHunt.Core.Rollups;
 namespace TreasureHunt.Pipeline.Queries;
 
 /// <summary>
-/// Answers the features routes: the value of declared features by name, for the lifetime or a sliding window
-/// <c>lastN{m|h|d}</c> merged at query time from the newest N tumbling tiles counted back from the query time.
+/// Answers the features routes: the value of declared features by name, for the lifetime, a sliding window
+/// <c>lastN{m|h|d}</c> merged at query time from the newest N tumbling tiles counted back from the query time, or the
+/// tumbling tile of a unit containing a given time.
 /// </summary>
 public static class FeatureAnswers
 {
-    /// <summary>Splits and checks <c>names</c> against <paramref name="group"/>; null names = every feature of the group.</summary>
-    public static bool TryResolve(string? names, CompiledFeature[] group, string groupName, QueryWindow window, out List<CompiledFeature> features, out string error)
+    /// <summary>Splits and checks <c>names</c> against <paramref name="group"/> and <paramref name="window"/> at
+    /// <paramref name="now"/>; null names = every feature of the group.</summary>
+    public static bool TryResolve(string? names, CompiledFeature[] group, string groupName, QueryWindow window, DateTimeOffset now, out List<CompiledFeature> features, out string error)
     {
         features = [];
         error = "";
@@ -37,6 +39,11 @@ public static class FeatureAnswers
                 if (window.Tiles > spec.Keep)
                 {
                     error = $"window '{window}' needs {window.Tiles} {window.Unit!.Value.Name()} tiles but feature '{name}' keeps {spec.Keep}";
+                    return false;
+                }
+                if (window.TileOutsideRetention(now, spec.Keep) is { } reason)
+                {
+                    error = $"feature '{name}': {reason}";
                     return false;
                 }
             }

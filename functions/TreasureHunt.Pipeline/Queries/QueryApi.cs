@@ -112,7 +112,8 @@ public sealed class QueryApi(
             served = readable;
         }
         var definitions = served.Definitions;
-        if (!TryParseFeatureQuery(query, definitions.User, "user", out var features, out var window, out var error))
+        var now = time.GetUtcNow();
+        if (!TryParseFeatureQuery(query, definitions.User, "user", now, out var features, out var window, out var error))
         {
             return ApiResponse.BadRequest(error);
         }
@@ -122,7 +123,6 @@ public sealed class QueryApi(
             return ApiResponse.NotFound($"no events seen for user '{userId}'");
         }
         document.Bind(definitions);
-        var now = time.GetUtcNow();
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var feature in features)
         {
@@ -149,7 +149,8 @@ public sealed class QueryApi(
         {
             return ApiResponse.BadRequest($"itemId must be {ContractLimits.IdRule()}");
         }
-        if (!TryParseFeatureQuery(query, definitions.Item, "item", out var features, out var window, out var error))
+        var now = time.GetUtcNow();
+        if (!TryParseFeatureQuery(query, definitions.Item, "item", now, out var features, out var window, out var error))
         {
             return ApiResponse.BadRequest(error);
         }
@@ -158,7 +159,6 @@ public sealed class QueryApi(
         {
             return ApiResponse.NotFound($"no events seen for item '{itemId}' ({RollupLag})");
         }
-        var now = time.GetUtcNow();
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var feature in features)
         {
@@ -167,16 +167,33 @@ public sealed class QueryApi(
         return ApiResponse.Ok(new ItemFeaturesView(itemId!, definitions.Version, window.ToString(), values));
     }
 
-    private static bool TryParseFeatureQuery(IQueryCollection query, CompiledFeature[] group, string groupName, out List<CompiledFeature> features, out QueryWindow window, out string error)
+    /// <summary><c>names</c>, and <c>window</c>: lifetime, sliding <c>lastN{m|h|d}</c>, or tumbling <c>minute|hour|day</c>
+    /// with <c>at</c> (default now) naming the tile.</summary>
+    private bool TryParseFeatureQuery(IQueryCollection query, CompiledFeature[] group, string groupName, DateTimeOffset now, out List<CompiledFeature> features, out QueryWindow window, out string error)
     {
         features = [];
         var windowText = query["window"].ToString();
-        if (!QueryWindow.TryParse(windowText, out window))
+        if (WindowSizes.TryParse(windowText, out var unit))
         {
-            error = $"window '{windowText}' must be 'lifetime' or a sliding window lastN followed by m, h or d (for example last30m, last6h, last7d)";
+            if (!TryParseTime(query, "at", now, out var at, out error))
+            {
+                window = default;
+                return false;
+            }
+            window = QueryWindow.TileAt(unit, at);
+        }
+        else if (query["at"].Count > 0)
+        {
+            window = default;
+            error = $"'at' names a tumbling tile: use it with window=minute, hour or day (got window '{windowText}')";
             return false;
         }
-        return FeatureAnswers.TryResolve(query["names"].ToString(), group, groupName, window, out features, out error);
+        else if (!QueryWindow.TryParse(windowText, out window))
+        {
+            error = $"window '{windowText}' must be 'lifetime', a sliding window lastN followed by m, h or d (for example last30m, last6h, last7d), or a tumbling minute, hour or day with 'at'";
+            return false;
+        }
+        return FeatureAnswers.TryResolve(query["names"].ToString(), group, groupName, window, now, out features, out error);
     }
 
     public async Task<ApiResponse> GetDeadLettersAsync(IQueryCollection query, CancellationToken cancellationToken)

@@ -85,7 +85,7 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
             return BadInput(e.Message);
         }
         QueryWindow.TryParse(settings.Window, out var window);
-        if (!FeatureAnswers.TryResolve(settings.Features, definitions.User, "user", window, out var features, out var featureError))
+        if (!FeatureAnswers.TryResolve(settings.Features, definitions.User, "user", window, DateTimeOffset.UtcNow, out var features, out var featureError))
         {
             return BadInput(featureError);
         }

@@ -42,11 +42,12 @@ internal static class ApiContract
     [
         new("GET", "/api/users/{userId}/profile", "UserProfile", "A user's aggregate: totals per type, minute/hour/day windows, category affinity, recent items.",
             typeof(UserProfileView), [400, 404], []),
-        new("GET", "/api/users/{userId}/features", "UserFeatures", "Declared user features by name (feature definitions), for the lifetime or a sliding window merged from the feature's tiles.",
+        new("GET", "/api/users/{userId}/features", "UserFeatures", "Declared user features by name (feature definitions), for the lifetime, a sliding window merged from the feature's tiles, or the tumbling tile containing a time.",
             typeof(UserFeaturesView), [400, 404],
             [
                 new("names", "Comma-separated feature names of the 'user' group (default: all of them)."),
-                new("window", "'lifetime' or a sliding window lastN followed by m, h or d (for example last30m).", Default: "lifetime"),
+                new("window", "'lifetime', a sliding window lastN followed by m, h or d (for example last30m), or a tumbling 'minute', 'hour' or 'day' with 'at' (the answer's window names the tile: hour@2026-11-27T13:00:00Z).", Default: "lifetime"),
+                new("at", "With window=minute|hour|day: a time in the tile (ISO-8601 with an offset or Z). Default: now. A tile outside the feature's retention, or after the current one, is a 400.", Format: "date-time"),
                 new("version", "A readable definitions version to answer from (default: the active one; GET /api/features/versions lists them)."),
             ]),
         new("GET", "/api/features/versions", "DefinitionsVersions", "The registered feature-definitions versions: the active (served) one, the shadows being back-filled or kept current, which are readable.",
@@ -55,7 +56,8 @@ internal static class ApiContract
             typeof(ItemFeaturesView), [400, 404],
             [
                 new("names", "Comma-separated feature names of the 'item' group (default: all of them)."),
-                new("window", "'lifetime' or a sliding window lastNh (for example last6h).", Default: "lifetime"),
+                new("window", "'lifetime', a sliding window lastNh (for example last6h), or 'hour' with 'at'.", Default: "lifetime"),
+                new("at", "With window=hour: a time in the hour tile (ISO-8601). Default: now.", Format: "date-time"),
             ]),
         new("GET", "/api/items/{itemId}/stats", "ItemStats", "An item's counts per type, all time and per hour window (rollups lag the stream by up to Rollups:FlushMaxAgeSeconds).",
             typeof(ItemStatsView), [400, 404], []),
