@@ -28,11 +28,11 @@ public class CoreBenchmarks
     /// <summary>Fresh batches prepared for measurement: more than the job's invocations (see <see cref="Program"/>).</summary>
     public const int MeasuredBatches = Program.BatchesPerIteration * (Program.WarmupIterations + Program.MeasuredIterations + 2);
 
-    private readonly CompiledDefinitions _definitions = CompiledDefinitions.Default;
+    private CompiledDefinitions _definitions = CompiledDefinitions.Default;
     private readonly DeliveryRules _delivery = DeliveryRules.Default;
     private readonly RollupOptions _rollups = new();
     private readonly Dictionary<string, UserDocument> _users = new(StringComparer.Ordinal);
-    private readonly BatchParser _parser = new();
+    private BatchParser _parser = new();
     private EventOutcome[] _outcomes = new EventOutcome[BatchSize];
     private EventOutcome[] _phaseOutcomes = new EventOutcome[BatchSize];
     private List<PartitionBatch> _batches = [];
@@ -45,10 +45,22 @@ public class CoreBenchmarks
     [Params(Workload.Zipf, Workload.HotUser)]
     public Workload Workload { get; set; }
 
+    /// <summary>The default definitions on the plain stream, or the example definitions (attributes, filters, an
+    /// average, day tiles) on the same stream with three attributes per event.</summary>
+    [Params(DefinitionsSet.Default, DefinitionsSet.Example)]
+    public DefinitionsSet Definitions { get; set; }
+
+    private EventStream NewStream()
+    {
+        _definitions = Definitions == DefinitionsSet.Example ? ExampleDefinitions.Load() : CompiledDefinitions.Default;
+        _parser = new BatchParser(new EventParser(_definitions));
+        return new EventStream(Workload, withAttributes: Definitions == DefinitionsSet.Example);
+    }
+
     [GlobalSetup(Target = nameof(ParseValidateAggregate))]
     public void SetupAggregation()
     {
-        var stream = new EventStream(Workload);
+        var stream = NewStream();
         foreach (var batch in stream.NextBatches(WarmupBatches, BatchSize))
         {
             Process(_parser.Parse(batch));
@@ -62,7 +74,7 @@ public class CoreBenchmarks
     public void SetupParser()
     {
         // The parser keeps no state but its id pools, so the same batches can be parsed again and again.
-        _batches = new EventStream(Workload).NextBatches(200, BatchSize);
+        _batches = NewStream().NextBatches(200, BatchSize);
         _next = 0;
         _reuseExpected = true;
     }
@@ -88,7 +100,7 @@ public class CoreBenchmarks
         var measured = _eventsPerCpuSecond.TakeLast(Program.MeasuredIterations).Order().ToList();
         if (measured.Count > 0)
         {
-            Console.WriteLine($"// cpu: {Workload} {(_reuseExpected ? "parse" : "full")}: {measured[measured.Count / 2]:N0} events per CPU-second of the process " +
+            Console.WriteLine($"// cpu: {Workload} {Definitions} {(_reuseExpected ? "parse" : "full")}: {measured[measured.Count / 2]:N0} events per CPU-second of the process " +
                 $"(median of the last {measured.Count} iterations; min {measured[0]:N0}, max {measured[^1]:N0})");
         }
         _users.Clear(); // in process: the next case starts without this one's state

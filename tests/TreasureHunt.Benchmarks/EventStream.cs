@@ -50,12 +50,21 @@ public sealed class EventStream
     private readonly Queue<string> _recentEventIds = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Workload _workload;
+    private readonly Random? _attributes;
     private long _sequence;
 
-    public EventStream(Workload workload = Workload.Zipf, int seed = 20261127)
+    /// <summary>The attribute values <paramref name="withAttributes"/> adds to every event (features/examples/attributes.json).</summary>
+    public static readonly string[] Brands = Enumerable.Range(0, 50).Select(i => $"brand-{i:D2}").ToArray();
+
+    public static readonly string[] Devices = ["app", "web", "tv"];
+
+    /// <param name="withAttributes">Every event also carries the example's three attributes (<c>brand</c>, <c>device</c>,
+    /// <c>quantity</c>), drawn from a generator of their own so the core fields are the same with or without them.</param>
+    public EventStream(Workload workload = Workload.Zipf, int seed = 20261127, bool withAttributes = false)
     {
         _workload = workload;
         _rng = new Random(seed);
+        _attributes = withAttributes ? new Random(seed + 1) : null;
         _users = new ZipfSampler(Users, ZipfExponent);
         _items = new ZipfSampler(Items, ZipfExponent);
         // Ranks are shuffled onto ids so that the hottest user is not "u-000001".
@@ -139,6 +148,12 @@ public sealed class EventStream
             writer.WriteString("type"u8, type);
             writer.WriteNumber("value"u8, value);
             writer.WriteString("timestamp"u8, timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            if (_attributes is { } a)
+            {
+                writer.WriteString("brand"u8, Brands[a.Next(Brands.Length)]);
+                writer.WriteString("device"u8, Devices[a.Next(Devices.Length)]);
+                writer.WriteNumber("quantity"u8, a.Next(1, 6));
+            }
             writer.WriteEndObject();
         }
         return (_buffer.WrittenSpan.ToArray(), sequence, enqueued);
