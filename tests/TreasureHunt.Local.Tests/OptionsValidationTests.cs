@@ -24,6 +24,8 @@ public sealed class OptionsValidationTests : IDisposable
         }));
 
     [Theory]
+    // ContractOptions
+    [InlineData("Contract:MaxEventAgeDays", "0", "Contract:MaxEventAgeDays")]
     // AggregationOptions
     [InlineData("Aggregation:DuplicateHorizonMinutes", "-1", "Aggregation:DuplicateHorizonMinutes")]
     [InlineData("Aggregation:MaxRememberedEventIdsPerUser", "0", "Aggregation:MaxRememberedEventIdsPerUser")]

@@ -27,6 +27,8 @@ public enum DeadLetterReason
     UnknownType,
     /// <summary>A contract field appears twice in the object.</summary>
     DuplicateField,
+    /// <summary>timestamp is more than <c>Contract:MaxEventAgeDays</c> (default 35) days before the enqueue time.</summary>
+    TooOld,
 }
 
 public static class DeadLetterReasons
@@ -35,6 +37,7 @@ public static class DeadLetterReasons
     [
         "not_json", "not_object", "missing_field", "bad_type", "bad_id", "bad_category", "bad_value",
         "bad_timestamp", "future_timestamp", "too_large", "unknown_type", "duplicate_field",
+        "too_old",
     ];
 
     public static string Code(this DeadLetterReason reason) => Codes[(int)reason];

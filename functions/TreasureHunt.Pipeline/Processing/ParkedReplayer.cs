@@ -41,6 +41,7 @@ public sealed class ParkedReplayer(
     CompiledDefinitions definitions,
     DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions,
+    IOptions<ContractOptions> contractOptions,
     TimeProvider time,
     ILogger<ParkedReplayer> logger)
 {
@@ -101,7 +102,7 @@ public sealed class ParkedReplayer(
                 continue; // the progress moved: look again
             }
 
-            var parsed = new BatchParser(new EventParser(definitions)).Parse(new PartitionBatch(partitionId,
+            var parsed = new BatchParser(new EventParser(definitions) { MaxEventAge = contractOptions.Value.MaxEventAge }).Parse(new PartitionBatch(partitionId,
                 committed.Select(r => new RawMessage(r.Body, r.SequenceNumber, r.EnqueuedTime)).ToList()));
             var events = parsed.ByUser.TryGetValue(userId, out var list) ? list : [];
             var slots = new EventOutcome[events.Count];
@@ -153,7 +154,7 @@ public sealed class ParkedReplayer(
             }
             return;
         }
-        var parsed = new BatchParser(new EventParser(definitions)).Parse(new PartitionBatch(row.PartitionId, [new RawMessage(row.Body, row.SequenceNumber, row.EnqueuedTime)]));
+        var parsed = new BatchParser(new EventParser(definitions) { MaxEventAge = contractOptions.Value.MaxEventAge }).Parse(new PartitionBatch(row.PartitionId, [new RawMessage(row.Body, row.SequenceNumber, row.EnqueuedTime)]));
         if (parsed.DeadLetters.Count != 1)
         {
             report.StillRefused.Add($"{row.PartitionId}/{row.SequenceNumber}: parked as a dead letter but now parses as an event; left parked");

@@ -39,6 +39,7 @@ public sealed class PartitionBatchProcessor(
     DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions,
     IOptions<PipelineOptions> pipelineOptions,
+    IOptions<ContractOptions> contractOptions,
     TimeProvider time,
     ILogger<PartitionBatchProcessor> logger)
 {
@@ -64,7 +65,7 @@ public sealed class PartitionBatchProcessor(
         activity?.SetTag("th.messages", batch.Messages.Count);
         var stopwatch = Stopwatch.StartNew();
         InvocationUsage.Current?.AddEvents(batch.Messages.Count);
-        var parser = new BatchParser(new EventParser(definitions));
+        var parser = new BatchParser(new EventParser(definitions) { MaxEventAge = contractOptions.Value.MaxEventAge });
         for (var attempt = 1; ; attempt++)
         {
             var progress = await progressStore.GetAsync(consumerGroup, batch.PartitionId, cancellationToken);

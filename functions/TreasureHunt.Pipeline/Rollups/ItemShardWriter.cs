@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
@@ -13,6 +14,8 @@ namespace TreasureHunt.Pipeline.Rollups;
 /// unless this buffer was already written there, conditional replace), then, per touched (type, hour) and (type, all
 /// time), the shard's section of that leaderboard document, offered the items' new counts read from their documents.
 /// Idempotent, so a write interrupted by a crash is simply repeated (see <see cref="ItemShardState"/>).
+/// An hour window older than the item hour retention (<c>Rollups:ItemHourWindows</c>) at the current time is not
+/// written: its events count all time, but no item hour and no hour leaderboard document is created for it.
 /// </summary>
 public sealed class ItemShardWriter(
     IItemRollupStore store,
@@ -35,7 +38,8 @@ public sealed class ItemShardWriter(
         var o = options.Value;
         var started = time.GetTimestamp();
         var written = new List<(int Type, long? Hour, long Count)>[flush.Items.Count];
-        var entries = flush.Items.ToArray();
+        var oldestKept = WindowSize.Hour.StartOf(time.GetUtcNow()) - (o.ItemHourWindows - 1) * 3600L;
+        var entries = flush.Items.Select(e => KeyValuePair.Create(e.Key, WithinRetention(e.Value, oldestKept))).ToArray();
         await Parallel.ForEachAsync(Enumerable.Range(0, entries.Length),
             new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken },
             async (i, ct) => written[i] = await WriteItemAsync(shardKey, flush.Number, entries[i].Key, entries[i].Value, o.ItemHourWindows, ct));
@@ -59,6 +63,12 @@ public sealed class ItemShardWriter(
         PipelineMetrics.RecordItemShardWrite(shardKey, entries.Length, offers.Count, time.GetElapsedTime(started));
         return (entries.Length, offers.Count);
     }
+
+    /// <summary>The delta without its hour windows that start before <paramref name="oldestKept"/> (the totals unchanged).</summary>
+    private static ItemDelta WithinRetention(ItemDelta delta, long oldestKept) =>
+        delta.Hours.TrueForAll(h => h.Start >= oldestKept)
+            ? delta
+            : new ItemDelta { Totals = delta.Totals, Hours = delta.Hours.FindAll(h => h.Start >= oldestKept) };
 
     /// <summary>Writes one item's delta; returns the item's new counts for the leaderboards it touched. They are read
     /// from the document before it is written: once written, the store keeps it for the next writer of the item.</summary>
