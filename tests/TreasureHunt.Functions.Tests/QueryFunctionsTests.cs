@@ -46,7 +46,7 @@ public sealed class QueryFunctionsTests : IDisposable
 
     private static ContentResult Assert(IActionResult result, int status)
     {
-        var content = Xunit.Assert.IsType<ContentResult>(result);
+        var content = Xunit.Assert.IsAssignableFrom<ContentResult>(result);
         Xunit.Assert.Equal(status, content.StatusCode);
         if (status is 400 or 404)
         {
@@ -103,6 +103,38 @@ public sealed class QueryFunctionsTests : IDisposable
         Assert(await _functions.UserFeaturesAsync(Get("?names=events&window=last200m"), "alice", default), 400);
         Assert(await _functions.UserFeaturesAsync(Get("?names=affinity&window=last5m"), "alice", default), 400);
         Assert(await _functions.UserFeaturesAsync(Get(), "nobody", default), 404);
+    }
+
+    /// <summary>Runs an action result as the worker's ASP.NET Core integration does; returns the response.</summary>
+    private static async Task<HttpResponse> ExecuteAsync(IActionResult result)
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.LoggingServiceCollectionExtensions.AddLogging(services);
+        Microsoft.Extensions.DependencyInjection.MvcCoreServiceCollectionExtensions.AddMvcCore(services);
+        var http = new DefaultHttpContext { RequestServices = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services) };
+        http.Response.Body = new MemoryStream();
+        await result.ExecuteResultAsync(new ActionContext(http, new Microsoft.AspNetCore.Routing.RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
+        return http.Response;
+    }
+
+    [Fact]
+    public async Task Answers_with_personal_data_are_not_stored_by_caches_nor_sniffed()
+    {
+        _app.Aggregates["alice"] = Core.Aggregation.UserDocument.Create("alice", Core.Features.CompiledDefinitions.Default);
+
+        foreach (var result in new[]
+        {
+            await _functions.UserProfileAsync(Get(), "alice", default),
+            await _functions.UserFeaturesAsync(Get("?names=events"), "alice", default),
+            await _functions.UserProfileAsync(Get(), "nobody", default),
+            await _functions.DeadLettersAsync(Get(), default),
+        })
+        {
+            var response = await ExecuteAsync(result);
+            Xunit.Assert.Equal("no-store", response.Headers.CacheControl.ToString());
+            Xunit.Assert.Equal("nosniff", response.Headers.XContentTypeOptions.ToString());
+            Xunit.Assert.True(response.Body.Length > 0);
+        }
     }
 
     [Fact]

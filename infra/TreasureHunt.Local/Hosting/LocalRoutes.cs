@@ -126,5 +126,5 @@ internal static class LocalRoutes
 
     private static async Task<IResult> Respond(Task<ApiResponse> response) => ToResult(await response);
 
-    private static IResult ToResult(ApiResponse response) => Results.Content(response.Body, response.ContentType, statusCode: response.StatusCode);
+    private static IResult ToResult(ApiResponse response) => new ApiResponseResult(response);
 }
