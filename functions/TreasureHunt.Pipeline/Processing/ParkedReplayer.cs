@@ -66,7 +66,9 @@ public sealed class ParkedReplayer(
                 else await ReplayDeadLetterAsync(consumerGroup, row, report, cancellationToken);
             }
         }
-        logger.LogInformation("Replay of parked messages: {Report}", report);
+        logger.LogInformation(
+            "Replay of parked messages: {Replayed} replayed, {Superseded} superseded, {Deferred} deferred, {UsersReleased} users released, {Gaps} sequence gaps, {StillRefused} users still refused",
+            report.Replayed, report.Superseded, report.Deferred, report.UsersReleased, report.GapsNotReplayable, report.StillRefused.Count);
         return report;
     }
 
@@ -117,7 +119,9 @@ public sealed class ParkedReplayer(
             }
             catch (Exception e) when (refusals.IsRefusal(e, out var detail))
             {
-                logger.LogWarning("Replay: user {UserId} of partition {PartitionId} is still refused ({Detail}); it stays parked", userId, partitionId, detail);
+                // The user id only at Debug: logs above it carry no personal data (the replay's answer lists the users).
+                logger.LogWarning("Replay: a user of partition {PartitionId} is still refused ({Detail}); it stays parked", partitionId, detail);
+                logger.LogDebug("Replay: the user still refused in partition {PartitionId} is {UserId}", partitionId, userId);
                 report.StillRefused.Add($"{partitionId}/{userId}: {detail}");
                 report.Deferred += inFlight;
                 return;

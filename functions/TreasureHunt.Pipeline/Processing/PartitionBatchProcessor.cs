@@ -261,8 +261,10 @@ public sealed class PartitionBatchProcessor(
                 }
                 catch (Exception e) when (refusals.IsRefusal(e, out var detail))
                 {
-                    logger.LogError("Partition {PartitionId}: the document of user {UserId} was refused ({Detail}); its {Count} message(s) are parked and the user is held",
-                        parsed.PartitionId, entry.Key, detail, entry.Value.Count);
+                    // The user id only at Debug: logs above it carry no personal data (the parked row names the user).
+                    logger.LogError("Partition {PartitionId}: a user document was refused ({Detail}); its {Count} message(s) are parked and the user is held",
+                        parsed.PartitionId, detail, entry.Value.Count);
+                    logger.LogDebug("Partition {PartitionId}: the refused document is the one of user {UserId}", parsed.PartitionId, entry.Key);
                     parking.ParkUser(entry.Key, entry.Value, ParkReason.DocumentRefused, detail);
                     return;
                 }

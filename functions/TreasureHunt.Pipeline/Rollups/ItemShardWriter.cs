@@ -87,7 +87,12 @@ public sealed class ItemShardWriter(
                 return offers;
             }
             // Another writer got there first (only while an old shard layout drains after a reshard): read again.
-            if (attempt >= MaxAttempts) throw new InvalidOperationException($"item '{itemId}': {attempt} conflicting writes in a row; the shard {shardKey} retries its buffer {number} later");
+            if (attempt >= MaxAttempts)
+            {
+                // The exception is logged above Debug (the entity's warning): the item id goes to Debug only.
+                logger.LogDebug("Item shard {Shard}: the item with {Attempts} conflicting writes is {ItemId}", shardKey, attempt, itemId);
+                throw new InvalidOperationException($"an item document had {attempt} conflicting writes in a row; the shard {shardKey} retries its buffer {number} later");
+            }
         }
     }
 
