@@ -88,7 +88,12 @@ internal static class LocalOpenApi
                 }
                 foreach (var status in contract.Problems)
                 {
-                    operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = Problem(status == 400 ? "Invalid id or parameter." : "Not found.", problem);
+                    operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = Problem(status switch
+                    {
+                        400 => "Invalid id or parameter.",
+                        409 => "A replay is already running in this host process.",
+                        _ => "Not found.",
+                    }, problem);
                 }
                 if (contract.Keyed)
                 {
