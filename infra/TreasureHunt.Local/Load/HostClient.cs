@@ -43,7 +43,8 @@ internal sealed class HostClient : IDisposable
         }
     }
 
-    /// <summary>Posts NDJSON; retries transport failures and 5xx (the host may be restarting) — a 202 means durable.</summary>
+    /// <summary>Posts NDJSON; retries transport failures, 429 (after its Retry-After) and 5xx (the host may be
+    /// restarting) — a 202 means durable.</summary>
     public async Task<int> PostNdjsonAsync(byte[] body, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(200);
@@ -58,6 +59,12 @@ internal sealed class HostClient : IDisposable
                 {
                     using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
                     return json.RootElement.GetProperty("accepted").GetInt32();
+                }
+                if (response.StatusCode == HttpStatusCode.TooManyRequests && attempt < 50)
+                {
+                    // Nothing was acknowledged: wait as the host asks, then send the same request again.
+                    await Task.Delay(response.Headers.RetryAfter?.Delta ?? delay, cancellationToken);
+                    continue;
                 }
                 if ((int)response.StatusCode < 500 || attempt >= 50)
                 {
