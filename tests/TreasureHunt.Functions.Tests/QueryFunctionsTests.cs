@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
@@ -266,6 +267,34 @@ public sealed class QueryFunctionsTests : IDisposable
     }
 
     [Fact]
+    public async Task Cost_by_feature_over_31_days_reads_the_pre_aggregated_rows_not_every_invocation()
+    {
+        // 31 days × 24 hour rows, each the sum of many invocations with feature attribution (what the ledger buffer writes).
+        var hourRows = Enumerable.Range(0, 31 * 24).Select(h =>
+        {
+            var record = CostRecord("Aggregate", "eventHub", 1000) with
+            {
+                Start = TestApp.Now.AddDays(-31).AddHours(h),
+                CosmosRu = 10,
+                Features = new Dictionary<string, FeatureCost> { ["events"] = new(4, 400, 6), ["value"] = new(4, 100, 1.5) },
+            };
+            return Enumerable.Range(0, 99).Aggregate(CostTotal.From(record), (total, _) => total.Add(record));
+        }).ToList();
+        _app.Ledger.Setup(l => l.QueryTotalsAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>())).ReturnsAsync(hourRows);
+
+        var ok = Json(Assert(await _functions.FinOpsCostAsync(Get("?groupBy=feature&from=" + Uri.EscapeDataString(TestApp.Now.AddDays(-31).ToString("O"))), default), 200));
+
+        _app.Ledger.Verify(l => l.QueryAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
+        _app.Ledger.Verify(l => l.QueryTotalsAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+        var features = ok.GetProperty("features").EnumerateArray().ToList();
+        Xunit.Assert.Equal(["events", "value"], features.Select(f => f.GetProperty("feature").GetString()));
+        Xunit.Assert.Equal(31 * 24 * 100 * 4L, features[0].GetProperty("writes").GetInt64());
+        Xunit.Assert.Equal(31 * 24 * 100 * 400L, features[0].GetProperty("bytes").GetInt64());
+        Xunit.Assert.Equal(31 * 24 * 100 * 6.0, features[0].GetProperty("ru").GetDouble(), 6);
+        Xunit.Assert.True(features[0].GetProperty("cosmosUsd").GetDecimal() > 0);
+    }
+
+    [Fact]
     public void Liveness_is_200_and_touches_no_store()
     {
         var probe = new Mock<IHealthProbe>(MockBehavior.Strict); // any call fails the test
@@ -314,6 +343,22 @@ public sealed class QueryFunctionsTests : IDisposable
         app.Clock.Advance(TimeSpan.FromMilliseconds(1));
         await functions.ReadyAsync(Get(), default);
         Xunit.Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task Readiness_counts_parked_rows_up_to_its_limit_without_reading_their_bodies()
+    {
+        await _app.Parked.WriteAsync(Enumerable.Range(0, ParkedReadiness.CountUpTo + 500).Select(i => new Core.Parking.ParkedMessage(
+            "0", i, TestApp.Now, "poison", Core.Parking.ParkReason.UserHeld, "held", new byte[64 * 1024], TestApp.Now)).ToList(), default);
+        var readiness = _app.Services.GetServices<IReadinessDetail>().OfType<ParkedReadiness>().Single();
+
+        var detail = await readiness.GetAsync(default);
+
+        Xunit.Assert.True(detail.Ready);
+        using var body = JsonDocument.Parse(JsonSerializer.Serialize(detail.Value, ApiResponse.Json));
+        Xunit.Assert.Equal(ParkedReadiness.CountUpTo, body.RootElement.GetProperty("count").GetInt32());
+        Xunit.Assert.True(body.RootElement.GetProperty("atLeast").GetBoolean());
+        Xunit.Assert.Equal(0, _app.Parked.RowsRead); // no row, no body, was loaded to count them
     }
 
     [Fact]
