@@ -5,9 +5,14 @@ using TreasureHunt.Local.Load;
 namespace TreasureHunt.Local.Cli;
 
 /// <summary>The emulators and a host process, as ./th up and ./th down manage them.</summary>
-internal sealed class LocalStack(string repoRoot)
+/// <param name="hostStateDir">The state folder of the running host the commands talk to (where it records its PID):
+/// by default <c>Local__StateDir</c> when set (a host started with it, e.g. by the tests), else <see cref="StateDir"/>.</param>
+internal sealed class LocalStack(string repoRoot, string? hostStateDir = null)
 {
     public string StateDir => Path.Combine(repoRoot, ".th");
+
+    public string HostStateDir => hostStateDir
+        ?? (Environment.GetEnvironmentVariable("Local__StateDir") is { Length: > 0 } fromEnvironment ? fromEnvironment : StateDir);
     public string EmulatorScript => Path.Combine(repoRoot, "infra", "local", "emulators.sh");
 
     public async Task StartEmulatorsAsync(CancellationToken cancellationToken)
@@ -27,10 +32,10 @@ internal sealed class LocalStack(string repoRoot)
     /// answers there — or another process does, which is then sent nothing (<see cref="HostOwnership"/>).</summary>
     public async Task<HostClient?> ConnectToRunningHostAsync(int port, CancellationToken cancellationToken)
     {
-        switch (HostOwnership.Of(port, StateDir))
+        switch (HostOwnership.Of(port, HostStateDir))
         {
             case PortOwner.Other:
-                Fail(HostOwnership.NotOurs(port, StateDir));
+                Fail(HostOwnership.NotOurs(port, HostStateDir));
                 return null;
             case PortOwner.Nobody:
                 Fail("The local host is not running: start it with ./th up");
