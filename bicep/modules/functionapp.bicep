@@ -168,6 +168,12 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           value: tableEndpoint
         }
         {
+          // An event older than this many days before its enqueue time is dead-lettered too_old (the longest window of the
+          // default definitions, day:35).
+          name: 'Contract__MaxEventAgeDays'
+          value: '35'
+        }
+        {
           name: 'Aggregation__DuplicateHorizonMinutes'
           value: string(duplicateHorizonMinutes)
         }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Rollups;
 
 namespace TreasureHunt.Pipeline;
@@ -13,6 +14,10 @@ namespace TreasureHunt.Pipeline;
 /// <summary>Source-generated from the rules of <see cref="AggregationOptions"/>.</summary>
 [OptionsValidator]
 public sealed partial class AggregationOptionsValidator : IValidateOptions<AggregationOptions>;
+
+/// <summary>Source-generated from the rules of <see cref="ContractOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class ContractOptionsValidator : IValidateOptions<ContractOptions>;
 
 /// <summary>Source-generated from the rules of <see cref="RollupOptions"/>.</summary>
 [OptionsValidator]

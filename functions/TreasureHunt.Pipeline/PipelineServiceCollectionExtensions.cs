@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
@@ -19,7 +20,7 @@ namespace TreasureHunt.Pipeline;
 public static class PipelineServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the host-neutral pipeline: options (sections Features, Aggregation, Rollups, Pipeline, FinOps, Retention),
+    /// Registers the host-neutral pipeline: options (sections Contract, Features, Aggregation, Rollups, Pipeline, FinOps, Retention),
     /// the compiled feature definitions, the batch
     /// processor, rollup flusher, query API, cost recording and the entity classes. The host adds the stores
     /// (TreasureHunt.Storage) and an <see cref="Core.Ports.IRollupClient"/>.
@@ -27,6 +28,8 @@ public static class PipelineServiceCollectionExtensions
     public static IServiceCollection AddTreasureHuntPipeline(this IServiceCollection services, IConfiguration configuration)
     {
         // Options: bound, validated by their source-generated validators, checked at start-up (docs/functions.md).
+        services.AddOptions<ContractOptions>().Bind(configuration.GetSection(ContractOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ContractOptions>, ContractOptionsValidator>();
         services.AddOptions<AggregationOptions>().Bind(configuration.GetSection(AggregationOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AggregationOptions>, AggregationOptionsValidator>();
         services.AddOptions<FeaturesOptions>().Bind(configuration.GetSection(FeaturesOptions.Section)).ValidateOnStart();

@@ -151,6 +151,38 @@ public class CostTests
     }
 
     [Fact]
+    public void Feature_attribution_summed_into_period_totals_equals_the_attribution_of_the_invocations()
+    {
+        // Invocations over 3 hours with different RU and Cosmos $, summed per hour as the ledger's hour rows are.
+        var records = Enumerable.Range(0, 90).Select(i => new CostRecord
+        {
+            InvocationId = $"inv-{i}",
+            Function = "ingest",
+            Trigger = "eventHub",
+            Start = From.AddMinutes(i * 2),
+            DurationMs = 10,
+            CosmosRu = 10 + i,
+            Usd = new CostBreakdown(0, 0, 0.001m * (i + 1), 0),
+            Features = i % 3 == 0 ? null : new Dictionary<string, FeatureCost> { ["events"] = new(2, 300 + i, 4 + i * 0.5), ["value"] = new(2, 50, 1) },
+        }).ToList();
+        var hourRows = records.GroupBy(r => CostPeriods.Floor(r.Start, CostPeriods.Hour))
+            .Select(g => g.Skip(1).Aggregate(CostTotal.From(g.First()) with { Start = g.Key }, (t, r) => t.Add(r))).ToList();
+
+        var fromRows = CostSummarizer.ByFeature(hourRows);
+        var fromInvocations = CostSummarizer.ByFeature(records.Select(CostTotal.From));
+
+        Assert.Equal(3, hourRows.Count);
+        Assert.Equal(["events", "value"], fromRows.Select(f => f.Feature));
+        Assert.Equal(fromInvocations.Select(f => (f.Feature, f.Writes, f.Bytes)), fromRows.Select(f => (f.Feature, f.Writes, f.Bytes)));
+        Assert.Equal(fromInvocations.Select(f => Math.Round(f.Ru, 6)), fromRows.Select(f => Math.Round(f.Ru, 6)));
+        Assert.Equal(fromInvocations.Select(f => Math.Round(f.CosmosUsd, 12)), fromRows.Select(f => Math.Round(f.CosmosUsd, 12)));
+        // The value feature: 60 invocations with 2 writes, 50 bytes and 1 RU, each 1/(10 + i) of that invocation's Cosmos $.
+        var value = fromRows.Single(f => f.Feature == "value");
+        Assert.Equal((120L, 3000L, 60.0), (value.Writes, value.Bytes, value.Ru));
+        Assert.Equal(Math.Round(records.Where(r => r.Features is not null).Sum(r => r.Usd.Cosmos / (decimal)r.CosmosRu), 12), Math.Round(value.CosmosUsd, 12));
+    }
+
+    [Fact]
     public void Summary_without_events_has_no_cost_per_million()
     {
         var summary = CostSummarizer.Summarize([Record("user", "http", From, 0, 0.5m)], From, From.AddMinutes(30), CostGrouping.None);

@@ -131,6 +131,10 @@ public class EventParserTests
         Add("a day ahead", Json(("timestamp", "\"2026-11-28T13:05:00Z\"")), "future_timestamp");
         Add("future once the offset is applied", Json(("timestamp", "\"2026-11-27T10:00:00-05:00\"")), "future_timestamp");
 
+        // too_old (enqueued 2026-11-27T13:10:00Z; 35 days by default)
+        Add("an event from 2001", Json(("timestamp", "\"2001-01-01T00:00:00Z\"")), "too_old");
+        Add("one second past 35 days", Json(("timestamp", "\"2026-10-23T13:09:59Z\"")), "too_old");
+
         // duplicate_field
         Add("eventId twice", Json(("eventId", "\"e-1\""))[..^1] + ",\"eventId\":\"e-2\"}", "duplicate_field");
         Add("same field, once escaped", Json()[..^1] + ",\"\\u0074ype\":\"view\"}", "duplicate_field");
@@ -144,6 +148,7 @@ public class EventParserTests
         Add("field error before missing field", Json(("timestamp", null), ("value", "\"x\"")), "bad_type");
         Add("duplicate field before a field error", Json(("type", "\"like\""))[..^1] + ",\"type\":\"view\"}", "duplicate_field");
         Add("missing field before future timestamp", Json(("itemId", null), ("timestamp", "\"2027-01-01T00:00:00Z\"")), "missing_field");
+        Add("missing field before too old", Json(("itemId", null), ("timestamp", "\"2001-01-01T00:00:00Z\"")), "missing_field");
         return data;
     }
 
@@ -174,7 +179,7 @@ public class EventParserTests
     {
         Assert.Equal(
             ["not_json", "not_object", "missing_field", "bad_type", "bad_id", "bad_category", "bad_value",
-             "bad_timestamp", "future_timestamp", "too_large", "unknown_type", "duplicate_field", "bad_attribute"],
+             "bad_timestamp", "future_timestamp", "too_large", "unknown_type", "duplicate_field", "bad_attribute", "too_old"],
             DeadLetterReasons.AllCodes);
         foreach (var reason in Enum.GetValues<DeadLetterReason>())
         {
@@ -307,9 +312,23 @@ public class EventParserTests
     }
 
     [Fact]
-    public void Old_timestamps_are_accepted()
+    public void A_timestamp_exactly_the_maximum_age_before_the_enqueue_time_is_accepted()
     {
-        Assert.Equal(2001, Accept(Message(Json(("timestamp", "\"2001-01-01T00:00:00Z\"")))).Timestamp.Year);
+        // Enqueued 2026-11-27T13:10:00Z; the default limit is 35 days (Contract:MaxEventAgeDays).
+        Assert.Equal(Enqueued.AddDays(-35), Accept(Message(Json(("timestamp", "\"2026-10-23T13:10:00Z\"")))).Timestamp);
+        var old = Reject(Message(Json(("timestamp", "\"2026-10-23T13:09:59.999Z\""))));
+        Assert.Equal("too_old", old.ReasonCode);
+        Assert.Contains("35 days before the enqueue time", old.Detail);
+    }
+
+    [Fact]
+    public void The_maximum_age_is_the_parsers_setting()
+    {
+        var parser = new EventParser { MaxEventAge = TimeSpan.FromDays(400) };
+        Assert.True(parser.TryParse(Message(Json(("timestamp", "\"2026-01-01T00:00:00Z\""))), "7", out _, out _));
+        Assert.False(parser.TryParse(Message(Json(("timestamp", "\"2001-01-01T00:00:00Z\""))), "7", out _, out var deadLetter));
+        Assert.Equal("too_old", deadLetter!.ReasonCode);
+        Assert.Contains("400 days", deadLetter.Detail);
     }
 
     [Fact]

@@ -59,6 +59,26 @@ public sealed class AggregateFunctionTests
     }
 
     [Fact]
+    public async Task An_event_older_than_Contract_MaxEventAgeDays_is_dead_lettered_too_old()
+    {
+        using var app = new TestApp(new Dictionary<string, string?> { ["Contract:MaxEventAgeDays"] = "2" });
+        var function = app.Create<AggregateFunction>();
+        string[] events =
+        [
+            TestApp.Event("e1", "alice", "sword", timestamp: TestApp.Now.AddDays(-2).AddMinutes(1)),
+            TestApp.Event("e2", "alice", "sword", timestamp: TestApp.Now.AddDays(-3)),
+        ];
+
+        await RunAsync(app, function, events, [100, 101]);
+
+        Assert.Equal(1, app.Aggregates["alice"].TotalEvents);
+        var deadLetter = Assert.Single(app.DeadLettersWritten);
+        Assert.Equal(101, deadLetter.SequenceNumber);
+        Assert.Equal("too_old", deadLetter.ReasonCode);
+        Assert.Contains("2 days before the enqueue time", deadLetter.Detail);
+    }
+
+    [Fact]
     public async Task Sends_a_due_rollup_to_the_entities_through_the_invocation_durable_client()
     {
         using var app = new TestApp(new Dictionary<string, string?> { ["Rollups:FlushMinEvents"] = "1" });

@@ -12,6 +12,7 @@ using TreasureHunt.Core.Ports;
 using TreasureHunt.Functions.Rollups;
 using TreasureHunt.Functions.Tests.Fakes;
 using TreasureHunt.Pipeline.Processing;
+using TreasureHunt.Pipeline.Queries;
 
 namespace TreasureHunt.Functions.Tests;
 
@@ -85,6 +86,41 @@ public sealed class ParkingTests
         Assert.Equal(11, progress.ParkedUsers["poison"]);
         var totals = await TotalsAsync(app);
         Assert.Equal((2L, 2L), (totals.Events, totals.Parked));
+    }
+
+    [Fact]
+    public async Task A_second_replay_while_one_runs_is_answered_409_and_a_later_one_runs()
+    {
+        using var app = NewApp();
+        RefuseUser(app, "poison", TooLarge);
+        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "poison", "gem"))));
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var updates = 0;
+        app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .Returns(async (string id, Func<UserDocument, bool> apply, CancellationToken _) =>
+            {
+                if (Interlocked.Increment(ref updates) == 1) // only the first replay waits (a second one must not hang the test)
+                {
+                    entered.TrySetResult();
+                    await release.Task;
+                }
+                return apply(app.Aggregates.GetOrAdd(id, i => UserDocument.Create(i, CompiledDefinitions.Default)));
+            });
+        var api = app.Services.GetRequiredService<ParkedApi>();
+        using var rollups = DurableRollupClient.Use(app.Entities.AsClient());
+
+        var first = api.ReplayAsync("aggregator", default);
+        await entered.Task;
+        var second = await api.ReplayAsync("aggregator", default);
+        Assert.Equal(409, second.StatusCode);
+        Assert.StartsWith("application/problem+json", second.ContentType);
+        Assert.Contains("already running", second.Body);
+
+        release.SetResult();
+        Assert.Equal(200, (await first).StatusCode);
+        Assert.Equal(1, app.Aggregates["poison"].TotalEvents);
+        Assert.Equal(200, (await api.ReplayAsync("aggregator", default)).StatusCode); // the guard is released
     }
 
     [Fact]
@@ -280,6 +316,8 @@ public sealed class ParkingTests
 
         public Task<IReadOnlyList<ParkedMessage>> ListForUserAsync(string partitionId, string userId, CancellationToken cancellationToken) =>
             inner.ListForUserAsync(partitionId, userId, cancellationToken);
+
+        public Task<int> CountParkedAsync(int upTo, CancellationToken cancellationToken) => inner.CountParkedAsync(upTo, cancellationToken);
 
         public Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken) =>
             Interlocked.Decrement(ref _failures) >= 0 ? throw new IOException("died before marking") : inner.ResolveAsync(messages, status, at, cancellationToken);

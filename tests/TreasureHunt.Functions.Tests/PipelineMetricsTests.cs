@@ -62,7 +62,8 @@ public sealed class PipelineMetricsTests
     {
         var partition = "m" + Guid.NewGuid().ToString("N")[..8];
         using var recorded = new Recorded("partition", partition);
-        using var app = new TestApp(new Dictionary<string, string?> { ["Rollups:FlushMinEvents"] = "1" });
+        // The 60-day-old event below must reach the aggregate (to be late), so the contract's age limit is raised past it.
+        using var app = new TestApp(new Dictionary<string, string?> { ["Rollups:FlushMinEvents"] = "1", ["Contract:MaxEventAgeDays"] = "90" });
         var enqueued = TestApp.Now.AddSeconds(-2); // the clock reads Now: every applied event is 2 s fresh
         string[] bodies =
         [

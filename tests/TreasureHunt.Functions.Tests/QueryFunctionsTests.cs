@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
@@ -47,7 +48,7 @@ public sealed class QueryFunctionsTests : IDisposable
 
     private static ContentResult Assert(IActionResult result, int status)
     {
-        var content = Xunit.Assert.IsType<ContentResult>(result);
+        var content = Xunit.Assert.IsAssignableFrom<ContentResult>(result);
         Xunit.Assert.Equal(status, content.StatusCode);
         if (status is 400 or 404)
         {
@@ -104,6 +105,38 @@ public sealed class QueryFunctionsTests : IDisposable
         Assert(await _functions.UserFeaturesAsync(Get("?names=events&window=last200m"), "alice", default), 400);
         Assert(await _functions.UserFeaturesAsync(Get("?names=affinity&window=last5m"), "alice", default), 400);
         Assert(await _functions.UserFeaturesAsync(Get(), "nobody", default), 404);
+    }
+
+    /// <summary>Runs an action result as the worker's ASP.NET Core integration does; returns the response.</summary>
+    private static async Task<HttpResponse> ExecuteAsync(IActionResult result)
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.LoggingServiceCollectionExtensions.AddLogging(services);
+        Microsoft.Extensions.DependencyInjection.MvcCoreServiceCollectionExtensions.AddMvcCore(services);
+        var http = new DefaultHttpContext { RequestServices = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services) };
+        http.Response.Body = new MemoryStream();
+        await result.ExecuteResultAsync(new ActionContext(http, new Microsoft.AspNetCore.Routing.RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
+        return http.Response;
+    }
+
+    [Fact]
+    public async Task Answers_with_personal_data_are_not_stored_by_caches_nor_sniffed()
+    {
+        _app.Aggregates["alice"] = Core.Aggregation.UserDocument.Create("alice", Core.Features.CompiledDefinitions.Default);
+
+        foreach (var result in new[]
+        {
+            await _functions.UserProfileAsync(Get(), "alice", default),
+            await _functions.UserFeaturesAsync(Get("?names=events"), "alice", default),
+            await _functions.UserProfileAsync(Get(), "nobody", default),
+            await _functions.DeadLettersAsync(Get(), default),
+        })
+        {
+            var response = await ExecuteAsync(result);
+            Xunit.Assert.Equal("no-store", response.Headers.CacheControl.ToString());
+            Xunit.Assert.Equal("nosniff", response.Headers.XContentTypeOptions.ToString());
+            Xunit.Assert.True(response.Body.Length > 0);
+        }
     }
 
     [Fact]
@@ -272,6 +305,34 @@ public sealed class QueryFunctionsTests : IDisposable
     }
 
     [Fact]
+    public async Task Cost_by_feature_over_31_days_reads_the_pre_aggregated_rows_not_every_invocation()
+    {
+        // 31 days × 24 hour rows, each the sum of many invocations with feature attribution (what the ledger buffer writes).
+        var hourRows = Enumerable.Range(0, 31 * 24).Select(h =>
+        {
+            var record = CostRecord("Aggregate", "eventHub", 1000) with
+            {
+                Start = TestApp.Now.AddDays(-31).AddHours(h),
+                CosmosRu = 10,
+                Features = new Dictionary<string, FeatureCost> { ["events"] = new(4, 400, 6), ["value"] = new(4, 100, 1.5) },
+            };
+            return Enumerable.Range(0, 99).Aggregate(CostTotal.From(record), (total, _) => total.Add(record));
+        }).ToList();
+        _app.Ledger.Setup(l => l.QueryTotalsAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>())).ReturnsAsync(hourRows);
+
+        var ok = Json(Assert(await _functions.FinOpsCostAsync(Get("?groupBy=feature&from=" + Uri.EscapeDataString(TestApp.Now.AddDays(-31).ToString("O"))), default), 200));
+
+        _app.Ledger.Verify(l => l.QueryAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
+        _app.Ledger.Verify(l => l.QueryTotalsAsync(It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+        var features = ok.GetProperty("features").EnumerateArray().ToList();
+        Xunit.Assert.Equal(["events", "value"], features.Select(f => f.GetProperty("feature").GetString()));
+        Xunit.Assert.Equal(31 * 24 * 100 * 4L, features[0].GetProperty("writes").GetInt64());
+        Xunit.Assert.Equal(31 * 24 * 100 * 400L, features[0].GetProperty("bytes").GetInt64());
+        Xunit.Assert.Equal(31 * 24 * 100 * 6.0, features[0].GetProperty("ru").GetDouble(), 6);
+        Xunit.Assert.True(features[0].GetProperty("cosmosUsd").GetDecimal() > 0);
+    }
+
+    [Fact]
     public void Liveness_is_200_and_touches_no_store()
     {
         var probe = new Mock<IHealthProbe>(MockBehavior.Strict); // any call fails the test
@@ -320,6 +381,22 @@ public sealed class QueryFunctionsTests : IDisposable
         app.Clock.Advance(TimeSpan.FromMilliseconds(1));
         await functions.ReadyAsync(Get(), default);
         Xunit.Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task Readiness_counts_parked_rows_up_to_its_limit_without_reading_their_bodies()
+    {
+        await _app.Parked.WriteAsync(Enumerable.Range(0, ParkedReadiness.CountUpTo + 500).Select(i => new Core.Parking.ParkedMessage(
+            "0", i, TestApp.Now, "poison", Core.Parking.ParkReason.UserHeld, "held", new byte[64 * 1024], TestApp.Now)).ToList(), default);
+        var readiness = _app.Services.GetServices<IReadinessDetail>().OfType<ParkedReadiness>().Single();
+
+        var detail = await readiness.GetAsync(default);
+
+        Xunit.Assert.True(detail.Ready);
+        using var body = JsonDocument.Parse(JsonSerializer.Serialize(detail.Value, ApiResponse.Json));
+        Xunit.Assert.Equal(ParkedReadiness.CountUpTo, body.RootElement.GetProperty("count").GetInt32());
+        Xunit.Assert.True(body.RootElement.GetProperty("atLeast").GetBoolean());
+        Xunit.Assert.Equal(0, _app.Parked.RowsRead); // no row, no body, was loaded to count them
     }
 
     [Fact]

@@ -272,6 +272,25 @@ public sealed class RollupEntityTests
     }
 
     [Fact]
+    public void An_hour_older_than_the_retention_at_the_current_time_gets_no_item_hour_and_no_leaderboard_document()
+    {
+        // A new item whose only events are old: its own newest hour is no bound, the clock is (now 13:30, 48 windows
+        // kept: the oldest kept window starts 47 hours before 13:00).
+        var oldest = Hour - 47 * 3600L;
+        Shard(ItemShardEntity.ApplyOperation, ShardSignal("0", 1, 1, "relic", EventType.Click, 2, oldest - 3600)); // 48 hours back
+        Shard(ItemShardEntity.ApplyOperation, ShardSignal("0", 2, 2, "relic", EventType.Click, 1, new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds()));
+        Shard(ItemShardEntity.ApplyOperation, ShardSignal("0", 3, 3, "amulet", EventType.Click, 1, oldest));
+        _entities.Settle();
+
+        var relic = Item("relic")!;
+        Assert.Equal(3, relic.Totals[(int)EventType.Click]); // all time still counts them
+        Assert.Empty(relic.Hours);
+        Assert.Equal([oldest], Item("amulet")!.Hours.Select(h => h.Start));
+        Assert.Equal([$"click@{oldest}", "click@all"], _store.LeaderboardIds.Order(StringComparer.Ordinal));
+        Assert.Equal([("relic", 3L), ("amulet", 1L)], Entries(Board(EventType.Click, null)!.Top(10)));
+    }
+
+    [Fact]
     public async Task A_type_declared_later_is_counted_and_gets_its_own_leaderboards()
     {
         var definitions = FeatureDefinitionsReader.ReadDefault();

@@ -24,6 +24,8 @@ public sealed class OptionsValidationTests : IDisposable
         }));
 
     [Theory]
+    // ContractOptions
+    [InlineData("Contract:MaxEventAgeDays", "0", "Contract:MaxEventAgeDays")]
     // AggregationOptions
     [InlineData("Aggregation:DuplicateHorizonMinutes", "-1", "Aggregation:DuplicateHorizonMinutes")]
     [InlineData("Aggregation:MaxRememberedEventIdsPerUser", "0", "Aggregation:MaxRememberedEventIdsPerUser")]
@@ -47,6 +49,8 @@ public sealed class OptionsValidationTests : IDisposable
     // LocalHostOptions
     [InlineData("Local:MaxWaitMs", "-1", "Local:MaxWaitMs")]
     [InlineData("Local:Strategy", "fast", "Local:Strategy")]
+    [InlineData("Local:IngestMaxConcurrentRequests", "0", "Local:IngestMaxConcurrentRequests")]
+    [InlineData("Local:IngestQueueLimit", "-1", "Local:IngestQueueLimit")]
     public async Task A_bad_setting_fails_start_up_naming_it(string key, string value, string named)
     {
         await using var host = BuildHost(key, value);

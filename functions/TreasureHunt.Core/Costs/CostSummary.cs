@@ -60,24 +60,16 @@ public static class CostSummarizer
     }
 
     /// <summary>
-    /// The user document writes of the range attributed to features: each write's bytes per feature, and its estimated RU
-    /// and Cosmos $ split in proportion to the bytes (the rest of the document is <c>delivery</c> and <c>document</c>).
+    /// The user document writes attributed to features: each write's bytes per feature, and its estimated RU and Cosmos $
+    /// split in proportion to the bytes (the rest of the document is <c>delivery</c> and <c>document</c>). Reads
+    /// totals (pre-aggregated rows or single invocations) that all lie in the range, like <see cref="Summarize(IEnumerable{CostTotal}, DateTimeOffset, DateTimeOffset, CostGrouping)"/>.
     /// </summary>
-    public static List<FeatureCostGroup> ByFeature(IEnumerable<CostRecord> records, DateTimeOffset from, DateTimeOffset to)
+    public static List<FeatureCostGroup> ByFeature(IEnumerable<CostTotal> totals)
     {
-        var totals = new Dictionary<string, (long Writes, long Bytes, double Ru, decimal Usd)>(StringComparer.Ordinal);
-        foreach (var r in records)
-        {
-            if (r.Start < from || r.Start >= to || r.Features is null) continue;
-            // The record's Cosmos $ covers all its RU; the features' share of it is their share of the RU.
-            var usdPerRu = r.CosmosRu > 0 ? r.Usd.Cosmos / (decimal)r.CosmosRu : 0m;
-            foreach (var (feature, cost) in r.Features)
-            {
-                var t = totals.GetValueOrDefault(feature);
-                totals[feature] = (t.Writes + cost.Writes, t.Bytes + cost.Bytes, t.Ru + cost.RequestUnits, t.Usd + usdPerRu * (decimal)cost.RequestUnits);
-            }
-        }
-        return totals.Select(kv => new FeatureCostGroup(kv.Key, kv.Value.Writes, kv.Value.Bytes, kv.Value.Ru, kv.Value.Usd))
+        IReadOnlyDictionary<string, FeatureCostTotal>? sum = null;
+        foreach (var t in totals) sum = FeatureCostTotal.Sum(sum, t.Features);
+        return (sum ?? new Dictionary<string, FeatureCostTotal>())
+            .Select(kv => new FeatureCostGroup(kv.Key, kv.Value.Writes, kv.Value.Bytes, kv.Value.RequestUnits, kv.Value.CosmosUsd))
             .OrderByDescending(g => g.Ru).ThenBy(g => g.Feature, StringComparer.Ordinal).ToList();
     }
 

@@ -3,7 +3,8 @@ namespace TreasureHunt.Core.Costs;
 /// <summary>
 /// The sum of the cost records of one function and trigger over a period starting at <see cref="Start"/> (a minute,
 /// an hour, or a single invocation): what the pre-aggregated <c>costledger</c> rows hold and what
-/// <see cref="CostSummarizer"/> adds up.
+/// <see cref="CostSummarizer"/> adds up, with the per-feature attribution of their user document writes
+/// (<see cref="Features"/>; null when they wrote none).
 /// </summary>
 public sealed record CostTotal(
     DateTimeOffset Start,
@@ -13,12 +14,13 @@ public sealed record CostTotal(
     long Events,
     double Ru,
     bool RuEstimated,
-    CostBreakdown Usd)
+    CostBreakdown Usd,
+    IReadOnlyDictionary<string, FeatureCostTotal>? Features = null)
 {
     public static CostTotal From(CostRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return new(record.Start, record.Function, record.Trigger, 1, record.Events, record.CosmosRu, record.RuEstimated, record.Usd);
+        return new(record.Start, record.Function, record.Trigger, 1, record.Events, record.CosmosRu, record.RuEstimated, record.Usd, FeatureCostTotal.Of(record));
     }
 
     public CostTotal Add(CostRecord record)
@@ -31,6 +33,7 @@ public sealed record CostTotal(
             Ru = Ru + record.CosmosRu,
             RuEstimated = RuEstimated || record.RuEstimated,
             Usd = Usd + record.Usd,
+            Features = FeatureCostTotal.Sum(Features, FeatureCostTotal.Of(record)),
         };
     }
 }

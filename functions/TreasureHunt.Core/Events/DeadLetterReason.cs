@@ -29,6 +29,8 @@ public enum DeadLetterReason
     DuplicateField,
     /// <summary>A declared attribute has the wrong JSON type, a bad length or characters, a number out of range, or a required one is missing (the detail names it).</summary>
     BadAttribute,
+    /// <summary>timestamp is more than <c>Contract:MaxEventAgeDays</c> (default 35) days before the enqueue time.</summary>
+    TooOld,
 }
 
 public static class DeadLetterReasons
@@ -37,6 +39,7 @@ public static class DeadLetterReasons
     [
         "not_json", "not_object", "missing_field", "bad_type", "bad_id", "bad_category", "bad_value",
         "bad_timestamp", "future_timestamp", "too_large", "unknown_type", "duplicate_field", "bad_attribute",
+        "too_old",
     ];
 
     public static string Code(this DeadLetterReason reason) => Codes[(int)reason];

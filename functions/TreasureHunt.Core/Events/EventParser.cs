@@ -12,7 +12,7 @@ namespace TreasureHunt.Core.Events;
 /// Rule order (first match wins): too_large; not_json (also for invalid UTF-8 or trailing content); not_object;
 /// duplicate_field (core fields and declared attributes); the first field error in document order (bad_type, bad_id,
 /// bad_category, unknown_type, bad_value, bad_timestamp, bad_attribute); missing_field; bad_attribute for a missing
-/// required attribute; future_timestamp. The JSON is read to its end before a field error is reported, so a broken
+/// required attribute; future_timestamp; too_old. The JSON is read to its end before a field error is reported, so a broken
 /// document is always not_json. Declared attributes (<see cref="CompiledDefinitions.Attributes"/>) are kept on the
 /// event (<see cref="TreasureEvent.Attributes"/>); undeclared fields are ignored; a null counts as absent.
 /// Not thread-safe (it pools id strings and attribute values); use one parser per partition processor.
@@ -25,6 +25,9 @@ public sealed class EventParser(CompiledDefinitions definitions)
     }
 
     private readonly string _unknownTypeDetail = UnknownTypeDetail(definitions);
+
+    /// <summary>An event whose timestamp is more than this before its enqueue time is too_old (<c>Contract:MaxEventAgeDays</c>).</summary>
+    public TimeSpan MaxEventAge { get; init; } = TimeSpan.FromDays(ContractOptions.DefaultMaxEventAgeDays);
 
     private const int EventIdBit = 1, UserIdBit = 2, ItemIdBit = 4, CategoryBit = 8, TypeBit = 16, ValueBit = 32, TimestampBit = 64;
     private const int RequiredBits = EventIdBit | UserIdBit | ItemIdBit | TypeBit | TimestampBit;
@@ -200,6 +203,11 @@ public sealed class EventParser(CompiledDefinitions definitions)
         {
             return (DeadLetterReason.FutureTimestamp,
                 $"timestamp {timestamp:O} is more than {ContractLimits.MaxFutureSkew.TotalMinutes} minutes after the enqueue time {message.EnqueuedTime:O}");
+        }
+        if (message.EnqueuedTime - timestamp > MaxEventAge)
+        {
+            return (DeadLetterReason.TooOld,
+                $"timestamp {timestamp:O} is more than {MaxEventAge.TotalDays} days before the enqueue time {message.EnqueuedTime:O} (Contract:MaxEventAgeDays)");
         }
         category ??= TreasureEvent.DefaultCategory;
         var attributes = attributeValues is null ? EventAttributes.None : new EventAttributes(attributeValues);

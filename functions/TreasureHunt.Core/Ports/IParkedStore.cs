@@ -11,6 +11,10 @@ public interface IParkedStore
     /// <summary>Rows of one source partition, in sequence order, optionally only those still parked, at most <paramref name="top"/>.</summary>
     Task<IReadOnlyList<ParkedMessage>> ListAsync(string? partitionId, bool onlyParked, int top, CancellationToken cancellationToken);
 
+    /// <summary>How many rows are still parked, counted up to <paramref name="upTo"/> (then <paramref name="upTo"/>),
+    /// without reading their bodies: only the key columns of each row are read.</summary>
+    Task<int> CountParkedAsync(int upTo, CancellationToken cancellationToken);
+
     /// <summary>The parked rows of one user in one source partition, in sequence order.</summary>
     Task<IReadOnlyList<ParkedMessage>> ListForUserAsync(string partitionId, string userId, CancellationToken cancellationToken);
 

@@ -8,7 +8,8 @@ namespace TreasureHunt.Pipeline.History;
 /// <summary>
 /// Writes the export: one row per label row, in the label file's order — <c>userId</c>, <c>timestamp</c> (UTC), then the
 /// feature columns (<see cref="ExportColumns"/>). CSV (CsvHelper; numbers in the invariant culture, times ISO-8601 with
-/// Z, an empty cell for no value) or Parquet (Parquet.Net; typed, nullable columns: int64, double, timestamp, string),
+/// Z, an empty cell for no value; text cells — ids, names, list columns — neutralized against formula injection by
+/// <see cref="CsvCellText"/>) or Parquet (Parquet.Net; typed, nullable columns: int64, double, timestamp, string),
 /// chosen by the extension. Parquet is written in row groups of <see cref="RowGroupRows"/> rows.
 /// </summary>
 public static class ExportFile
@@ -39,11 +40,11 @@ public static class ExportFile
         await using var writer = CsvWriter.Create(new StreamWriter(path), new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: false);
         writer.WriteField("userId");
         writer.WriteField("timestamp");
-        foreach (var column in columns) writer.WriteField(column.Name);
+        foreach (var column in columns) writer.WriteField(CsvCellText.Neutralize(column.Name));
         writer.EndRecord();
         foreach (var label in labels)
         {
-            writer.WriteField(label.UserId);
+            writer.WriteField(CsvCellText.Neutralize(label.UserId));
             writer.WriteField(Time(label.Time.UtcDateTime));
             foreach (var column in columns)
             {
@@ -53,7 +54,7 @@ public static class ExportFile
                     long l => l.ToString(CultureInfo.InvariantCulture),
                     double d => d.ToString("R", CultureInfo.InvariantCulture),
                     DateTime t => Time(t),
-                    var other => Convert.ToString(other, CultureInfo.InvariantCulture) ?? "",
+                    var other => CsvCellText.Neutralize(Convert.ToString(other, CultureInfo.InvariantCulture) ?? ""),
                 });
             }
             await writer.EndRecordAsync(cancellationToken);

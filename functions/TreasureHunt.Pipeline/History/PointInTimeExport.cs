@@ -42,6 +42,9 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
     private readonly CompiledDefinitions _definitions = definitions ?? throw new ArgumentNullException(nameof(definitions));
     private readonly DeliveryRules _delivery = delivery ?? throw new ArgumentNullException(nameof(delivery));
 
+    /// <summary>The parser's too_old limit (<c>Contract:MaxEventAgeDays</c>): the replay rejects what the live pipeline rejected.</summary>
+    public TimeSpan MaxEventAge { get; init; } = TimeSpan.FromDays(ContractOptions.DefaultMaxEventAgeDays);
+
     /// <summary>
     /// The value of every feature of <paramref name="features"/> for every row of <paramref name="labels"/> (indexed by
     /// <see cref="LabelRow.Index"/>, values as <see cref="FeatureAnswers.UserValue"/> gives them; null when the user had no
@@ -77,7 +80,7 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
             if (await reader.FillAsync(cancellationToken)) heads.Enqueue(reader, (reader.HeadTicks, i));
         }
 
-        var parser = new EventParser(_definitions);
+        var parser = new EventParser(_definitions) { MaxEventAge = MaxEventAge };
         var next = 0;
         long order = 0, read = 0, deadLettered = 0;
         var lastReport = started.Elapsed;

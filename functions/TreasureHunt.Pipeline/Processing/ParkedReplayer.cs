@@ -41,6 +41,7 @@ public sealed class ParkedReplayer(
     CompiledDefinitions definitions,
     DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions,
+    IOptions<ContractOptions> contractOptions,
     TimeProvider time,
     ILogger<ParkedReplayer> logger)
 {
@@ -65,7 +66,9 @@ public sealed class ParkedReplayer(
                 else await ReplayDeadLetterAsync(consumerGroup, row, report, cancellationToken);
             }
         }
-        logger.LogInformation("Replay of parked messages: {Report}", report);
+        logger.LogInformation(
+            "Replay of parked messages: {Replayed} replayed, {Superseded} superseded, {Deferred} deferred, {UsersReleased} users released, {Gaps} sequence gaps, {StillRefused} users still refused",
+            report.Replayed, report.Superseded, report.Deferred, report.UsersReleased, report.GapsNotReplayable, report.StillRefused.Count);
         return report;
     }
 
@@ -101,7 +104,7 @@ public sealed class ParkedReplayer(
                 continue; // the progress moved: look again
             }
 
-            var parsed = new BatchParser(new EventParser(definitions)).Parse(new PartitionBatch(partitionId,
+            var parsed = new BatchParser(new EventParser(definitions) { MaxEventAge = contractOptions.Value.MaxEventAge }).Parse(new PartitionBatch(partitionId,
                 committed.Select(r => new RawMessage(r.Body, r.SequenceNumber, r.EnqueuedTime)).ToList()));
             var events = parsed.ByUser.TryGetValue(userId, out var list) ? list : [];
             var slots = new EventOutcome[events.Count];
@@ -116,7 +119,9 @@ public sealed class ParkedReplayer(
             }
             catch (Exception e) when (refusals.IsRefusal(e, out var detail))
             {
-                logger.LogWarning("Replay: user {UserId} of partition {PartitionId} is still refused ({Detail}); it stays parked", userId, partitionId, detail);
+                // The user id only at Debug: logs above it carry no personal data (the replay's answer lists the users).
+                logger.LogWarning("Replay: a user of partition {PartitionId} is still refused ({Detail}); it stays parked", partitionId, detail);
+                logger.LogDebug("Replay: the user still refused in partition {PartitionId} is {UserId}", partitionId, userId);
                 report.StillRefused.Add($"{partitionId}/{userId}: {detail}");
                 report.Deferred += inFlight;
                 return;
@@ -153,7 +158,7 @@ public sealed class ParkedReplayer(
             }
             return;
         }
-        var parsed = new BatchParser(new EventParser(definitions)).Parse(new PartitionBatch(row.PartitionId, [new RawMessage(row.Body, row.SequenceNumber, row.EnqueuedTime)]));
+        var parsed = new BatchParser(new EventParser(definitions) { MaxEventAge = contractOptions.Value.MaxEventAge }).Parse(new PartitionBatch(row.PartitionId, [new RawMessage(row.Body, row.SequenceNumber, row.EnqueuedTime)]));
         if (parsed.DeadLetters.Count != 1)
         {
             report.StillRefused.Add($"{row.PartitionId}/{row.SequenceNumber}: parked as a dead letter but now parses as an event; left parked");

@@ -39,6 +39,7 @@ public sealed class PartitionBatchProcessor(
     DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions,
     IOptions<PipelineOptions> pipelineOptions,
+    IOptions<ContractOptions> contractOptions,
     TimeProvider time,
     ILogger<PartitionBatchProcessor> logger)
 {
@@ -64,7 +65,7 @@ public sealed class PartitionBatchProcessor(
         activity?.SetTag("th.messages", batch.Messages.Count);
         var stopwatch = Stopwatch.StartNew();
         InvocationUsage.Current?.AddEvents(batch.Messages.Count);
-        var parser = new BatchParser(new EventParser(definitions));
+        var parser = new BatchParser(new EventParser(definitions) { MaxEventAge = contractOptions.Value.MaxEventAge });
         for (var attempt = 1; ; attempt++)
         {
             var progress = await progressStore.GetAsync(consumerGroup, batch.PartitionId, cancellationToken);
@@ -260,8 +261,10 @@ public sealed class PartitionBatchProcessor(
                 }
                 catch (Exception e) when (refusals.IsRefusal(e, out var detail))
                 {
-                    logger.LogError("Partition {PartitionId}: the document of user {UserId} was refused ({Detail}); its {Count} message(s) are parked and the user is held",
-                        parsed.PartitionId, entry.Key, detail, entry.Value.Count);
+                    // The user id only at Debug: logs above it carry no personal data (the parked row names the user).
+                    logger.LogError("Partition {PartitionId}: a user document was refused ({Detail}); its {Count} message(s) are parked and the user is held",
+                        parsed.PartitionId, detail, entry.Value.Count);
+                    logger.LogDebug("Partition {PartitionId}: the refused document is the one of user {UserId}", parsed.PartitionId, entry.Key);
                     parking.ParkUser(entry.Key, entry.Value, ParkReason.DocumentRefused, detail);
                     return;
                 }

@@ -1,11 +1,26 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
 
 namespace TreasureHunt.Pipeline.Queries;
 
-/// <summary>A host-neutral HTTP answer: the Functions app turns it into a ContentResult, the local host into an IResult.</summary>
+/// <summary>A host-neutral HTTP answer: the Functions app turns it into a ContentResult, the local host into an IResult;
+/// both send <see cref="SecurityHeaders"/> with it.</summary>
 public sealed record ApiResponse(int StatusCode, string ContentType, string Body)
 {
+    /// <summary>Sent with every answer by both hosts: answers carry personal data (profiles, features, parked bodies,
+    /// dead-letter payloads) or per-caller data, so no cache may keep them, and a browser must not sniff one into
+    /// another content type.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> SecurityHeaders { get; } =
+        [new("Cache-Control", "no-store"), new("X-Content-Type-Options", "nosniff")];
+
+    /// <summary>Sets <see cref="SecurityHeaders"/> on a response that has not started.</summary>
+    public static void AddSecurityHeaders(HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        foreach (var (name, value) in SecurityHeaders) response.Headers[name] = value;
+    }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,

@@ -9,10 +9,14 @@ namespace TreasureHunt.Pipeline.Queries;
 
 /// <summary>
 /// <c>GET /api/parked</c> (what is parked, keyed) and <c>POST /api/parked/replay</c> (re-apply it once the cause is
-/// fixed; what <c>th replay-parked</c> calls). Host-neutral, like <see cref="QueryApi"/>.
+/// fixed; what <c>th replay-parked</c> calls). Host-neutral, like <see cref="QueryApi"/>. One replay at a time per
+/// process (a singleton in both hosts): a second request while one runs is answered 409 rather than replaying the same
+/// rows twice concurrently.
 /// </summary>
-public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer)
+public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer) : IDisposable
 {
+    private readonly SemaphoreSlim _replaying = new(1, 1);
+
     public const int MaxTop = 1000;
 
     /// <summary>Body bytes shown per row (the row keeps the whole body).</summary>
@@ -43,9 +47,22 @@ public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer)
 
     public async Task<ApiResponse> ReplayAsync(string consumerGroup, CancellationToken cancellationToken)
     {
-        var report = await replayer.ReplayAsync(consumerGroup, cancellationToken);
-        return ApiResponse.Ok(new ReplayView(report.Replayed, report.Superseded, report.Deferred, report.UsersReleased, report.GapsNotReplayable, report.StillRefused));
+        if (!await _replaying.WaitAsync(TimeSpan.Zero, cancellationToken))
+        {
+            return ApiResponse.Problem(409, "Conflict", "a replay of parked messages is already running in this process; retry once it has finished");
+        }
+        try
+        {
+            var report = await replayer.ReplayAsync(consumerGroup, cancellationToken);
+            return ApiResponse.Ok(new ReplayView(report.Replayed, report.Superseded, report.Deferred, report.UsersReleased, report.GapsNotReplayable, report.StillRefused));
+        }
+        finally
+        {
+            _replaying.Release();
+        }
     }
+
+    public void Dispose() => _replaying.Dispose();
 }
 
 public sealed record ParkedListView(int Count, IReadOnlyList<ParkedView> Items);

@@ -24,7 +24,7 @@ public sealed class HeldPartitionsReadiness(PartitionHolds holds) : IReadinessDe
 
 /// <summary>
 /// Readiness detail <c>parked</c>: how many messages wait in the parked table for <c>./th replay-parked</c> (counted up
-/// to <see cref="CountUpTo"/>, then reported as "at least"). Parking isolates poison without stopping the stream, so
+/// to <see cref="CountUpTo"/>, then reported as "at least"; the count reads the rows' keys, never their bodies). Parking isolates poison without stopping the stream, so
 /// it never makes the instance unready; it is shown so the operator notices it.
 /// </summary>
 public sealed class ParkedReadiness(IParkedStore parked) : IReadinessDetail
@@ -35,7 +35,7 @@ public sealed class ParkedReadiness(IParkedStore parked) : IReadinessDetail
 
     public async Task<ReadinessDetail> GetAsync(CancellationToken cancellationToken)
     {
-        var rows = await parked.ListAsync(partitionId: null, onlyParked: true, top: CountUpTo, cancellationToken);
-        return new ReadinessDetail(true, new { count = rows.Count, atLeast = rows.Count >= CountUpTo });
+        var count = await parked.CountParkedAsync(CountUpTo, cancellationToken);
+        return new ReadinessDetail(true, new { count, atLeast = count >= CountUpTo });
     }
 }

@@ -230,7 +230,9 @@ public sealed class QueryApi(
         }
         if (grouping == CostGrouping.Feature)
         {
-            var byFeature = CostSummarizer.ByFeature(await ledger.QueryAsync(from, to, cancellationToken), from, to);
+            // The pre-aggregated rows carry the features' sums: a 31-day range reads ≤ 744 hour rows per writer and
+            // function, not every invocation (CostRangePlan).
+            var byFeature = CostSummarizer.ByFeature(await ledger.QueryTotalsAsync(from, to, cancellationToken));
             return ApiResponse.Ok(new FeatureCostView(from.UtcDateTime, to.UtcDateTime, true,
                 byFeature.Select(g => new FeatureCostItemView(g.Feature, g.Writes, g.Bytes, Math.Round(g.BytesPerWrite, 1), g.Ru, g.CosmosUsd)).ToList()));
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
@@ -16,6 +17,8 @@ namespace TreasureHunt.Pipeline.Rollups;
 /// Idempotent, so a write interrupted by a crash is simply repeated (see <see cref="ItemShardState"/>).
 /// A store's permanent refusal of one item's document (<see cref="IStoreRefusalClassifier"/>) drops that item's delta
 /// from the buffer, counted and logged, so one document nobody can address never holds the shard's other items.
+/// An hour window older than the item hour retention (<c>Rollups:ItemHourWindows</c>) at the current time is not
+/// written: its events count all time, but no item hour and no hour leaderboard document is created for it.
 /// </summary>
 public sealed class ItemShardWriter(
     IItemRollupStore store,
@@ -39,7 +42,8 @@ public sealed class ItemShardWriter(
         var o = options.Value;
         var started = time.GetTimestamp();
         var written = new List<(int Type, long? Hour, long Count)>[flush.Items.Count];
-        var entries = flush.Items.ToArray();
+        var oldestKept = WindowSize.Hour.StartOf(time.GetUtcNow()) - (o.ItemHourWindows - 1) * 3600L;
+        var entries = flush.Items.Select(e => KeyValuePair.Create(e.Key, WithinRetention(e.Value, oldestKept))).ToArray();
         await Parallel.ForEachAsync(Enumerable.Range(0, entries.Length),
             new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken },
             async (i, ct) => written[i] = await WriteItemAsync(shardKey, flush.Number, entries[i].Key, entries[i].Value, o.ItemHourWindows, ct));
@@ -63,6 +67,12 @@ public sealed class ItemShardWriter(
         PipelineMetrics.RecordItemShardWrite(shardKey, entries.Length, offers.Count, time.GetElapsedTime(started));
         return (entries.Length, offers.Count);
     }
+
+    /// <summary>The delta without its hour windows that start before <paramref name="oldestKept"/> (the totals unchanged).</summary>
+    private static ItemDelta WithinRetention(ItemDelta delta, long oldestKept) =>
+        delta.Hours.TrueForAll(h => h.Start >= oldestKept)
+            ? delta
+            : new ItemDelta { Totals = delta.Totals, Hours = delta.Hours.FindAll(h => h.Start >= oldestKept) };
 
     /// <summary>Writes one item's delta; returns the item's new counts for the leaderboards it touched. They are read
     /// from the document before it is written: once written, the store keeps it for the next writer of the item.</summary>
@@ -96,7 +106,12 @@ public sealed class ItemShardWriter(
                 return offers;
             }
             // Another writer got there first (only while an old shard layout drains after a reshard): read again.
-            if (attempt >= MaxAttempts) throw new InvalidOperationException($"item '{itemId}': {attempt} conflicting writes in a row; the shard {shardKey} retries its buffer {number} later");
+            if (attempt >= MaxAttempts)
+            {
+                // The exception is logged above Debug (the entity's warning): the item id goes to Debug only.
+                logger.LogDebug("Item shard {Shard}: the item with {Attempts} conflicting writes is {ItemId}", shardKey, attempt, itemId);
+                throw new InvalidOperationException($"an item document had {attempt} conflicting writes in a row; the shard {shardKey} retries its buffer {number} later");
+            }
         }
     }
 

@@ -32,7 +32,7 @@ public enum ShadowOutcome
 /// moves forward (the larger of the stored value and the batch's end, on a conflict re-read).
 /// </para>
 /// </summary>
-public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, DeliveryRules deliveryRules, IOptions<PipelineOptions> pipelineOptions, TimeProvider time)
+public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, DeliveryRules deliveryRules, IOptions<PipelineOptions> pipelineOptions, IOptions<ContractOptions> contractOptions, TimeProvider time)
 {
     /// <param name="from">Back-fill <c>--from</c>: messages enqueued before it are passed over (the progress still moves past them).</param>
     public async Task<ShadowOutcome> ProcessAsync(DefinitionsVersion target, PartitionBatch batch, DateTimeOffset? from, CancellationToken cancellationToken)
@@ -45,7 +45,7 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
         if (batch.FirstSequenceNumber > progress.AppliedThrough + 1) return ShadowOutcome.Behind;
 
         var source = from is { } start ? new PartitionBatch(batch.PartitionId, batch.Messages.Where(m => m.EnqueuedTime >= start).ToList()) : batch;
-        var parsed = new BatchParser(new EventParser(target.Definitions)).Parse(source, skipThrough: progress.AppliedThrough);
+        var parsed = new BatchParser(new EventParser(target.Definitions) { MaxEventAge = contractOptions.Value.MaxEventAge }).Parse(source, skipThrough: progress.AppliedThrough);
         await Parallel.ForEachAsync(
             parsed.ByUser,
             new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },

@@ -35,6 +35,14 @@ public sealed class TableCostLedger(TableClient table) : ICostLedger
         public static IReadOnlyDictionary<string, FeatureCost> Deserialize(string json) =>
             System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double[]>>(json)!
                 .ToDictionary(kv => kv.Key, kv => new FeatureCost((long)kv.Value[0], (long)kv.Value[1], kv.Value[2]), StringComparer.Ordinal);
+
+        /// <summary>A minute or hour row's feature sums: {"feature": [writes, bytes, ru, cosmosUsd]}.</summary>
+        public static string SerializeTotals(IReadOnlyDictionary<string, FeatureCostTotal> features) =>
+            System.Text.Json.JsonSerializer.Serialize(features.ToDictionary(kv => kv.Key, kv => new[] { kv.Value.Writes, kv.Value.Bytes, Math.Round(kv.Value.RequestUnits, 4), (double)kv.Value.CosmosUsd }));
+
+        public static IReadOnlyDictionary<string, FeatureCostTotal> DeserializeTotals(string json) =>
+            System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double[]>>(json)!
+                .ToDictionary(kv => kv.Key, kv => new FeatureCostTotal((long)kv.Value[0], (long)kv.Value[1], kv.Value[2], (decimal)kv.Value[3]), StringComparer.Ordinal);
     }
 
     public Task WriteAsync(IReadOnlyList<CostRecord> records, CancellationToken cancellationToken) =>
@@ -120,12 +128,14 @@ public sealed class TableCostLedger(TableClient table) : ICostLedger
             UsdExecutions = (double)t.Usd.Executions,
             UsdCosmos = (double)t.Usd.Cosmos,
             UsdEventHubs = (double)t.Usd.EventHubs,
+            Features = t.Features is { Count: > 0 } features ? FeatureCosts.SerializeTotals(features) : null,
         };
     }
 
     private static CostTotal FromEntity(TotalEntity e) => new(
         e.Start, e.Function, e.Trigger, e.Invocations, e.Events, e.CosmosRu, e.RuEstimated,
-        new CostBreakdown((decimal)e.UsdCompute, (decimal)e.UsdExecutions, (decimal)e.UsdCosmos, (decimal)e.UsdEventHubs));
+        new CostBreakdown((decimal)e.UsdCompute, (decimal)e.UsdExecutions, (decimal)e.UsdCosmos, (decimal)e.UsdEventHubs),
+        e.Features is { Length: > 0 } features ? FeatureCosts.DeserializeTotals(features) : null);
 
     private static CostEntity ToEntity(CostRecord r) => new()
     {
@@ -215,5 +225,8 @@ public sealed class TableCostLedger(TableClient table) : ICostLedger
         public double UsdExecutions { get; set; }
         public double UsdCosmos { get; set; }
         public double UsdEventHubs { get; set; }
+        /// <summary>Per-feature sums of the period's user document writes, JSON {"feature": [writes, bytes, ru, cosmosUsd]}
+        /// (bounded by the number of features); absent in rows written before it existed.</summary>
+        public string? Features { get; set; }
     }
 }

@@ -56,6 +56,23 @@ public sealed class TableParkedStore(TableClient table) : IParkedStore
         return rows.Select(FromEntity).ToList();
     }
 
+    /// <summary>Selects only PartitionKey and RowKey: a row's body (up to ~1 MB) is never transferred to count it.</summary>
+    public async Task<int> CountParkedAsync(int upTo, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(upTo);
+        var filter = TableClient.CreateQueryFilter($"Status eq {ParkedStatus.Parked.Code()}");
+        var count = 0;
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, Math.Min(upTo, 1000), KeyColumns, cancellationToken).AsPages())
+        {
+            InvocationUsage.Current?.AddTableOperations(1);
+            count += page.Values.Count;
+            if (count >= upTo) return upTo;
+        }
+        return count;
+    }
+
+    private static readonly string[] KeyColumns = ["PartitionKey", "RowKey"];
+
     public async Task<IReadOnlyList<ParkedMessage>> ListForUserAsync(string partitionId, string userId, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionId} and UserId eq {userId} and Status eq {ParkedStatus.Parked.Code()}");

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.History;
 using TreasureHunt.Local.EventLog;
@@ -104,7 +105,8 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
         try
         {
             Console.Error.WriteLine($"th export: {labels.Count:N0} label rows, features {string.Join(", ", features.Select(f => f.Name))} ({window}), history {source.Description}");
-            var export = new PointInTimeExport(definitions, DeliveryRules.From(aggregation));
+            var contract = configuration.GetSection(ContractOptions.Section).Get<ContractOptions>() ?? new ContractOptions();
+            var export = new PointInTimeExport(definitions, DeliveryRules.From(aggregation)) { MaxEventAge = contract.MaxEventAge };
             var result = await export.RunAsync(source, labels, features, window, p =>
                 Console.Error.WriteLine($"  {p.MessagesRead:N0} messages read ({p.MessagesRead / Math.Max(p.Elapsed.TotalSeconds, 1e-3):N0}/s), {p.RowsAnswered:N0}/{p.Rows:N0} rows answered"),
                 cancellationToken);

@@ -5,9 +5,14 @@ using TreasureHunt.Local.Load;
 namespace TreasureHunt.Local.Cli;
 
 /// <summary>The emulators and a host process, as ./th up and ./th down manage them.</summary>
-internal sealed class LocalStack(string repoRoot)
+/// <param name="hostStateDir">The state folder of the running host the commands talk to (where it records its PID):
+/// by default <c>Local__StateDir</c> when set (a host started with it, e.g. by the tests), else <see cref="StateDir"/>.</param>
+internal sealed class LocalStack(string repoRoot, string? hostStateDir = null)
 {
     public string StateDir => Path.Combine(repoRoot, ".th");
+
+    public string HostStateDir => hostStateDir
+        ?? (Environment.GetEnvironmentVariable("Local__StateDir") is { Length: > 0 } fromEnvironment ? fromEnvironment : StateDir);
     public string EmulatorScript => Path.Combine(repoRoot, "infra", "local", "emulators.sh");
 
     public async Task StartEmulatorsAsync(CancellationToken cancellationToken)
@@ -20,15 +25,29 @@ internal sealed class LocalStack(string repoRoot)
         LocalProcesses.RunAsync("bash", [EmulatorScript, "stop"], repoRoot, cancellationToken);
 
     /// <summary>A client of the host ./th up started, or null (after saying so) when it does not answer.</summary>
-    public async Task<HostClient?> ConnectToRunningHostAsync(CancellationToken cancellationToken)
+    public Task<HostClient?> ConnectToRunningHostAsync(CancellationToken cancellationToken) =>
+        ConnectToRunningHostAsync(Cli.UpCommand.HostPort(), cancellationToken);
+
+    /// <summary>A client of the host ./th started on <paramref name="port"/>, or null (after saying so) when none
+    /// answers there — or another process does, which is then sent nothing (<see cref="HostOwnership"/>).</summary>
+    public async Task<HostClient?> ConnectToRunningHostAsync(int port, CancellationToken cancellationToken)
     {
-        var client = new HostClient($"http://127.0.0.1:{Cli.UpCommand.HostPort()}", LocalProcesses.ResolveApiKey(StateDir));
+        switch (HostOwnership.Of(port, HostStateDir))
+        {
+            case PortOwner.Other:
+                Fail(HostOwnership.NotOurs(port, HostStateDir));
+                return null;
+            case PortOwner.Nobody:
+                Fail("The local host is not running: start it with ./th up");
+                return null;
+        }
+        var client = new HostClient($"http://127.0.0.1:{port}", LocalProcesses.ResolveApiKey(StateDir));
         if (await client.IsHealthyAsync(cancellationToken))
         {
             return client;
         }
         client.Dispose();
-        Fail("The local host is not running: start it with ./th up");
+        Fail("The local host is not healthy yet (still starting?): see .th/host.log, or restart it with ./th down && ./th up");
         return null;
     }
 
@@ -41,14 +60,20 @@ internal sealed class LocalStack(string repoRoot)
         LocalHostOptions.From(LocalConfiguration.Build(repoRoot,
             settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value, StringComparer.OrdinalIgnoreCase)));
 
-    /// <summary>Starts a host (unless one already answers on the port) and waits for /api/health = 200.</summary>
+    /// <summary>Starts a host (unless the one ./th started already listens on the port) and waits for /api/health =
+    /// 200 from it. Refuses a port another process listens on: that process is sent nothing (<see cref="HostOwnership"/>).</summary>
     public async Task<(HostClient Client, bool Started)> EnsureHostAsync(int port, string hostStateDir, IDictionary<string, string> settings, CancellationToken cancellationToken)
     {
         var apiKey = LocalProcesses.ResolveApiKey(StateDir);
         var client = new HostClient($"http://127.0.0.1:{port}", apiKey);
-        if (await client.IsHealthyAsync(cancellationToken))
+        switch (HostOwnership.Of(port, hostStateDir))
         {
-            return (client, false);
+            case PortOwner.Other:
+                client.Dispose();
+                throw new InvalidOperationException(HostOwnership.NotOurs(port, hostStateDir));
+            case PortOwner.RecordedHost:
+                await WaitUntilHealthyAsync(client, HostOwnership.RecordedPid(hostStateDir)!.Value, port, hostStateDir, cancellationToken);
+                return (client, false);
         }
         Directory.CreateDirectory(hostStateDir);
         var environment = new Dictionary<string, string>(settings)
@@ -63,9 +88,17 @@ internal sealed class LocalStack(string repoRoot)
             environment[name] = value;
         }
         var pid = LocalProcesses.SpawnSelf(["serve"], Path.Combine(hostStateDir, "host.log"), environment);
-        await File.WriteAllTextAsync(Path.Combine(hostStateDir, "host.pid"), pid.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        await File.WriteAllTextAsync(HostOwnership.PidFile(hostStateDir), pid.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        await WaitUntilHealthyAsync(client, pid, port, hostStateDir, cancellationToken);
+        return (client, true);
+    }
+
+    /// <summary>Waits until process <paramref name="pid"/> listens on the port and answers /api/health (asked without
+    /// the key) with 200; the client's keyed requests come only after that.</summary>
+    private static async Task WaitUntilHealthyAsync(HostClient client, int pid, int port, string hostStateDir, CancellationToken cancellationToken)
+    {
         var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (!await client.IsHealthyAsync(cancellationToken))
+        while (!(ListeningSockets.IsListening(pid, port) && await client.IsHealthyAsync(cancellationToken)))
         {
             if (!LocalProcesses.IsAlive(pid))
             {
@@ -77,7 +110,6 @@ internal sealed class LocalStack(string repoRoot)
             }
             await Task.Delay(250, cancellationToken);
         }
-        return (client, true);
     }
 
     public static async Task StopHostAsync(string hostStateDir)

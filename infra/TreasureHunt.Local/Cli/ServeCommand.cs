@@ -24,7 +24,19 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         await EmulatorFaults.CheckAsync(configuration["Cosmos:Endpoint"], cancellationToken);
         await using var host = LocalHost.Build(configuration);
         await LocalHost.StartAsync(host, cancellationToken);
-        await host.WaitForShutdownAsync(cancellationToken);
+        // The PID of the process now listening on the port: ./th talks (and sends the key) only to the process whose
+        // PID is recorded here and which holds the listening socket (HostOwnership). ./th up records it too, at spawn.
+        var pidFile = HostOwnership.PidFile(stateDir);
+        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(pidFile, pid, cancellationToken);
+        try
+        {
+            await host.WaitForShutdownAsync(cancellationToken);
+        }
+        finally
+        {
+            if (File.Exists(pidFile) && File.ReadAllText(pidFile).Trim() == pid) File.Delete(pidFile);
+        }
         return 0;
     }
 }

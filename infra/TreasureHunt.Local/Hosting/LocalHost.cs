@@ -51,6 +51,7 @@ internal static class LocalHost
         services.AddSingleton(new LocalGeneration(options.StateDir));
         services.AddSingleton<LocalMetrics>();
         services.AddSingleton<InvocationRunner>();
+        services.AddSingleton<IngestAdmission>();
 
         // Start order matters: stores checked (and rebuilt if needed, see StartAsync) → entity worker → partition pumps.
         services.AddSingleton<StartupGuard>();

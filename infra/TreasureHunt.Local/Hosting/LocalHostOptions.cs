@@ -70,6 +70,15 @@ public sealed class LocalHostOptions
     [SettingRange(1024, int.MaxValue, ErrorMessage = $"{Section}:MaxBatchBytes must be 1024..2147483647.")]
     public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Ingest requests processed at once (<see cref="IngestAdmission"/>); the load generator sends 4 at a time.</summary>
+    [SettingRange(1, 1024, ErrorMessage = $"{Section}:IngestMaxConcurrentRequests must be 1..1024.")]
+    public int IngestMaxConcurrentRequests { get; set; } = 16;
+
+    /// <summary>Ingest requests waiting for a slot (oldest first); more are answered 429 with Retry-After. With the
+    /// defaults at most (16 + 64) × <see cref="MaxRequestBytes"/> of request bodies are held.</summary>
+    [SettingRange(0, 10_000, ErrorMessage = $"{Section}:IngestQueueLimit must be 0..10000.")]
+    public int IngestQueueLimit { get; set; } = 64;
+
     internal IngestLimits IngestLimits => new(MaxMessagesPerRequest, MaxMessageBytes);
 
     /// <summary>The options as the local host binds them from its configuration (section <c>Local</c>, defaults where unset).</summary>

@@ -56,7 +56,8 @@ internal static class LocalRoutes
         keyed.MapPost("/parked/replay", (ParkedApi p, ConsumerGroupName group, InvocationRunner run, CancellationToken ct) =>
             Query(run, "ReplayParked", () => p.ReplayAsync(group.Value, ct)));
 
-        keyed.MapPost("/events", IngestAsync);
+        keyed.MapPost("/events", IngestAsync)
+            .AddEndpointFilter((context, next) => context.HttpContext.RequestServices.GetRequiredService<IngestAdmission>().InvokeAsync(context, next));
         keyed.MapGet("/local/metrics", (LocalMetrics m) => Results.Json(m.Snapshot(), ApiResponse.Json));
         keyed.MapPost("/local/metrics/reset", (LocalMetrics m) => { m.Reset(); return Results.NoContent(); });
         keyed.MapGet("/local/status", StatusAsync);
@@ -126,5 +127,5 @@ internal static class LocalRoutes
 
     private static async Task<IResult> Respond(Task<ApiResponse> response) => ToResult(await response);
 
-    private static IResult ToResult(ApiResponse response) => Results.Content(response.Body, response.ContentType, statusCode: response.StatusCode);
+    private static IResult ToResult(ApiResponse response) => new ApiResponseResult(response);
 }

@@ -21,7 +21,8 @@ internal sealed class PerEventBatchHandler(
     IRollupClient rollups,
     CompiledDefinitions definitions,
     DeliveryRules deliveryRules,
-    IOptions<RollupOptions> rollupOptions) : IBatchHandler
+    IOptions<RollupOptions> rollupOptions,
+    IOptions<ContractOptions> contractOptions) : IBatchHandler
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, long>> _sentThrough = new(StringComparer.Ordinal);
 
@@ -29,7 +30,7 @@ internal sealed class PerEventBatchHandler(
     {
         var stopwatch = Stopwatch.StartNew();
         InvocationUsage.Current?.AddEvents(batch.Messages.Count);
-        var parser = new EventParser(definitions);
+        var parser = new EventParser(definitions) { MaxEventAge = contractOptions.Value.MaxEventAge };
         int applied = 0, duplicates = 0, deadLettered = 0, signals = 0;
         foreach (var message in batch.Messages)
         {

@@ -31,6 +31,7 @@ internal static class BadMessages
         new("no-offset", "bad_timestamp", i => $"{{\"eventId\":\"bad-{i}\",\"userId\":\"u-1\",\"itemId\":\"t-1\",\"type\":\"view\",\"timestamp\":\"2026-01-01T00:00:00\"}}"),
         new("not-a-date", "bad_timestamp", i => $"{{\"eventId\":\"bad-{i}\",\"userId\":\"u-1\",\"itemId\":\"t-1\",\"type\":\"view\",\"timestamp\":\"yesterday\"}}"),
         new("far-future", "future_timestamp", i => $"{{\"eventId\":\"bad-{i}\",\"userId\":\"u-1\",\"itemId\":\"t-1\",\"type\":\"view\",\"timestamp\":\"2999-01-01T00:00:00Z\"}}"),
+        new("far-past", "too_old", i => $"{{\"eventId\":\"bad-{i}\",\"userId\":\"u-1\",\"itemId\":\"t-1\",\"type\":\"view\",\"timestamp\":\"2001-01-01T00:00:00Z\"}}"),
         new("unknown-type", "unknown_type", i => $"{{\"eventId\":\"bad-{i}\",\"userId\":\"u-1\",\"itemId\":\"t-1\",\"type\":\"like\",\"timestamp\":\"{Ts}\"}}"),
         new("capitalised-type", "unknown_type", i => $"{{\"eventId\":\"bad-{i}\",\"userId\":\"u-1\",\"itemId\":\"t-1\",\"type\":\"View\",\"timestamp\":\"{Ts}\"}}"),
         new("duplicate-field", "duplicate_field", i => $"{{\"eventId\":\"bad-{i}\",\"userId\":\"u-1\",\"userId\":\"u-2\",\"itemId\":\"t-1\",\"type\":\"view\",\"timestamp\":\"{Ts}\"}}"),

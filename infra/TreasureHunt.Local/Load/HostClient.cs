@@ -18,6 +18,7 @@ internal sealed class HostClient : IDisposable
     private readonly SocketsHttpHandler _handler = new() { MaxConnectionsPerServer = 32 };
     private readonly HttpClient _http;
     private readonly HttpClient _replay;
+    private readonly HttpClient _anonymous;
 
     public HostClient(string baseUrl, string apiKey)
     {
@@ -25,6 +26,8 @@ internal sealed class HostClient : IDisposable
         _http.DefaultRequestHeaders.Add("x-functions-key", apiKey);
         _replay = new HttpClient(_handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl), Timeout = ReplayTimeout };
         _replay.DefaultRequestHeaders.Add("x-functions-key", apiKey);
+        // Liveness needs no key: the probe ./th uses to wait for a host never carries it.
+        _anonymous = new HttpClient(_handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
         BaseUrl = baseUrl;
     }
 
@@ -34,7 +37,7 @@ internal sealed class HostClient : IDisposable
     {
         try
         {
-            using var response = await _http.GetAsync("/api/health", cancellationToken);
+            using var response = await _anonymous.GetAsync("/api/health", cancellationToken);
             return response.StatusCode == HttpStatusCode.OK;
         }
         catch (HttpRequestException)
@@ -43,7 +46,8 @@ internal sealed class HostClient : IDisposable
         }
     }
 
-    /// <summary>Posts NDJSON; retries transport failures and 5xx (the host may be restarting) — a 202 means durable.</summary>
+    /// <summary>Posts NDJSON; retries transport failures, 429 (after its Retry-After) and 5xx (the host may be
+    /// restarting) — a 202 means durable.</summary>
     public async Task<int> PostNdjsonAsync(byte[] body, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(200);
@@ -58,6 +62,12 @@ internal sealed class HostClient : IDisposable
                 {
                     using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
                     return json.RootElement.GetProperty("accepted").GetInt32();
+                }
+                if (response.StatusCode == HttpStatusCode.TooManyRequests && attempt < 50)
+                {
+                    // Nothing was acknowledged: wait as the host asks, then send the same request again.
+                    await Task.Delay(response.Headers.RetryAfter?.Delta ?? delay, cancellationToken);
+                    continue;
                 }
                 if ((int)response.StatusCode < 500 || attempt >= 50)
                 {
@@ -124,6 +134,7 @@ internal sealed class HostClient : IDisposable
     {
         _http.Dispose();
         _replay.Dispose();
+        _anonymous.Dispose();
         _handler.Dispose();
     }
 }

@@ -88,8 +88,8 @@ internal static class ApiContract
                 new("status", "'parked' (waiting for replay) or 'all' (replayed and superseded rows too).", Enum: ["parked", "all"], Default: "parked"),
                 new("top", "How many rows (1..1000).", Type: "integer", Default: "100"),
             ]),
-        new("POST", "/api/parked/replay", "ReplayParked", "Re-applies parked messages exactly once (what ./th replay-parked calls).",
-            typeof(ReplayView), [], []),
+        new("POST", "/api/parked/replay", "ReplayParked", "Re-applies parked messages exactly once (what ./th replay-parked calls); one replay at a time per host process.",
+            typeof(ReplayView), [409], []),
     ];
 
     public static Operation? Find(string method, string path) =>

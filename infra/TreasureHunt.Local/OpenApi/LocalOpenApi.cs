@@ -26,6 +26,7 @@ internal static class LocalOpenApi
     public const string QueryScheme = "functionKeyQuery";
 
     public static IServiceCollection AddLocalOpenApi(this IServiceCollection services) => services
+        .AddSingleton<OpenApiDocumentCache>()
         // The schemas describe what ApiResponse.Json writes: numbers as JSON numbers (the Web defaults' lenient
         // number reading would make every number "integer or string"). The local host's responses all serialize
         // with ApiResponse.Json, so this setting only shapes the document.
@@ -101,7 +102,12 @@ internal static class LocalOpenApi
                 }
                 foreach (var status in contract.Problems)
                 {
-                    operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = Problem(status == 400 ? "Invalid id or parameter." : "Not found.", problem);
+                    operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = Problem(status switch
+                    {
+                        400 => "Invalid id or parameter.",
+                        409 => "A replay is already running in this host process.",
+                        _ => "Not found.",
+                    }, problem);
                 }
                 if (contract.Keyed)
                 {
@@ -161,12 +167,13 @@ internal static class LocalOpenApi
     };
 }
 
-/// <summary>GET /api/openapi.json (anonymous, like the Functions app's OpenApiDocument function).</summary>
+/// <summary>GET /api/openapi.json (anonymous, like the Functions app's OpenApiDocument function): generated once, then
+/// served from <see cref="OpenApiDocumentCache"/>.</summary>
 internal static class OpenApiRoutes
 {
     public static void Map(WebApplication app) =>
-        app.MapGet(LocalOpenApi.DocumentPath, async (IServiceProvider services, CancellationToken ct) =>
-            Results.Text(await LocalOpenApi.GenerateAsync(services, ct), "application/json; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet(LocalOpenApi.DocumentPath, async (OpenApiDocumentCache document) =>
+            Results.Text(await document.GetAsync(), "application/json; charset=utf-8")).ExcludeFromDescription();
 }
 
 /// <summary>Generates the document without starting anything: the local host is built (routes mapped, no store touched) on a throw-away state folder.</summary>

@@ -85,6 +85,39 @@ public sealed class ExportFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Csv_text_cells_that_a_spreadsheet_would_evaluate_are_neutralized_and_numbers_stay_numbers()
+    {
+        // OWASP CSV injection: a text cell starting with = + - @ tab or CR gets a leading single quote; numeric cells do not.
+        string[] texts = ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "safe", ""];
+        var labels = texts.Select((_, i) => new LabelRow(i, i == 0 ? "-u1" : i == 1 ? "@u2" : $"u{i}", T0)).ToList();
+        var columns = new List<ExportColumn>
+        {
+            new("signed", ExportColumnType.Double, 0, v => v),
+            new("count", ExportColumnType.Long, 1, v => v),
+            new("note", ExportColumnType.Text, 2, v => v),
+            new("-name", ExportColumnType.Text, 2, v => v),
+        };
+        var values = texts.Select(t => new object?[] { -1.5, -3L, t }).ToArray();
+        var path = Path.Combine(_dir, "injection.csv");
+        await ExportFile.WriteAsync(path, labels, values, columns, CancellationToken.None);
+
+        using var reader = CsvReader.Create(new StreamReader(path), new CsvReaderOptions { HasHeader = true }, leaveOpen: false);
+        await reader.ReadHeaderAsync(CancellationToken.None);
+        Assert.Equal(["userId", "timestamp", "signed", "count", "note", "'-name"], reader.Headers.ToArray());
+        string[] expected = ["'=HYPERLINK(\"http://x\")", "'+1+2", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx", "safe", ""];
+        var row = 0;
+        while (await reader.ReadAsync(CancellationToken.None))
+        {
+            Assert.Equal(row switch { 0 => "'-u1", 1 => "'@u2", _ => $"u{row}" }, reader.GetString(0));
+            Assert.Equal("-1.5", reader.GetString(2));
+            Assert.Equal("-3", reader.GetString(3));
+            Assert.Equal(expected[row], reader.GetString(4));
+            row++;
+        }
+        Assert.Equal(texts.Length, row);
+    }
+
+    [Fact]
     public async Task Parquet_round_trips()
     {
         var (labels, values, columns) = await ExportAsync();

@@ -14,6 +14,9 @@ public sealed class InMemoryParkedStore : IParkedStore
         get { lock (_lock) return _rows.Values.ToList(); }
     }
 
+    /// <summary>Rows handed out whole (with their bodies) by the list methods.</summary>
+    public int RowsRead { get; private set; }
+
     public Task WriteAsync(IReadOnlyList<ParkedMessage> messages, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -29,6 +32,7 @@ public sealed class InMemoryParkedStore : IParkedStore
         {
             IReadOnlyList<ParkedMessage> rows = _rows.Values
                 .Where(m => (partitionId is null || m.PartitionId == partitionId) && (!onlyParked || m.Status == ParkedStatus.Parked)).Take(top).ToList();
+            RowsRead += rows.Count;
             return Task.FromResult(rows);
         }
     }
@@ -39,8 +43,14 @@ public sealed class InMemoryParkedStore : IParkedStore
         {
             IReadOnlyList<ParkedMessage> rows = _rows.Values
                 .Where(m => m.PartitionId == partitionId && m.UserId == userId && m.Status == ParkedStatus.Parked).ToList();
+            RowsRead += rows.Count;
             return Task.FromResult(rows);
         }
+    }
+
+    public Task<int> CountParkedAsync(int upTo, CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(Math.Min(upTo, _rows.Values.Count(m => m.Status == ParkedStatus.Parked)));
     }
 
     public Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken)

@@ -159,6 +159,7 @@ internal sealed class HostProcess : IAsyncDisposable
         info.Environment["TH_REPO_ROOT"] = _settings["TH_REPO_ROOT"];
         info.Environment["TH_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["TH_API_KEY"] = ApiKey;
+        info.Environment["Local__StateDir"] = StateDir; // where this host records its PID: th talks only to that process
         info.Environment["NO_COLOR"] = "1";
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Parking;
 using TreasureHunt.Storage.Tables;
 using TreasureHunt.Testing;
 
@@ -158,6 +159,72 @@ public sealed class TableStoreTests(EmulatorFixture emulators) : IAsyncLifetime
         await ledger.WriteTotalsAsync("writer-a", CostPeriods.Hour, [CostTotal.From(records[0]) with { Start = Day }], default);
         var hour0 = await ledger.QueryTotalsAsync(Day, Day.AddHours(1), default);
         Assert.Equal(1 + records.Count(r => r.Start < Day.AddHours(1) && r.Function != records[0].Function), hour0.Sum(t => t.Invocations));
+    }
+
+    [Fact]
+    public async Task Feature_costs_are_read_from_the_pre_aggregated_rows_and_equal_the_invocations_they_sum()
+    {
+        var table = await NewTableAsync("costledger");
+        var ledger = new TableCostLedger(table);
+        var records = Enumerable.Range(0, 300).Select(i => Cost($"inv-{i}", Day.AddSeconds(i * 433)) with
+        {
+            Features = new Dictionary<string, FeatureCost> { ["events"] = new(1, 200 + i, 3.5), ["value"] = new(1, 40, 0.5) },
+        }).ToList();
+        await ledger.WriteAsync(records, default);
+        foreach (var period in new[] { CostPeriods.Minute, CostPeriods.Hour })
+        {
+            var totals = records.GroupBy(r => (Start: CostPeriods.Floor(r.Start, period), r.Function, r.Trigger))
+                .Select(g => g.Skip(1).Aggregate(CostTotal.From(g.First()) with { Start = g.Key.Start }, (t, r) => t.Add(r)))
+                .ToList();
+            await ledger.WriteTotalsAsync("writer-a", period, totals, default);
+        }
+        var (from, to) = (Day.AddHours(2).AddMinutes(17).AddSeconds(3), Day.AddHours(30).AddMinutes(5));
+
+        var expected = CostSummarizer.ByFeature(records.Where(r => r.Start >= from && r.Start < to).Select(CostTotal.From));
+        var actual = CostSummarizer.ByFeature(await ledger.QueryTotalsAsync(from, to, default));
+
+        Assert.Equal(["events", "value"], actual.Select(f => f.Feature));
+        Assert.Equal(expected.Select(f => (f.Feature, f.Writes, f.Bytes)), actual.Select(f => (f.Feature, f.Writes, f.Bytes)));
+        Assert.Equal(expected.Select(f => Math.Round(f.Ru, 3)), actual.Select(f => Math.Round(f.Ru, 3)));
+        Assert.Equal(expected.Select(f => (double)f.CosmosUsd), actual.Select(f => (double)f.CosmosUsd), new DoubleTolerance(1e-12));
+    }
+
+    [Fact]
+    public async Task Counting_parked_rows_reads_their_keys_not_their_bodies()
+    {
+        var name = (await NewTableAsync("parked")).Name;
+        var received = new ResponseBytes();
+        var options = new TableClientOptions();
+        options.AddPolicy(received, Azure.Core.HttpPipelinePosition.PerCall);
+        var store = new TableParkedStore(new TableServiceClient(emulators.StorageConnectionString, options).GetTableClient(name));
+        var parked = Enumerable.Range(0, 60).Select(i => new ParkedMessage(
+            (i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture), i, Day, "poison", ParkReason.UserHeld, "held", new byte[60_000], Day)).ToList();
+        await store.WriteAsync(parked, default);
+        await store.ResolveAsync(parked.Take(10).ToList(), ParkedStatus.Replayed, Day, default);
+
+        received.Total = 0;
+        Assert.Equal(50, await store.CountParkedAsync(1000, default));
+        Assert.Equal(20, await store.CountParkedAsync(20, default));
+
+        // 50 rows of 60 KB bodies: listing them moves ~4 MB (base64); counting them moves their keys only.
+        Assert.InRange(received.Total, 1, 50 * 1024);
+    }
+
+    private sealed class ResponseBytes : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+    {
+        public long Total;
+
+        public override void OnReceivedResponse(Azure.Core.HttpMessage message)
+        {
+            if (message.Response.ContentStream is { CanSeek: true } body) Interlocked.Add(ref Total, body.Length);
+        }
+    }
+
+    private sealed class DoubleTolerance(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
     }
 
     [Fact]
