@@ -70,6 +70,13 @@ public sealed class FeatureDefinition
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<string>? Types { get; set; }
 
+    /// <summary>Filter: each key a field (<c>type</c>, <c>category</c>, <c>itemId</c>, <c>value</c>) or a declared attribute;
+    /// each value a scalar (equality), an array (membership) or an object of <c>lt</c>, <c>lte</c>, <c>gt</c>, <c>gte</c>
+    /// (a numeric range). Every condition must hold. <c>types</c> is a shorthand for <c>where.type</c>.</summary>
+    [JsonPropertyName("where")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, System.Text.Json.JsonElement>? Where { get; set; }
+
     /// <summary><c>lifetime</c> and tumbling <c>minute:N</c>, <c>hour:N</c>, <c>day:N</c> (N tiles kept). Count and sum only.</summary>
     [JsonPropertyName("windows")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
