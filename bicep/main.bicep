@@ -102,6 +102,11 @@ param rollupFlushMaxAgeSeconds int = 10
 @minValue(1)
 param rollupFlushMinEvents int = 4000
 
+@description('Retention__IdleUserDays: a user document not written for this many days is deleted by Cosmos DB time to live (the users container\'s defaultTtl); 0 keeps users for ever. 400 days: longer than a year, so a customer who returns for the same season keeps their profile, while a profile idle for longer, whose windows are empty and whose affinity has decayed by 2^-57 (7-day half-life), is personal data with no use left.')
+@minValue(0)
+@maxValue(3650)
+param idleUserDays int = 400
+
 // ---------------------------------------------------------------- storage and monitoring
 
 @description('Redundancy of the storage account.')
@@ -201,6 +206,7 @@ module cosmos 'modules/cosmos.bicep' = {
     databaseName: cosmosDatabaseName
     capacity: cosmosCapacity
     deployBaselineContainer: deployBaselineContainer
+    idleUserDays: idleUserDays
     workspaceId: monitoring.outputs.workspaceId
     tags: commonTags
   }
@@ -229,6 +235,7 @@ module functionApp 'modules/functionapp.bicep' = {
     rollupShardCount: rollupShardCount
     rollupFlushMaxAgeSeconds: rollupFlushMaxAgeSeconds
     rollupFlushMinEvents: rollupFlushMinEvents
+    idleUserDays: idleUserDays
     // azd deploys the service "api" of azure.yaml to the resource carrying this tag.
     tags: union(commonTags, {
       'azd-service-name': 'api'

@@ -27,6 +27,10 @@ param capacity cosmosCapacitySettings
 @description('Deploy the "baseline" container used only by the per-event benchmark strategy.')
 param deployBaselineContainer bool
 
+@description('Retention__IdleUserDays: a user document expires this many days after its last write (the users container\'s defaultTtl); 0 = never.')
+@minValue(0)
+param idleUserDays int
+
 @description('Log Analytics workspace receiving the diagnostic settings.')
 param workspaceId string
 
@@ -48,12 +52,17 @@ var noIndexing = {
 
 var containers = concat(
   [
-    {
-      name: 'users'
-      partitionKeyPath: '/userId'
-      indexingPolicy: noIndexing
-      maxThroughput: capacity.?usersMaxThroughput ?? 1000
-    }
+    // Time to live counted from each document's last write, so every write of an active user pushes its expiry back
+    // (https://learn.microsoft.com/azure/cosmos-db/nosql/time-to-live).
+    union(
+      {
+        name: 'users'
+        partitionKeyPath: '/userId'
+        indexingPolicy: noIndexing
+        maxThroughput: capacity.?usersMaxThroughput ?? 1000
+      },
+      idleUserDays > 0 ? { defaultTtl: idleUserDays * 86400 } : {}
+    )
     {
       name: 'progress'
       partitionKeyPath: '/partitionId'

@@ -77,6 +77,10 @@ param rollupFlushMaxAgeSeconds int
 @minValue(1)
 param rollupFlushMinEvents int
 
+@description('Retention__IdleUserDays: days after its last write before a user document expires (0 = never); the users container\'s defaultTtl carries the same number.')
+@minValue(0)
+param idleUserDays int
+
 @description('Tags applied to every resource.')
 param tags object
 
@@ -187,6 +191,11 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         {
           name: 'Rollups__FlushMinEvents'
           value: string(rollupFlushMinEvents)
+        }
+        // Idle users' time to live: cosmos.bicep sets it on 'users' (and docs/deploy.md on back-fill containers); the app reads it for the local emulator's containers.
+        {
+          name: 'Retention__IdleUserDays'
+          value: string(idleUserDays)
         }
         // FinOps model: the same number as functionAppConfig.scaleAndConcurrency.instanceMemoryMB.
         {

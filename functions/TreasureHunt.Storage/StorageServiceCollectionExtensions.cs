@@ -48,7 +48,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDefinitionsRegistry, CosmosDefinitionsRegistry>();
         services.AddSingleton<IShadowProgressStore, CosmosShadowProgressStore>();
         services.AddSingleton<IUserStoreFactory>(sp => new CosmosUserStoreFactory(
-            sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value, sp.GetRequiredService<Polly.ResiliencePipeline>()));
+            sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value, sp.GetRequiredService<Polly.ResiliencePipeline>(),
+            sp.GetRequiredService<IOptions<TreasureHunt.Core.Configuration.RetentionOptions>>().Value.IdleUserSeconds));
 
         services.AddSingleton(sp => CreateTableService(sp.GetRequiredService<IOptions<TablesOptions>>().Value));
         services.AddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(Table(sp, o => o.DeadLettersTable)));
@@ -85,13 +86,13 @@ public static class StorageServiceCollectionExtensions
 }
 
 /// <summary>Creates what the local emulators lack at start-up; does nothing against Azure (Bicep owns those resources).</summary>
-public sealed class StorageInitializer(CosmosClient cosmos, IOptions<CosmosOptions> cosmosOptions, TableServiceClient tables, IOptions<TablesOptions> tablesOptions)
+public sealed class StorageInitializer(CosmosClient cosmos, IOptions<CosmosOptions> cosmosOptions, IOptions<TreasureHunt.Core.Configuration.RetentionOptions> retention, TableServiceClient tables, IOptions<TablesOptions> tablesOptions)
 {
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         if (cosmosOptions.Value.IsLocalEmulator)
         {
-            await CosmosClientFactory.EnsureCreatedAsync(cosmos, cosmosOptions.Value, cancellationToken);
+            await CosmosClientFactory.EnsureCreatedAsync(cosmos, cosmosOptions.Value, retention.Value.IdleUserSeconds, cancellationToken);
         }
         if (tablesOptions.Value.CreateTables && !string.IsNullOrWhiteSpace(tablesOptions.Value.ConnectionString))
         {

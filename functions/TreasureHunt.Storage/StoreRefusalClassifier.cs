@@ -15,6 +15,8 @@ namespace TreasureHunt.Storage;
 /// <item>Table storage 413 <c>RequestBodyTooLarge</c> (a transaction over 4 MiB) and 400 <c>EntityTooLarge</c>
 /// (over 1 MiB), <c>PropertyValueTooLarge</c> (over 64 KiB), <c>TooManyProperties</c>, <c>PropertyNameTooLong</c> —
 /// https://learn.microsoft.com/rest/api/storageservices/table-service-error-codes .</item>
+/// <item>A document id Cosmos DB cannot address (<see cref="Cosmos.DocumentIdRefusedException"/>, refused before it is
+/// sent: the service would answer 401 for <c>.</c> and <c>..</c>, a 401 that cannot be told from a wrong key).</item>
 /// </list>
 /// Everything else is not a refusal: throttling and outages are retried, and errors that mean our own code or
 /// configuration is wrong (a batch over 100 operations or across partitions, authentication, a missing table) hold the
@@ -31,6 +33,9 @@ public sealed class StoreRefusalClassifier : IStoreRefusalClassifier
     {
         switch (exception)
         {
+            case Cosmos.DocumentIdRefusedException d:
+                detail = $"Cosmos DB document id refused: {d.Message}";
+                return true;
             case CosmosException c when c.StatusCode is HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.BadRequest
                                      || (c.StatusCode == HttpStatusCode.Forbidden && c.SubStatusCode == 1014):
                 detail = $"Cosmos DB {(int)c.StatusCode} {c.StatusCode}: {FirstLine(c.ResponseBody ?? c.Message)}";

@@ -67,6 +67,8 @@ public class EventAttributeParsingTests
         { "first field error in document order: core field first", Json(("quantity", "\"x\""), ("value", "\"1\"")), "bad_type", null },
         { "bad attribute before a missing field", Json(("userId", null), ("gift", "0")), "bad_attribute", "gift" },
         { "broken JSON after a bad attribute", Json(("gift", "0"))[..^1], "not_json", null },
+        { "lone surrogate in a short escaped field name", Json(("\\ud800x", "1")), "not_json", null },
+        { "lone surrogate in a long escaped field name", Json((new string('n', 400) + "\\ud800", "1")), "not_json", null },
     };
 
     [Theory]

@@ -93,12 +93,18 @@ public class EventParserTests
         Add("userId with a non-ASCII letter", Json(("userId", "\"u-é\"")), "bad_id");
         Add("userId with an escaped non-ASCII letter", Json(("userId", "\"u-\\u00e9\"")), "bad_id");
         Add("itemId with an escaped control char", Json(("itemId", "\"t\\n7\"")), "bad_id");
+        Add("userId '.' (a dot segment)", Json(("userId", "\".\"")), "bad_id");
+        Add("userId '..' (a dot segment)", Json(("userId", "\"..\"")), "bad_id");
+        Add("itemId '.' (a dot segment)", Json(("itemId", "\".\"")), "bad_id");
+        Add("eventId '..' (a dot segment)", Json(("eventId", "\"..\"")), "bad_id");
+        Add("userId '..' escaped", Json(("userId", "\"\\u002e\\u002e\"")), "bad_id");
 
         // bad_category
         Add("empty category", Json(("category", "\"\"")), "bad_category");
         Add("category of 65 chars", Json(("category", Str(new string('c', 65)))), "bad_category");
         Add("category with a space", Json(("category", "\"deep caves\"")), "bad_category");
         Add("category with a hash", Json(("category", "\"#caves\"")), "bad_category");
+        Add("category '..' (a dot segment)", Json(("category", "\"..\"")), "bad_category");
 
         // unknown_type
         Add("type in another case", Json(("type", "\"Claim\"")), "unknown_type");
@@ -405,5 +411,20 @@ public class EventParserTests
         Assert.True(ContractLimits.IsValidId("a-Z_0.9:@"));
         Assert.False(ContractLimits.IsValidId(""));
         Assert.False(ContractLimits.IsValidId("abc", maxLength: 2));
+    }
+
+    [Theory]
+    [InlineData(".", false)]
+    [InlineData("..", false)]
+    [InlineData("...", true)]
+    [InlineData(".a", true)]
+    [InlineData("a.", true)]
+    [InlineData("a..b", true)]
+    [InlineData("..a", true)]
+    [InlineData(":", true)]
+    public void Dot_segments_are_not_ids_and_every_other_dotted_shape_is(string id, bool valid)
+    {
+        Assert.Equal(valid, ContractLimits.IsValidId(id));
+        Assert.Equal(valid, ContractLimits.IsValidIdUtf8(System.Text.Encoding.ASCII.GetBytes(id), ContractLimits.MaxIdLength));
     }
 }

@@ -208,6 +208,21 @@ public sealed class ParkingTests
     }
 
     [Fact]
+    public async Task A_document_id_the_store_cannot_address_parks_that_user_instead_of_holding_the_partition()
+    {
+        using var app = NewApp();
+        RefuseUser(app, "poison", () => new Storage.Cosmos.DocumentIdRefusedException("a document id may not be '..'"));
+        AcceptUser(app, "alice");
+        var summary = await ProcessAsync(app, Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "alice", "gem"))));
+
+        Assert.Equal((1, 1), (summary.Applied, summary.Parked));
+        var row = Assert.Single(app.Parked.All);
+        Assert.Equal((ParkReason.DocumentRefused, "poison"), (row.Reason, row.UserId));
+        Assert.Contains("document id", row.Detail, StringComparison.Ordinal);
+        Assert.Empty(app.Services.GetRequiredService<PartitionHolds>().Current());
+    }
+
+    [Fact]
     public async Task Dead_letters_refused_together_are_written_one_by_one_and_only_the_refused_one_is_parked_then_replayed()
     {
         using var app = NewApp();

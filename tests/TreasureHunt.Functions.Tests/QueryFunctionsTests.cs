@@ -112,6 +112,8 @@ public sealed class QueryFunctionsTests : IDisposable
 
         Assert(await _functions.UserProfileAsync(Get(), "bad id!", default), 400);
         Assert(await _functions.UserProfileAsync(Get(), new string('a', 129), default), 400);
+        Assert(await _functions.UserProfileAsync(Get(), "..", default), 400); // a dot segment: never sent to the store
+        Assert(await _functions.UserFeaturesAsync(Get(), ".", default), 400);
         Assert(await _functions.UserProfileAsync(Get(), "nobody", default), 404);
         var ok = Assert(await _functions.UserProfileAsync(Get(), "alice", default), 200);
         Xunit.Assert.Equal("alice", Json(ok).GetProperty("userId").GetString());
@@ -124,6 +126,7 @@ public sealed class QueryFunctionsTests : IDisposable
         var client = _app.Entities.AsClient();
 
         Assert(await _functions.ItemStatsAsync(Get(), "no/such", client, default), 400);
+        Assert(await _functions.ItemStatsAsync(Get(), "..", client, default), 400);
         Assert(await _functions.ItemStatsAsync(Get(), "shield", client, default), 404);
         var ok = Assert(await _functions.ItemStatsAsync(Get(), "sword", client, default), 200);
         Xunit.Assert.Equal(3, Json(ok).GetProperty("totals").GetProperty("click").GetInt64());

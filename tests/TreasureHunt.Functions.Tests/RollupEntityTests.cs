@@ -37,7 +37,7 @@ public sealed class RollupEntityTests
     private RollupEntityTests(RollupOptions options, CompiledDefinitions? definitions = null)
     {
         _options = options;
-        var writer = new ItemShardWriter(_store, Options.Create(options), definitions ?? CompiledDefinitions.Default, _clock, NullLogger<ItemShardWriter>.Instance);
+        var writer = new ItemShardWriter(_store, new Storage.StoreRefusalClassifier(), Options.Create(options), definitions ?? CompiledDefinitions.Default, _clock, NullLogger<ItemShardWriter>.Instance);
         _entities = new InMemoryEntityClient(options, writer, _clock);
     }
 
@@ -92,6 +92,24 @@ public sealed class RollupEntityTests
         Assert.Equal(3, Item("sword")!.Totals[(int)EventType.Click]);
         Assert.Equal([("sword", 3L)], Entries(Board(EventType.Click, null)!.Top(10)));
         Assert.Equal(1, _store.ItemWrites);
+    }
+
+    [Fact]
+    public void An_item_document_the_store_refuses_for_good_is_dropped_and_the_rest_of_the_buffer_is_written()
+    {
+        _store.RefusedItemIds.Add("..");
+        var signal = ShardSignal("0", 1, 100, "sword", EventType.Click, 3);
+        signal.Items[".."] = ShardSignal("0", 1, 100, "..", EventType.Click, 2).Items[".."];
+
+        Assert.Equal(true, Shard(ItemShardEntity.ApplyOperation, signal));
+        _entities.Settle();
+
+        Assert.Equal(3, Item("sword")!.Totals[(int)EventType.Click]);
+        Assert.DoesNotContain("..", _store.ItemIds);
+        Assert.Equal([("sword", 3L)], Entries(Board(EventType.Click, null)!.Top(10)));
+        var state = ShardState();
+        Assert.Null(state.Sealed); // written, not kept for a retry that could never succeed
+        Assert.Empty(state.Pending);
     }
 
     [Fact]

@@ -179,4 +179,23 @@ public sealed class AppSettingsContractTests
         var defaultMemory = CompiledTemplate.Main.Root["parameters"]?["functionInstanceMemoryMb"]?["defaultValue"]?.GetValue<int>();
         Assert.Equal(sampleMemory, defaultMemory?.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    [Fact]
+    public void Idle_users_expire_after_the_samples_days_on_the_users_container()
+    {
+        // One parameter feeds the app setting (back-fill containers, the local emulator) and the users container's
+        // defaultTtl (Cosmos DB time to live, counted from each document's last write); its default is the sample's.
+        var settings = BicepAppSettings().ToDictionary(setting => setting.Name, setting => setting.Value, StringComparer.Ordinal);
+        Assert.Equal("[string(parameters('idleUserDays'))]", settings["Retention__IdleUserDays"]);
+        var sampleDays = JsonNode.Parse(File.ReadAllText(Path.Combine(BicepCli.RepositoryRoot, "local.settings.sample.json")))
+            ?["Values"]?["Retention__IdleUserDays"]?.GetValue<string>();
+        var defaultDays = CompiledTemplate.Main.Root["parameters"]?["idleUserDays"]?["defaultValue"]?.GetValue<int>();
+        Assert.Equal(sampleDays, defaultDays?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var cosmos = CompiledTemplate.Main.OfType("Microsoft.Resources/deployments")
+            .Select(d => d.Node["properties"]?["template"]?["variables"]?["containers"]?.ToJsonString())
+            .Single(containers => containers is not null && containers.Contains("/userId", StringComparison.Ordinal))!;
+        Assert.Contains("idleUserDays", cosmos, StringComparison.Ordinal);
+        Assert.Contains("86400", cosmos, StringComparison.Ordinal);
+    }
 }

@@ -28,9 +28,21 @@ public static class ContractLimits
     public static readonly SearchValues<char> IdChars =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:@-");
 
-    public static bool IsValidId(ReadOnlySpan<char> id, int maxLength = MaxIdLength) =>
-        id.Length is > 0 && id.Length <= maxLength && !id.ContainsAnyExcept(IdChars);
+    /// <summary>The rule every contract identifier follows, as error messages and the API description state it.</summary>
+    public static string IdRule(int maxLength = MaxIdLength) => $"1..{maxLength} chars of [A-Za-z0-9_.:@-], not '.' or '..'";
 
+    /// <summary>
+    /// An id of the contract: 1..<paramref name="maxLength"/> characters of [A-Za-z0-9_.:@-], and not the dot segments
+    /// <c>.</c> or <c>..</c> — ids become Cosmos document ids and URL path segments, where RFC 3986 §5.2.4 removes dot
+    /// segments: the request then names another resource than the one signed, and the store answers 401 for ever.
+    /// </summary>
+    public static bool IsValidId(ReadOnlySpan<char> id, int maxLength = MaxIdLength) =>
+        id.Length is > 0 && id.Length <= maxLength && !id.ContainsAnyExcept(IdChars) && !IsDotSegment(id);
+
+    /// <inheritdoc cref="IsValidId"/>
     public static bool IsValidIdUtf8(ReadOnlySpan<byte> id, int maxLength) =>
-        id.Length is > 0 && id.Length <= maxLength && !id.ContainsAnyExcept(IdBytes);
+        id.Length is > 0 && id.Length <= maxLength && !id.ContainsAnyExcept(IdBytes) && !(id.Length <= 2 && !id.ContainsAnyExcept((byte)'.'));
+
+    /// <summary>True for <c>.</c> and <c>..</c>, the path segments URL normalization removes.</summary>
+    public static bool IsDotSegment(ReadOnlySpan<char> segment) => segment is "." or "..";
 }

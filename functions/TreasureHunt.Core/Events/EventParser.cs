@@ -220,6 +220,7 @@ public sealed class EventParser(CompiledDefinitions definitions)
         {
             if (unescaped.IsEmpty)
             {
+                _ = reader.GetString(); // unescaped all the same: a lone surrogate in any field name is not_json
                 return 0;
             }
             name = unescaped[..reader.CopyString(unescaped)];
@@ -277,7 +278,7 @@ public sealed class EventParser(CompiledDefinitions definitions)
             var text = reader.GetString()!;
             if (!ContractLimits.IsValidId(text, maxLength))
             {
-                return (reason, $"'{name}' must be 1..{maxLength} chars of [A-Za-z0-9_.:@-]");
+                return (reason, $"'{name}' must be {ContractLimits.IdRule(maxLength)}");
             }
             id = text;
             return null;
@@ -285,7 +286,7 @@ public sealed class EventParser(CompiledDefinitions definitions)
         var raw = reader.ValueSpan;
         if (!ContractLimits.IsValidIdUtf8(raw, maxLength))
         {
-            return (reason, $"'{name}' must be 1..{maxLength} chars of [A-Za-z0-9_.:@-]");
+            return (reason, $"'{name}' must be {ContractLimits.IdRule(maxLength)}");
         }
         id = pool is not null ? pool.GetAscii(raw) : System.Text.Encoding.ASCII.GetString(raw);
         return null;
@@ -306,7 +307,7 @@ public sealed class EventParser(CompiledDefinitions definitions)
         var raw = reader.ValueSpan;
         if (!ContractLimits.IsValidIdUtf8(raw, ContractLimits.MaxIdLength))
         {
-            return (DeadLetterReason.BadId, $"'eventId' must be 1..{ContractLimits.MaxIdLength} chars of [A-Za-z0-9_.:@-]");
+            return (DeadLetterReason.BadId, $"'eventId' must be {ContractLimits.IdRule()}");
         }
         // A string token starts at its opening quote; the body is one segment, so the value is the bytes after it.
         ascii = body.Slice((int)reader.TokenStartIndex + 1, raw.Length);

@@ -133,7 +133,7 @@ public static class FeatureDefinitionsReader
             var t = d.EventTypes[i];
             var at = $"eventTypes[{i}] '{t?.Name}'";
             if (t is null) { errors.Add($"eventTypes[{i}]: null entry"); continue; }
-            if (!ContractLimits.IsValidId(t.Name, 32)) errors.Add($"{at}: name must be 1..32 chars of [A-Za-z0-9_.:@-]");
+            if (!ContractLimits.IsValidId(t.Name, 32)) errors.Add($"{at}: name must be {ContractLimits.IdRule(32)}");
             else if (!typeNames.Add(t.Name)) errors.Add($"{at}: duplicate event type name");
             if (!double.IsFinite(t.Weight)) errors.Add($"{at}: weight must be a finite number");
         }

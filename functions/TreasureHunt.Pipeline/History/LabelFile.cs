@@ -160,7 +160,7 @@ public static class LabelFile
     {
         if (!ContractLimits.IsValidId(userId))
         {
-            throw new LabelFileException($"{where}: userId '{Shorten(userId)}' must be 1..128 chars of [A-Za-z0-9_.:@-]");
+            throw new LabelFileException($"{where}: userId '{Shorten(userId)}' must be {ContractLimits.IdRule()}");
         }
         if (!QueryTime.TryParse(time ?? "", "timestamp", now, out var t, out var error))
         {

@@ -32,7 +32,7 @@ public sealed class QueryApi(
     {
         if (!ContractLimits.IsValidId(userId))
         {
-            return ApiResponse.BadRequest("userId must be 1..128 chars of [A-Za-z0-9_.:@-]");
+            return ApiResponse.BadRequest($"userId must be {ContractLimits.IdRule()}");
         }
         // One version per request: the store and the definitions are resolved together (promotion switches both at once).
         var served = (await versions.CurrentAsync(cancellationToken)).Active;
@@ -46,7 +46,7 @@ public sealed class QueryApi(
     {
         if (!ContractLimits.IsValidId(itemId))
         {
-            return ApiResponse.BadRequest("itemId must be 1..128 chars of [A-Za-z0-9_.:@-]");
+            return ApiResponse.BadRequest($"itemId must be {ContractLimits.IdRule()}");
         }
         var document = await items.GetItemAsync(itemId!, cancellationToken);
         return document is not null
@@ -98,7 +98,7 @@ public sealed class QueryApi(
     {
         if (!ContractLimits.IsValidId(userId))
         {
-            return ApiResponse.BadRequest("userId must be 1..128 chars of [A-Za-z0-9_.:@-]");
+            return ApiResponse.BadRequest($"userId must be {ContractLimits.IdRule()}");
         }
         // One version per request (the active one, or ?version=N while it is readable): store and definitions together.
         var snapshot = await versions.CurrentAsync(cancellationToken);
@@ -147,7 +147,7 @@ public sealed class QueryApi(
     {
         if (!ContractLimits.IsValidId(itemId))
         {
-            return ApiResponse.BadRequest("itemId must be 1..128 chars of [A-Za-z0-9_.:@-]");
+            return ApiResponse.BadRequest($"itemId must be {ContractLimits.IdRule()}");
         }
         if (!TryParseFeatureQuery(query, definitions.Item, "item", out var features, out var window, out var error))
         {

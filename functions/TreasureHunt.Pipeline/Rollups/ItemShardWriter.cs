@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Features;
+using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Pipeline.Telemetry;
@@ -13,9 +14,12 @@ namespace TreasureHunt.Pipeline.Rollups;
 /// unless this buffer was already written there, conditional replace), then, per touched (type, hour) and (type, all
 /// time), the shard's section of that leaderboard document, offered the items' new counts read from their documents.
 /// Idempotent, so a write interrupted by a crash is simply repeated (see <see cref="ItemShardState"/>).
+/// A store's permanent refusal of one item's document (<see cref="IStoreRefusalClassifier"/>) drops that item's delta
+/// from the buffer, counted and logged, so one document nobody can address never holds the shard's other items.
 /// </summary>
 public sealed class ItemShardWriter(
     IItemRollupStore store,
+    IStoreRefusalClassifier refusals,
     IOptions<RollupOptions> options,
     CompiledDefinitions definitions,
     TimeProvider time,
@@ -63,6 +67,21 @@ public sealed class ItemShardWriter(
     /// <summary>Writes one item's delta; returns the item's new counts for the leaderboards it touched. They are read
     /// from the document before it is written: once written, the store keeps it for the next writer of the item.</summary>
     private async Task<List<(int Type, long? Hour, long Count)>> WriteItemAsync(string shardKey, long number, string itemId, ItemDelta delta, int keepHours, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await WriteItemOnceAsync(shardKey, number, itemId, delta, keepHours, cancellationToken);
+        }
+        catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+        {
+            logger.LogError("Item shard {Shard}: an item document of buffer {Number} was refused ({Detail}); its delta is dropped", shardKey, number, detail);
+            logger.LogDebug("Item shard {Shard}: the refused item document is {ItemId}", shardKey, itemId);
+            PipelineMetrics.RecordItemRefused(shardKey);
+            return [];
+        }
+    }
+
+    private async Task<List<(int Type, long? Hour, long Count)>> WriteItemOnceAsync(string shardKey, long number, string itemId, ItemDelta delta, int keepHours, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {

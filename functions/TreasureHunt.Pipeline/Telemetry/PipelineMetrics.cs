@@ -42,6 +42,7 @@ public static class PipelineMetrics
     public static readonly Counter<long> LeaderboardWrites = Meter.CreateCounter<long>("th.leaderboards.written", "{document}", "leaderboard documents written by the item shards (one section each)");
     public static readonly Histogram<double> ItemShardWriteTime = Meter.CreateHistogram<double>("th.itemshard.write_time", "ms", "time an item shard takes to write one sealed buffer");
     public static readonly Counter<long> ItemShardWriteFailures = Meter.CreateCounter<long>("th.itemshard.write_failures", "{buffer}", "sealed buffers whose write failed (kept, written by a later batch)");
+    public static readonly Counter<long> ItemDocumentsRefused = Meter.CreateCounter<long>("th.itemshard.items_refused", "{document}", "item documents the store refused for good (an id it cannot address): their delta is dropped, the rest of the buffer written");
     public static readonly Histogram<double> EntityLag = Meter.CreateHistogram<double>("th.entity.lag", "ms", "rollup range sent by a partition to applied by an entity",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000] });
     public static readonly Histogram<double> PartitionHoldTime = Meter.CreateHistogram<double>("th.partition.hold_time", "s", "how long a consumer held a partition (lease or local pump) before releasing it",
@@ -98,6 +99,9 @@ public static class PipelineMetrics
 
     public static void RecordItemShardWriteFailure(string shardKey) =>
         ItemShardWriteFailures.Add(1, new KeyValuePair<string, object?>("th.shard", shardKey));
+
+    public static void RecordItemRefused(string shardKey) =>
+        ItemDocumentsRefused.Add(1, new KeyValuePair<string, object?>("th.shard", shardKey));
 
     public static void RecordEntityLag(string entity, string sourcePartition, DateTimeOffset sentAt, DateTimeOffset appliedAt) =>
         EntityLag.Record(Math.Max(0, (appliedAt - sentAt).TotalMilliseconds), new KeyValuePair<string, object?>("entity", entity), new("partition", sourcePartition));

@@ -44,24 +44,39 @@ public static class CosmosClientFactory
             : new CosmosClient(options.Endpoint, options.Key, clientOptions);
     }
 
-    /// <summary>Creates the database and containers with the documented partition keys and indexing (local emulator only; in Azure Bicep owns them).</summary>
-    public static async Task EnsureCreatedAsync(CosmosClient client, CosmosOptions options, CancellationToken cancellationToken)
+    /// <summary>Creates the database and containers with the documented partition keys and indexing (local emulator only; in Azure Bicep owns them).
+    /// <paramref name="idleUserSeconds"/>: the users container's time to live (<c>Retention:IdleUserDays</c>), null = off.</summary>
+    public static async Task EnsureCreatedAsync(CosmosClient client, CosmosOptions options, int? idleUserSeconds, CancellationToken cancellationToken)
     {
         Database database = await client.CreateDatabaseIfNotExistsAsync(options.Database, cancellationToken: cancellationToken);
-        await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Users(options.UsersContainer), cancellationToken: cancellationToken);
+        await EnsureUsersContainerAsync(database, options.UsersContainer, idleUserSeconds, cancellationToken);
         await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Progress(options.ProgressContainer), cancellationToken: cancellationToken);
         await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Items(options.ItemsContainer), cancellationToken: cancellationToken);
         await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Leaderboards(options.LeaderboardsContainer), cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Creates a users container, or gives an existing one the configured time to live (a changed
+    /// <c>Retention:IdleUserDays</c> applies to the documents already stored, as a Bicep redeployment does in Azure).</summary>
+    public static async Task EnsureUsersContainerAsync(Database database, string name, int? idleUserSeconds, CancellationToken cancellationToken)
+    {
+        ContainerResponse response = await database.CreateContainerIfNotExistsAsync(ContainerDefinitions.Users(name, idleUserSeconds), cancellationToken: cancellationToken);
+        if (response.Resource.DefaultTimeToLive != idleUserSeconds)
+        {
+            var properties = response.Resource;
+            properties.DefaultTimeToLive = idleUserSeconds;
+            await database.GetContainer(name).ReplaceContainerAsync(properties, cancellationToken: cancellationToken);
+        }
     }
 }
 
 /// <summary>Container definitions; the same as bicep/modules/cosmos.bicep and docs/data-model.md.</summary>
 public static class ContainerDefinitions
 {
-    /// <summary>users: only point reads by id, so nothing is indexed (cheaper writes).</summary>
-    public static ContainerProperties Users(string name)
+    /// <summary>users: only point reads by id, so nothing is indexed (cheaper writes); a document expires
+    /// <paramref name="idleUserSeconds"/> after its last write (null: never).</summary>
+    public static ContainerProperties Users(string name, int? idleUserSeconds = null)
     {
-        var properties = new ContainerProperties(name, "/userId");
+        var properties = new ContainerProperties(name, "/userId") { DefaultTimeToLive = idleUserSeconds };
         properties.IndexingPolicy.IncludedPaths.Clear();
         properties.IndexingPolicy.ExcludedPaths.Add(new ExcludedPath { Path = "/*" });
         return properties;

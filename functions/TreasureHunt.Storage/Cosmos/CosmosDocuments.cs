@@ -27,6 +27,7 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
 
     public async Task<(T? Document, string? ETag)> ReadAsync(string id, string partitionKey, CancellationToken cancellationToken)
     {
+        CosmosDocumentIds.EnsureAddressable(id);
         using var response = await SendAsync(ct => container.ReadItemStreamAsync(id, new PartitionKey(partitionKey), cancellationToken: ct), cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -58,13 +59,13 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
 
     /// <summary>Creates the document; returns the new ETag, or null when a document with that id already exists.
     /// <paramref name="serialized"/>, when given, sees the exact bytes sent (FinOps attribution without serializing twice).</summary>
-    public Task<string?> TryCreateAsync(T document, string partitionKey, CancellationToken cancellationToken, Action<byte[]>? serialized = null) =>
-        WriteAsync(document, (stream, ct) => container.CreateItemStreamAsync(stream, new PartitionKey(partitionKey), NoContentResponse, ct),
+    public Task<string?> TryCreateAsync(T document, string id, string partitionKey, CancellationToken cancellationToken, Action<byte[]>? serialized = null) =>
+        WriteAsync(id, document, (stream, ct) => container.CreateItemStreamAsync(stream, new PartitionKey(partitionKey), NoContentResponse, ct),
             HttpStatusCode.Conflict, cancellationToken, serialized);
 
     /// <summary>Replaces the document if its ETag is still <paramref name="ifMatch"/>; returns the new ETag, or null on a conflict (412).</summary>
     public Task<string?> TryReplaceAsync(T document, string id, string partitionKey, string ifMatch, CancellationToken cancellationToken, Action<byte[]>? serialized = null) =>
-        WriteAsync(document, (stream, ct) => container.ReplaceItemStreamAsync(stream, id, new PartitionKey(partitionKey),
+        WriteAsync(id, document, (stream, ct) => container.ReplaceItemStreamAsync(stream, id, new PartitionKey(partitionKey),
                 new ItemRequestOptions { IfMatchEtag = ifMatch, EnableContentResponseOnWrite = false }, ct),
             HttpStatusCode.PreconditionFailed, cancellationToken, serialized);
 
@@ -73,12 +74,12 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
     /// someone wrote first (the document exists already, or it changed).</summary>
     public Task<string?> TryCreateOrReplaceAsync(T document, string id, string partitionKey, string? ifMatch, CancellationToken cancellationToken) =>
         ifMatch is null
-            ? TryCreateAsync(document, partitionKey, cancellationToken)
+            ? TryCreateAsync(document, id, partitionKey, cancellationToken)
             : TryReplaceAsync(document, id, partitionKey, ifMatch, cancellationToken);
 
     /// <summary>Writes the document unconditionally.</summary>
-    public async Task<string> UpsertAsync(T document, string partitionKey, CancellationToken cancellationToken) =>
-        (await WriteAsync(document, (stream, ct) => container.UpsertItemStreamAsync(stream, new PartitionKey(partitionKey), NoContentResponse, ct),
+    public async Task<string> UpsertAsync(T document, string id, string partitionKey, CancellationToken cancellationToken) =>
+        (await WriteAsync(id, document, (stream, ct) => container.UpsertItemStreamAsync(stream, new PartitionKey(partitionKey), NoContentResponse, ct),
             conflictStatus: null, cancellationToken))!;
 
     public async Task<List<T>> QueryAsync(QueryDefinition query, string? partitionKey, CancellationToken cancellationToken)
@@ -103,9 +104,12 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
         return results;
     }
 
-    private async Task<string?> WriteAsync(T document, Func<Stream, CancellationToken, Task<ResponseMessage>> write, HttpStatusCode? conflictStatus,
+    private async Task<string?> WriteAsync(string id, T document, Func<Stream, CancellationToken, Task<ResponseMessage>> write, HttpStatusCode? conflictStatus,
         CancellationToken cancellationToken, Action<byte[]>? serialized = null)
     {
+        // A create of an unaddressable id would succeed (the id travels in the body) and leave a document no later
+        // read or replace can reach: refuse it before it is written.
+        CosmosDocumentIds.EnsureAddressable(id);
         var body = JsonSerializer.SerializeToUtf8Bytes(document, Json);
         serialized?.Invoke(body);
         // publiclyVisible: the SDK wraps a MemoryStream whose buffer it can reach instead of copying the body into its own

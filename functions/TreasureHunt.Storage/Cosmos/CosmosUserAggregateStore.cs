@@ -56,7 +56,7 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
             try
             {
                 etag = current is null
-                    ? await documents.TryCreateAsync(aggregate, userId, cancellationToken, b => body = b)
+                    ? await documents.TryCreateAsync(aggregate, userId, userId, cancellationToken, b => body = b)
                     : await documents.TryReplaceAsync(aggregate, userId, userId, current.ETag!, cancellationToken, b => body = b);
             }
             catch

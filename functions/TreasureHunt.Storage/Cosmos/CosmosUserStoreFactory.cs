@@ -13,7 +13,8 @@ namespace TreasureHunt.Storage.Cosmos;
 /// bounded writer cache. Containers are created here only against the local emulator; in Azure the deployment
 /// creates them (docs/deploy.md), since data-plane RBAC cannot.
 /// </summary>
-public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience) : IUserStoreFactory
+/// <para>Every users container gets the idle-user time to live (<paramref name="idleUserSeconds"/>, <c>Retention:IdleUserDays</c>).</para>
+public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience, int? idleUserSeconds = null) : IUserStoreFactory
 {
     private readonly ConcurrentDictionary<(string Container, CompiledDefinitions Definitions), IUserAggregateStore> _stores = new();
 
@@ -31,7 +32,7 @@ public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions op
     {
         if (options.IsLocalEmulator)
         {
-            await client.GetDatabase(options.Database).CreateContainerIfNotExistsAsync(ContainerDefinitions.Users(container), cancellationToken: cancellationToken);
+            await CosmosClientFactory.EnsureUsersContainerAsync(client.GetDatabase(options.Database), container, idleUserSeconds, cancellationToken);
             return;
         }
         using var response = await client.GetContainer(options.Database, container).ReadContainerStreamAsync(cancellationToken: cancellationToken);

@@ -82,6 +82,17 @@ internal static class LocalHost
         var app = builder.Build();
         // Every environment: an unhandled error is a problem+json 500 with no exception text (never the developer page).
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemDetailsHandler.WriteAsync, StatusCodeSelector = ProblemDetailsHandler.StatusOf });
+        // Before routing, on the path as sent: the server has already removed dot segments from Request.Path.
+        app.Use(async (context, next) =>
+        {
+            var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
+            if (RequestPaths.DotSegmentProblem(rawTarget) is { } problem)
+            {
+                await Results.Content(problem.Body, problem.ContentType, statusCode: problem.StatusCode).ExecuteAsync(context);
+                return;
+            }
+            await next(context);
+        });
         LocalRoutes.Map(app, options);
         DashboardRoutes.Map(app, options);
         OpenApiRoutes.Map(app);

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
+using TreasureHunt.Core.Events;
 
 namespace TreasureHunt.Local.OpenApi;
 
@@ -89,7 +90,7 @@ internal static class LocalOpenApi
                 }
                 foreach (var p in operation.Parameters.OfType<OpenApiParameter>().Where(p => p.In == ParameterLocation.Path))
                 {
-                    p.Description ??= "1..128 chars of [A-Za-z0-9_.:@-]";
+                    p.Description ??= ContractLimits.IdRule();
                 }
                 var problem = await ComponentAsync(context, typeof(ProblemDetails), cancellationToken);
                 var body = await ComponentAsync(context, contract.Response, cancellationToken);

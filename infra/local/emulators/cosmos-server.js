@@ -27,7 +27,12 @@
  *   9. `Prefer: return=minimal` (EnableContentResponseOnWrite = false): a successful write answers without the
  *      document, as Azure does (the package echoed it: the SDK buffered every written document back, ~14 % of the
  *      local host's allocations in issue 15's profile).
- * Still unsupported: TransactionalBatch, bulk mode, stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT, TTL.
+ *  10. Time to live, as Azure applies it (https://learn.microsoft.com/azure/cosmos-db/nosql/time-to-live): a
+ *      container's `defaultTtl` (absent = off, -1 = on without a default, n = n seconds) and an item's own `ttl`
+ *      (honoured only when the container's is set; -1 = never) expire an item `ttl` seconds after its last write
+ *      (`_ts`). An expired item is gone from point reads at once and deleted (queries, change feed) by a sweep every
+ *      second, as Azure deletes expired items in the background.
+ * Still unsupported: TransactionalBatch, bulk mode, stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT.
  *
  * Azure's limits and hardening (the guard in front of the package's handlers, see `guard` below):
  *   - Authentication: every request must carry the master-key signature the SDKs send (`authorization:
@@ -240,7 +245,8 @@ replaceHandler("read-document", original => (account, req, res, params) => {
   const collection = account.database(params.dbId).collection(params.collId);
   if (collection.read()) {
     const pk = partitionKeyFromHeader(req);
-    if (!collection.document(params.docId, pk === undefined ? params.docId : pk).read()) {
+    const doc = collection.document(params.docId, pk === undefined ? params.docId : pk).read();
+    if (!doc || expireOnRead(collection, doc)) {
       res.statusCode = 404;
       return { ...NOT_FOUND };
     }
@@ -253,6 +259,50 @@ replaceHandler("read-document", original => (account, req, res, params) => {
     return { ...NOT_FOUND };
   }
 });
+
+// Fix 10: time to live. The seconds an item lives after its last write, or null when it never expires.
+function timeToLive(collectionData, doc) {
+  const containerTtl = collectionData && collectionData.defaultTtl;
+  if (containerTtl === undefined || containerTtl === null) return null; // TTL off: an item's own ttl is ignored
+  if (doc.ttl === -1) return null;
+  if (Number.isInteger(doc.ttl) && doc.ttl > 0) return doc.ttl;
+  return containerTtl > 0 ? containerTtl : null;
+}
+
+function isExpired(collectionData, doc, nowSeconds) {
+  const ttl = timeToLive(collectionData, doc);
+  return ttl !== null && doc._ts + ttl <= nowSeconds;
+}
+
+/** Deletes the expired items of every container whose TTL is on; returns how many. */
+function sweepExpired() {
+  if (!account) return 0;
+  const now = Math.floor(Date.now() / 1000);
+  let deleted = 0;
+  for (const database of account.databases._data.values()) {
+    for (const collection of database.collections._data.values()) {
+      const collectionData = collection.read();
+      if (!collectionData || collectionData.defaultTtl === undefined || collectionData.defaultTtl === null) continue;
+      const documents = collection.documents;
+      const expired = [...documents._data.values()].map(item => item.read()).filter(doc => doc && isExpired(collectionData, doc, now));
+      for (const doc of expired) {
+        documents.delete(doc._rid, documents._getPartition(doc));
+        deleted += 1;
+      }
+    }
+  }
+  stats.expired += deleted;
+  return deleted;
+}
+
+/** True (and the item deleted) when the point read's item has expired. */
+function expireOnRead(collection, doc) {
+  const collectionData = collection.read();
+  if (!isExpired(collectionData, doc, Math.floor(Date.now() / 1000))) return false;
+  collection.documents.delete(doc._rid, collection.documents._getPartition(doc));
+  stats.expired += 1;
+  return true;
+}
 
 // Fixes 2 and 3: pass-through query plan; queries filtered by the partition-key header.
 const PASS_THROUGH_QUERY_PLAN = JSON.stringify({
@@ -579,7 +629,7 @@ function envNumber(name, fallback, min, max) {
 const limits = { maxItemBytes: envNumber("TH_COSMOS_MAX_ITEM_BYTES", 2 * 1024 * 1024, 1, 2 * 1024 * 1024), refusePartitionKeys: [] };
 let faultRate = envNumber("TH_FAULT_RATE", 0, 0, 1); // PUT /_th/limits {"faultRate": r} changes it at run time
 let faultState = envNumber("TH_FAULT_SEED", 1, 0, 2 ** 32 - 1) >>> 0;
-const stats = { requests: 0, documentRequests: 0, faults: { 429: 0, 503: 0 }, refused: { 401: 0, 403: 0, 411: 0, 413: 0 } };
+const stats = { requests: 0, documentRequests: 0, faults: { 429: 0, 503: 0 }, refused: { 401: 0, 403: 0, 411: 0, 413: 0 }, expired: 0 };
 
 /** mulberry32: a small seeded PRNG, so a fault pattern is repeatable for a given seed and request order. */
 function nextRandom() {
@@ -827,6 +877,7 @@ server.listen(options.port, HOST, () => {
     }
     onChange = persistence.changed;
   }
+  setInterval(sweepExpired, 1000).unref();
   const { port } = server.address();
   const scheme = options.tls ? "https" : "http";
   console.log(

@@ -126,4 +126,22 @@ public class AttributeDefinitionsTests
         Incompatible(d => d.Attributes = null, "attributes 'channel'", "removing an attribute");
         Incompatible(d => d.Attributes!.Add(new AttributeDefinition { Name = "brand", Type = "string", Required = true }), "attributes 'brand'", "adding a required attribute");
     }
+
+    [Fact]
+    public void Start_up_records_an_added_attribute_and_refuses_a_retyped_one_naming_it()
+    {
+        var now = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
+        DefinitionsRegistryState Registry() => new([RegisteredDefinitions.Create(Parsed(), "users", DefinitionsStatus.Live, now.AddDays(-1))], new ActiveDefinitions { Active = 1, ETag = "\"1\"" });
+
+        var added = Parsed();
+        added.Attributes!.Add(new AttributeDefinition { Name = "brand", Type = "string" });
+        var recorded = DefinitionsRegistration.PlanStartup(Registry(), added, "users", now);
+        Assert.False(recorded.Refused);
+        Assert.Contains("\"brand\"", Assert.Single(recorded.Writes).Definitions);
+
+        var retyped = Parsed();
+        retyped.Attributes![2].Type = "string";
+        var refused = DefinitionsRegistration.PlanStartup(Registry(), retyped, "users", now);
+        Assert.Equal("not compatible with the stored version 1: attributes 'gift': changing the type from boolean to string needs version 2 (stored version 1)", Assert.Single(refused.Errors));
+    }
 }

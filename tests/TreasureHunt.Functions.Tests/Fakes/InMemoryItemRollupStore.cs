@@ -34,8 +34,19 @@ public sealed class InMemoryItemRollupStore : IItemRollupStore
 
     public IReadOnlyCollection<string> LeaderboardIds { get { lock (_lock) return _leaderboards.Keys.ToList(); } }
 
-    public Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken) =>
-        Task.FromResult(Read<ItemDocument>(_items, itemId, (d, etag) => d.ETag = etag));
+    /// <summary>Item ids this store refuses for good, as the Cosmos store refuses an id it cannot address.</summary>
+    public HashSet<string> RefusedItemIds { get; } = new(StringComparer.Ordinal);
+
+    public Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken)
+    {
+        RefuseIfListed(itemId);
+        return Task.FromResult(Read<ItemDocument>(_items, itemId, (d, etag) => d.ETag = etag));
+    }
+
+    private void RefuseIfListed(string itemId)
+    {
+        if (RefusedItemIds.Contains(itemId)) throw new Storage.Cosmos.DocumentIdRefusedException($"item '{itemId}' is refused by this test store");
+    }
 
     /// <summary>Always a fresh read here (the Cosmos store's writer cache is covered by the integration tests).</summary>
     public Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken) => GetItemAsync(itemId, cancellationToken);
@@ -43,6 +54,7 @@ public sealed class InMemoryItemRollupStore : IItemRollupStore
     public Task<bool> TryWriteItemAsync(ItemDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
+        RefuseIfListed(document.Id);
         var written = Write(_items, document.Id, document.ETag, document, etag => document.ETag = etag);
         if (written) lock (_lock) ItemWrites++;
         return Task.FromResult(written);

@@ -53,7 +53,7 @@ internal sealed class CosmosHarness : IAsyncDisposable
         };
         var client = CosmosClientFactory.Create(options, handler);
         var harness = new CosmosHarness(fixture, options, client);
-        await CosmosClientFactory.EnsureCreatedAsync(client, options, CancellationToken.None);
+        await CosmosClientFactory.EnsureCreatedAsync(client, options, idleUserSeconds: null, CancellationToken.None);
         return harness;
     }
 

@@ -71,7 +71,7 @@ public sealed class CosmosWriteCostComparison(EmulatorFixture emulators, ITestOu
             for (var k = 0; k < Updates; k++)
             {
                 var userId = $"{(cache ? "cached" : "etag")}-{k}";
-                await documents.UpsertAsync(Sealed(BuildDocument(userId, history)), userId, default);
+                await documents.UpsertAsync(Sealed(BuildDocument(userId, history)), userId, userId, default);
                 Assert.True((await TestEvents.ApplyAsync(store, userId, Partition, [UpdateEvent(userId, 1)])).Changed);
                 InvocationUsage usage;
                 using (InvocationUsage.Begin(out usage))
@@ -96,7 +96,7 @@ public sealed class CosmosWriteCostComparison(EmulatorFixture emulators, ITestOu
             {
                 var userId = $"patch-{k}";
                 var seed = Build(userId, history);
-                await schema1.UpsertAsync(seed, userId, default);
+                await schema1.UpsertAsync(seed, userId, userId, default);
                 foreach (var n in new[] { 1, 2 })
                 {
                     var (operations, filter) = PatchFor(seed, UpdateEvent(userId, n));

@@ -148,4 +148,16 @@ public sealed class UserAggregateStoreTests(EmulatorFixture emulators)
 
     /// <summary>All distinct event ids (the race tests count every event; duplicates are covered elsewhere).</summary>
     private static SequencedEvent Distinct(SequencedEvent e) => e with { Event = e.Event with { EventId = $"{e.Event.UserId}-{e.SequenceNumber}-{e.Event.EventId}" } };
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    public async Task A_dot_segment_id_is_refused_before_anything_is_written(string userId)
+    {
+        await using var cosmos = await CosmosHarness.CreateAsync(emulators, "dotid");
+        var store = cosmos.UserStore(false, cosmos.Users);
+        await Assert.ThrowsAsync<DocumentIdRefusedException>(() => store.UpdateAsync(userId, _ => true, default));
+        var query = cosmos.Users.GetItemQueryIterator<System.Text.Json.JsonElement>("SELECT c.id FROM c");
+        Assert.Empty((await query.ReadNextAsync()).Resource);
+    }
 }
