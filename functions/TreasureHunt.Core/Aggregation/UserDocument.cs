@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
+using TreasureHunt.Core.Features.Aggregators;
 
 namespace TreasureHunt.Core.Aggregation;
 
@@ -151,15 +152,43 @@ public sealed class UserDocument
         var previousLast = LastEventTime;
         if (FirstEventTime is null || t < FirstEventTime) FirstEventTime = t;
         if (previousLast is null || t > previousLast.Value) LastEventTime = t;
-        var last = LastEventTime!.Value;
+        var context = new ApplyContext(definitions, previousLast, LastEventTime!.Value);
         var inAll = true;
         var features = definitions.User;
         var states = _bound;
         for (var i = 0; i < states.Length; i++)
         {
-            inAll &= states[i].Apply(features[i], e, definitions, previousLast, last, ref caps);
+            var feature = features[i];
+            inAll &= feature.Aggregator.Apply(states[i], feature, e, context, ref caps);
         }
         return inAll;
+    }
+
+    /// <summary>
+    /// Merges the features of <paramref name="other"/> — the same user's partial document over other events — into
+    /// this one, as if this document had aggregated both event sets: event times, every feature's state (through its
+    /// aggregation's merge) and the caps counter. The delivery state is not merged: merging is for documents built
+    /// over disjoint events (a stream split in parts), not for two deliveries of the same events.
+    /// </summary>
+    public void MergeFeatures(UserDocument other, CompiledDefinitions definitions)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ArgumentNullException.ThrowIfNull(definitions);
+        Bind(definitions);
+        other.Bind(definitions);
+        var context = new MergeContext(definitions, LastEventTime, other.LastEventTime);
+        var features = definitions.User;
+        var capsBefore = 0L;
+        var capsAfter = 0L;
+        for (var i = 0; i < _bound.Length; i++)
+        {
+            capsBefore += _bound[i].CapReached + other._bound[i].CapReached;
+            features[i].Aggregator.Merge(_bound[i], other._bound[i], features[i], context);
+            capsAfter += _bound[i].CapReached;
+        }
+        CapsReached += other.CapsReached + (capsAfter - capsBefore);
+        if (other.FirstEventTime is { } first && (FirstEventTime is null || first < FirstEventTime)) FirstEventTime = first;
+        LastEventTime = context.Last;
     }
 
     /// <summary>Called by the store before a write: sketches to their compact bytes.</summary>
@@ -180,56 +209,7 @@ public sealed class UserDocument
         Features = new Dictionary<string, FeatureState>(StringComparer.Ordinal);
         foreach (var feature in definitions.User)
         {
-            var unfiltered = feature.TypeFilter is null;
-            switch (feature.Kind)
-            {
-                case AggregationKind.Count when feature.ByType && unfiltered && LegacyCounts is not null:
-                {
-                    var state = new FeatureState { Aggregation = "count", Counts = LegacyCounts, Tiles = [] };
-                    foreach (var (unit, windows) in new[] { (WindowSize.Minute, LegacyMinute), (WindowSize.Hour, LegacyHour), (WindowSize.Day, LegacyDay) })
-                    {
-                        var spec = feature.WindowOf(unit);
-                        if (spec is null || windows is null) continue;
-                        var ring = new TileRing(spec.Value.Keep, EventTypes.Count, sums: false);
-                        if (LastEventTime is { } last) ring.Advance(FeatureState.FloorDiv(last.ToUnixTimeSeconds(), unit.Seconds()));
-                        foreach (var w in windows)
-                        {
-                            for (var type = 0; type < w.Counts.Length && type < EventTypes.Count; type++)
-                            {
-                                ring.Add(FeatureState.FloorDiv(w.Start, unit.Seconds()), type, w.Counts[type], 0);
-                            }
-                        }
-                        state.Tiles[unit.Name()] = ring;
-                    }
-                    Features.TryAdd(feature.Name, state);
-                    break;
-                }
-                case AggregationKind.Sum when feature.ByType && unfiltered && LegacyValues is not null:
-                    Features.TryAdd(feature.Name, new FeatureState { Aggregation = "sum", Sums = LegacyValues });
-                    break;
-                case AggregationKind.DecayedSum when feature.Field == EventField.Category && unfiltered && LegacyAffinity is not null:
-                {
-                    var scores = new Dictionary<string, double>(LegacyAffinity, StringComparer.Ordinal);
-                    var state = new FeatureState { Aggregation = "decayedSum", Scores = scores };
-                    while (scores.Count > feature.TopN)
-                    {
-                        var lowest = scores.OrderBy(kv => kv.Value).ThenByDescending(kv => kv.Key, StringComparer.Ordinal).First().Key;
-                        scores.Remove(lowest);
-                        state.CapReached++;
-                        CapsReached++;
-                    }
-                    Features.TryAdd(feature.Name, state);
-                    break;
-                }
-                case AggregationKind.LastDistinct when feature.Field == EventField.ItemId && unfiltered && LegacyRecentItems is not null:
-                    Features.TryAdd(feature.Name, new FeatureState
-                    {
-                        Aggregation = "lastDistinct",
-                        Ids = LegacyRecentItems.Select(r => r.ItemId).ToList(),
-                        IdTicks = LegacyRecentItems.Select(r => r.Time.UtcTicks).ToList(),
-                    });
-                    break;
-            }
+            if (feature.Aggregator.FromSchema1(feature, this) is { } state) Features.TryAdd(feature.Name, state);
         }
         Delivery = DeliveryState.FromSchema1(
             LegacyWatermarks ?? new Dictionary<string, long>(StringComparer.Ordinal),

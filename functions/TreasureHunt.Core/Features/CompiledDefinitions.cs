@@ -1,21 +1,25 @@
 using System.Text;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features.Aggregators;
 
 namespace TreasureHunt.Core.Features;
 
-/// <summary>The aggregations a feature can declare.</summary>
-public enum AggregationKind
+/// <summary>
+/// The names of the built-in aggregations, for code that recognises one (an aggregation is its
+/// <see cref="IAggregator"/>, registered by name in <see cref="Aggregations"/>).
+/// </summary>
+public static class AggregationKind
 {
-    Count,
-    Sum,
-    Min,
-    Max,
-    First,
-    Last,
-    LastDistinct,
-    DecayedSum,
-    ApproxDistinct,
+    public const string Count = "count";
+    public const string Sum = "sum";
+    public const string Min = "min";
+    public const string Max = "max";
+    public const string First = "first";
+    public const string Last = "last";
+    public const string LastDistinct = "lastDistinct";
+    public const string DecayedSum = "decayedSum";
+    public const string ApproxDistinct = "approxDistinct";
 }
 
 /// <summary>The event fields a feature can aggregate or break down by.</summary>
@@ -32,13 +36,19 @@ public enum EventField
 public sealed class CompiledFeature
 {
     public required string Name { get; init; }
-    public required AggregationKind Kind { get; init; }
+
+    /// <summary>The aggregation, resolved once when the definitions are compiled.</summary>
+    public required IAggregator Aggregator { get; init; }
+
+    /// <summary>The aggregation's name (<see cref="AggregationKind"/> for the built-in ones).</summary>
+    public string Kind => Aggregator.Name;
+
     public required FeatureDefinition Source { get; init; }
 
     /// <summary>The aggregated field (value, itemId, category), or the decayed sum's key.</summary>
     public EventField Field { get; init; }
 
-    /// <summary>Count and sum: one counter per declared event type (else one counter).</summary>
+    /// <summary>Counter aggregations (count, sum, avg): one counter per declared event type (else one counter).</summary>
     public bool ByType { get; init; }
 
     /// <summary>Counters per tile and lifetime: the number of declared types when <see cref="ByType"/>, else 1.</summary>
@@ -64,19 +74,6 @@ public sealed class CompiledFeature
         foreach (var w in Tumbling) if (w.Unit == unit) return w;
         return null;
     }
-
-    public static string AggregationName(AggregationKind kind) => kind switch
-    {
-        AggregationKind.Count => "count",
-        AggregationKind.Sum => "sum",
-        AggregationKind.Min => "min",
-        AggregationKind.Max => "max",
-        AggregationKind.First => "first",
-        AggregationKind.Last => "last",
-        AggregationKind.LastDistinct => "lastDistinct",
-        AggregationKind.DecayedSum => "decayedSum",
-        _ => "approxDistinct",
-    };
 }
 
 /// <summary>

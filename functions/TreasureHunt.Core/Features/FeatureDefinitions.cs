@@ -52,15 +52,15 @@ public sealed class FeatureDefinition
 {
     [JsonPropertyName("name")] public string Name { get; set; } = "";
 
-    /// <summary>count, sum, min, max, first, last, lastDistinct, decayedSum or approxDistinct.</summary>
+    /// <summary>The aggregation's registered name (<see cref="Aggregators.Aggregations"/>): count, sum, avg, min, max, first, last, lastDistinct, decayedSum or approxDistinct.</summary>
     [JsonPropertyName("aggregation")] public string Aggregation { get; set; } = "";
 
-    /// <summary>The event field aggregated: <c>value</c> (sum, min, max, first, last), <c>itemId</c> or <c>category</c> (lastDistinct, approxDistinct).</summary>
+    /// <summary>The event field aggregated: <c>value</c> (sum, avg, min, max, first, last), <c>itemId</c> or <c>category</c> (lastDistinct, approxDistinct).</summary>
     [JsonPropertyName("of")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Of { get; set; }
 
-    /// <summary>Breakdown: <c>type</c> (count, sum: one counter per event type), <c>category</c> or <c>itemId</c> (decayedSum).</summary>
+    /// <summary>Breakdown: <c>type</c> (count, sum, avg: one counter per event type), <c>category</c> or <c>itemId</c> (decayedSum).</summary>
     [JsonPropertyName("by")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? By { get; set; }
@@ -77,7 +77,7 @@ public sealed class FeatureDefinition
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Dictionary<string, System.Text.Json.JsonElement>? Where { get; set; }
 
-    /// <summary><c>lifetime</c> and tumbling <c>minute:N</c>, <c>hour:N</c>, <c>day:N</c> (N tiles kept). Count and sum only.</summary>
+    /// <summary><c>lifetime</c> and tumbling <c>minute:N</c>, <c>hour:N</c>, <c>day:N</c> (N tiles kept). Every aggregation but lastDistinct and decayedSum.</summary>
     [JsonPropertyName("windows")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<string>? Windows { get; set; }

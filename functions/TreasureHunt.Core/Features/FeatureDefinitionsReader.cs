@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features.Aggregators;
 
 namespace TreasureHunt.Core.Features;
 
@@ -30,21 +31,9 @@ public static class FeatureDefinitionsReader
 
     private const int MaxEventTypes = 64;
     private const int MaxFeaturesPerGroup = 64;
-    private const int MaxK = 1000;
 
     /// <summary>Budget of a user document's features, worst case; with the delivery state and identity the document stays below 2 MB.</summary>
     public const long MaxUserFeatureBytes = 1_500_000;
-
-    /// <summary>Upper bound of one HyperLogLog sketch's compact bytes (default precision).</summary>
-    private static readonly long MaxSketchBytes = HyperLogLog.MaxSerializedSize(HyperLogLog.DefaultPrecision);
-    private const int MaxTopN = 10_000;
-
-    private static readonly Dictionary<string, AggregationKind> Aggregations = new(StringComparer.Ordinal)
-    {
-        ["count"] = AggregationKind.Count, ["sum"] = AggregationKind.Sum, ["min"] = AggregationKind.Min, ["max"] = AggregationKind.Max,
-        ["first"] = AggregationKind.First, ["last"] = AggregationKind.Last, ["lastDistinct"] = AggregationKind.LastDistinct,
-        ["decayedSum"] = AggregationKind.DecayedSum, ["approxDistinct"] = AggregationKind.ApproxDistinct,
-    };
 
     /// <summary>The default document's text (features/definitions.json, embedded in this assembly).</summary>
     public static string DefaultText()
@@ -199,9 +188,9 @@ public static class FeatureDefinitionsReader
             if (!IsFeatureName(f.Name)) errors.Add($"{at}: name must be 1..64 chars of [A-Za-z0-9_]");
             else if (!names.Add(f.Name)) errors.Add($"{at}: duplicate feature name in group '{group}'");
 
-            if (!Aggregations.TryGetValue(f.Aggregation ?? "", out var kind))
+            if (!Aggregations.TryGet(f.Aggregation, out var aggregator))
             {
-                errors.Add($"{at}: unknown aggregation '{f.Aggregation}' (expected one of {string.Join(", ", Aggregations.Keys)})");
+                errors.Add($"{at}: unknown aggregation '{f.Aggregation}' (expected one of {string.Join(", ", Aggregations.Names)})");
                 continue;
             }
 
@@ -218,65 +207,26 @@ public static class FeatureDefinitionsReader
                 }
             }
 
-            var field = EventField.None;
-            var byType = false;
-            switch (kind)
-            {
-                case AggregationKind.Count:
-                    if (f.Of is not null) errors.Add($"{at}: 'of' does not apply to count");
-                    byType = ParseByType(f, at, errors);
-                    break;
-                case AggregationKind.Sum:
-                    field = ParseOf(f, at, [EventField.Value], EventField.Value, errors);
-                    byType = ParseByType(f, at, errors);
-                    break;
-                case AggregationKind.Min or AggregationKind.Max or AggregationKind.First or AggregationKind.Last:
-                    field = ParseOf(f, at, [EventField.Value], EventField.Value, errors);
-                    if (f.By is not null) errors.Add($"{at}: 'by' does not apply to {f.Aggregation}");
-                    break;
-                case AggregationKind.LastDistinct or AggregationKind.ApproxDistinct:
-                    field = ParseOf(f, at, [EventField.ItemId, EventField.Category], null, errors);
-                    if (f.By is not null) errors.Add($"{at}: 'by' does not apply to {f.Aggregation}");
-                    break;
-                case AggregationKind.DecayedSum:
-                    if (f.Of is not null && f.Of != "value") errors.Add($"{at}: decayedSum sums weight(type) x value; 'of' may only be 'value'");
-                    field = f.By switch { "category" => EventField.Category, "itemId" => EventField.ItemId, _ => EventField.None };
-                    if (field == EventField.None) errors.Add($"{at}: decayedSum needs 'by': 'category' or 'itemId', got '{f.By}'");
-                    break;
-            }
-
-            var k = 0;
-            if (kind == AggregationKind.LastDistinct)
-            {
-                if (f.K is not { } kk || kk < 1 || kk > MaxK) errors.Add($"{at}: lastDistinct needs 'k' from 1 to {MaxK}");
-                else k = kk;
-            }
-            else if (f.K is not null) errors.Add($"{at}: 'k' applies only to lastDistinct");
-
-            double halfLife = 0;
-            var topN = 0;
-            if (kind == AggregationKind.DecayedSum)
-            {
-                if (!TryParseDuration(f.HalfLife, out halfLife)) errors.Add($"{at}: halfLife '{f.HalfLife}' must be a positive duration such as 7d, 12h or 30m");
-                if (f.TopN is not { } n || n < 1 || n > MaxTopN) errors.Add($"{at}: decayedSum needs 'topN' from 1 to {MaxTopN} (the per-user cap)");
-                else topN = n;
-            }
-            else
-            {
-                if (f.HalfLife is not null) errors.Add($"{at}: 'halfLife' applies only to decayedSum");
-                if (f.TopN is not null) errors.Add($"{at}: 'topN' applies only to decayedSum");
-            }
+            // The members the aggregation does not take are refused here; it checks and compiles the ones it takes.
+            var accepts = aggregator.Accepts;
+            if (f.Of is not null && (accepts & FeatureOptions.Of) == 0) errors.Add($"{at}: 'of' does not apply to {f.Aggregation}");
+            if (f.By is not null && (accepts & FeatureOptions.By) == 0) errors.Add($"{at}: 'by' does not apply to {f.Aggregation}");
+            if (f.K is not null && (accepts & FeatureOptions.K) == 0) errors.Add($"{at}: 'k' applies only to {Names(FeatureOptions.K)}");
+            if (f.HalfLife is not null && (accepts & FeatureOptions.HalfLife) == 0) errors.Add($"{at}: 'halfLife' applies only to {Names(FeatureOptions.HalfLife)}");
+            if (f.TopN is not null && (accepts & FeatureOptions.TopN) == 0) errors.Add($"{at}: 'topN' applies only to {Names(FeatureOptions.TopN)}");
+            var declaration = new FeatureDeclaration(f, at, types, errors);
+            aggregator.Declare(declaration);
 
             var lifetime = false;
             var tumbling = new List<WindowSpec>();
-            var windowed = kind is AggregationKind.Count or AggregationKind.Sum;
+            var windowed = (accepts & FeatureOptions.Windows) != 0;
             if (f.Windows is null)
             {
                 lifetime = true;
             }
             else if (!windowed)
             {
-                errors.Add($"{at}: windows apply only to count and sum ({f.Aggregation} is lifetime)");
+                errors.Add($"{at}: windows apply only to {Names(FeatureOptions.Windows)} ({f.Aggregation} is lifetime)");
             }
             else
             {
@@ -298,17 +248,17 @@ public static class FeatureDefinitionsReader
             result.Add(new CompiledFeature
             {
                 Name = f.Name,
-                Kind = kind,
+                Aggregator = aggregator,
                 Source = f,
-                Field = field,
-                ByType = byType,
-                Buckets = byType ? types.Count : 1,
+                Field = declaration.Field,
+                ByType = declaration.ByType,
+                Buckets = declaration.ByType ? types.Count : 1,
                 TypeFilter = filter,
                 Lifetime = lifetime,
                 Tumbling = tumbling.OrderBy(w => w.Unit).ToArray(),
-                K = k,
-                HalfLifeSeconds = halfLife,
-                TopN = topN,
+                K = declaration.K,
+                HalfLifeSeconds = declaration.HalfLifeSeconds,
+                TopN = declaration.TopN,
             });
         }
         return result.ToArray();
@@ -319,61 +269,18 @@ public static class FeatureDefinitionsReader
     /// every tile non-empty, every key at the contract's 128 characters. What makes "no document exceeds 2 MB" checkable
     /// at start-up rather than discovered as a failed write.
     /// </summary>
-    public static long WorstCaseBytes(CompiledFeature feature)
-    {
-        const int Key = 128 + 4, Number = 25;
-        long bytes = 64 + feature.Name.Length;
-        switch (feature.Kind)
-        {
-            case AggregationKind.Count or AggregationKind.Sum:
-                if (feature.Lifetime) bytes += feature.Buckets * (long)Number;
-                foreach (var w in feature.Tumbling)
-                {
-                    var perCounter = feature.Kind == AggregationKind.Count ? 10 : 8;
-                    bytes += 16 + (30 + (long)w.Keep * (10 + feature.Buckets * perCounter)) * 4 / 3;
-                }
-                break;
-            case AggregationKind.LastDistinct:
-                bytes += feature.K * (long)(Key + 21);
-                break;
-            case AggregationKind.DecayedSum:
-                bytes += feature.TopN * (long)(Key + Number);
-                break;
-            case AggregationKind.ApproxDistinct:
-                bytes += MaxSketchBytes * 4 / 3 + 16;
-                break;
-            default:
-                bytes += 2 * Number;
-                break;
-        }
-        return bytes;
-    }
+    public static long WorstCaseBytes(CompiledFeature feature) => 64 + feature.Name.Length + feature.Aggregator.WorstCaseBytes(feature);
 
-    private static bool ParseByType(FeatureDefinition f, string at, List<string> errors)
+    /// <summary>
+    /// The aggregations that take <paramref name="option"/>, for an error message: "count and sum", and any later ones
+    /// after them ("count and sum and avg") — the first two as the messages have always named them.
+    /// </summary>
+    private static string Names(FeatureOptions option)
     {
-        if (f.By is null) return false;
-        if (f.By == "type") return true;
-        errors.Add($"{at}: 'by' must be 'type' for {f.Aggregation}, got '{f.By}'");
-        return false;
+        var names = Aggregations.Accepting(option).ToList();
+        var head = string.Join(" and ", names.Take(2));
+        return names.Count > 2 ? $"{head} and {string.Join(", ", names.Skip(2))}" : head;
     }
-
-    private static EventField ParseOf(FeatureDefinition f, string at, EventField[] allowed, EventField? fallback, List<string> errors)
-    {
-        if (f.Of is null)
-        {
-            if (fallback is { } d) return d;
-            errors.Add($"{at}: {f.Aggregation} needs 'of': {string.Join(" or ", allowed.Select(Name))}");
-            return EventField.None;
-        }
-        foreach (var a in allowed) if (Name(a) == f.Of) return a;
-        errors.Add($"{at}: 'of' must be {string.Join(" or ", allowed.Select(Name))} for {f.Aggregation}, got '{f.Of}'");
-        return EventField.None;
-    }
-
-    private static string Name(EventField field) => field switch
-    {
-        EventField.Value => "value", EventField.ItemId => "itemId", EventField.Category => "category", EventField.Type => "type", _ => "",
-    };
 
     private static bool IsFeatureName(string? name) =>
         name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');

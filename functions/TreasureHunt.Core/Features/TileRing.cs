@@ -92,6 +92,35 @@ public sealed class TileRing
         }
     }
 
+    /// <summary>The index of the tile of <paramref name="tileSeconds"/> seconds that holds <paramref name="unixSeconds"/> (start / length, floored).</summary>
+    public static long IndexOf(long unixSeconds, long tileSeconds) => (unixSeconds - (((unixSeconds % tileSeconds) + tileSeconds) % tileSeconds)) / tileSeconds;
+
+    /// <summary>
+    /// Adds <paramref name="other"/>'s tiles (same retention and layout), aligned by tile index: the ring follows the
+    /// newer of the two newest tiles, and a tile that falls out of the merged retention is dropped, as it would have been
+    /// had the events come to one ring. Associative and commutative (sums up to floating-point rounding).
+    /// </summary>
+    public void Merge(TileRing other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Keep != Keep || other.Buckets != Buckets || other.IsSums != IsSums)
+        {
+            throw new ArgumentException("cannot merge tile rings of different retention or layout", nameof(other));
+        }
+        if (other.Newest == long.MinValue) return;
+        Advance(other.Newest);
+        for (var tile = other.Newest - Keep + 1; tile <= other.Newest; tile++)
+        {
+            if (!Holds(tile)) continue;
+            var at = SlotOf(tile) * Buckets;
+            for (var b = 0; b < Buckets; b++)
+            {
+                if (Counts is not null) Counts[at + b] += other.Counts![at + b];
+                else Sums![at + b] += other.Sums![at + b];
+            }
+        }
+    }
+
     /// <summary>A copy with another retention or bucket layout (a redefined window): tiles that still fit are kept;
     /// <paramref name="bucketMap"/>[old bucket] = new bucket or −1.</summary>
     public TileRing Resize(int keep, int buckets, int[]? bucketMap)
@@ -178,10 +207,10 @@ public sealed class TileRing
         return ring;
     }
 
-    private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
-    private static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
+    internal static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
+    internal static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
 
-    private static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value)
+    internal static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value)
     {
         var span = writer.GetSpan(10);
         var n = 0;
@@ -194,7 +223,7 @@ public sealed class TileRing
         writer.Advance(n);
     }
 
-    private static ulong ReadVarint(ref ReadOnlySpan<byte> span)
+    internal static ulong ReadVarint(ref ReadOnlySpan<byte> span)
     {
         ulong value = 0;
         for (var shift = 0; shift < 64; shift += 7)

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using TreasureHunt.Core.Features;
+using TreasureHunt.Core.Features.Aggregators;
 using TreasureHunt.Pipeline.Queries;
 
 namespace TreasureHunt.Pipeline.History;
@@ -18,14 +18,13 @@ public sealed record ExportColumn(string Name, ExportColumnType Type, int Featur
 
 /// <summary>
 /// The flat columns of the requested features, from the answers <see cref="FeatureAnswers.UserValue"/> gives (the same
-/// values as the features route): a count or sum by type is one column per type (<c>feature.type</c>), otherwise one
-/// column (<c>feature</c>); <c>first</c>/<c>last</c> add the value's time (<c>feature.time</c>); the list features
-/// (<c>decayedSum</c>, <c>lastDistinct</c>) are one text column holding the route's JSON array.
+/// values as the features route), as each aggregation lays them out (<see cref="IAggregator.Columns"/>): a count or
+/// sum by type is one column per type (<c>feature.type</c>), otherwise one column (<c>feature</c>); <c>first</c>/<c>last</c>
+/// add the value's time (<c>feature.time</c>); the list features (<c>decayedSum</c>, <c>lastDistinct</c>) are one text
+/// column holding the route's JSON array.
 /// </summary>
 public static class ExportColumns
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static IReadOnlyList<ExportColumn> For(IReadOnlyList<CompiledFeature> features, CompiledDefinitions definitions)
     {
         ArgumentNullException.ThrowIfNull(features);
@@ -33,40 +32,21 @@ public static class ExportColumns
         var columns = new List<ExportColumn>();
         for (var f = 0; f < features.Count; f++)
         {
-            var feature = features[f];
-            switch (feature.Kind)
+            foreach (var column in features[f].Aggregator.Columns(features[f], definitions.TypeNames))
             {
-                case AggregationKind.Count or AggregationKind.Sum:
-                    var type = feature.Kind == AggregationKind.Count ? ExportColumnType.Long : ExportColumnType.Double;
-                    if (!feature.ByType)
-                    {
-                        columns.Add(new ExportColumn(feature.Name, type, f, v => v));
-                        break;
-                    }
-                    for (var t = 0; t < definitions.TypeCount; t++)
-                    {
-                        if (!feature.Accepts(t)) continue;
-                        var typeName = definitions.TypeNames[t];
-                        columns.Add(new ExportColumn($"{feature.Name}.{typeName}", type, f, v => ((IReadOnlyDictionary<string, object>)v).GetValueOrDefault(typeName)));
-                    }
-                    break;
-                case AggregationKind.Min or AggregationKind.Max:
-                    columns.Add(new ExportColumn(feature.Name, ExportColumnType.Double, f, v => v));
-                    break;
-                case AggregationKind.First or AggregationKind.Last:
-                    columns.Add(new ExportColumn(feature.Name, ExportColumnType.Double, f, v => ((FeatureTimedValue)v).Value));
-                    columns.Add(new ExportColumn(feature.Name + ".time", ExportColumnType.Time, f, v => ((FeatureTimedValue)v).Time));
-                    break;
-                case AggregationKind.DecayedSum or AggregationKind.LastDistinct:
-                    columns.Add(new ExportColumn(feature.Name, ExportColumnType.Text, f, v => JsonSerializer.Serialize(v, v.GetType(), Json)));
-                    break;
-                default:
-                    columns.Add(new ExportColumn(feature.Name, ExportColumnType.Long, f, v => v));
-                    break;
+                columns.Add(new ExportColumn(column.Name, TypeOf(column.Type), f, column.Take));
             }
         }
         return columns;
     }
+
+    private static ExportColumnType TypeOf(AnswerColumnType type) => type switch
+    {
+        AnswerColumnType.Long => ExportColumnType.Long,
+        AnswerColumnType.Double => ExportColumnType.Double,
+        AnswerColumnType.Time => ExportColumnType.Time,
+        _ => ExportColumnType.Text,
+    };
 
     /// <summary>The value of <paramref name="column"/> for one row's answers (null when the feature has no value at that time).</summary>
     public static object? ValueOf(ExportColumn column, object?[] answers)

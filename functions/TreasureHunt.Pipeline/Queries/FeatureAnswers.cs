@@ -40,7 +40,7 @@ public static class FeatureAnswers
                     return false;
                 }
             }
-            else if (feature.Kind is AggregationKind.Count or AggregationKind.Sum && !feature.Lifetime)
+            else if (!feature.Lifetime)
             {
                 error = $"feature '{name}' is not kept for the lifetime; ask for a sliding window (declared windows: {string.Join(", ", feature.Source.Windows ?? [])})";
                 return false;
@@ -50,38 +50,9 @@ public static class FeatureAnswers
         return true;
     }
 
-    public static object? UserValue(CompiledFeature feature, FeatureState? state, CompiledDefinitions definitions, QueryWindow window, DateTimeOffset now)
-    {
-        if (state is null) return null;
-        switch (feature.Kind)
-        {
-            case AggregationKind.Count or AggregationKind.Sum:
-                var values = new double[feature.Buckets];
-                if (window.IsLifetime)
-                {
-                    for (var b = 0; b < values.Length; b++) values[b] = state.Counts is { } c ? c[b] : state.Sums![b];
-                }
-                else if (state.Tiles?.GetValueOrDefault(window.Unit!.Value.Name()) is { } ring)
-                {
-                    foreach (var tile in window.TileIndexes(now))
-                    {
-                        for (var b = 0; b < values.Length; b++) values[b] += ring.SumAt(tile, b);
-                    }
-                }
-                return Shape(feature, values, definitions.TypeNames);
-            case AggregationKind.Min or AggregationKind.Max:
-                return state.Value;
-            case AggregationKind.First or AggregationKind.Last:
-                return state.Value is { } v && state.Ticks is { } t ? new FeatureTimedValue(v, new DateTime(t, DateTimeKind.Utc)) : null;
-            case AggregationKind.DecayedSum:
-                return (state.Scores ?? []).Select(kv => new FeatureKeyScore(kv.Key, kv.Value))
-                    .OrderByDescending(x => x.Score).ThenBy(x => x.Key, StringComparer.Ordinal).ToList();
-            case AggregationKind.LastDistinct:
-                return (state.Ids ?? []).Select((id, i) => new FeatureRecentValue(id, new DateTime(state.IdTicks![i], DateTimeKind.Utc))).ToList();
-            default:
-                return state.DistinctEstimate();
-        }
-    }
+    /// <summary>The answer of a user feature for <paramref name="window"/> (null when the user has no state for it).</summary>
+    public static object? UserValue(CompiledFeature feature, FeatureState? state, CompiledDefinitions definitions, QueryWindow window, DateTimeOffset now) =>
+        state is null ? null : feature.Aggregator.Answer(state, feature, window, now, definitions.TypeNames);
 
     /// <summary>An item feature (the rollup entities produce one shape: counts by type, lifetime and hour tiles).</summary>
     public static object? ItemValue(CompiledFeature feature, ItemStats stats, CompiledDefinitions definitions, QueryWindow window, DateTimeOffset now)
@@ -100,21 +71,11 @@ public static class FeatureAnswers
                 for (var t = 0; t < values.Length; t++) values[t] += PerType.At(hour.Counts, t);
             }
         }
-        return Shape(feature, values, definitions.TypeNames);
-    }
-
-    private static object Shape(CompiledFeature feature, double[] values, string[] names)
-    {
-        var integral = feature.Kind == AggregationKind.Count;
-        if (!feature.ByType)
-        {
-            return integral ? (long)values[0] : values[0];
-        }
+        // Item features are counts by type (the only shape the rollup entities produce): one count per type by name.
         var result = new Dictionary<string, object>(StringComparer.Ordinal);
-        for (var t = 0; t < names.Length; t++)
+        for (var t = 0; t < values.Length; t++)
         {
-            if (!feature.Accepts(t)) continue;
-            result[names[t]] = integral ? (long)values[t] : values[t];
+            if (feature.Accepts(t)) result[definitions.TypeNames[t]] = (long)values[t];
         }
         return result;
     }

@@ -123,12 +123,6 @@ public sealed record UserFeaturesView(string UserId, int Version, string Window,
 
 public sealed record ItemFeaturesView(string ItemId, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
 
-public sealed record FeatureTimedValue(double Value, DateTime Time);
-
-public sealed record FeatureKeyScore(string Key, double Score);
-
-public sealed record FeatureRecentValue(string Value, DateTime Time);
-
 /// <summary>User document writes attributed to features: bytes and the RU (estimated from sizes, split by bytes) and Cosmos $ they cost.</summary>
 public sealed record FeatureCostItemView(string Feature, long Writes, long Bytes, double BytesPerWrite, double Ru, decimal CosmosUsd);
 

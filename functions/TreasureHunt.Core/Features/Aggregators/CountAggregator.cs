@@ -1,0 +1,82 @@
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Events;
+
+namespace TreasureHunt.Core.Features.Aggregators;
+
+/// <summary>
+/// count: how many events (of the filter's types), lifetime and per tumbling tile, in one counter or one per type
+/// (<c>by: type</c>). Stored as <c>n</c> (lifetime counters per bucket) and <c>w</c> (count rings per unit).
+/// Merges by adding, per bucket and per tile.
+/// </summary>
+public sealed class CountAggregator : IAggregator
+{
+    public string Name => AggregationKind.Count;
+
+    public FeatureOptions Accepts => FeatureOptions.By | FeatureOptions.Windows;
+
+    public void Declare(FeatureDeclaration declaration) => declaration.ByType = declaration.ParseByType();
+
+    public long WorstCaseBytes(CompiledFeature feature)
+    {
+        const int Number = 25, CounterVarint = 10;
+        var bytes = feature.Lifetime ? feature.Buckets * (long)Number : 0;
+        foreach (var w in feature.Tumbling) bytes += BucketCounters.WorstCaseRingBytes(w, feature.Buckets, CounterVarint);
+        return bytes;
+    }
+
+    public void Bind(FeatureState state, CompiledFeature feature, int[]? bucketMap)
+    {
+        state.Counts = BucketCounters.Remap(state.Counts, feature.Buckets, bucketMap);
+        BucketCounters.BindRings(state, feature, bucketMap, sums: false);
+    }
+
+    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, in ApplyContext context, ref long capsReached)
+    {
+        BucketCounters.Advance(state, feature, context.Last);
+        var type = (int)e.Type;
+        if (!feature.Accepts(type)) return true;
+        var bucket = feature.ByType ? type : 0;
+        state.Counts![bucket]++;
+        return BucketCounters.AddToTiles(state, feature, e, bucket, 1, 0);
+    }
+
+    public void Merge(FeatureState into, FeatureState other, CompiledFeature feature, in MergeContext context)
+    {
+        var counts = into.Counts!;
+        var theirs = other.Counts!;
+        for (var b = 0; b < counts.Length; b++) counts[b] += theirs[b];
+        BucketCounters.MergeRings(into, other);
+    }
+
+    public object? Answer(FeatureState state, CompiledFeature feature, QueryWindow window, DateTimeOffset now, string[] typeNames)
+    {
+        var values = BucketCounters.Values(state, window, now, feature.Buckets, b => state.Counts is { } c && b < c.Length ? c[b] : 0);
+        return BucketCounters.Shape(feature, Array.ConvertAll(values, v => (long)v), typeNames);
+    }
+
+    public IEnumerable<AnswerColumn> Columns(CompiledFeature feature, string[] typeNames) =>
+        BucketCounters.Columns(feature, typeNames, AnswerColumnType.Long);
+
+    /// <summary>Schema 1's per-type <c>counts</c> and minute/hour/day windows, for a count by type without a filter.</summary>
+    public FeatureState? FromSchema1(CompiledFeature feature, UserDocument legacy)
+    {
+        if (!feature.ByType || feature.TypeFilter is not null || legacy.LegacyCounts is null) return null;
+        var state = new FeatureState { Aggregation = Name, Counts = legacy.LegacyCounts, Tiles = [] };
+        foreach (var (unit, windows) in new[] { (WindowSize.Minute, legacy.LegacyMinute), (WindowSize.Hour, legacy.LegacyHour), (WindowSize.Day, legacy.LegacyDay) })
+        {
+            var spec = feature.WindowOf(unit);
+            if (spec is null || windows is null) continue;
+            var ring = new TileRing(spec.Value.Keep, EventTypes.Count, sums: false);
+            if (legacy.LastEventTime is { } last) ring.Advance(TileRing.IndexOf(last.ToUnixTimeSeconds(), unit.Seconds()));
+            foreach (var w in windows)
+            {
+                for (var type = 0; type < w.Counts.Length && type < EventTypes.Count; type++)
+                {
+                    ring.Add(TileRing.IndexOf(w.Start, unit.Seconds()), type, w.Counts[type], 0);
+                }
+            }
+            state.Tiles[unit.Name()] = ring;
+        }
+        return state;
+    }
+}
