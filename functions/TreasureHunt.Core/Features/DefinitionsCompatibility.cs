@@ -93,14 +93,30 @@ public static class DefinitionsCompatibility
 
     private static int MaxLengthOf(AttributeDefinition attribute) => attribute.MaxLength ?? Events.ContractLimits.DefaultAttributeLength;
 
-    /// <summary>The definition without its description, as canonical JSON.</summary>
+    /// <summary>
+    /// The definition without its description, as canonical JSON: <c>of</c>, <c>by</c>, <c>types</c> and <c>where</c>
+    /// are part of it, so changing what a feature reads or filters is a redefinition. The order of the <c>where</c>
+    /// keys and of a range's bounds is not (both are sorted); a feature without <c>where</c> prints as it always has.
+    /// </summary>
     public static string Fingerprint(FeatureDefinition feature)
     {
+        ArgumentNullException.ThrowIfNull(feature);
         var copy = new FeatureDefinition
         {
             Name = feature.Name, Aggregation = feature.Aggregation, Of = feature.Of, By = feature.By, Types = feature.Types,
+            Where = feature.Where is { } where
+                ? where.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Canonical(kv.Value), StringComparer.Ordinal)
+                : null,
             Windows = feature.Windows, K = feature.K, HalfLife = feature.HalfLife, TopN = feature.TopN,
         };
         return JsonSerializer.Serialize(copy);
+    }
+
+    /// <summary>A condition's value with an object's members sorted by name (a range's bounds in any order print alike).</summary>
+    private static JsonElement Canonical(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Object) return value.Clone();
+        var sorted = value.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+        return JsonSerializer.SerializeToElement(sorted);
     }
 }

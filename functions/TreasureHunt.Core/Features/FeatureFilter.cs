@@ -28,6 +28,9 @@ public sealed class FeatureFilter
     /// <summary>The conditions on other fields and attributes.</summary>
     public IReadOnlyList<FilterCondition> Conditions => _conditions;
 
+    /// <summary>No filter: every event counts.</summary>
+    public bool IsAll => TypeFilter is null && _conditions.Length == 0;
+
     public bool AcceptsType(int type) => TypeFilter is null || ((uint)type < (uint)TypeFilter.Length && TypeFilter[type]);
 
     public bool Matches(TreasureEvent e)

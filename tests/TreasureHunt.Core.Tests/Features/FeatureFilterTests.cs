@@ -8,9 +8,9 @@ namespace TreasureHunt.Core.Tests.Features;
 /// agrees with a brute-force reading of the declaration on random streams.</summary>
 public sealed class FeatureFilterTests
 {
-    private static readonly string[] TypeNames = ["view", "click", "purchase"];
+    internal static readonly string[] TypeNames = ["view", "click", "purchase"];
 
-    private static readonly AttributeTable Attributes = new(
+    internal static readonly AttributeTable Attributes = new(
     [
         new CompiledAttribute(0, "brand", AttributeType.String, 64, false),
         new CompiledAttribute(1, "device", AttributeType.String, 64, false),
@@ -88,10 +88,10 @@ public sealed class FeatureFilterTests
     private static readonly string[] Categories = ["caves", "forest", "sea"];
     private static readonly double[] Numbers = [-3, 0, 1, 2.5, 10, 99.99, 100, 250, 1e6];
 
-    private static TreasureEvent Event(int type, double value, EventAttributes attributes, string category = "caves", string itemId = "t-1") =>
+    internal static TreasureEvent Event(int type, double value, EventAttributes attributes, string category = "caves", string itemId = "t-1") =>
         new("e", "u", itemId, category, (EventType)type, value, DateTimeOffset.UnixEpoch) { Attributes = attributes };
 
-    private static TreasureEvent RandomEvent(Random r) => Event(
+    internal static TreasureEvent RandomEvent(Random r) => Event(
         r.Next(TypeNames.Length),
         Numbers[r.Next(Numbers.Length)],
         EventAttributes.Of(Attributes,
@@ -103,7 +103,7 @@ public sealed class FeatureFilterTests
         $"t-{r.Next(4)}");
 
     /// <summary>A random valid filter: 1–4 conditions, each an equality, a membership or (on numbers) a range.</summary>
-    private static (string Where, List<string>? Types) RandomFilter(Random r)
+    internal static (string Where, List<string>? Types) RandomFilter(Random r)
     {
         var conditions = new Dictionary<string, object>();
         var fields = new[] { "type", "category", "itemId", "value", "brand", "device", "quantity", "gift" }.OrderBy(_ => r.Next()).Take(r.Next(1, 5));
@@ -134,7 +134,7 @@ public sealed class FeatureFilterTests
     }
 
     /// <summary>The declaration read naively, value by value: the reference the compiled filter is checked against.</summary>
-    private static bool BruteForce(string where, List<string>? types, TreasureEvent e)
+    internal static bool BruteForce(string where, List<string>? types, TreasureEvent e)
     {
         if (types is not null && !types.Contains(TypeNames[(int)e.Type])) return false;
         using var json = JsonDocument.Parse(where);

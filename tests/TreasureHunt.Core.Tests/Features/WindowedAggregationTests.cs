@@ -36,7 +36,7 @@ public class WindowedAggregationTests
                     var window = new QueryWindow(spec.Unit, tiles);
                     var inWindow = window.TileIndexes(now).ToHashSet();
                     var accepted = events
-                        .Where(e => feature.Accepts((int)e.Type) && inWindow.Contains(TileRing.IndexOf(e.Timestamp.ToUnixTimeSeconds(), spec.Unit!.Value.Seconds())))
+                        .Where(e => feature.Filter.AcceptsType((int)e.Type) && inWindow.Contains(TileRing.IndexOf(e.Timestamp.ToUnixTimeSeconds(), spec.Unit!.Value.Seconds())))
                         .ToList();
                     var answer = FeatureAnswers.UserValue(feature, document.Feature(name), Definitions, window, now);
                     Assert.Equal(ToJson(BruteForce(feature.Kind, accepted)), ToJson(answer));
