@@ -166,6 +166,26 @@ public sealed class FilteredAggregationTests
     }
 
     [Fact]
+    public void Filters_fields_and_keyed_breakdowns_allocate_nothing_per_event_once_their_keys_are_known()
+    {
+        var definitions = FeatureDefinitionsReader.Compile(Document(
+            new FeatureDefinition { Name = "big", Aggregation = "count", Where = Where("""{"type": ["view", "purchase"], "value": {"gte": 2}, "device": ["app", "web"], "gift": false}""") },
+            new FeatureDefinition { Name = "quantityByType", Aggregation = "sum", Of = "quantity", By = "type", Windows = ["lifetime", "hour:24"], Where = Where("""{"brand": "acme"}""") },
+            new FeatureDefinition { Name = "meanByDevice", Aggregation = "avg", By = "device", TopN = 8 },
+            new FeatureDefinition { Name = "maxQuantity", Aggregation = "max", Of = "quantity", Windows = ["lifetime", "day:7"] },
+            new FeatureDefinition { Name = "brandAffinity", Aggregation = "decayedSum", By = "brand", HalfLife = "1d", TopN = 8 },
+            new FeatureDefinition { Name = "recentBrands", Aggregation = "lastDistinct", Of = "brand", K = 4 },
+            new FeatureDefinition { Name = "distinctDevices", Aggregation = "approxDistinct", Of = "device" }));
+        var r = new Random(5);
+        var events = Enumerable.Range(0, 200).Select(_ => RandomEvent(r)).ToList();
+        var document = Aggregate(events, definitions);
+        var caps = 0L;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var e in events) document.Add(e, definitions, ref caps);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void A_keyed_breakdown_keeps_the_keys_with_the_most_events_and_counts_what_it_evicted()
     {
         var definitions = FeatureDefinitionsReader.Compile(Document(
