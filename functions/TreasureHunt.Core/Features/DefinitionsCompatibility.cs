@@ -8,7 +8,8 @@ namespace TreasureHunt.Core.Features;
 /// <item>Compatible within one version: adding a feature, adding an event type at the end, adding an optional
 /// attribute, widening a string attribute's maxLength or making an attribute optional. New features start from new
 /// events (history is not back-filled).</item>
-/// <item>Removing or redefining a feature needs a higher version; the state of a redefined feature starts over. So does
+/// <item>Removing or redefining a feature (any member but its description: what it reads — <c>of</c>, <c>by</c> — and what it
+/// filters — <c>types</c>, <c>where</c> — included) needs a higher version; the state of a redefined feature starts over. So does
 /// any attribute change that could reject an event the stored version accepts or change a value's type: removing an
 /// attribute, changing its type, narrowing its maxLength, making it required (or adding a required one).</item>
 /// <item>Never allowed: a lower version, removing or reordering event types (their position indexes the counters of
