@@ -159,7 +159,7 @@ public sealed class UserDocument
         for (var i = 0; i < states.Length; i++)
         {
             var feature = features[i];
-            inAll &= feature.Aggregator.Apply(states[i], feature, e, context, ref caps);
+            inAll &= feature.Aggregator.Apply(states[i], feature, e, feature.Filter.Matches(e), context, ref caps);
         }
         return inAll;
     }

@@ -45,8 +45,14 @@ public sealed class CompiledFeature
 
     public required FeatureDefinition Source { get; init; }
 
-    /// <summary>The aggregated field (value, itemId, category), or the decayed sum's key.</summary>
+    /// <summary>The aggregated core field (value, itemId, category), or the decayed sum's key; None for an attribute.</summary>
     public EventField Field { get; init; }
+
+    /// <summary>The field or attribute <c>of</c> reads, compiled once (null when the aggregation reads none).</summary>
+    public EventFieldAccessor? Of { get; init; }
+
+    /// <summary>The key of a breakdown other than by type: the decayed sum's, or a keyed count, sum or avg's (at most <see cref="TopN"/> keys).</summary>
+    public EventFieldAccessor? By { get; init; }
 
     /// <summary>Counter aggregations (count, sum, avg): one counter per declared event type (else one counter).</summary>
     public bool ByType { get; init; }
@@ -54,8 +60,8 @@ public sealed class CompiledFeature
     /// <summary>Counters per tile and lifetime: the number of declared types when <see cref="ByType"/>, else 1.</summary>
     public int Buckets { get; init; } = 1;
 
-    /// <summary>Type filter indexed by type; null = every type.</summary>
-    public bool[]? TypeFilter { get; init; }
+    /// <summary>The compiled <c>types</c> and <c>where</c>: evaluated once per event where events are applied.</summary>
+    public FeatureFilter Filter { get; init; } = FeatureFilter.All;
 
     public bool Lifetime { get; init; }
 
@@ -65,8 +71,6 @@ public sealed class CompiledFeature
     public int K { get; init; }
     public double HalfLifeSeconds { get; init; }
     public int TopN { get; init; }
-
-    public bool Accepts(int type) => TypeFilter is null || (type < TypeFilter.Length && TypeFilter[type]);
 
     /// <summary>The tumbling window of <paramref name="unit"/>, or null.</summary>
     public WindowSpec? WindowOf(WindowSize unit)

@@ -8,7 +8,8 @@ namespace TreasureHunt.Core.Features;
 /// <item>Compatible within one version: adding a feature, adding an event type at the end, adding an optional
 /// attribute, widening a string attribute's maxLength or making an attribute optional. New features start from new
 /// events (history is not back-filled).</item>
-/// <item>Removing or redefining a feature needs a higher version; the state of a redefined feature starts over. So does
+/// <item>Removing or redefining a feature (any member but its description: what it reads — <c>of</c>, <c>by</c> — and what it
+/// filters — <c>types</c>, <c>where</c> — included) needs a higher version; the state of a redefined feature starts over. So does
 /// any attribute change that could reject an event the stored version accepts or change a value's type: removing an
 /// attribute, changing its type, narrowing its maxLength, making it required (or adding a required one).</item>
 /// <item>Never allowed: a lower version, removing or reordering event types (their position indexes the counters of
@@ -93,14 +94,30 @@ public static class DefinitionsCompatibility
 
     private static int MaxLengthOf(AttributeDefinition attribute) => attribute.MaxLength ?? Events.ContractLimits.DefaultAttributeLength;
 
-    /// <summary>The definition without its description, as canonical JSON.</summary>
+    /// <summary>
+    /// The definition without its description, as canonical JSON: <c>of</c>, <c>by</c>, <c>types</c> and <c>where</c>
+    /// are part of it, so changing what a feature reads or filters is a redefinition. The order of the <c>where</c>
+    /// keys and of a range's bounds is not (both are sorted); a feature without <c>where</c> prints as it always has.
+    /// </summary>
     public static string Fingerprint(FeatureDefinition feature)
     {
+        ArgumentNullException.ThrowIfNull(feature);
         var copy = new FeatureDefinition
         {
             Name = feature.Name, Aggregation = feature.Aggregation, Of = feature.Of, By = feature.By, Types = feature.Types,
+            Where = feature.Where is { } where
+                ? where.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Canonical(kv.Value), StringComparer.Ordinal)
+                : null,
             Windows = feature.Windows, K = feature.K, HalfLife = feature.HalfLife, TopN = feature.TopN,
         };
         return JsonSerializer.Serialize(copy);
+    }
+
+    /// <summary>A condition's value with an object's members sorted by name (a range's bounds in any order print alike).</summary>
+    private static JsonElement Canonical(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Object) return value.Clone();
+        var sorted = value.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+        return JsonSerializer.SerializeToElement(sorted);
     }
 }

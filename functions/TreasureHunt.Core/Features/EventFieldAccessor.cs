@@ -35,14 +35,21 @@ public sealed class EventFieldAccessor
     /// <summary>The accessor of a core field (value, itemId, category, type) or of an attribute the definitions declare; false for any other name.</summary>
     public static bool TryCreate(string name, CompiledDefinitions definitions, out EventFieldAccessor? accessor)
     {
-        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(definitions);
+        return TryCreate(name, definitions.Attributes, definitions.TypeNames, out accessor);
+    }
+
+    /// <summary>The same, while the definitions are being compiled: their attributes and event type names.</summary>
+    public static bool TryCreate(string name, AttributeTable attributes, string[] typeNames, out EventFieldAccessor? accessor)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(attributes);
         var field = name switch
         {
             "value" => EventField.Value, "itemId" => EventField.ItemId, "category" => EventField.Category, "type" => EventField.Type, _ => EventField.None,
         };
-        var attribute = field == EventField.None ? definitions.Attributes.Find(name) : null;
-        accessor = field != EventField.None || attribute is not null ? new EventFieldAccessor(name, field, attribute, definitions.TypeNames) : null;
+        var attribute = field == EventField.None ? attributes.Find(name) : null;
+        accessor = field != EventField.None || attribute is not null ? new EventFieldAccessor(name, field, attribute, typeNames) : null;
         return accessor is not null;
     }
 

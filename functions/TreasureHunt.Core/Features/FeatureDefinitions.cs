@@ -47,7 +47,7 @@ public sealed class EventTypeDefinition
     public string? Description { get; set; }
 }
 
-/// <summary>One feature: an aggregation over the keyed event stream, optionally filtered by type, with its windows.</summary>
+/// <summary>One feature: an aggregation over the keyed event stream, optionally filtered (<c>types</c>, <c>where</c>), with its windows.</summary>
 public sealed class FeatureDefinition
 {
     [JsonPropertyName("name")] public string Name { get; set; } = "";
@@ -55,20 +55,29 @@ public sealed class FeatureDefinition
     /// <summary>The aggregation's registered name (<see cref="Aggregators.Aggregations"/>): count, sum, avg, min, max, first, last, lastDistinct, decayedSum or approxDistinct.</summary>
     [JsonPropertyName("aggregation")] public string Aggregation { get; set; } = "";
 
-    /// <summary>The event field aggregated: <c>value</c> (sum, avg, min, max, first, last), <c>itemId</c> or <c>category</c> (lastDistinct, approxDistinct).</summary>
+    /// <summary>The field aggregated: a number field — <c>value</c> or a number attribute — for sum, avg, min, max, first, last and
+    /// decayedSum; <c>itemId</c>, <c>category</c> or a string attribute for lastDistinct and approxDistinct.</summary>
     [JsonPropertyName("of")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Of { get; set; }
 
-    /// <summary>Breakdown: <c>type</c> (count, sum, avg: one counter per event type), <c>category</c> or <c>itemId</c> (decayedSum).</summary>
+    /// <summary>Breakdown: <c>type</c> (count, sum, avg: one counter per event type) or another text field — <c>category</c>,
+    /// <c>itemId</c>, a string or boolean attribute — (count, sum, avg: the topN keys; decayedSum's key).</summary>
     [JsonPropertyName("by")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? By { get; set; }
 
-    /// <summary>Filter: only events of these types count (all types when absent).</summary>
+    /// <summary>Filter: only events of these types count (all types when absent); the shorthand of <c>where.type</c>.</summary>
     [JsonPropertyName("types")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<string>? Types { get; set; }
+
+    /// <summary>Filter: each key a field (<c>type</c>, <c>category</c>, <c>itemId</c>, <c>value</c>) or a declared attribute;
+    /// each value a scalar (equality), an array (membership) or an object of <c>lt</c>, <c>lte</c>, <c>gt</c>, <c>gte</c>
+    /// (a numeric range). Every condition must hold. <c>types</c> is a shorthand for <c>where.type</c>.</summary>
+    [JsonPropertyName("where")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, System.Text.Json.JsonElement>? Where { get; set; }
 
     /// <summary><c>lifetime</c> and tumbling <c>minute:N</c>, <c>hour:N</c>, <c>day:N</c> (N tiles kept). Every aggregation but lastDistinct and decayedSum.</summary>
     [JsonPropertyName("windows")]
@@ -85,7 +94,8 @@ public sealed class FeatureDefinition
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? HalfLife { get; set; }
 
-    /// <summary>decayedSum: at most this many keys are kept (the lowest score is evicted, and counted).</summary>
+    /// <summary>decayedSum, and count, sum, avg by a text field other than type: at most this many keys are kept (the lowest
+    /// score, or the fewest events, is evicted, and counted).</summary>
     [JsonPropertyName("topN")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? TopN { get; set; }

@@ -127,10 +127,12 @@ public static class FeatureDefinitionsReader
             if (!double.IsFinite(t.Weight)) errors.Add($"{at}: weight must be a finite number");
         }
         var attributes = AttributeDefinitionsCompiler.Compile(d.Attributes, errors);
-        var types = d.EventTypes.Where(t => t is not null).Select(t => t.Name).ToList();
-        var user = CompileGroup("user", d.User, types, errors);
-        var item = CompileGroup("item", d.Item, types, errors);
-        var global = CompileGroup("global", d.Global, types, errors);
+        var types = d.EventTypes.Where(t => t is not null).Select(t => t.Name).ToArray();
+        var user = CompileGroup("user", d.User, types, attributes, errors);
+        var item = CompileGroup("item", d.Item, types, attributes, errors);
+        var global = CompileGroup("global", d.Global, types, attributes, errors);
+        RefuseWhere("item", d.Item, errors);
+        RefuseWhere("global", d.Global, errors);
         CheckCrossPartitionGroup("item", item, allowHour: true, errors);
         CheckCrossPartitionGroup("global", global, allowHour: false, errors);
         var worstCase = user.Sum(WorstCaseBytes);
@@ -153,7 +155,8 @@ public static class FeatureDefinitionsReader
         {
             var f = features[i];
             var at = $"{group}[{i}] '{f.Name}'";
-            if (f.Kind != AggregationKind.Count || !f.ByType || f.TypeFilter is not null)
+            if (f.Source.Where is not null) continue; // refused by RefuseWhere, with its own message
+            if (f.Kind != AggregationKind.Count || !f.ByType || !f.Filter.IsAll)
             {
                 errors.Add($"{at}: {group} features are produced by the rollup entities, which support only a count by type without a filter in this version");
             }
@@ -171,7 +174,19 @@ public static class FeatureDefinitionsReader
         }
     }
 
-    private static CompiledFeature[] CompileGroup(string group, List<FeatureDefinition> features, List<string> types, List<string> errors)
+    /// <summary>The rollup entities count events per type, unfiltered: a cross-partition feature's <c>where</c> is refused.</summary>
+    private static void RefuseWhere(string group, List<FeatureDefinition> features, List<string> errors)
+    {
+        for (var i = 0; i < features.Count; i++)
+        {
+            if (features[i]?.Where is not null)
+            {
+                errors.Add($"{group}[{i}] '{features[i].Name}': 'where' is not supported for {group} features: they are produced by the rollup entities, which compute only a count per type without a filter in this version");
+            }
+        }
+    }
+
+    private static CompiledFeature[] CompileGroup(string group, List<FeatureDefinition> features, string[] types, AttributeTable attributes, List<string> errors)
     {
         var result = new List<CompiledFeature>();
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -194,18 +209,7 @@ public static class FeatureDefinitionsReader
                 continue;
             }
 
-            bool[]? filter = null;
-            if (f.Types is not null)
-            {
-                if (f.Types.Count == 0) errors.Add($"{at}: types, when present, must list at least one event type");
-                filter = new bool[types.Count];
-                foreach (var name in f.Types)
-                {
-                    var index = types.IndexOf(name);
-                    if (index < 0) errors.Add($"{at}: types lists '{name}', which is not a declared event type");
-                    else filter[index] = true;
-                }
-            }
+            var filter = FeatureFilter.Compile(f, types, attributes, at, errors);
 
             // The members the aggregation does not take are refused here; it checks and compiles the ones it takes.
             var accepts = aggregator.Accepts;
@@ -214,7 +218,7 @@ public static class FeatureDefinitionsReader
             if (f.K is not null && (accepts & FeatureOptions.K) == 0) errors.Add($"{at}: 'k' applies only to {Names(FeatureOptions.K)}");
             if (f.HalfLife is not null && (accepts & FeatureOptions.HalfLife) == 0) errors.Add($"{at}: 'halfLife' applies only to {Names(FeatureOptions.HalfLife)}");
             if (f.TopN is not null && (accepts & FeatureOptions.TopN) == 0) errors.Add($"{at}: 'topN' applies only to {Names(FeatureOptions.TopN)}");
-            var declaration = new FeatureDeclaration(f, at, types, errors);
+            var declaration = new FeatureDeclaration(f, at, types, attributes, errors);
             aggregator.Declare(declaration);
 
             var lifetime = false;
@@ -244,6 +248,11 @@ public static class FeatureDefinitionsReader
                 }
             }
 
+            if (declaration.By is not null && tumbling.Count > 0)
+            {
+                errors.Add($"{at}: a breakdown by '{f.By}' is lifetime only in this version (its topN keys are not kept per tile): remove the tumbling windows or break down by type");
+            }
+
             if (errors.Count > before) continue;
             result.Add(new CompiledFeature
             {
@@ -251,9 +260,11 @@ public static class FeatureDefinitionsReader
                 Aggregator = aggregator,
                 Source = f,
                 Field = declaration.Field,
+                Of = declaration.Of,
+                By = declaration.By,
                 ByType = declaration.ByType,
-                Buckets = declaration.ByType ? types.Count : 1,
-                TypeFilter = filter,
+                Buckets = declaration.ByType ? types.Length : 1,
+                Filter = filter,
                 Lifetime = lifetime,
                 Tumbling = tumbling.OrderBy(w => w.Unit).ToArray(),
                 K = declaration.K,

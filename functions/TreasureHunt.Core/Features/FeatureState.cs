@@ -45,6 +45,14 @@ public sealed class FeatureState
     [JsonPropertyName("top")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Dictionary<string, double>? Scores { get; set; }
 
+    /// <summary>count, sum, avg by a text field other than type: key → number of events (at most topN keys).</summary>
+    [JsonPropertyName("kn")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, long>? KeyCounts { get; set; }
+
+    /// <summary>sum, avg by a text field other than type: key → sum of the values (the keys of <see cref="KeyCounts"/>).</summary>
+    [JsonPropertyName("ks")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, double>? KeySums { get; set; }
+
     /// <summary>lastDistinct: the values, newest first (ties by value, ordinal), at most k.</summary>
     [JsonPropertyName("ids")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<string>? Ids { get; set; }
@@ -57,7 +65,7 @@ public sealed class FeatureState
     [JsonPropertyName("hll")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public byte[]? Sketch { get; set; }
 
-    /// <summary>How many times the feature's cap evicted an entry (decayedSum over topN keys).</summary>
+    /// <summary>How many times the feature's cap evicted an entry (decayedSum, or a keyed count, sum or avg, over topN keys).</summary>
     [JsonPropertyName("capped")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public long CapReached { get; set; }
 
@@ -96,6 +104,8 @@ public sealed class FeatureState
         Value = null;
         Ticks = null;
         Scores = null;
+        KeyCounts = null;
+        KeySums = null;
         Ids = null;
         IdTicks = null;
         Sketch = null;

@@ -82,7 +82,7 @@ public static class FeatureAnswers
         var result = new Dictionary<string, object>(StringComparer.Ordinal);
         for (var t = 0; t < values.Length; t++)
         {
-            if (feature.Accepts(t)) result[definitions.TypeNames[t]] = (long)values[t];
+            if (feature.Filter.AcceptsType(t)) result[definitions.TypeNames[t]] = (long)values[t];
         }
         return result;
     }

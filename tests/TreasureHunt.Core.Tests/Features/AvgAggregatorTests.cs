@@ -34,8 +34,8 @@ public class AvgAggregatorTests
     public void Avg_is_declared_like_sum()
     {
         Assert.Empty(Errors(new FeatureDefinition { Name = "a", Aggregation = "avg", Of = "value", By = "type", Types = ["purchase"], Windows = ["lifetime", "day:7"] }));
-        Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "avg", Of = "itemId" }), e => e.Contains("'of' must be value for avg, got 'itemId'"));
-        Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "avg", By = "category" }), e => e.Contains("'by' must be 'type' for avg"));
+        Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "avg", Of = "itemId" }), e => e.Contains("'of' must be value or a number attribute for avg, got 'itemId', a text field"));
+        Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "avg", By = "category" }), e => e.Contains("avg by 'category' needs 'topN'"));
         Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "avg", K = 3 }), e => e.Contains("'k' applies only to lastDistinct"));
         Assert.Contains(Errors(new FeatureDefinition { Name = "a", Aggregation = "lastDistinct", Of = "itemId", K = 3, Windows = ["hour:3"] }), e => e.Contains("windows apply only to count and sum and min, max, first, last, approxDistinct, avg (lastDistinct is lifetime)"));
         var feature = AvgDefinitions.UserFeature("avgByType")!;

@@ -59,8 +59,8 @@ public class FeatureDefinitionsTests
         Assert.True(compiled.TryGetTypeUtf8("wishlist"u8, out var type));
         Assert.Equal(5, (int)type);
         var wishlists = compiled.UserFeature("wishlists")!;
-        Assert.True(wishlists.Accepts(5));
-        Assert.False(wishlists.Accepts(0));
+        Assert.True(wishlists.Filter.AcceptsType(5));
+        Assert.False(wishlists.Filter.AcceptsType(0));
         Assert.Equal(6, compiled.UserFeature("events")!.Buckets);
     }
 
@@ -78,8 +78,12 @@ public class FeatureDefinitionsTests
         AssertError(d => d.User[2].TopN = null, "user[2] 'affinity'", "topN");
         AssertError(d => d.User[3].K = 0, "user[3] 'recentItems'", "'k'");
         AssertError(d => d.User[5].Types = ["refund"], "user[5] 'maxPurchase'", "'refund', which is not a declared event type");
-        AssertError(d => d.User[4].Of = "price", "user[4] 'distinctItems'", "'of' must be itemId or category");
-        AssertError(d => d.User[0].By = "category", "user[0] 'events'", "'by' must be 'type'");
+        AssertError(d => d.User[4].Of = "price", "user[4] 'distinctItems'", "'of' must be itemId, category or a string attribute for approxDistinct, got 'price', which is neither an event field nor a declared attribute");
+        AssertError(d => d.User[4].Of = "value", "user[4] 'distinctItems'", "got 'value', a number field");
+        AssertError(d => d.User[0].By = "value", "user[0] 'events'", "'by' must be type, category, itemId or a string or boolean attribute for count, got 'value', a number field");
+        AssertError(d => d.User[0].By = "category", "user[0] 'events'", "count by 'category' needs 'topN' from 1 to 10000");
+        AssertError(d => d.User[0].By = "category", "user[0] 'events'", "a breakdown by 'category' is lifetime only in this version");
+        AssertError(d => d.User[0].TopN = 5, "user[0] 'events'", "'topN' applies to count only with 'by' a field other than type");
         AssertError(d => d.User[1].Name = "bad name", "user[1] 'bad name'", "name must be");
         AssertError(d => d.EventTypes[0].Name = "view!", "eventTypes[0] 'view!'", "name must be");
         AssertError(d => d.Version = 0, "version", ">= 1");

@@ -11,7 +11,8 @@ namespace TreasureHunt.Core.Tests.Features;
 /// part aggregated into its own document, the documents merged pairwise in random order — must give the state of the
 /// whole stream, for every aggregation and its tiles. Exact for counts, min/max/first/last, lastDistinct (even beyond k)
 /// and the sketches; sums and decayed scores within 1e-9 relative (1e-9 absolute below 1). decayedSum is exact only
-/// while nothing was evicted (an evicted key's score is gone), so its topN here is above the stream's distinct keys.
+/// while nothing was evicted (an evicted key's score is gone), so its topN here is above the stream's distinct keys; so
+/// are the keyed breakdowns' (count, sum, avg by category or itemId).
 /// </summary>
 public class MergePropertyTests
 {
@@ -42,9 +43,17 @@ public class MergePropertyTests
             new FeatureDefinition { Name = "firstByDay", Aggregation = "first", Of = "value", Windows = ["lifetime", "day:35"] },
             new FeatureDefinition { Name = "lastByHour", Aggregation = "last", Of = "value", Types = ["click"], Windows = ["hour:48"] },
             new FeatureDefinition { Name = "itemsByHour", Aggregation = "approxDistinct", Of = "itemId", Windows = ["lifetime", "hour:48", "minute:120"] },
+            new FeatureDefinition { Name = "countByCategory", Aggregation = "count", By = "category", TopN = 5 },
+            new FeatureDefinition { Name = "valueByItem", Aggregation = "sum", By = "itemId", TopN = 30, Types = ["view", "purchase"] },
+            new FeatureDefinition { Name = "avgByCategory", Aggregation = "avg", By = "category", TopN = 8, Where = Where("""{"value": {"gt": 1}}""") },
+            new FeatureDefinition { Name = "bigFirstByHour", Aggregation = "first", Of = "value", Windows = ["lifetime", "hour:48"], Where = Where("""{"value": {"gt": 50, "lte": 900}, "type": ["view", "claim"]}""") },
+            new FeatureDefinition { Name = "bigByType", Aggregation = "count", By = "type", Windows = ["lifetime", "hour:48"], Where = Where("""{"value": {"gte": 100}, "category": ["c0", "c1"]}""") },
         ];
         return d;
     }
+
+    private static Dictionary<string, System.Text.Json.JsonElement> Where(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, System.Text.Json.JsonElement>>(json)!;
 
     internal static readonly CompiledDefinitions Definitions = FeatureDefinitionsReader.Compile(MergeDefinitions());
 
@@ -114,6 +123,23 @@ public class MergePropertyTests
         }
     }
 
+    [Fact]
+    public void A_merged_keyed_breakdown_keeps_its_cap_and_counts_what_merging_evicted()
+    {
+        var d = FeatureDefinitionsReader.ReadDefault();
+        d.User = [new FeatureDefinition { Name = "byCategory", Aggregation = "sum", By = "category", TopN = 2 }];
+        var definitions = FeatureDefinitionsReader.Compile(d);
+        var t = RandomStreams.Origin;
+        var a = Aggregate([Event("a1", t, category: "c1"), Event("a2", t, category: "c2", value: 4), Event("a3", t, category: "c2")], definitions);
+        var b = Aggregate([Event("b1", t, category: "c3", value: 5), Event("b2", t, category: "c3", value: 3), Event("b3", t, category: "c3")], definitions);
+        a.MergeFeatures(b, definitions);
+        var state = a.Feature("byCategory")!;
+        Assert.Equal(new Dictionary<string, long> { ["c2"] = 2, ["c3"] = 3 }, state.KeyCounts!.OrderBy(kv => kv.Key).ToDictionary());
+        Assert.Equal(new Dictionary<string, double> { ["c2"] = 5, ["c3"] = 9 }, state.KeySums!.OrderBy(kv => kv.Key).ToDictionary());
+        Assert.Equal(1, state.CapReached);
+        Assert.Equal(1, a.CapsReached);
+    }
+
     /// <summary>The features of two documents hold the same state: exactly, sums and scores within 1e-9 relative (absolute below 1).</summary>
     internal static void AssertSameState(UserDocument expected, UserDocument actual, CompiledDefinitions definitions)
     {
@@ -136,6 +162,9 @@ public class MergePropertyTests
             Assert.Equal(e.IdTicks, a.IdTicks);
             Assert.Equal(e.Sketch, a.Sketch);
             Assert.Equal(e.CapReached, a.CapReached);
+            Assert.Equal(e.KeyCounts?.OrderBy(kv => kv.Key, StringComparer.Ordinal), a.KeyCounts?.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+            Assert.Equal(e.KeySums?.Keys.Order(StringComparer.Ordinal), a.KeySums?.Keys.Order(StringComparer.Ordinal));
+            foreach (var (key, sum) in e.KeySums ?? []) Close(sum, a.KeySums![key], scale: Math.Max(Math.Abs(sum), 1), what: $"{name}[{key}]");
             Assert.Equal(e.Scores?.Keys.Order(StringComparer.Ordinal), a.Scores?.Keys.Order(StringComparer.Ordinal));
             foreach (var (key, score) in e.Scores ?? []) Close(score, a.Scores![key], scale: Math.Max(Math.Abs(score), 1), what: $"{name}[{key}]");
             Assert.Equal(e.ValueTiles?.Keys.Order(StringComparer.Ordinal), a.ValueTiles?.Keys.Order(StringComparer.Ordinal));

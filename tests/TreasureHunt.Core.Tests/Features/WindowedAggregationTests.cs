@@ -17,7 +17,7 @@ public class WindowedAggregationTests
 {
     private static readonly CompiledDefinitions Definitions = MergePropertyTests.Definitions;
 
-    public static TheoryData<string> WindowedFeatures() => new("minByHour", "maxByMinute", "firstByDay", "lastByHour", "itemsByHour");
+    public static TheoryData<string> WindowedFeatures() => new("minByHour", "maxByMinute", "firstByDay", "lastByHour", "itemsByHour", "bigFirstByHour");
 
     [Property(MaxTest = 100)]
     public void Every_window_answers_the_brute_force_answer_of_its_tiles(int seed)
@@ -36,7 +36,7 @@ public class WindowedAggregationTests
                     var window = new QueryWindow(spec.Unit, tiles);
                     var inWindow = window.TileIndexes(now).ToHashSet();
                     var accepted = events
-                        .Where(e => feature.Accepts((int)e.Type) && inWindow.Contains(TileRing.IndexOf(e.Timestamp.ToUnixTimeSeconds(), spec.Unit!.Value.Seconds())))
+                        .Where(e => feature.Filter.Matches(e) && inWindow.Contains(TileRing.IndexOf(e.Timestamp.ToUnixTimeSeconds(), spec.Unit!.Value.Seconds())))
                         .ToList();
                     var answer = FeatureAnswers.UserValue(feature, document.Feature(name), Definitions, window, now);
                     Assert.Equal(ToJson(BruteForce(feature.Kind, accepted)), ToJson(answer));

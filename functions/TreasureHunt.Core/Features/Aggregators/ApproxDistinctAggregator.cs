@@ -4,7 +4,8 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Core.Features.Aggregators;
 
 /// <summary>
-/// approxDistinct: the estimated number of distinct values of <c>of</c> (itemId or category), from a HyperLogLog
+/// approxDistinct: the estimated number of distinct values of <c>of</c> (itemId, category or a string attribute) over
+/// the events that pass the filter and carry it, from a HyperLogLog
 /// sketch (stored as <c>hll</c>, its compact bytes), lifetime and per tumbling tile (<c>wh</c>: one sketch per tile; a
 /// window's estimate is that of the union of its tiles). Merges by register-wise max: the sketch of the union.
 /// </summary>
@@ -17,7 +18,7 @@ public sealed class ApproxDistinctAggregator : IAggregator
 
     public FeatureOptions Accepts => FeatureOptions.Of | FeatureOptions.Windows;
 
-    public void Declare(FeatureDeclaration declaration) => declaration.Field = declaration.ParseOf([EventField.ItemId, EventField.Category], null);
+    public void Declare(FeatureDeclaration declaration) => declaration.ParseTextOf();
 
     public long WorstCaseBytes(CompiledFeature feature)
     {
@@ -50,10 +51,11 @@ public sealed class ApproxDistinctAggregator : IAggregator
         state.SketchRings = rings;
     }
 
-    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, in ApplyContext context, ref long capsReached)
+    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, bool matches, in ApplyContext context, ref long capsReached)
     {
-        var accepted = feature.Accepts((int)e.Type);
-        var hash = accepted ? HyperLogLog.Hash(feature.Field == EventField.ItemId ? e.ItemId : e.Category) : 0;
+        var value = matches ? feature.Of!.TextOf(e) : null;
+        var accepted = value is not null;
+        var hash = accepted ? HyperLogLog.Hash(value!) : 0;
         if (accepted) state.Hll!.Add(hash);
         var rings = state.SketchRings;
         if (rings.Length == 0) return true;

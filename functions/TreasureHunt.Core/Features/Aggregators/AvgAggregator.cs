@@ -3,24 +3,27 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Core.Features.Aggregators;
 
 /// <summary>
-/// avg: the mean of the events' values (of the filter's types), lifetime and per tumbling tile, in one value or one per
-/// type (<c>by: type</c>); null while no event counted. Stored as <c>s</c> (sums) and <c>n</c> (counts) per bucket, and
-/// <c>w</c>: sum rings of two counters per bucket (the sum at b, the count at Buckets + b). Merges by adding both.
+/// avg: the mean of <c>of</c> (value or a number attribute) over the events that pass the filter and carry it, lifetime
+/// and per tumbling tile, in one value or one per type (<c>by: type</c>); null while no event counted. Stored as
+/// <c>s</c> (sums) and <c>n</c> (counts) per bucket, and <c>w</c>: sum rings of two counters per bucket (the sum at b,
+/// the count at Buckets + b). Merges by adding both. By another text field: lifetime means of at most topN keys, those
+/// with the most events (<see cref="KeyedCounters"/>, stored as <c>kn</c> and <c>ks</c>).
 /// </summary>
 public sealed class AvgAggregator : IAggregator
 {
     public string Name => "avg";
 
-    public FeatureOptions Accepts => FeatureOptions.Of | FeatureOptions.By | FeatureOptions.Windows;
+    public FeatureOptions Accepts => FeatureOptions.Of | FeatureOptions.By | FeatureOptions.TopN | FeatureOptions.Windows;
 
     public void Declare(FeatureDeclaration declaration)
     {
-        declaration.Field = declaration.ParseOf([EventField.Value], EventField.Value);
-        declaration.ByType = declaration.ParseByType();
+        declaration.ParseNumberOf();
+        declaration.ParseCounterBy();
     }
 
     public long WorstCaseBytes(CompiledFeature feature)
     {
+        if (feature.By is not null) return KeyedCounters.WorstCaseBytes(feature, sums: true);
         const int Number = 25, Double = 8;
         var bytes = feature.Lifetime ? 2 * feature.Buckets * (long)Number : 0;
         foreach (var w in feature.Tumbling) bytes += BucketCounters.WorstCaseRingBytes(w, 2 * feature.Buckets, Double);
@@ -29,26 +32,42 @@ public sealed class AvgAggregator : IAggregator
 
     public void Bind(FeatureState state, CompiledFeature feature, int[]? bucketMap)
     {
+        if (feature.By is not null)
+        {
+            KeyedCounters.Bind(state, sums: true);
+            return;
+        }
+        state.KeyCounts = null;
+        state.KeySums = null;
         state.Sums = BucketCounters.Remap(state.Sums, feature.Buckets, bucketMap);
         state.Counts = BucketCounters.Remap(state.Counts, feature.Buckets, bucketMap);
         BucketCounters.BindRings(state, feature, bucketMap, sums: true, paired: true);
     }
 
-    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, in ApplyContext context, ref long capsReached)
+    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, bool matches, in ApplyContext context, ref long capsReached)
     {
+        if (feature.By is { } by)
+        {
+            if (matches && by.TextOf(e) is { } key && feature.Of!.NumberOf(e) is { } x) KeyedCounters.Add(state, feature, key, x, ref capsReached);
+            return true;
+        }
         BucketCounters.Advance(state, feature, context.Last);
-        var type = (int)e.Type;
-        if (!feature.Accepts(type)) return true;
-        var bucket = feature.ByType ? type : 0;
-        state.Sums![bucket] += e.Value;
+        if (!matches || feature.Of!.NumberOf(e) is not { } value) return true;
+        var bucket = feature.ByType ? (int)e.Type : 0;
+        state.Sums![bucket] += value;
         state.Counts![bucket]++;
-        var inAll = BucketCounters.AddToTiles(state, feature, e, bucket, 0, e.Value);
+        var inAll = BucketCounters.AddToTiles(state, feature, e, bucket, 0, value);
         BucketCounters.AddToTiles(state, feature, e, feature.Buckets + bucket, 0, 1);
         return inAll;
     }
 
     public void Merge(FeatureState into, FeatureState other, CompiledFeature feature, in MergeContext context)
     {
+        if (feature.By is not null)
+        {
+            KeyedCounters.Merge(into, other, feature);
+            return;
+        }
         for (var b = 0; b < feature.Buckets; b++)
         {
             into.Sums![b] += other.Sums![b];
@@ -59,6 +78,7 @@ public sealed class AvgAggregator : IAggregator
 
     public object? Answer(FeatureState state, CompiledFeature feature, QueryWindow window, DateTimeOffset now, string[] typeNames)
     {
+        if (feature.By is not null) return KeyedCounters.Answer(state, window, (count, sum) => count > 0 ? sum / count : null);
         var buckets = feature.Buckets;
         var values = BucketCounters.Values(state, window, now, 2 * buckets, b => b < buckets
             ? state.Sums is { } s && b < s.Length ? s[b] : 0
@@ -68,6 +88,7 @@ public sealed class AvgAggregator : IAggregator
         return BucketCounters.Shape(feature, means, typeNames);
     }
 
-    public IEnumerable<AnswerColumn> Columns(CompiledFeature feature, string[] typeNames) =>
-        BucketCounters.Columns(feature, typeNames, AnswerColumnType.Double);
+    public IEnumerable<AnswerColumn> Columns(CompiledFeature feature, string[] typeNames) => feature.By is not null
+        ? [AnswerText.Column(feature)]
+        : BucketCounters.Columns(feature, typeNames, AnswerColumnType.Double);
 }

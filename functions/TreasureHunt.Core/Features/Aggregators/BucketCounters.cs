@@ -143,7 +143,7 @@ internal static class BucketCounters
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         for (var t = 0; t < typeNames.Length; t++)
         {
-            if (feature.Accepts(t)) result[typeNames[t]] = values[t];
+            if (feature.Filter.AcceptsType(t)) result[typeNames[t]] = values[t];
         }
         return result;
     }
@@ -158,7 +158,7 @@ internal static class BucketCounters
         }
         for (var t = 0; t < typeNames.Length; t++)
         {
-            if (!feature.Accepts(t)) continue;
+            if (!feature.Filter.AcceptsType(t)) continue;
             var typeName = typeNames[t];
             yield return new AnswerColumn($"{feature.Name}.{typeName}", type, v => ((IReadOnlyDictionary<string, object?>)v).GetValueOrDefault(typeName));
         }

@@ -5,7 +5,8 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Core.Features.Aggregators;
 
 /// <summary>
-/// decayedSum: per key (<c>by</c>: category or itemId), Σ weight(type) × value × 0.5^(age / halfLife), with the age
+/// decayedSum: per key (<c>by</c>: category, itemId or a string or boolean attribute), Σ weight(type) × <c>of</c>
+/// (value, or a number attribute) × 0.5^(age / halfLife) over the events that pass the filter and carry both, with the age
 /// counted back from the user's latest event; at most topN keys (the lowest score is evicted, and counted), lifetime.
 /// Stored as <c>top</c> (key → score decayed to the document's <c>lastEventTime</c>) and <c>capped</c>. Merging rescales
 /// both sides to the later reference time and adds; it is exact (up to rounding) only while neither side evicted a key,
@@ -22,9 +23,11 @@ public sealed class DecayedSumAggregator : IAggregator
     public void Declare(FeatureDeclaration declaration)
     {
         var f = declaration.Definition;
-        if (f.Of is not null && f.Of != "value") declaration.Error("decayedSum sums weight(type) x value; 'of' may only be 'value'");
-        declaration.Field = f.By switch { "category" => EventField.Category, "itemId" => EventField.ItemId, _ => EventField.None };
-        if (declaration.Field == EventField.None) declaration.Error($"decayedSum needs 'by': 'category' or 'itemId', got '{f.By}'");
+        declaration.ParseNumberOf();
+        const string Keys = "category, itemId or a string or boolean attribute";
+        if (f.By is null) declaration.Error($"decayedSum needs 'by': {Keys}");
+        else declaration.By = declaration.Resolve("by", f.By, a => !a.IsNumeric && a.Field != EventField.Type, Keys);
+        declaration.Field = declaration.By?.Field ?? EventField.None;
         if (!FeatureDefinitionsReader.TryParseDuration(f.HalfLife, out var halfLife)) declaration.Error($"halfLife '{f.HalfLife}' must be a positive duration such as 7d, 12h or 30m");
         else declaration.HalfLifeSeconds = halfLife;
         if (f.TopN is not { } n || n < 1 || n > MaxTopN) declaration.Error($"decayedSum needs 'topN' from 1 to {MaxTopN} (the per-user cap)");
@@ -36,7 +39,7 @@ public sealed class DecayedSumAggregator : IAggregator
     public void Bind(FeatureState state, CompiledFeature feature, int[]? bucketMap) =>
         state.Scores ??= new Dictionary<string, double>(StringComparer.Ordinal);
 
-    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, in ApplyContext context, ref long capsReached)
+    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, bool matches, in ApplyContext context, ref long capsReached)
     {
         // Scores are kept decayed to tRef = the user's latest event time: a newer event rescales every score by
         // 0.5^(Δ/halfLife), an older one is added already decayed — Σ w·v·0.5^((tRef−t)/h) whatever the arrival order.
@@ -46,12 +49,12 @@ public sealed class DecayedSumAggregator : IAggregator
         {
             Rescale(scores, Math.Pow(0.5, (last - oldRef).TotalSeconds / feature.HalfLifeSeconds));
         }
+        if (!matches || feature.By!.TextOf(e) is not { } key || feature.Of!.NumberOf(e) is not { } value) return true;
         var type = (int)e.Type;
-        if (!feature.Accepts(type)) return true;
         var weights = context.Definitions.Weights;
         var weight = type < weights.Length ? weights[type] : 0;
-        var contribution = weight * e.Value * Math.Pow(0.5, (last - e.Timestamp).TotalSeconds / feature.HalfLifeSeconds);
-        Add(state, feature, feature.Field == EventField.ItemId ? e.ItemId : e.Category, contribution, ref capsReached);
+        var contribution = weight * value * Math.Pow(0.5, (last - e.Timestamp).TotalSeconds / feature.HalfLifeSeconds);
+        Add(state, feature, key, contribution, ref capsReached);
         return true;
     }
 
@@ -117,7 +120,7 @@ public sealed class DecayedSumAggregator : IAggregator
     /// <summary>Schema 1's <c>affinity</c>, for a decayed sum by category without a filter (evicting down to topN, counted).</summary>
     public FeatureState? FromSchema1(CompiledFeature feature, UserDocument legacy)
     {
-        if (feature.Field != EventField.Category || feature.TypeFilter is not null || legacy.LegacyAffinity is null) return null;
+        if (feature.Field != EventField.Category || feature.Of?.Field != EventField.Value || !feature.Filter.IsAll || legacy.LegacyAffinity is null) return null;
         var scores = new Dictionary<string, double>(legacy.LegacyAffinity, StringComparer.Ordinal);
         var state = new FeatureState { Aggregation = Name, Scores = scores };
         while (scores.Count > feature.TopN)

@@ -30,8 +30,12 @@ public interface IAggregator
     /// </summary>
     void Bind(FeatureState state, CompiledFeature feature, int[]? bucketMap);
 
-    /// <summary>Applies one new event; false when a tile it belongs to was past retention (a late event).</summary>
-    bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, in ApplyContext context, ref long capsReached);
+    /// <summary>
+    /// Applies one new event; false when a tile it belongs to was past retention (a late event). <paramref name="matches"/>:
+    /// whether it passes the feature's filter, evaluated once by the caller; one that does not still moves the state to
+    /// the user's latest event (tiles, decay). An event without the field <c>of</c> or <c>by</c> reads counts for nothing.
+    /// </summary>
+    bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, bool matches, in ApplyContext context, ref long capsReached);
 
     /// <summary>
     /// Merges <paramref name="other"/> (a partial state of the same feature, over other events) into

@@ -5,7 +5,8 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Core.Features.Aggregators;
 
 /// <summary>
-/// lastDistinct: the k most recent distinct values of <c>of</c> (itemId or category), each with its latest event time,
+/// lastDistinct: the k most recent distinct values of <c>of</c> (itemId, category or a string attribute) over the events
+/// that pass the filter and carry it, each with its latest event time,
 /// newest first (ties by value, ordinal), lifetime. Stored as <c>ids</c> and <c>at</c> (UTC ticks). The kept set is the
 /// top k of the values by latest time whatever the arrival order, and merging two top-k lists gives the top k of the
 /// union — exact even when values were dropped beyond k: a value dropped by a part has k newer ones in that part.
@@ -20,7 +21,7 @@ public sealed class LastDistinctAggregator : IAggregator
 
     public void Declare(FeatureDeclaration declaration)
     {
-        declaration.Field = declaration.ParseOf([EventField.ItemId, EventField.Category], null);
+        declaration.ParseTextOf();
         if (declaration.Definition.K is not { } k || k < 1 || k > MaxK) declaration.Error($"lastDistinct needs 'k' from 1 to {MaxK}");
         else declaration.K = k;
     }
@@ -35,9 +36,9 @@ public sealed class LastDistinctAggregator : IAggregator
         while (ids.Count > feature.K) { ids.RemoveAt(ids.Count - 1); ticks.RemoveAt(ticks.Count - 1); }
     }
 
-    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, in ApplyContext context, ref long capsReached)
+    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, bool matches, in ApplyContext context, ref long capsReached)
     {
-        if (feature.Accepts((int)e.Type)) Add(state, feature.Field == EventField.ItemId ? e.ItemId : e.Category, e.Timestamp.UtcTicks, feature.K);
+        if (matches && feature.Of!.TextOf(e) is { } value) Add(state, value, e.Timestamp.UtcTicks, feature.K);
         return true;
     }
 
@@ -55,7 +56,7 @@ public sealed class LastDistinctAggregator : IAggregator
 
     /// <summary>Schema 1's <c>recentItems</c>, for the last distinct item ids without a filter.</summary>
     public FeatureState? FromSchema1(CompiledFeature feature, UserDocument legacy) =>
-        feature.Field == EventField.ItemId && feature.TypeFilter is null && legacy.LegacyRecentItems is { } recent
+        feature.Field == EventField.ItemId && feature.Filter.IsAll && legacy.LegacyRecentItems is { } recent
             ? new FeatureState
             {
                 Aggregation = Name,

@@ -4,7 +4,8 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Core.Features.Aggregators;
 
 /// <summary>
-/// What min, max, first and last share: one value of the events (of the filter's types) kept by an order
+/// What min, max, first and last share: one value of <c>of</c> (value or a number attribute) over the events that pass
+/// the filter and carry it, kept by an order
 /// (<typeparamref name="TOrder"/>), lifetime (<c>v</c>, and <c>t</c> — the event time, UTC ticks — when the order is by
 /// time) and per tumbling tile (<c>wv</c>: one value per tile, <see cref="ValueTiles"/>). Merges by keeping the value
 /// that comes first in the order, per tile aligned by tile index.
@@ -18,7 +19,7 @@ public abstract class ValueAggregator<TOrder> : IAggregator where TOrder : IValu
 
     public FeatureOptions Accepts => FeatureOptions.Of | FeatureOptions.Windows;
 
-    public void Declare(FeatureDeclaration declaration) => declaration.Field = declaration.ParseOf([EventField.Value], EventField.Value);
+    public void Declare(FeatureDeclaration declaration) => declaration.ParseNumberOf();
 
     public long WorstCaseBytes(CompiledFeature feature)
     {
@@ -50,10 +51,11 @@ public abstract class ValueAggregator<TOrder> : IAggregator where TOrder : IValu
         state.ValueRings = rings;
     }
 
-    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, in ApplyContext context, ref long capsReached)
+    public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, bool matches, in ApplyContext context, ref long capsReached)
     {
-        var accepted = feature.Accepts((int)e.Type);
-        var value = new ValueTile(e.Value, KeepsTime ? e.Timestamp.UtcTicks : 0);
+        var number = matches ? feature.Of!.NumberOf(e) : null;
+        var accepted = number is not null;
+        var value = new ValueTile(number.GetValueOrDefault(), KeepsTime ? e.Timestamp.UtcTicks : 0);
         if (accepted) Keep(state, value);
         var rings = state.ValueRings;
         if (rings.Length == 0) return true;
