@@ -36,24 +36,6 @@ public sealed class BackfillEndToEndTests(EmulatorFixture fixture, ITestOutputHe
         return Encoding.UTF8.GetBytes(lines.ToString());
     }
 
-    private static async Task<Dictionary<string, JsonObject>> DocumentsAsync(Container container)
-    {
-        var result = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        using var iterator = container.GetItemQueryIterator<JsonElement>("SELECT * FROM c");
-        while (iterator.HasMoreResults)
-        {
-            foreach (var element in await iterator.ReadNextAsync())
-            {
-                var node = JsonNode.Parse(element.GetRawText())!.AsObject();
-                foreach (var system in new[] { "_rid", "_self", "_etag", "_attachments", "_ts", "version" }) node.Remove(system);
-                // The latest batch's duplicate decisions depend on where batches were cut (a resumed back-fill cuts elsewhere).
-                node["delivery"]!.AsObject().Remove("duplicates");
-                result[node["id"]!.GetValue<string>()] = node;
-            }
-        }
-        return result;
-    }
-
     private async Task<long> ShadowPositionAsync(HostProcess host)
     {
         var progress = fixture.Cosmos.GetContainer(host.Database, "progress");
@@ -105,8 +87,8 @@ public sealed class BackfillEndToEndTests(EmulatorFixture fixture, ITestOutputHe
             Assert.Equal(500, await host.Client.PostNdjsonAsync(Events(first + 1000, 500, 300), default));
             await host.Client.WaitForQuiescenceAsync(TimeSpan.FromMinutes(3), default);
 
-            var live = await DocumentsAsync(fixture.Cosmos.GetContainer(host.Database, "users"));
-            var shadow = await DocumentsAsync(fixture.Cosmos.GetContainer(host.Database, "users-v2"));
+            var live = await StoredUserDocuments.ReadAsync(fixture.Cosmos.GetContainer(host.Database, "users"));
+            var shadow = await StoredUserDocuments.ReadAsync(fixture.Cosmos.GetContainer(host.Database, "users-v2"));
             Assert.Equal(300, live.Count);
             Assert.Equal(live.Keys.Order(), shadow.Keys.Order());
             foreach (var (id, document) in live)
