@@ -13,14 +13,7 @@ namespace TreasureHunt.Core.Features;
 public sealed class SketchTiles(int keep) : TileSlots<HyperLogLog>(keep)
 {
     /// <summary>A copy with another retention (a redefined window): the tiles that still fit are kept.</summary>
-    public SketchTiles Resize(int keep)
-    {
-        var copy = new SketchTiles(keep);
-        if (Newest == long.MinValue) return copy;
-        copy.Advance(Newest);
-        foreach (var (tile, sketch) in Held()) copy.Set(tile, sketch);
-        return copy;
-    }
+    public SketchTiles Resize(int keep) => CopyTo(new SketchTiles(keep));
 
     // Wire format (version 1): varint version, varint keep, zigzag varint newest, varint tiles; per tile: varint age
     // (newest − tile), varint length, the sketch's bytes (HyperLogLog.ToBytes).

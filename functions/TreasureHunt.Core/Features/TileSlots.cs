@@ -1,3 +1,5 @@
+using TreasureHunt.Core.Aggregation;
+
 namespace TreasureHunt.Core.Features;
 
 /// <summary>
@@ -21,6 +23,40 @@ public abstract class TileSlots<T>
     }
 
     public int Keep { get; }
+
+    /// <summary>Copies the tiles that still fit into <paramref name="copy"/> (an empty ring of another retention).</summary>
+    protected TRing CopyTo<TRing>(TRing copy) where TRing : TileSlots<T>
+    {
+        if (Newest == long.MinValue) return copy;
+        copy.Advance(Newest);
+        foreach (var (tile, value) in Held()) copy.Set(tile, value);
+        return copy;
+    }
+
+    /// <summary>
+    /// The rings of <paramref name="feature"/>'s tumbling windows in its order, taken from <paramref name="stored"/> by
+    /// unit name (resized to the declared retention by <paramref name="resize"/>, new from <paramref name="create"/>
+    /// when absent), and the same rings by unit name for the stored state; (null, []) without tumbling windows.
+    /// </summary>
+    public static (Dictionary<string, TRing>? ByUnit, TRing[] Rings) Bind<TRing>(
+        CompiledFeature feature, Dictionary<string, TRing>? stored, Func<int, TRing> create, Func<TRing, int, TRing> resize)
+        where TRing : TileSlots<T>
+    {
+        ArgumentNullException.ThrowIfNull(feature);
+        if (feature.Tumbling.Length == 0) return (null, []);
+        var byUnit = new Dictionary<string, TRing>(StringComparer.Ordinal);
+        var rings = new TRing[feature.Tumbling.Length];
+        for (var i = 0; i < rings.Length; i++)
+        {
+            var spec = feature.Tumbling[i];
+            var unit = spec.Unit!.Value.Name();
+            var ring = stored?.GetValueOrDefault(unit) is { } kept
+                ? kept.Keep == spec.Keep ? kept : resize(kept, spec.Keep)
+                : create(spec.Keep);
+            byUnit[unit] = rings[i] = ring;
+        }
+        return (byUnit, rings);
+    }
 
     /// <summary>Index of the newest tile the ring holds; <see cref="long.MinValue"/> when it never held one.</summary>
     public long Newest { get; private set; } = long.MinValue;

@@ -16,14 +16,7 @@ public readonly record struct ValueTile(double Value, long Ticks);
 public sealed class ValueTiles(int keep) : TileSlots<ValueTile>(keep)
 {
     /// <summary>A copy with another retention (a redefined window): the tiles that still fit are kept.</summary>
-    public ValueTiles Resize(int keep)
-    {
-        var copy = new ValueTiles(keep);
-        if (Newest == long.MinValue) return copy;
-        copy.Advance(Newest);
-        foreach (var (tile, value) in Held()) copy.Set(tile, value);
-        return copy;
-    }
+    public ValueTiles Resize(int keep) => CopyTo(new ValueTiles(keep));
 
     // Wire format (version 1): varint version, varint keep, zigzag varint newest, varint tiles; per tile: varint age
     // (newest − tile), the value as an 8-byte double, the time as a zigzag varint.

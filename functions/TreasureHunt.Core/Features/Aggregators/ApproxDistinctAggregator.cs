@@ -30,25 +30,7 @@ public sealed class ApproxDistinctAggregator : IAggregator
     public void Bind(FeatureState state, CompiledFeature feature, int[]? bucketMap)
     {
         state.Hll ??= state.Sketch is { Length: > 0 } bytes ? HyperLogLog.FromBytes(bytes) : new HyperLogLog();
-        if (feature.Tumbling.Length == 0)
-        {
-            state.SketchTiles = null;
-            state.SketchRings = [];
-            return;
-        }
-        var tiles = new Dictionary<string, SketchTiles>(StringComparer.Ordinal);
-        var rings = new SketchTiles[feature.Tumbling.Length];
-        for (var i = 0; i < rings.Length; i++)
-        {
-            var spec = feature.Tumbling[i];
-            var unit = spec.Unit!.Value.Name();
-            var ring = state.SketchTiles?.GetValueOrDefault(unit) is { } stored
-                ? stored.Keep == spec.Keep ? stored : stored.Resize(spec.Keep)
-                : new SketchTiles(spec.Keep);
-            tiles[unit] = rings[i] = ring;
-        }
-        state.SketchTiles = tiles;
-        state.SketchRings = rings;
+        (state.SketchTiles, state.SketchRings) = TileSlots<HyperLogLog>.Bind(feature, state.SketchTiles, keep => new SketchTiles(keep), (ring, keep) => ring.Resize(keep));
     }
 
     public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, bool matches, in ApplyContext context, ref long capsReached)

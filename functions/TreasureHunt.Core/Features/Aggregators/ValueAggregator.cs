@@ -30,25 +30,7 @@ public abstract class ValueAggregator<TOrder> : IAggregator where TOrder : IValu
 
     public void Bind(FeatureState state, CompiledFeature feature, int[]? bucketMap)
     {
-        if (feature.Tumbling.Length == 0)
-        {
-            state.ValueTiles = null;
-            state.ValueRings = [];
-            return;
-        }
-        var tiles = new Dictionary<string, ValueTiles>(StringComparer.Ordinal);
-        var rings = new ValueTiles[feature.Tumbling.Length];
-        for (var i = 0; i < rings.Length; i++)
-        {
-            var spec = feature.Tumbling[i];
-            var unit = spec.Unit!.Value.Name();
-            var ring = state.ValueTiles?.GetValueOrDefault(unit) is { } stored
-                ? stored.Keep == spec.Keep ? stored : stored.Resize(spec.Keep)
-                : new ValueTiles(spec.Keep);
-            tiles[unit] = rings[i] = ring;
-        }
-        state.ValueTiles = tiles;
-        state.ValueRings = rings;
+        (state.ValueTiles, state.ValueRings) = TileSlots<ValueTile>.Bind(feature, state.ValueTiles, keep => new ValueTiles(keep), (ring, keep) => ring.Resize(keep));
     }
 
     public bool Apply(FeatureState state, CompiledFeature feature, TreasureEvent e, bool matches, in ApplyContext context, ref long capsReached)
