@@ -290,7 +290,11 @@ module functionApp 'modules/functionapp.bicep' = {
     idleUserDays: idleUserDays
     production: isProduction
     // The integration subnet by its compile-time id (What-If); dependsOn orders the app after the network.
-    virtualNetworkSubnetId: resourceId('Microsoft.Network/virtualNetworks/subnets', names.virtualNetwork, 'snet-function-app')
+    virtualNetworkSubnetId: resourceId(
+      'Microsoft.Network/virtualNetworks/subnets',
+      names.virtualNetwork,
+      'snet-function-app'
+    )
     workspaceId: monitoring.outputs.workspaceId
     // azd deploys the service "api" of azure.yaml to the resource carrying this tag.
     tags: union(commonTags, {

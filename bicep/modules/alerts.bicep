@@ -119,9 +119,11 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = [
       // Resolve by itself once the condition no longer holds.
       autoMitigate: true
       actions: {
-        actionGroups: empty(actionGroupId) ? [] : [
-          actionGroupId
-        ]
+        actionGroups: empty(actionGroupId)
+          ? []
+          : [
+              actionGroupId
+            ]
       }
     }
   }
