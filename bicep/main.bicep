@@ -29,6 +29,13 @@ param namePrefix string = 'th'
 @description('Tags applied to every resource.')
 param tags object = {}
 
+@description('Deployment profile. dev: public endpoints (guarded by Entra ID, no keys), no network, alerts or locks, for a small deployment. production: VNet integration and private endpoints with public network access disabled on Cosmos DB, Event Hubs and Storage; diagnostic settings on every resource; zone redundancy; the four alerts; delete locks on the data (docs/deploy.md, "Production profile").')
+@allowed([
+  'dev'
+  'production'
+])
+param profile string = 'dev'
+
 // ---------------------------------------------------------------- Event Hubs
 
 @description('Event hub name (app setting EventHubName).')
@@ -126,6 +133,23 @@ param logRetentionDays int = 30
 @description('Log Analytics daily ingestion cap in GB (-1 = no cap).')
 param logDailyQuotaGb int = -1
 
+// ---------------------------------------------------------------- production profile
+
+@description('Production: address space of the virtual network (its first /24 is the Function App\'s integration subnet, the second the private endpoints\').')
+param virtualNetworkAddressPrefix string = '10.40.0.0/16'
+
+@description('Production: resource id of the action group the alerts notify (Microsoft.Insights/actionGroups); empty = the alerts fire in the portal only.')
+param alertActionGroupId string = ''
+
+@description('Production: p99 freshness target in ms (enqueue → aggregate readable); the README\'s target is 1 s.')
+@minValue(1)
+param freshnessP99TargetMs int = 1000
+
+@description('Production: share of HTTP requests answered 5xx, in percent, above which the 5xx alert fires.')
+@minValue(1)
+@maxValue(100)
+param http5xxRatePercent int = 5
+
 // ---------------------------------------------------------------- names
 
 var suffix = uniqueString(subscription().id, resourceGroup().id, namePrefix, environmentName)
@@ -138,7 +162,9 @@ var names = {
   cosmos: toLower('cosmos-${baseName}-${suffix}')
   workspace: 'log-${baseName}-${suffix}'
   appInsights: 'appi-${baseName}-${suffix}'
+  virtualNetwork: 'vnet-${baseName}-${suffix}'
 }
+var isProduction = profile == 'production'
 var commonTags = union(tags, {
   application: 'treasure-hunt-engine'
   environment: environmentName
@@ -162,6 +188,7 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: names.appInsights
     retentionInDays: logRetentionDays
     dailyQuotaGb: logDailyQuotaGb
+    production: isProduction
     tags: commonTags
   }
 }
@@ -174,6 +201,8 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: 'app-package'
     tableNames: tableNames
     skuName: storageSku
+    production: isProduction
+    workspaceId: monitoring.outputs.workspaceId
     tags: commonTags
   }
 }
@@ -191,6 +220,7 @@ module eventHubs 'modules/eventhubs.bicep' = {
     storageAccountName: names.storage
     captureContainerName: 'eventhubs-capture'
     workspaceId: monitoring.outputs.workspaceId
+    production: isProduction
     tags: commonTags
   }
   dependsOn: [
@@ -208,8 +238,30 @@ module cosmos 'modules/cosmos.bicep' = {
     deployBaselineContainer: deployBaselineContainer
     idleUserDays: idleUserDays
     workspaceId: monitoring.outputs.workspaceId
+    production: isProduction
     tags: commonTags
   }
+}
+
+// Production: the virtual network, the private endpoints of Cosmos DB, Event Hubs and Storage and their DNS zones.
+// Names are compile-time values (What-If); dependsOn orders it after the services it connects.
+module network 'modules/network.bicep' = if (isProduction) {
+  name: 'network'
+  params: {
+    location: location
+    virtualNetworkName: names.virtualNetwork
+    addressPrefix: virtualNetworkAddressPrefix
+    storageAccountName: names.storage
+    eventHubsNamespaceName: names.eventHubsNamespace
+    cosmosAccountName: names.cosmos
+    workspaceId: monitoring.outputs.workspaceId
+    tags: commonTags
+  }
+  dependsOn: [
+    storage
+    eventHubs
+    cosmos
+  ]
 }
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -236,11 +288,22 @@ module functionApp 'modules/functionapp.bicep' = {
     rollupFlushMaxAgeSeconds: rollupFlushMaxAgeSeconds
     rollupFlushMinEvents: rollupFlushMinEvents
     idleUserDays: idleUserDays
+    production: isProduction
+    // The integration subnet by its compile-time id (What-If); dependsOn orders the app after the network.
+    virtualNetworkSubnetId: resourceId(
+      'Microsoft.Network/virtualNetworks/subnets',
+      names.virtualNetwork,
+      'snet-function-app'
+    )
+    workspaceId: monitoring.outputs.workspaceId
     // azd deploys the service "api" of azure.yaml to the resource carrying this tag.
     tags: union(commonTags, {
       'azd-service-name': 'api'
     })
   }
+  dependsOn: [
+    network
+  ]
 }
 
 // Resource names are passed from compile-time values (not module outputs) so What-If can
@@ -273,6 +336,38 @@ module workbook 'modules/workbook.bicep' = {
     functionAppHostName: functionApp.outputs.defaultHostName
     tags: commonTags
   }
+}
+
+// Production: the four alerts on the app's telemetry, notifying alertActionGroupId.
+module alerts 'modules/alerts.bicep' = if (isProduction) {
+  name: 'alerts'
+  params: {
+    location: location
+    appInsightsName: names.appInsights
+    actionGroupId: alertActionGroupId
+    freshnessP99TargetMs: freshnessP99TargetMs
+    http5xxRatePercent: http5xxRatePercent
+    tags: commonTags
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
+// Production: CanNotDelete locks on the resources that hold data. After everything else (rbac depends on all of them),
+// so a failed first deployment can still be cleaned up before the locks exist.
+module locks 'modules/locks.bicep' = if (isProduction) {
+  name: 'locks'
+  params: {
+    cosmosAccountName: names.cosmos
+    eventHubsNamespaceName: names.eventHubsNamespace
+    storageAccountName: names.storage
+    workspaceName: names.workspace
+  }
+  dependsOn: [
+    rbac
+    network
+  ]
 }
 
 // ---------------------------------------------------------------- outputs (no secrets)

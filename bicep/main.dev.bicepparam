@@ -3,6 +3,9 @@
 using 'main.bicep'
 
 param environmentName = 'dev'
+
+// The dev profile: public endpoints (Entra ID only, no keys), no network, alerts or locks (docs/deploy.md).
+param profile = 'dev'
 param tags = {
   costCenter: 'treasure-hunt-dev'
 }

@@ -4,6 +4,13 @@
 using 'main.bicep'
 
 param environmentName = 'prod'
+
+// The production profile: private network, diagnostics, zone redundancy, alerts, delete locks (docs/deploy.md,
+// "Production profile"). The alerts notify the action group whose resource id TH_ALERT_ACTION_GROUP_ID holds when the
+// parameters are built (`azd env set TH_ALERT_ACTION_GROUP_ID /subscriptions/.../actionGroups/...`); unset, they fire
+// in the portal only.
+param profile = 'production'
+param alertActionGroupId = readEnvironmentVariable('TH_ALERT_ACTION_GROUP_ID', '')
 param tags = {
   costCenter: 'treasure-hunt-prod'
 }
@@ -28,4 +35,7 @@ param functionMaximumInstanceCount = 100
 
 param storageSku = 'Standard_ZRS'
 param logRetentionDays = 90
-param logDailyQuotaGb = -1
+// A cap well above the expected telemetry (sampled OpenTelemetry and the diagnostic settings): it guards against a
+// runaway bill, and ingestion (alerts included) stops for the day when it is reached
+// (https://learn.microsoft.com/azure/azure-monitor/logs/daily-cap).
+param logDailyQuotaGb = 20

@@ -34,6 +34,9 @@ param idleUserDays int
 @description('Log Analytics workspace receiving the diagnostic settings.')
 param workspaceId string
 
+@description('Production profile: public network access disabled (clients come through the private endpoint, network.bicep) and the account zone-redundant.')
+param production bool
+
 @description('Tags applied to every resource.')
 param tags object
 
@@ -121,7 +124,9 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
-    publicNetworkAccess: 'Enabled'
+    // Production: only the private endpoint reaches the account
+    // (https://learn.microsoft.com/azure/cosmos-db/how-to-configure-private-endpoints#block-public-network-access-during-account-creation).
+    publicNetworkAccess: production ? 'Disabled' : 'Enabled'
     consistencyPolicy: {
       defaultConsistencyLevel: 'Session'
     }
@@ -129,7 +134,9 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
       {
         locationName: location
         failoverPriority: 0
-        isZoneRedundant: false
+        // Production: replicas spread over the region's availability zones. Only settable when the account is created,
+        // and only in regions with availability zones (https://learn.microsoft.com/azure/reliability/reliability-cosmos-db).
+        isZoneRedundant: production
       }
     ]
     capabilities: isServerless

@@ -33,6 +33,9 @@ param captureContainerName string
 @description('Log Analytics workspace receiving the diagnostic settings.')
 param workspaceId string
 
+@description('Production profile: public network access disabled (clients come through the private endpoint, network.bicep) and the namespace zone-redundant.')
+param production bool
+
 @description('Tags applied to every resource.')
 param tags object
 
@@ -72,7 +75,12 @@ resource namespace 'Microsoft.EventHub/namespaces@2026-01-01' = {
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    // Production: only the private endpoint reaches the namespace (Standard, Premium and Dedicated support private
+    // endpoints: https://learn.microsoft.com/azure/event-hubs/private-link-service).
+    publicNetworkAccess: production ? 'Disabled' : 'Enabled'
+    // Every tier but Basic is zone-redundant in a region with availability zones, whatever this flag says; it is set so
+    // the template states the intent (https://learn.microsoft.com/azure/reliability/reliability-event-hubs).
+    zoneRedundant: production
     isAutoInflateEnabled: isStandard && (capacity.?maximumThroughputUnits ?? 0) > 0
     maximumThroughputUnits: isStandard ? (capacity.?maximumThroughputUnits ?? 0) : 0
     clusterArmId: isDedicated ? cluster.id : null

@@ -81,6 +81,15 @@ param rollupFlushMinEvents int
 @minValue(0)
 param idleUserDays int
 
+@description('Production profile: VNet integration into the given subnet, a zone-redundant plan and a diagnostic setting.')
+param production bool
+
+@description('Subnet delegated to Microsoft.App/environments the app sends its outbound traffic through (production; network.bicep).')
+param virtualNetworkSubnetId string
+
+@description('Log Analytics workspace receiving the diagnostic setting (production).')
+param workspaceId string
+
 @description('Tags applied to every resource.')
 param tags object
 
@@ -95,6 +104,9 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   }
   properties: {
     reserved: true // Linux
+    // Production: instances spread over the region's availability zones (Flex Consumption supports it where the region
+    // has zones; https://learn.microsoft.com/azure/azure-functions/functions-zone-redundancy).
+    zoneRedundant: production
   }
 }
 
@@ -110,7 +122,11 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     clientCertEnabled: false
+    // The HTTP API stays public (clients call it); production sends the app's outbound traffic (storage, Event Hubs,
+    // Cosmos DB) through the integrated subnet to the private endpoints
+    // (https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#virtual-network-integration).
     publicNetworkAccess: 'Enabled'
+    virtualNetworkSubnetId: production ? virtualNetworkSubnetId : null
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
@@ -264,6 +280,30 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   name: 'scm'
   properties: {
     allow: false
+  }
+}
+
+// Production: the platform's logs (FunctionAppLogs) and metrics
+// (https://learn.microsoft.com/azure/azure-functions/monitor-functions-reference#resource-logs).
+// See eventhubs.bicep: 2021-05-01-preview is the newest usable diagnosticSettings version (Azure/bicep#15992).
+#disable-next-line use-recent-api-versions
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (production) {
+  name: 'to-log-analytics'
+  scope: functionApp
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -37,7 +37,10 @@ public static class BicepCli
 
     public static string BicepDirectory => Path.Combine(RepositoryRoot, "bicep");
 
-    public static BicepResult Run(params string[] arguments)
+    public static BicepResult Run(params string[] arguments) => Run(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs the CLI with extra environment variables (what a .bicepparam's readEnvironmentVariable reads).</summary>
+    public static BicepResult Run(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var startInfo = new ProcessStartInfo(ToolPath.Value)
         {
@@ -53,6 +56,10 @@ public static class BicepCli
 
         // The CLI is offline: keep it from trying to reach anything.
         startInfo.Environment["BICEP_TELEMETRY_ENABLED"] = "false";
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
 
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"Could not start {ToolPath.Value}");
