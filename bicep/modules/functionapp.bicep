@@ -81,6 +81,10 @@ param rollupFlushMinEvents int
 @minValue(0)
 param idleUserDays int
 
+@description('Retention__ErasureTombstoneDays: days a partition\'s progress remembers an erased user (at least the event hub\'s retention).')
+@minValue(1)
+param erasureTombstoneDays int
+
 @description('Tags applied to every resource.')
 param tags object
 
@@ -196,6 +200,11 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         {
           name: 'Retention__IdleUserDays'
           value: string(idleUserDays)
+        }
+        // Erased users' tombstones in the progress documents (docs/data-model.md, "Erasure").
+        {
+          name: 'Retention__ErasureTombstoneDays'
+          value: string(erasureTombstoneDays)
         }
         // FinOps model: the same number as functionAppConfig.scaleAndConcurrency.instanceMemoryMB.
         {

@@ -50,6 +50,17 @@ internal sealed class BatchParking(PartitionBatch batch, DateTimeOffset now)
         }
     }
 
+    /// <summary>An erasure at <paramref name="erasedAt"/>: forgets what this attempt parked of the user before it (its rows are deleted, not written).</summary>
+    public void DiscardUser(string userId, long erasedAt)
+    {
+        lock (_lock)
+        {
+            _messages.RemoveAll(m => m.UserId == userId && m.SequenceNumber < erasedAt);
+            if (_heldUsers.TryGetValue(userId, out var from) && from < erasedAt) _heldUsers.Remove(userId);
+            if (!_messages.Any(m => m.UserId == userId)) _parkedUsers.Remove(userId);
+        }
+    }
+
     public void ParkDeadLetter(DeadLetter deadLetter, string detail)
     {
         lock (_lock)

@@ -78,6 +78,9 @@ internal static class ThApp
             config.AddCommand<ReplayParkedCommand>("replay-parked")
                 .WithDescription("Re-apply parked messages (GET /api/parked) once their cause is fixed, exactly once; exit 3 if some are still refused.")
                 .WithExample("replay-parked");
+            config.AddCommand<EraseCommand>("erase")
+                .WithDescription("Erase users (GDPR Art. 17) through the running host: an erase control message in each user's partition; waits until applied.")
+                .WithExample("erase", "u-42", "u-43");
             config.AddCommand<ServeCommand>("serve").WithDescription("Run the local host in the foreground (up runs it in the background).")
                 .WithExample("serve");
         });

@@ -43,6 +43,16 @@ public sealed class InMemoryParkedStore : IParkedStore
         }
     }
 
+    public Task<int> DeleteForUserAsync(string partitionId, string userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var keys = _rows.Where(r => r.Value.PartitionId == partitionId && r.Value.UserId == userId).Select(r => r.Key).ToList();
+            foreach (var key in keys) _rows.Remove(key);
+            return Task.FromResult(keys.Count);
+        }
+    }
+
     public Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken)
     {
         lock (_lock)

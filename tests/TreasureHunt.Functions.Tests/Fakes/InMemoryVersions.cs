@@ -115,6 +115,8 @@ public sealed class InMemoryUserStore(CompiledDefinitions definitions) : IUserAg
         Documents[userId] = JsonSerializer.Serialize(document, Json);
         return true;
     }
+
+    public Task<bool> DeleteAsync(string userId, CancellationToken cancellationToken) => Task.FromResult(Documents.TryRemove(userId, out _));
 }
 
 /// <summary>In-memory user stores per container.</summary>

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Logging;
+using TreasureHunt.Core.Erasure;
+using TreasureHunt.Core.Ports;
+using TreasureHunt.Pipeline.Versions;
+
+namespace TreasureHunt.Pipeline.Erasure;
+
+/// <summary>
+/// What applying an erasure does to the stores, for <see cref="Processing.PartitionBatchProcessor"/> (which applies it
+/// in its partition's sequence order and records the tombstone in the progress) and for the paths that must not bring
+/// the user back (<see cref="Processing.ParkedReplayer"/>): delete the user's document in the live container and in
+/// every shadow definitions container, delete the user's parked rows of the partition, and log the erasure
+/// (<see cref="IErasureLog"/>: hash, partition, sequence number) for re-application after a restore. Every step is
+/// idempotent, so a redelivered batch applies it again harmlessly.
+/// </summary>
+public sealed class UserErasure(
+    IUserAggregateStore users,
+    IUserStoreFactory stores,
+    DefinitionsVersions versions,
+    IParkedStore parked,
+    IErasureLog log,
+    TimeProvider time,
+    ILogger<UserErasure> logger)
+{
+    /// <summary>Deletes the user's documents and parked rows; returns what each store did (store → "deleted" / "absent" / "N rows deleted").</summary>
+    public async Task<Dictionary<string, string>> DeleteDataAsync(string partitionId, string userId, CancellationToken cancellationToken)
+    {
+        var done = await DeleteDocumentsAsync(userId, cancellationToken);
+        var rows = await parked.DeleteForUserAsync(partitionId, userId, cancellationToken);
+        done["parked"] = $"{rows} rows deleted";
+        return done;
+    }
+
+    /// <summary>Deletes the user's document in the live container and every shadow version's container.</summary>
+    public async Task<Dictionary<string, string>> DeleteDocumentsAsync(string userId, CancellationToken cancellationToken)
+    {
+        var done = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [stores.PrimaryContainer] = await users.DeleteAsync(userId, cancellationToken) ? "deleted" : "absent",
+        };
+        foreach (var shadow in (await versions.CurrentAsync(cancellationToken)).Shadows)
+        {
+            done[shadow.UsersContainer] = await shadow.Users.DeleteAsync(userId, cancellationToken) ? "deleted" : "absent";
+        }
+        return done;
+    }
+
+    /// <summary>Logs the erasure as applied at its control message's position (before the progress moves past it, so it is never missing).</summary>
+    public async Task RecordAppliedAsync(string partitionId, SequencedErasure erasure, IReadOnlyDictionary<string, string> done, CancellationToken cancellationToken)
+    {
+        var request = erasure.Request;
+        await log.WriteAsync(new ErasureRecord(request.ErasureId, UserIdHash.Of(request.UserId), request.RequestedAt, ErasureState.Applied,
+            partitionId, erasure.SequenceNumber, time.GetUtcNow(), done), cancellationToken);
+        logger.LogInformation("Partition {PartitionId}: erasure {ErasureId} applied at sequence number {Sequence}", partitionId, request.ErasureId, erasure.SequenceNumber);
+    }
+}
