@@ -72,6 +72,7 @@ public static class PipelineServiceCollectionExtensions
         // Erasure (issue 25): applied by the batch processor in the user's partition; the host adds an IErasureSender.
         services.AddSingleton<Erasure.UserErasure>();
         services.AddSingleton<Erasure.ErasureApi>();
+        services.AddSingleton<Erasure.ErasureReapplier>();
         services.AddSingleton<CostLedgerBuffer>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CostLedgerBuffer>());
         services.AddSingleton<CostRecorder>();

@@ -281,6 +281,39 @@ public sealed class ErasureTests
         Assert.Equal(12L, progress.ErasedAt("bob"));
     }
 
+    [Fact]
+    public async Task After_a_restore_the_erasure_log_deletes_the_user_again_by_its_hash_and_restores_the_tombstone()
+    {
+        using var app = NewApp();
+        var live = app.UserStores.For("users", CompiledDefinitions.Default);
+        app.Users.Setup(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .Returns((string id, Func<UserDocument, bool> apply, CancellationToken ct) => live.UpdateAsync(id, apply, ct));
+        app.Users.Setup(u => u.DeleteAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).Returns((string id, CancellationToken ct) => live.DeleteAsync(id, ct));
+        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "sword")), (1, TestApp.Event("e2", "bob", "sword"))));
+        var store = app.UserStores.Stores["users"];
+        var before = (Alice: store.Documents["alice"], Progress: await app.Progress.GetAsync("aggregator", Partition, default));
+        await ProcessAsync(app, Batch((2, Erase("alice"))));
+        Assert.False(store.Documents.ContainsKey("alice"));
+
+        // A point-in-time restore to before the erasure: the document and the progress come back, the log (Table storage) does not.
+        store.Documents["alice"] = before.Alice;
+        var restored = await app.Progress.GetAsync("aggregator", Partition, default);
+        restored.Erased.Clear();
+        restored.ParkedUsers["alice"] = 0;
+        Assert.True(await app.Progress.TryReplaceAsync(restored, default));
+
+        var reapplier = app.Services.GetRequiredService<ErasureReapplier>();
+        var report = await reapplier.ReapplyAsync(TestApp.Now.AddMinutes(-1), "aggregator", default);
+        Assert.Equal(new ReapplyReport(1, 1, 1, 2), report);
+        Assert.False(store.Documents.ContainsKey("alice"));
+        Assert.True(store.Documents.ContainsKey("bob"));
+        var progress = Progress(app);
+        Assert.Equal(2L, progress.ErasedAt("alice"));
+        Assert.Empty(progress.ParkedUsers);
+        Assert.Equal(new ReapplyReport(1, 0, 0, 1), await reapplier.ReapplyAsync(TestApp.Now.AddMinutes(-1), "aggregator", default)); // again: nothing more
+        Assert.Equal(new ReapplyReport(0, 0, 0, 0), await reapplier.ReapplyAsync(TestApp.Now.AddMinutes(1), "aggregator", default)); // applied before the restore point
+    }
+
     private sealed class SynchronousProgress(Action<BackfillProgress> report) : IProgress<BackfillProgress>
     {
         public void Report(BackfillProgress value) => report(value);

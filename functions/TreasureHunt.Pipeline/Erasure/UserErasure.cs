@@ -49,8 +49,17 @@ public sealed class UserErasure(
     public async Task RecordAppliedAsync(string partitionId, SequencedErasure erasure, IReadOnlyDictionary<string, string> done, CancellationToken cancellationToken)
     {
         var request = erasure.Request;
+        var stores = new Dictionary<string, string>(done, StringComparer.Ordinal);
+        if (await log.GetAsync(request.ErasureId, cancellationToken) is { State: ErasureState.Applied } earlier && earlier.SequenceNumber == erasure.SequenceNumber)
+        {
+            // Applied again (a redelivered batch): keep what the first application deleted, not "absent" for it now.
+            foreach (var (store, what) in earlier.Stores ?? new Dictionary<string, string>())
+            {
+                if (what != "absent" && what != "0 rows deleted") stores[store] = what;
+            }
+        }
         await log.WriteAsync(new ErasureRecord(request.ErasureId, UserIdHash.Of(request.UserId), request.RequestedAt, ErasureState.Applied,
-            partitionId, erasure.SequenceNumber, time.GetUtcNow(), done), cancellationToken);
+            partitionId, erasure.SequenceNumber, time.GetUtcNow(), stores), cancellationToken);
         logger.LogInformation("Partition {PartitionId}: erasure {ErasureId} applied at sequence number {Sequence}", partitionId, request.ErasureId, erasure.SequenceNumber);
     }
 }

@@ -130,6 +130,12 @@ public sealed class InMemoryUserStoreFactory(string primaryContainer = "users") 
 
     public IUserAggregateStore For(string container, CompiledDefinitions definitions) => Stores.GetOrAdd(container, _ => new InMemoryUserStore(definitions));
 
+    public async IAsyncEnumerable<string> ListUserIdsAsync(string container, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        foreach (var id in Stores.TryGetValue(container, out var store) ? store.Documents.Keys.ToList() : []) yield return id;
+    }
+
     public Task EnsureContainerAsync(string container, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<bool> TryDeleteContainerAsync(string container, CancellationToken cancellationToken) => Task.FromResult(Stores.TryRemove(container, out _));
