@@ -44,7 +44,7 @@ public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer)
     public async Task<ApiResponse> ReplayAsync(string consumerGroup, CancellationToken cancellationToken)
     {
         var report = await replayer.ReplayAsync(consumerGroup, cancellationToken);
-        return ApiResponse.Ok(new ReplayView(report.Replayed, report.Superseded, report.Deferred, report.UsersReleased, report.GapsNotReplayable, report.StillRefused));
+        return ApiResponse.Ok(new ReplayView(report.Replayed, report.Superseded, report.Deferred, report.UsersReleased, report.GapsNotReplayable, report.StillRefused, report.Erased));
     }
 }
 
@@ -62,4 +62,5 @@ public sealed record ParkedView(
     }
 }
 
-public sealed record ReplayView(int Replayed, int Superseded, int Deferred, int UsersReleased, int GapsNotReplayable, IReadOnlyList<string> StillRefused);
+/// <param name="Erased">Parked rows of erased users found older than the erasure: deleted, never applied.</param>
+public sealed record ReplayView(int Replayed, int Superseded, int Deferred, int UsersReleased, int GapsNotReplayable, IReadOnlyList<string> StillRefused, int Erased);

@@ -96,6 +96,13 @@ public sealed class ErasureEndToEndTests(EmulatorFixture fixture, ITestOutputHel
             var before = (await users.ReadItemAsync<JsonObject>(victim, new PartitionKey(victim))).Resource;
             var erasedFrom = DateTimeOffset.UtcNow;
 
+            // Ingest refuses a message that starts like a control message: erasing goes through DELETE only.
+            var logged = (await host.Client.GetStatusAsync(default)).Messages;
+            var forged = System.Text.Encoding.UTF8.GetBytes($$"""{"$control":"erase","erasureId":"{{new string('a', 32)}}","userId":"{{victim}}","requestedAt":"2026-01-01T00:00:00Z"}""");
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => host.Client.PostNdjsonAsync(forged, default));
+            Assert.Contains("ingest answered 400", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(logged, (await host.Client.GetStatusAsync(default)).Messages);
+
             var (exit, text) = await host.RunThAsync(TimeSpan.FromMinutes(2), "erase", victim);
             Assert.True(exit == 0 && text.Contains($"{victim}: erased", StringComparison.Ordinal), text);
             Assert.Equal(404, (await host.Client.GetAsync($"/api/users/{victim}/profile", default)).Status);
