@@ -13,7 +13,9 @@ public enum ErasureState
 /// <summary>
 /// One row of the erasure log (Azure Table <c>erasures</c>, outside Cosmos DB so it survives a point-in-time restore of
 /// the account): enough to apply the erasure again after a restore — the user's hash (never the raw id), the
-/// partition and sequence number of its control message — and what each store did.
+/// partition and sequence number of its control message — and what each store did. <see cref="ParkedCounted"/>: how
+/// many of the deleted parked messages the totals counted as parked (committed parkings), so that a redelivered
+/// erasure, which finds the rows gone, still takes them out of the count.
 /// </summary>
 public sealed record ErasureRecord(
     string ErasureId,
@@ -23,4 +25,5 @@ public sealed record ErasureRecord(
     string? PartitionId = null,
     long? SequenceNumber = null,
     DateTimeOffset? AppliedAt = null,
-    IReadOnlyDictionary<string, string>? Stores = null);
+    IReadOnlyDictionary<string, string>? Stores = null,
+    int ParkedCounted = 0);

@@ -22,13 +22,24 @@ public sealed class UserErasure(
     TimeProvider time,
     ILogger<UserErasure> logger)
 {
-    /// <summary>Deletes the user's documents and parked rows; returns what each store did (store → "deleted" / "absent" / "N rows deleted").</summary>
-    public async Task<Dictionary<string, string>> DeleteDataAsync(string partitionId, string userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the user's documents and parked rows; returns what each store did (store → "deleted" / "absent" /
+    /// "N rows deleted") and how many of the deleted rows the totals count as parked: rows still parked of a
+    /// committed parking (the user held from at or before them, at or below <paramref name="progress"/>'s position).
+    /// </summary>
+    public async Task<(Dictionary<string, string> Done, int ParkedCounted)> DeleteDataAsync(string partitionId, string userId,
+        Core.Rollups.PartitionProgress progress, CancellationToken cancellationToken)
     {
         var done = await DeleteDocumentsAsync(userId, cancellationToken);
+        var counted = 0;
+        if (progress.ParkedUsers.TryGetValue(userId, out var heldFrom))
+        {
+            counted = (await parked.ListForUserAsync(partitionId, userId, cancellationToken))
+                .Count(r => r.SequenceNumber >= heldFrom && r.SequenceNumber <= progress.AppliedThrough);
+        }
         var rows = await parked.DeleteForUserAsync(partitionId, userId, cancellationToken);
         done["parked"] = $"{rows} rows deleted";
-        return done;
+        return (done, counted);
     }
 
     /// <summary>Deletes the user's document in the live container and every shadow version's container.</summary>
@@ -45,8 +56,13 @@ public sealed class UserErasure(
         return done;
     }
 
-    /// <summary>Logs the erasure as applied at its control message's position (before the progress moves past it, so it is never missing).</summary>
-    public async Task RecordAppliedAsync(string partitionId, SequencedErasure erasure, IReadOnlyDictionary<string, string> done, CancellationToken cancellationToken)
+    /// <summary>
+    /// Logs the erasure as applied at its control message's position (before the progress moves past it, so it is
+    /// never missing). Returns how many parked messages the batch takes out of the totals' count: those counted now,
+    /// or — when the erasure is applied again after a crash and finds the rows gone — those the first application logged.
+    /// </summary>
+    public async Task<int> RecordAppliedAsync(string partitionId, SequencedErasure erasure, IReadOnlyDictionary<string, string> done, int parkedCounted,
+        CancellationToken cancellationToken)
     {
         var request = erasure.Request;
         var stores = new Dictionary<string, string>(done, StringComparer.Ordinal);
@@ -57,9 +73,11 @@ public sealed class UserErasure(
             {
                 if (what != "absent" && what != "0 rows deleted") stores[store] = what;
             }
+            parkedCounted = Math.Max(parkedCounted, earlier.ParkedCounted);
         }
         await log.WriteAsync(new ErasureRecord(request.ErasureId, UserIdHash.Of(request.UserId), request.RequestedAt, ErasureState.Applied,
-            partitionId, erasure.SequenceNumber, time.GetUtcNow(), stores), cancellationToken);
+            partitionId, erasure.SequenceNumber, time.GetUtcNow(), stores, parkedCounted), cancellationToken);
         logger.LogInformation("Partition {PartitionId}: erasure {ErasureId} applied at sequence number {Sequence}", partitionId, request.ErasureId, erasure.SequenceNumber);
+        return parkedCounted;
     }
 }

@@ -27,6 +27,9 @@ internal sealed class BatchParking(PartitionBatch batch, DateTimeOffset now)
 
     public SequenceRange? Gap { get; private set; }
 
+    /// <summary>Parked messages counted by earlier batches that this batch's erasures deleted: taken out of the parked total.</summary>
+    public int Unparked { get; set; }
+
     public bool IsUserParked(string userId)
     {
         lock (_lock) return _parkedUsers.Contains(userId);

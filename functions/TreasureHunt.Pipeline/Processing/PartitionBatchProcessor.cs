@@ -141,7 +141,6 @@ public sealed partial class PartitionBatchProcessor(
                 continue; // user writes are idempotent, so recomputing against the new progress is safe
             }
             progress = stored;
-            if (parsed.Erasures.Count > 0) await DeleteAgainAfterCommitAsync(parsed, cancellationToken);
             foreach (var group in parking.Messages.GroupBy(m => m.ReasonCode))
             {
                 holds.Parked(group.Key, group.Count());
@@ -152,6 +151,7 @@ public sealed partial class PartitionBatchProcessor(
                 // Cleared by the next batch's progress write (or the flush timer once the partition is idle).
                 signals += await flusher.SendSealedAsync(progress, cancellationToken);
             }
+            if (parsed.Erasures.Count > 0) await DeleteAgainAfterCommitAsync(parsed, cancellationToken);
             return Log(Summarize(batch, parsed, outcomes, usersWritten, capsReached, signals, stopwatch.Elapsed) with
             {
                 Parked = parking.Messages.Count(m => m.Reason != ParkReason.SequenceGap),
@@ -312,6 +312,7 @@ public sealed partial class PartitionBatchProcessor(
             else builder.AddDeadLetter();
         }
         foreach (var _ in parsed.Erasures) builder.AddControlMessage();
+        for (var i = 0; i < parking.Unparked; i++) builder.AddUnparked(); // erased, never to be replayed
         return builder.Build(parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
     }
 

@@ -10,7 +10,8 @@ namespace TreasureHunt.Storage.Tables;
 /// <summary>
 /// The erasure log in the <c>erasures</c> table: PartitionKey <c>erasure</c> (erasures are rare: one partition is
 /// plenty), RowKey = erasure id. Columns: <c>UserIdHash</c> (never the raw id), <c>RequestedAt</c>, <c>State</c>,
-/// <c>PartitionId</c>, <c>SequenceNumber</c>, <c>AppliedAt</c>, <c>Stores</c> (JSON: store → what was done). Kept in
+/// <c>PartitionId</c>, <c>SequenceNumber</c>, <c>AppliedAt</c>, <c>Stores</c> (JSON: store → what was done),
+/// <c>ParkedCounted</c>. Kept in
 /// Table storage, not Cosmos DB, so that a point-in-time restore of the Cosmos account does not take it back too.
 /// </summary>
 public sealed class TableErasureLog(TableClient table) : IErasureLog
@@ -27,6 +28,7 @@ public sealed class TableErasureLog(TableClient table) : IErasureLog
             ["State"] = Code(record.State),
             ["PartitionId"] = record.PartitionId ?? "",
             ["Stores"] = JsonSerializer.Serialize(record.Stores ?? new Dictionary<string, string>()),
+            ["ParkedCounted"] = record.ParkedCounted,
         };
         if (record.SequenceNumber is { } seq) entity["SequenceNumber"] = seq;
         if (record.AppliedAt is { } at) entity["AppliedAt"] = at.UtcDateTime;
@@ -61,6 +63,7 @@ public sealed class TableErasureLog(TableClient table) : IErasureLog
             string.IsNullOrEmpty(partition) ? null : partition,
             e.GetInt64("SequenceNumber"),
             e.GetDateTimeOffset("AppliedAt"),
-            JsonSerializer.Deserialize<Dictionary<string, string>>(e.GetString("Stores") ?? "{}"));
+            JsonSerializer.Deserialize<Dictionary<string, string>>(e.GetString("Stores") ?? "{}"),
+            e.GetInt32("ParkedCounted") ?? 0);
     }
 }
