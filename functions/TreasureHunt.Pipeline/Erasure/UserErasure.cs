@@ -23,13 +23,15 @@ public sealed class UserErasure(
     ILogger<UserErasure> logger)
 {
     /// <summary>
-    /// Deletes the user's documents and parked rows; returns what each store did (store → "deleted" / "absent" /
-    /// "N rows deleted") and how many of the deleted rows the totals count as parked: rows still parked of a
-    /// committed parking (the user held from at or before them, at or below <paramref name="progress"/>'s position).
+    /// Applies one erasure of the batch processor's batch: deletes the user's documents and its parked rows of the
+    /// partition, and logs what each store did. Returns how many of the deleted rows the totals counted as parked
+    /// (rows of a committed parking: the user held from at or before them, at or below <paramref name="progress"/>'s
+    /// position), for the batch to take out of the count. The count is logged before the rows are deleted, so an
+    /// erasure applied again after a crash (the rows gone) takes it from the log.
     /// </summary>
-    public async Task<(Dictionary<string, string> Done, int ParkedCounted)> DeleteDataAsync(string partitionId, string userId,
-        Core.Rollups.PartitionProgress progress, CancellationToken cancellationToken)
+    public async Task<int> ApplyAsync(string partitionId, SequencedErasure erasure, Core.Rollups.PartitionProgress progress, CancellationToken cancellationToken)
     {
+        var userId = erasure.Request.UserId;
         var done = await DeleteDocumentsAsync(userId, cancellationToken);
         var counted = 0;
         if (progress.ParkedUsers.TryGetValue(userId, out var heldFrom))
@@ -37,10 +39,17 @@ public sealed class UserErasure(
             counted = (await parked.ListForUserAsync(partitionId, userId, cancellationToken))
                 .Count(r => r.SequenceNumber >= heldFrom && r.SequenceNumber <= progress.AppliedThrough);
         }
+        if (counted > 0)
+        {
+            done["parked"] = $"{counted} parked rows being deleted";
+            counted = await RecordAppliedAsync(partitionId, erasure, done, counted, cancellationToken);
+        }
         var rows = await parked.DeleteForUserAsync(partitionId, userId, cancellationToken);
         done["parked"] = $"{rows} rows deleted";
-        return (done, counted);
+        return await RecordAppliedAsync(partitionId, erasure, done, counted, cancellationToken);
     }
+
+    private static bool IsNothing(string what) => what is "absent" or "0 rows deleted";
 
     /// <summary>Deletes the user's document in the live container and every shadow version's container.</summary>
     public async Task<Dictionary<string, string>> DeleteDocumentsAsync(string userId, CancellationToken cancellationToken)
@@ -61,7 +70,7 @@ public sealed class UserErasure(
     /// never missing). Returns how many parked messages the batch takes out of the totals' count: those counted now,
     /// or — when the erasure is applied again after a crash and finds the rows gone — those the first application logged.
     /// </summary>
-    public async Task<int> RecordAppliedAsync(string partitionId, SequencedErasure erasure, IReadOnlyDictionary<string, string> done, int parkedCounted,
+    private async Task<int> RecordAppliedAsync(string partitionId, SequencedErasure erasure, IReadOnlyDictionary<string, string> done, int parkedCounted,
         CancellationToken cancellationToken)
     {
         var request = erasure.Request;
@@ -71,7 +80,7 @@ public sealed class UserErasure(
             // Applied again (a redelivered batch): keep what the first application deleted, not "absent" for it now.
             foreach (var (store, what) in earlier.Stores ?? new Dictionary<string, string>())
             {
-                if (what != "absent" && what != "0 rows deleted") stores[store] = what;
+                if (!stores.TryGetValue(store, out var now) || IsNothing(now)) stores[store] = what;
             }
             parkedCounted = Math.Max(parkedCounted, earlier.ParkedCounted);
         }

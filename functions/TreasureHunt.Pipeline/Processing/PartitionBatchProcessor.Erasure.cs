@@ -46,9 +46,8 @@ public sealed partial class PartitionBatchProcessor
         // The erasures, in sequence order: delete everywhere, drop what this batch parked of the user, log it.
         foreach (var e in parsed.Erasures)
         {
-            var (done, counted) = await erasure.DeleteDataAsync(parsed.PartitionId, e.Request.UserId, progress, cancellationToken);
+            parking.Unparked += await erasure.ApplyAsync(parsed.PartitionId, e, progress, cancellationToken);
             parking.DiscardUser(e.Request.UserId, e.SequenceNumber);
-            parking.Unparked += await erasure.RecordAppliedAsync(parsed.PartitionId, e, done, counted, cancellationToken);
         }
 
         // After: the erased users' later events, on new documents; the erasure released any hold older than it.
