@@ -56,8 +56,8 @@ param eventHubsCapacity eventHubsTierSettings = {
 @description('Event Hubs Capture: also write every event as Avro to the storage account (container eventhubs-capture), with the namespace\'s managed identity.')
 param eventHubCaptureEnabled bool = false
 
-@description('Grant the app "Azure Event Hubs Data Sender" (only needed if the app produces events).')
-param appProducesEvents bool = false
+@description('Grant the app "Azure Event Hubs Data Sender": the app sends erase control messages (DELETE /api/users/{userId}) into the user\'s partition; false leaves erasure requests failing with 403.')
+param appProducesEvents bool = true
 
 // ---------------------------------------------------------------- Cosmos DB
 
@@ -113,6 +113,11 @@ param rollupFlushMinEvents int = 4000
 @minValue(0)
 @maxValue(3650)
 param idleUserDays int = 400
+
+@description('Retention__ErasureTombstoneDays: how long a partition\'s progress remembers an erased user (its hash and the erase message\'s sequence number). At least the event hub\'s retention (eventHubs.retentionHours / 24): a redelivery comes from the stream; histories read in order carry the erase message itself.')
+@minValue(1)
+@maxValue(3650)
+param erasureTombstoneDays int = 30
 
 // ---------------------------------------------------------------- storage and monitoring
 
@@ -170,12 +175,14 @@ var commonTags = union(tags, {
   environment: environmentName
 })
 
-// Tables the app writes: cost ledger (per-invocation FinOps records), dead letters, checkpoints, parked messages.
+// Tables the app writes: cost ledger (per-invocation FinOps records), dead letters, checkpoints, parked messages,
+// the erasure log (outside Cosmos DB, so a point-in-time restore of the account does not take it back).
 var tableNames = [
   'costledger'
   'deadletters'
   'checkpoints'
   'parked'
+  'erasures'
 ]
 
 // ---------------------------------------------------------------- modules
@@ -296,6 +303,7 @@ module functionApp 'modules/functionapp.bicep' = {
       'snet-function-app'
     )
     workspaceId: monitoring.outputs.workspaceId
+    erasureTombstoneDays: erasureTombstoneDays
     // azd deploys the service "api" of azure.yaml to the resource carrying this tag.
     tags: union(commonTags, {
       'azd-service-name': 'api'

@@ -23,7 +23,7 @@ param eventHubsCapacity = {
   retentionHours: 72
 }
 param eventHubCaptureEnabled = true
-param appProducesEvents = false
+param appProducesEvents = true // erase control messages (DELETE /api/users/{userId})
 
 param cosmosCapacity = {
   mode: 'Serverless'

@@ -90,6 +90,10 @@ param virtualNetworkSubnetId string
 @description('Log Analytics workspace receiving the diagnostic setting (production).')
 param workspaceId string
 
+@description('Retention__ErasureTombstoneDays: days a partition\'s progress remembers an erased user (at least the event hub\'s retention).')
+@minValue(1)
+param erasureTombstoneDays int
+
 @description('Tags applied to every resource.')
 param tags object
 
@@ -218,6 +222,11 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         {
           name: 'Retention__IdleUserDays'
           value: string(idleUserDays)
+        }
+        // Erased users' tombstones in the progress documents (docs/data-model.md, "Erasure").
+        {
+          name: 'Retention__ErasureTombstoneDays'
+          value: string(erasureTombstoneDays)
         }
         // FinOps model: the same number as functionAppConfig.scaleAndConcurrency.instanceMemoryMB.
         {

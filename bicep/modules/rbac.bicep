@@ -14,7 +14,7 @@ param eventHubsNamespaceName string
 @description('Event hub the app consumes.')
 param eventHubName string
 
-@description('Grant "Azure Event Hubs Data Sender" too (only if the app produces events).')
+@description('Grant "Azure Event Hubs Data Sender" too (the app sends erase control messages).')
 param appProducesEvents bool
 
 @description('Cosmos DB account name.')

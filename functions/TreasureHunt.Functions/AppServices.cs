@@ -15,6 +15,7 @@ public static class AppServices
         services.AddTreasureHuntPipeline(configuration);
         services.AddTreasureHuntStorage(configuration);
         services.AddSingleton<IRollupClient, DurableRollupClient>();
+        services.AddSingleton<IErasureSender, Storage.EventHubs.EventHubErasureSender>();
         return services;
     }
 }

@@ -72,6 +72,10 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<IReadinessDetail, ParkedReadiness>();
         services.AddSingleton<RetentionSweeper>();
         services.AddSingleton<ParkedApi>();
+        // Erasure (issue 25): applied by the batch processor in the user's partition; the host adds an IErasureSender.
+        services.AddSingleton<Erasure.UserErasure>();
+        services.AddSingleton<Erasure.ErasureApi>();
+        services.AddSingleton<Erasure.ErasureReapplier>();
         services.AddSingleton<CostLedgerBuffer>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CostLedgerBuffer>());
         services.AddSingleton<CostRecorder>();

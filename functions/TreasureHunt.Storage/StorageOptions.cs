@@ -84,6 +84,10 @@ public sealed class TablesOptions : IValidatableObject
     [Required(ErrorMessage = $"{Section}:ParkedTable is required.")]
     public string ParkedTable { get; set; } = "parked";
 
+    /// <summary>The erasure log (one row per erasure: the user's hash, the control message's position), outside Cosmos DB.</summary>
+    [Required(ErrorMessage = $"{Section}:ErasuresTable is required.")]
+    public string ErasuresTable { get; set; } = "erasures";
+
     /// <summary>Create the tables if missing at start-up (local; in Azure, Bicep creates them).</summary>
     public bool CreateTables { get; set; } = true;
 

@@ -56,6 +56,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ICostLedger>(sp => new TableCostLedger(Table(sp, o => o.CostLedgerTable)));
         services.AddSingleton<ICheckpointStore>(sp => new TableCheckpointStore(Table(sp, o => o.CheckpointsTable)));
         services.AddSingleton<IParkedStore>(sp => new TableParkedStore(Table(sp, o => o.ParkedTable)));
+        services.AddSingleton<IErasureLog>(sp => new TableErasureLog(Table(sp, o => o.ErasuresTable)));
         services.AddSingleton<TreasureHunt.Core.Parking.IStoreRefusalClassifier, StoreRefusalClassifier>();
 
         services.AddSingleton<IHealthProbe>(sp => new CosmosHealthProbe(sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
@@ -96,7 +97,7 @@ public sealed class StorageInitializer(CosmosClient cosmos, IOptions<CosmosOptio
         }
         if (tablesOptions.Value.CreateTables && !string.IsNullOrWhiteSpace(tablesOptions.Value.ConnectionString))
         {
-            foreach (var name in new[] { tablesOptions.Value.CostLedgerTable, tablesOptions.Value.DeadLettersTable, tablesOptions.Value.CheckpointsTable, tablesOptions.Value.ParkedTable })
+            foreach (var name in new[] { tablesOptions.Value.CostLedgerTable, tablesOptions.Value.DeadLettersTable, tablesOptions.Value.CheckpointsTable, tablesOptions.Value.ParkedTable, tablesOptions.Value.ErasuresTable })
             {
                 await tables.CreateTableIfNotExistsAsync(name, cancellationToken);
             }

@@ -28,7 +28,7 @@ public sealed class FunctionsMetadataTests
 
     [Fact]
     public void Lists_exactly_the_app_functions() => Assert.Equal(
-        ["Aggregate", "DeadLetters", "DefinitionsVersions", "FinOpsCost", "FlushRollups", "Health", "ItemFeatures", "ItemStats", "Leaderboard", "OpenApiDocument", "Parked", "Ready", "ReplayParked", "Retention", "Totals", "UserFeatures", "UserProfile", "globaltotals", "itemshard"],
+        ["Aggregate", "DeadLetters", "DefinitionsVersions", "EraseUser", "Erasure", "FinOpsCost", "FlushRollups", "Health", "ItemFeatures", "ItemStats", "Leaderboard", "OpenApiDocument", "Parked", "Ready", "ReplayParked", "Retention", "Totals", "UserFeatures", "UserProfile", "globaltotals", "itemshard"],
         Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -82,6 +82,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("OpenApiDocument", "openapi.json", "Anonymous")]
     [InlineData("Ready", "health/ready", "Function")]
     [InlineData("Parked", "parked", "Function")]
+    [InlineData("Erasure", "erasures/{erasureId}", "Function")]
     public void Http_routes_are_get_with_their_auth_level(string function, string route, string authLevel)
     {
         var trigger = Trigger(function);
@@ -89,6 +90,14 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(route, Text(trigger, "route"));
         Assert.Equal(authLevel, Text(trigger, "authLevel"));
         Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
+    public void EraseUser_is_a_keyed_delete_of_the_user()
+    {
+        var trigger = Trigger("EraseUser");
+        Assert.Equal(("httpTrigger", "users/{userId}", "Function"), (Text(trigger, "type"), Text(trigger, "route"), Text(trigger, "authLevel")));
+        Assert.Equal(["delete"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
     }
 
     [Theory]

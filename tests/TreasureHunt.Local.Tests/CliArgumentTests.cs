@@ -71,6 +71,9 @@ public sealed class CliArgumentTests
     [InlineData("--out must name a .bicepparam file", "plan", "--events-per-second", "1000", "--out", "plan.json")]
     [InlineData("--region-prices: /no/such/prices.json does not exist", "plan", "--events-per-second", "1000", "--region-prices", "/no/such/prices.json")]
     [InlineData("--environment must be dev, test or prod", "plan", "--events-per-second", "1000", "--environment", "staging")]
+    [InlineData("'..' is not a user id", "erase", "u-1", "..")]
+    [InlineData("--timeout must be from 1 to 3600", "erase", "u-1", "--timeout", "0")]
+    [InlineData("--since must be an ISO-8601 time, not 'yesterday'", "erasures", "reapply", "--since", "yesterday")]
     [InlineData("Unknown command 'nope'", "nope")]
     public void A_bad_argument_gives_one_line_and_exit_code_2(string expected, params string[] args)
     {
@@ -126,6 +129,7 @@ public sealed class CliArgumentTests
     [InlineData("serve", "th serve")]
     [InlineData("plan", "th plan --events-per-second 50000 --out prod.bicepparam")]
     [InlineData("export", "th export --as-of labels.csv --features events,value --out training.parquet")]
+    [InlineData("erase", "th erase u-42 u-43")]
     public void Every_command_help_has_a_one_line_example(string command, string example)
     {
         var (exitCode, output, _) = Run(command, "--help");

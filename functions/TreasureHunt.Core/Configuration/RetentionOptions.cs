@@ -20,6 +20,16 @@ public sealed class RetentionOptions
     [SettingRange(0, 3650, ErrorMessage = $"{Section}:IdleUserDays must be 0 (keep for ever) or 1..3650.")]
     public int IdleUserDays { get; set; }
 
+    /// <summary>
+    /// How long a partition's progress remembers an erased user (<see cref="Erasure.ErasureTombstone"/>). It must be
+    /// at least the event stream's retention (Event Hubs: 1 day here, at most 7 Standard, 90 Premium/Dedicated): a
+    /// redelivery comes from the stream. Histories read in order (Capture, the local event log) carry the erase
+    /// control message itself after the user's older events, and the erasure deletes the parked rows, so nothing
+    /// older can come back once the stream has dropped it. 1..3650, default 30.
+    /// </summary>
+    [SettingRange(1, 3650, ErrorMessage = $"{Section}:ErasureTombstoneDays must be 1..3650.")]
+    public int ErasureTombstoneDays { get; set; } = 30;
+
     /// <summary>The users containers' <c>defaultTtl</c> in seconds, or null when idle users are kept.</summary>
     public int? IdleUserSeconds => IdleUserDays > 0 ? IdleUserDays * 86_400 : null;
 }

@@ -1,6 +1,8 @@
+using TreasureHunt.Core.Erasure;
+
 namespace TreasureHunt.Core.Events;
 
-/// <summary>A partition batch after validation: valid events grouped by user (each group in sequence order) and the dead letters.</summary>
+/// <summary>A partition batch after validation: valid events grouped by user (each group in sequence order), the erase control messages (in sequence order) and the dead letters.</summary>
 public sealed class ParsedBatch
 {
     public ParsedBatch(string partitionId, Dictionary<string, List<SequencedEvent>> byUser, List<DeadLetter> deadLetters, int messageCount, long firstSequenceNumber, long lastSequenceNumber)
@@ -19,7 +21,10 @@ public sealed class ParsedBatch
     public int MessageCount { get; }
     public long FirstSequenceNumber { get; }
     public long LastSequenceNumber { get; }
-    public int ValidEventCount => MessageCount - DeadLetters.Count;
+    public int ValidEventCount => MessageCount - DeadLetters.Count - Erasures.Count;
+
+    /// <summary>Erase control messages (<see cref="EraseControlMessage"/>), in sequence order; empty in almost every batch.</summary>
+    public List<SequencedErasure> Erasures { get; } = [];
 }
 
 /// <summary>Validates every message of a batch; a bad message becomes a dead letter and never stops the rest.</summary>
@@ -40,6 +45,7 @@ public sealed class BatchParser(EventParser parser)
         var deadLetters = new List<DeadLetter>();
         var count = 0;
         long first = -1, last = -1;
+        List<SequencedErasure>? erasures = null;
         var messages = batch.Messages;
         for (var m = 0; m < messages.Count; m++)
         {
@@ -50,6 +56,19 @@ public sealed class BatchParser(EventParser parser)
             }
             if (count++ == 0) first = message.SequenceNumber;
             last = message.SequenceNumber;
+            if (EraseControlMessage.IsControl(message.Body.Span))
+            {
+                // A control message, never an event: an erasure, or a dead letter when it is malformed.
+                if (EraseControlMessage.TryRead(message.Body.Span, out var request, out var error))
+                {
+                    (erasures ??= []).Add(new SequencedErasure(request!, message.SequenceNumber, message.EnqueuedTime));
+                }
+                else
+                {
+                    deadLetters.Add(DeadLetter.Create(DeadLetterReason.MissingField, error!, batch.PartitionId, message));
+                }
+                continue;
+            }
             if (_parser.TryParse(message, batch.PartitionId, out var parsed, out var deadLetter))
             {
                 if (!byUser.TryGetValue(parsed!.UserId, out var list))
@@ -70,6 +89,8 @@ public sealed class BatchParser(EventParser parser)
                 deadLetters.Add(deadLetter!);
             }
         }
-        return new ParsedBatch(batch.PartitionId, byUser, deadLetters, count, first, last);
+        var parsedBatch = new ParsedBatch(batch.PartitionId, byUser, deadLetters, count, first, last);
+        if (erasures is not null) parsedBatch.Erasures.AddRange(erasures);
+        return parsedBatch;
     }
 }

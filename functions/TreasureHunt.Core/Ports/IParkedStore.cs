@@ -18,6 +18,9 @@ public interface IParkedStore
     /// <summary>The parked rows of one user in one source partition, in sequence order.</summary>
     Task<IReadOnlyList<ParkedMessage>> ListForUserAsync(string partitionId, string userId, CancellationToken cancellationToken);
 
+    /// <summary>Deletes every row of one user in one source partition, whatever its status (an erasure); returns how many.</summary>
+    Task<int> DeleteForUserAsync(string partitionId, string userId, CancellationToken cancellationToken);
+
     /// <summary>Sets the status of rows (replayed, superseded).</summary>
     Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken);
 }

@@ -15,4 +15,7 @@ public interface IUserAggregateStore
     /// <paramref name="apply"/> reported no change (nothing written).
     /// </summary>
     Task<bool> UpdateAsync(string userId, Func<UserDocument, bool> apply, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the user's document (an erasure) and anything cached of it; false when there was none.</summary>
+    Task<bool> DeleteAsync(string userId, CancellationToken cancellationToken);
 }

@@ -14,6 +14,9 @@ public interface IUserStoreFactory
     /// <summary>A store over <paramref name="container"/> that binds documents to <paramref name="definitions"/> (one instance per container and definitions).</summary>
     IUserAggregateStore For(string container, CompiledDefinitions definitions);
 
+    /// <summary>Every user id in <paramref name="container"/> (a full scan: only for re-applying erasures after a restore, which finds users by their hash).</summary>
+    IAsyncEnumerable<string> ListUserIdsAsync(string container, CancellationToken cancellationToken);
+
     /// <summary>Creates the container against the local emulator; in Azure checks it exists (Bicep or the deployment owns containers).</summary>
     Task EnsureContainerAsync(string container, CancellationToken cancellationToken);
 

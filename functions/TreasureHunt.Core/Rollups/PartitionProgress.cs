@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TreasureHunt.Core.Erasure;
 
 namespace TreasureHunt.Core.Rollups;
 
@@ -62,6 +63,41 @@ public sealed class PartitionProgress
 
     /// <summary>The newest sequence gap accepted because it was recorded as parked (first and last missing number), for the record.</summary>
     [JsonPropertyName("lastParkedGap")] public SequenceRange? LastParkedGap { get; set; }
+
+    /// <summary>
+    /// Users erased in this partition: <see cref="UserIdHash"/> → the erase control message's sequence number (and when
+    /// it was applied). Written in the same conditional write that moves <see cref="AppliedThrough"/> past the erasure;
+    /// no path applies that user's events from before it again. Entries older than
+    /// <c>Retention:ErasureTombstoneDays</c> are dropped (<see cref="ForgetErasuresBefore"/>); ~90 bytes each.
+    /// </summary>
+    [JsonPropertyName("erased")] public Dictionary<string, ErasureTombstone> Erased { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The sequence number of the user's last erasure in this partition, or null when it was never erased (or the tombstone expired).</summary>
+    public long? ErasedAt(string userId) => Erased.Count > 0 && Erased.TryGetValue(UserIdHash.Of(userId), out var t) ? t.SequenceNumber : null;
+
+    /// <summary>Records an erasure (the later one wins) and releases the user if it was held: its parked messages are deleted with it.</summary>
+    public void RecordErasure(string userId, long sequenceNumber, DateTimeOffset at)
+    {
+        var hash = UserIdHash.Of(userId);
+        if (!Erased.TryGetValue(hash, out var existing) || existing.SequenceNumber < sequenceNumber)
+        {
+            Erased[hash] = new ErasureTombstone { SequenceNumber = sequenceNumber, ErasedAt = at };
+        }
+        if (ParkedUsers.TryGetValue(userId, out var heldFrom) && heldFrom < sequenceNumber)
+        {
+            ParkedUsers.Remove(userId);
+        }
+    }
+
+    /// <summary>Drops tombstones applied before <paramref name="cutoff"/>: no history older than them can be replayed any more.</summary>
+    public void ForgetErasuresBefore(DateTimeOffset cutoff)
+    {
+        if (Erased.Count == 0) return;
+        foreach (var hash in Erased.Where(e => e.Value.ErasedAt < cutoff).Select(e => e.Key).ToList())
+        {
+            Erased.Remove(hash);
+        }
+    }
 
     /// <summary>Most held users plus parked dead letters one progress document keeps (~150 bytes each, far below the 2 MB item limit).</summary>
     public const int MaxParked = 2000;

@@ -124,6 +124,12 @@ public sealed class RollupDeltaBuilder(int shardCount)
         _delta.Global.DeadLettered++;
     }
 
+    /// <summary>A control message (an erasure): it counts in the range only, so a batch of control messages still moves the progress.</summary>
+    public void AddControlMessage()
+    {
+        _delta.Messages++;
+    }
+
     /// <summary>A message parked instead of applied: it counts in the range, and in the parked counter only.</summary>
     public void AddParked()
     {

@@ -27,6 +27,9 @@ internal sealed class BatchParking(PartitionBatch batch, DateTimeOffset now)
 
     public SequenceRange? Gap { get; private set; }
 
+    /// <summary>Parked messages counted by earlier batches that this batch's erasures deleted: taken out of the parked total.</summary>
+    public int Unparked { get; set; }
+
     public bool IsUserParked(string userId)
     {
         lock (_lock) return _parkedUsers.Contains(userId);
@@ -47,6 +50,17 @@ internal sealed class BatchParking(PartitionBatch batch, DateTimeOffset now)
             {
                 _heldUsers[userId] = events[0].SequenceNumber;
             }
+        }
+    }
+
+    /// <summary>An erasure at <paramref name="erasedAt"/>: forgets what this attempt parked of the user before it (its rows are deleted, not written).</summary>
+    public void DiscardUser(string userId, long erasedAt)
+    {
+        lock (_lock)
+        {
+            _messages.RemoveAll(m => m.UserId == userId && m.SequenceNumber < erasedAt);
+            if (_heldUsers.TryGetValue(userId, out var from) && from < erasedAt) _heldUsers.Remove(userId);
+            if (!_messages.Any(m => m.UserId == userId)) _parkedUsers.Remove(userId);
         }
     }
 

@@ -30,6 +30,11 @@ namespace TreasureHunt.Pipeline.Processing;
 /// they already applied, so a replay re-run after a crash never counts twice.</item>
 /// </list>
 /// A sequence gap has no body to replay: it stays listed (reason <c>sequence_gap</c>) for the operator.
+/// <para>
+/// <b>Erased users</b>: a row older than the user's erasure tombstone (<see cref="PartitionProgress.ErasedAt"/>) is
+/// never applied (the erasure deleted such rows; one read before it is deleted here), and a replay that wrote a user
+/// whose tombstone appeared meanwhile deletes the user's documents again (<see cref="Erasure.UserErasure"/>).
+/// </para>
 /// </summary>
 public sealed class ParkedReplayer(
     IParkedStore parked,
@@ -42,6 +47,7 @@ public sealed class ParkedReplayer(
     DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions,
     IOptions<ContractOptions> contractOptions,
+    Erasure.UserErasure erasure,
     TimeProvider time,
     ILogger<ParkedReplayer> logger)
 {
@@ -78,6 +84,10 @@ public sealed class ParkedReplayer(
         {
             var progress = await progressStore.GetAsync(consumerGroup, partitionId, cancellationToken);
             var rows = await parked.ListForUserAsync(partitionId, userId, cancellationToken);
+            if (progress.ErasedAt(userId) is { } erasedAt && rows.Any(r => r.SequenceNumber < erasedAt))
+            {
+                rows = await ForgetErasedRowsAsync(partitionId, userId, rows, erasedAt, report, cancellationToken);
+            }
             var held = progress.ParkedUsers.TryGetValue(userId, out var heldFrom);
             var stale = rows.Where(r => r.SequenceNumber <= progress.AppliedThrough && (!held || r.SequenceNumber < heldFrom)).ToList();
             if (stale.Count > 0)
@@ -126,6 +136,15 @@ public sealed class ParkedReplayer(
                 report.Deferred += inFlight;
                 return;
             }
+            var now = await progressStore.GetAsync(consumerGroup, partitionId, cancellationToken);
+            if (now.ErasedAt(userId) is { } erasedMeanwhile && erasedMeanwhile > committed[^1].SequenceNumber)
+            {
+                // Erased while this replay wrote: undo the write; the erasure has deleted (or deletes) the rows.
+                await erasure.DeleteDocumentsAsync(userId, cancellationToken);
+                await parked.DeleteForUserAsync(partitionId, userId, cancellationToken);
+                report.Erased += committed.Count;
+                return;
+            }
             for (var i = 0; i < events.Count; i++)
             {
                 var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
@@ -140,6 +159,23 @@ public sealed class ParkedReplayer(
             await parked.ResolveAsync(committed, ParkedStatus.Replayed, time.GetUtcNow(), cancellationToken);
             report.Replayed += committed.Count; // then the next pass releases the user (or finds more)
         }
+    }
+
+    /// <summary>Rows of an erased user older than its erasure: deleted (only those, when newer ones exist), never applied.</summary>
+    private async Task<IReadOnlyList<ParkedMessage>> ForgetErasedRowsAsync(string partitionId, string userId, IReadOnlyList<ParkedMessage> rows, long erasedAt,
+        ReplayReport report, CancellationToken cancellationToken)
+    {
+        var newer = rows.Where(r => r.SequenceNumber > erasedAt).ToList();
+        report.Erased += rows.Count - newer.Count;
+        if (newer.Count == 0)
+        {
+            await parked.DeleteForUserAsync(partitionId, userId, cancellationToken);
+        }
+        else
+        {
+            await parked.ResolveAsync(rows.Where(r => r.SequenceNumber < erasedAt).ToList(), ParkedStatus.Superseded, time.GetUtcNow(), cancellationToken);
+        }
+        return newer;
     }
 
     private async Task ReplayDeadLetterAsync(string consumerGroup, ParkedMessage row, ReplayReport report, CancellationToken cancellationToken)
@@ -208,6 +244,9 @@ public sealed class ReplayReport
     /// <summary>Rows of batches still in flight: left for the next run.</summary>
     public int Deferred { get; set; }
 
+    /// <summary>Rows of erased users: never applied (deleted).</summary>
+    public int Erased { get; set; }
+
     /// <summary>Users no longer held.</summary>
     public int UsersReleased { get; set; }
 
@@ -218,5 +257,5 @@ public sealed class ReplayReport
     public List<string> StillRefused { get; } = [];
 
     public override string ToString() =>
-        $"replayed={Replayed} superseded={Superseded} deferred={Deferred} usersReleased={UsersReleased} gaps={GapsNotReplayable} stillRefused={StillRefused.Count}";
+        $"replayed={Replayed} superseded={Superseded} deferred={Deferred} usersReleased={UsersReleased} erased={Erased} gaps={GapsNotReplayable} stillRefused={StillRefused.Count}";
 }

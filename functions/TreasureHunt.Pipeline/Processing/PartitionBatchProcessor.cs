@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Configuration;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
@@ -27,7 +28,7 @@ namespace TreasureHunt.Pipeline.Processing;
 /// <see cref="PartitionHolds"/> reports how long the partition has been held.
 /// </para>
 /// </summary>
-public sealed class PartitionBatchProcessor(
+public sealed partial class PartitionBatchProcessor(
     IUserAggregateStore users,
     IDeadLetterStore deadLetters,
     IProgressStore progressStore,
@@ -40,6 +41,8 @@ public sealed class PartitionBatchProcessor(
     IOptions<RollupOptions> rollupOptions,
     IOptions<PipelineOptions> pipelineOptions,
     IOptions<ContractOptions> contractOptions,
+    IOptions<RetentionOptions> retentionOptions,
+    Erasure.UserErasure erasure,
     TimeProvider time,
     ILogger<PartitionBatchProcessor> logger)
 {
@@ -94,7 +97,14 @@ public sealed class PartitionBatchProcessor(
             long capsReached;
             using (var write = PipelineActivities.StartPartitionSpan("WriteUserAggregates", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber))
             {
-                (outcomes, usersWritten, capsReached) = await ApplyToUsersAsync(parsed, progress.ParkedUsers, parking, cancellationToken);
+                if (parsed.Erasures.Count == 0)
+                {
+                    (outcomes, usersWritten, capsReached) = await ApplyToUsersAsync(parsed, progress.ParkedUsers, parking, cancellationToken);
+                }
+                else
+                {
+                    (parsed, outcomes, usersWritten, capsReached) = await ApplyWithErasuresAsync(parsed, progress, parking, cancellationToken);
+                }
                 write?.SetTag("th.users", parsed.ByUser.Count);
                 write?.SetTag("th.users.written", usersWritten);
             }
@@ -118,7 +128,7 @@ public sealed class PartitionBatchProcessor(
             bool seal;
             using (PipelineActivities.StartPartitionSpan("RecordProgress", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber))
             {
-                (stored, seal) = await RecordProgressAsync(progress, delta, parking, cancellationToken);
+                (stored, seal) = await RecordProgressAsync(progress, delta, parking, parsed.Erasures, cancellationToken);
             }
             if (stored is null)
             {
@@ -142,6 +152,7 @@ public sealed class PartitionBatchProcessor(
                 // Cleared by the next batch's progress write (or the flush timer once the partition is idle).
                 signals += await flusher.SendSealedAsync(progress, cancellationToken);
             }
+            if (parsed.Erasures.Count > 0) await DeleteAgainAfterCommitAsync(parsed, cancellationToken);
             return Log(Summarize(batch, parsed, outcomes, usersWritten, capsReached, signals, stopwatch.Elapsed) with
             {
                 Parked = parking.Messages.Count(m => m.Reason != ParkReason.SequenceGap),
@@ -176,13 +187,15 @@ public sealed class PartitionBatchProcessor(
     /// timer (which only seals and clears) is resolved by merging into the fresh copy; if the applied position moved,
     /// another processor handled these messages and null is returned so the caller recomputes.
     /// </summary>
-    private async Task<(PartitionProgress? Progress, bool Sealed)> RecordProgressAsync(PartitionProgress progress, RollupDelta delta, BatchParking parking, CancellationToken cancellationToken)
+    private async Task<(PartitionProgress? Progress, bool Sealed)> RecordProgressAsync(PartitionProgress progress, RollupDelta delta, BatchParking parking,
+        IReadOnlyList<Core.Erasure.SequencedErasure> erasures, CancellationToken cancellationToken)
     {
         var appliedThrough = progress.AppliedThrough;
         while (true)
         {
             // Re-done on a fresh copy after a conflict: a replay that released a user meanwhile gets it held again.
             progress.RecordParked(parking.HeldUsers, parking.ParkedDeadLetters);
+            RecordErasures(progress, erasures); // after the holds: an erasure releases a hold older than it
             flusher.ClearIfSent(progress); // a fresh copy may still hold the range this process sent last
             progress.Accumulate(delta, time.GetUtcNow(), parking.Gap);
             progress.BatchWrittenAt = time.GetUtcNow();
@@ -301,6 +314,8 @@ public sealed class PartitionBatchProcessor(
             if (parking.IsDeadLetterParked(letter.SequenceNumber)) builder.AddParked();
             else builder.AddDeadLetter();
         }
+        foreach (var _ in parsed.Erasures) builder.AddControlMessage();
+        for (var i = 0; i < parking.Unparked; i++) builder.AddUnparked(); // erased, never to be replayed
         return builder.Build(parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
     }
 

@@ -54,7 +54,7 @@ public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer) : ID
         try
         {
             var report = await replayer.ReplayAsync(consumerGroup, cancellationToken);
-            return ApiResponse.Ok(new ReplayView(report.Replayed, report.Superseded, report.Deferred, report.UsersReleased, report.GapsNotReplayable, report.StillRefused));
+            return ApiResponse.Ok(new ReplayView(report.Replayed, report.Superseded, report.Deferred, report.UsersReleased, report.GapsNotReplayable, report.StillRefused, report.Erased));
         }
         finally
         {
@@ -79,4 +79,5 @@ public sealed record ParkedView(
     }
 }
 
-public sealed record ReplayView(int Replayed, int Superseded, int Deferred, int UsersReleased, int GapsNotReplayable, IReadOnlyList<string> StillRefused);
+/// <param name="Erased">Parked rows of erased users found older than the erasure: deleted, never applied.</param>
+public sealed record ReplayView(int Replayed, int Superseded, int Deferred, int UsersReleased, int GapsNotReplayable, IReadOnlyList<string> StillRefused, int Erased);

@@ -76,7 +76,9 @@ public sealed class HistoryBackfill(
                     {
                         var messages = await source.ReadAsync(partition, position, settings.BatchSize, ct);
                         if (messages.Count == 0) break;
-                        var outcome = await processor.ProcessAsync(target, new PartitionBatch(partition, messages), settings.From, ct);
+                        // The live tombstones, read per batch: an erasure applied while the back-fill runs counts from then on.
+                        var tombstones = (await liveProgress.GetAsync(liveConsumerGroup, partition, ct)).Erased;
+                        var outcome = await processor.ProcessAsync(target, new PartitionBatch(partition, messages), settings.From, ct, tombstones);
                         if (outcome == ShadowOutcome.Behind)
                         {
                             throw new InvalidOperationException(

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Erasure;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.History;
 using TreasureHunt.Core.Ports;
@@ -31,11 +32,19 @@ public enum ShadowOutcome
 /// applying the same range concurrently) is recognised by the document's per-partition watermark. The progress only
 /// moves forward (the larger of the stored value and the batch's end, on a conflict re-read).
 /// </para>
+/// <para>
+/// Erasures: an erase control message in the batch deletes the user's shadow document at its place in the order (its
+/// earlier events in the batch are not applied, its later ones start a new profile), and an event older than the
+/// user's tombstone in the live progress (<paramref name="tombstones"/>) is never applied, so a back-fill that reads
+/// the history from before an erasure does not bring the user back, not even until it reaches the control message.
+/// </para>
 /// </summary>
 public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, DeliveryRules deliveryRules, IOptions<PipelineOptions> pipelineOptions, IOptions<ContractOptions> contractOptions, TimeProvider time)
 {
     /// <param name="from">Back-fill <c>--from</c>: messages enqueued before it are passed over (the progress still moves past them).</param>
-    public async Task<ShadowOutcome> ProcessAsync(DefinitionsVersion target, PartitionBatch batch, DateTimeOffset? from, CancellationToken cancellationToken)
+    /// <param name="tombstones">The live progress's erased users of the partition (<see cref="Core.Rollups.PartitionProgress.Erased"/>), or null when the caller has none at hand (the live hosts, whose batch processor already deleted the shadow documents).</param>
+    public async Task<ShadowOutcome> ProcessAsync(DefinitionsVersion target, PartitionBatch batch, DateTimeOffset? from, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, ErasureTombstone>? tombstones = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(batch);
@@ -46,14 +55,21 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
 
         var source = from is { } start ? new PartitionBatch(batch.PartitionId, batch.Messages.Where(m => m.EnqueuedTime >= start).ToList()) : batch;
         var parsed = new BatchParser(new EventParser(target.Definitions) { MaxEventAge = contractOptions.Value.MaxEventAge }).Parse(source, skipThrough: progress.AppliedThrough);
+        var erasedAt = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in parsed.Erasures)
+        {
+            await target.Users.DeleteAsync(e.Request.UserId, cancellationToken);
+            erasedAt[e.Request.UserId] = e.SequenceNumber;
+        }
+        var work = parsed.ByUser.Select(u => (u.Key, Events: EventsAfterErasure(u.Key, u.Value, erasedAt, tombstones))).Where(u => u.Events.Count > 0);
         await Parallel.ForEachAsync(
-            parsed.ByUser,
+            work,
             new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
             async (entry, ct) =>
             {
-                var slots = new EventOutcome[entry.Value.Count];
+                var slots = new EventOutcome[entry.Events.Count];
                 await target.Users.UpdateAsync(entry.Key,
-                    document => UserDocumentApply.Apply(document, entry.Value, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _), ct);
+                    document => UserDocumentApply.Apply(document, entry.Events, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _), ct);
             });
 
         var through = batch.LastSequenceNumber;
@@ -65,5 +81,14 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
             if (await progressStore.TryReplaceAsync(progress, cancellationToken)) return ShadowOutcome.Applied;
             progress = await progressStore.GetAsync(target.Version, batch.PartitionId, cancellationToken);
         }
+    }
+
+    /// <summary>The user's events that come after its last erasure (in the batch, or the live tombstone); all of them when it was never erased.</summary>
+    private static List<SequencedEvent> EventsAfterErasure(string userId, List<SequencedEvent> events, Dictionary<string, long> erasedInBatch,
+        IReadOnlyDictionary<string, ErasureTombstone>? tombstones)
+    {
+        var after = erasedInBatch.TryGetValue(userId, out var inBatch) ? inBatch : long.MinValue;
+        if (tombstones is { Count: > 0 } && tombstones.TryGetValue(UserIdHash.Of(userId), out var tombstone)) after = Math.Max(after, tombstone.SequenceNumber);
+        return after == long.MinValue ? events : events.Where(e => e.SequenceNumber > after).ToList();
     }
 }

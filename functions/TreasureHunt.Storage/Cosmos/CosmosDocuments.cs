@@ -82,6 +82,17 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
         (await WriteAsync(id, document, (stream, ct) => container.UpsertItemStreamAsync(stream, new PartitionKey(partitionKey), NoContentResponse, ct),
             conflictStatus: null, cancellationToken))!;
 
+    /// <summary>Deletes the document; false when there was none (already deleted: an erasure applied again).</summary>
+    public async Task<bool> DeleteAsync(string id, string partitionKey, CancellationToken cancellationToken)
+    {
+        CosmosDocumentIds.EnsureAddressable(id);
+        using var response = await SendAsync(ct => container.DeleteItemStreamAsync(id, new PartitionKey(partitionKey), cancellationToken: ct), cancellationToken);
+        Record(response, RequestUnitEstimator.Write(0));
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        response.EnsureSuccessStatusCode();
+        return true;
+    }
+
     public async Task<List<T>> QueryAsync(QueryDefinition query, string? partitionKey, CancellationToken cancellationToken)
     {
         var options = partitionKey is null ? null : new QueryRequestOptions { PartitionKey = new PartitionKey(partitionKey) };

@@ -77,6 +77,14 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
         }
     }
 
+    public async Task<bool> DeleteAsync(string userId, CancellationToken cancellationToken)
+    {
+        writerCache?.Forget(userId); // a cached copy would be written back with its watermarks
+        var deleted = await documents.DeleteAsync(userId, userId, cancellationToken);
+        writerCache?.Forget(userId); // and one cached by a write that raced the delete
+        return deleted;
+    }
+
     /// <summary>
     /// FinOps: attributes the write to the document's parts — each feature, <c>delivery</c> (exactly-once state) and
     /// <c>document</c> (identity, times, the rest) — by their bytes in the body that was sent, and splits the write's

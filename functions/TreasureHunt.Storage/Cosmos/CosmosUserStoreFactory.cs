@@ -28,6 +28,19 @@ public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions op
             key.Definitions,
             WriterCache<Core.Aggregation.UserDocument>.OfSize(options.WriterCacheSize)));
 
+    public async IAsyncEnumerable<string> ListUserIdsAsync(string container, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The users containers index nothing; a query without a filter is a scan of the ids, which is what this needs.
+        using var iterator = client.GetContainer(options.Database, container).GetItemQueryIterator<IdOnly>(new QueryDefinition("SELECT c.id FROM c"));
+        while (iterator.HasMoreResults)
+        {
+            var page = await resilience.ExecuteAsync(async ct => await iterator.ReadNextAsync(ct), cancellationToken);
+            foreach (var item in page) yield return item.Id;
+        }
+    }
+
+    private sealed record IdOnly(string Id);
+
     public async Task EnsureContainerAsync(string container, CancellationToken cancellationToken)
     {
         if (options.IsLocalEmulator)

@@ -80,6 +80,18 @@ public sealed class TableParkedStore(TableClient table) : IParkedStore
         return rows.Select(FromEntity).OrderBy(m => m.SequenceNumber).ToList();
     }
 
+    public async Task<int> DeleteForUserAsync(string partitionId, string userId, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionId} and UserId eq {userId}");
+        var rows = await TableBatches.QueryAsync<TableEntity>(table, filter, null, cancellationToken);
+        foreach (var chunk in rows.Chunk(100))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken);
+            InvocationUsage.Current?.AddTableOperations(chunk.Length);
+        }
+        return rows.Count;
+    }
+
     public async Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken)
     {
         foreach (var partition in messages.GroupBy(m => m.PartitionId, StringComparer.Ordinal))

@@ -78,6 +78,15 @@ internal static class ThApp
             config.AddCommand<ReplayParkedCommand>("replay-parked")
                 .WithDescription("Re-apply parked messages (GET /api/parked) once their cause is fixed, exactly once; exit 3 if some are still refused.")
                 .WithExample("replay-parked");
+            config.AddCommand<EraseCommand>("erase")
+                .WithDescription("Erase users (GDPR Art. 17) through the running host: an erase control message in each user's partition; waits until applied.")
+                .WithExample("erase", "u-42", "u-43");
+            config.AddBranch("erasures", erasures =>
+            {
+                erasures.SetDescription("The erasure log: apply logged erasures again after a point-in-time restore of the Cosmos data.");
+                erasures.AddCommand<ErasuresReapplyCommand>("reapply").WithDescription("Delete again the users erased since TIME and restore their tombstones (run before the hosts process).")
+                    .WithExample("erasures", "reapply", "--since", "2026-12-01T10:00:00Z");
+            });
             config.AddCommand<ServeCommand>("serve").WithDescription("Run the local host in the foreground (up runs it in the background).")
                 .WithExample("serve");
         });

@@ -48,6 +48,7 @@ internal static class LocalHost
         services.AddTreasureHuntPipeline(configuration);
         services.AddSingleton(new ConsumerGroupName(configuration["EventHubConsumerGroup"] ?? "aggregator"));
         services.AddSingleton(new LocalEventLog(options.LogDir, options.Partitions));
+        services.AddSingleton<TreasureHunt.Core.Ports.IErasureSender, LocalEventLogErasureSender>();
         services.AddSingleton(new LocalGeneration(options.StateDir));
         services.AddSingleton<LocalMetrics>();
         services.AddSingleton<InvocationRunner>();

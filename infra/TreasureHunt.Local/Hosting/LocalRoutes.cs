@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Local.EventLog;
+using TreasureHunt.Pipeline.Erasure;
 using TreasureHunt.Pipeline.FinOps;
 using TreasureHunt.Pipeline.Queries;
 
@@ -56,6 +57,12 @@ internal static class LocalRoutes
         keyed.MapPost("/parked/replay", (ParkedApi p, ConsumerGroupName group, InvocationRunner run, CancellationToken ct) =>
             Query(run, "ReplayParked", () => p.ReplayAsync(group.Value, ct)));
 
+        // Erasure (issue 25): the Functions app's ErasureFunctions, same handlers.
+        keyed.MapDelete("/users/{userId}", (string userId, ErasureApi e, InvocationRunner run, CancellationToken ct) =>
+            Query(run, "EraseUser", () => e.RequestAsync(userId, ct)));
+        keyed.MapGet("/erasures/{erasureId}", (string erasureId, ErasureApi e, InvocationRunner run, CancellationToken ct) =>
+            Query(run, "Erasure", () => e.GetAsync(erasureId, ct)));
+
         keyed.MapPost("/events", IngestAsync)
             .AddEndpointFilter((context, next) => context.HttpContext.RequestServices.GetRequiredService<IngestAdmission>().InvokeAsync(context, next));
         keyed.MapGet("/local/metrics", (LocalMetrics m) => Results.Json(m.Snapshot(), ApiResponse.Json));
@@ -89,6 +96,11 @@ internal static class LocalRoutes
         if (IngestRequestReader.TrySplit(body, request.ContentType, o.IngestLimits, out var messages) is { } problem)
         {
             return ToResult(problem);
+        }
+        if (messages.Any(m => TreasureHunt.Core.Erasure.EraseControlMessage.IsControl(m.Span)))
+        {
+            // Only DELETE /api/users/{userId} writes erase control messages: a client cannot erase through ingest.
+            return ToResult(ApiResponse.BadRequest("a message may not start like an erase control message ({\"$control\":...); use DELETE /api/users/{userId}"));
         }
         try
         {

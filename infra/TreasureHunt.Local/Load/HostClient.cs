@@ -115,6 +115,25 @@ internal sealed class HostClient : IDisposable
         return ((int)response.StatusCode, json.RootElement.Clone());
     }
 
+    /// <summary>DELETE /api/users/{userId}: requests an erasure; 202 with the erasure id.</summary>
+    public Task<(int Status, JsonElement Body)> EraseUserAsync(string userId, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/users/{Uri.EscapeDataString(userId)}"), cancellationToken);
+
+    /// <summary>GET /api/erasures/{erasureId}: where an erasure stands, per store.</summary>
+    public Task<(int Status, JsonElement Body)> GetErasureAsync(string erasureId, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/erasures/{Uri.EscapeDataString(erasureId)}"), cancellationToken);
+
+    private async Task<(int Status, JsonElement Body)> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            using var json = JsonDocument.Parse(text.Length == 0 ? "null" : text);
+            return ((int)response.StatusCode, json.RootElement.Clone());
+        }
+    }
+
     public async Task<HostStatus> GetStatusAsync(CancellationToken cancellationToken) =>
         (await _http.GetFromJsonAsync<HostStatus>("/api/local/status", ApiResponse.Json, cancellationToken))!;
 

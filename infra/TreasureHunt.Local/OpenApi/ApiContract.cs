@@ -14,12 +14,14 @@ internal static class ApiContract
 {
     public sealed record Query(string Name, string Description, string Type = "string", string? Format = null, string[]? Enum = null, string? Default = null, bool Required = false);
 
-    public sealed record Operation(string Method, string Path, string OperationId, string Summary, Type Response, int[] Problems, Query[] Parameters, bool Keyed = true)
+    public sealed record Operation(string Method, string Path, string OperationId, string Summary, Type Response, int[] Problems, Query[] Parameters, bool Keyed = true,
+        int SuccessStatus = 200)
     {
         /// <summary>The operation's group in the document (tag).</summary>
         public string Tag => OperationId switch
         {
             "Health" or "Ready" or "DeadLetters" or "Parked" or "ReplayParked" => "operations",
+            "EraseUser" or "Erasure" => "personal-data",
             "FinOpsCost" => "finops",
             _ => "aggregates",
         };
@@ -30,6 +32,7 @@ internal static class ApiContract
         ["aggregates"] = "Per-user aggregates, item stats, leaderboards and totals.",
         ["finops"] = "Modeled cost from the per-invocation cost ledger.",
         ["operations"] = "Health and dead letters.",
+        ["personal-data"] = "Erase a user's data (GDPR Art. 17) and follow the erasure.",
     };
 
     private static readonly Query[] Range =
@@ -90,6 +93,10 @@ internal static class ApiContract
             ]),
         new("POST", "/api/parked/replay", "ReplayParked", "Re-applies parked messages exactly once (what ./th replay-parked calls); one replay at a time per host process.",
             typeof(ReplayView), [409], []),
+        new("DELETE", "/api/users/{userId}", "EraseUser", "Requests the erasure of a user's data: an erase control message in the user's partition, applied in order with its events (202; follow it with GET /api/erasures/{erasureId}).",
+            typeof(TreasureHunt.Pipeline.Erasure.ErasureAccepted), [400], [], SuccessStatus: 202),
+        new("GET", "/api/erasures/{erasureId}", "Erasure", "Where an erasure stands: requested, or applied (partition, sequence number, what each store did). Shows the user id's hash, never the id.",
+            typeof(TreasureHunt.Pipeline.Erasure.ErasureView), [400, 404], []),
     ];
 
     public static Operation? Find(string method, string path) =>

@@ -95,7 +95,9 @@ internal static class LocalOpenApi
                 }
                 var problem = await ComponentAsync(context, typeof(ProblemDetails), cancellationToken);
                 var body = await ComponentAsync(context, contract.Response, cancellationToken);
-                operation.Responses = new OpenApiResponses { ["200"] = Json("OK", body) };
+                operation.Responses = contract.SuccessStatus == 202
+                    ? new OpenApiResponses { ["202"] = Json("Accepted.", body) }
+                    : new OpenApiResponses { ["200"] = Json("OK", body) };
                 if (contract.OperationId == "Health")
                 {
                     operation.Responses["503"] = Json("A store does not answer (same body).", body);

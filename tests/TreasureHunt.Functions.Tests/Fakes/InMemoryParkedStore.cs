@@ -53,6 +53,24 @@ public sealed class InMemoryParkedStore : IParkedStore
         lock (_lock) return Task.FromResult(Math.Min(upTo, _rows.Values.Count(m => m.Status == ParkedStatus.Parked)));
     }
 
+    /// <summary>A crash: the next deletion of a user's rows happens, then the call throws.</summary>
+    public bool FailAfterNextDelete { get; set; }
+
+    public Task<int> DeleteForUserAsync(string partitionId, string userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var keys = _rows.Where(r => r.Value.PartitionId == partitionId && r.Value.UserId == userId).Select(r => r.Key).ToList();
+            foreach (var key in keys) _rows.Remove(key);
+            if (FailAfterNextDelete)
+            {
+                FailAfterNextDelete = false;
+                throw new IOException("killed after deleting the rows");
+            }
+            return Task.FromResult(keys.Count);
+        }
+    }
+
     public Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken)
     {
         lock (_lock)

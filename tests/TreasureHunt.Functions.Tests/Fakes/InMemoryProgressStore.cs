@@ -25,10 +25,18 @@ public sealed class InMemoryProgressStore : IProgressStore
     public Task<PartitionProgress> GetAsync(string consumerGroup, string partitionId, CancellationToken cancellationToken) =>
         Task.FromResult(Find(consumerGroup, partitionId) ?? PartitionProgress.Create(consumerGroup, partitionId));
 
+    /// <summary>A crash: this many of the next writes throw before storing anything.</summary>
+    public int FailNextWrites { get; set; }
+
     public Task<bool> TryReplaceAsync(PartitionProgress progress, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
+            if (FailNextWrites > 0)
+            {
+                FailNextWrites--;
+                throw new IOException("killed before the progress write");
+            }
             var exists = _documents.TryGetValue(progress.Id, out var current);
             if (exists ? current.ETag != progress.ETag : progress.ETag is not null)
             {

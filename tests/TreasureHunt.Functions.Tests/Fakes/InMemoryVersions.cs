@@ -115,6 +115,8 @@ public sealed class InMemoryUserStore(CompiledDefinitions definitions) : IUserAg
         Documents[userId] = JsonSerializer.Serialize(document, Json);
         return true;
     }
+
+    public Task<bool> DeleteAsync(string userId, CancellationToken cancellationToken) => Task.FromResult(Documents.TryRemove(userId, out _));
 }
 
 /// <summary>In-memory user stores per container.</summary>
@@ -127,6 +129,12 @@ public sealed class InMemoryUserStoreFactory(string primaryContainer = "users") 
     public string ShadowContainerOf(int version) => $"{primaryContainer}-v{version}";
 
     public IUserAggregateStore For(string container, CompiledDefinitions definitions) => Stores.GetOrAdd(container, _ => new InMemoryUserStore(definitions));
+
+    public async IAsyncEnumerable<string> ListUserIdsAsync(string container, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        foreach (var id in Stores.TryGetValue(container, out var store) ? store.Documents.Keys.ToList() : []) yield return id;
+    }
 
     public Task EnsureContainerAsync(string container, CancellationToken cancellationToken) => Task.CompletedTask;
 

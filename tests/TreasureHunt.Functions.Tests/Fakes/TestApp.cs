@@ -47,6 +47,8 @@ public sealed class TestApp : IDisposable
         Users.Setup(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) =>
                 apply(Aggregates.GetOrAdd(id, userId => UserDocument.Create(userId, Services!.GetRequiredService<TreasureHunt.Core.Features.CompiledDefinitions>()))));
+        Users.Setup(u => u.DeleteAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => Aggregates.TryRemove(id, out var _));
         DeadLetters.Setup(d => d.WriteAsync(It.IsAny<IReadOnlyList<DeadLetter>>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<DeadLetter> rows, CancellationToken _) => DeadLettersWritten.AddRange(rows))
             .Returns(Task.CompletedTask);
@@ -71,6 +73,8 @@ public sealed class TestApp : IDisposable
         services.AddSingleton<IDefinitionsRegistry>(Registry);
         services.AddSingleton<IShadowProgressStore>(ShadowProgress);
         services.AddSingleton<IUserStoreFactory>(UserStores);
+        services.AddSingleton<IErasureLog>(ErasureLog);
+        services.AddSingleton<IErasureSender>(ErasureSender);
         services.AddSingleton<Core.Parking.IStoreRefusalClassifier, Storage.StoreRefusalClassifier>();
         foreach (var probe in probes)
         {
@@ -97,6 +101,8 @@ public sealed class TestApp : IDisposable
     public InMemoryDefinitionsRegistry Registry { get; } = new();
     public InMemoryShadowProgressStore ShadowProgress { get; } = new();
     public InMemoryUserStoreFactory UserStores { get; } = new();
+    public InMemoryErasureLog ErasureLog { get; } = new();
+    public RecordingErasureSender ErasureSender { get; } = new();
     public InMemoryEntityClient Entities { get; }
     public ServiceProvider Services { get; }
 

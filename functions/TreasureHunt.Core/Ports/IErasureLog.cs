@@ -1,0 +1,14 @@
+using TreasureHunt.Core.Erasure;
+
+namespace TreasureHunt.Core.Ports;
+
+/// <summary>The erasure log (Azure Table <c>erasures</c>): one row per erasure id, upserted.</summary>
+public interface IErasureLog
+{
+    Task WriteAsync(ErasureRecord record, CancellationToken cancellationToken);
+
+    Task<ErasureRecord?> GetAsync(string erasureId, CancellationToken cancellationToken);
+
+    /// <summary>Every erasure applied at or after <paramref name="since"/> (what to re-apply after a restore to that time).</summary>
+    Task<IReadOnlyList<ErasureRecord>> ListAppliedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken);
+}

@@ -1,0 +1,330 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
+using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Erasure;
+using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
+using TreasureHunt.Core.Parking;
+using TreasureHunt.Core.Rollups;
+using TreasureHunt.Functions.Rollups;
+using TreasureHunt.Functions.Tests.Fakes;
+using TreasureHunt.Pipeline.Erasure;
+using TreasureHunt.Pipeline.Processing;
+using TreasureHunt.Pipeline.Queries;
+using TreasureHunt.Pipeline.Versions;
+
+namespace TreasureHunt.Functions.Tests;
+
+/// <summary>
+/// Erasure (issue 25) over the real pipeline and in-memory stores: an erase control message in the user's partition
+/// deletes the user everywhere in sequence order, and no path — a redelivery, a parked replay, a back-fill — brings
+/// the erased events back, while the user's later events start a new profile.
+/// </summary>
+public sealed class ErasureTests
+{
+    private const string Partition = "0";
+    private static readonly DateTimeOffset Enqueued = TestApp.Now;
+
+    private static TestApp NewApp() => new(new Dictionary<string, string>
+    {
+        ["Rollups:FlushMinEvents"] = "1", // every batch is sealed and sent at once, so the totals are current
+    }!);
+
+    private static string Erase(string userId, string erasureId = "0123456789abcdef0123456789abcdef") =>
+        Encoding.UTF8.GetString(EraseControlMessage.Encode(new EraseRequest(erasureId, userId, TestApp.Now)));
+
+    private static PartitionBatch Batch(params (long Sequence, string Body)[] messages) =>
+        new(Partition, messages.Select(m => new RawMessage(Encoding.UTF8.GetBytes(m.Body), m.Sequence, Enqueued)).ToList());
+
+    private static async Task<BatchSummary> ProcessAsync(TestApp app, PartitionBatch batch)
+    {
+        using var rollups = DurableRollupClient.Use(app.Entities.AsClient());
+        return await app.Services.GetRequiredService<PartitionBatchProcessor>().ProcessAsync(batch, "aggregator", default);
+    }
+
+    private static async Task<GlobalCounters> TotalsAsync(TestApp app)
+    {
+        using var rollups = DurableRollupClient.Use(app.Entities.AsClient());
+        return (await app.Services.GetRequiredService<Core.Ports.IRollupClient>().GetGlobalAsync(default))!.Totals;
+    }
+
+    private static PartitionProgress Progress(TestApp app) => app.Progress.Find("aggregator", Partition)!;
+
+    [Fact]
+    public async Task An_erasure_deletes_the_user_and_a_redelivery_of_its_earlier_events_brings_nothing_back()
+    {
+        using var app = NewApp();
+        var first = Batch((0, TestApp.Event("e1", "alice", "sword")), (1, TestApp.Event("e2", "bob", "sword")), (2, TestApp.Event("e3", "alice", "map")));
+        await ProcessAsync(app, first);
+        Assert.Equal(2, app.Aggregates["alice"].TotalEvents);
+
+        await ProcessAsync(app, Batch((3, Erase("alice"))));
+        Assert.False(app.Aggregates.ContainsKey("alice"));
+        Assert.Equal(1, app.Aggregates["bob"].TotalEvents);
+
+        // Event Hubs redelivers from an older checkpoint: the earlier batch, then the whole range with the erasure.
+        await ProcessAsync(app, first);
+        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "sword")), (1, TestApp.Event("e2", "bob", "sword")), (2, TestApp.Event("e3", "alice", "map")), (3, Erase("alice"))));
+        Assert.False(app.Aggregates.ContainsKey("alice"));
+        Assert.Equal(1, app.Aggregates["bob"].TotalEvents);
+
+        var progress = Progress(app);
+        Assert.Equal(3, progress.AppliedThrough);
+        var tombstone = Assert.Single(progress.Erased);
+        Assert.Equal((UserIdHash.Of("alice"), 3L), (tombstone.Key, tombstone.Value.SequenceNumber));
+        Assert.Equal(3L, progress.ErasedAt("alice"));
+        Assert.Null(progress.ErasedAt("bob"));
+        Assert.DoesNotContain("alice", JsonSerializer.Serialize(progress)); // only the hash is kept
+
+        var logged = Assert.Single(app.ErasureLog.Records.Values);
+        Assert.Equal((ErasureState.Applied, UserIdHash.Of("alice"), Partition, 3L), (logged.State, logged.UserIdHash, logged.PartitionId, logged.SequenceNumber));
+        Assert.Equal("deleted", logged.Stores!["users"]);
+        Assert.Equal(3L, (await TotalsAsync(app)).Events); // the item and global rollups are anonymous counts: kept
+    }
+
+    [Fact]
+    public async Task A_crash_after_the_erasure_but_before_the_progress_write_is_redelivered_and_erases_again_in_order()
+    {
+        using var app = NewApp();
+        var batch = Batch((0, TestApp.Event("e1", "alice", "sword")), (1, Erase("alice")), (2, TestApp.Event("e2", "bob", "sword")));
+        app.Progress.FailNextWrites = 1; // the batch's documents and deletions are done, its progress write is not
+        await Assert.ThrowsAnyAsync<Exception>(() => ProcessAsync(app, batch));
+        Assert.False(app.Aggregates.ContainsKey("alice"));
+
+        await ProcessAsync(app, batch);
+        Assert.False(app.Aggregates.ContainsKey("alice"));
+        Assert.Equal(1, app.Aggregates["bob"].TotalEvents);
+        Assert.Equal(1L, Progress(app).ErasedAt("alice"));
+        Assert.Equal(2L, (await TotalsAsync(app)).Events);
+    }
+
+    [Fact]
+    public async Task Events_of_the_user_after_the_erasure_start_a_new_profile()
+    {
+        using var app = NewApp();
+        await ProcessAsync(app, Batch(
+            (0, TestApp.Event("e1", "alice", "sword", "purchase")), (1, TestApp.Event("e2", "alice", "gem")), (2, Erase("alice")),
+            (3, TestApp.Event("e3", "alice", "map", "view"))));
+        var fresh = app.Aggregates["alice"];
+        Assert.Equal(1, fresh.TotalEvents);
+        Assert.Equal(3, fresh.Delivery.Watermarks[Partition]);
+
+        await ProcessAsync(app, Batch((4, TestApp.Event("e4", "alice", "map", "view")), (5, TestApp.Event("e1", "alice", "sword", "purchase"))));
+        Assert.Equal(3, app.Aggregates["alice"].TotalEvents); // e1 again is a new event of the new profile: its memory is gone too
+        Assert.Equal(5L, (await TotalsAsync(app)).Events); // e1..e4 and e1 again: all counted by the (anonymous) rollups
+    }
+
+    [Fact]
+    public async Task Erasing_a_user_with_parked_messages_deletes_them_and_a_replay_brings_nothing_back()
+    {
+        using var app = NewApp();
+        app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new CosmosException("Request size is too large", HttpStatusCode.RequestEntityTooLarge, 0, "test", 0));
+        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "alice", "gem"))));
+        await ProcessAsync(app, Batch((2, TestApp.Event("e3", "poison", "map"))));
+        Assert.Equal(2, app.Parked.All.Count);
+        Assert.Equal(0, Progress(app).ParkedUsers["poison"]);
+
+        app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>())) // the cause is gone
+            .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) => apply(app.Aggregates.GetOrAdd(id, i => UserDocument.Create(i, CompiledDefinitions.Default))));
+        Assert.Equal(2L, (await TotalsAsync(app)).Parked);
+        var erasure = Batch((3, TestApp.Event("e4", "poison", "map")), (4, Erase("poison")));
+        app.Parked.FailAfterNextDelete = true; // the process dies right after deleting the rows
+        await Assert.ThrowsAnyAsync<Exception>(() => ProcessAsync(app, erasure));
+        app.Progress.FailNextWrites = 1; // and the redelivery dies before its progress write
+        await Assert.ThrowsAnyAsync<Exception>(() => ProcessAsync(app, erasure));
+        await ProcessAsync(app, erasure); // each redelivery finds the rows gone: the log says how many were counted
+
+        Assert.Empty(app.Parked.All); // the held row of this batch was never written, the earlier ones are deleted
+        var totals = await TotalsAsync(app);
+        Assert.Equal((1L, 0L), (totals.Events, totals.Parked)); // alice's; poison's parked messages are no longer counted as parked
+        Assert.Empty(Progress(app).ParkedUsers);
+        Assert.False(app.Aggregates.ContainsKey("poison"));
+        var logged = app.ErasureLog.Records.Values.Single();
+        Assert.Equal(("2 parked rows being deleted", 2), (logged.Stores!["parked"], logged.ParkedCounted)); // the attempt that deleted them died before saying so
+
+        using (DurableRollupClient.Use(app.Entities.AsClient()))
+        {
+            var report = await app.Services.GetRequiredService<ParkedReplayer>().ReplayAsync("aggregator", default);
+            Assert.Equal((0, 0), (report.Replayed, report.UsersReleased));
+        }
+        Assert.False(app.Aggregates.ContainsKey("poison"));
+        await ProcessAsync(app, Batch((5, TestApp.Event("e5", "poison", "map")))); // no longer held: a new profile
+        Assert.Equal(1, app.Aggregates["poison"].TotalEvents);
+    }
+
+    [Fact]
+    public async Task A_parked_row_older_than_the_tombstone_is_never_replayed()
+    {
+        using var app = NewApp();
+        app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new CosmosException("Request size is too large", HttpStatusCode.RequestEntityTooLarge, 0, "test", 0));
+        var stale = Batch((0, TestApp.Event("e1", "poison", "gem")));
+        await ProcessAsync(app, stale);
+        var row = app.Parked.All.Single();
+        app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) => apply(app.Aggregates.GetOrAdd(id, i => UserDocument.Create(i, CompiledDefinitions.Default))));
+        await ProcessAsync(app, Batch((1, Erase("poison"))));
+
+        // A row that escaped the erasure (written by a racing attempt), with its user held again.
+        await app.Parked.WriteAsync([row], default);
+        var progress = await app.Progress.GetAsync("aggregator", Partition, default);
+        progress.ParkedUsers["poison"] = 0;
+        Assert.True(await app.Progress.TryReplaceAsync(progress, default));
+
+        using (DurableRollupClient.Use(app.Entities.AsClient()))
+        {
+            var report = await app.Services.GetRequiredService<ParkedReplayer>().ReplayAsync("aggregator", default);
+            Assert.Equal((0, 1), (report.Replayed, report.Erased));
+        }
+        Assert.False(app.Aggregates.ContainsKey("poison"));
+        Assert.Empty(app.Parked.All);
+    }
+
+    [Fact]
+    public async Task An_erasure_deletes_the_shadow_versions_documents_and_a_backfill_from_the_history_brings_nothing_back()
+    {
+        using var app = NewApp();
+        var history = new List<RawMessage>
+        {
+            new(TestApp.Utf8(TestApp.Event("e1", "alice", "sword")), 0, Enqueued),
+            new(TestApp.Utf8(TestApp.Event("e2", "bob", "sword")), 1, Enqueued),
+            new(TestApp.Utf8(TestApp.Event("e3", "alice", "map")), 2, Enqueued),
+        };
+        await ProcessAsync(app, new PartitionBatch(Partition, history));
+        await app.Services.GetRequiredService<DefinitionsStartupCheck>().RunAsync(default);
+        var definitions = FeatureDefinitionsReader.ReadDefault();
+        definitions.Version = 2;
+        var registration = await app.Services.GetRequiredService<DefinitionsAdmin>().RegisterShadowAsync(definitions, default);
+        var compiled = FeatureDefinitionsReader.Compile(registration.Parse());
+        var target = new DefinitionsVersion(registration.Version, registration.Status, compiled, app.UserStores.For(registration.UsersContainer, compiled), registration.UsersContainer);
+        app.Clock.Advance(TimeSpan.FromSeconds(10));
+        var backfill = app.Services.GetRequiredService<HistoryBackfill>();
+        await backfill.RunAsync(target, registration, new ListHistorySource(Partition, history), "aggregator", new BackfillSettings(2), null, default);
+        var shadow = app.UserStores.Stores[registration.UsersContainer];
+        Assert.True(shadow.Documents.ContainsKey("alice"));
+
+        var erase = new RawMessage(TestApp.Utf8(Erase("alice")), 3, Enqueued);
+        await ProcessAsync(app, new PartitionBatch(Partition, [erase]));
+        Assert.False(shadow.Documents.ContainsKey("alice")); // the live processor deleted it in the shadow container too
+        Assert.True(shadow.Documents.ContainsKey("bob"));
+        Assert.Equal("deleted", app.ErasureLog.Records.Values.Single().Stores![registration.UsersContainer]);
+
+        // A new version back-filled from the start of the history, which holds alice's events before her erasure.
+        var definitions3 = FeatureDefinitionsReader.ReadDefault();
+        definitions3.Version = 3;
+        var registration3 = await app.Services.GetRequiredService<DefinitionsAdmin>().RegisterShadowAsync(definitions3, default);
+        var compiled3 = FeatureDefinitionsReader.Compile(registration3.Parse());
+        var target3 = new DefinitionsVersion(registration3.Version, registration3.Status, compiled3, app.UserStores.For(registration3.UsersContainer, compiled3), registration3.UsersContainer);
+        app.Clock.Advance(TimeSpan.FromSeconds(10));
+        var seen = new List<bool>();
+        var store3 = app.UserStores.Stores[registration3.UsersContainer];
+        await backfill.RunAsync(target3, registration3, new ListHistorySource(Partition, [.. history, erase]), "aggregator", new BackfillSettings(1),
+            new SynchronousProgress(_ => seen.Add(store3.Documents.ContainsKey("alice"))), default);
+        Assert.DoesNotContain(true, seen); // not even until the back-fill reached the erase message
+        Assert.False(store3.Documents.ContainsKey("alice"));
+        Assert.Equal(1, JsonDocument.Parse(store3.Documents["bob"]).RootElement.GetProperty("features").GetProperty("events").GetProperty("n").EnumerateArray().Sum(n => n.GetInt32()));
+    }
+
+    [Fact]
+    public async Task The_routes_request_an_erasure_in_the_users_partition_and_report_it_per_store()
+    {
+        using var app = NewApp();
+        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "sword"))));
+        var api = app.Services.GetRequiredService<ErasureApi>();
+
+        var accepted = await api.RequestAsync("alice", default);
+        Assert.Equal(202, accepted.StatusCode);
+        var erasureId = JsonDocument.Parse(accepted.Body).RootElement.GetProperty("erasureId").GetString()!;
+        var requested = JsonDocument.Parse((await api.GetAsync(erasureId, default)).Body).RootElement;
+        Assert.Equal(("requested", UserIdHash.Of("alice")), (requested.GetProperty("state").GetString(), requested.GetProperty("userIdHash").GetString()));
+
+        Assert.True(app.ErasureSender.Sent.TryDequeue(out var sent));
+        Assert.True(EraseControlMessage.TryRead(sent, out var request, out _));
+        Assert.Equal(("alice", erasureId), (request!.UserId, request.ErasureId));
+        await ProcessAsync(app, new PartitionBatch(Partition, [new RawMessage(sent, 1, Enqueued)]));
+
+        var applied = await api.GetAsync(erasureId, default);
+        Assert.Equal(200, applied.StatusCode);
+        Assert.DoesNotContain("alice", applied.Body);
+        var view = JsonDocument.Parse(applied.Body).RootElement;
+        Assert.Equal(("applied", 1L, "deleted"), (view.GetProperty("state").GetString(), view.GetProperty("sequenceNumber").GetInt64(), view.GetProperty("stores").GetProperty("users").GetString()));
+        Assert.Equal(404, (await app.Services.GetRequiredService<QueryApi>().GetProfileAsync("alice", default)).StatusCode);
+
+        Assert.Equal(400, (await api.RequestAsync("..", default)).StatusCode);
+        Assert.Equal(400, (await api.GetAsync("not-an-id", default)).StatusCode);
+        Assert.Equal(404, (await api.GetAsync(new string('a', 32), default)).StatusCode);
+    }
+
+    [Fact]
+    public void Only_a_body_that_starts_with_the_control_prefix_is_a_control_message()
+    {
+        var request = new EraseRequest("0123456789abcdef0123456789abcdef", "alice", TestApp.Now);
+        Assert.True(EraseControlMessage.TryRead(EraseControlMessage.Encode(request), out var read, out _));
+        Assert.Equal(request, read);
+
+        // An event that carries the field is still an event (the field is ignored), wherever it is not first.
+        var parsed = new BatchParser().Parse(Batch(
+            (0, TestApp.Event("e1", "alice", "sword").TrimEnd('}') + ",\"$control\":\"erase\"}"),
+            (1, """{"$control":"erase","userId":"bob"}"""),
+            (2, """ {"$control":"erase","erasureId":"x","userId":"bob","requestedAt":"2026-11-27T13:30:00Z"}""")));
+        Assert.Single(parsed.ByUser["alice"]);
+        Assert.Empty(parsed.Erasures);
+        Assert.Equal([1L, 2L], parsed.DeadLetters.Select(d => d.SequenceNumber)); // a malformed control message, and one not at the first byte
+    }
+
+    [Fact]
+    public void Tombstones_expire_after_the_retention_and_release_an_older_hold()
+    {
+        var progress = PartitionProgress.Create("aggregator", Partition);
+        progress.ParkedUsers["alice"] = 4;
+        progress.RecordErasure("alice", 9, TestApp.Now.AddDays(-40));
+        progress.RecordErasure("bob", 12, TestApp.Now);
+        Assert.Empty(progress.ParkedUsers);
+        progress.ForgetErasuresBefore(TestApp.Now.AddDays(-30));
+        Assert.Null(progress.ErasedAt("alice"));
+        Assert.Equal(12L, progress.ErasedAt("bob"));
+    }
+
+    [Fact]
+    public async Task After_a_restore_the_erasure_log_deletes_the_user_again_by_its_hash_and_restores_the_tombstone()
+    {
+        using var app = NewApp();
+        var live = app.UserStores.For("users", CompiledDefinitions.Default);
+        app.Users.Setup(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .Returns((string id, Func<UserDocument, bool> apply, CancellationToken ct) => live.UpdateAsync(id, apply, ct));
+        app.Users.Setup(u => u.DeleteAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).Returns((string id, CancellationToken ct) => live.DeleteAsync(id, ct));
+        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "sword")), (1, TestApp.Event("e2", "bob", "sword"))));
+        var store = app.UserStores.Stores["users"];
+        var before = (Alice: store.Documents["alice"], Progress: await app.Progress.GetAsync("aggregator", Partition, default));
+        await ProcessAsync(app, Batch((2, Erase("alice"))));
+        Assert.False(store.Documents.ContainsKey("alice"));
+
+        // A point-in-time restore to before the erasure: the document and the progress come back, the log (Table storage) does not.
+        store.Documents["alice"] = before.Alice;
+        var restored = await app.Progress.GetAsync("aggregator", Partition, default);
+        restored.Erased.Clear();
+        restored.ParkedUsers["alice"] = 0;
+        Assert.True(await app.Progress.TryReplaceAsync(restored, default));
+
+        var reapplier = app.Services.GetRequiredService<ErasureReapplier>();
+        var report = await reapplier.ReapplyAsync(TestApp.Now.AddMinutes(-1), "aggregator", default);
+        Assert.Equal(new ReapplyReport(1, 1, 1, 2), report);
+        Assert.False(store.Documents.ContainsKey("alice"));
+        Assert.True(store.Documents.ContainsKey("bob"));
+        var progress = Progress(app);
+        Assert.Equal(2L, progress.ErasedAt("alice"));
+        Assert.Empty(progress.ParkedUsers);
+        Assert.Equal(new ReapplyReport(1, 0, 0, 1), await reapplier.ReapplyAsync(TestApp.Now.AddMinutes(-1), "aggregator", default)); // again: nothing more
+        Assert.Equal(new ReapplyReport(0, 0, 0, 0), await reapplier.ReapplyAsync(TestApp.Now.AddMinutes(1), "aggregator", default)); // applied before the restore point
+    }
+
+    private sealed class SynchronousProgress(Action<BackfillProgress> report) : IProgress<BackfillProgress>
+    {
+        public void Report(BackfillProgress value) => report(value);
+    }
+}

@@ -1,0 +1,67 @@
+using Azure.Data.Tables;
+using TreasureHunt.Core.Erasure;
+using TreasureHunt.Core.Parking;
+using TreasureHunt.Storage.Tables;
+using TreasureHunt.Testing;
+
+namespace TreasureHunt.IntegrationTests.Storage;
+
+/// <summary>What an erasure does in Table storage, against Azurite: the erasure log round-trips and lists by time; a user's parked rows are deleted whatever their status, and only that user's of that partition.</summary>
+[Collection(EmulatorFixture.CollectionName)]
+public sealed class ErasureTableStoresTests(EmulatorFixture emulators) : IAsyncLifetime
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+    private readonly TableServiceClient _service = emulators.CreateTableServiceClient();
+    private readonly List<string> _tables = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var name in _tables) await _service.DeleteTableAsync(name);
+    }
+
+    private async Task<TableClient> NewTableAsync(string prefix)
+    {
+        var name = EmulatorFixture.UniqueName(prefix);
+        await _service.CreateTableIfNotExistsAsync(name);
+        _tables.Add(name);
+        return _service.GetTableClient(name);
+    }
+
+    [Fact]
+    public async Task The_erasure_log_round_trips_and_lists_what_was_applied_since_a_time()
+    {
+        var log = new TableErasureLog(await NewTableAsync("erasures"));
+        var requested = new ErasureRecord(new string('a', 32), UserIdHash.Of("u-1"), At, ErasureState.Requested);
+        var applied = new ErasureRecord(new string('b', 32), UserIdHash.Of("u-2"), At, ErasureState.Applied, "3", 4711, At.AddMinutes(5),
+            new Dictionary<string, string> { ["users"] = "deleted", ["parked"] = "2 rows deleted" }, ParkedCounted: 2);
+        await log.WriteAsync(requested, default);
+        await log.WriteAsync(applied, default);
+
+        var read = await log.GetAsync(applied.ErasureId, default);
+        Assert.NotNull(read);
+        Assert.Equal((applied.UserIdHash, ErasureState.Applied, "3", 4711L, At.AddMinutes(5), 2), (read.UserIdHash, read.State, read.PartitionId, read.SequenceNumber, read.AppliedAt, read.ParkedCounted));
+        Assert.Equal(applied.Stores, read.Stores);
+        Assert.Equal(ErasureState.Requested, (await log.GetAsync(requested.ErasureId, default))!.State);
+        Assert.Null(await log.GetAsync(new string('c', 32), default));
+        Assert.Equal([applied.ErasureId], (await log.ListAppliedSinceAsync(At, default)).Select(r => r.ErasureId));
+        Assert.Empty(await log.ListAppliedSinceAsync(At.AddMinutes(6), default));
+    }
+
+    [Fact]
+    public async Task Deleting_a_users_parked_rows_deletes_all_of_its_rows_of_the_partition_and_nothing_else()
+    {
+        var store = new TableParkedStore(await NewTableAsync("parked"));
+        ParkedMessage Row(string partition, long seq, string? user) =>
+            new(partition, seq, At, user, user is null ? ParkReason.DeadLetterRefused : ParkReason.UserHeld, "test", new byte[] { 1, 2, 3 }, At);
+        var rows = Enumerable.Range(0, 120).Select(i => Row("1", i, "u-1")).Concat([Row("1", 500, "u-2"), Row("1", 501, null), Row("2", 7, "u-1")]).ToList();
+        await store.WriteAsync(rows, default);
+        await store.ResolveAsync([rows[0]], ParkedStatus.Replayed, At, default); // a replayed row holds the body too
+
+        Assert.Equal(120, await store.DeleteForUserAsync("1", "u-1", default)); // more than one transaction
+        var left = await store.ListAsync(null, onlyParked: false, 1000, default);
+        Assert.Equal([("1", 500L), ("1", 501L), ("2", 7L)], left.Select(r => (r.PartitionId, r.SequenceNumber)).OrderBy(r => r.PartitionId).ThenBy(r => r.SequenceNumber));
+        Assert.Equal(0, await store.DeleteForUserAsync("1", "u-1", default)); // again: nothing
+    }
+}
