@@ -235,10 +235,28 @@ public class RollupTests
         Assert.DoesNotContain(document.Hours, h => h.Start == Hour12);
 
         // An idle item's windows expire 48 hours after its newest event, before it is written again.
-        var newest = DateTimeOffset.FromUnixTimeSeconds(document.NewestHour);
+        var newest = DateTimeOffset.FromUnixTimeSeconds(document.NewestHour!.Value);
         Assert.Equal(48, document.HoursAt(newest.AddMinutes(59), 48).Count());
-        Assert.Equal([document.NewestHour], document.HoursAt(newest.AddHours(47), 48).Select(h => h.Start));
+        Assert.Equal([document.NewestHour!.Value], document.HoursAt(newest.AddHours(47), 48).Select(h => h.Start));
         Assert.Empty(document.HoursAt(newest.AddHours(48), 48));
+    }
+
+    [Fact]
+    public void An_item_document_without_an_hour_window_keeps_no_newest_hour_and_round_trips_through_json_numbers()
+    {
+        // Only all-time counts (every hour of the delta was past retention and dropped by the writer): nothing may stand
+        // for "no hour" that a store keeping JSON numbers as doubles (Cosmos DB) cannot give back.
+        var document = new ItemDocument { Id = "a" };
+        var delta = new ItemDelta();
+        delta.Totals = [0, 2, 0, 0, 0];
+        Assert.True(document.Apply("16-0", 1, delta, 48));
+        Assert.Null(document.NewestHour);
+        var json = System.Text.Json.JsonSerializer.Serialize(document);
+        Assert.DoesNotContain("newestHour", json, StringComparison.Ordinal);
+        var asDoubles = System.Text.Json.Nodes.JsonNode.Parse(json)!.ToJsonString(); // what a double-based store returns
+        var read = System.Text.Json.JsonSerializer.Deserialize<ItemDocument>(asDoubles)!;
+        Assert.Equal(2, read.Totals[1]);
+        Assert.Null(read.NewestHour);
     }
 
     [Fact]

@@ -9,7 +9,11 @@ public class ItemStats
 {
     [JsonPropertyName("totals")] public long[] Totals { get; set; } = new long[EventTypes.Count];
     [JsonPropertyName("hours")] public List<WindowCounts> Hours { get; set; } = [];
-    [JsonPropertyName("newestHour")] public long NewestHour { get; set; } = long.MinValue;
+    /// <summary>The newest hour window's start; null until one is kept (a sentinel such as long.MinValue would not survive
+    /// Cosmos DB, whose JSON numbers are doubles).</summary>
+    [JsonPropertyName("newestHour")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? NewestHour { get; set; }
 
     public void Add(ItemDelta delta, int keepHours)
     {
@@ -17,12 +21,13 @@ public class ItemStats
         var totals = Totals;
         PerType.AddInto(ref totals, delta.Totals);
         Totals = totals;
-        foreach (var w in delta.Hours) NewestHour = Math.Max(NewestHour, w.Start);
+        foreach (var w in delta.Hours) NewestHour = NewestHour is { } kept ? Math.Max(kept, w.Start) : w.Start;
+        if (NewestHour is not { } newest) return;
         foreach (var w in delta.Hours)
         {
-            WindowList.AddAll(Hours, w.Start, NewestHour, 3600, keepHours, w.Counts);
+            WindowList.AddAll(Hours, w.Start, newest, 3600, keepHours, w.Counts);
         }
-        WindowList.Prune(Hours, NewestHour, 3600, keepHours);
+        WindowList.Prune(Hours, newest, 3600, keepHours);
     }
 
     /// <summary>The hour windows still within <paramref name="keepHours"/> of <paramref name="now"/>: an idle item's

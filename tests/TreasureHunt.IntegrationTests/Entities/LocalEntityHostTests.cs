@@ -25,7 +25,9 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
 {
     private const int Shards = 16;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
-    private static readonly long Hour0 = new DateTimeOffset(2025, 6, 1, 10, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
+    /// <summary>Six hours ago, on the hour: the tests' hour windows are within the items' retention (48 hours), which the
+    /// shard writer enforces against the current time.</summary>
+    private static readonly long Hour0 = TreasureHunt.Core.Aggregation.WindowSizes.StartOf(DateTimeOffset.UtcNow.AddHours(-6).ToUnixTimeSeconds(), 3600);
 
     [Fact]
     public async Task Signals_of_two_partitions_to_sixteen_shards_and_the_global_entity_add_up_to_the_expected_sums()
