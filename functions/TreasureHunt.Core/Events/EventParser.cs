@@ -218,27 +218,29 @@ public sealed class EventParser(CompiledDefinitions definitions)
     }
 
     /// <summary>The core field's bit for the current property name, or 0 with the declared attribute's index in <paramref name="attribute"/> (-1 for an ignored field).</summary>
-    private static int FieldOf(ref Utf8JsonReader reader, AttributeTable attributes, out int attribute)
+    private static int FieldOf(ref Utf8JsonReader reader, AttributeTable attributes, out int attribute) =>
+        reader.ValueIsEscaped ? EscapedFieldOf(ref reader, attributes, out attribute) : FieldOf(reader.ValueSpan, attributes, out attribute);
+
+    private static int FieldOf(ReadOnlySpan<byte> name, AttributeTable attributes, out int attribute)
     {
-        attribute = -1;
-        scoped ReadOnlySpan<byte> name = reader.ValueSpan;
-        // An escaped name is unescaped on the stack (a name too long to matter is not): no string either way.
-        Span<byte> unescaped = reader.ValueIsEscaped && name.Length <= MaxEscapedNameBytes ? stackalloc byte[name.Length] : default;
-        if (reader.ValueIsEscaped)
-        {
-            if (unescaped.IsEmpty)
-            {
-                _ = reader.GetString(); // unescaped all the same: a lone surrogate in any field name is not_json
-                return 0;
-            }
-            name = unescaped[..reader.CopyString(unescaped)];
-        }
         var field = CoreFieldOf(name);
-        if (field == 0 && attributes.Count > 0)
-        {
-            attribute = attributes.IndexOf(name);
-        }
+        attribute = field == 0 && attributes.Count > 0 ? attributes.IndexOf(name) : -1;
         return field;
+    }
+
+    /// <summary>An escaped name, unescaped on the stack (a name too long to matter is not): no string either way. Its own
+    /// method, so the common unescaped path has no stack allocation.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int EscapedFieldOf(ref Utf8JsonReader reader, AttributeTable attributes, out int attribute)
+    {
+        if (reader.ValueSpan.Length > MaxEscapedNameBytes)
+        {
+            _ = reader.GetString(); // unescaped all the same: a lone surrogate in any field name is not_json
+            attribute = -1;
+            return 0;
+        }
+        Span<byte> unescaped = stackalloc byte[reader.ValueSpan.Length];
+        return FieldOf(unescaped[..reader.CopyString(unescaped)], attributes, out attribute);
     }
 
     private static int CoreFieldOf(ReadOnlySpan<byte> name) =>
