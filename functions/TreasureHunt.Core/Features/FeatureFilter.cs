@@ -33,10 +33,17 @@ public sealed class FeatureFilter
 
     public bool AcceptsType(int type) => TypeFilter is null || ((uint)type < (uint)TypeFilter.Length && TypeFilter[type]);
 
+    /// <summary>Whether <paramref name="e"/> counts: called once per feature per event, so the common cases (no filter, a
+    /// type filter) take no call beyond this one.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool Matches(TreasureEvent e)
     {
-        ArgumentNullException.ThrowIfNull(e);
-        if (!AcceptsType((int)e.Type)) return false;
+        if (TypeFilter is { } types && ((uint)e.Type >= (uint)types.Length || !types[(int)e.Type])) return false;
+        return _conditions.Length == 0 || AllConditionsHold(e);
+    }
+
+    private bool AllConditionsHold(TreasureEvent e)
+    {
         foreach (var c in _conditions)
         {
             if (!c.Holds(e)) return false;
