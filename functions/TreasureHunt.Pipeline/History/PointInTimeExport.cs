@@ -1,4 +1,5 @@
 using TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Erasure;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.History;
@@ -32,7 +33,15 @@ namespace TreasureHunt.Pipeline.History;
 /// sorted by time; the document of a user only while that user has rows still to answer (a document is bounded by the
 /// definitions: docs/data-model.md); events held back because they are stamped ahead of the clock (at most those
 /// enqueued within the last <see cref="ContractLimits.MaxFutureSkew"/>, of labelled users only); the answers, one array
-/// per row. The pass stops as soon as the last row is answered.</para>
+/// per row. Once the last row is answered the pass only looks for erase control messages (a prefix test, no parsing)
+/// to the end of the history.</para>
+/// <para><b>Erased users.</b> An erase control message in the history (<see cref="EraseControlMessage"/>, in its
+/// user's partition, merged in order like any message) takes effect at its enqueue time: every row of that user at an
+/// earlier time is <em>withheld</em> — no values, listed in <see cref="ExportResult.Withheld"/>, counted in
+/// <see cref="ExportSummary.ErasedRowsWithheld"/> — even rows answered before the pass reached the erasure, and the
+/// user's document and held-back events are dropped, as the live pipeline deletes the document. Rows at or after the
+/// erasure are answered from a fresh profile: only the events that become available after it, as
+/// <c>GET /api/users/{id}/features</c> would answer then. This is why the pass reads the history to its end.</para>
 /// </remarks>
 public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryRules delivery)
 {
@@ -70,7 +79,8 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
             values[row.Index] = [];
             remaining[row.UserId] = remaining.GetValueOrDefault(row.UserId) + 1;
         }
-        var replay = new Replay(this, features, window, values, remaining);
+        var rowsOfUser = rows.GroupBy(r => r.UserId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        var replay = new Replay(this, features, window, values, remaining, rowsOfUser);
 
         var partitionIds = await source.PartitionsAsync(cancellationToken);
         var heads = new PriorityQueue<PartitionReader, (long Ticks, int Partition)>();
@@ -84,7 +94,7 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
         var next = 0;
         long order = 0, read = 0, deadLettered = 0;
         var lastReport = started.Elapsed;
-        while (next < rows.Length)
+        while (true)
         {
             var clock = heads.TryPeek(out _, out var key) ? key.Ticks : long.MaxValue;
             // Everything that becomes available before the next message's enqueue time: held-back events (at equal
@@ -106,14 +116,26 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
                     break;
                 }
             }
-            if (next >= rows.Length || clock == long.MaxValue) break;
+            if (clock == long.MaxValue) break;
 
             var partition = heads.Dequeue();
             var message = partition.Take();
             if (await partition.FillAsync(cancellationToken)) heads.Enqueue(partition, (partition.HeadTicks, partition.Index));
             order++;
             read++;
-            if (!parser.TryParse(message, partition.PartitionId, out var parsed, out _))
+            if (EraseControlMessage.IsControl(message.Body.Span))
+            {
+                // An erasure, never an event (a malformed one is dead-lettered live and erases nothing).
+                if (EraseControlMessage.TryRead(message.Body.Span, out var erasure, out _) && rowsOfUser.ContainsKey(erasure!.UserId))
+                {
+                    replay.Erase(erasure.UserId, clock, order);
+                }
+            }
+            else if (next >= rows.Length)
+            {
+                // Every row is answered: only a later erasure can still change the result, so events are not parsed.
+            }
+            else if (!parser.TryParse(message, partition.PartitionId, out var parsed, out _))
             {
                 deadLettered++; // dead-lettered live too: never aggregated
             }
@@ -129,17 +151,26 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
             }
         }
         progress?.Invoke(new ExportProgress(read, next, rows.Length, started.Elapsed));
-        return new ExportResult(values, new ExportSummary(rows.Length, replay.UsersSeen, read, replay.Applied, deadLettered, replay.PeakDocuments, started.Elapsed));
+        var withheld = replay.Withheld;
+        foreach (var index in withheld) values[index] = new object?[features.Count]; // nothing of an erased person leaves the export
+        return new ExportResult(values, new ExportSummary(rows.Length, replay.UsersSeen, read, replay.Applied, deadLettered, replay.PeakDocuments, started.Elapsed, withheld.Count), withheld);
     }
 
     /// <summary>The documents of the labelled users, the events held back until their timestamp, the answers.</summary>
-    private sealed class Replay(PointInTimeExport export, IReadOnlyList<CompiledFeature> features, QueryWindow window, object?[][] values, Dictionary<string, int> remaining)
+    private sealed class Replay(
+        PointInTimeExport export, IReadOnlyList<CompiledFeature> features, QueryWindow window, object?[][] values, Dictionary<string, int> remaining,
+        Dictionary<string, LabelRow[]> rowsOfUser)
     {
         private readonly Dictionary<string, UserDocument> _documents = new(StringComparer.Ordinal);
         private readonly PriorityQueue<HeldEvent, (long Ticks, long Order)> _held = new();
         private readonly SequencedEvent[] _one = new SequencedEvent[1];
         private readonly EventOutcome[] _outcome = new EventOutcome[1];
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _erasedAtOrder = new(StringComparer.Ordinal);
+        private readonly SortedSet<int> _withheld = [];
+
+        /// <summary>The indexes of the rows withheld because their user was erased after the row's time.</summary>
+        public IReadOnlySet<int> Withheld => _withheld;
 
         public long Applied { get; private set; }
         public int PeakDocuments { get; private set; }
@@ -152,7 +183,7 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
         {
             if (e.Timestamp.UtcTicks > clockTicks)
             {
-                _held.Enqueue(new HeldEvent(e, enqueued, partitionId), (e.Timestamp.UtcTicks, order));
+                _held.Enqueue(new HeldEvent(e, enqueued, partitionId, order), (e.Timestamp.UtcTicks, order));
                 return;
             }
             Apply(e, enqueued, partitionId);
@@ -161,7 +192,24 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
         public void ApplyHeld()
         {
             var held = _held.Dequeue();
-            if (remaining.ContainsKey(held.Event.UserId)) Apply(held.Event, held.Enqueued, held.PartitionId);
+            var erasedAt = _erasedAtOrder.GetValueOrDefault(held.Event.UserId, long.MinValue);
+            if (remaining.ContainsKey(held.Event.UserId) && held.Order > erasedAt) Apply(held.Event, held.Enqueued, held.PartitionId);
+        }
+
+        /// <summary>
+        /// The user was erased at <paramref name="clockTicks"/> (merge position <paramref name="order"/>): the rows before it
+        /// are withheld (all of them are answered by now: rows earlier than the clock are answered before a message is
+        /// taken), the document and the events held back from before the erasure are dropped.
+        /// </summary>
+        public void Erase(string userId, long clockTicks, long order)
+        {
+            foreach (var row in rowsOfUser[userId])
+            {
+                if (row.Time.UtcTicks >= clockTicks) break; // sorted by time: the rest are answered from the fresh profile
+                _withheld.Add(row.Index);
+            }
+            _documents.Remove(userId);
+            _erasedAtOrder[userId] = order;
         }
 
         private void Apply(TreasureEvent e, DateTimeOffset enqueued, string partitionId)
@@ -197,7 +245,7 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
             _documents.Remove(row.UserId); // no row left to answer for this user: its state is not needed any more
         }
 
-        private readonly record struct HeldEvent(TreasureEvent Event, DateTimeOffset Enqueued, string PartitionId);
+        private readonly record struct HeldEvent(TreasureEvent Event, DateTimeOffset Enqueued, string PartitionId, long Order);
     }
 
     /// <summary>One partition read in order, a chunk at a time, with its enqueue clock (never stepping back).</summary>
@@ -250,8 +298,16 @@ public readonly record struct LabelRow(int Index, string UserId, DateTimeOffset 
 /// <summary>How far the export is: history messages read, rows answered.</summary>
 public readonly record struct ExportProgress(long MessagesRead, int RowsAnswered, int Rows, TimeSpan Elapsed);
 
-/// <summary>What an export did: rows answered, users with events, messages read, events applied, dead letters skipped, the most documents held at once.</summary>
-public sealed record ExportSummary(int Rows, int UsersWithEvents, long MessagesRead, long EventsApplied, long DeadLettered, int PeakDocuments, TimeSpan Elapsed);
+/// <summary>
+/// What an export did: label rows, users with events, messages read, events applied, dead letters skipped, the most
+/// documents held at once, and how many rows were withheld because their user was erased later (a count, never ids).
+/// </summary>
+public sealed record ExportSummary(int Rows, int UsersWithEvents, long MessagesRead, long EventsApplied, long DeadLettered, int PeakDocuments, TimeSpan Elapsed, int ErasedRowsWithheld);
 
-/// <summary>The answers (per label row, per feature) and the summary.</summary>
-public sealed record ExportResult(object?[][] Values, ExportSummary Summary);
+/// <summary>The answers (per label row, per feature; all null for a withheld row), the summary, and the withheld rows' indexes.</summary>
+public sealed record ExportResult(object?[][] Values, ExportSummary Summary, IReadOnlySet<int> Withheld)
+{
+    /// <summary>The label rows to write: those not withheld, in the label file's order (an erased user's rows are left out of the file).</summary>
+    public IReadOnlyList<LabelRow> AnsweredRows(IReadOnlyList<LabelRow> labels) =>
+        Withheld.Count == 0 ? labels : labels.Where(l => !Withheld.Contains(l.Index)).ToList();
+}

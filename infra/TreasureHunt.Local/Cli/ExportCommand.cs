@@ -111,9 +111,10 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
                 Console.Error.WriteLine($"  {p.MessagesRead:N0} messages read ({p.MessagesRead / Math.Max(p.Elapsed.TotalSeconds, 1e-3):N0}/s), {p.RowsAnswered:N0}/{p.Rows:N0} rows answered"),
                 cancellationToken);
             var columns = ExportColumns.For(features, definitions);
-            await ExportFile.WriteAsync(settings.OutPath, labels, result.Values, columns, cancellationToken);
+            await ExportFile.WriteAsync(settings.OutPath, result.AnsweredRows(labels), result.Values, columns, cancellationToken);
             var s = result.Summary;
-            AnsiConsole.MarkupLine($"[green]{Markup.Escape(settings.OutPath)}[/]: {s.Rows:N0} rows × {columns.Count} feature columns; " +
+            AnsiConsole.MarkupLine($"[green]{Markup.Escape(settings.OutPath)}[/]: {s.Rows - s.ErasedRowsWithheld:N0} rows × {columns.Count} feature columns; " +
+                (s.ErasedRowsWithheld > 0 ? $"{s.ErasedRowsWithheld:N0} label rows withheld (their user was erased); " : "") +
                 $"{s.MessagesRead:N0} history messages read, {s.EventsApplied:N0} events of {s.UsersWithEvents:N0} labelled users applied, " +
                 $"{s.DeadLettered:N0} dead letters skipped, at most {s.PeakDocuments:N0} user documents held; {s.Elapsed.TotalSeconds:N1} s " +
                 $"({s.MessagesRead / Math.Max(s.Elapsed.TotalSeconds, 1e-3):N0} messages/s)");

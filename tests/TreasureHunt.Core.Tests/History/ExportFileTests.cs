@@ -3,6 +3,7 @@ using System.Text;
 using CsvHelper;
 using Parquet;
 using Parquet.Schema;
+using TreasureHunt.Core.Erasure;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Pipeline.History;
@@ -205,6 +206,60 @@ public sealed class ExportFileTests : IDisposable
         var e = await Assert.ThrowsAsync<LabelFileException>(() => LabelFile.ReadAsync(path, Now, CancellationToken.None));
         Assert.Contains(expected, e.Message);
         Assert.StartsWith(path, e.Message);
+    }
+
+    [Theory]
+    [InlineData("out.csv")]
+    [InlineData("out.parquet")]
+    public async Task An_erased_users_rows_before_the_erasure_are_not_in_the_file(string name)
+    {
+        // "gone" is erased at 00:30: its rows at 00:10 and 00:20 are withheld, its row at 00:40 is answered from the
+        // purchase after the erasure; "kept" is another user.
+        var labelsPath = Write("erase-labels.csv",
+            "userId,timestamp\ngone,2026-11-27T00:10:00Z\nkept,2026-11-27T00:10:00Z\ngone,2026-11-27T00:20:00Z\ngone,2026-11-27T00:40:00Z\n");
+        var labels = await LabelFile.ReadAsync(labelsPath, Now, CancellationToken.None);
+        var messages = new List<RawMessage>
+        {
+            new(Body("a", "gone", "view", 1, T0.AddMinutes(1)), 0, T0.AddMinutes(1)),
+            new(Body("b", "kept", "view", 1, T0.AddMinutes(2)), 1, T0.AddMinutes(2)),
+            new(EraseControlMessage.Encode(new EraseRequest("x", "gone", T0.AddMinutes(30))), 2, T0.AddMinutes(30)),
+            new(Body("c", "gone", "purchase", 7, T0.AddMinutes(35)), 3, T0.AddMinutes(35)),
+        };
+        var definitions = CompiledDefinitions.Default;
+        var features = definitions.User.Where(f => f.Kind is not (AggregationKind.Count or AggregationKind.Sum) || f.Lifetime).ToList();
+        var result = await new PointInTimeExport(definitions, Core.Aggregation.DeliveryRules.Default).RunAsync(
+            new ListHistorySource(new Dictionary<string, List<RawMessage>> { ["0"] = messages }), labels, features, QueryWindow.Lifetime, null, CancellationToken.None);
+        Assert.Equal(2, result.Summary.ErasedRowsWithheld);
+        var path = Path.Combine(_dir, name);
+        var columns = ExportColumns.For(features, definitions);
+
+        await ExportFile.WriteAsync(path, result.AnsweredRows(labels), result.Values, columns, CancellationToken.None);
+
+        var rows = new List<(string? User, DateTime Time)>();
+        if (name.EndsWith(".csv", StringComparison.Ordinal))
+        {
+            using var reader = CsvReader.Create(new StreamReader(path), new CsvReaderOptions { HasHeader = true }, leaveOpen: false);
+            await reader.ReadHeaderAsync(CancellationToken.None);
+            while (await reader.ReadAsync(CancellationToken.None))
+            {
+                rows.Add((reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture).UtcDateTime));
+            }
+            var lines = await File.ReadAllLinesAsync(path);
+            Assert.Contains(lines, l => l.StartsWith("gone,2026-11-27T00:40:00Z,0,0,0,0,1", StringComparison.Ordinal)); // the purchase only
+        }
+        else
+        {
+            await using var stream = File.OpenRead(path);
+            await using var reader = await ParquetReader.CreateAsync(stream);
+            var fields = reader.Schema.GetDataFields();
+            using var group = reader.OpenRowGroupReader(0);
+            var ids = new string?[group.RowCount];
+            var times = new DateTime[group.RowCount];
+            await group.ReadAsync(fields[0], ids.AsMemory());
+            await group.ReadAsync<DateTime>(fields[1], times.AsMemory());
+            rows.AddRange(ids.Zip(times, (u, t) => (u, t)));
+        }
+        Assert.Equal([("kept", T0.AddMinutes(10).UtcDateTime), ("gone", T0.AddMinutes(40).UtcDateTime)], rows);
     }
 
     [Fact]
