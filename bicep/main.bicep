@@ -56,6 +56,11 @@ param eventHubsCapacity eventHubsTierSettings = {
 @description('Event Hubs Capture: also write every event as Avro to the storage account (container eventhubs-capture), with the namespace\'s managed identity.')
 param eventHubCaptureEnabled bool = false
 
+@description('Days a Capture file lives: a lifecycle rule on the storage account deletes the capture container\'s blobs this many days after they were written. Capture files hold raw events, user ids included, which an erasure cannot rewrite; at most 30 days so an erased person\'s raw events are gone within about a month of the erasure (the rule runs once a day), and no longer history can be back-filled or exported from Capture.')
+@minValue(1)
+@maxValue(30)
+param eventHubCaptureRetentionDays int = 28
+
 @description('Grant the app "Azure Event Hubs Data Sender": the app sends erase control messages (DELETE /api/users/{userId}) into the user\'s partition; false leaves erasure requests failing with 403.')
 param appProducesEvents bool = true
 
@@ -114,7 +119,7 @@ param rollupFlushMinEvents int = 4000
 @maxValue(3650)
 param idleUserDays int = 400
 
-@description('Retention__ErasureTombstoneDays: how long a partition\'s progress remembers an erased user (its hash and the erase message\'s sequence number). At least the event hub\'s retention (eventHubs.retentionHours / 24): a redelivery comes from the stream; histories read in order carry the erase message itself.')
+@description('Retention__ErasureTombstoneDays: how long a partition\'s progress remembers an erased user (its hash and the erase message\'s sequence number). At least the event hub\'s retention (eventHubs.retentionHours / 24): a redelivery comes from the stream; histories read in order carry the erase message itself. With Capture on, the app gets at least eventHubCaptureRetentionDays: a tombstone outlives every Capture file a back-fill can replay.')
 @minValue(1)
 @maxValue(3650)
 param erasureTombstoneDays int = 30
@@ -226,6 +231,7 @@ module eventHubs 'modules/eventhubs.bicep' = {
     // A compile-time name (What-If predicts the capture container and role assignment); dependsOn orders it.
     storageAccountName: names.storage
     captureContainerName: 'eventhubs-capture'
+    captureRetentionDays: eventHubCaptureRetentionDays
     workspaceId: monitoring.outputs.workspaceId
     production: isProduction
     tags: commonTags
@@ -303,7 +309,7 @@ module functionApp 'modules/functionapp.bicep' = {
       'snet-function-app'
     )
     workspaceId: monitoring.outputs.workspaceId
-    erasureTombstoneDays: erasureTombstoneDays
+    erasureTombstoneDays: eventHubCaptureEnabled ? max(erasureTombstoneDays, eventHubCaptureRetentionDays) : erasureTombstoneDays
     // azd deploys the service "api" of azure.yaml to the resource carrying this tag.
     tags: union(commonTags, {
       'azd-service-name': 'api'

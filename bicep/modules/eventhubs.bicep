@@ -2,7 +2,8 @@
 // see ../types.bicep), the ingest hub, and the consumer group the aggregator reads with (the EventHubConsumerGroup app
 // setting). SAS (local) authentication is disabled: the app connects with EventHubConnection__fullyQualifiedNamespace
 // and its managed identity. Capture (optional) writes Avro to the storage account with the namespace's own
-// system-assigned identity (Storage Blob Data Contributor on the capture container): no key, no SAS.
+// system-assigned identity (Storage Blob Data Contributor on the capture container): no key, no SAS. A lifecycle rule
+// deletes the capture files after captureRetentionDays (they hold raw events an erasure cannot rewrite).
 
 import { eventHubsTierSettings } from '../types.bicep'
 
@@ -29,6 +30,11 @@ param storageAccountName string
 
 @description('Blob container of the capture files.')
 param captureContainerName string
+
+@description('Days after which the lifecycle rule deletes a capture file (the erasure deadline bounds it: docs/deploy.md, "Capture files and erasure").')
+@minValue(1)
+@maxValue(30)
+param captureRetentionDays int
 
 @description('Log Analytics workspace receiving the diagnostic settings.')
 param workspaceId string
@@ -112,6 +118,47 @@ resource captureWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
   }
+}
+
+// Capture files are deleted by age rather than rewritten on erasure: a file deleted after N days takes an erased user's
+// raw events with it at most N days (plus the rule's daily run) after the erasure, with no Avro rewriting and no
+// per-user index. Blobs of a partition are written in time order, so what is left is always the newest part of each
+// partition: an erase control message is never deleted before the events it erased. The account's only management
+// policy (there is one per account, named 'default').
+resource captureLifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06-01' = if (captureEnabled) {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-capture-files'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${captureContainerName}/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterCreationGreaterThan: captureRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [
+    captureContainer
+  ]
 }
 
 resource hub 'Microsoft.EventHub/namespaces/eventhubs@2026-01-01' = {
