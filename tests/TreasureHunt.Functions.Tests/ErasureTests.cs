@@ -87,6 +87,39 @@ public sealed class ErasureTests
     }
 
     [Fact]
+    public async Task An_erasure_deletes_the_dead_letters_that_name_the_user_before_it_and_reports_them()
+    {
+        using var app = NewApp();
+        static string Rejected(string id, string user) => $"{{\"eventId\":\"{id}\",\"userId\":\"{user}\",\"type\":\"view\"}}"; // no itemId, no timestamp
+        await ProcessAsync(app, Batch((0, Rejected("d1", "alice")), (1, Rejected("d2", "bob")), (2, TestApp.Event("e1", "alice", "sword"))));
+        Assert.Equal(2, app.DeadLettersWritten.Count);
+
+        // In one batch: another rejected message of alice before the erasure (written with the batch, deleted by it) and one after.
+        await ProcessAsync(app, Batch((3, Rejected("d3", "alice")), (4, Erase("alice")), (5, Rejected("d4", "alice"))));
+
+        Assert.Equal([1L, 5L], app.DeadLettersWritten.Select(d => d.SequenceNumber).Order());
+        var logged = Assert.Single(app.ErasureLog.Records.Values);
+        Assert.Equal("2 rows deleted", logged.Stores!["deadletters"]);
+
+    }
+
+    [Fact]
+    public async Task A_batch_redelivered_after_a_crash_writes_the_users_dead_letter_again_and_deletes_it_again()
+    {
+        using var app = NewApp();
+        var rejected = "{\"eventId\":\"d1\",\"userId\":\"alice\",\"type\":\"view\"}";
+        var batch = Batch((0, rejected), (1, Erase("alice")), (2, TestApp.Event("e1", "bob", "sword")));
+        app.Progress.FailNextWrites = 1;
+        await Assert.ThrowsAnyAsync<Exception>(() => ProcessAsync(app, batch));
+        Assert.Empty(app.DeadLettersWritten);
+
+        await ProcessAsync(app, batch);
+
+        Assert.Empty(app.DeadLettersWritten);
+        Assert.Equal("1 rows deleted", app.ErasureLog.Records.Values.Single().Stores!["deadletters"]);
+    }
+
+    [Fact]
     public async Task A_crash_after_the_erasure_but_before_the_progress_write_is_redelivered_and_erases_again_in_order()
     {
         using var app = NewApp();

@@ -9,7 +9,8 @@ namespace TreasureHunt.Pipeline.Erasure;
 /// What applying an erasure does to the stores, for <see cref="Processing.PartitionBatchProcessor"/> (which applies it
 /// in its partition's sequence order and records the tombstone in the progress) and for the paths that must not bring
 /// the user back (<see cref="Processing.ParkedReplayer"/>): delete the user's document in the live container and in
-/// every shadow definitions container, delete the user's parked rows of the partition, and log the erasure
+/// every shadow definitions container, delete the user's parked rows of the partition and the dead letters whose payload
+/// names the user (through the dead-letter store's index by user id hash), and log the erasure
 /// (<see cref="IErasureLog"/>: hash, partition, sequence number) for re-application after a restore. Every step is
 /// idempotent, so a redelivered batch applies it again harmlessly.
 /// </summary>
@@ -18,6 +19,7 @@ public sealed class UserErasure(
     IUserStoreFactory stores,
     DefinitionsVersions versions,
     IParkedStore parked,
+    IDeadLetterStore deadLetters,
     IErasureLog log,
     TimeProvider time,
     ILogger<UserErasure> logger)
@@ -46,6 +48,8 @@ public sealed class UserErasure(
         }
         var rows = await parked.DeleteForUserAsync(partitionId, userId, cancellationToken);
         done["parked"] = $"{rows} rows deleted";
+        var letters = await deadLetters.DeleteForUserAsync(UserIdHash.Of(userId), partitionId, erasure.SequenceNumber, erasure.EnqueuedTime, cancellationToken);
+        done["deadletters"] = $"{letters} rows deleted";
         return await RecordAppliedAsync(partitionId, erasure, done, counted, cancellationToken);
     }
 

@@ -92,6 +92,14 @@ public sealed partial class PartitionBatchProcessor(
                     batch.PartitionId, gap.From, gap.To);
                 parking.ParkGap(gap);
             }
+            // Dead letters before the users: an erasure in this batch then finds (and deletes) its user's dead letters
+            // of the messages before it, this batch's included.
+            if (parsed.DeadLetters.Count > 0)
+            {
+                using var dead = PipelineActivities.StartPartitionSpan("WriteDeadLetters", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
+                dead?.SetTag("th.deadletters", parsed.DeadLetters.Count);
+                await WriteDeadLettersAsync(parsed.DeadLetters, parking, cancellationToken);
+            }
             Dictionary<string, EventOutcome[]> outcomes;
             int usersWritten;
             long capsReached;
@@ -112,12 +120,6 @@ public sealed partial class PartitionBatchProcessor(
             // Application Insights keeps histograms as count/sum/min/max only: the batch's worst freshness on its span
             // lets the workbook chart freshness percentiles across batches (bicep/modules/workbook.bicep).
             activity?.SetTag("th.freshness.max_ms", Math.Round(oldest.TotalMilliseconds));
-            if (parsed.DeadLetters.Count > 0)
-            {
-                using var dead = PipelineActivities.StartPartitionSpan("WriteDeadLetters", batch.PartitionId, parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
-                dead?.SetTag("th.deadletters", parsed.DeadLetters.Count);
-                await WriteDeadLettersAsync(parsed.DeadLetters, parking, cancellationToken);
-            }
             if (parking.Messages.Count > 0)
             {
                 await parked.WriteAsync(parking.Messages, cancellationToken); // durable before the progress moves past them

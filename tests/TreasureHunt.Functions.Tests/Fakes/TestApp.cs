@@ -52,6 +52,17 @@ public sealed class TestApp : IDisposable
         DeadLetters.Setup(d => d.WriteAsync(It.IsAny<IReadOnlyList<DeadLetter>>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<DeadLetter> rows, CancellationToken _) => DeadLettersWritten.AddRange(rows))
             .Returns(Task.CompletedTask);
+        // The erasure's delete, as the table store's index does it: the letters whose payload names the user, before the erasure.
+        DeadLetters.Setup(d => d.DeleteForUserAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<long>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string hash, string partitionId, long beforeSequence, DateTimeOffset through, CancellationToken _) =>
+            {
+                lock (DeadLettersWritten)
+                {
+                    return DeadLettersWritten.RemoveAll(d =>
+                        TreasureHunt.Core.Erasure.DeadLetterUserId.TryRead(d.Payload, out var user) && TreasureHunt.Core.Erasure.UserIdHash.Of(user) == hash
+                        && (d.PartitionId == partitionId ? d.SequenceNumber < beforeSequence : d.EnqueuedTime <= through));
+                }
+            });
         Ledger.Setup(l => l.WriteAsync(It.IsAny<IReadOnlyList<CostRecord>>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<CostRecord> rows, CancellationToken _) => LedgerWritten.AddRange(rows))
             .Returns(Task.CompletedTask);

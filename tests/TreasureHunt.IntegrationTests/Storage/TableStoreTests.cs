@@ -121,6 +121,48 @@ public sealed class TableStoreTests(EmulatorFixture emulators) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_erasure_deletes_the_dead_letters_naming_the_user_through_the_index_and_retention_drops_the_index()
+    {
+        var table = await NewTableAsync("deadletters");
+        var store = new TableDeadLetterStore(table);
+        DeadLetter Of(string user, string partition, long seq, DateTimeOffset enqueued) =>
+            new(DeadLetterReason.MissingField, "no itemId", partition, seq, enqueued, $$"""{"eventId":"e{{seq}}","userId":"{{user}}"}""", PayloadTruncated: false);
+        var erasedAt = Day.AddHours(12);
+        DeadLetter[] letters =
+        [
+            Of("alice", "3", 10, Day.AddHours(10)),             // before the erasure, its partition
+            Of("alice", "3", 11, Day.AddHours(11)),
+            Of("alice", "5", 900, Day.AddHours(11).AddMinutes(30)), // another partition, enqueued before it
+            Of("alice", "3", 13, erasedAt.AddMinutes(1)),        // after it: the new profile's
+            Of("alice", "5", 901, erasedAt.AddMinutes(2)),
+            Of("bob", "3", 12, Day.AddHours(11)),
+            Letter(DeadLetterReason.NotJson, "3", 14, Day.AddHours(11)), // names nobody: no index row
+        ];
+        await store.WriteAsync(letters, default);
+        await store.WriteAsync(letters, default); // rewritten by a redelivery: still one index row each
+        // One index row per letter with a user id, in its own partition keyed by the id's hash (never the id).
+        var index = table.Query<TableEntity>(e => e.PartitionKey.CompareTo("user-") >= 0 && e.PartitionKey.CompareTo("user.") < 0).ToList();
+        Assert.Equal(6, index.Count);
+        Assert.Equal(5, index.Count(e => e.PartitionKey == "user-" + TreasureHunt.Core.Erasure.UserIdHash.Of("alice")));
+        Assert.DoesNotContain(index, e => e.PartitionKey.Contains("alice", StringComparison.Ordinal) || e.RowKey.Contains("alice", StringComparison.Ordinal));
+        Assert.Equal(letters.OrderByDescending(d => d.EnqueuedTime).ThenBy(d => d.PartitionId, StringComparer.Ordinal).ThenBy(d => d.SequenceNumber),
+            await store.QueryAsync(Day, Day.AddDays(1), 100, default)); // the index never shows up as a dead letter
+
+        var hash = TreasureHunt.Core.Erasure.UserIdHash.Of("alice");
+        Assert.Equal(3, await store.DeleteForUserAsync(hash, "3", 12, erasedAt, default));
+        Assert.Equal(0, await store.DeleteForUserAsync(hash, "3", 12, erasedAt, default)); // applied again: nothing left
+
+        var left = await store.QueryAsync(Day, Day.AddDays(1), 100, default);
+        Assert.Equal([12L, 13L, 14L, 901L], left.Select(d => d.SequenceNumber).Order());
+        Assert.Equal(3, table.Query<TableEntity>(e => e.PartitionKey.CompareTo("user-") >= 0 && e.PartitionKey.CompareTo("user.") < 0).Count());
+
+        // Retention deletes the old hours' letters and their index rows; the newer ones keep theirs.
+        await store.DeleteOlderThanAsync(erasedAt, default);
+        Assert.Equal([13L, 901L], (await store.QueryAsync(Day, Day.AddDays(1), 100, default)).Select(d => d.SequenceNumber).Order());
+        Assert.Equal(2, table.Query<TableEntity>(e => e.PartitionKey.CompareTo("user-") >= 0 && e.PartitionKey.CompareTo("user.") < 0).Count());
+    }
+
+    [Fact]
     public async Task The_cost_query_reads_pre_aggregated_rows_and_equals_the_invocations_it_sums()
     {
         var table = await NewTableAsync("costledger");
