@@ -27,6 +27,7 @@ public sealed class DeadLetterUserIdTests
     [InlineData("{\"eventId\":\"e1\",\"userId\":\"trunc")]     // the id itself cut by the 8 KB truncation
     [InlineData("{\"attrs\":{\"userId\":\"nested\"}}")]
     [InlineData("{\"eventId\":\"e1\",,\"userId\":\"late\"}")]  // malformed before the id
+    [InlineData("{\"eventId\":\"e1\",\"userId\":\"u-\\ud800\"}")]  // an escaped lone surrogate: not text (the dead letter of the hostile-requests test)
     public void A_payload_without_a_readable_valid_id_names_nobody(string payload)
     {
         Assert.False(DeadLetterUserId.TryRead(payload, out _));

@@ -35,9 +35,10 @@ public static class DeadLetterUserId
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // Malformed from here on: nothing after this point can be trusted as the user's id.
+            // Malformed from here on (InvalidOperationException: a string that is not valid text, such as an escaped lone
+            // surrogate): nothing after this point can be trusted as the user's id.
         }
         return false;
     }
