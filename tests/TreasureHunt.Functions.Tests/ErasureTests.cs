@@ -29,46 +29,28 @@ public sealed class ErasureTests
     private const string Partition = "0";
     private static readonly DateTimeOffset Enqueued = TestApp.Now;
 
-    private static TestApp NewApp() => new(new Dictionary<string, string>
-    {
-        ["Rollups:FlushMinEvents"] = "1", // every batch is sealed and sent at once, so the totals are current
-    }!);
-
     private static string Erase(string userId, string erasureId = "0123456789abcdef0123456789abcdef") =>
         Encoding.UTF8.GetString(EraseControlMessage.Encode(new EraseRequest(erasureId, userId, TestApp.Now)));
 
-    private static PartitionBatch Batch(params (long Sequence, string Body)[] messages) =>
-        new(Partition, messages.Select(m => new RawMessage(Encoding.UTF8.GetBytes(m.Body), m.Sequence, Enqueued)).ToList());
-
-    private static async Task<BatchSummary> ProcessAsync(TestApp app, PartitionBatch batch)
-    {
-        using var rollups = DurableRollupClient.Use(app.Entities.AsClient());
-        return await app.Services.GetRequiredService<PartitionBatchProcessor>().ProcessAsync(batch, "aggregator", default);
-    }
-
-    private static async Task<GlobalCounters> TotalsAsync(TestApp app)
-    {
-        using var rollups = DurableRollupClient.Use(app.Entities.AsClient());
-        return (await app.Services.GetRequiredService<Core.Ports.IRollupClient>().GetGlobalAsync(default))!.Totals;
-    }
+    private static PartitionBatch Batch(params (long Sequence, string Body)[] messages) => TestApp.Batch(Partition, messages);
 
     private static PartitionProgress Progress(TestApp app) => app.Progress.Find("aggregator", Partition)!;
 
     [Fact]
     public async Task An_erasure_deletes_the_user_and_a_redelivery_of_its_earlier_events_brings_nothing_back()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         var first = Batch((0, TestApp.Event("e1", "alice", "sword")), (1, TestApp.Event("e2", "bob", "sword")), (2, TestApp.Event("e3", "alice", "map")));
-        await ProcessAsync(app, first);
+        await app.ProcessAsync(first);
         Assert.Equal(2, app.Aggregates["alice"].TotalEvents);
 
-        await ProcessAsync(app, Batch((3, Erase("alice"))));
+        await app.ProcessAsync(Batch((3, Erase("alice"))));
         Assert.False(app.Aggregates.ContainsKey("alice"));
         Assert.Equal(1, app.Aggregates["bob"].TotalEvents);
 
         // Event Hubs redelivers from an older checkpoint: the earlier batch, then the whole range with the erasure.
-        await ProcessAsync(app, first);
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "sword")), (1, TestApp.Event("e2", "bob", "sword")), (2, TestApp.Event("e3", "alice", "map")), (3, Erase("alice"))));
+        await app.ProcessAsync(first);
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "alice", "sword")), (1, TestApp.Event("e2", "bob", "sword")), (2, TestApp.Event("e3", "alice", "map")), (3, Erase("alice"))));
         Assert.False(app.Aggregates.ContainsKey("alice"));
         Assert.Equal(1, app.Aggregates["bob"].TotalEvents);
 
@@ -83,19 +65,19 @@ public sealed class ErasureTests
         var logged = Assert.Single(app.ErasureLog.Records.Values);
         Assert.Equal((ErasureState.Applied, UserIdHash.Of("alice"), Partition, 3L), (logged.State, logged.UserIdHash, logged.PartitionId, logged.SequenceNumber));
         Assert.Equal("deleted", logged.Stores!["users"]);
-        Assert.Equal(3L, (await TotalsAsync(app)).Events); // the item and global rollups are anonymous counts: kept
+        Assert.Equal(3L, (await app.TotalsAsync()).Events); // the item and global rollups are anonymous counts: kept
     }
 
     [Fact]
     public async Task An_erasure_deletes_the_dead_letters_that_name_the_user_before_it_and_reports_them()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         static string Rejected(string id, string user) => $"{{\"eventId\":\"{id}\",\"userId\":\"{user}\",\"type\":\"view\"}}"; // no itemId, no timestamp
-        await ProcessAsync(app, Batch((0, Rejected("d1", "alice")), (1, Rejected("d2", "bob")), (2, TestApp.Event("e1", "alice", "sword"))));
+        await app.ProcessAsync(Batch((0, Rejected("d1", "alice")), (1, Rejected("d2", "bob")), (2, TestApp.Event("e1", "alice", "sword"))));
         Assert.Equal(2, app.DeadLettersWritten.Count);
 
         // In one batch: another rejected message of alice before the erasure (written with the batch, deleted by it) and one after.
-        await ProcessAsync(app, Batch((3, Rejected("d3", "alice")), (4, Erase("alice")), (5, Rejected("d4", "alice"))));
+        await app.ProcessAsync(Batch((3, Rejected("d3", "alice")), (4, Erase("alice")), (5, Rejected("d4", "alice"))));
 
         Assert.Equal([1L, 5L], app.DeadLettersWritten.Select(d => d.SequenceNumber).Order());
         var logged = Assert.Single(app.ErasureLog.Records.Values);
@@ -106,14 +88,14 @@ public sealed class ErasureTests
     [Fact]
     public async Task A_batch_redelivered_after_a_crash_writes_the_users_dead_letter_again_and_deletes_it_again()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         var rejected = "{\"eventId\":\"d1\",\"userId\":\"alice\",\"type\":\"view\"}";
         var batch = Batch((0, rejected), (1, Erase("alice")), (2, TestApp.Event("e1", "bob", "sword")));
         app.Progress.FailNextWrites = 1;
-        await Assert.ThrowsAnyAsync<Exception>(() => ProcessAsync(app, batch));
+        await Assert.ThrowsAnyAsync<Exception>(() => app.ProcessAsync(batch));
         Assert.Empty(app.DeadLettersWritten);
 
-        await ProcessAsync(app, batch);
+        await app.ProcessAsync(batch);
 
         Assert.Empty(app.DeadLettersWritten);
         Assert.Equal("1 rows deleted", app.ErasureLog.Records.Values.Single().Stores!["deadletters"]);
@@ -122,58 +104,58 @@ public sealed class ErasureTests
     [Fact]
     public async Task A_crash_after_the_erasure_but_before_the_progress_write_is_redelivered_and_erases_again_in_order()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         var batch = Batch((0, TestApp.Event("e1", "alice", "sword")), (1, Erase("alice")), (2, TestApp.Event("e2", "bob", "sword")));
         app.Progress.FailNextWrites = 1; // the batch's documents and deletions are done, its progress write is not
-        await Assert.ThrowsAnyAsync<Exception>(() => ProcessAsync(app, batch));
+        await Assert.ThrowsAnyAsync<Exception>(() => app.ProcessAsync(batch));
         Assert.False(app.Aggregates.ContainsKey("alice"));
 
-        await ProcessAsync(app, batch);
+        await app.ProcessAsync(batch);
         Assert.False(app.Aggregates.ContainsKey("alice"));
         Assert.Equal(1, app.Aggregates["bob"].TotalEvents);
         Assert.Equal(1L, Progress(app).ErasedAt("alice"));
-        Assert.Equal(2L, (await TotalsAsync(app)).Events);
+        Assert.Equal(2L, (await app.TotalsAsync()).Events);
     }
 
     [Fact]
     public async Task Events_of_the_user_after_the_erasure_start_a_new_profile()
     {
-        using var app = NewApp();
-        await ProcessAsync(app, Batch(
+        using var app = TestApp.WithImmediateRollups();
+        await app.ProcessAsync(Batch(
             (0, TestApp.Event("e1", "alice", "sword", "purchase")), (1, TestApp.Event("e2", "alice", "gem")), (2, Erase("alice")),
             (3, TestApp.Event("e3", "alice", "map", "view"))));
         var fresh = app.Aggregates["alice"];
         Assert.Equal(1, fresh.TotalEvents);
         Assert.Equal(3, fresh.Delivery.Watermarks[Partition]);
 
-        await ProcessAsync(app, Batch((4, TestApp.Event("e4", "alice", "map", "view")), (5, TestApp.Event("e1", "alice", "sword", "purchase"))));
+        await app.ProcessAsync(Batch((4, TestApp.Event("e4", "alice", "map", "view")), (5, TestApp.Event("e1", "alice", "sword", "purchase"))));
         Assert.Equal(3, app.Aggregates["alice"].TotalEvents); // e1 again is a new event of the new profile: its memory is gone too
-        Assert.Equal(5L, (await TotalsAsync(app)).Events); // e1..e4 and e1 again: all counted by the (anonymous) rollups
+        Assert.Equal(5L, (await app.TotalsAsync()).Events); // e1..e4 and e1 again: all counted by the (anonymous) rollups
     }
 
     [Fact]
     public async Task Erasing_a_user_with_parked_messages_deletes_them_and_a_replay_brings_nothing_back()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new CosmosException("Request size is too large", HttpStatusCode.RequestEntityTooLarge, 0, "test", 0));
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "alice", "gem"))));
-        await ProcessAsync(app, Batch((2, TestApp.Event("e3", "poison", "map"))));
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "alice", "gem"))));
+        await app.ProcessAsync(Batch((2, TestApp.Event("e3", "poison", "map"))));
         Assert.Equal(2, app.Parked.All.Count);
         Assert.Equal(0, Progress(app).ParkedUsers["poison"]);
 
         app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>())) // the cause is gone
             .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) => apply(app.Aggregates.GetOrAdd(id, i => UserDocument.Create(i, CompiledDefinitions.Default))));
-        Assert.Equal(2L, (await TotalsAsync(app)).Parked);
+        Assert.Equal(2L, (await app.TotalsAsync()).Parked);
         var erasure = Batch((3, TestApp.Event("e4", "poison", "map")), (4, Erase("poison")));
         app.Parked.FailAfterNextDelete = true; // the process dies right after deleting the rows
-        await Assert.ThrowsAnyAsync<Exception>(() => ProcessAsync(app, erasure));
+        await Assert.ThrowsAnyAsync<Exception>(() => app.ProcessAsync(erasure));
         app.Progress.FailNextWrites = 1; // and the redelivery dies before its progress write
-        await Assert.ThrowsAnyAsync<Exception>(() => ProcessAsync(app, erasure));
-        await ProcessAsync(app, erasure); // each redelivery finds the rows gone: the log says how many were counted
+        await Assert.ThrowsAnyAsync<Exception>(() => app.ProcessAsync(erasure));
+        await app.ProcessAsync(erasure); // each redelivery finds the rows gone: the log says how many were counted
 
         Assert.Empty(app.Parked.All); // the held row of this batch was never written, the earlier ones are deleted
-        var totals = await TotalsAsync(app);
+        var totals = await app.TotalsAsync();
         Assert.Equal((1L, 0L), (totals.Events, totals.Parked)); // alice's; poison's parked messages are no longer counted as parked
         Assert.Empty(Progress(app).ParkedUsers);
         Assert.False(app.Aggregates.ContainsKey("poison"));
@@ -186,22 +168,22 @@ public sealed class ErasureTests
             Assert.Equal((0, 0), (report.Replayed, report.UsersReleased));
         }
         Assert.False(app.Aggregates.ContainsKey("poison"));
-        await ProcessAsync(app, Batch((5, TestApp.Event("e5", "poison", "map")))); // no longer held: a new profile
+        await app.ProcessAsync(Batch((5, TestApp.Event("e5", "poison", "map")))); // no longer held: a new profile
         Assert.Equal(1, app.Aggregates["poison"].TotalEvents);
     }
 
     [Fact]
     public async Task A_parked_row_older_than_the_tombstone_is_never_replayed()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new CosmosException("Request size is too large", HttpStatusCode.RequestEntityTooLarge, 0, "test", 0));
         var stale = Batch((0, TestApp.Event("e1", "poison", "gem")));
-        await ProcessAsync(app, stale);
+        await app.ProcessAsync(stale);
         var row = app.Parked.All.Single();
         app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) => apply(app.Aggregates.GetOrAdd(id, i => UserDocument.Create(i, CompiledDefinitions.Default))));
-        await ProcessAsync(app, Batch((1, Erase("poison"))));
+        await app.ProcessAsync(Batch((1, Erase("poison"))));
 
         // A row that escaped the erasure (written by a racing attempt), with its user held again.
         await app.Parked.WriteAsync([row], default);
@@ -221,14 +203,14 @@ public sealed class ErasureTests
     [Fact]
     public async Task An_erasure_deletes_the_shadow_versions_documents_and_a_backfill_from_the_history_brings_nothing_back()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         var history = new List<RawMessage>
         {
             new(TestApp.Utf8(TestApp.Event("e1", "alice", "sword")), 0, Enqueued),
             new(TestApp.Utf8(TestApp.Event("e2", "bob", "sword")), 1, Enqueued),
             new(TestApp.Utf8(TestApp.Event("e3", "alice", "map")), 2, Enqueued),
         };
-        await ProcessAsync(app, new PartitionBatch(Partition, history));
+        await app.ProcessAsync(new PartitionBatch(Partition, history));
         await app.Services.GetRequiredService<DefinitionsStartupCheck>().RunAsync(default);
         var definitions = FeatureDefinitionsReader.ReadDefault();
         definitions.Version = 2;
@@ -242,7 +224,7 @@ public sealed class ErasureTests
         Assert.True(shadow.Documents.ContainsKey("alice"));
 
         var erase = new RawMessage(TestApp.Utf8(Erase("alice")), 3, Enqueued);
-        await ProcessAsync(app, new PartitionBatch(Partition, [erase]));
+        await app.ProcessAsync(new PartitionBatch(Partition, [erase]));
         Assert.False(shadow.Documents.ContainsKey("alice")); // the live processor deleted it in the shadow container too
         Assert.True(shadow.Documents.ContainsKey("bob"));
         Assert.Equal("deleted", app.ErasureLog.Records.Values.Single().Stores![registration.UsersContainer]);
@@ -266,8 +248,8 @@ public sealed class ErasureTests
     [Fact]
     public async Task The_routes_request_an_erasure_in_the_users_partition_and_report_it_per_store()
     {
-        using var app = NewApp();
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "sword"))));
+        using var app = TestApp.WithImmediateRollups();
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "alice", "sword"))));
         var api = app.Services.GetRequiredService<ErasureApi>();
 
         var accepted = await api.RequestAsync("alice", default);
@@ -279,7 +261,7 @@ public sealed class ErasureTests
         Assert.True(app.ErasureSender.Sent.TryDequeue(out var sent));
         Assert.True(EraseControlMessage.TryRead(sent, out var request, out _));
         Assert.Equal(("alice", erasureId), (request!.UserId, request.ErasureId));
-        await ProcessAsync(app, new PartitionBatch(Partition, [new RawMessage(sent, 1, Enqueued)]));
+        await app.ProcessAsync(new PartitionBatch(Partition, [new RawMessage(sent, 1, Enqueued)]));
 
         var applied = await api.GetAsync(erasureId, default);
         Assert.Equal(200, applied.StatusCode);
@@ -326,15 +308,15 @@ public sealed class ErasureTests
     [Fact]
     public async Task After_a_restore_the_erasure_log_deletes_the_user_again_by_its_hash_and_restores_the_tombstone()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         var live = app.UserStores.For("users", CompiledDefinitions.Default);
         app.Users.Setup(u => u.UpdateAsync(It.IsAny<string>(), It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
             .Returns((string id, Func<UserDocument, bool> apply, CancellationToken ct) => live.UpdateAsync(id, apply, ct));
         app.Users.Setup(u => u.DeleteAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).Returns((string id, CancellationToken ct) => live.DeleteAsync(id, ct));
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "sword")), (1, TestApp.Event("e2", "bob", "sword"))));
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "alice", "sword")), (1, TestApp.Event("e2", "bob", "sword"))));
         var store = app.UserStores.Stores["users"];
         var before = (Alice: store.Documents["alice"], Progress: await app.Progress.GetAsync("aggregator", Partition, default));
-        await ProcessAsync(app, Batch((2, Erase("alice"))));
+        await app.ProcessAsync(Batch((2, Erase("alice"))));
         Assert.False(store.Documents.ContainsKey("alice"));
 
         // A point-in-time restore to before the erasure: the document and the progress come back, the log (Table storage) does not.

@@ -26,11 +26,6 @@ public sealed class ParkingTests
     private const string Partition = "3";
     private static readonly DateTimeOffset Enqueued = TestApp.Now;
 
-    private static TestApp NewApp() => new(new Dictionary<string, string>
-    {
-        ["Rollups:FlushMinEvents"] = "1", // every batch is sealed and sent at once, so the totals are current
-    }!);
-
     private static CosmosException TooLarge() => new("Request size is too large", HttpStatusCode.RequestEntityTooLarge, 0, "test", 0);
 
     private static CosmosException Throttled() => new("Request rate is large", HttpStatusCode.TooManyRequests, 3200, "test", 0);
@@ -42,34 +37,15 @@ public sealed class ParkingTests
         app.Users.Setup(u => u.UpdateAsync(userId, It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) => apply(app.Aggregates.GetOrAdd(id, i => UserDocument.Create(i, CompiledDefinitions.Default))));
 
-    private static PartitionBatch Batch(params (long Sequence, string Body)[] messages) =>
-        new(Partition, messages.Select(m => new RawMessage(Encoding.UTF8.GetBytes(m.Body), m.Sequence, Enqueued)).ToList());
-
-    private static async Task<BatchSummary> ProcessAsync(TestApp app, PartitionBatch batch)
-    {
-        using var rollups = DurableRollupClient.Use(app.Entities.AsClient());
-        return await app.Services.GetRequiredService<PartitionBatchProcessor>().ProcessAsync(batch, "aggregator", default);
-    }
-
-    private static async Task<ReplayReport> ReplayAsync(TestApp app)
-    {
-        using var rollups = DurableRollupClient.Use(app.Entities.AsClient());
-        return await app.Services.GetRequiredService<ParkedReplayer>().ReplayAsync("aggregator", default);
-    }
-
-    private static async Task<Core.Rollups.GlobalCounters> TotalsAsync(TestApp app)
-    {
-        using var rollups = DurableRollupClient.Use(app.Entities.AsClient());
-        return (await app.Services.GetRequiredService<IRollupClient>().GetGlobalAsync(default))!.Totals;
-    }
+    private static PartitionBatch Batch(params (long Sequence, string Body)[] messages) => TestApp.Batch(Partition, messages);
 
     [Fact]
     public async Task A_refused_user_is_parked_whole_with_its_raw_messages_and_the_rest_of_the_batch_proceeds()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         RefuseUser(app, "poison", TooLarge);
         var poison1 = TestApp.Event("e2", "poison", "gem");
-        var summary = await ProcessAsync(app, Batch((10, TestApp.Event("e1", "alice", "sword")), (11, poison1), (12, TestApp.Event("e3", "bob", "sword")), (13, TestApp.Event("e4", "poison", "map"))));
+        var summary = await app.ProcessAsync(Batch((10, TestApp.Event("e1", "alice", "sword")), (11, poison1), (12, TestApp.Event("e3", "bob", "sword")), (13, TestApp.Event("e4", "poison", "map"))));
 
         Assert.Equal(2, summary.Parked);
         Assert.Equal(1, app.Aggregates["alice"].TotalEvents);
@@ -84,16 +60,16 @@ public sealed class ParkingTests
         var progress = app.Progress.Find("aggregator", Partition)!;
         Assert.Equal(13, progress.AppliedThrough); // the batch is done: nothing stalls
         Assert.Equal(11, progress.ParkedUsers["poison"]);
-        var totals = await TotalsAsync(app);
+        var totals = await app.TotalsAsync();
         Assert.Equal((2L, 2L), (totals.Events, totals.Parked));
     }
 
     [Fact]
     public async Task A_second_replay_while_one_runs_is_answered_409_and_a_later_one_runs()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         RefuseUser(app, "poison", TooLarge);
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "poison", "gem"))));
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "poison", "gem"))));
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var updates = 0;
@@ -126,53 +102,53 @@ public sealed class ParkingTests
     [Fact]
     public async Task A_held_users_later_messages_are_parked_behind_the_first_without_touching_its_document()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         RefuseUser(app, "poison", TooLarge);
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "poison", "gem"))));
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "poison", "gem"))));
         AcceptUser(app, "poison"); // the cause is gone, but the user stays held until a replay: order is kept
-        await ProcessAsync(app, Batch((1, TestApp.Event("e2", "poison", "map")), (2, TestApp.Event("e3", "alice", "map"))));
+        await app.ProcessAsync(Batch((1, TestApp.Event("e2", "poison", "map")), (2, TestApp.Event("e3", "alice", "map"))));
 
         Assert.False(app.Aggregates.ContainsKey("poison"));
         var held = Assert.Single(app.Parked.All, r => r.SequenceNumber == 1);
         Assert.Equal(ParkReason.UserHeld, held.Reason);
         Assert.Equal(0, app.Progress.Find("aggregator", Partition)!.ParkedUsers["poison"]);
-        Assert.Equal((1L, 2L), ((await TotalsAsync(app)).Events, (await TotalsAsync(app)).Parked));
+        Assert.Equal((1L, 2L), ((await app.TotalsAsync()).Events, (await app.TotalsAsync()).Parked));
     }
 
     [Fact]
     public async Task A_replay_applies_the_parked_messages_in_order_exactly_once_and_releases_the_user()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         RefuseUser(app, "poison", TooLarge);
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "alice", "gem"))));
-        await ProcessAsync(app, Batch((2, TestApp.Event("e3", "poison", "map", "purchase"))));
-        var stillRefused = await ReplayAsync(app);
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "alice", "gem"))));
+        await app.ProcessAsync(Batch((2, TestApp.Event("e3", "poison", "map", "purchase"))));
+        var stillRefused = await app.ReplayAsync();
         Assert.Single(stillRefused.StillRefused); // the cause is still there: nothing moves
         Assert.Equal(0, stillRefused.Replayed);
 
         AcceptUser(app, "poison");
-        var report = await ReplayAsync(app);
+        var report = await app.ReplayAsync();
         Assert.Equal((2, 1, 0), (report.Replayed, report.UsersReleased, report.StillRefused.Count));
         Assert.Equal(2, app.Aggregates["poison"].TotalEvents);
         Assert.Equal(2, app.Aggregates["poison"].Delivery.Watermarks[Partition]);
         Assert.Empty(app.Progress.Find("aggregator", Partition)!.ParkedUsers);
         Assert.All(app.Parked.All, r => Assert.Equal(ParkedStatus.Replayed, r.Status));
-        var totals = await TotalsAsync(app);
+        var totals = await app.TotalsAsync();
         Assert.Equal((3L, 0L, 1L), (totals.Events, totals.Parked, totals.ByType[(int)EventType.Purchase]));
 
-        var again = await ReplayAsync(app); // nothing left: a second run changes nothing
+        var again = await app.ReplayAsync(); // nothing left: a second run changes nothing
         Assert.Equal((0, 0), (again.Replayed, again.UsersReleased));
-        await ProcessAsync(app, Batch((3, TestApp.Event("e4", "poison", "map")))); // released: applied normally now
+        await app.ProcessAsync(Batch((3, TestApp.Event("e4", "poison", "map")))); // released: applied normally now
         Assert.Equal(3, app.Aggregates["poison"].TotalEvents);
-        Assert.Equal(4L, (await TotalsAsync(app)).Events);
+        Assert.Equal(4L, (await app.TotalsAsync()).Events);
     }
 
     [Fact]
     public async Task A_replay_that_dies_before_marking_its_rows_counts_nothing_twice_when_run_again()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         RefuseUser(app, "poison", TooLarge);
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "poison", "gem"))));
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "poison", "gem"))));
         AcceptUser(app, "poison");
 
         // The replay applies the user and sends the rollups, then dies before its rows are marked replayed.
@@ -182,42 +158,42 @@ public sealed class ParkingTests
             var replayer = ActivatorUtilities.CreateInstance<ParkedReplayer>(app.Services, (IParkedStore)failing);
             await Assert.ThrowsAsync<IOException>(() => replayer.ReplayAsync("aggregator", default));
         }
-        var report = await ReplayAsync(app);
+        var report = await app.ReplayAsync();
 
         Assert.Equal(2, report.Replayed);
         Assert.Equal(2, app.Aggregates["poison"].TotalEvents);
-        var totals = await TotalsAsync(app);
+        var totals = await app.TotalsAsync();
         Assert.Equal((2L, 0L), (totals.Events, totals.Parked)); // the entities ignored the re-sent ranges
     }
 
     [Fact]
     public async Task A_row_parked_by_an_attempt_that_never_committed_is_superseded_not_replayed()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         // An attempt parked message 0 and died before its progress write; the redelivery applied it normally.
         await app.Parked.WriteAsync([new ParkedMessage(Partition, 0, Enqueued, "alice", ParkReason.DocumentRefused, "413",
             Encoding.UTF8.GetBytes(TestApp.Event("e1", "alice", "gem")), Enqueued)], default);
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "gem"))));
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "alice", "gem"))));
 
-        var report = await ReplayAsync(app);
+        var report = await app.ReplayAsync();
 
         Assert.Equal((0, 1), (report.Replayed, report.Superseded));
         Assert.Equal(1, app.Aggregates["alice"].TotalEvents);
-        Assert.Equal(1L, (await TotalsAsync(app)).Events);
+        Assert.Equal(1L, (await app.TotalsAsync()).Events);
         Assert.Equal(ParkedStatus.Superseded, Assert.Single(app.Parked.All).Status);
     }
 
     [Fact]
     public async Task A_transient_failure_holds_the_partition_retries_without_parking_and_reports_the_hold()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         RefuseUser(app, "alice", Throttled);
         var batch = Batch((0, TestApp.Event("e1", "alice", "gem")), (1, TestApp.Event("e2", "bob", "gem")));
         var holds = app.Services.GetRequiredService<PartitionHolds>();
 
-        await Assert.ThrowsAsync<CosmosException>(() => ProcessAsync(app, batch));
+        await Assert.ThrowsAsync<CosmosException>(() => app.ProcessAsync(batch));
         app.Clock.Advance(TimeSpan.FromSeconds(30));
-        await Assert.ThrowsAsync<CosmosException>(() => ProcessAsync(app, batch));
+        await Assert.ThrowsAsync<CosmosException>(() => app.ProcessAsync(batch));
 
         var held = Assert.Single(holds.Current());
         Assert.Equal((Partition, 0L, 2, 30.0), (held.PartitionId, held.FirstSequenceNumber, held.Attempts, held.HeldSeconds));
@@ -227,7 +203,7 @@ public sealed class ParkingTests
 
         AcceptUser(app, "alice");
         app.Clock.Advance(TimeSpan.FromSeconds(5));
-        await ProcessAsync(app, batch);
+        await app.ProcessAsync(batch);
         Assert.Empty(holds.Current());
         Assert.Equal((2L, 35.0), (holds.Totals().Retries, holds.Totals().LongestHoldSeconds));
         Assert.Equal(1, app.Aggregates["alice"].TotalEvents);
@@ -236,9 +212,9 @@ public sealed class ParkingTests
     [Fact]
     public async Task An_unknown_error_holds_the_partition_rather_than_parking()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         RefuseUser(app, "alice", () => new CosmosException("Unauthorized", HttpStatusCode.Unauthorized, 0, "test", 0));
-        await Assert.ThrowsAsync<CosmosException>(() => ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "gem")))));
+        await Assert.ThrowsAsync<CosmosException>(() => app.ProcessAsync(Batch((0, TestApp.Event("e1", "alice", "gem")))));
         Assert.Empty(app.Parked.All);
         Assert.Single(app.Services.GetRequiredService<PartitionHolds>().Current());
     }
@@ -246,10 +222,10 @@ public sealed class ParkingTests
     [Fact]
     public async Task A_document_id_the_store_cannot_address_parks_that_user_instead_of_holding_the_partition()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         RefuseUser(app, "poison", () => new Storage.Cosmos.DocumentIdRefusedException("a document id may not be '..'"));
         AcceptUser(app, "alice");
-        var summary = await ProcessAsync(app, Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "alice", "gem"))));
+        var summary = await app.ProcessAsync(Batch((0, TestApp.Event("e1", "poison", "gem")), (1, TestApp.Event("e2", "alice", "gem"))));
 
         Assert.Equal((1, 1), (summary.Applied, summary.Parked));
         var row = Assert.Single(app.Parked.All);
@@ -261,7 +237,7 @@ public sealed class ParkingTests
     [Fact]
     public async Task Dead_letters_refused_together_are_written_one_by_one_and_only_the_refused_one_is_parked_then_replayed()
     {
-        using var app = NewApp();
+        using var app = TestApp.WithImmediateRollups();
         var refuseSeq = 2L;
         app.DeadLetters.Setup(d => d.WriteAsync(It.IsAny<IReadOnlyList<DeadLetter>>(), It.IsAny<CancellationToken>()))
             .Returns((IReadOnlyList<DeadLetter> rows, CancellationToken _) =>
@@ -271,37 +247,37 @@ public sealed class ParkingTests
                 app.DeadLettersWritten.AddRange(rows);
                 return Task.CompletedTask;
             });
-        await ProcessAsync(app, Batch((0, "{bad"), (1, "[]"), (2, "{bad too"), (3, TestApp.Event("e1", "alice", "gem"))));
+        await app.ProcessAsync(Batch((0, "{bad"), (1, "[]"), (2, "{bad too"), (3, TestApp.Event("e1", "alice", "gem"))));
 
         Assert.Equal([0L, 1L], app.DeadLettersWritten.Select(d => d.SequenceNumber));
         var parked = Assert.Single(app.Parked.All);
         Assert.Equal((ParkReason.DeadLetterRefused, 2L, (string?)null), (parked.Reason, parked.SequenceNumber, parked.UserId));
         Assert.Equal([2L], app.Progress.Find("aggregator", Partition)!.ParkedDeadLetters);
-        var totals = await TotalsAsync(app);
+        var totals = await app.TotalsAsync();
         Assert.Equal((1L, 2L, 1L), (totals.Events, totals.DeadLettered, totals.Parked));
 
         refuseSeq = -1; // the cause is fixed
-        var report = await ReplayAsync(app);
+        var report = await app.ReplayAsync();
         Assert.Equal(1, report.Replayed);
         Assert.Equal([0L, 1L, 2L], app.DeadLettersWritten.Select(d => d.SequenceNumber));
         Assert.Empty(app.Progress.Find("aggregator", Partition)!.ParkedDeadLetters);
-        totals = await TotalsAsync(app);
+        totals = await app.TotalsAsync();
         Assert.Equal((1L, 3L, 0L), (totals.Events, totals.DeadLettered, totals.Parked));
     }
 
     [Fact]
     public async Task A_sequence_gap_is_recorded_as_parked_before_the_progress_moves_over_it()
     {
-        using var app = NewApp();
-        await ProcessAsync(app, Batch((0, TestApp.Event("e1", "alice", "gem"))));
-        await ProcessAsync(app, Batch((5, TestApp.Event("e2", "alice", "gem"))));
+        using var app = TestApp.WithImmediateRollups();
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "alice", "gem"))));
+        await app.ProcessAsync(Batch((5, TestApp.Event("e2", "alice", "gem"))));
 
         var gap = Assert.Single(app.Parked.All);
         Assert.Equal((ParkReason.SequenceGap, 1L, 4L), (gap.Reason, gap.SequenceNumber, gap.ThroughSequenceNumber));
         var progress = app.Progress.Find("aggregator", Partition)!;
         Assert.Equal(5, progress.AppliedThrough);
         Assert.Equal((1L, 4L), (progress.LastParkedGap!.From, progress.LastParkedGap.To));
-        Assert.Equal(1, (await ReplayAsync(app)).GapsNotReplayable);
+        Assert.Equal(1, (await app.ReplayAsync()).GapsNotReplayable);
     }
 
     /// <summary>A parked store whose first ResolveAsync fails (the replay dies before marking its rows).</summary>

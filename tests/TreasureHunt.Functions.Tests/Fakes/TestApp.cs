@@ -152,5 +152,33 @@ public sealed class TestApp : IDisposable
 
     public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 
+    /// <summary>An app whose every batch seals and sends its rollup at once, so the totals are current after each batch.</summary>
+    public static TestApp WithImmediateRollups() => new(new Dictionary<string, string?> { ["Rollups:FlushMinEvents"] = "1" });
+
+    /// <summary>A batch of <paramref name="partition"/>, every message enqueued at <see cref="Now"/>.</summary>
+    public static PartitionBatch Batch(string partition, params (long Sequence, string Body)[] messages) =>
+        new(partition, messages.Select(m => new RawMessage(Encoding.UTF8.GetBytes(m.Body), m.Sequence, Now)).ToList());
+
+    /// <summary>The batch through the real processor, as consumer group "aggregator", with the entity client in scope.</summary>
+    public async Task<Pipeline.Processing.BatchSummary> ProcessAsync(PartitionBatch batch)
+    {
+        using var rollups = DurableRollupClient.Use(Entities.AsClient());
+        return await Services.GetRequiredService<Pipeline.Processing.PartitionBatchProcessor>().ProcessAsync(batch, "aggregator", default);
+    }
+
+    /// <summary>A replay of the parked messages of consumer group "aggregator", with the entity client in scope.</summary>
+    public async Task<Pipeline.Processing.ReplayReport> ReplayAsync()
+    {
+        using var rollups = DurableRollupClient.Use(Entities.AsClient());
+        return await Services.GetRequiredService<Pipeline.Processing.ParkedReplayer>().ReplayAsync("aggregator", default);
+    }
+
+    /// <summary>The global totals entity's counters.</summary>
+    public async Task<GlobalCounters> TotalsAsync()
+    {
+        using var rollups = DurableRollupClient.Use(Entities.AsClient());
+        return (await Services.GetRequiredService<IRollupClient>().GetGlobalAsync(default))!.Totals;
+    }
+
     public void Dispose() => Services.Dispose();
 }
