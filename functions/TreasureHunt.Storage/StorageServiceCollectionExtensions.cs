@@ -37,9 +37,13 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IProgressStore, CosmosProgressStore>();
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.ItemDocument>(sp, o => o.ItemsContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.LeaderboardDocument>(sp, o => o.LeaderboardsContainer));
+        services.AddSingleton(sp => Documents<TreasureHunt.Core.Groups.GroupDocument>(sp, o => o.ItemsContainer));
+        services.AddSingleton(sp => Documents<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>(sp, o => o.LeaderboardsContainer));
         services.AddSingleton<IItemRollupStore>(sp => new CosmosItemRollupStore(
             sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Rollups.ItemDocument>>(),
             sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Rollups.LeaderboardDocument>>(),
+            sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Groups.GroupDocument>>(),
+            sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>>(),
             WriterCache<TreasureHunt.Core.Rollups.ItemDocument>.OfSize(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.ItemWriterCacheSize)));
         // Feature-definitions versions (issue 14): the registry and the shadow progress live in the progress container.
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.RegisteredDefinitions>(sp, o => o.ProgressContainer));

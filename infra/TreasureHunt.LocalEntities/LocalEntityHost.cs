@@ -137,7 +137,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
                 ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,
             };
             worker.AddTaskEntities(
-                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions, writer, TimeProvider.System, _loggerFactory.CreateLogger<ItemShardEntity>()), _aroundEntityBatch, _observeEntityBatch),
+                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions, writer, writer.Definitions, TimeProvider.System, _loggerFactory.CreateLogger<ItemShardEntity>()), _aroundEntityBatch, _observeEntityBatch),
                 ShimEntityAdapter<GlobalTotalsEntity>.Registration(RollupEntityNames.GlobalTotals, shims, () => new GlobalTotalsEntity(), _aroundEntityBatch, _observeEntityBatch));
             await worker.StartAsync().ConfigureAwait(false);
             _worker = worker;

@@ -191,12 +191,6 @@ public sealed class UserDocument
         LastEventTime = context.Last;
     }
 
-    /// <summary>Called by the store before a write: sketches to their compact bytes.</summary>
-    public void Seal()
-    {
-        foreach (var state in _bound) state.Seal();
-    }
-
     /// <summary>
     /// Schema 1 → 2: the fixed aggregate's parts go to the default definitions' features of the same shape
     /// (<c>events</c>: count by type with minute/hour/day tiles; <c>value</c>: sum by type; <c>affinity</c>: decayed sum

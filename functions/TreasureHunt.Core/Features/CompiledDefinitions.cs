@@ -2,6 +2,7 @@ using System.Text;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features.Aggregators;
+using TreasureHunt.Core.Groups;
 
 namespace TreasureHunt.Core.Features;
 
@@ -30,6 +31,9 @@ public enum EventField
     ItemId,
     Category,
     Type,
+
+    /// <summary>The user id: only approxDistinct reads it (distinct users per key).</summary>
+    UserId,
 }
 
 /// <summary>A validated feature, in the form the hot path uses.</summary>
@@ -88,7 +92,7 @@ public sealed class CompiledDefinitions
 {
     private readonly byte[][] _typeUtf8;
 
-    internal CompiledDefinitions(FeatureDefinitions source, CompiledFeature[] user, CompiledFeature[] item, CompiledFeature[] global, AttributeTable? attributes = null)
+    internal CompiledDefinitions(FeatureDefinitions source, CompiledFeature[] user, CompiledGroup[] groups, CompiledLeaderboard[] leaderboards, AttributeTable? attributes = null)
     {
         Attributes = attributes ?? AttributeTable.Empty;
         Source = source;
@@ -97,9 +101,15 @@ public sealed class CompiledDefinitions
         Weights = source.EventTypes.Select(t => t.Weight).ToArray();
         _typeUtf8 = TypeNames.Select(Encoding.UTF8.GetBytes).ToArray();
         User = user;
-        Item = item;
-        Global = global;
-        ItemHourWindows = item.SelectMany(f => f.Tumbling).Where(w => w.Unit == WindowSize.Hour).Select(w => w.Keep).DefaultIfEmpty(0).Max();
+        Groups = groups;
+        Leaderboards = leaderboards;
+        ItemGroup = Array.Find(groups, g => g.IsItem);
+        Item = ItemGroup?.Features ?? [];
+        Global = Group(CompiledGroup.GlobalGroup)?.Features ?? [];
+        // The item documents' per-type stats (the item route and per-type leaderboards) keep the hour tiles of the item
+        // group's unfiltered counts by type.
+        ItemHourWindows = Item.Where(f => f.Kind == AggregationKind.Count && f.ByType && f.Filter.IsAll)
+            .SelectMany(f => f.Tumbling).Where(w => w.Unit == WindowSize.Hour).Select(w => w.Keep).DefaultIfEmpty(0).Max();
     }
 
     /// <summary>The default definitions (features/definitions.json, embedded): today's five types and aggregates.</summary>
@@ -120,8 +130,25 @@ public sealed class CompiledDefinitions
     public AttributeTable Attributes { get; }
 
     public CompiledFeature[] User { get; }
+
+    /// <summary>The features of the group <c>item</c> (empty when none is declared).</summary>
     public CompiledFeature[] Item { get; }
+
+    /// <summary>The features of the group <c>global</c> (empty when none is declared).</summary>
     public CompiledFeature[] Global { get; }
+
+    /// <summary>The keyed groups, <c>item</c> and <c>global</c> among them when declared, in declared order.</summary>
+    public CompiledGroup[] Groups { get; }
+
+    /// <summary>The group kept in the item documents, or null.</summary>
+    public CompiledGroup? ItemGroup { get; }
+
+    /// <summary>The declared leaderboards.</summary>
+    public CompiledLeaderboard[] Leaderboards { get; }
+
+    public CompiledGroup? Group(string name) => Array.Find(Groups, g => g.Name == name);
+
+    public CompiledLeaderboard? Leaderboard(string name) => Array.Find(Leaderboards, l => l.Name == name);
 
     /// <summary>Hour tiles kept per item (the item group's hour window), 0 when none is declared.</summary>
     public int ItemHourWindows { get; }

@@ -53,6 +53,10 @@ public sealed class EventFieldAccessor
         return accessor is not null;
     }
 
+    /// <summary>The accessor of the event's user id: only what an approxDistinct reads (a sketch of hashes, never the ids),
+    /// so that no group or feature keeps a user id outside the user's own document.</summary>
+    public static EventFieldAccessor UserId(string[] typeNames) => new("userId", EventField.UserId, null, typeNames);
+
     /// <summary>The event's number: its value, or the number attribute's value (null when absent); null for a text field.</summary>
     public double? NumberOf(TreasureEvent e)
     {
@@ -80,6 +84,7 @@ public sealed class EventFieldAccessor
         return Field switch
         {
             EventField.ItemId => e.ItemId,
+            EventField.UserId => e.UserId,
             EventField.Category => e.Category,
             EventField.Type => (int)e.Type < _typeNames.Length ? _typeNames[(int)e.Type] : e.Type.ToName(),
             _ => null,

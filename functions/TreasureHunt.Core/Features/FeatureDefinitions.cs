@@ -27,6 +27,56 @@ public sealed class FeatureDefinitions
 
     /// <summary>Cross-partition stream-wide features, produced as rollup deltas (global totals entity).</summary>
     [JsonPropertyName("global")] public List<FeatureDefinition> Global { get; set; } = [];
+
+    /// <summary>Keyed groups: features of any key (zero to three fields), rolled up across partitions. The top-level
+    /// <see cref="Item"/> and <see cref="Global"/> arrays are the shorthand of the groups <c>item</c> (key itemId) and
+    /// <c>global</c> (key []).</summary>
+    [JsonPropertyName("groups")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<GroupDefinition>? Groups { get; set; }
+
+    /// <summary>Declared leaderboards: a group's keys ranked by one of its features, per tumbling window.</summary>
+    [JsonPropertyName("leaderboards")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<LeaderboardDefinition>? Leaderboards { get; set; }
+}
+
+/// <summary>A keyed group: its features are computed per distinct value of <see cref="Key"/> across all partitions.</summary>
+public sealed class GroupDefinition
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+
+    /// <summary>Zero to three fields: itemId, category, type or declared string, number or boolean attributes ([] is one global key).</summary>
+    [JsonPropertyName("key")] public List<string> Key { get; set; } = [];
+
+    [JsonPropertyName("features")] public List<FeatureDefinition> Features { get; set; } = [];
+
+    [JsonPropertyName("description")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Description { get; set; }
+}
+
+/// <summary>A declared leaderboard: the keys of <see cref="Group"/> ranked by <see cref="Feature"/> in each of <see cref="Windows"/>.</summary>
+public sealed class LeaderboardDefinition
+{
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("group")] public string Group { get; set; } = "";
+    [JsonPropertyName("feature")] public string Feature { get; set; } = "";
+
+    /// <summary>For a feature broken down by type: the type whose value ranks.</summary>
+    [JsonPropertyName("bucket")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Bucket { get; set; }
+
+    /// <summary><c>hour</c>, <c>day</c> (tumbling tiles of the feature) and <c>all</c> (its lifetime value).</summary>
+    [JsonPropertyName("windows")] public List<string> Windows { get; set; } = [];
+
+    /// <summary>Keys kept per shard and window (1..1000): the most a query's <c>top</c> can ask for.</summary>
+    [JsonPropertyName("k")] public int K { get; set; } = 100;
+
+    [JsonPropertyName("description")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Description { get; set; }
 }
 
 /// <summary>A declared event type: the event contract's <c>type</c> must be one of these names (case-sensitive).</summary>

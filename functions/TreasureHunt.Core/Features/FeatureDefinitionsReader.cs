@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features.Aggregators;
+using TreasureHunt.Core.Groups;
 
 namespace TreasureHunt.Core.Features;
 
@@ -129,12 +130,7 @@ public static class FeatureDefinitionsReader
         var attributes = AttributeDefinitionsCompiler.Compile(d.Attributes, errors);
         var types = d.EventTypes.Where(t => t is not null).Select(t => t.Name).ToArray();
         var user = CompileGroup("user", d.User, types, attributes, errors);
-        var item = CompileGroup("item", d.Item, types, attributes, errors);
-        var global = CompileGroup("global", d.Global, types, attributes, errors);
-        RefuseWhere("item", d.Item, errors);
-        RefuseWhere("global", d.Global, errors);
-        CheckCrossPartitionGroup("item", item, allowHour: true, errors);
-        CheckCrossPartitionGroup("global", global, allowHour: false, errors);
+        var (groups, leaderboards) = GroupDefinitionsCompiler.Compile(d, types, attributes, errors);
         var worstCase = user.Sum(WorstCaseBytes);
         if (worstCase > MaxUserFeatureBytes)
         {
@@ -142,51 +138,10 @@ public static class FeatureDefinitionsReader
             errors.Add($"user: the worst-case size of the features in one user document is {worstCase:N0} bytes, over the {MaxUserFeatureBytes:N0}-byte budget " +
                 $"(Cosmos DB's item limit is 2 MB; the rest is kept for the delivery state); largest: '{largest.Name}' ({WorstCaseBytes(largest):N0} bytes)");
         }
-        return errors.Count == 0 ? new CompiledDefinitions(d, user, item, global, attributes) : null;
+        return errors.Count == 0 ? new CompiledDefinitions(d, user, groups, leaderboards, attributes) : null;
     }
 
-    /// <summary>
-    /// Item and global features are produced by the rollup entities, which in this version compute exactly one shape:
-    /// a count per declared type, lifetime and (items) hour tiles. Anything else is refused rather than silently ignored.
-    /// </summary>
-    private static void CheckCrossPartitionGroup(string group, CompiledFeature[] features, bool allowHour, List<string> errors)
-    {
-        for (var i = 0; i < features.Length; i++)
-        {
-            var f = features[i];
-            var at = $"{group}[{i}] '{f.Name}'";
-            if (f.Source.Where is not null) continue; // refused by RefuseWhere, with its own message
-            if (f.Kind != AggregationKind.Count || !f.ByType || !f.Filter.IsAll)
-            {
-                errors.Add($"{at}: {group} features are produced by the rollup entities, which support only a count by type without a filter in this version");
-            }
-            foreach (var w in f.Tumbling)
-            {
-                if (!allowHour || w.Unit != Aggregation.WindowSize.Hour)
-                {
-                    errors.Add($"{at}: window '{w}' is not supported for {group} features (supported: lifetime{(allowHour ? ", hour:N" : "")})");
-                }
-            }
-        }
-        if (features.Count(f => f.Tumbling.Length > 0) > 1)
-        {
-            errors.Add($"{group}: at most one feature may declare hour tiles in this version");
-        }
-    }
-
-    /// <summary>The rollup entities count events per type, unfiltered: a cross-partition feature's <c>where</c> is refused.</summary>
-    private static void RefuseWhere(string group, List<FeatureDefinition> features, List<string> errors)
-    {
-        for (var i = 0; i < features.Count; i++)
-        {
-            if (features[i]?.Where is not null)
-            {
-                errors.Add($"{group}[{i}] '{features[i].Name}': 'where' is not supported for {group} features: they are produced by the rollup entities, which compute only a count per type without a filter in this version");
-            }
-        }
-    }
-
-    private static CompiledFeature[] CompileGroup(string group, List<FeatureDefinition> features, string[] types, AttributeTable attributes, List<string> errors)
+    internal static CompiledFeature[] CompileGroup(string group, List<FeatureDefinition> features, string[] types, AttributeTable attributes, List<string> errors)
     {
         var result = new List<CompiledFeature>();
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -293,7 +248,7 @@ public static class FeatureDefinitionsReader
         return names.Count > 2 ? $"{head} and {string.Join(", ", names.Skip(2))}" : head;
     }
 
-    private static bool IsFeatureName(string? name) =>
+    internal static bool IsFeatureName(string? name) =>
         name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     /// <summary>A positive duration: a number followed by s, m, h or d.</summary>

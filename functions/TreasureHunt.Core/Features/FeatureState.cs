@@ -63,7 +63,9 @@ public sealed class FeatureState
 
     /// <summary>approxDistinct: the HyperLogLog sketch.</summary>
     [JsonPropertyName("hll")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public byte[]? Sketch { get; set; }
+    public byte[]? Sketch { get => Hll is { } hll ? hll.ToBytes() : _sketch; set => _sketch = value; }
+
+    private byte[]? _sketch;
 
     /// <summary>How many times the feature's cap evicted an entry (decayedSum, or a keyed count, sum or avg, over topN keys).</summary>
     [JsonPropertyName("capped")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
@@ -78,7 +80,7 @@ public sealed class FeatureState
     /// <summary>The sketch tiles of the compiled feature's tumbling windows, in its order (bound, not serialized).</summary>
     internal SketchTiles[] SketchRings = [];
 
-    /// <summary>approxDistinct: the sketch, bound from <see cref="Sketch"/> (written back by <see cref="Seal"/>).</summary>
+    /// <summary>approxDistinct: the sketch, bound from <see cref="Sketch"/> (which serializes it when bound).</summary>
     internal HyperLogLog? Hll;
 
     /// <summary>
@@ -123,11 +125,5 @@ public sealed class FeatureState
     {
         var hll = Hll ?? (Sketch is { Length: > 0 } bytes ? HyperLogLog.FromBytes(bytes) : null);
         return hll is null ? 0 : (long)Math.Round(hll.Estimate());
-    }
-
-    /// <summary>Called before the document is written: the sketch's compact bytes.</summary>
-    internal void Seal()
-    {
-        if (Hll is not null) Sketch = Hll.ToBytes();
     }
 }

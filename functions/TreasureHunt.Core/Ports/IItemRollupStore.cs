@@ -23,4 +23,16 @@ public interface IItemRollupStore
 
     /// <summary>Creates or conditionally replaces, like <see cref="TryWriteItemAsync"/>.</summary>
     Task<bool> TryWriteLeaderboardAsync(LeaderboardDocument document, CancellationToken cancellationToken);
+
+    /// <summary>A point read of a keyed group's document (<see cref="Groups.GroupKeys"/>), for queries and writes.</summary>
+    Task<Groups.GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Creates or conditionally replaces, like <see cref="TryWriteItemAsync"/>.</summary>
+    Task<bool> TryWriteGroupAsync(Groups.GroupDocument document, CancellationToken cancellationToken);
+
+    /// <summary>A point read of one window of a declared leaderboard.</summary>
+    Task<Groups.KeyedLeaderboardDocument?> GetKeyedLeaderboardAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Creates or conditionally replaces, like <see cref="TryWriteItemAsync"/>.</summary>
+    Task<bool> TryWriteKeyedLeaderboardAsync(Groups.KeyedLeaderboardDocument document, CancellationToken cancellationToken);
 }

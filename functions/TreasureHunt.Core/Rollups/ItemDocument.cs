@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
+using TreasureHunt.Core.Groups;
 
 namespace TreasureHunt.Core.Rollups;
 
@@ -55,17 +57,27 @@ public sealed class ItemDocument : ItemStats
 
     [JsonPropertyName("flushes")] public Dictionary<string, long> Flushes { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The item group's features (absent while no item group is declared); bounded by the group's worst case.</summary>
+    [JsonPropertyName("keyed")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public KeyedState? Keyed { get; set; }
+
     [JsonIgnore] public string? ETag { get; set; }
 
     /// <summary>Adds the delta of buffer <paramref name="number"/> of shard <paramref name="shardKey"/>, unless that
     /// buffer (or a later one of that shard) was already written here; returns whether it added.</summary>
-    public bool Apply(string shardKey, long number, ItemDelta delta, int keepHours)
+    public bool Apply(string shardKey, long number, ItemDelta delta, int keepHours, CompiledDefinitions? definitions = null)
     {
+        ArgumentNullException.ThrowIfNull(delta);
         if (Flushes.TryGetValue(shardKey, out var written) && written >= number)
         {
             return false;
         }
         Add(delta, keepHours);
+        if (delta.Keyed is { } keyed && definitions?.ItemGroup is { } group)
+        {
+            (Keyed ??= new KeyedState()).Merge(keyed, group, definitions);
+        }
         Flushes[shardKey] = number;
         return true;
     }

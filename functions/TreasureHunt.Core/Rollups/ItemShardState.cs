@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TreasureHunt.Core.Groups;
 
 namespace TreasureHunt.Core.Rollups;
 
@@ -31,6 +32,11 @@ public sealed class ItemShardState
     /// <summary>Item deltas applied but not sealed yet.</summary>
     [JsonPropertyName("pending")] public Dictionary<string, ItemDelta> Pending { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Keyed-group deltas applied but not sealed yet, by document id (absent when none).</summary>
+    [JsonPropertyName("pendingKeys")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, GroupKeyDelta>? PendingKeys { get; set; }
+
     /// <summary>When the oldest part of <see cref="Pending"/> arrived (wall clock of the entity).</summary>
     [JsonPropertyName("pendingSince")] public DateTimeOffset? PendingSince { get; set; }
 
@@ -53,10 +59,19 @@ public sealed class ItemShardState
     /// compare with what the partitions sent.</summary>
     [JsonPropertyName("eventsWritten")] public long EventsWritten { get; set; }
 
-    [JsonIgnore] public bool HasUnwritten => Sealed is not null || Pending.Count > 0;
+    /// <summary>Keyed-group events (per key, all features) written to the keyed documents, all time.</summary>
+    [JsonPropertyName("keyedEventsWritten")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long KeyedEventsWritten { get; set; }
 
-    /// <summary>Applies a signal once (into <see cref="Pending"/>); returns false for a redelivered one.</summary>
-    public bool Apply(ItemShardSignal signal, DateTimeOffset now)
+    [JsonIgnore] public bool HasUnwritten => Sealed is not null || PendingCount > 0;
+
+    /// <summary>Items and keys pending.</summary>
+    [JsonIgnore] public int PendingCount => Pending.Count + (PendingKeys?.Count ?? 0);
+
+    /// <summary>Applies a signal once (into <see cref="Pending"/>); returns false for a redelivered one. Keyed states
+    /// merge with <paramref name="definitions"/> (required when the signal carries any).</summary>
+    public bool Apply(ItemShardSignal signal, DateTimeOffset now, Features.CompiledDefinitions? definitions = null)
     {
         ArgumentNullException.ThrowIfNull(signal);
         if (!AppliedRanges.TryAdd(Applied, signal.SourcePartition, signal.FirstSequenceNumber, signal.LastSequenceNumber))
@@ -69,24 +84,35 @@ public sealed class ItemShardState
             {
                 Pending[itemId] = pending = new ItemDelta();
             }
-            pending.Add(delta);
+            pending.Add(delta, definitions);
         }
-        if (signal.Items.Count > 0) PendingSince ??= now;
+        if (signal.Keys is { Count: > 0 } keys)
+        {
+            if (definitions is null) throw new InvalidOperationException("merging keyed groups' states needs the definitions");
+            PendingKeys ??= new Dictionary<string, GroupKeyDelta>(StringComparer.Ordinal);
+            foreach (var (id, delta) in keys)
+            {
+                if (PendingKeys.TryGetValue(id, out var pending)) pending.Add(delta, definitions);
+                else PendingKeys[id] = delta.Copy(definitions);
+            }
+        }
+        if (signal.Items.Count > 0 || signal.Keys is { Count: > 0 }) PendingSince ??= now;
         SignalsApplied++;
         return true;
     }
 
     /// <summary>Whether <see cref="Pending"/> should be sealed now (only one sealed buffer at a time).</summary>
     public bool ShouldSeal(DateTimeOffset now, RollupOptions options) =>
-        Sealed is null && Pending.Count > 0 &&
-        (Pending.Count >= options.ItemFlushMaxItems || now - (PendingSince ?? now) >= options.ItemFlushAge);
+        Sealed is null && PendingCount > 0 &&
+        (PendingCount >= options.ItemFlushMaxItems || now - (PendingSince ?? now) >= options.ItemFlushAge);
 
     /// <summary>Moves <see cref="Pending"/> to <see cref="Sealed"/> with the next number.</summary>
     public SealedItemFlush Seal()
     {
         if (Sealed is not null) throw new InvalidOperationException($"sealed buffer {Sealed.Number} is still unwritten");
-        Sealed = new SealedItemFlush { Number = ++LastSealed, Items = Pending };
+        Sealed = new SealedItemFlush { Number = ++LastSealed, Items = Pending, Keys = PendingKeys };
         Pending = new Dictionary<string, ItemDelta>(StringComparer.Ordinal);
+        PendingKeys = null;
         PendingSince = null;
         return Sealed;
     }
@@ -99,6 +125,7 @@ public sealed class ItemShardState
         {
             foreach (var count in delta.Totals) EventsWritten += count;
         }
+        foreach (var delta in Sealed.Keys?.Values ?? Enumerable.Empty<GroupKeyDelta>()) KeyedEventsWritten += delta.State.Events;
         Sealed = null;
         LastWritten = number;
     }
@@ -109,4 +136,9 @@ public sealed class SealedItemFlush
 {
     [JsonPropertyName("number")] public long Number { get; set; }
     [JsonPropertyName("items")] public Dictionary<string, ItemDelta> Items { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Keyed-group deltas by document id (absent when none).</summary>
+    [JsonPropertyName("keys")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, GroupKeyDelta>? Keys { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Groups;
 
 namespace TreasureHunt.Core.Rollups;
 
@@ -21,6 +22,16 @@ public sealed class RollupDelta
 
     [JsonPropertyName("shards")] public Dictionary<int, Dictionary<string, ItemDelta>> Shards { get; set; } = [];
     [JsonPropertyName("global")] public GlobalCounters Global { get; set; } = new();
+
+    /// <summary>Keys of the keyed groups kept in their own documents, by shard then document id (<see cref="GroupKeys"/>);
+    /// null when none. The item group travels in <see cref="Shards"/> (<see cref="ItemDelta.Keyed"/>).</summary>
+    [JsonPropertyName("keys")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<int, Dictionary<string, GroupKeyDelta>>? Keys { get; set; }
+
+    /// <summary>The definitions a delta built by <see cref="RollupDeltaBuilder"/> was computed with: what merging keyed
+    /// states into a stored delta (which does not carry them) needs.</summary>
+    [JsonIgnore] public Features.CompiledDefinitions? Definitions { get; set; }
 
     [JsonIgnore] public bool IsEmpty => Messages == 0;
 
@@ -46,6 +57,7 @@ public sealed class RollupDelta
         ToSequence = next.ToSequence;
         Messages += next.Messages;
         Global.Add(next.Global);
+        var definitions = next.Definitions ?? Definitions;
         foreach (var (shard, items) in next.Shards)
         {
             if (!Shards.TryGetValue(shard, out var target))
@@ -58,7 +70,27 @@ public sealed class RollupDelta
                 {
                     target[itemId] = existing = new ItemDelta(); // never share the merged delta's objects: later merges add to these
                 }
-                existing.Add(delta);
+                existing.Add(delta, definitions);
+            }
+        }
+        MergeKeys(next.Keys, definitions);
+    }
+
+    private void MergeKeys(Dictionary<int, Dictionary<string, GroupKeyDelta>>? keys, Features.CompiledDefinitions? definitions)
+    {
+        if (keys is null || keys.Count == 0) return;
+        if (definitions is null) throw new InvalidOperationException("merging keyed groups' states needs the definitions");
+        Keys ??= [];
+        foreach (var (shard, deltas) in keys)
+        {
+            if (!Keys.TryGetValue(shard, out var target))
+            {
+                Keys[shard] = target = new Dictionary<string, GroupKeyDelta>(StringComparer.Ordinal);
+            }
+            foreach (var (id, delta) in deltas)
+            {
+                if (target.TryGetValue(id, out var existing)) existing.Add(delta, definitions);
+                else target[id] = delta.Copy(definitions);
             }
         }
     }
@@ -83,14 +115,32 @@ public sealed class RollupDelta
             }
         }
         Shards = rehomed;
+        if (Keys is not null)
+        {
+            var keys = new Dictionary<int, Dictionary<string, GroupKeyDelta>>();
+            foreach (var (id, delta) in Keys.Values.SelectMany(k => k))
+            {
+                var shard = ShardRouting.ShardOf(id, shardCount);
+                if (!keys.TryGetValue(shard, out var target))
+                {
+                    keys[shard] = target = new Dictionary<string, GroupKeyDelta>(StringComparer.Ordinal);
+                }
+                target[id] = delta;
+            }
+            Keys = keys;
+        }
         ShardCount = shardCount;
     }
 }
 
-/// <summary>Builds the <see cref="RollupDelta"/> of a batch from the outcome of each event.</summary>
-public sealed class RollupDeltaBuilder(int shardCount)
+/// <summary>Builds the <see cref="RollupDelta"/> of a batch from the outcome of each event; with
+/// <paramref name="definitions"/>, also the partial states of their keyed groups.</summary>
+public sealed class RollupDeltaBuilder(int shardCount, Features.CompiledDefinitions? definitions = null)
 {
-    private readonly RollupDelta _delta = new() { ShardCount = shardCount };
+    private readonly RollupDelta _delta = new() { ShardCount = shardCount, Definitions = definitions };
+
+    /// <summary>Keys of the groups kept in their own documents: (group index, key values) → partial state.</summary>
+    private readonly Dictionary<GroupKey, KeyedState> _keys = [];
 
     public void Add(in SequencedEvent e, EventOutcome outcome)
     {
@@ -116,6 +166,27 @@ public sealed class RollupDeltaBuilder(int shardCount)
             item.Hours.Capacity = 1; // a batch's events of one item nearly always fall in one hour (else the list grows)
         }
         item.Add(type, WindowSize.Hour.StartOf(e.Event.Timestamp));
+        if (definitions is { Groups.Length: > 0 } d) AddToGroups(e.Event, item, d);
+    }
+
+    private void AddToGroups(TreasureEvent e, ItemDelta item, Features.CompiledDefinitions d)
+    {
+        foreach (var group in d.Groups)
+        {
+            if (group.IsItem)
+            {
+                (item.Keyed ??= new KeyedState()).Add(e, group, d);
+                continue;
+            }
+            var key = group.Key;
+            string? a = null, b = null, c = null;
+            if (key.Length > 0 && (a = GroupKeys.ValueOf(key[0], e)) is null) continue; // an event without a key field counts in no key of the group
+            if (key.Length > 1 && (b = GroupKeys.ValueOf(key[1], e)) is null) continue;
+            if (key.Length > 2 && (c = GroupKeys.ValueOf(key[2], e)) is null) continue;
+            var k = new GroupKey(group.Index, a, b, c);
+            if (!_keys.TryGetValue(k, out var state)) _keys[k] = state = new KeyedState();
+            state.Add(e, group, d);
+        }
     }
 
     public void AddDeadLetter()
@@ -148,6 +219,25 @@ public sealed class RollupDeltaBuilder(int shardCount)
     {
         _delta.FromSequence = firstSequenceNumber;
         _delta.ToSequence = lastSequenceNumber;
+        if (_keys.Count > 0)
+        {
+            _delta.Keys = [];
+            foreach (var (k, state) in _keys)
+            {
+                var group = definitions!.Groups[k.Group];
+                string[] values = group.Key.Length switch { 0 => [], 1 => [k.A!], 2 => [k.A!, k.B!], _ => [k.A!, k.B!, k.C!] };
+                var id = GroupKeys.DocumentId(group.Name, values);
+                var shard = ShardRouting.ShardOf(id, shardCount);
+                if (!_delta.Keys.TryGetValue(shard, out var target))
+                {
+                    _delta.Keys[shard] = target = new Dictionary<string, GroupKeyDelta>(StringComparer.Ordinal);
+                }
+                target[id] = new GroupKeyDelta { Group = group.Name, Key = values, State = state };
+            }
+        }
         return _delta;
     }
+
+    /// <summary>A key of a group kept in its own documents while a batch is built (no id is escaped per event).</summary>
+    private readonly record struct GroupKey(int Group, string? A, string? B, string? C);
 }

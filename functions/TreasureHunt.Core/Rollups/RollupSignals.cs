@@ -9,6 +9,12 @@ public sealed class ItemShardSignal
     [JsonPropertyName("firstSequenceNumber")] public long FirstSequenceNumber { get; set; }
     [JsonPropertyName("lastSequenceNumber")] public long LastSequenceNumber { get; set; }
     [JsonPropertyName("items")] public Dictionary<string, ItemDelta> Items { get; set; } = [];
+
+    /// <summary>The keys of keyed groups this shard owns, by document id (absent when none).</summary>
+    [JsonPropertyName("keys")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, Groups.GroupKeyDelta>? Keys { get; set; }
+
     /// <summary>When the partition sent the range (for the entity-lag metric); absent in signals of older versions.</summary>
     [JsonPropertyName("sentAt")] public DateTimeOffset? SentAt { get; set; }
 }
@@ -46,12 +52,15 @@ public sealed record RollupSignals(string SourcePartition, int ShardCount, IRead
         long FirstFor(string key) =>
             sentThrough is not null && sentThrough.TryGetValue(key, out var through) && through < delta.FromSequence ? through + 1 : delta.FromSequence;
         var shards = new Dictionary<string, ItemShardSignal>(delta.Shards.Count, StringComparer.Ordinal);
-        foreach (var (index, items) in delta.Shards)
+        var indexes = delta.Keys is null ? delta.Shards.Keys : delta.Shards.Keys.Union(delta.Keys.Keys);
+        foreach (var index in indexes)
         {
             var key = ShardRouting.ShardKey(layout, index);
             shards[key] = new ItemShardSignal
             {
-                SourcePartition = partitionId, FirstSequenceNumber = FirstFor(key), LastSequenceNumber = delta.ToSequence, Items = items, SentAt = sentAt,
+                SourcePartition = partitionId, FirstSequenceNumber = FirstFor(key), LastSequenceNumber = delta.ToSequence,
+                Items = delta.Shards.GetValueOrDefault(index) ?? new Dictionary<string, ItemDelta>(StringComparer.Ordinal),
+                Keys = delta.Keys?.GetValueOrDefault(index), SentAt = sentAt,
             };
         }
         return new RollupSignals(partitionId, layout, shards, new GlobalTotalsSignal

@@ -65,6 +65,16 @@ public sealed class QueryFunctions(QueryApi api, HealthChecks health)
         return (await api.GetTotalsAsync(cancellationToken)).ToActionResult();
     }
 
+    [Function("GroupFeatures")]
+    public async Task<IActionResult> GroupFeaturesAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "groups/{group}/features")] HttpRequest request, string group, CancellationToken cancellationToken) =>
+        (await api.GetGroupFeaturesAsync(group, request.Query, cancellationToken)).ToActionResult();
+
+    [Function("NamedLeaderboard")]
+    public async Task<IActionResult> NamedLeaderboardAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "leaderboards/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
+        (await api.GetDeclaredLeaderboardAsync(name, request.Query, cancellationToken)).ToActionResult();
+
     [Function("DeadLetters")]
     public async Task<IActionResult> DeadLettersAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "deadletters")] HttpRequest request, CancellationToken cancellationToken) =>

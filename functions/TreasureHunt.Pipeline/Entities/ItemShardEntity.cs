@@ -22,6 +22,7 @@ namespace TreasureHunt.Pipeline.Entities;
 public sealed class ItemShardEntity(
     IOptions<RollupOptions> options,
     ItemShardWriter writer,
+    TreasureHunt.Core.Features.CompiledDefinitions definitions,
     TimeProvider time,
     ILogger<ItemShardEntity> logger) : TaskEntity<ItemShardState>
 {
@@ -37,7 +38,7 @@ public sealed class ItemShardEntity(
         ArgumentNullException.ThrowIfNull(signal);
         await WriteSealedAsync();
         var now = time.GetUtcNow();
-        var applied = State.Apply(signal, now);
+        var applied = State.Apply(signal, now, definitions);
         if (applied && signal.SentAt is { } sentAt)
         {
             PipelineMetrics.RecordEntityLag(RollupEntityNames.ItemShard, signal.SourcePartition, sentAt, now);
@@ -56,7 +57,7 @@ public sealed class ItemShardEntity(
         var now = time.GetUtcNow();
         if (State.TailFlushAt is { } due && due <= now + TimeSpan.FromSeconds(1)) State.TailFlushAt = null;
         await WriteSealedAsync();
-        if (State.Sealed is null && State.Pending.Count > 0)
+        if (State.Sealed is null && State.PendingCount > 0)
         {
             State.Seal(); // the tail: no newer signal is coming to seal it by age
             _sealedInThisBatch = true;
@@ -79,7 +80,7 @@ public sealed class ItemShardEntity(
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Kept sealed: a later batch (the next signal, or the tail flush) writes it again, idempotently.
-            logger.LogWarning(e, "Item shard {Shard}: writing buffer {Number} ({Items} items) failed; retried by a later batch", Context.Id.Key, buffer.Number, buffer.Items.Count);
+            logger.LogWarning(e, "Item shard {Shard}: writing buffer {Number} ({Items} items, {Keys} keys) failed; retried by a later batch", Context.Id.Key, buffer.Number, buffer.Items.Count, buffer.Keys?.Count ?? 0);
             PipelineMetrics.RecordItemShardWriteFailure(Context.Id.Key);
         }
     }

@@ -147,7 +147,7 @@ public sealed class ParkedReplayer(
             }
             for (var i = 0; i < events.Count; i++)
             {
-                var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
+                var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount, definitions);
                 builder.Add(events[i], slots[i]);
                 builder.AddUnparked();
                 await SignalAsync(partitionId, builder.Build(events[i].SequenceNumber, events[i].SequenceNumber), cancellationToken);
@@ -222,7 +222,7 @@ public sealed class ParkedReplayer(
 
     private Task SignalDeadLetterAsync(string partitionId, long sequenceNumber, CancellationToken cancellationToken)
     {
-        var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
+        var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount, definitions);
         builder.AddDeadLetter();
         builder.AddUnparked();
         return SignalAsync(partitionId, builder.Build(sequenceNumber, sequenceNumber), cancellationToken);

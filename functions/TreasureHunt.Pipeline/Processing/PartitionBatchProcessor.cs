@@ -298,7 +298,7 @@ public sealed partial class PartitionBatchProcessor(
 
     private RollupDelta BuildDelta(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, BatchParking parking)
     {
-        var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
+        var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount, definitions);
         foreach (var (userId, events) in parsed.ByUser)
         {
             if (!outcomes.TryGetValue(userId, out var slots))

@@ -162,9 +162,111 @@ public sealed class QueryApi(
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var feature in features)
         {
-            values[feature.Name] = FeatureAnswers.ItemValue(feature, stats, definitions, window, now);
+            values[feature.Name] = ItemGroupValue(feature, stats, window, now);
         }
         return ApiResponse.Ok(new ItemFeaturesView(itemId!, definitions.Version, window.ToString(), values));
+    }
+
+    /// <summary><c>GET /api/groups/{group}/features?{keyField}={value}…&amp;names=a,b&amp;window=…&amp;at=…</c>: a keyed group's features for one key.</summary>
+    public async Task<ApiResponse> GetGroupFeaturesAsync(string? groupName, IQueryCollection query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (definitions.Group(groupName ?? "") is not { } group)
+        {
+            return ApiResponse.BadRequest($"unknown group '{groupName}'; declared: {string.Join(", ", definitions.Groups.Select(g => g.Name))}");
+        }
+        if (!GroupAnswers.TryReadKey(group, query, out var key, out var keyError))
+        {
+            return ApiResponse.BadRequest(keyError);
+        }
+        var now = time.GetUtcNow();
+        if (!TryParseFeatureQuery(query, group.Features, group.Name, now, out var features, out var window, out var error))
+        {
+            return ApiResponse.BadRequest(error);
+        }
+        Core.Groups.KeyedState? state;
+        ItemDocument? item = null;
+        if (group.IsItem)
+        {
+            item = await items.GetItemAsync(key[0], cancellationToken);
+            state = item is null ? null : item.Keyed ?? new Core.Groups.KeyedState();
+        }
+        else
+        {
+            var document = await items.GetGroupAsync(Core.Groups.GroupKeys.DocumentId(group.Name, key), cancellationToken);
+            // A hashed id names its key only through the hash: the stored key must be the one asked for.
+            state = document is not null && document.Key.AsSpan().SequenceEqual(key) ? document.State : null;
+        }
+        if (state is null)
+        {
+            return ApiResponse.NotFound($"no events seen for the {group.Name} key {string.Join(", ", group.KeyNames.Zip(key, (n, v) => $"{n}={v}"))} ({RollupLag})");
+        }
+        state.Bind(group);
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var feature in features)
+        {
+            // The item documents' per-type stats answer the item group's unfiltered counts by type, exact since the
+            // item's first event (the keyed state only since the item group was declared).
+            values[feature.Name] = item is not null
+                ? ItemGroupValue(feature, item, window, now)
+                : FeatureAnswers.UserValue(feature, state.Feature(feature.Name), definitions, window, now);
+        }
+        return ApiResponse.Ok(new GroupFeaturesView(group.Name, GroupAnswers.KeyView(group, key), definitions.Version, window.ToString(), values));
+    }
+
+    /// <summary><c>GET /api/leaderboards/{name}?window=hour|day|all&amp;at=…&amp;top=N</c>: one window of a declared leaderboard, one point read.</summary>
+    public async Task<ApiResponse> GetDeclaredLeaderboardAsync(string? name, IQueryCollection query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (definitions.Leaderboard(name ?? "") is not { } board)
+        {
+            return ApiResponse.BadRequest($"unknown leaderboard '{name}'; declared: {string.Join(", ", definitions.Leaderboards.Select(l => l.Name))}");
+        }
+        var declaredWindows = string.Join(", ", board.Windows.Select(Core.Groups.CompiledLeaderboard.NameOf));
+        var windowText = query["window"].ToString();
+        var window = board.Windows[0];
+        if (windowText.Length > 0 && (!Core.Groups.CompiledLeaderboard.TryParseWindow(windowText, out window) || !board.Windows.Contains(window)))
+        {
+            return ApiResponse.BadRequest($"window '{windowText}' is not one of the leaderboard's windows: {declaredWindows}");
+        }
+        var now = time.GetUtcNow();
+        if (!TryParseTime(query, "at", now, out var at, out var atError))
+        {
+            return ApiResponse.BadRequest(atError);
+        }
+        if (!TryParseInt(query, "top", Math.Min(10, board.K), 1, board.K, out var top, out var topError))
+        {
+            return ApiResponse.BadRequest(topError);
+        }
+        long? start = null;
+        DateTime? from = null, to = null;
+        if (Core.Groups.CompiledLeaderboard.UnitOf(window) is { } unit)
+        {
+            if (QueryWindow.TileAt(unit, at).TileOutsideRetention(now, board.Feature.WindowOf(unit)!.Value.Keep) is { } reason)
+            {
+                return ApiResponse.BadRequest($"leaderboard '{board.Name}' ranks '{board.Feature.Name}': {reason}");
+            }
+            start = unit.StartOf(at);
+            from = DateTimeOffset.FromUnixTimeSeconds(start.Value).UtcDateTime;
+            to = DateTimeOffset.FromUnixTimeSeconds(start.Value + unit.Seconds()).UtcDateTime;
+        }
+        // One point read: the document holds every shard's exact top-K (KeyedLeaderboardDocument).
+        var document = await items.GetKeyedLeaderboardAsync(Core.Groups.KeyedLeaderboardDocument.IdOf(board.Name, window, start), cancellationToken);
+        var entries = (document?.Top(top) ?? []).Select(e => new KeyedLeaderEntryView(GroupAnswers.KeyView(board.Group, e.Key), e.Value)).ToList();
+        return ApiResponse.Ok(new KeyedLeaderboardView(board.Name, board.Group.Name, Core.Groups.CompiledLeaderboard.NameOf(window), from, to, entries));
+    }
+
+    /// <summary>An item group feature of an item document: its unfiltered counts by type from the per-type stats — exact
+    /// since the item's first event, the keyed state only since the item group was declared — the rest from the keyed state.</summary>
+    private object? ItemGroupValue(CompiledFeature feature, ItemDocument item, QueryWindow window, DateTimeOffset now)
+    {
+        if (feature.Kind == AggregationKind.Count && feature.ByType && feature.Filter.IsAll && feature.Tumbling.All(w => w.Unit == WindowSize.Hour))
+        {
+            return FeatureAnswers.ItemValue(feature, item, definitions, window, now);
+        }
+        if (item.Keyed is not { } keyed || definitions.ItemGroup is not { } group) return null;
+        keyed.Bind(group);
+        return FeatureAnswers.UserValue(feature, keyed.Feature(feature.Name), definitions, window, now);
     }
 
     /// <summary><c>names</c>, and <c>window</c>: lifetime, sliding <c>lastN{m|h|d}</c>, or tumbling <c>minute|hour|day</c>

@@ -131,3 +131,11 @@ public sealed record FeatureCostView(DateTime From, DateTime To, bool RuEstimate
 public sealed record HealthView(string Status, IReadOnlyDictionary<string, bool> Checks, IReadOnlyDictionary<string, object?> Details);
 
 public sealed record LivenessView(string Status);
+
+/// <summary>A keyed group's features for one key: the key as its fields' typed values (number, boolean or text).</summary>
+public sealed record GroupFeaturesView(string Group, IReadOnlyDictionary<string, object> Key, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
+
+public sealed record KeyedLeaderEntryView(IReadOnlyDictionary<string, object> Key, double Value);
+
+/// <summary>One window of a declared leaderboard: value descending, ties by key ascending; From/To are null for all time.</summary>
+public sealed record KeyedLeaderboardView(string Name, string Group, string Window, DateTime? From, DateTime? To, IReadOnlyList<KeyedLeaderEntryView> Entries);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Features;
+using TreasureHunt.Core.Groups;
 using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
@@ -10,13 +11,14 @@ using TreasureHunt.Pipeline.Telemetry;
 namespace TreasureHunt.Pipeline.Rollups;
 
 /// <summary>
-/// Writes an item shard's sealed buffer (<see cref="SealedItemFlush"/>): each item's document (read — or the copy the
-/// store kept from its last write — add the delta
-/// unless this buffer was already written there, conditional replace), then, per touched (type, hour) and (type, all
-/// time), the shard's section of that leaderboard document, offered the items' new counts read from their documents.
+/// Writes an item shard's sealed buffer (<see cref="SealedItemFlush"/>): each item's and each keyed group key's
+/// document (read — or the copy the store kept from its last item write — add the delta unless this buffer was
+/// already written there, conditional replace: <see cref="ConditionalWrite"/>), then the shard's section of every
+/// leaderboard the written documents touched — per-type item leaderboards per (type, hour) and (type, all time), and
+/// declared leaderboards per window — offered the new values read from the documents.
 /// Idempotent, so a write interrupted by a crash is simply repeated (see <see cref="ItemShardState"/>).
-/// A store's permanent refusal of one item's document (<see cref="IStoreRefusalClassifier"/>) drops that item's delta
-/// from the buffer, counted and logged, so one document nobody can address never holds the shard's other items.
+/// A store's permanent refusal of one document (<see cref="IStoreRefusalClassifier"/>) drops that item's or key's
+/// delta from the buffer, counted and logged, so one document nobody can address never holds the shard's others.
 /// An hour window older than the item hour retention (<c>Rollups:ItemHourWindows</c>) at the current time is not
 /// written: its events count all time, but no item hour and no hour leaderboard document is created for it.
 /// </summary>
@@ -28,96 +30,122 @@ public sealed class ItemShardWriter(
     TimeProvider time,
     ILogger<ItemShardWriter> logger)
 {
-    /// <summary>Concurrent document writes of one shard flush (point operations on distinct items).</summary>
+    /// <summary>The definitions the buffers are written with (what the shard merges keyed states with).</summary>
+    public CompiledDefinitions Definitions => definitions;
+
+    /// <summary>Concurrent document writes of one shard flush (point operations on distinct documents).</summary>
     public const int MaxConcurrentWrites = 16;
 
-    /// <summary>Conditional-write attempts on one document before the flush gives up (and is retried later, whole).</summary>
-    public const int MaxAttempts = 50;
-
-    /// <summary>Writes the buffer; returns the documents written (items, leaderboards). Throws when a write keeps failing.</summary>
+    /// <summary>Writes the buffer; returns the documents written (items and keys, leaderboards). Throws when a write keeps failing.</summary>
     public async Task<(int Items, int Leaderboards)> WriteAsync(string shardKey, SealedItemFlush flush, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(shardKey);
         ArgumentNullException.ThrowIfNull(flush);
         var o = options.Value;
         var started = time.GetTimestamp();
-        var written = new List<(int Type, long? Hour, long Count)>[flush.Items.Count];
-        var oldestKept = WindowSize.Hour.StartOf(time.GetUtcNow()) - (o.ItemHourWindows - 1) * 3600L;
+        var now = time.GetUtcNow();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken };
+        var oldestKept = WindowSize.Hour.StartOf(now) - (o.ItemHourWindows - 1) * 3600L;
         var entries = flush.Items.Select(e => KeyValuePair.Create(e.Key, WithinRetention(e.Value, oldestKept))).ToArray();
-        await Parallel.ForEachAsync(Enumerable.Range(0, entries.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken },
-            async (i, ct) => written[i] = await WriteItemAsync(shardKey, flush.Number, entries[i].Key, entries[i].Value, o.ItemHourWindows, ct));
+        var keys = flush.Keys?.ToArray() ?? [];
+        var written = new Offers[entries.Length + keys.Length];
+        await Parallel.ForEachAsync(Enumerable.Range(0, written.Length), parallel, async (i, ct) => written[i] = i < entries.Length
+            ? await WriteItemAsync(shardKey, flush.Number, entries[i].Key, entries[i].Value, o.ItemHourWindows, now, ct)
+            : await WriteKeyAsync(shardKey, flush.Number, keys[i - entries.Length].Key, keys[i - entries.Length].Value, now, ct));
 
-        // Offers per leaderboard: the item's count in the document just written (all counts only grow).
-        var offers = new Dictionary<string, (string Type, long? Hour, List<(string ItemId, long Count)> Items)>(StringComparer.Ordinal);
-        void Offer(int type, long? hour, string itemId, long count)
+        // Per-type item leaderboards: the item's count in the document just written (all counts only grow).
+        var boards = new Dictionary<string, (string Type, long? Hour, List<(string ItemId, long Count)> Items)>(StringComparer.Ordinal);
+        var declared = new Dictionary<string, (CompiledLeaderboard Board, LeaderboardWindow Window, long? Start, List<KeyedLeaderEntry> Entries)>(StringComparer.Ordinal);
+        for (var i = 0; i < written.Length; i++)
         {
-            var typeName = definitions.TypeName((Core.Events.EventType)type);
-            var id = LeaderboardDocument.IdOf(typeName, hour);
-            if (!offers.TryGetValue(id, out var board)) offers[id] = board = (typeName, hour, []);
-            board.Items.Add((itemId, count));
+            foreach (var (type, hour, count) in written[i].PerType)
+            {
+                var typeName = definitions.TypeName((Core.Events.EventType)type);
+                var id = LeaderboardDocument.IdOf(typeName, hour);
+                if (!boards.TryGetValue(id, out var board)) boards[id] = board = (typeName, hour, []);
+                board.Items.Add((entries[i].Key, count));
+            }
+            foreach (var (board, window, start, entry) in written[i].Declared)
+            {
+                var id = KeyedLeaderboardDocument.IdOf(board.Name, window, start);
+                if (!declared.TryGetValue(id, out var target)) declared[id] = target = (board, window, start, []);
+                target.Entries.Add(entry);
+            }
         }
-        for (var i = 0; i < entries.Length; i++)
-        {
-            foreach (var (type, hour, count) in written[i]) Offer(type, hour, entries[i].Key, count);
-        }
-        await Parallel.ForEachAsync(offers.Values,
-            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken },
-            async (board, ct) => await WriteLeaderboardAsync(shardKey, board.Type, board.Hour, board.Items, o, ct));
-        PipelineMetrics.RecordItemShardWrite(shardKey, entries.Length, offers.Count, time.GetElapsedTime(started));
-        return (entries.Length, offers.Count);
+        await Parallel.ForEachAsync(boards.Values, parallel, async (board, ct) => await WriteLeaderboardAsync(shardKey, board.Type, board.Hour, board.Items, o, ct));
+        await Parallel.ForEachAsync(declared, parallel, async (board, ct) =>
+            await WriteDeclaredLeaderboardAsync(shardKey, board.Key, board.Value.Board, board.Value.Window, board.Value.Start, board.Value.Entries, ct));
+        PipelineMetrics.RecordItemShardWrite(shardKey, written.Length, boards.Count + declared.Count, time.GetElapsedTime(started));
+        return (written.Length, boards.Count + declared.Count);
+    }
+
+    /// <summary>What one written document offers the leaderboards.</summary>
+    private sealed record Offers(
+        List<(int Type, long? Hour, long Count)> PerType,
+        List<(CompiledLeaderboard Board, LeaderboardWindow Window, long? Start, KeyedLeaderEntry Entry)> Declared)
+    {
+        public static readonly Offers None = new([], []);
     }
 
     /// <summary>The delta without its hour windows that start before <paramref name="oldestKept"/> (the totals unchanged).</summary>
     private static ItemDelta WithinRetention(ItemDelta delta, long oldestKept) =>
         delta.Hours.TrueForAll(h => h.Start >= oldestKept)
             ? delta
-            : new ItemDelta { Totals = delta.Totals, Hours = delta.Hours.FindAll(h => h.Start >= oldestKept) };
+            : new ItemDelta { Totals = delta.Totals, Hours = delta.Hours.FindAll(h => h.Start >= oldestKept), Keyed = delta.Keyed };
 
-    /// <summary>Writes one item's delta; returns the item's new counts for the leaderboards it touched. They are read
+    /// <summary>Writes one item's delta; returns the item's new values for the leaderboards it touched. They are read
     /// from the document before it is written: once written, the store keeps it for the next writer of the item.</summary>
-    private async Task<List<(int Type, long? Hour, long Count)>> WriteItemAsync(string shardKey, long number, string itemId, ItemDelta delta, int keepHours, CancellationToken cancellationToken)
+    private async Task<Offers> WriteItemAsync(string shardKey, long number, string itemId, ItemDelta delta, int keepHours, DateTimeOffset now, CancellationToken cancellationToken)
     {
         try
         {
-            return await WriteItemOnceAsync(shardKey, number, itemId, delta, keepHours, cancellationToken);
+            return await ConditionalWrite.RunAsync(
+                $"an item document of shard {shardKey}'s buffer {number}",
+                async ct => await store.GetItemForWriteAsync(itemId, ct) ?? new ItemDocument { Id = itemId },
+                document =>
+                {
+                    // Not applied: written by an earlier try of this same buffer; the offers are read all the same.
+                    var applied = document.Apply(shardKey, number, delta, keepHours, definitions);
+                    return (applied, ItemOffers(itemId, delta, document, now));
+                },
+                store.TryWriteItemAsync, pauseOnConflict: false, time, cancellationToken);
         }
         catch (Exception e) when (refusals.IsRefusal(e, out var detail))
         {
             logger.LogError("Item shard {Shard}: an item document of buffer {Number} was refused ({Detail}); its delta is dropped", shardKey, number, detail);
             logger.LogDebug("Item shard {Shard}: the refused item document is {ItemId}", shardKey, itemId);
             PipelineMetrics.RecordItemRefused(shardKey);
-            return [];
+            return Offers.None;
         }
     }
 
-    private async Task<List<(int Type, long? Hour, long Count)>> WriteItemOnceAsync(string shardKey, long number, string itemId, ItemDelta delta, int keepHours, CancellationToken cancellationToken)
+    /// <summary>Writes one keyed group key's delta; returns its new values for the declared leaderboards of its group.</summary>
+    private async Task<Offers> WriteKeyAsync(string shardKey, long number, string id, GroupKeyDelta delta, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        if (definitions.Group(delta.Group) is not { } group) return Offers.None; // the group is no longer declared
+        try
         {
-            var document = await store.GetItemForWriteAsync(itemId, cancellationToken) ?? new ItemDocument { Id = itemId };
-            if (!document.Apply(shardKey, number, delta, keepHours))
-            {
-                return Offers(delta, document); // written by an earlier try of this same buffer
-            }
-            var offers = Offers(delta, document);
-            if (await store.TryWriteItemAsync(document, cancellationToken))
-            {
-                return offers;
-            }
-            // Another writer got there first (only while an old shard layout drains after a reshard): read again.
-            if (attempt >= MaxAttempts)
-            {
-                // The exception is logged above Debug (the entity's warning): the item id goes to Debug only.
-                logger.LogDebug("Item shard {Shard}: the item with {Attempts} conflicting writes is {ItemId}", shardKey, attempt, itemId);
-                throw new InvalidOperationException($"an item document had {attempt} conflicting writes in a row; the shard {shardKey} retries its buffer {number} later");
-            }
+            return await ConditionalWrite.RunAsync(
+                $"a keyed group document of shard {shardKey}'s buffer {number}",
+                async ct => await store.GetGroupAsync(id, ct) ?? new GroupDocument { Id = id },
+                document =>
+                {
+                    var applied = document.Apply(shardKey, number, delta, group, definitions);
+                    return (applied, new Offers([], DeclaredOffers(group, id, delta.Key, document.State, delta.State, now)));
+                },
+                store.TryWriteGroupAsync, pauseOnConflict: false, time, cancellationToken);
+        }
+        catch (Exception e) when (refusals.IsRefusal(e, out var detail))
+        {
+            logger.LogError("Item shard {Shard}: a keyed group document of buffer {Number} was refused ({Detail}); its delta is dropped", shardKey, number, detail);
+            PipelineMetrics.RecordItemRefused(shardKey);
+            return Offers.None;
         }
     }
 
     /// <summary>The item's count in <paramref name="document"/> for every (type, hour) and (type, all time) the delta
-    /// touched (all counts only grow).</summary>
-    private static List<(int Type, long? Hour, long Count)> Offers(ItemDelta delta, ItemDocument document)
+    /// touched (all counts only grow), and its item group's values for the declared leaderboards.</summary>
+    private Offers ItemOffers(string itemId, ItemDelta delta, ItemDocument document, DateTimeOffset now)
     {
         var offers = new List<(int Type, long? Hour, long Count)>();
         for (var t = 0; t < delta.Totals.Length; t++)
@@ -133,30 +161,55 @@ public sealed class ItemShardWriter(
                 if (hour.Counts[t] != 0) offers.Add((t, hour.Start, Core.Events.PerType.At(window.Counts, t)));
             }
         }
+        var declared = definitions.ItemGroup is { } group && delta.Keyed is { } added && document.Keyed is { } state
+            ? DeclaredOffers(group, itemId, [itemId], state, added, now)
+            : [];
+        return new Offers(offers, declared);
+    }
+
+    private List<(CompiledLeaderboard Board, LeaderboardWindow Window, long? Start, KeyedLeaderEntry Entry)> DeclaredOffers(
+        CompiledGroup group, string id, string[] key, KeyedState state, KeyedState delta, DateTimeOffset now)
+    {
+        var offers = new List<(CompiledLeaderboard, LeaderboardWindow, long?, KeyedLeaderEntry)>();
+        foreach (var board in definitions.Leaderboards)
+        {
+            if (board.Group != group) continue;
+            state.Bind(group);
+            delta.Bind(group);
+            foreach (var (window, start, value) in board.Offers(state, delta, now, definitions.TypeNames))
+            {
+                offers.Add((board, window, start, new KeyedLeaderEntry { Id = id, Key = key, Value = value }));
+            }
+        }
         return offers;
     }
 
-    private async Task WriteLeaderboardAsync(string shardKey, string type, long? hour, List<(string ItemId, long Count)> items, RollupOptions o, CancellationToken cancellationToken)
+    private Task WriteLeaderboardAsync(string shardKey, string type, long? hour, List<(string ItemId, long Count)> items, RollupOptions o, CancellationToken cancellationToken)
     {
         var id = LeaderboardDocument.IdOf(type, hour);
-        for (var attempt = 1; ; attempt++)
-        {
-            var document = await store.GetLeaderboardAsync(id, cancellationToken) ?? LeaderboardDocument.Create(type, hour);
-            foreach (var (itemId, count) in items)
+        return ConditionalWrite.RunAsync<LeaderboardDocument, bool>(
+            $"leaderboard '{id}' (shard {shardKey})",
+            async ct => await store.GetLeaderboardAsync(id, ct) ?? LeaderboardDocument.Create(type, hour),
+            document =>
             {
-                document.Offer(shardKey, itemId, count, o.LeaderboardSize);
-            }
-            // An hour's leaderboard expires when its window has left every item's retention: ItemHourWindows hours
-            // after the window, counted (by Cosmos TTL) from the last write, which is at or after the window.
-            document.TimeToLiveSeconds = hour is null ? null : (o.ItemHourWindows + 1) * 3600;
-            if (await store.TryWriteLeaderboardAsync(document, cancellationToken))
-            {
-                return;
-            }
-            // The other shards write their sections of the same document: read again, after a short random pause.
-            if (attempt >= MaxAttempts) throw new InvalidOperationException($"leaderboard '{id}': {attempt} conflicting writes in a row; the shard {shardKey} retries later");
-            logger.LogDebug("Leaderboard {Id}: write conflict {Attempt} for shard {Shard}", id, attempt, shardKey);
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * Math.Min(attempt, 10))), time, cancellationToken);
-        }
+                foreach (var (itemId, count) in items) document.Offer(shardKey, itemId, count, o.LeaderboardSize);
+                // An hour's leaderboard expires when its window has left every item's retention: ItemHourWindows hours
+                // after the window, counted (by Cosmos TTL) from the last write, which is at or after the window.
+                document.TimeToLiveSeconds = hour is null ? null : (o.ItemHourWindows + 1) * 3600;
+                return (true, true);
+            },
+            store.TryWriteLeaderboardAsync, pauseOnConflict: true, time, cancellationToken);
     }
+
+    private Task WriteDeclaredLeaderboardAsync(string shardKey, string id, CompiledLeaderboard board, LeaderboardWindow window, long? start, List<KeyedLeaderEntry> entries, CancellationToken cancellationToken) =>
+        ConditionalWrite.RunAsync<KeyedLeaderboardDocument, bool>(
+            $"leaderboard '{board.Name}' window {id} (shard {shardKey})",
+            async ct => await store.GetKeyedLeaderboardAsync(id, ct) ?? KeyedLeaderboardDocument.Create(board.Name, window, start),
+            document =>
+            {
+                foreach (var entry in entries) document.Offer(shardKey, entry, board.K);
+                document.TimeToLiveSeconds = board.TimeToLiveSeconds(window);
+                return (true, true);
+            },
+            store.TryWriteKeyedLeaderboardAsync, pauseOnConflict: true, time, cancellationToken);
 }

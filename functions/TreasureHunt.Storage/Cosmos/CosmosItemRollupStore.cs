@@ -1,4 +1,5 @@
 using TreasureHunt.Core.Ports;
+using TreasureHunt.Core.Groups;
 using TreasureHunt.Core.Rollups;
 
 namespace TreasureHunt.Storage.Cosmos;
@@ -10,7 +11,14 @@ namespace TreasureHunt.Storage.Cosmos;
 /// ≤ 8 KB, checked at start-up by the pipeline's ItemDocumentBoundValidator) and skips the read before its next write of a Zipf-head item:
 /// one call per item per buffer instead of two (issue 15's profile: reads were ~13 % of the host's allocations). The
 /// ETag keeps it exact, as for user documents: a stale copy gets 412, is dropped, and the writer reads again.</para></summary>
-public sealed class CosmosItemRollupStore(CosmosDocuments<ItemDocument> items, CosmosDocuments<LeaderboardDocument> leaderboards, WriterCache<ItemDocument>? writerCache = null) : IItemRollupStore
+/// <para>Keyed groups' documents share the <c>items</c> container (their ids hold <c>~</c> or <c>!</c>, which item ids
+/// never do) and declared leaderboards the <c>leaderboards</c> container (their ids hold <c>~</c>, per-type ones <c>@</c>).</para>
+public sealed class CosmosItemRollupStore(
+    CosmosDocuments<ItemDocument> items,
+    CosmosDocuments<LeaderboardDocument> leaderboards,
+    CosmosDocuments<GroupDocument> groups,
+    CosmosDocuments<KeyedLeaderboardDocument> keyedLeaderboards,
+    WriterCache<ItemDocument>? writerCache = null) : IItemRollupStore
 {
     public async Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken) =>
         writerCache?.TakeOut(itemId) ?? await GetItemAsync(itemId, cancellationToken);
@@ -56,6 +64,38 @@ public sealed class CosmosItemRollupStore(CosmosDocuments<ItemDocument> items, C
     {
         ArgumentNullException.ThrowIfNull(document);
         var etag = await leaderboards.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
+        if (etag is null) return false;
+        document.ETag = etag;
+        return true;
+    }
+
+    public async Task<GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken)
+    {
+        var (document, etag) = await groups.ReadAsync(id, id, cancellationToken);
+        if (document is not null) document.ETag = etag;
+        return document;
+    }
+
+    public async Task<bool> TryWriteGroupAsync(GroupDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var etag = await groups.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
+        if (etag is null) return false;
+        document.ETag = etag;
+        return true;
+    }
+
+    public async Task<KeyedLeaderboardDocument?> GetKeyedLeaderboardAsync(string id, CancellationToken cancellationToken)
+    {
+        var (document, etag) = await keyedLeaderboards.ReadAsync(id, id, cancellationToken);
+        if (document is not null) document.ETag = etag;
+        return document;
+    }
+
+    public async Task<bool> TryWriteKeyedLeaderboardAsync(KeyedLeaderboardDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var etag = await keyedLeaderboards.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
         if (etag is null) return false;
         document.ETag = etag;
         return true;

@@ -50,7 +50,6 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
                 }
                 return false;
             }
-            aggregate.Seal();
             string? etag;
             byte[]? body = null;
             try

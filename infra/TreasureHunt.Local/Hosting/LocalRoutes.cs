@@ -45,6 +45,10 @@ internal static class LocalRoutes
             Query(run, "ItemStats", () => q.GetItemStatsAsync(itemId, ct)));
         keyed.MapGet("/leaderboard", (HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>
             Query(run, "Leaderboard", () => q.GetLeaderboardAsync(r.Query, ct)));
+        keyed.MapGet("/groups/{group}/features", (string group, HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>
+            Query(run, "GroupFeatures", () => q.GetGroupFeaturesAsync(group, r.Query, ct)));
+        keyed.MapGet("/leaderboards/{name}", (string name, HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>
+            Query(run, "NamedLeaderboard", () => q.GetDeclaredLeaderboardAsync(name, r.Query, ct)));
         keyed.MapGet("/totals", (QueryApi q, InvocationRunner run, CancellationToken ct) =>
             Query(run, "Totals", () => q.GetTotalsAsync(ct)));
         keyed.MapGet("/deadletters", (HttpRequest r, QueryApi q, InvocationRunner run, CancellationToken ct) =>

@@ -49,7 +49,7 @@ internal sealed class PerEventBatchHandler(
             }, cancellationToken);
             if (outcome[0] == EventOutcome.Duplicate) duplicates++; else applied++;
 
-            var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount);
+            var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount, definitions);
             builder.Add(e, outcome[0]);
             // Ranges start after what this partition last sent each entity (in memory: the baseline does not survive a
             // crash exactly-once anyway), so the entities' applied ranges stay contiguous as in the product.

@@ -16,7 +16,6 @@ public class BoundsAndCapsTests(Xunit.Abstractions.ITestOutputHelper output)
 
     internal static int SizeOf(UserDocument document)
     {
-        document.Seal();
         return JsonSerializer.SerializeToUtf8Bytes(document, UserDocumentVersusReferenceTests.CosmosJson).Length;
     }
 

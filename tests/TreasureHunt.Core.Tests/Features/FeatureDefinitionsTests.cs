@@ -88,8 +88,12 @@ public class FeatureDefinitionsTests
         AssertError(d => d.EventTypes[0].Name = "view!", "eventTypes[0] 'view!'", "name must be");
         AssertError(d => d.Version = 0, "version", ">= 1");
         AssertError(d => d.EventTypes.Clear(), "eventTypes", "at least one");
-        AssertError(d => d.Item[0].Aggregation = "sum", "item[0] 'events'", "only a count by type");
-        AssertError(d => d.Global[0].Windows = ["lifetime", "hour:5"], "global[0] 'events'", "window 'hour:5' is not supported");
+        AssertError(d => d.Item[0].Aggregation = "lastDistinct", "item[0] 'events'", "'by' does not apply to lastDistinct");
+        AssertError(d => d.Global[0].Windows = ["lifetime", "week:5"], "global[0] 'events'", "bad window");
+        AssertError(d => d.Groups = [new GroupDefinition { Name = "byCountry", Key = ["country"], Features = [new FeatureDefinition { Name = "n", Aggregation = "count" }] }],
+            "groups[0] 'byCountry'", "key field 'country' is neither itemId, category, type nor a declared attribute");
+        AssertError(d => d.Leaderboards = [new LeaderboardDefinition { Name = "top", Group = "item", Feature = "events", Windows = ["day"] }],
+            "leaderboards[0] 'top'", "'bucket' must name one of its types");
     }
 
     [Fact]

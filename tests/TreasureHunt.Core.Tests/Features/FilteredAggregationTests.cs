@@ -204,7 +204,6 @@ public sealed class FilteredAggregationTests
         Assert.Equal(["app", "web"], document.Feature("spendByDevice")!.KeySums!.Keys.Order(StringComparer.Ordinal));
 
         // Stored and read back: the keyed maps are kn and ks, and nothing of the per-type shape is written.
-        document.Seal();
         var json = JsonSerializer.Serialize(document.Features["spendByDevice"]);
         Assert.Equal("""{"a":"sum","kn":{"app":3,"web":2},"ks":{"app":6,"web":30},"capped":1}""", json);
         var read = JsonSerializer.Deserialize<FeatureState>(json)!;
@@ -251,15 +250,16 @@ public sealed class FilteredAggregationTests
     }
 
     [Fact]
-    public void A_where_on_an_item_or_global_feature_is_refused_with_the_reason()
+    public void A_where_on_an_item_or_global_feature_is_compiled_like_a_user_feature()
     {
         var d = FeatureDefinitionsReader.ReadDefault();
         d.Item[0].Where = Where("""{"type": "purchase"}""");
         d.Global[0].Where = Where("""{"value": {"gte": 1}}""");
-        var errors = FeatureDefinitionsReader.Validate(d);
-        Assert.Contains(errors, e => e.StartsWith("item[0] 'events': 'where' is not supported for item features", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("global[0] 'events': 'where' is not supported for global features", StringComparison.Ordinal));
-        Assert.DoesNotContain(errors, e => e.Contains("only a count by type without a filter", StringComparison.Ordinal));
+        var compiled = FeatureDefinitionsReader.Compile(d);
+        Assert.False(compiled.Item[0].Filter.IsAll);
+        Assert.True(compiled.Item[0].Filter.AcceptsType(4));
+        Assert.False(compiled.Item[0].Filter.AcceptsType(0));
+        Assert.False(compiled.Global[0].Filter.IsAll);
     }
 
     [Fact]

@@ -19,7 +19,6 @@ public class UserDocumentVersusReferenceTests
 
     private static UserDocument RoundTrip(UserDocument document)
     {
-        document.Seal();
         var copy = JsonSerializer.Deserialize<UserDocument>(JsonSerializer.Serialize(document, CosmosJson), CosmosJson)!;
         copy.Bind(CompiledDefinitions.Default);
         return copy;

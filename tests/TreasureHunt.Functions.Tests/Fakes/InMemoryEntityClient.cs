@@ -71,7 +71,7 @@ public sealed class InMemoryEntityClient : DurableEntityClient
             }
             ITaskEntity entity = id.Name switch
             {
-                RollupEntityNames.ItemShard => new ItemShardEntity(Options.Create(_options), _writer, _clock, NullLogger<ItemShardEntity>.Instance),
+                RollupEntityNames.ItemShard => new ItemShardEntity(Options.Create(_options), _writer, _writer.Definitions, _clock, NullLogger<ItemShardEntity>.Instance),
                 RollupEntityNames.GlobalTotals => new GlobalTotalsEntity(),
                 _ => throw new InvalidOperationException($"unknown entity {id}"),
             };

@@ -71,6 +71,31 @@ public sealed class InMemoryItemRollupStore : IItemRollupStore
         return Task.FromResult(written);
     }
 
+    public Task<TreasureHunt.Core.Groups.GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(Read<TreasureHunt.Core.Groups.GroupDocument>(_items, id, (d, etag) => d.ETag = etag));
+
+    public Task<bool> TryWriteGroupAsync(TreasureHunt.Core.Groups.GroupDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var written = Write(_items, document.Id, document.ETag, document, etag => document.ETag = etag);
+        if (written) lock (_lock) GroupWrites++;
+        return Task.FromResult(written);
+    }
+
+    public Task<TreasureHunt.Core.Groups.KeyedLeaderboardDocument?> GetKeyedLeaderboardAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(Read<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>(_leaderboards, id, (d, etag) => d.ETag = etag));
+
+    public Task<bool> TryWriteKeyedLeaderboardAsync(TreasureHunt.Core.Groups.KeyedLeaderboardDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var written = Write(_leaderboards, document.Id, document.ETag, document, etag => document.ETag = etag);
+        if (written) lock (_lock) LeaderboardWrites++;
+        return Task.FromResult(written);
+    }
+
+    /// <summary>Successful keyed-group document writes.</summary>
+    public int GroupWrites { get; private set; }
+
     private T? Read<T>(Dictionary<string, (string Json, string ETag)> documents, string id, Action<T, string> setETag) where T : class
     {
         lock (_lock)

@@ -110,7 +110,6 @@ public sealed class InMemoryUserStore(CompiledDefinitions definitions) : IUserAg
     {
         var document = await GetAsync(userId, cancellationToken) ?? UserDocument.Create(userId, definitions);
         if (!apply(document)) return false;
-        document.Seal();
         if (Interlocked.Increment(ref _writes) > FailAfterWrites) throw new IOException("killed");
         Documents[userId] = JsonSerializer.Serialize(document, Json);
         return true;

@@ -90,14 +90,15 @@ internal sealed class CosmosHarness : IAsyncDisposable
     /// <summary>The item and leaderboard documents (containers <c>items</c>, <c>leaderboards</c>) of this database.</summary>
     public CosmosItemRollupStore ItemRollups() => new(
         new CosmosDocuments<ItemDocument>(Client.GetContainer(Options.Database, Options.ItemsContainer), Resilience(), Options.EstimateRequestUnits),
-        new CosmosDocuments<LeaderboardDocument>(Client.GetContainer(Options.Database, Options.LeaderboardsContainer), Resilience(), Options.EstimateRequestUnits));
+        new CosmosDocuments<LeaderboardDocument>(Client.GetContainer(Options.Database, Options.LeaderboardsContainer), Resilience(), Options.EstimateRequestUnits),
+        new CosmosDocuments<TreasureHunt.Core.Groups.GroupDocument>(Client.GetContainer(Options.Database, Options.ItemsContainer), Resilience(), Options.EstimateRequestUnits),
+        new CosmosDocuments<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>(Client.GetContainer(Options.Database, Options.LeaderboardsContainer), Resilience(), Options.EstimateRequestUnits));
 
     public static WriterCache<UserDocument> NewCache() => new(10_000);
 
     /// <summary>The stored document as the product serializes it (ETag excluded: it is [JsonIgnore]; sketches sealed as before a write).</summary>
     public static string Serialize(UserDocument? document)
     {
-        document?.Seal();
         return JsonSerializer.Serialize(document, Json);
     }
 

@@ -172,7 +172,6 @@ public sealed class CosmosWriteCostComparison(EmulatorFixture emulators, ITestOu
 
     private static UserDocument Sealed(UserDocument document)
     {
-        document.Seal();
         return document;
     }
 

@@ -65,7 +65,6 @@ internal static class TestEvents
         {
             document.Apply(events, partitionId, CompiledDefinitions.Default, DeliveryRules.Default, new EventOutcome[events.Count]);
         }
-        document.Seal(); // as the store does before it serializes (sketches into their stored bytes)
         return document;
     }
 }

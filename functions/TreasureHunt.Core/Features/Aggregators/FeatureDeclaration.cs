@@ -80,6 +80,13 @@ public sealed class FeatureDeclaration
     {
         const string Expected = "itemId, category or a string attribute";
         if (Definition.Of is not { } name) { Error($"{Definition.Aggregation} needs 'of': {Expected}"); return; }
+        if (name == "userId" && Definition.Aggregation == AggregationKind.ApproxDistinct)
+        {
+            // Distinct users per key: the sketch keeps hashes only, so no user id leaves the user's own document.
+            Of = EventFieldAccessor.UserId(_types);
+            Field = EventField.UserId;
+            return;
+        }
         Of = Resolve("of", name, a => a.Field is EventField.ItemId or EventField.Category || a.Attribute?.Type == AttributeType.String, Expected);
         Field = Of?.Field ?? EventField.None;
     }
@@ -111,6 +118,6 @@ public sealed class FeatureDeclaration
 
     public static string Name(EventField field) => field switch
     {
-        EventField.Value => "value", EventField.ItemId => "itemId", EventField.Category => "category", EventField.Type => "type", _ => "",
+        EventField.Value => "value", EventField.ItemId => "itemId", EventField.Category => "category", EventField.Type => "type", EventField.UserId => "userId", _ => "",
     };
 }

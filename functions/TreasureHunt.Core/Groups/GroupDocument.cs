@@ -1,0 +1,43 @@
+using System.Text.Json.Serialization;
+using TreasureHunt.Core.Features;
+
+namespace TreasureHunt.Core.Groups;
+
+/// <summary>
+/// One key of a keyed group other than <c>item</c> (Cosmos container <c>items</c>, partition key /id; the id is
+/// <see cref="GroupKeys.DocumentId(string, IReadOnlyList{string})"/>, which no item id can be): its features, its key values, and per
+/// item shard entity the number of the last buffer that shard wrote here (<see cref="Flushes"/>), which makes a retried
+/// write a no-op — exactly as item documents. Bounded: the group's worst case (checked at start-up against
+/// <see cref="GroupDefinitionsCompiler.MaxKeyedFeatureBytes"/>), the key (three values of at most 256 characters), one
+/// flush entry per shard layout that ever wrote the key.
+/// </summary>
+public sealed class GroupDocument
+{
+    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    [JsonPropertyName("group")] public string Group { get; set; } = "";
+    [JsonPropertyName("key")] public string[] Key { get; set; } = [];
+
+    /// <summary>The definitions version the features were last written with.</summary>
+    [JsonPropertyName("version")] public int DefinitionsVersion { get; set; }
+
+    [JsonPropertyName("state")] public KeyedState State { get; set; } = new();
+
+    [JsonPropertyName("flushes")] public Dictionary<string, long> Flushes { get; set; } = new(StringComparer.Ordinal);
+
+    [JsonIgnore] public string? ETag { get; set; }
+
+    /// <summary>Adds the delta of buffer <paramref name="number"/> of shard <paramref name="shardKey"/>, unless that buffer
+    /// (or a later one of that shard) was already written here; returns whether it added.</summary>
+    public bool Apply(string shardKey, long number, GroupKeyDelta delta, CompiledGroup group, CompiledDefinitions definitions)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        ArgumentNullException.ThrowIfNull(definitions);
+        if (Flushes.TryGetValue(shardKey, out var written) && written >= number) return false;
+        State.Merge(delta.State, group, definitions);
+        Group = group.Name;
+        Key = delta.Key;
+        DefinitionsVersion = definitions.Version;
+        Flushes[shardKey] = number;
+        return true;
+    }
+}

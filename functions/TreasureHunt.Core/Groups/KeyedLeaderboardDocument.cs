@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace TreasureHunt.Core.Groups;
+
+/// <summary>A key and its value in one declared leaderboard.</summary>
+public sealed class KeyedLeaderEntry
+{
+    /// <summary>The key's document id (identity across sections).</summary>
+    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    [JsonPropertyName("key")] public string[] Key { get; set; } = [];
+    [JsonPropertyName("value")] public double Value { get; set; }
+
+    /// <summary>Value descending, then the key values ascending (ordinal, field by field): a total order, so top-K is exact and deterministic.</summary>
+    public static readonly IComparer<KeyedLeaderEntry> Ranking = Comparer<KeyedLeaderEntry>.Create((a, b) =>
+    {
+        var byValue = b.Value.CompareTo(a.Value);
+        if (byValue != 0) return byValue;
+        for (var i = 0; i < Math.Min(a.Key.Length, b.Key.Length); i++)
+        {
+            var byField = string.CompareOrdinal(a.Key[i], b.Key[i]);
+            if (byField != 0) return byField;
+        }
+        return a.Key.Length != b.Key.Length ? a.Key.Length.CompareTo(b.Key.Length) : string.CompareOrdinal(a.Id, b.Id);
+    });
+}
+
+/// <summary>
+/// One window of a declared leaderboard (Cosmos container <c>leaderboards</c>, partition key /id, id
+/// <c>{name}~all</c> or <c>{name}~{hour|day}~{tile start}</c> — never an id of a per-type item leaderboard, which holds
+/// <c>@</c> and no <c>~</c>): a section per item shard, each that shard's exact top-K of its own keys. A shard offers a
+/// key's value read from the key's document just written; ranked values only grow (count, sum, max, approxDistinct:
+/// <see cref="CompiledLeaderboard.RankableAggregations"/>), so a key outside a section can only enter by growing past
+/// its worst entry, and the merge keeps each key's highest — its newest — value (after a reshard a key may sit in a
+/// section of each layout). Bounded: sections × K entries; tumbling windows expire (<see cref="TimeToLiveSeconds"/>).
+/// </summary>
+public sealed class KeyedLeaderboardDocument
+{
+    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("window")] public string Window { get; set; } = "";
+
+    /// <summary>Start of the tile (Unix seconds), or null for all time.</summary>
+    [JsonPropertyName("start")] public long? Start { get; set; }
+
+    [JsonPropertyName("sections")] public Dictionary<string, List<KeyedLeaderEntry>> Sections { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Cosmos per-item time to live in seconds (tumbling windows only; null: never expires).</summary>
+    [JsonPropertyName("ttl")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? TimeToLiveSeconds { get; set; }
+
+    [JsonIgnore] public string? ETag { get; set; }
+
+    public static string IdOf(string name, LeaderboardWindow window, long? start) => start is { } s
+        ? string.Create(CultureInfo.InvariantCulture, $"{name}~{CompiledLeaderboard.NameOf(window)}~{s}")
+        : $"{name}~all";
+
+    public static KeyedLeaderboardDocument Create(string name, LeaderboardWindow window, long? start) =>
+        new() { Id = IdOf(name, window, start), Name = name, Window = CompiledLeaderboard.NameOf(window), Start = start };
+
+    /// <summary>Offers a key's current value to the section of <paramref name="shardKey"/>, keeping that section's top <paramref name="k"/>.</summary>
+    public void Offer(string shardKey, KeyedLeaderEntry candidate, int k)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        if (!Sections.TryGetValue(shardKey, out var section)) Sections[shardKey] = section = [];
+        var at = section.FindIndex(e => e.Id == candidate.Id);
+        if (at >= 0)
+        {
+            if (candidate.Value > section[at].Value) section[at] = candidate;
+            return;
+        }
+        if (section.Count < k)
+        {
+            section.Add(candidate);
+            return;
+        }
+        var worst = 0;
+        for (var i = 1; i < section.Count; i++)
+        {
+            if (KeyedLeaderEntry.Ranking.Compare(section[i], section[worst]) > 0) worst = i;
+        }
+        if (KeyedLeaderEntry.Ranking.Compare(candidate, section[worst]) < 0) section[worst] = candidate;
+    }
+
+    /// <summary>The overall top <paramref name="n"/>: every section merged, each key's highest value kept.</summary>
+    public List<KeyedLeaderEntry> Top(int n)
+    {
+        var best = new Dictionary<string, KeyedLeaderEntry>(StringComparer.Ordinal);
+        foreach (var entry in Sections.Values.SelectMany(s => s))
+        {
+            if (!best.TryGetValue(entry.Id, out var kept) || entry.Value > kept.Value) best[entry.Id] = entry;
+        }
+        return best.Values.Order(KeyedLeaderEntry.Ranking).Take(n).ToList();
+    }
+}
