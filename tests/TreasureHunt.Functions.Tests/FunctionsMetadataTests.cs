@@ -28,7 +28,7 @@ public sealed class FunctionsMetadataTests
 
     [Fact]
     public void Lists_exactly_the_app_functions() => Assert.Equal(
-        ["Aggregate", "DeadLetters", "DefinitionsVersions", "EraseUser", "Erasure", "FinOpsCost", "FlushRollups", "Health", "ItemFeatures", "ItemStats", "Leaderboard", "OpenApiDocument", "Parked", "Ready", "ReplayParked", "Retention", "Totals", "UserFeatures", "UserProfile", "globaltotals", "itemshard"],
+        ["Aggregate", "DeadLetters", "DefinitionsVersions", "EraseUser", "Erasure", "FinOpsCost", "FlushRollups", "GroupFeatures", "Health", "ItemFeatures", "ItemStats", "Leaderboard", "NamedLeaderboard", "OpenApiDocument", "Parked", "Ready", "ReplayParked", "Retention", "Totals", "UserFeatures", "UserProfile", "globaltotals", "itemshard"],
         Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -76,6 +76,8 @@ public sealed class FunctionsMetadataTests
     [InlineData("ItemStats", "items/{itemId}/stats", "Function")]
     [InlineData("Leaderboard", "leaderboard", "Function")]
     [InlineData("Totals", "totals", "Function")]
+    [InlineData("GroupFeatures", "groups/{group}/features", "Function")]
+    [InlineData("NamedLeaderboard", "leaderboards/{name}", "Function")]
     [InlineData("DeadLetters", "deadletters", "Function")]
     [InlineData("FinOpsCost", "finops/cost", "Function")]
     [InlineData("Health", "health", "Anonymous")]

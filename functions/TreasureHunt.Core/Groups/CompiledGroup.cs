@@ -24,6 +24,23 @@ public sealed class CompiledGroup
 
     public required CompiledFeature[] Features { get; init; }
 
+    /// <summary>
+    /// The features kept in the keys' states (<see cref="KeyedState"/>): all of them, but for those the rollup's per-type
+    /// counters already answer exactly — the item group's unfiltered counts by type over the lifetime and hour tiles
+    /// (the item documents' stats) and the global group's unfiltered lifetime counts by type (the global totals) —
+    /// unless a leaderboard ranks by one. Empty: the group adds nothing to the rollup.
+    /// </summary>
+    public CompiledFeature[] Stored { get; internal set; } = [];
+
+    /// <summary>Whether the per-type counters of the rollup answer <paramref name="feature"/> of this group.</summary>
+    public bool AnsweredByCounters(CompiledFeature feature) => Array.IndexOf(Stored, feature) < 0;
+
+    /// <summary>Whether <paramref name="feature"/> has the shape the per-type counters of this group keep.</summary>
+    internal bool HasCounterShape(CompiledFeature feature) =>
+        feature.Kind == AggregationKind.Count && feature.ByType && feature.Filter.IsAll && (
+            IsItem ? feature.Tumbling.All(w => w.Unit == Aggregation.WindowSize.Hour)
+            : Name == GlobalGroup && feature.Tumbling.Length == 0);
+
     /// <summary>True for the group kept in the item documents (name <c>item</c>, key itemId).</summary>
     public bool IsItem => Name == ItemGroup;
 

@@ -64,6 +64,10 @@ internal static class GroupDefinitionsCompiler
             groups.Add(new CompiledGroup { Name = group.Name, Index = groups.Count, Key = key, Features = features });
         }
         var leaderboards = CompileLeaderboards(d.Leaderboards ?? [], groups, types, errors);
+        foreach (var group in groups)
+        {
+            group.Stored = group.Features.Where(f => !group.HasCounterShape(f) || leaderboards.Any(l => l.Feature == f)).ToArray();
+        }
         return (groups.ToArray(), leaderboards);
     }
 

@@ -6,7 +6,7 @@ using TreasureHunt.Core.Features.Aggregators;
 namespace TreasureHunt.Core.Groups;
 
 /// <summary>
-/// The features of one key of a keyed group: one <see cref="FeatureState"/> per declared feature, and the event times
+/// The features of one key of a keyed group: one <see cref="FeatureState"/> per stored feature (<see cref="CompiledGroup.Stored"/>), and the event times
 /// the windowed states are kept relative to. Both a partial state — what a batch adds to the key, carried in the
 /// rollup delta and the shard signals — and the document's state; partial states combine through each aggregation's
 /// merge, so the state of a key is the same however its events were split across partitions and batches. Bounded by
@@ -35,11 +35,11 @@ public sealed class KeyedState
     {
         ArgumentNullException.ThrowIfNull(group);
         if (ReferenceEquals(_boundTo, group)) return;
-        var bound = new FeatureState[group.Features.Length];
+        var bound = new FeatureState[group.Stored.Length];
         var kept = new Dictionary<string, FeatureState>(bound.Length, StringComparer.Ordinal);
         for (var i = 0; i < bound.Length; i++)
         {
-            var feature = group.Features[i];
+            var feature = group.Stored[i];
             if (!Features.TryGetValue(feature.Name, out var state)) state = new FeatureState();
             state.Bind(feature, null);
             bound[i] = kept[feature.Name] = state;
@@ -61,7 +61,7 @@ public sealed class KeyedState
         Events++;
         var context = new ApplyContext(definitions, previousLast, LastEventTime!.Value);
         var caps = 0L;
-        var features = group.Features;
+        var features = group.Stored;
         for (var i = 0; i < _bound.Length; i++)
         {
             var feature = features[i];
@@ -79,7 +79,7 @@ public sealed class KeyedState
         var context = new MergeContext(definitions, LastEventTime, other.LastEventTime);
         for (var i = 0; i < _bound.Length; i++)
         {
-            group.Features[i].Aggregator.Merge(_bound[i], other._bound[i], group.Features[i], context);
+            group.Stored[i].Aggregator.Merge(_bound[i], other._bound[i], group.Stored[i], context);
         }
         if (other.FirstEventTime is { } first && (FirstEventTime is null || first < FirstEventTime)) FirstEventTime = first;
         LastEventTime = context.Last;

@@ -173,6 +173,7 @@ public sealed class RollupDeltaBuilder(int shardCount, Features.CompiledDefiniti
     {
         foreach (var group in d.Groups)
         {
+            if (group.Stored.Length == 0) continue;
             if (group.IsItem)
             {
                 (item.Keyed ??= new KeyedState()).Add(e, group, d);

@@ -86,4 +86,18 @@ public static class FeatureAnswers
         }
         return result;
     }
+
+    /// <summary>A global group feature the global totals answer: its lifetime count per accepted type.</summary>
+    public static object? GlobalValue(CompiledFeature feature, GlobalCounters totals, CompiledDefinitions definitions)
+    {
+        ArgumentNullException.ThrowIfNull(feature);
+        ArgumentNullException.ThrowIfNull(totals);
+        ArgumentNullException.ThrowIfNull(definitions);
+        var result = new Dictionary<string, object>(StringComparer.Ordinal);
+        for (var t = 0; t < definitions.TypeCount; t++)
+        {
+            if (feature.Filter.AcceptsType(t)) result[definitions.TypeNames[t]] = PerType.At(totals.ByType, t);
+        }
+        return result;
+    }
 }

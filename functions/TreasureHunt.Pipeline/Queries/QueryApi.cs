@@ -186,10 +186,16 @@ public sealed class QueryApi(
         }
         Core.Groups.KeyedState? state;
         ItemDocument? item = null;
+        GlobalCounters? totals = null;
         if (group.IsItem)
         {
             item = await items.GetItemAsync(key[0], cancellationToken);
             state = item is null ? null : item.Keyed ?? new Core.Groups.KeyedState();
+        }
+        else if (group.Name == Core.Groups.CompiledGroup.GlobalGroup && features.TrueForAll(group.AnsweredByCounters))
+        {
+            totals = (await rollups.GetGlobalAsync(cancellationToken))?.Totals ?? new GlobalCounters();
+            state = new Core.Groups.KeyedState();
         }
         else
         {
@@ -205,10 +211,8 @@ public sealed class QueryApi(
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var feature in features)
         {
-            // The item documents' per-type stats answer the item group's unfiltered counts by type, exact since the
-            // item's first event (the keyed state only since the item group was declared).
-            values[feature.Name] = item is not null
-                ? ItemGroupValue(feature, item, window, now)
+            values[feature.Name] = item is not null ? ItemGroupValue(feature, item, window, now)
+                : totals is not null ? FeatureAnswers.GlobalValue(feature, totals, definitions)
                 : FeatureAnswers.UserValue(feature, state.Feature(feature.Name), definitions, window, now);
         }
         return ApiResponse.Ok(new GroupFeaturesView(group.Name, GroupAnswers.KeyView(group, key), definitions.Version, window.ToString(), values));
@@ -256,15 +260,15 @@ public sealed class QueryApi(
         return ApiResponse.Ok(new KeyedLeaderboardView(board.Name, board.Group.Name, Core.Groups.CompiledLeaderboard.NameOf(window), from, to, entries));
     }
 
-    /// <summary>An item group feature of an item document: its unfiltered counts by type from the per-type stats — exact
-    /// since the item's first event, the keyed state only since the item group was declared — the rest from the keyed state.</summary>
+    /// <summary>An item group feature of an item document: from the per-type stats when they answer it
+    /// (<see cref="Core.Groups.CompiledGroup.AnsweredByCounters"/>), else from the keyed state.</summary>
     private object? ItemGroupValue(CompiledFeature feature, ItemDocument item, QueryWindow window, DateTimeOffset now)
     {
-        if (feature.Kind == AggregationKind.Count && feature.ByType && feature.Filter.IsAll && feature.Tumbling.All(w => w.Unit == WindowSize.Hour))
+        if (definitions.ItemGroup is not { } group || group.AnsweredByCounters(feature))
         {
             return FeatureAnswers.ItemValue(feature, item, definitions, window, now);
         }
-        if (item.Keyed is not { } keyed || definitions.ItemGroup is not { } group) return null;
+        if (item.Keyed is not { } keyed) return null;
         keyed.Bind(group);
         return FeatureAnswers.UserValue(feature, keyed.Feature(feature.Name), definitions, window, now);
     }
