@@ -50,6 +50,38 @@ public sealed class KeyedLeaderboardDocument
 
     [JsonIgnore] public string? ETag { get; set; }
 
+    /// <summary>Budget of one leaderboard window's document (Cosmos DB's item limit is 2 MB).</summary>
+    public const int MaxBytes = 1_500_000;
+
+    /// <summary>
+    /// Worst-case serialized size with <paramref name="sections"/> sections (two shard layouts while one drains after a
+    /// reshard) of <see cref="CompiledLeaderboard.K"/> entries, every key value at its field's longest — an attribute's
+    /// every character escaped as <c>\uXXXX</c> (6 bytes), core fields are ASCII ids — and the id at its longest:
+    /// what the start-up check holds against <see cref="MaxBytes"/>.
+    /// </summary>
+    public static long WorstCaseBytes(CompiledLeaderboard board, int sections)
+    {
+        ArgumentNullException.ThrowIfNull(board);
+        var key = board.Group.Key.Sum(k => 4L + ValueBytes(k));
+        var id = board.Group.IsItem
+            ? Events.ContractLimits.MaxIdLength
+            : Math.Min(GroupKeys.MaxReadableIdLength, board.Group.Name.Length + 1 + board.Group.Key.Sum(k => 5L * MaxLength(k) + 1));
+        var entry = 40 + id + key + 25;
+        return 200 + sections * (20 + board.K * entry);
+    }
+
+    private static long ValueBytes(Features.EventFieldAccessor field) =>
+        field.Attribute?.Type == Events.AttributeType.String ? 6L * MaxLength(field) : MaxLength(field);
+
+    private static int MaxLength(Features.EventFieldAccessor field) => field.Attribute is { } a
+        ? a.Type == Events.AttributeType.String ? a.MaxLength : 24
+        : field.Field switch
+        {
+            Features.EventField.ItemId => Events.ContractLimits.MaxIdLength,
+            Features.EventField.Category => Events.ContractLimits.MaxCategoryLength,
+            _ => 32,
+        };
+
     public static string IdOf(string name, LeaderboardWindow window, long? start) => start is { } s
         ? string.Create(CultureInfo.InvariantCulture, $"{name}~{CompiledLeaderboard.NameOf(window)}~{s}")
         : $"{name}~all";

@@ -67,8 +67,12 @@ public sealed class QueryFunctions(QueryApi api, HealthChecks health)
 
     [Function("GroupFeatures")]
     public async Task<IActionResult> GroupFeaturesAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "groups/{group}/features")] HttpRequest request, string group, CancellationToken cancellationToken) =>
-        (await api.GetGroupFeaturesAsync(group, request.Query, cancellationToken)).ToActionResult();
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "groups/{group}/features")] HttpRequest request, string group,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken cancellationToken)
+    {
+        using var rollups = DurableRollupClient.Use(durableClient); // the global group's per-type counts are the totals entity's
+        return (await api.GetGroupFeaturesAsync(group, request.Query, cancellationToken)).ToActionResult();
+    }
 
     [Function("NamedLeaderboard")]
     public async Task<IActionResult> NamedLeaderboardAsync(

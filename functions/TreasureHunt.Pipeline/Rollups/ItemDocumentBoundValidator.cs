@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Features;
+using TreasureHunt.Core.Groups;
 using TreasureHunt.Core.Rollups;
 
 namespace TreasureHunt.Pipeline.Rollups;
@@ -11,10 +12,22 @@ public sealed class ItemDocumentBoundValidator(CompiledDefinitions definitions) 
     public ValidateOptionsResult Validate(string? name, RollupOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
         var worst = ItemDocument.WorstCaseBytes(definitions.TypeCount, options.ItemHourWindows);
-        return worst <= ItemDocument.MaxBytes
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(
-                $"{RollupOptions.Section}:ItemHourWindows: {options.ItemHourWindows} hour windows of {definitions.TypeCount} event types make an item document of up to {worst:N0} bytes, over the {ItemDocument.MaxBytes:N0}-byte bound of one item-stats read; keep fewer item hour windows (the item group's hour:N) or fewer types.");
+        if (worst > ItemDocument.MaxBytes)
+        {
+            failures.Add($"{RollupOptions.Section}:ItemHourWindows: {options.ItemHourWindows} hour windows of {definitions.TypeCount} event types make an item document of up to {worst:N0} bytes, over the {ItemDocument.MaxBytes:N0}-byte bound of one item-stats read; keep fewer item hour windows (the item group's hour:N) or fewer types.");
+        }
+        foreach (var board in definitions.Leaderboards)
+        {
+            // Two layouts' sections while the old one drains after a reshard.
+            var bytes = KeyedLeaderboardDocument.WorstCaseBytes(board, 2 * options.ShardCount);
+            if (bytes > KeyedLeaderboardDocument.MaxBytes)
+            {
+                failures.Add($"{RollupOptions.Section}:ShardCount: leaderboard '{board.Name}' keeps k = {board.K} keys per shard; with {options.ShardCount} shards (twice that while a reshard drains) " +
+                    $"and keys of up to {board.Group.Key.Length} field(s) a window's document may reach {bytes:N0} bytes, over the {KeyedLeaderboardDocument.MaxBytes:N0}-byte budget; declare a smaller k or use fewer shards.");
+            }
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
