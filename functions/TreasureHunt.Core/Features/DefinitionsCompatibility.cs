@@ -41,7 +41,32 @@ public static class DefinitionsCompatibility
             return errors; // a new version may remove or redefine features
         }
         CheckAttributes(stored, candidate, errors);
-        foreach (var (group, before, after) in new[] { ("user", stored.User, candidate.User), ("item", stored.Item, candidate.Item), ("global", stored.Global, candidate.Global) })
+        var storedGroups = Groups(stored);
+        var candidateGroups = Groups(candidate);
+        var pairs = new List<(string Group, List<FeatureDefinition> Before, List<FeatureDefinition> After)> { ("user", stored.User, candidate.User) };
+        foreach (var (name, key, features) in storedGroups)
+        {
+            var now = candidateGroups.Find(g => g.Name == name);
+            if (now.Name is null)
+            {
+                errors.Add($"group '{name}': removed without a new version (stored version {stored.Version}); removing a group needs version {stored.Version + 1}");
+                continue;
+            }
+            if (!now.Key.SequenceEqual(key))
+            {
+                errors.Add($"group '{name}': its key changed from [{string.Join(", ", key)}] to [{string.Join(", ", now.Key)}] without a new version; a new key needs version {stored.Version + 1}");
+            }
+            pairs.Add((name, features, now.Features));
+        }
+        foreach (var board in stored.Leaderboards ?? [])
+        {
+            var now = candidate.Leaderboards?.Find(l => l.Name == board.Name);
+            if (now is null || Fingerprint(now) != Fingerprint(board))
+            {
+                errors.Add($"leaderboard '{board.Name}': {(now is null ? "removed" : "redefined")} without a new version (stored version {stored.Version}); that needs version {stored.Version + 1}");
+            }
+        }
+        foreach (var (group, before, after) in pairs)
         {
             foreach (var feature in before)
             {
@@ -58,6 +83,20 @@ public static class DefinitionsCompatibility
         }
         return errors;
     }
+
+    /// <summary>The keyed groups of a document, the <c>item</c> and <c>global</c> shorthand arrays included.</summary>
+    private static List<(string Name, List<string> Key, List<FeatureDefinition> Features)> Groups(FeatureDefinitions d)
+    {
+        var groups = new List<(string, List<string>, List<FeatureDefinition>)>();
+        if (d.Item is { Count: > 0 }) groups.Add(("item", ["itemId"], d.Item));
+        if (d.Global is { Count: > 0 }) groups.Add(("global", [], d.Global));
+        foreach (var g in d.Groups ?? []) groups.Add((g.Name, g.Key ?? [], g.Features ?? []));
+        return groups;
+    }
+
+    /// <summary>A leaderboard without its description, as JSON.</summary>
+    private static string Fingerprint(LeaderboardDefinition board) =>
+        JsonSerializer.Serialize(new LeaderboardDefinition { Name = board.Name, Group = board.Group, Feature = board.Feature, Bucket = board.Bucket, Windows = board.Windows, K = board.K });
 
     private static void CheckAttributes(FeatureDefinitions stored, FeatureDefinitions candidate, List<string> errors)
     {

@@ -36,8 +36,8 @@ internal static class GroupDefinitionsCompiler
             if (!FeatureDefinitionsReader.IsFeatureName(group.Name)) errors.Add($"{at}: name must be 1..64 chars of [A-Za-z0-9_]");
             else if (!names.Add(group.Name))
             {
-                errors.Add(at is "item" or "global"
-                    ? $"{at}: the top-level '{at}' array is the shorthand of the group '{at}', which 'groups' declares too: declare it once"
+                errors.Add(group.Name is CompiledGroup.ItemGroup or CompiledGroup.GlobalGroup && declared.Exists(x => x.At == group.Name)
+                    ? $"{at}: the top-level '{group.Name}' array is the shorthand of the group '{group.Name}', which 'groups' declares too: declare it once"
                     : $"{at}: duplicate group name");
             }
             group.Key ??= [];
