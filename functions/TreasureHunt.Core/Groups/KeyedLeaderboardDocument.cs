@@ -32,7 +32,9 @@ public sealed class KeyedLeaderEntry
 /// key's value read from the key's document just written; ranked values only grow (count, sum, max, approxDistinct:
 /// <see cref="CompiledLeaderboard.RankableAggregations"/>), so a key outside a section can only enter by growing past
 /// its worst entry, and the merge keeps each key's highest — its newest — value (after a reshard a key may sit in a
-/// section of each layout). Bounded: sections × K entries; tumbling windows expire (<see cref="TimeToLiveSeconds"/>).
+/// section of each layout). A sum of values that can be negative breaks the first half of that argument (a key's value
+/// may fall below a key the section evicted earlier): such a leaderboard is exact only while the summed values are not
+/// negative (docs/data-model.md). Bounded: sections × K entries; tumbling windows expire (<see cref="TimeToLiveSeconds"/>).
 /// </summary>
 public sealed class KeyedLeaderboardDocument
 {
@@ -97,7 +99,7 @@ public sealed class KeyedLeaderboardDocument
         var at = section.FindIndex(e => e.Id == candidate.Id);
         if (at >= 0)
         {
-            if (candidate.Value > section[at].Value) section[at] = candidate;
+            section[at] = candidate; // the shard's own latest value of the key (its offers come in write order)
             return;
         }
         if (section.Count < k)

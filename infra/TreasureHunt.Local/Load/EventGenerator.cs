@@ -32,7 +32,7 @@ internal readonly record struct GeneratedMessage(byte[] Body, bool IsDuplicate, 
 /// (<see cref="LoadWorkload.Uniform"/>) or come in sessions (<see cref="LoadWorkload.Sessions"/>: only the order of
 /// users changes — the event's timestamp stays the generation time given by the caller). With declared attributes
 /// (<see cref="LoadProfile.Attributes"/>) every event also carries a value for each: a string out of 20 per attribute
-/// (<c>brand-7</c>, cut to its maxLength), an integer 1..10, or a boolean — drawn from a generator of their own, so
+/// (<c>brand-7</c>; <c>GG</c> when that is longer than its maxLength), an integer 1..10, or a boolean — drawn from a generator of their own, so
 /// the core fields are the same per seed with or without them. Deterministic per seed.
 /// </summary>
 internal sealed class EventGenerator
@@ -59,7 +59,7 @@ internal sealed class EventGenerator
         _sessions = profile.Workload == LoadWorkload.Sessions ? new SessionSchedule(profile.Sessions ?? new SessionProfile(), _users, profile.Seed) : null;
         _attributeRandom = new Random(unchecked(profile.Seed * 31 + 7));
         _attributes = (profile.Attributes ?? []).Select(a => (a, Encoding.UTF8.GetBytes(a.Name),
-            Enumerable.Range(1, 20).Select(n => $"{a.Name}-{n}" is var t && t.Length > a.MaxLength ? t[..a.MaxLength] : t).ToArray())).ToArray();
+            Enumerable.Range(1, 20).Select(n => $"{a.Name}-{n}" is var t && t.Length > a.MaxLength ? new string((char)('A' + n - 1), Math.Min(a.MaxLength, 2)) : t).ToArray())).ToArray();
     }
 
     /// <summary>The session schedule of a sessionized workload (null for the uniform one).</summary>

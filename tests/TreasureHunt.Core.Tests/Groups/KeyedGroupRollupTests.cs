@@ -35,6 +35,10 @@ public sealed class KeyedGroupRollupTests
         Assert.Equal(["views", "revenue", "buyers", "avgPrice"], d.ItemGroup!.Stored.Select(f => f.Name));
         Assert.Empty(d.Group("global")!.Stored);
         Assert.Empty(CompiledDefinitions.Default.Groups.SelectMany(g => g.Stored));
+        // docs/data-model.md quotes the example's largest worst case: the item group's.
+        var worst = d.Groups.Max(g => g.Stored.Sum(FeatureDefinitionsReader.WorstCaseBytes));
+        Assert.Equal(d.ItemGroup!.Stored.Sum(FeatureDefinitionsReader.WorstCaseBytes), worst);
+        Assert.InRange(worst, 30_000, 50_000);
     }
 
     [Theory]
