@@ -66,6 +66,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<Versions.DefinitionsStartupCheck>();
         services.AddSingleton<Versions.DefinitionsAdmin>();
         services.AddSingleton<Versions.HistoryBackfill>();
+        services.AddOptions<Api.ApiAccessOptions>().Bind(configuration.GetSection(Api.ApiAccessOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Api.ApiAccess>();
         services.AddSingleton<QueryApi>();
         services.AddSingleton<HealthChecks>();
         services.AddSingleton<IReadinessDetail, HeldPartitionsReadiness>();

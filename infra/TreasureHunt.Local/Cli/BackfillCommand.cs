@@ -1,3 +1,4 @@
+using TreasureHunt.Pipeline.Processing;
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;

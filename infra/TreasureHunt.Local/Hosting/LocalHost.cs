@@ -1,3 +1,4 @@
+using TreasureHunt.Pipeline.Processing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +45,7 @@ internal static class LocalHost
         var services = builder.Services;
         services.AddOptions<LocalHostOptions>().Bind(configuration.GetSection(LocalHostOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LocalHostOptions>, LocalHostOptionsValidator>();
+        services.AddSingleton<IValidateOptions<TreasureHunt.Pipeline.Api.ApiAccessOptions>, LocalAccessValidator>();
         services.AddTreasureHuntStorage(configuration);
         services.AddTreasureHuntPipeline(configuration);
         services.AddSingleton(new ConsumerGroupName(configuration["EventHubConsumerGroup"] ?? "aggregator"));
@@ -95,8 +97,8 @@ internal static class LocalHost
             }
             await next(context);
         });
-        LocalRoutes.Map(app, options);
-        DashboardRoutes.Map(app, options);
+        LocalRoutes.Map(app);
+        DashboardRoutes.Map(app);
         OpenApiRoutes.Map(app);
         return app;
     }

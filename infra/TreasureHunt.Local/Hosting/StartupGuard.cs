@@ -1,3 +1,4 @@
+using TreasureHunt.Pipeline.Processing;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
