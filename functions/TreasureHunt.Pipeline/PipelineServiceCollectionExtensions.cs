@@ -67,6 +67,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<Versions.DefinitionsAdmin>();
         services.AddSingleton<Versions.HistoryBackfill>();
         services.AddOptions<Api.ApiAccessOptions>().Bind(configuration.GetSection(Api.ApiAccessOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Api.ApiAccessOptions>, Api.ApiAccessOptionsValidator>();
         services.AddSingleton<Api.ApiAccess>();
         services.AddSingleton<QueryApi>();
         services.AddSingleton<HealthChecks>();

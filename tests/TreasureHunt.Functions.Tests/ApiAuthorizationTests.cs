@@ -95,6 +95,17 @@ public sealed class ApiAuthorizationTests
     }
 
     [Fact]
+    public async Task The_reader_key_known_only_by_its_sha256_reads()
+    {
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("reader-key-0123456789")));
+        var options = new ApiAccessOptions { EasyAuth = true, ReaderKeySha256 = hash };
+        Assert.Equal(200, await InvokeAsync(options, "Totals", principal: null, key: "reader-key-0123456789"));
+        Assert.Equal(401, await InvokeAsync(options, "Totals", principal: null, key: hash));
+        Assert.Equal(403, await InvokeAsync(options, "DeadLetters", principal: null, key: "reader-key-0123456789"));
+        Assert.True(new ApiAccessOptionsValidator().Validate(null, new ApiAccessOptions { ReaderKeySha256 = "not-hex" }).Failed);
+    }
+
+    [Fact]
     public async Task A_refusal_is_problem_details_naming_the_role_and_the_function_does_not_run()
     {
         var (context, http) = Context("EraseUser", principal: Principal("TreasureHunt.Read"), key: null, query: "");

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -12,8 +13,15 @@ public sealed class ApiAccessOptions
 {
     public const string Section = "Access";
 
-    /// <summary>Key of the reader role (the local host; in Azure only where the Bicep parameter enables it).</summary>
+    /// <summary>Key of the reader role (the local host).</summary>
     public string ReaderKey { get; set; } = "";
+
+    /// <summary>
+    /// SHA-256 (hex) of a reader key: what the Functions app holds where the deployment's readerKeySha256 parameter
+    /// enables a reader key, so the key itself is in no app setting.
+    /// </summary>
+    [RegularExpression("^([0-9a-fA-F]{64})?$", ErrorMessage = $"{Section}:ReaderKeySha256 must be empty or 64 hex digits (the SHA-256 of the reader key).")]
+    public string ReaderKeySha256 { get; set; } = "";
 
     /// <summary>Key of the operator role (the local host only: the Functions app refuses to start with one).</summary>
     public string OperatorKey { get; set; } = "";
@@ -28,6 +36,10 @@ public sealed class ApiAccessOptions
     /// </summary>
     public bool EasyAuth { get; set; }
 }
+
+/// <summary>Source-generated from the attributes of <see cref="ApiAccessOptions"/>.</summary>
+[Microsoft.Extensions.Options.OptionsValidator]
+public sealed partial class ApiAccessOptionsValidator : IValidateOptions<ApiAccessOptions>;
 
 /// <summary>
 /// The one authorization step of both hosts: given a route's role and the request headers, null (go on) or the problem
@@ -52,7 +64,11 @@ public sealed class ApiAccess
     {
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Value;
-        _keys = [(ApiKeyCheck.Create(o.ReaderKey), ApiRole.Reader), (ApiKeyCheck.Create(o.OperatorKey), ApiRole.Operator), (ApiKeyCheck.Create(o.IngestKey), ApiRole.Ingest)];
+        _keys =
+        [
+            (ApiKeyCheck.Create(o.ReaderKey), ApiRole.Reader), (ApiKeyCheck.FromSha256(o.ReaderKeySha256), ApiRole.Reader),
+            (ApiKeyCheck.Create(o.OperatorKey), ApiRole.Operator), (ApiKeyCheck.Create(o.IngestKey), ApiRole.Ingest),
+        ];
         _easyAuth = o.EasyAuth;
     }
 

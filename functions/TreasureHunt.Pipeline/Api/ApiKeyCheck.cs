@@ -17,6 +17,10 @@ public sealed class ApiKeyCheck
     public static ApiKeyCheck Create(string? apiKey) =>
         new(string.IsNullOrEmpty(apiKey) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
 
+    /// <summary>The check of a key known only by its SHA-256 (hex, of its UTF-8 bytes); empty matches nothing.</summary>
+    public static ApiKeyCheck FromSha256(string? hex) =>
+        new(string.IsNullOrEmpty(hex) ? null : Convert.FromHexString(hex));
+
     public bool Matches(string? presented)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented ?? ""));

@@ -16,7 +16,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         var configuration = LocalConfiguration.Build(root, overrides);
         var stateDir = configuration["Local:StateDir"]!;
         var access = configuration.GetSection(TreasureHunt.Pipeline.Api.ApiAccessOptions.Section);
-        if (access.GetChildren().All(k => string.IsNullOrEmpty(k.Value)))
+        if (LocalKeys.Roles.All(role => string.IsNullOrEmpty(access[$"{role}Key"])))
         {
             // Started by hand (not by ./th up, which passes the keys): the same keys ./th uses.
             foreach (var (name, value) in LocalKeys.Resolve(Path.Combine(root, ".th")).Settings()) overrides[name.Replace("__", ":", StringComparison.Ordinal)] = value;
