@@ -1,4 +1,3 @@
-using TreasureHunt.Pipeline.Processing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -15,6 +14,7 @@ using TreasureHunt.Local.OpenApi;
 using TreasureHunt.LocalEntities;
 using TreasureHunt.Pipeline;
 using TreasureHunt.Pipeline.FinOps;
+using TreasureHunt.Pipeline.Processing;
 using TreasureHunt.Pipeline.Queries;
 using TreasureHunt.Storage;
 

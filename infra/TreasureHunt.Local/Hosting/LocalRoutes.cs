@@ -7,8 +7,8 @@ using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Local.EventLog;
 using TreasureHunt.Pipeline.Api;
-using TreasureHunt.Pipeline.Processing;
 using TreasureHunt.Pipeline.FinOps;
+using TreasureHunt.Pipeline.Processing;
 using TreasureHunt.Pipeline.Queries;
 
 namespace TreasureHunt.Local.Hosting;

@@ -1,9 +1,9 @@
-using TreasureHunt.Pipeline.Processing;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Local.EventLog;
+using TreasureHunt.Pipeline.Processing;
 using TreasureHunt.Storage;
 
 namespace TreasureHunt.Local.Hosting;
