@@ -124,6 +124,18 @@ param idleUserDays int = 400
 @maxValue(3650)
 param erasureTombstoneDays int = 30
 
+// ---------------------------------------------------------------- who may call the API (docs/deploy.md, "Roles")
+
+@description('Microsoft Entra ID tenant of the API\'s app registration (default: the deployment\'s tenant).')
+param entraTenantId string = tenant().tenantId
+
+@description('Application (client) id of the API\'s app registration, with the app roles TreasureHunt.Read and TreasureHunt.Operate (docs/deploy.md, "Roles"). Set: App Service Authentication validates Entra ID tokens (scope api://{clientId}/.default) and refuses requests without one (401); the app checks each route\'s app role. Empty: no authentication in front of the app, which then answers 401 to every route but liveness and the OpenAPI document.')
+param entraClientId string = ''
+
+@description('Optional reader key: the SHA-256 (64 hex digits) of a key that callers may send in the x-functions-key header instead of a token, for reader routes only (never operator routes). The platform then lets tokenless requests through to the app, which refuses those without the key (401). Empty (default): tokens only.')
+@maxLength(64)
+param readerKeySha256 string = ''
+
 // ---------------------------------------------------------------- storage and monitoring
 
 @description('Redundancy of the storage account.')
@@ -310,6 +322,9 @@ module functionApp 'modules/functionapp.bicep' = {
     )
     workspaceId: monitoring.outputs.workspaceId
     erasureTombstoneDays: eventHubCaptureEnabled ? max(erasureTombstoneDays, eventHubCaptureRetentionDays) : erasureTombstoneDays
+    entraTenantId: entraTenantId
+    entraClientId: entraClientId
+    readerKeySha256: readerKeySha256
     // azd deploys the service "api" of azure.yaml to the resource carrying this tag.
     tags: union(commonTags, {
       'azd-service-name': 'api'

@@ -2,6 +2,11 @@
 // the per-event "baseline" container so the benchmark strategies can be compared here.
 using 'main.bicep'
 
+// Who may call the API: the app registration whose id TH_ENTRA_CLIENT_ID holds when the parameters are built
+// (`azd env set TH_ENTRA_CLIENT_ID <client id>`, docs/deploy.md "Roles"); unset, no token is accepted and every route
+// but liveness answers 401.
+param entraClientId = readEnvironmentVariable('TH_ENTRA_CLIENT_ID', '')
+
 param environmentName = 'dev'
 
 // The dev profile: public endpoints (Entra ID only, no keys), no network, alerts or locks (docs/deploy.md).

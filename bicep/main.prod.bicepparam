@@ -3,6 +3,11 @@
 // your traffic instead: `./th plan --events-per-second N --out prod.bicepparam` (docs/deploy.md).
 using 'main.bicep'
 
+// Who may call the API: the app registration whose id TH_ENTRA_CLIENT_ID holds when the parameters are built
+// (`azd env set TH_ENTRA_CLIENT_ID <client id>`, docs/deploy.md "Roles"); unset, no token is accepted and every route
+// but liveness answers 401.
+param entraClientId = readEnvironmentVariable('TH_ENTRA_CLIENT_ID', '')
+
 param environmentName = 'prod'
 
 // The production profile: private network, diagnostics, zone redundancy, alerts, delete locks (docs/deploy.md,

@@ -97,6 +97,15 @@ param erasureTombstoneDays int
 @description('Tags applied to every resource.')
 param tags object
 
+@description('Microsoft Entra ID tenant of the API\'s app registration.')
+param entraTenantId string
+
+@description('Application (client) id of the API\'s app registration (app roles TreasureHunt.Read, TreasureHunt.Operate); empty = no App Service Authentication, and the app answers 401 to every route but liveness.')
+param entraClientId string
+
+@description('SHA-256 (hex) of a reader key callers may send in x-functions-key instead of a token; empty = tokens only.')
+param readerKeySha256 string
+
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
@@ -251,6 +260,17 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
           value: 'Authorization=AAD'
         }
+        // Who may call what (docs/functions.md, "Roles"): the worker takes the caller's app roles from the principal
+        // App Service Authentication forwards, only when the authentication below is on (it alone sets that header).
+        {
+          name: 'Access__EasyAuth'
+          value: string(!empty(entraClientId))
+        }
+        // A reader key's hash, never the key: the worker compares the presented key's SHA-256 with it.
+        {
+          name: 'Access__ReaderKeySha256'
+          value: readerKeySha256
+        }
       ]
     }
     functionAppConfig: {
@@ -270,6 +290,54 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
       runtime: {
         name: 'dotnet-isolated'
         version: '10.0'
+      }
+    }
+  }
+}
+
+// App Service Authentication with Microsoft Entra ID (https://learn.microsoft.com/azure/app-service/configure-authentication-provider-aad,
+// template reference https://learn.microsoft.com/azure/templates/microsoft.web/sites/config-authsettingsv2): the platform
+// validates the bearer token (issuer: the tenant; audience: the app registration) before the app runs and refuses a
+// request without one with 401 — except liveness and the OpenAPI document. With a reader key enabled, tokenless
+// requests must reach the worker (which checks the key, and answers 401 without one), so the platform lets them through.
+// The worker checks the app role of every route (TreasureHunt.Read, TreasureHunt.Operate) from X-MS-CLIENT-PRINCIPAL.
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(entraClientId)) {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: empty(readerKeySha256)
+      unauthenticatedClientAction: empty(readerKeySha256) ? 'Return401' : 'AllowAnonymous'
+      excludedPaths: [
+        '/api/health'
+        '/api/openapi.json'
+      ]
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: entraClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${entraTenantId}/v2.0'
+        }
+        validation: {
+          // Tokens a service gets for the scope api://{clientId}/.default carry this audience (v1) or the client id (v2).
+          allowedAudiences: [
+            'api://${entraClientId}'
+            entraClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
       }
     }
   }

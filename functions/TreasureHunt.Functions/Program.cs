@@ -9,8 +9,10 @@ using TreasureHunt.Storage;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
-// Outermost first: unhandled HTTP errors become problem+json (no stack traces), then every invocation is metered.
+// Outermost first: unhandled HTTP errors become problem+json (no stack traces), then the caller's role is checked
+// against the route table (401/403 before any handler runs), then every invocation is metered.
 builder.UseMiddleware<ProblemDetailsMiddleware>();
+builder.UseMiddleware<ApiAuthorizationMiddleware>();
 builder.UseMiddleware<FinOpsMiddleware>();
 builder.Services.AddTreasureHuntFunctions(builder.Configuration);
 builder.Services.AddTreasureHuntTelemetry(builder.Configuration);

@@ -66,6 +66,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<Versions.DefinitionsStartupCheck>();
         services.AddSingleton<Versions.DefinitionsAdmin>();
         services.AddSingleton<Versions.HistoryBackfill>();
+        services.AddOptions<Api.ApiAccessOptions>().Bind(configuration.GetSection(Api.ApiAccessOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Api.ApiAccessOptions>, Api.ApiAccessOptionsValidator>();
+        services.AddSingleton<Api.ApiAccess>();
         services.AddSingleton<QueryApi>();
         services.AddSingleton<HealthChecks>();
         services.AddSingleton<IReadinessDetail, HeldPartitionsReadiness>();

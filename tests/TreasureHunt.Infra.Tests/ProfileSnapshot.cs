@@ -25,6 +25,9 @@ public sealed class ProfileSnapshot
     public const string AlertActionGroupId =
         "/subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg-ops/providers/Microsoft.Insights/actionGroups/ag-oncall";
 
+    /// <summary>What both parameter files read from TH_ENTRA_CLIENT_ID when the snapshot is built (the API's app registration).</summary>
+    public const string EntraClientId = "11111111-2222-3333-4444-555555555555";
+
     private static readonly Lazy<ProfileSnapshot> DevInstance = new(() => Build("main.dev.bicepparam"));
     private static readonly Lazy<ProfileSnapshot> ProductionInstance = new(() => Build("main.prod.bicepparam"));
 
@@ -74,7 +77,7 @@ public sealed class ProfileSnapshot
             File.WriteAllText(copy, content.Replace("using 'main.bicep'", "using '../main.bicep'", StringComparison.Ordinal));
 
             var result = BicepCli.Run(
-                new Dictionary<string, string> { ["TH_ALERT_ACTION_GROUP_ID"] = AlertActionGroupId },
+                new Dictionary<string, string> { ["TH_ALERT_ACTION_GROUP_ID"] = AlertActionGroupId, ["TH_ENTRA_CLIENT_ID"] = EntraClientId },
                 "snapshot", copy, "--mode", "overwrite",
                 "--subscription-id", SubscriptionId, "--resource-group", ResourceGroup, "--location", Location);
             var snapshotPath = Path.ChangeExtension(copy, ".snapshot.json");

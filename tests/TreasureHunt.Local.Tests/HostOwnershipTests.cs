@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using TreasureHunt.Local.Cli;
+using TreasureHunt.Local.Hosting;
 
 namespace TreasureHunt.Local.Tests;
 
@@ -76,15 +77,16 @@ public sealed class HostOwnershipTests : IDisposable
             using var client = await stack.ConnectToRunningHostAsync(port, CancellationToken.None);
 
             Assert.Null(client);
-            var key = LocalProcesses.ResolveApiKey(StateDir);
+            var keys = LocalKeys.Resolve(StateDir);
+            string[] all = [keys.Reader, keys.Operator, keys.Ingest];
             lock (received)
             {
-                Assert.DoesNotContain(key, received.ToString(), StringComparison.Ordinal);
+                Assert.All(all, key => Assert.DoesNotContain(key, received.ToString(), StringComparison.Ordinal));
                 Assert.DoesNotContain("x-functions-key", received.ToString(), StringComparison.OrdinalIgnoreCase);
             }
             var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => stack.EnsureHostAsync(port, StateDir, new Dictionary<string, string>(), CancellationToken.None));
             Assert.Contains("not the host ./th started", refused.Message);
-            lock (received) Assert.DoesNotContain(key, received.ToString(), StringComparison.Ordinal);
+            lock (received) Assert.All(all, key => Assert.DoesNotContain(key, received.ToString(), StringComparison.Ordinal));
         }
         finally
         {

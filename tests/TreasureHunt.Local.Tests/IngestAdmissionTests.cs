@@ -44,7 +44,7 @@ public sealed class IngestAdmissionTests : IDisposable
         await using var app = LocalHost.Build(LocalConfiguration.Build(TestRepository.Root, new Dictionary<string, string?>
         {
             ["Local:StateDir"] = _stateDir,
-            ["Local:ApiKey"] = "test",
+            ["Access:IngestKey"] = "test",
             ["Local:IngestMaxConcurrentRequests"] = "1",
             ["Local:IngestQueueLimit"] = "1",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "",

@@ -20,7 +20,7 @@ public sealed class OpenApiRouteTests : IDisposable
         await using var app = LocalHost.Build(LocalConfiguration.Build(TestRepository.Root, new Dictionary<string, string?>
         {
             ["Local:StateDir"] = _stateDir,
-            ["Local:ApiKey"] = "test",
+            ["Access:ReaderKey"] = "test",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "",
         }));
         app.UseRouting();

@@ -19,11 +19,13 @@ public sealed class OptionsValidationTests : IDisposable
         LocalHost.Build(LocalConfiguration.Build(Root, new Dictionary<string, string?>
         {
             ["Local:StateDir"] = _stateDir,
-            ["Local:ApiKey"] = "test",
+            ["Access:ReaderKey"] = "test",
             [key] = value,
         }));
 
     [Theory]
+    // ApiAccessOptions: the local host never trusts a principal header
+    [InlineData("Access:EasyAuth", "true", "Access:EasyAuth")]
     // ContractOptions
     [InlineData("Contract:MaxEventAgeDays", "0", "Contract:MaxEventAgeDays")]
     // AggregationOptions

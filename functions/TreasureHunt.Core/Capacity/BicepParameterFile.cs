@@ -33,6 +33,9 @@ public static class BicepParameterFile
         b.AppendLine();
         b.AppendLine(i, $"param environmentName = '{environmentName}'");
         b.AppendLine();
+        b.AppendLine("// Who may call the API: the app registration TH_ENTRA_CLIENT_ID names when the parameters are built (docs/deploy.md, \"Roles\").");
+        b.AppendLine("param entraClientId = readEnvironmentVariable('TH_ENTRA_CLIENT_ID', '')");
+        b.AppendLine();
         b.AppendLine("param eventHubsCapacity = {");
         b.AppendLine(i, $"  tier: '{eh.Tier}'");
         b.AppendLine(i, $"  partitionCount: {eh.Partitions}");

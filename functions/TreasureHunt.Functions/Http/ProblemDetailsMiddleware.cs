@@ -36,6 +36,7 @@ public sealed class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddleware> l
     internal static async Task WriteAsync(HttpContext http, ApiResponse response)
     {
         http.Response.Clear();
+        ApiResponse.AddSecurityHeaders(http.Response);
         http.Response.StatusCode = response.StatusCode;
         http.Response.ContentType = response.ContentType;
         await http.Response.WriteAsync(response.Body);

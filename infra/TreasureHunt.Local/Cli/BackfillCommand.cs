@@ -11,6 +11,7 @@ using TreasureHunt.Core.Ports;
 using TreasureHunt.Local.EventLog;
 using TreasureHunt.Local.Hosting;
 using TreasureHunt.Pipeline;
+using TreasureHunt.Pipeline.Processing;
 using TreasureHunt.Pipeline.Versions;
 using TreasureHunt.Storage;
 using TreasureHunt.Storage.History;

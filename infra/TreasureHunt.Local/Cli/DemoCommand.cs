@@ -85,18 +85,18 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
     private static void PrintNextSteps(string baseUrl)
     {
         AnsiConsole.Write(new Rule("Next"));
-        AnsiConsole.MarkupLine("The host keeps running. The API key is TH_API_KEY or the file .th/api-key, sent as the x-functions-key header:");
+        AnsiConsole.MarkupLine("The host keeps running. Reads take the reader key (TH_READER_KEY or the file .th/keys/reader) in the x-functions-key header:");
         string[] lines =
         [
-            $"profile      curl -s -H \"x-functions-key: $(cat .th/api-key)\" {baseUrl}/api/users/u-0/profile",
-            $"leaderboard  curl -s -H \"x-functions-key: $(cat .th/api-key)\" \"{baseUrl}/api/leaderboard?type=click&window=hour&top=10\"",
-            $"totals       curl -s -H \"x-functions-key: $(cat .th/api-key)\" {baseUrl}/api/totals",
-            $"cost         curl -s -H \"x-functions-key: $(cat .th/api-key)\" \"{baseUrl}/api/finops/cost?groupBy=function\"",
+            $"profile      curl -s -H \"x-functions-key: $(cat .th/keys/reader)\" {baseUrl}/api/users/u-0/profile",
+            $"leaderboard  curl -s -H \"x-functions-key: $(cat .th/keys/reader)\" \"{baseUrl}/api/leaderboard?type=click&window=hour&top=10\"",
+            $"totals       curl -s -H \"x-functions-key: $(cat .th/keys/reader)\" {baseUrl}/api/totals",
+            $"cost         curl -s -H \"x-functions-key: $(cat .th/keys/reader)\" \"{baseUrl}/api/finops/cost?groupBy=function\"",
             // Further entry points (e.g. a dashboard URL) go here, one line each.
         ];
         foreach (var line in lines) Console.WriteLine("  " + line); // unwrapped, whatever the terminal width: copy-pasteable
         AnsiConsole.MarkupLine("More traffic: [bold]./th load --rate 500[/]; stop everything: [bold]./th down[/].");
-        // Last line of the demo: the live dashboard (it asks once for the key in .th/api-key; docs/observability.md).
+        // Last line of the demo: the live dashboard (it asks once for the reader key, .th/keys/reader; docs/observability.md).
         Console.WriteLine($"Live dashboard: {baseUrl}/dashboard");
     }
 

@@ -93,18 +93,4 @@ internal static partial class LocalProcesses
         var close = text.LastIndexOf(')');
         return close > 0 && close + 2 < text.Length && text[close + 2] == 'Z';
     }
-
-    /// <summary>TH_API_KEY if set, else the key generated once into &lt;state&gt;/api-key.</summary>
-    public static string ResolveApiKey(string stateDir)
-    {
-        if (Environment.GetEnvironmentVariable("TH_API_KEY") is { Length: > 0 } fromEnv) return fromEnv;
-        Directory.CreateDirectory(stateDir);
-        var path = Path.Combine(stateDir, "api-key");
-        if (!File.Exists(path))
-        {
-            File.WriteAllText(path, Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant());
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        return File.ReadAllText(path).Trim();
-    }
 }

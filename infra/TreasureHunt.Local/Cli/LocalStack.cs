@@ -41,7 +41,7 @@ internal sealed class LocalStack(string repoRoot, string? hostStateDir = null)
                 Fail("The local host is not running: start it with ./th up");
                 return null;
         }
-        var client = new HostClient($"http://127.0.0.1:{port}", LocalProcesses.ResolveApiKey(StateDir));
+        var client = new HostClient($"http://127.0.0.1:{port}", LocalKeys.Resolve(StateDir));
         if (await client.IsHealthyAsync(cancellationToken))
         {
             return client;
@@ -64,8 +64,8 @@ internal sealed class LocalStack(string repoRoot, string? hostStateDir = null)
     /// 200 from it. Refuses a port another process listens on: that process is sent nothing (<see cref="HostOwnership"/>).</summary>
     public async Task<(HostClient Client, bool Started)> EnsureHostAsync(int port, string hostStateDir, IDictionary<string, string> settings, CancellationToken cancellationToken)
     {
-        var apiKey = LocalProcesses.ResolveApiKey(StateDir);
-        var client = new HostClient($"http://127.0.0.1:{port}", apiKey);
+        var keys = LocalKeys.Resolve(StateDir);
+        var client = new HostClient($"http://127.0.0.1:{port}", keys);
         switch (HostOwnership.Of(port, hostStateDir))
         {
             case PortOwner.Other:
@@ -80,9 +80,9 @@ internal sealed class LocalStack(string repoRoot, string? hostStateDir = null)
         {
             ["Local__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Local__StateDir"] = hostStateDir,
-            ["Local__ApiKey"] = apiKey,
             ["TH_REPO_ROOT"] = repoRoot,
         };
+        foreach (var (name, value) in keys.Settings()) environment[name] = value;
         foreach (var (name, value) in HostRuntimeVariables.For(repoRoot, environment, Environment.GetEnvironmentVariable))
         {
             environment[name] = value;

@@ -15,9 +15,11 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         var overrides = new Dictionary<string, string?>();
         var configuration = LocalConfiguration.Build(root, overrides);
         var stateDir = configuration["Local:StateDir"]!;
-        if (string.IsNullOrEmpty(configuration["Local:ApiKey"]))
+        var access = configuration.GetSection(TreasureHunt.Pipeline.Api.ApiAccessOptions.Section);
+        if (LocalKeys.Roles.All(role => string.IsNullOrEmpty(access[$"{role}Key"])))
         {
-            overrides["Local:ApiKey"] = LocalProcesses.ResolveApiKey(Path.Combine(root, ".th"));
+            // Started by hand (not by ./th up, which passes the keys): the same keys ./th uses.
+            foreach (var (name, value) in LocalKeys.Resolve(Path.Combine(root, ".th")).Settings()) overrides[name.Replace("__", ":", StringComparison.Ordinal)] = value;
             configuration = LocalConfiguration.Build(root, overrides);
         }
         Directory.CreateDirectory(stateDir);

@@ -22,8 +22,22 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         var port = HostPort();
         var (client, started) = await AnsiConsole.Status().StartAsync("Starting the local host…",
             _ => stack.EnsureHostAsync(port, stack.StateDir, new Dictionary<string, string>(), cancellationToken));
-        AnsiConsole.MarkupLineInterpolated($"[green]{(started ? "Up" : "Already up")}[/]: {client.BaseUrl}  (API key: TH_API_KEY, or the file {Path.Combine(stack.StateDir, "api-key")}; send it as x-functions-key)");
+        AnsiConsole.MarkupLineInterpolated($"[green]{(started ? "Up" : "Already up")}[/]: {client.BaseUrl}  (send a role's key as the x-functions-key header)");
+        PrintKeys(stack.StateDir);
         return client;
+    }
+
+    /// <summary>Each role's key and where it comes from (the environment variable or the file under .th/keys).</summary>
+    private static void PrintKeys(string stateDir)
+    {
+        var keys = LocalKeys.Resolve(stateDir);
+        foreach (var role in LocalKeys.Roles)
+        {
+            var source = Environment.GetEnvironmentVariable(LocalKeys.EnvironmentVariable(role)) is { Length: > 0 } ? LocalKeys.EnvironmentVariable(role)
+                : Environment.GetEnvironmentVariable("TH_API_KEY") is { Length: > 0 } ? "TH_API_KEY"
+                : LocalKeys.FilePath(stateDir, role);
+            Console.WriteLine($"  {LocalKeys.Name(role),-9}{keys.For(role)}  ({source})");
+        }
     }
 
     public static int HostPort() => int.TryParse(Environment.GetEnvironmentVariable("TH_PORT"), out var p) ? p : 7071;

@@ -8,16 +8,16 @@ using TreasureHunt.Pipeline.Queries;
 namespace TreasureHunt.Local.Dashboard;
 
 /// <summary>
-/// The live dashboard: <c>GET /dashboard</c> (the page; it holds no data and asks for the function key),
+/// The live dashboard: <c>GET /dashboard</c> (the page; it holds no data and asks for the reader key),
 /// its script, Chart.js served from the emulators' <c>node_modules</c> (installed by the same <c>npm ci</c> — no CDN,
-/// works offline), and <c>GET /api/local/dashboard</c> (function key) with the sampled metrics.
+/// works offline); its data is <c>GET /api/local/dashboard</c> (reader key, <see cref="LocalApiRoutes"/>).
 /// </summary>
 internal static class DashboardRoutes
 {
     public const string Path = "/dashboard";
     private const string ChartJs = "chart.umd.min.js";
 
-    public static void Map(WebApplication app, LocalHostOptions options)
+    public static void Map(WebApplication app)
     {
         app.MapGet(Path, () => Resource("dashboard.html", "text/html; charset=utf-8")).ExcludeFromDescription();
         app.MapGet($"{Path}/dashboard.js", () => Resource("dashboard.js", "text/javascript; charset=utf-8")).ExcludeFromDescription();
@@ -29,9 +29,6 @@ internal static class DashboardRoutes
                 : Results.Problem(statusCode: 503, title: "Chart library missing",
                     detail: $"{file} not found: run infra/local/emulators.sh install (npm ci of infra/local/emulators)");
         }).ExcludeFromDescription();
-        app.MapGet("/api/local/dashboard", (DashboardSampler sampler) => Results.Json(sampler.Snapshot(), ApiResponse.Json))
-            .AddEndpointFilter(new FunctionKeyFilter(options))
-            .ExcludeFromDescription();
     }
 
     private static IResult Resource(string name, string contentType)
@@ -40,21 +37,5 @@ internal static class DashboardRoutes
             ?? throw new InvalidOperationException($"embedded resource {name} missing");
         using var reader = new StreamReader(stream);
         return Results.Text(reader.ReadToEnd(), contentType);
-    }
-}
-
-/// <summary>The function-key check of the local host's keyed routes (x-functions-key header only, constant time), as an endpoint filter.</summary>
-internal sealed class FunctionKeyFilter(LocalHostOptions options) : IEndpointFilter
-{
-    private readonly ApiKeyCheck _key = ApiKeyCheck.Create(options.ApiKey);
-
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        if (!_key.Matches(context.HttpContext.Request.Headers["x-functions-key"].ToString()))
-        {
-            var problem = ApiResponse.Problem(401, "Unauthorized", "a valid function key is required in the x-functions-key header");
-            return Results.Content(problem.Body, problem.ContentType, statusCode: problem.StatusCode);
-        }
-        return await next(context);
     }
 }

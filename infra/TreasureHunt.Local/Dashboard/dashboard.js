@@ -1,5 +1,5 @@
 // The live dashboard of the local host (GET /dashboard). Reads GET /api/local/dashboard (the pipeline's
-// OpenTelemetry instruments, sampled by the host every 2 s) and GET /api/leaderboard with the function key in the
+// OpenTelemetry instruments, sampled by the host every 2 s) and GET /api/leaderboard with the reader key in the
 // x-functions-key header. The key is asked once and kept in sessionStorage (this tab only), never put in a URL.
 (() => {
   'use strict';
@@ -93,7 +93,7 @@
 
   async function get(path) {
     const response = await fetch(path, { headers: { 'x-functions-key': sessionStorage.getItem(KEY) || '' }, cache: 'no-store' });
-    if (response.status === 401) throw Object.assign(new Error('The function key was rejected (401): enter the key of this host.'), { unauthorized: true });
+    if (response.status === 401 || response.status === 403) throw Object.assign(new Error('The key was rejected (' + response.status + '): enter the reader key, .th/keys/reader.'), { unauthorized: true });
     if (!response.ok) throw new Error(`${path} answered ${response.status}`);
     return response.json();
   }

@@ -13,6 +13,12 @@ internal sealed class ApiResponseResult(ApiResponse response) : IResult
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         ApiResponse.AddSecurityHeaders(httpContext.Response);
+        if (Response.Body.Length == 0)
+        {
+            // No content (204): a 204 may carry no body, not even an empty write.
+            httpContext.Response.StatusCode = Response.StatusCode;
+            return Task.CompletedTask;
+        }
         return Results.Content(Response.Body, Response.ContentType, statusCode: Response.StatusCode).ExecuteAsync(httpContext);
     }
 }

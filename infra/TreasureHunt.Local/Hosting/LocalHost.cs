@@ -14,6 +14,7 @@ using TreasureHunt.Local.OpenApi;
 using TreasureHunt.LocalEntities;
 using TreasureHunt.Pipeline;
 using TreasureHunt.Pipeline.FinOps;
+using TreasureHunt.Pipeline.Processing;
 using TreasureHunt.Pipeline.Queries;
 using TreasureHunt.Storage;
 
@@ -44,6 +45,7 @@ internal static class LocalHost
         var services = builder.Services;
         services.AddOptions<LocalHostOptions>().Bind(configuration.GetSection(LocalHostOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LocalHostOptions>, LocalHostOptionsValidator>();
+        services.AddSingleton<IValidateOptions<TreasureHunt.Pipeline.Api.ApiAccessOptions>, LocalAccessValidator>();
         services.AddTreasureHuntStorage(configuration);
         services.AddTreasureHuntPipeline(configuration);
         services.AddSingleton(new ConsumerGroupName(configuration["EventHubConsumerGroup"] ?? "aggregator"));
@@ -95,8 +97,8 @@ internal static class LocalHost
             }
             await next(context);
         });
-        LocalRoutes.Map(app, options);
-        DashboardRoutes.Map(app, options);
+        LocalRoutes.Map(app);
+        DashboardRoutes.Map(app);
         OpenApiRoutes.Map(app);
         return app;
     }

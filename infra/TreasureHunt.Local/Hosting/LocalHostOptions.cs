@@ -29,12 +29,9 @@ public sealed class LocalHostOptions
     [SettingRange(0, 3_600_000, ErrorMessage = $"{Section}:MaxWaitMs must be 0..3600000.")]
     public int MaxWaitMs { get; set; } = 100;
 
-    /// <summary>Folder for the event log, PIDs, API key (git-ignored).</summary>
+    /// <summary>Folder for the event log, PIDs, role keys (git-ignored).</summary>
     [Required(ErrorMessage = $"{Section}:StateDir is required.")]
     public string StateDir { get; set; } = ".th";
-
-    /// <summary>Function key required in the x-functions-key header on every route but liveness (never ?code=: URLs are logged).</summary>
-    public string ApiKey { get; set; } = "";
 
     /// <summary>Deliver every batch twice (redelivery test mode).</summary>
     public bool DeliverTwice { get; set; }
@@ -91,3 +88,12 @@ public sealed class LocalHostOptions
 /// <summary>Source-generated from the attributes of <see cref="LocalHostOptions"/>.</summary>
 [OptionsValidator]
 internal sealed partial class LocalHostOptionsValidator : IValidateOptions<LocalHostOptions>;
+
+/// <summary>The local host never trusts an X-MS-CLIENT-PRINCIPAL header: nothing in front of it sets (or strips) one.</summary>
+internal sealed class LocalAccessValidator : IValidateOptions<TreasureHunt.Pipeline.Api.ApiAccessOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TreasureHunt.Pipeline.Api.ApiAccessOptions options) =>
+        options.EasyAuth
+            ? ValidateOptionsResult.Fail($"{TreasureHunt.Pipeline.Api.ApiAccessOptions.Section}:EasyAuth must be false on the local host: no App Service Authentication sets the principal header, so any caller could.")
+            : ValidateOptionsResult.Success;
+}

@@ -142,6 +142,3 @@ internal sealed class PartitionPumps(
         }
     }
 }
-
-/// <summary>The consumer group this host reads as (setting EventHubConsumerGroup).</summary>
-internal sealed record ConsumerGroupName(string Value);

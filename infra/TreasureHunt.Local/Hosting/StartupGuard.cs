@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Local.EventLog;
+using TreasureHunt.Pipeline.Processing;
 using TreasureHunt.Storage;
 
 namespace TreasureHunt.Local.Hosting;

@@ -3,11 +3,13 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using TreasureHunt.Local.Hosting;
+using TreasureHunt.Pipeline.Api;
 using TreasureHunt.Pipeline.Queries;
 
 namespace TreasureHunt.Local.Load;
 
-/// <summary>HTTP client of a running local host (ingest, queries, local metrics), with the function key.</summary>
+/// <summary>HTTP client of a running local host (ingest, queries, local metrics): each request carries the key of its
+/// route's role, looked up in the route table (<see cref="ApiRoutes"/>, <see cref="LocalApiRoutes"/>).</summary>
 internal sealed class HostClient : IDisposable
 {
     /// <summary>How long a replay request may take: one run re-applies up to <see cref="TreasureHunt.Pipeline.Processing.ParkedReplayer.MaxRowsPerRun"/>
@@ -20,12 +22,13 @@ internal sealed class HostClient : IDisposable
     private readonly HttpClient _replay;
     private readonly HttpClient _anonymous;
 
-    public HostClient(string baseUrl, string apiKey)
+    private readonly LocalKeys _keys;
+
+    public HostClient(string baseUrl, LocalKeys keys)
     {
+        _keys = keys;
         _http = new HttpClient(_handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
-        _http.DefaultRequestHeaders.Add("x-functions-key", apiKey);
         _replay = new HttpClient(_handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl), Timeout = ReplayTimeout };
-        _replay.DefaultRequestHeaders.Add("x-functions-key", apiKey);
         // Liveness needs no key: the probe ./th uses to wait for a host never carries it.
         _anonymous = new HttpClient(_handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
         BaseUrl = baseUrl;
@@ -55,9 +58,10 @@ internal sealed class HostClient : IDisposable
         {
             try
             {
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-                using var response = await _http.PostAsync("/api/events", content, cancellationToken);
+                using var request = Keyed(HttpMethod.Post, "/api/events");
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+                using var response = await _http.SendAsync(request, cancellationToken);
                 if (response.StatusCode == HttpStatusCode.Accepted)
                 {
                     using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
@@ -88,7 +92,8 @@ internal sealed class HostClient : IDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            using var response = await _http.GetAsync(route, cancellationToken);
+            using var request = Keyed(HttpMethod.Get, route);
+            using var response = await _http.SendAsync(request, cancellationToken);
             if ((int)response.StatusCode >= 500 && attempt < 5)
             {
                 await Task.Delay(200, cancellationToken);
@@ -100,16 +105,20 @@ internal sealed class HostClient : IDisposable
         }
     }
 
-    public async Task<MetricsSnapshot> GetMetricsAsync(CancellationToken cancellationToken) =>
-        (await _http.GetFromJsonAsync<MetricsSnapshot>("/api/local/metrics", ApiResponse.Json, cancellationToken))!;
+    public Task<MetricsSnapshot> GetMetricsAsync(CancellationToken cancellationToken) => GetJsonAsync<MetricsSnapshot>("/api/local/metrics", cancellationToken);
 
-    public async Task ResetMetricsAsync(CancellationToken cancellationToken) =>
-        (await _http.PostAsync("/api/local/metrics/reset", null, cancellationToken)).EnsureSuccessStatusCode();
+    /// <summary>Starts the host's metrics over (the operator key: ./th load and bench reset before a run).</summary>
+    public async Task ResetMetricsAsync(CancellationToken cancellationToken)
+    {
+        using var request = Keyed(HttpMethod.Post, "/api/local/metrics/reset");
+        (await _http.SendAsync(request, cancellationToken)).EnsureSuccessStatusCode();
+    }
 
     /// <summary>POST /api/parked/replay: re-applies parked messages; the answer is the replay report.</summary>
     public async Task<(int Status, JsonElement Body)> ReplayParkedAsync(CancellationToken cancellationToken)
     {
-        using var response = await _replay.PostAsync("/api/parked/replay", null, cancellationToken);
+        using var request = Keyed(HttpMethod.Post, "/api/parked/replay");
+        using var response = await _replay.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         using var json = JsonDocument.Parse(text.Length == 0 ? "null" : text);
         return ((int)response.StatusCode, json.RootElement.Clone());
@@ -117,11 +126,11 @@ internal sealed class HostClient : IDisposable
 
     /// <summary>DELETE /api/users/{userId}: requests an erasure; 202 with the erasure id.</summary>
     public Task<(int Status, JsonElement Body)> EraseUserAsync(string userId, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/users/{Uri.EscapeDataString(userId)}"), cancellationToken);
+        SendAsync(Keyed(HttpMethod.Delete, $"/api/users/{Uri.EscapeDataString(userId)}"), cancellationToken);
 
     /// <summary>GET /api/erasures/{erasureId}: where an erasure stands, per store.</summary>
     public Task<(int Status, JsonElement Body)> GetErasureAsync(string erasureId, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/erasures/{Uri.EscapeDataString(erasureId)}"), cancellationToken);
+        SendAsync(Keyed(HttpMethod.Get, $"/api/erasures/{Uri.EscapeDataString(erasureId)}"), cancellationToken);
 
     private async Task<(int Status, JsonElement Body)> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -134,8 +143,39 @@ internal sealed class HostClient : IDisposable
         }
     }
 
-    public async Task<HostStatus> GetStatusAsync(CancellationToken cancellationToken) =>
-        (await _http.GetFromJsonAsync<HostStatus>("/api/local/status", ApiResponse.Json, cancellationToken))!;
+    public Task<HostStatus> GetStatusAsync(CancellationToken cancellationToken) => GetJsonAsync<HostStatus>("/api/local/status", cancellationToken);
+
+    private async Task<T> GetJsonAsync<T>(string route, CancellationToken cancellationToken)
+    {
+        using var request = Keyed(HttpMethod.Get, route);
+        using var response = await _http.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<T>(ApiResponse.Json, cancellationToken))!;
+    }
+
+    /// <summary>A request carrying the key of the role its route needs (none for an anonymous or unknown route).</summary>
+    private HttpRequestMessage Keyed(HttpMethod method, string route)
+    {
+        var request = new HttpRequestMessage(method, route);
+        if (RoleOf(method.Method, route) is { } role and not ApiRole.Anonymous) request.Headers.Add(ApiAccess.KeyHeader, _keys.For(role));
+        return request;
+    }
+
+    /// <summary>The role of the table route a path matches (<c>{name}</c> segments match any one segment), or null.</summary>
+    internal static ApiRole? RoleOf(string method, string route)
+    {
+        var path = route.Split('?', 2)[0].Trim('/').Split('/');
+        foreach (var entry in ApiRoutes.All.Concat(LocalApiRoutes.All))
+        {
+            if (!string.Equals(entry.Method, method, StringComparison.OrdinalIgnoreCase)) continue;
+            var template = entry.Path.Trim('/').Split('/');
+            if (template.Length == path.Length && template.Zip(path).All(p => p.First.StartsWith('{') || string.Equals(p.First, p.Second, StringComparison.OrdinalIgnoreCase)))
+            {
+                return entry.Role;
+            }
+        }
+        return null;
+    }
 
     /// <summary>Waits until every logged message is processed and every rollup sent (or the timeout passes).</summary>
     public async Task<HostStatus> WaitForQuiescenceAsync(TimeSpan timeout, CancellationToken cancellationToken)

@@ -92,6 +92,8 @@ public sealed class TestApp : IDisposable
             services.AddSingleton(probe);
         }
         services.AddSingleton<IRollupClient, DurableRollupClient>();
+        services.AddSingleton(new Pipeline.Processing.ConsumerGroupName(AppSettings.ConsumerGroup(Configuration)));
+        services.AddSingleton<Http.ApiRouteInvoker>();
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         Entities = new InMemoryEntityClient(
             Services.GetRequiredService<IOptions<RollupOptions>>().Value, Services.GetRequiredService<Pipeline.Rollups.ItemShardWriter>(), Clock);

@@ -67,7 +67,7 @@ public sealed class IdShapesEndToEndTests(EmulatorFixture fixture, ITestOutputHe
         {
             var uri = new Uri($"http://127.0.0.1:{host.Port}{path}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            request.Headers.Add("x-functions-key", host.ApiKey);
+            request.Headers.Add("x-functions-key", host.Keys.Reader);
             using var response = await http.SendAsync(request);
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)response.StatusCode}");
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

@@ -3,6 +3,8 @@ using TreasureHunt.Core.Events;
 using TreasureHunt.Local.EventLog;
 using TreasureHunt.Local.Hosting;
 
+using TreasureHunt.Pipeline.Api;
+
 namespace TreasureHunt.IntegrationTests.Local;
 
 /// <summary>The ingest route's splitting, caps and partition key, and the key check. No emulators.</summary>

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using TreasureHunt.IntegrationTests.Reliability;
+using TreasureHunt.Local.Hosting;
+using TreasureHunt.Local.Load;
 using TreasureHunt.Testing;
 using Xunit.Abstractions;
 
@@ -26,20 +28,26 @@ public sealed class LocalHostHttpTests(EmulatorFixture fixture, ITestOutputHelpe
         return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, json.RootElement.Clone());
     }
 
-    private static HttpRequestMessage Post(string body, string? contentType, string? key, string route = "/api/events")
+    private static HttpRequestMessage Post(string body, string? contentType, LocalKeys? keys, string route = "/api/events")
     {
+        var key = KeyFor(keys, "POST", route);
         var request = new HttpRequestMessage(HttpMethod.Post, route) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
         request.Content.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
         if (key is not null) request.Headers.Add("x-functions-key", key);
         return request;
     }
 
-    private static HttpRequestMessage Get(string route, string? key)
+    private static HttpRequestMessage Get(string route, LocalKeys? keys)
     {
+        var key = KeyFor(keys, "GET", route);
         var request = new HttpRequestMessage(HttpMethod.Get, route);
         if (key is not null) request.Headers.Add("x-functions-key", key);
         return request;
     }
+
+    /// <summary>The key of the role the route needs (the route table's), as ./th sends it.</summary>
+    private static string? KeyFor(LocalKeys? keys, string method, string route) =>
+        keys is not null && HostClient.RoleOf(method, route) is { } role ? keys.For(role) : null;
 
     [Fact]
     public async Task Bad_requests_get_problem_details_and_bad_messages_become_dead_letters()
@@ -47,7 +55,7 @@ public sealed class LocalHostHttpTests(EmulatorFixture fixture, ITestOutputHelpe
         await using var host = new HostProcess(fixture, output, "hostile", new Dictionary<string, string> { ["Local__MaxMessagesPerRequest"] = "100" });
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.Port}") };
-        var key = host.ApiKey;
+        var key = host.Keys;
 
         // Liveness is anonymous; readiness and everything else need the key, in the header only.
         Assert.Equal(200, (await SendAsync(http, Get("/api/health", null))).Status);
@@ -55,7 +63,7 @@ public sealed class LocalHostHttpTests(EmulatorFixture fixture, ITestOutputHelpe
         var ready = await SendAsync(http, Get("/api/health/ready", key));
         Assert.Equal(200, ready.Status);
         Assert.True(ready.Body.GetProperty("checks").EnumerateObject().All(c => c.Value.GetBoolean()));
-        var viaQuery = await SendAsync(http, Get($"/api/totals?code={key}", null));
+        var viaQuery = await SendAsync(http, Get($"/api/totals?code={key.Reader}", null));
         Assert.Equal(401, viaQuery.Status);
         Assert.Equal("application/problem+json", viaQuery.ContentType);
 
@@ -88,7 +96,7 @@ public sealed class LocalHostHttpTests(EmulatorFixture fixture, ITestOutputHelpe
                 Event("\"u-\\ud800\"", "e-surrogate"), Event("\"good-user\"", "e-good"), Event("null,\"userId\":\"u-5\"", "e-dup")) + "\n").Concat(invalidUtf8).ToArray()),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-        request.Headers.Add("x-functions-key", key);
+        request.Headers.Add("x-functions-key", key.Ingest);
         var accepted = await SendAsync(http, request);
         Assert.Equal(202, accepted.Status);
         Assert.Equal(4, accepted.Body.GetProperty("accepted").GetInt32());

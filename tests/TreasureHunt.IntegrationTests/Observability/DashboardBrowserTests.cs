@@ -60,7 +60,7 @@ public sealed class DashboardBrowserTests(EmulatorFixture fixture, ITestOutputHe
         Assert.False(await page.IsVisibleAsync("#board"));
 
         // The right key: every chart gets data and the leaderboard is the API's.
-        await page.FillAsync("#key", host.ApiKey);
+        await page.FillAsync("#key", host.Keys.Reader);
         await page.ClickAsync("button[type=submit]");
         await page.WaitForSelectorAsync("body[data-state=live]", new PageWaitForSelectorOptions { Timeout = 15_000 });
         foreach (var chart in Charts)
@@ -79,7 +79,7 @@ public sealed class DashboardBrowserTests(EmulatorFixture fixture, ITestOutputHe
         Assert.Equal(expected, shown);
 
         // The key never travels in a URL; nothing is fetched from outside the host.
-        Assert.DoesNotContain(requests, r => r.Contains(host.ApiKey, StringComparison.Ordinal));
+        Assert.DoesNotContain(requests, r => r.Contains(host.Keys.Reader, StringComparison.Ordinal));
         Assert.All(requests, r => Assert.StartsWith($"http://127.0.0.1:{host.Port}/", r));
 
         var artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");

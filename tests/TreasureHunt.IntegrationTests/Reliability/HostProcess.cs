@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using TreasureHunt.Core.Rollups;
+using TreasureHunt.Local.Hosting;
 using TreasureHunt.Local.Load;
 using TreasureHunt.LocalEntities;
 using TreasureHunt.Testing;
@@ -30,13 +31,12 @@ internal sealed class HostProcess : IAsyncDisposable
         StateDir = Path.Combine(Path.GetTempPath(), "th-tests", Name);
         Directory.CreateDirectory(StateDir);
         Database = Name;
-        ApiKey = Guid.NewGuid().ToString("N");
+        Keys = new LocalKeys(Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string>
         {
             ["TH_REPO_ROOT"] = fixture.Emulators.RepoRoot,
             ["Local__Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Local__StateDir"] = StateDir,
-            ["Local__ApiKey"] = ApiKey,
             ["Cosmos__Database"] = Database,
             ["Cosmos__Endpoint"] = fixture.CosmosEndpoint.ToString(),
             ["AzureWebJobsStorage"] = fixture.StorageConnectionString,
@@ -48,15 +48,17 @@ internal sealed class HostProcess : IAsyncDisposable
             ["Rollups__FlushMaxAgeSeconds"] = "1",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (k, v) in Keys.Settings()) _settings[k] = v;
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) _settings[k] = v;
-        Client = new HostClient($"http://127.0.0.1:{Port}", ApiKey);
+        Client = new HostClient($"http://127.0.0.1:{Port}", Keys);
     }
 
     public string Name { get; }
     public int Port { get; }
     public string StateDir { get; }
     public string Database { get; }
-    public string ApiKey { get; }
+    /// <summary>The host's key per role (distinct: a test that sends the wrong one gets 403).</summary>
+    public LocalKeys Keys { get; }
     public HostClient Client { get; }
     public string DeadLettersTable => _settings["Tables__DeadLettersTable"];
 
@@ -150,7 +152,7 @@ internal sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a <c>th</c> command (e.g. <c>replay-parked</c>) against this host, as <c>./th</c> would with
-    /// TH_PORT and TH_API_KEY pointing at it; returns its exit code and output.</summary>
+    /// TH_PORT and the role keys pointing at it; returns its exit code and output.</summary>
     public async Task<(int ExitCode, string Output)> RunThAsync(TimeSpan timeout, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -158,7 +160,7 @@ internal sealed class HostProcess : IAsyncDisposable
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         info.Environment["TH_REPO_ROOT"] = _settings["TH_REPO_ROOT"];
         info.Environment["TH_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["TH_API_KEY"] = ApiKey;
+        foreach (var role in LocalKeys.Roles) info.Environment[LocalKeys.EnvironmentVariable(role)] = Keys.For(role);
         info.Environment["Local__StateDir"] = StateDir; // where this host records its PID: th talks only to that process
         info.Environment["NO_COLOR"] = "1";
         using var process = Process.Start(info)!;
