@@ -42,11 +42,14 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
             return 1;
         }
         IReadOnlyList<CompiledAttribute>? attributes = null;
+        KeyedQueries? keyed = null;
         if (s.Definitions is { } file)
         {
             try
             {
-                attributes = FeatureDefinitionsReader.Load(file).Attributes.Attributes;
+                var definitions = FeatureDefinitionsReader.Load(file);
+                attributes = definitions.Attributes.Attributes;
+                keyed = KeyedQueries.From(definitions);
             }
             catch (FeatureDefinitionsException e)
             {
@@ -56,7 +59,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         }
         // Uniform unless --sessions (./th demo's traffic); a sessionized run's R is --rate when paced, else --nominal-rate.
         var profile = new LoadProfile(s.Users, s.Items, s.DupRate, s.BadRate, s.Seed ?? Random.Shared.Next(1, int.MaxValue),
-            Workload: s.Sessions ? LoadWorkload.Sessions : LoadWorkload.Uniform, Sessions: s.SessionProfile(s.Rate), Attributes: attributes);
+            Workload: s.Sessions ? LoadWorkload.Sessions : LoadWorkload.Uniform, Sessions: s.SessionProfile(s.Rate), Attributes: attributes, Keyed: keyed);
         if (attributes is { Count: > 0 })
         {
             AnsiConsole.MarkupLineInterpolated($"[grey]attributes: {string.Join(", ", attributes.Select(a => $"{a.Name} ({a.TypeName})"))}[/]");
@@ -165,11 +168,15 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         }
         entities.Caption($"entity self-signals (item shards' delayed flushes): {m.EntitySelfSignals:N0}, included in entity signals per event");
         AnsiConsole.Write(entities);
+        var keyed = latencies.Any(q => q.KeyedReadP50Ms is not null);
         var queries = new Table().AddColumn("moment").AddColumn(new TableColumn("distinct items sent").RightAligned())
-            .AddColumn(new TableColumn("leaderboard p50 / p99 ms").RightAligned()).AddColumn(new TableColumn("item stats p50 / p99 ms").RightAligned());
+            .AddColumn(new TableColumn("leaderboard p50 / p99 ms").RightAligned()).AddColumn(new TableColumn("item stats p50 / p99 ms").RightAligned())
+            .AddColumn(new TableColumn("profile p50 / p99 ms").RightAligned());
+        if (keyed) queries.AddColumn(new TableColumn("keyed read p50 / p99 ms").RightAligned()).AddColumn(new TableColumn("declared leaderboard p50 / p99 ms").RightAligned());
         foreach (var q in latencies)
         {
-            queries.AddRow(q.Moment, $"{q.DistinctItems:N0}", $"{q.LeaderboardP50Ms:F1} / {q.LeaderboardP99Ms:F1}", $"{q.ItemStatsP50Ms:F1} / {q.ItemStatsP99Ms:F1}");
+            string[] cells = [q.Moment, $"{q.DistinctItems:N0}", $"{q.LeaderboardP50Ms:F1} / {q.LeaderboardP99Ms:F1}", $"{q.ItemStatsP50Ms:F1} / {q.ItemStatsP99Ms:F1}", $"{q.ProfileP50Ms:F1} / {q.ProfileP99Ms:F1}"];
+            queries.AddRow(keyed ? [.. cells, $"{q.KeyedReadP50Ms:F1} / {q.KeyedReadP99Ms:F1}", $"{q.NamedLeaderboardP50Ms:F1} / {q.NamedLeaderboardP99Ms:F1}"] : cells);
         }
         if (latencies.Count >= 2 && latencies[0].Moment.StartsWith("under", StringComparison.Ordinal) && latencies[1].Moment.StartsWith("under", StringComparison.Ordinal))
         {

@@ -8,7 +8,8 @@ namespace TreasureHunt.Local.Load;
 /// the workload — uniform (each event an independent Zipf user) or sessions (<see cref="SessionSchedule"/>, with
 /// <see cref="Sessions"/>; the default parameters when null); the declared attributes every event carries (none when null).</summary>
 internal sealed record LoadProfile(int Users = 50_000, int Items = 5_000, double DuplicateRate = 0.01, double BadRate = 0.001, int Seed = 42, double ZipfExponent = 1.0,
-    LoadWorkload Workload = LoadWorkload.Uniform, SessionProfile? Sessions = null, IReadOnlyList<CompiledAttribute>? Attributes = null)
+    LoadWorkload Workload = LoadWorkload.Uniform, SessionProfile? Sessions = null, IReadOnlyList<CompiledAttribute>? Attributes = null,
+    KeyedQueries? Keyed = null)
 {
     /// <summary>A one-line description of the workload (the bench JSON and console).</summary>
     public string DescribeWorkload() => Workload == LoadWorkload.Sessions
