@@ -209,23 +209,27 @@ internal sealed class LogPartition : IDisposable
     /// <summary>
     /// Rewrites the file without the committed records <paramref name="remove"/> selects (given each record's sequence
     /// number and body); every other record keeps its bytes and its sequence number. Records appended while it runs are
-    /// kept (appends wait only for the final copy of that tail and the rename). Returns how many records were removed
-    /// and the bytes freed; when none is selected, the file is not rewritten. One compaction at a time.
+    /// kept (appends wait only for the final copy of that tail and the rename), and so is the last committed record, so
+    /// that the file always ends with the highest sequence number given out (a reopened log never reuses one). Returns
+    /// how many records were removed and the bytes freed; when none is selected, the file is not rewritten. One
+    /// compaction at a time.
     /// </summary>
     /// <remarks>Cost: the committed file read twice (selection, then copy from the first removed record on), the kept
     /// bytes after it written once, one fsync and one rename.</remarks>
-    public async Task<(int Removed, long BytesFreed)> CompactAsync(Func<long, ReadOnlyMemory<byte>, bool> remove, CancellationToken cancellationToken)
+    public async Task<(int Removed, long BytesFreed)> CompactAsync(Func<long, ReadOnlyMemory<byte>, bool> select, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(remove);
+        ArgumentNullException.ThrowIfNull(select);
         await _compactLock.WaitAsync(cancellationToken);
         FileLease old;
-        long end;
+        long end, last;
         lock (_sync)
         {
             old = _file;
             old.Readers++;
             end = _committedLength;
+            last = _count - 1;
         }
+        bool IsRemoved(long sequence, ReadOnlyMemory<byte> body) => sequence < last && select(sequence, body);
         ILogFile? fresh = null;
         try
         {
@@ -234,7 +238,7 @@ internal sealed class LogPartition : IDisposable
             var removed = 0;
             ScanRecords(old.File, 0, end, (sequence, offset, record) =>
             {
-                if (!remove(sequence, record[LogRecord.HeaderSize..])) return true;
+                if (!IsRemoved(sequence, record[LogRecord.HeaderSize..])) return true;
                 if (firstRemoved < 0) firstRemoved = offset;
                 removed++;
                 return true;
@@ -250,7 +254,7 @@ internal sealed class LogPartition : IDisposable
             var pending = new MemoryStream();
             ScanRecords(old.File, firstRemoved, end, (sequence, _, record) =>
             {
-                if (remove(sequence, record[LogRecord.HeaderSize..])) return true;
+                if (IsRemoved(sequence, record[LogRecord.HeaderSize..])) return true;
                 AddToIndex(index, sequence, written + pending.Length);
                 pending.Write(record.Span);
                 if (pending.Length >= ScanChunk)

@@ -162,6 +162,19 @@ public sealed class LogCompactionTests : IDisposable
     }
 
     [Fact]
+    public async Task The_last_record_is_kept_so_a_reopened_log_never_gives_a_sequence_number_out_twice()
+    {
+        using (var partition = new LogPartition("0", PathOf()))
+        {
+            await partition.AppendAsync([Event("a", 0), Event("a", 1), Event("a", 2)], Enqueued, default);
+            Assert.Equal(2, (await partition.CompactAsync((_, _) => true, default)).Removed);
+        }
+        using var reopened = new LogPartition("0", PathOf());
+        Assert.Equal(3, reopened.NextSequenceNumber);
+        Assert.Equal([2L], ReadAll(reopened).Select(m => m.SequenceNumber));
+    }
+
+    [Fact]
     public async Task A_compaction_that_never_reached_its_rename_leaves_the_old_file_and_its_leftover_is_deleted_on_open()
     {
         using (var partition = new LogPartition("0", PathOf()))
