@@ -53,6 +53,7 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("Local:Strategy", "fast", "Local:Strategy")]
     [InlineData("Local:IngestMaxConcurrentRequests", "0", "Local:IngestMaxConcurrentRequests")]
     [InlineData("Local:IngestQueueLimit", "-1", "Local:IngestQueueLimit")]
+    [InlineData("Local:LogCompactionIntervalSeconds", "0", "Local:LogCompactionIntervalSeconds")]
     public async Task A_bad_setting_fails_start_up_naming_it(string key, string value, string named)
     {
         await using var host = BuildHost(key, value);

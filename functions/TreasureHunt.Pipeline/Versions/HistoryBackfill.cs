@@ -78,7 +78,7 @@ public sealed class HistoryBackfill(
                         if (messages.Count == 0) break;
                         // The live tombstones, read per batch: an erasure applied while the back-fill runs counts from then on.
                         var tombstones = (await liveProgress.GetAsync(liveConsumerGroup, partition, ct)).Erased;
-                        var outcome = await processor.ProcessAsync(target, new PartitionBatch(partition, messages), settings.From, ct, tombstones);
+                        var outcome = await processor.ProcessAsync(target, new PartitionBatch(partition, messages), settings.From, ct, tombstones, readAfter: position);
                         if (outcome == ShadowOutcome.Behind)
                         {
                             throw new InvalidOperationException(

@@ -43,15 +43,18 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
 {
     /// <param name="from">Back-fill <c>--from</c>: messages enqueued before it are passed over (the progress still moves past them).</param>
     /// <param name="tombstones">The live progress's erased users of the partition (<see cref="Core.Rollups.PartitionProgress.Erased"/>), or null when the caller has none at hand (the live hosts, whose batch processor already deleted the shadow documents).</param>
+    /// <param name="readAfter">For a batch read from the history after this sequence number (the back-fill): the batch
+    /// continues the history from there, even when its first sequence number is higher — a compacted local event log has
+    /// gaps where erased users' records were. Null for a live batch, which must start right after the shadow.</param>
     public async Task<ShadowOutcome> ProcessAsync(DefinitionsVersion target, PartitionBatch batch, DateTimeOffset? from, CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, ErasureTombstone>? tombstones = null)
+        IReadOnlyDictionary<string, ErasureTombstone>? tombstones = null, long? readAfter = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Messages.Count == 0) return ShadowOutcome.AlreadyApplied;
         var progress = await progressStore.GetAsync(target.Version, batch.PartitionId, cancellationToken);
         if (batch.LastSequenceNumber <= progress.AppliedThrough) return ShadowOutcome.AlreadyApplied;
-        if (batch.FirstSequenceNumber > progress.AppliedThrough + 1) return ShadowOutcome.Behind;
+        if ((readAfter is { } after ? after + 1 : batch.FirstSequenceNumber) > progress.AppliedThrough + 1) return ShadowOutcome.Behind;
 
         var source = from is { } start ? new PartitionBatch(batch.PartitionId, batch.Messages.Where(m => m.EnqueuedTime >= start).ToList()) : batch;
         var parsed = new BatchParser(new EventParser(target.Definitions) { MaxEventAge = contractOptions.Value.MaxEventAge }).Parse(source, skipThrough: progress.AppliedThrough);

@@ -32,6 +32,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--curve"), Description("Run the cost-versus-freshness curve instead: the product at maxEventBatchSize 100 / 500 / 1,000 / 5,000 (docs/BENCHMARKS.md)")] public bool Curve { get; init; }
         [CommandOption("--curve-rate <EV_PER_S>"), Description("Offered rate of the curve's freshness phase, common to all points (default: half the batch-100 point's unthrottled events/s, rounded down to 1-2-5)")] public double? CurveRate { get; init; }
         [CommandOption("--png <FILE>"), Description("With --curve: the chart's PNG file (default docs/bench-curve.png)")] public string? Png { get; init; }
+        [CommandOption("--erasures <N>"), Description("Measure erasure under load instead: the product's unthrottled phase twice on fresh hosts (uniform workload), without and with N users erased during it; throughput cost, apply latency p50/p99 and the log's compaction (docs/BENCHMARKS.md)")] public int? Erasures { get; init; }
 
         public override ValidationResult Validate() =>
             Events < 1 ? ValidationResult.Error($"--events must be >= 1 (got {Events}).")
@@ -43,6 +44,8 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             : Png is not null && !Curve ? ValidationResult.Error("--png needs --curve.")
             : Curve && Uniform ? ValidationResult.Error("--curve runs the sessionized workload only: drop --uniform.")
             : Png is { } png && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(png))) ? ValidationResult.Error($"--png: no such directory for {png}.")
+            : Erasures is { } n && (n < 1 || n > Events / 2) ? ValidationResult.Error($"--erasures must be from 1 to half of --events ({Events / 2:N0}) (got {n}).")
+            : Erasures is not null && (Curve || Sessions) ? ValidationResult.Error("--erasures runs the uniform workload's unthrottled phase only: drop --curve and --sessions.")
             : ValidateWorkload(Rate);
 
         /// <summary>The workloads to run, in order: sessions then uniform, or the one asked for.</summary>
@@ -61,6 +64,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         if (s.Curve) return await BenchCurve.RunAsync(s, cancellationToken);
+        if (s.Erasures is not null) return await BenchErasures.RunAsync(s, cancellationToken);
         var root = LocalConfiguration.FindRepoRoot();
         var stack = new LocalStack(root);
         await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));

@@ -83,9 +83,11 @@ internal static class ThApp
                 .WithExample("erase", "u-42", "u-43");
             config.AddBranch("erasures", erasures =>
             {
-                erasures.SetDescription("The erasure log: apply logged erasures again after a point-in-time restore of the Cosmos data.");
+                erasures.SetDescription("The erasure log: apply logged erasures again after a point-in-time restore of the Cosmos data; compact a stopped host's event log.");
                 erasures.AddCommand<ErasuresReapplyCommand>("reapply").WithDescription("Delete again the users erased since TIME and restore their tombstones (run before the hosts process).")
                     .WithExample("erasures", "reapply", "--since", "2026-12-01T10:00:00Z");
+                erasures.AddCommand<ErasuresCompactLogCommand>("compact-log").WithDescription("Remove erased users' earlier records from a stopped host's event log now (the running host does it after each erasure).")
+                    .WithExample("erasures", "compact-log");
             });
             config.AddCommand<ServeCommand>("serve").WithDescription("Run the local host in the foreground (up runs it in the background).")
                 .WithExample("serve");

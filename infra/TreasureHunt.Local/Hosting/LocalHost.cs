@@ -75,6 +75,8 @@ internal static class LocalHost
             "preaggregated" => ActivatorUtilities.CreateInstance<PreaggregatedBatchHandler>(sp),
             _ => throw new InvalidOperationException($"Local:Strategy must be preaggregated or perEvent, not '{options.Strategy}'"),
         });
+        services.AddSingleton<EventLogCompactionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventLogCompactionService>());
         services.AddHostedService<PartitionPumps>();
         services.AddLocalTelemetry(configuration);
         services.AddSingleton<DashboardSampler>();

@@ -76,6 +76,13 @@ public sealed class LocalHostOptions
     [SettingRange(0, 10_000, ErrorMessage = $"{Section}:IngestQueueLimit must be 0..10000.")]
     public int IngestQueueLimit { get; set; } = 64;
 
+    /// <summary>
+    /// Each partition's event log is rewritten without erased users' earlier records at most once per this many seconds
+    /// (<see cref="EventLogCompactionService"/>): the bound on compaction's cost while erasures arrive under load.
+    /// </summary>
+    [SettingRange(1, 3600, ErrorMessage = $"{Section}:LogCompactionIntervalSeconds must be 1..3600.")]
+    public int LogCompactionIntervalSeconds { get; set; } = 10;
+
     internal IngestLimits IngestLimits => new(MaxMessagesPerRequest, MaxMessageBytes);
 
     /// <summary>The options as the local host binds them from its configuration (section <c>Local</c>, defaults where unset).</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TreasureHunt.Core.Erasure;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Local.EventLog;
@@ -13,7 +14,8 @@ namespace TreasureHunt.Local.Hosting;
 /// <summary>
 /// One consumer per log partition, as the Functions host runs one per Event Hubs partition lease: read a batch
 /// from the checkpoint on, run it through the batch handler, then checkpoint. A failed batch is retried with
-/// backoff and never skipped. Also runs the rollup flush timer for idle partitions.
+/// backoff and never skipped. Also runs the rollup flush timer for idle partitions, and asks for the log's compaction
+/// once a batch with an erasure is checkpointed.
 /// </summary>
 internal sealed class PartitionPumps(
     LocalEventLog log,
@@ -24,6 +26,7 @@ internal sealed class PartitionPumps(
     LocalMetrics metrics,
     IOptions<LocalHostOptions> options,
     ConsumerGroupName consumerGroup,
+    EventLogCompactionService compaction,
     TimeProvider time,
     ILogger<PartitionPumps> logger) : BackgroundService
 {
@@ -48,6 +51,7 @@ internal sealed class PartitionPumps(
     {
         var next = (await checkpoints.GetAsync(consumerGroup.Value, partition.PartitionId, cancellationToken) ?? -1) + 1;
         logger.LogInformation("Partition {PartitionId}: resuming at sequence number {Next}", partition.PartitionId, next);
+        compaction.Request(partition.PartitionId, next - 1); // erasures applied before a crash that were not compacted yet
         var o = options.Value;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -69,6 +73,10 @@ internal sealed class PartitionPumps(
                 metrics.RecordBatch(messages, time.GetUtcNow());
                 await checkpoints.SetAsync(consumerGroup.Value, partition.PartitionId, batch.LastSequenceNumber, cancellationToken);
                 next = batch.LastSequenceNumber + 1;
+                if (messages.Exists(m => EraseControlMessage.IsControl(m.Body.Span)))
+                {
+                    compaction.Request(partition.PartitionId, batch.LastSequenceNumber);
+                }
                 PipelineMetrics.RecordPartitionBacklog(partition.PartitionId, Math.Max(0, partition.NextSequenceNumber - next));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

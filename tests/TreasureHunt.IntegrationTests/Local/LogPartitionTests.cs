@@ -59,7 +59,7 @@ public sealed class LogPartitionTests : IDisposable
     public async Task A_failed_append_is_rolled_back_to_the_last_good_record_and_later_appends_and_reads_are_clean()
     {
         var file = new FaultyFile(PathOf());
-        using (var partition = new LogPartition("0", file))
+        using (var partition = new LogPartition("0", PathOf(), _ => file))
         {
             await partition.AppendAsync(Messages(0, 10), Enqueued, default);
             var good = partition.CommittedLength;

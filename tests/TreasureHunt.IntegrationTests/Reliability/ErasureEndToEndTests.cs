@@ -14,7 +14,9 @@ namespace TreasureHunt.IntegrationTests.Reliability;
 /// host killed with SIGKILL right after the erasure was applied and started again, so that it redelivers from its
 /// checkpoint (which lags the progress) the batches that hold the user's events and the control message. The user is
 /// absent from every store and route; every other user, the totals, item stats and leaderboards equal the ground truth
-/// (the rollups are anonymous counts and keep the erased user's events).
+/// (the rollups are anonymous counts and keep the erased user's events). Then the host compacts its event log, the
+/// Cosmos data is lost and the host rebuilds from that log: the user stays erased and the rebuilt rollups no longer
+/// count its compacted events.
 /// </summary>
 [Collection(EmulatorFixture.CollectionName)]
 public sealed class ErasureEndToEndTests(EmulatorFixture fixture, ITestOutputHelper output)
@@ -70,6 +72,20 @@ public sealed class ErasureEndToEndTests(EmulatorFixture fixture, ITestOutputHel
         Assert.Equal(applied.GetProperty("sequenceNumber").GetInt64(), after.GetProperty("sequenceNumber").GetInt64());
         Assert.DoesNotContain(victim, after.ToString(), StringComparison.Ordinal);
         output.WriteLine($"erasure {erasureId}: {after}");
+
+        // The host compacts its log: none of the victim's events is left before the erasure. Then the Cosmos data is
+        // lost; the host rebuilds every aggregate from that log, which applies the erasure again and never sees the
+        // victim's events — so the rollups are rebuilt without them, and everyone else equals the ground truth again.
+        await EventLogContents.WaitUntilCompactedAsync(host.StateDir, new HashSet<string>(StringComparer.Ordinal) { victim }, TimeSpan.FromMinutes(1));
+        host.Kill();
+        using (await fixture.Cosmos.GetDatabase(host.Database).DeleteStreamAsync()) { }
+        await host.StartAsync();
+        var rebuilt = new GroundTruth();
+        foreach (var m in sent.Where(m => UserOf(m) != victim)) rebuilt.Add(m);
+        await host.WaitUntilSettledAsync(rebuilt.Events, rebuilt.Events, TimeSpan.FromMinutes(5));
+        await AggregateAssertions.AssertMatchesAsync(host, rebuilt, fixture, output, sampledItems: 60);
+        Assert.Equal(404, (await host.Client.GetAsync($"/api/users/{victim}/profile", default)).Status);
+        Assert.Equal("applied", (await host.Client.GetErasureAsync(erasureId, default)).Body.GetProperty("state").GetString());
     }
 
     [Fact]
