@@ -35,12 +35,16 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
     private readonly WorkerChannels _channels;
     private readonly Queue<string> _outputTail = new();
     private readonly Dictionary<string, JsonObject> _functionsByName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ILoggerFactory _loggers;
+    private WebApplication? _http;
+    private HttpMessageInvoker? _httpClient;
     private Process? _process;
     private WorkerChannel? _channel;
 
     private FunctionsWorkerHarness(WorkerHarnessOptions options, ILoggerFactory loggers, WebApplication server, WorkerChannels channels)
     {
         _options = options;
+        _loggers = loggers;
         _logger = loggers.CreateLogger<FunctionsWorkerHarness>();
         _server = server;
         _channels = channels;
@@ -133,11 +137,11 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
     }
 
     /// <summary>Sends one <c>InvocationRequest</c> and returns the worker's answer (a failed function is a result, not an exception).</summary>
-    public async Task<InvocationOutcome> InvokeAsync(string functionName, JsonArray inputData, JsonObject triggerMetadata, JsonObject? retryContext, CancellationToken cancellationToken)
+    public async Task<InvocationOutcome> InvokeAsync(string functionName, JsonArray inputData, JsonObject triggerMetadata, JsonObject? retryContext, CancellationToken cancellationToken, string? invocationId = null)
     {
         var function = Function(functionName);
         var channel = _channel ?? throw new WorkerUnavailableException("No worker is running.");
-        var invocationId = Guid.NewGuid().ToString();
+        invocationId ??= Guid.NewGuid().ToString();
         var request = new JsonObject
         {
             ["invocationId"] = invocationId,
@@ -155,6 +159,33 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
         var succeeded = (string?)result?["status"] == "Success";
         var exception = result?["exception"] as JsonObject;
         return new InvocationOutcome(invocationId, succeeded, (string?)exception?["type"], (string?)exception?["message"], response);
+    }
+
+    /// <summary>
+    /// Serves the app's HTTP API on a loopback port (0 = any free port) as the host does: every request is matched to an
+    /// HTTP-triggered function and forwarded to the worker (<see cref="WorkerHttpForwarder"/>); returns the base URI.
+    /// A non-anonymous function needs <paramref name="functionKey"/> in <c>x-functions-key</c> or <c>?code=</c>.
+    /// </summary>
+    public async Task<Uri> ServeHttpAsync(int port, string? functionKey, DurableClientBinding durableClient, CancellationToken cancellationToken)
+    {
+        if (_http is not null)
+        {
+            throw new InvalidOperationException("The harness already serves HTTP.");
+        }
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggers);
+        builder.Services.AddHttpForwarder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        var http = builder.Build();
+        // The forwarder's client as YARP recommends it: no proxy, redirects or cookies of its own.
+        _httpClient = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false });
+        var forwarder = new WorkerHttpForwarder(this, http.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), _httpClient,
+            durableClient, functionKey, _loggers.CreateLogger<WorkerHttpForwarder>());
+        http.Run(forwarder.HandleAsync);
+        await http.StartAsync(cancellationToken);
+        _http = http;
+        return new Uri(http.Urls.Single() + "/");
     }
 
     /// <summary>The loaded function's metadata; throws naming the function when the worker did not index it.</summary>
@@ -205,6 +236,12 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
             channel.Close();
             _channels.Remove(channel.WorkerId);
         }
+        if (_http is not null)
+        {
+            await _http.StopAsync(CancellationToken.None);
+            await _http.DisposeAsync();
+        }
+        _httpClient?.Dispose();
         await _server.StopAsync(CancellationToken.None);
         await _server.DisposeAsync();
     }
@@ -271,8 +308,12 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
         {
             start.Environment[name] = value;
         }
+        // The host's worker environment (WorkerConstants.FunctionsWorkerDirectorySettingName and
+        // FunctionsApplicationDirectorySettingName): the ASP.NET Core integration finds host.json and the functions'
+        // routes through FUNCTIONS_APPLICATION_DIRECTORY, and fails every HTTP request without it.
         start.Environment["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated";
         start.Environment["FUNCTIONS_WORKER_DIRECTORY"] = _options.WorkerDirectory;
+        start.Environment["FUNCTIONS_APPLICATION_DIRECTORY"] = _options.WorkerDirectory;
         start.Environment["AzureWebJobsScriptRoot"] = _options.WorkerDirectory;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Remember(e.Data);

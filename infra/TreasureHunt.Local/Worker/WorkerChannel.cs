@@ -104,7 +104,7 @@ internal sealed class WorkerChannel(string workerId, ILogger logger)
     {
         if (message["rpcLog"] is JsonObject log)
         {
-            logger.LogDebug("Worker {WorkerId} [{Level}] {Category}: {Message}", WorkerId, (string?)log["level"], (string?)log["category"], (string?)log["message"]);
+            logger.LogDebug("Worker {WorkerId} [{Level}] {Category}: {Message} {Exception}", WorkerId, (string?)log["level"], (string?)log["category"], (string?)log["message"], (string?)log["exception"]?["message"]);
             return;
         }
         var requestId = (string?)message["requestId"];

@@ -81,7 +81,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
     // Binding shapes: Microsoft.Azure.WebJobs.Extensions.EventHubs EventHubTriggerBindingStrategy (binding data) and
     // azure-functions-host GrpcMessageConversionExtensions.ToRpc (collection_string, collection_sint64, JSON).
     [Fact]
-    public async Task Aggregate_binds_a_local_log_batch_and_writes_the_users_exactly_once()
+    public async Task Aggregate_binds_a_local_log_batch_and_writes_the_users_exactly_once_and_http_reads_them_through_the_worker()
     {
         var run = NewRun("wkaggregate");
         // No rollup flush in this test: the harness does not serve the Durable Task sidecar the flush would signal through.
@@ -114,6 +114,34 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
         }
         Assert.All(attempts, a => Assert.True(a.Outcome.Succeeded, a.Outcome.ExceptionMessage));
         Assert.All(attempts, a => Assert.Equal(0, a.RetryCount));
+
+        // The same users through the app's HTTP API: each request forwarded to the worker's own server (ASP.NET Core integration).
+        const string key = "worker-test-key";
+        var api = await harness.ServeHttpAsync(0, key, Durable(ClosedPortUri()), CancellationToken.None);
+        using var http = new HttpClient { BaseAddress = api };
+        foreach (var (user, count) in expected)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{user}/profile");
+            request.Headers.Add("x-functions-key", key);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var profile = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(count, profile.RootElement.GetProperty("totals").GetProperty("view").GetProperty("count").GetInt64());
+        }
+        // The trigger's authorization level: a function-level route without the key is refused before the worker sees it;
+        // an anonymous one is served; a path no function routes is 404; a route with another method is 404 (no route matched).
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"api/users/u-1/profile")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("api/nothing/here")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync("api/health", null)).StatusCode);
+        // An unknown user is the function's own answer (problem details from the worker), not the harness's.
+        using (var unknown = new HttpRequestMessage(HttpMethod.Get, "api/users/nobody/profile"))
+        {
+            unknown.Headers.Add("x-functions-key", key);
+            using var response = await http.SendAsync(unknown);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
 
         var stored = await UsersAsync(run);
         Assert.Equal(expected.Keys.Order(), stored.Keys.Order());
@@ -232,10 +260,10 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
         TestOutputLoggerProvider.CreateFactory(output),
         CancellationToken.None);
 
+    private static DurableClientBinding Durable(Uri rpc) => new(rpc, "unused", "AzureWebJobsStorage", new Uri(rpc, "runtime/webhooks/durabletask/"));
+
     private EventHubBatchInvoker Invoker(FunctionsWorkerHarness harness, Uri durableRpc) => new(
-        harness, "Aggregate", Hub,
-        new DurableClientBinding(durableRpc, "unused", "AzureWebJobsStorage", new Uri(durableRpc, "runtime/webhooks/durabletask/")),
-        TimeProvider.System, TestOutputLoggerProvider.CreateFactory(output).CreateLogger<EventHubBatchInvoker>());
+        harness, "Aggregate", Hub, Durable(durableRpc), TimeProvider.System, TestOutputLoggerProvider.CreateFactory(output).CreateLogger<EventHubBatchInvoker>());
 
     private async Task<Dictionary<string, UserDocument>> UsersAsync(Run run)
     {
