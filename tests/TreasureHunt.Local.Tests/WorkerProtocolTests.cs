@@ -98,6 +98,46 @@ public sealed class WorkerProtocolTests
         Assert.Equal(WorkerRetryPolicy.None, WorkerRetryPolicy.FromMetadata(new JsonObject()));
     }
 
+    // azure-functions-durable-extension DurableTaskClientConverter (DurableClientInputData) and DurableTaskOptions.MaxGrpcMessageSizeInBytes.
+    [Fact]
+    public void The_durable_client_binding_carries_what_the_worker_converter_reads()
+    {
+        var json = JsonNode.Parse(new DurableClientBinding(new Uri("http://127.0.0.1:5123/"), "hub", "AzureWebJobsStorage", new Uri("http://127.0.0.1:5123/runtime/webhooks/durabletask/")).ToJson())!;
+        Assert.Equal("http://127.0.0.1:5123/", (string?)json["rpcBaseUrl"]);
+        Assert.Equal("hub", (string?)json["taskHubName"]);
+        Assert.Equal("AzureWebJobsStorage", (string?)json["connectionName"]);
+        // Without it the worker's client refuses every non-empty answer of the sidecar as too large.
+        Assert.Equal(4_194_304, (int)json["maxGrpcMessageSizeInBytes"]!);
+        // A TimeSpan serialized to JSON, inside the JSON: the converter runs JsonSerializer.Deserialize<TimeSpan> on it.
+        Assert.Equal(TimeSpan.FromSeconds(100), JsonSerializer.Deserialize<TimeSpan>((string)json["grpcHttpClientTimeout"]!));
+    }
+
+    // azure-functions-durable-extension DurableTaskFunctionsMiddleware.RunEntityAsync: EntityBatchRequest in, EntityBatchResult out.
+    [Fact]
+    public void An_entity_batch_converts_to_the_sidecar_protocol_and_its_result_back()
+    {
+        var id = Guid.NewGuid();
+        var request = WorkerEntity.ToProtobuf(new DurableTask.Core.Entities.OperationFormat.EntityBatchRequest
+        {
+            InstanceId = "@itemshard@16-3",
+            EntityState = """{"a":1}""",
+            Operations = [new DurableTask.Core.Entities.OperationFormat.OperationRequest { Operation = "apply", Id = id, Input = "{}" }],
+        });
+        Assert.Equal("@itemshard@16-3", request.InstanceId);
+        Assert.Equal("""{"a":1}""", request.EntityState);
+        Assert.Equal(id.ToString(), request.Operations.Single().RequestId);
+        Assert.Equal("apply", request.Operations.Single().Operation);
+
+        var result = new Microsoft.DurableTask.Protobuf.EntityBatchResult { EntityState = """{"a":2}""" };
+        result.Results.Add(new Microsoft.DurableTask.Protobuf.OperationResult { Success = new Microsoft.DurableTask.Protobuf.OperationResultSuccess { Result = "null" } });
+        result.Results.Add(new Microsoft.DurableTask.Protobuf.OperationResult { Failure = new Microsoft.DurableTask.Protobuf.OperationResultFailure { FailureDetails = new Microsoft.DurableTask.Protobuf.TaskFailureDetails { ErrorType = "E", ErrorMessage = "m" } } });
+        var converted = WorkerEntity.FromProtobuf(Microsoft.DurableTask.Protobuf.EntityBatchResult.Parser.ParseFrom(result.ToByteArray()));
+        Assert.Equal("""{"a":2}""", converted.EntityState);
+        Assert.Equal("null", converted.Results![0].Result);
+        Assert.Equal("E", converted.Results[1].FailureDetails!.ErrorType);
+        Assert.Empty(converted.Actions!);
+    }
+
     [Fact]
     public void App_settings_are_the_sample_values_with_the_overrides()
     {

@@ -70,11 +70,16 @@ internal sealed class EventHubBatchInvoker(FunctionsWorkerHarness harness, strin
 
 /// <summary>
 /// The <c>[DurableClient]</c> input binding's value: the JSON the Durable Task extension sends and the worker's
-/// DurableTaskClientConverter reads (Azure/azure-functions-durable-extension, src/Worker.Extensions.DurableTask/DurableTaskClientConverter.cs,
-/// DurableClientInputData: rpcBaseUrl, taskHubName, connectionName, requiredQueryStringParameters, httpBaseUrl).
+/// DurableTaskClientConverter reads (azure-functions-durable-extension src/Worker.Extensions.DurableTask/DurableTaskClientConverter.cs,
+/// DurableClientInputData). <c>maxGrpcMessageSizeInBytes</c> (the extension's option MaxGrpcMessageSizeInBytes, default
+/// 4,194,304) becomes the worker client's receive limit: without it every non-empty sidecar answer is refused as too
+/// large. <c>grpcHttpClientTimeout</c> is a TimeSpan serialized to JSON inside the JSON (the converter deserializes it
+/// again), 100 s by default.
 /// </summary>
 internal sealed record DurableClientBinding(Uri RpcBaseUrl, string TaskHubName, string ConnectionName, Uri HttpBaseUrl)
 {
+    public const int DefaultMaxGrpcMessageSizeInBytes = 4_194_304;
+
     public string ToJson() => new JsonObject
     {
         ["taskHubName"] = TaskHubName,
@@ -82,6 +87,8 @@ internal sealed record DurableClientBinding(Uri RpcBaseUrl, string TaskHubName, 
         ["rpcBaseUrl"] = RpcBaseUrl.AbsoluteUri,
         ["requiredQueryStringParameters"] = "",
         ["httpBaseUrl"] = HttpBaseUrl.AbsoluteUri,
+        ["maxGrpcMessageSizeInBytes"] = DefaultMaxGrpcMessageSizeInBytes,
+        ["grpcHttpClientTimeout"] = System.Text.Json.JsonSerializer.Serialize(TimeSpan.FromSeconds(100)),
     }.ToJsonString();
 }
 

@@ -53,6 +53,12 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
     /// <summary>The URI the worker connects to (<c>--functions-uri</c>).</summary>
     public Uri GrpcUri { get; private set; } = null!;
 
+    /// <summary>
+    /// The <c>[DurableClient]</c> binding the host would send: the harness's own gRPC endpoint as the sidecar
+    /// (<see cref="WorkerHarnessOptions.DurableBackend"/>), the app setting <c>TaskHubName</c> and the storage connection name.
+    /// </summary>
+    public DurableClientBinding DurableClient => new(GrpcUri, _options.AppSettings.GetValueOrDefault("TaskHubName", "treasurehunt"), "AzureWebJobsStorage", new Uri(GrpcUri, "runtime/webhooks/durabletask/"));
+
     /// <summary>The worker id the harness gave the running worker.</summary>
     public string WorkerId => _channel?.WorkerId ?? throw new InvalidOperationException("No worker is running.");
 
@@ -86,8 +92,17 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
         });
         // gRPC over cleartext HTTP/2 on loopback, as the host serves its workers.
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        if (options.DurableBackend is { } durable)
+        {
+            builder.Services.AddSingleton(durable);
+            builder.Services.AddSingleton<DurableTaskSidecar>();
+        }
         var server = builder.Build();
         server.MapGrpcService<FunctionRpcEndpoint>();
+        if (options.DurableBackend is not null)
+        {
+            server.MapGrpcService<DurableTaskSidecar>();
+        }
         await server.StartAsync(cancellationToken);
         var harness = new FunctionsWorkerHarness(options, loggers, server, channels) { GrpcUri = new Uri(server.Urls.Single().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal) + "/") };
         try

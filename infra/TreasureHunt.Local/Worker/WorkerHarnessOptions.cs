@@ -15,6 +15,12 @@ internal sealed class WorkerHarnessOptions
     /// <summary>The grace period the harness gives the worker after <c>WorkerTerminate</c> before it kills the process.</summary>
     public TimeSpan TerminateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The Durable Task backend the harness's sidecar answers the worker's <c>[DurableClient]</c> calls from; null = no
+    /// sidecar (a durable client call then fails as UNIMPLEMENTED).
+    /// </summary>
+    public DurableTaskBackend? DurableBackend { get; init; }
+
     /// <summary>Throws with the setting's name when the options cannot start a worker.</summary>
     public void Validate()
     {
