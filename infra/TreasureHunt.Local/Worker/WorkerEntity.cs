@@ -13,7 +13,8 @@ namespace TreasureHunt.Local.Worker;
 /// function of the same name as an <c>EntityBatchRequest</c> (protobuf, base64, the trigger's input) and the
 /// function's return value is the <c>EntityBatchResult</c> (azure-functions-durable-extension
 /// src/Worker.Extensions.DurableTask/DurableTaskFunctionsMiddleware.cs RunEntityAsync; the host side builds the request
-/// from the backend's batch the same way). A failed invocation fails the batch, so the backend delivers it again.
+/// from the backend's batch the same way). A failed invocation throws out of the batch; what DurableTask.Core then does
+/// with it is the backend's behaviour, not tested through the worker.
 /// </summary>
 internal sealed class WorkerEntity(FunctionsWorkerHarness harness, string functionName) : TaskEntity
 {
