@@ -59,6 +59,9 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
     /// </summary>
     public DurableClientBinding DurableClient => new(GrpcUri, _options.AppSettings.GetValueOrDefault("TaskHubName", "treasurehunt"), "AzureWebJobsStorage", new Uri(GrpcUri, "runtime/webhooks/durabletask/"));
 
+    /// <summary>Whether a worker is connected now (its stream is open).</summary>
+    public bool IsWorkerConnected => _channel is { } channel && channel.Connected.IsCompletedSuccessfully && !channel.Closed.IsCompleted;
+
     /// <summary>The worker id the harness gave the running worker.</summary>
     public string WorkerId => _channel?.WorkerId ?? throw new InvalidOperationException("No worker is running.");
 
@@ -104,7 +107,7 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
             server.MapGrpcService<DurableTaskSidecar>();
         }
         await server.StartAsync(cancellationToken);
-        var harness = new FunctionsWorkerHarness(options, loggers, server, channels) { GrpcUri = new Uri(server.Urls.Single().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal) + "/") };
+        var harness = new FunctionsWorkerHarness(options, loggers, server, channels) { GrpcUri = new Uri(server.Urls.Single() + "/") };
         try
         {
             await harness.StartWorkerAsync(cancellationToken);
@@ -124,6 +127,13 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
         {
             throw new InvalidOperationException("A worker is already running.");
         }
+        // A restart: the dead worker's stream and process are released first.
+        if (_channel is { } previous)
+        {
+            previous.Close();
+            _channels.Remove(previous.WorkerId);
+        }
+        _process?.Dispose();
         var workerId = Guid.NewGuid().ToString();
         var requestId = Guid.NewGuid().ToString();
         var channel = new WorkerChannel(workerId, _logger);

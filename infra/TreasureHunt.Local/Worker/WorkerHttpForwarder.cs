@@ -67,6 +67,13 @@ internal sealed class WorkerHttpForwarder
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
         }
+        if (!_harness.IsWorkerConnected)
+        {
+            // No worker (it exited or is restarting): 503 until one is back.
+            _logger.LogWarning("Function {Function}: no worker to invoke", route.Function);
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
         var workerUri = _harness.Capabilities.TryGetValue("HttpUri", out var uri) && !string.IsNullOrEmpty(uri)
             ? uri
             : throw new InvalidOperationException("The worker did not advertise an HttpUri: it does not use the ASP.NET Core integration.");
@@ -99,6 +106,15 @@ internal sealed class WorkerHttpForwarder
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             // the forward failed or the client went away: the forwarder already answered 502 or nothing
+        }
+        catch (WorkerUnavailableException)
+        {
+            // The worker went away during the request.
+            _logger.LogWarning("Function {Function}: the worker went away during the request", route.Function);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            }
         }
     }
 

@@ -213,11 +213,19 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
         var batch = new PartitionBatch("0", messages);
         var invoker = Invoker(harness, ClosedPortUri());
 
+        var api = await harness.ServeHttpAsync(0, null, Durable(ClosedPortUri()), CancellationToken.None);
+        using var http = new HttpClient { BaseAddress = api };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/health")).StatusCode);
+
         harness.KillWorker();
         await Assert.ThrowsAsync<WorkerUnavailableException>(() => invoker.InvokeAsync(batch, CancellationToken.None));
+        // Without a worker the harness answers 503 (Service Unavailable) until one is back.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("api/health")).StatusCode);
 
         await harness.StartWorkerAsync(CancellationToken.None);
         Assert.NotEqual(firstPid, harness.ProcessId);
+        // The restarted worker advertises a new HttpUri: the forwarder follows it.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/health")).StatusCode);
         await invoker.InvokeAsync(batch, CancellationToken.None);
         var stored = await UsersAsync(run);
         Assert.Equal(4, stored.Count);
