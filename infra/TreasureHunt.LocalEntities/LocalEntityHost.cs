@@ -45,6 +45,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
     private readonly EntityBatchWrapper? _aroundEntityBatch;
     private readonly ItemShardWriter? _itemShardWriter;
     private readonly EntityBatchObserver? _observeEntityBatch;
+    private readonly Func<IReadOnlyList<ObjectCreator<TaskEntity>>>? _entities;
     private TaskHubWorker? _worker;
     private bool _created;
     private bool _disposed;
@@ -60,6 +61,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
     /// <param name="observeEntityBatch">Optional observer of every entity batch (the local host's entity figures).</param>
     /// <param name="itemShardWriter">What the item shards write their buffers with; required to <see cref="StartAsync"/>
     /// (a host used only as a client to read entity state needs none).</param>
+    /// <param name="entities">Optional entity registrations that replace the in-process entity classes (the worker
+    /// harness runs each batch in the Functions worker instead); no <paramref name="itemShardWriter"/> is needed then.</param>
     public LocalEntityHost(
         string storageConnectionString,
         string taskHubName,
@@ -70,7 +73,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
         Action<AzureStorageOrchestrationServiceSettings>? configure = null,
         EntityBatchWrapper? aroundEntityBatch = null,
         ItemShardWriter? itemShardWriter = null,
-        EntityBatchObserver? observeEntityBatch = null)
+        EntityBatchObserver? observeEntityBatch = null,
+        Func<IReadOnlyList<ObjectCreator<TaskEntity>>>? entities = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(storageConnectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(taskHubName);
@@ -98,6 +102,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
         _aroundEntityBatch = aroundEntityBatch;
         _itemShardWriter = itemShardWriter;
         _observeEntityBatch = observeEntityBatch;
+        _entities = entities;
         Service = new AzureStorageOrchestrationService(Settings);
     }
 
@@ -124,9 +129,21 @@ public sealed class LocalEntityHost : IAsyncDisposable
         try
         {
             if (_worker is not null) return;
-            var writer = _itemShardWriter ?? throw new InvalidOperationException("This entity host was created without an ItemShardWriter: it can read entity state but not run the item shards.");
+            if (_entities is null && _itemShardWriter is null)
+            {
+                throw new InvalidOperationException("This entity host was created without an ItemShardWriter: it can read entity state but not run the item shards.");
+            }
             await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            if (_entities is not null)
+            {
+                var custom = new TaskHubWorker(Service, _loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
+                custom.AddTaskEntities([.. _entities()]);
+                await custom.StartAsync().ConfigureAwait(false);
+                _worker = custom;
+                return;
+            }
+            var writer = _itemShardWriter!;
 
             var shims = new DurableTaskShimFactory(
                 new DurableTaskWorkerOptions { EnableEntitySupport = true, DataConverter = DataConverter },
