@@ -128,8 +128,8 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
             using var profile = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             Assert.Equal(count, profile.RootElement.GetProperty("totals").GetProperty("view").GetProperty("count").GetInt64());
         }
-        // The trigger's authorization level: a function-level route without the key is refused before the worker sees it;
-        // an anonymous one is served; a path no function routes is 404; a route with another method is 404 (no route matched).
+        // The route's role: a reader route without the key is refused (by the worker's role check: every trigger is
+        // anonymous to the host); liveness is served; a path no function routes is 404; a route with another method is 404 (no route matched).
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"api/users/u-1/profile")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/health")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("api/nothing/here")).StatusCode);
@@ -417,6 +417,8 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
             ["Cosmos__Database"] = name,
             ["TaskHubName"] = name.Replace("-", "", StringComparison.Ordinal),
             ["Logging__LogLevel__Default"] = "Warning",
+            // Every HTTP trigger is anonymous to the host; the worker checks the route's role (the tests read as the reader).
+            ["Access__ReaderKey"] = "worker-test-key",
         };
         return new Run(name, stateDir, settings);
     }
