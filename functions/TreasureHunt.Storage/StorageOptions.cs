@@ -34,7 +34,10 @@ public sealed class CosmosOptions : IValidatableObject
     public int WriterCacheSize { get; set; } = 100_000;
 
     /// <summary>Item documents the item-shard writer keeps to skip the read before its next write (0 turns it off).
-    /// Each is ≤ 8 KB (ItemDocumentBoundValidator), so the default bounds the cache at ~160 MB, typically ~20 MB.</summary>
+    /// Each holds ≤ 8 KB of per-type stats (ItemDocumentBoundValidator) plus the item group's stored features, if any
+    /// (their worst case is checked per definitions, docs/data-model.md#keyed-groups-and-declared-leaderboards): with the
+    /// default definitions the default bounds the cache at ~160 MB, typically ~20 MB; an item group of larger features
+    /// (sketches, many tiles) raises that bound by the group's worst case per cached item.</summary>
     [SettingRange(0, 1_000_000, ErrorMessage = $"{Section}:ItemWriterCacheSize must be 0..1000000.")]
     public int ItemWriterCacheSize { get; set; } = 20_000;
 
