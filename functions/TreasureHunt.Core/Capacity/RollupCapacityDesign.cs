@@ -22,7 +22,8 @@ public sealed record RollupLoad(
     double EntitiesReadPerLeaderboardQuery,
     double ItemStatsReadBytes,
     RollupCosmosLoad? Cosmos = null,
-    ItemShardBuffers? ItemShard = null)
+    ItemShardBuffers? ItemShard = null,
+    IReadOnlyList<KeyedGroupLoad>? Keyed = null)
 {
     public double SignalsPerSecond => Entities.Sum(e => e.Instances * e.OpsPerSecondPerInstance);
 }
@@ -42,13 +43,36 @@ public sealed record RollupCosmosLoad(
     double ItemDocuments,
     double LeaderboardDocuments,
     double HottestLeaderboardDocumentRuPerSecond,
-    double HottestItemDocumentRuPerSecond)
+    double HottestItemDocumentRuPerSecond,
+    double KeyedStorageBytes = 0,
+    double? StoredItemDocumentBytes = null)
 {
     public double RuPerSecond => ItemRuPerSecond + LeaderboardRuPerSecond;
 
-    /// <summary>Bytes stored: one document per item ever seen (worst-case size) + the leaderboard documents kept.</summary>
-    public double StorageBytes => ItemDocuments * ItemDocumentBytes + LeaderboardDocuments * LeaderboardDocumentBytes;
+    /// <summary>Bytes stored: one document per item ever seen (worst-case size of its stats: <see cref="StoredItemDocumentBytes"/>
+    /// when keyed groups are priced) + the leaderboard documents kept + the keyed groups' documents, leaderboards and
+    /// what the item group adds to the item documents (average sizes).</summary>
+    public double StorageBytes => ItemDocuments * (StoredItemDocumentBytes ?? ItemDocumentBytes) + LeaderboardDocuments * LeaderboardDocumentBytes + KeyedStorageBytes;
 }
+
+/// <summary>What one keyed group costs at one rate: distinct keys per shard seal, its key documents' writes (container
+/// <c>items</c>; none for the item group, kept in the item documents) and its leaderboards' window documents (container
+/// <c>leaderboards</c>), each written after one read. RU are priced on the typical sizes; the worst cases are the bounds.</summary>
+public sealed record KeyedGroupLoad(
+    string Group,
+    long Keys,
+    double KeysPerShardSeal,
+    double DocumentWritesPerSecond,
+    double DocumentRuPerSecond,
+    double TypicalDocumentBytes,
+    double WorstDocumentBytes,
+    double LeaderboardWritesPerSecond,
+    double LeaderboardRuPerSecond,
+    double LeaderboardDocuments,
+    double TypicalLeaderboardBytes,
+    double WorstLeaderboardBytes,
+    double WorstLeaderboardBytesDuringReshard,
+    double StorageBytes);
 
 /// <summary>One <c>itemshard</c>'s buffers at one rate: how often it writes its items (seconds between seals), how many
 /// items a seal holds, the items one apply signal adds, the bytes of the pending and sealed buffers and of the applied
@@ -60,7 +84,9 @@ public sealed record ItemShardBuffers(
     double PendingBytes,
     double SealedBytes,
     double AppliedRangesBytes,
-    double CosmosOperationsPerSecond);
+    double CosmosOperationsPerSecond,
+    double KeysPerFlush = 0,
+    double KeysPerSignal = 0);
 
 /// <summary>
 /// The capacity model of a cross-partition rollup design: the one place that states a design's entity state sizes,
