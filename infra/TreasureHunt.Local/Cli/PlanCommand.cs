@@ -288,21 +288,20 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             capacity.AddRow("  queries", $"leaderboard: {plan.RollupsPeak.EntitiesReadPerLeaderboardQuery:N0} document read ({Bytes(cp.LeaderboardDocumentBytes)}); item stats: 1 point read ({Bytes(plan.RollupsPeak.ItemStatsReadBytes)})", "", "");
         }
         AnsiConsole.Write(capacity);
-        if (plan.RollupsPeak.Keyed is { Count: > 0 } keyedPeak && plan.RollupsSustained.Keyed is { } keyedSustained)
+        if (plan.RollupsPeak.Keyed is { Count: > 0 } keyedPeak)
         {
-            var keyed = new Table().Title("Keyed groups (every event assumed to carry every key; RU priced on the typical document, the worst case is the bound)")
-                .AddColumn("Group").AddColumn(new TableColumn("Keys").RightAligned()).AddColumn(new TableColumn("Keys per shard seal (peak)").RightAligned())
-                .AddColumn("Document typical / worst").AddColumn(new TableColumn("items: writes/s, RU/s (sustained; peak)").RightAligned())
-                .AddColumn("Leaderboards: documents kept, typical / worst (resharding)").AddColumn(new TableColumn("leaderboards: writes/s, RU/s (sustained; peak)").RightAligned());
-            for (var i = 0; i < keyedPeak.Count; i++)
+            var keyed = new Table().Title("Keyed groups at peak (every event carries every key; RU priced on typical documents; --json for sustained)")
+                .AddColumn("Group").AddColumn(new TableColumn("Keys").RightAligned()).AddColumn("Document typical / worst")
+                .AddColumn(new TableColumn("items writes/s, RU/s").RightAligned())
+                .AddColumn("Leaderboard docs: kept, typical / worst").AddColumn(new TableColumn("writes/s, RU/s").RightAligned());
+            foreach (var kp in keyedPeak)
             {
-                var ks = keyedSustained[i];
-                var kp = keyedPeak[i];
-                keyed.AddRow(Markup.Escape(kp.Group), $"{kp.Keys:N0}", $"{kp.KeysPerShardSeal:N1}",
-                    Markup.Escape($"{Bytes(kp.TypicalDocumentBytes)} / {Bytes(kp.WorstDocumentBytes)}{(kp.DocumentWritesPerSecond == 0 && kp.KeysPerShardSeal > 0 ? " (in the item documents)" : "")}"),
-                    $"{ks.DocumentWritesPerSecond:N0}, {ks.DocumentRuPerSecond:N0}; {kp.DocumentWritesPerSecond:N0}, {kp.DocumentRuPerSecond:N0}",
-                    kp.LeaderboardDocuments > 0 ? $"{kp.LeaderboardDocuments:N0}, {Bytes(kp.TypicalLeaderboardBytes)} / {Bytes(kp.WorstLeaderboardBytes)} ({Bytes(kp.WorstLeaderboardBytesDuringReshard)})" : "none",
-                    kp.LeaderboardDocuments > 0 ? $"{ks.LeaderboardWritesPerSecond:N1}, {ks.LeaderboardRuPerSecond:N0}; {kp.LeaderboardWritesPerSecond:N1}, {kp.LeaderboardRuPerSecond:N0}" : "");
+                var document = $"{Bytes(kp.TypicalDocumentBytes)} / {Bytes(kp.WorstDocumentBytes)}";
+                keyed.AddRow(Markup.Escape(kp.Group), $"{kp.Keys:N0}",
+                    Markup.Escape(kp.DocumentWritesPerSecond == 0 && kp.KeysPerShardSeal > 0 ? $"item documents {document}" : document),
+                    kp.DocumentWritesPerSecond == 0 ? "(item writes)" : $"{kp.DocumentWritesPerSecond:N0}, {kp.DocumentRuPerSecond:N0}",
+                    kp.LeaderboardDocuments > 0 ? $"{kp.LeaderboardDocuments:N0}, {Bytes(kp.TypicalLeaderboardBytes)} / {Bytes(kp.WorstLeaderboardBytes)}" : "none",
+                    kp.LeaderboardDocuments > 0 ? $"{kp.LeaderboardWritesPerSecond:N1}, {kp.LeaderboardRuPerSecond:N0}" : "");
             }
             AnsiConsole.Write(keyed);
         }
