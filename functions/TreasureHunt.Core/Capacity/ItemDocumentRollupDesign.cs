@@ -71,7 +71,7 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
     /// <c>GroupKeyDelta</c> ({"g","k","s"} and the id it is filed under).</summary>
     public const double KeyDeltaFixedBytes = 30;
 
-    /// <summary>The item document's <c>"keyed":</c> property name and punctuation around the item group's state.</summary>
+    /// <summary>The <c>"keyed":</c> property name and punctuation around the item group's state in an item document or delta.</summary>
     public const double KeyedPropertyBytes = 10;
 
     public string Name => "Rollups:ShardCount itemshard buffers → item and leaderboard documents + globaltotals (issue 10)";
@@ -136,7 +136,7 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
         var bufferKeys = own.Select((g, i) => KeysPerShard(g, interval) * bufferShare + keysPerSignal[i]).ToArray();
         // A delta holds its key's events of the seal: the shard's events per seal ÷ its distinct keys of the group.
         var eventsPerShardInterval = rate / shards * interval;
-        var deltaBytes = ItemDeltaBytes(inputs) + (itemGroup?.DeltaBytes(eventsPerShardInterval / Math.Max(1, ItemsPerShard(interval))) ?? 0);
+        var deltaBytes = ItemDeltaBytes(inputs) + (itemGroup is null ? 0 : KeyedPropertyBytes + itemGroup.DeltaBytes(eventsPerShardInterval / Math.Max(1, ItemsPerShard(interval))));
         var keyDeltaBytes = own.Select(g => KeyDeltaFixedBytes + g.Name.Length + g.TypicalKeyBytes
             + g.DeltaBytes(eventsPerShardInterval / Math.Max(1, KeysPerShard(g, interval)))).ToArray();
         var appliedBytes = traffic.Partitions * AppliedRangeBytes;
