@@ -78,6 +78,11 @@ public sealed class KeyedGroupCapacityTests(ITestOutputHelper output)
         Assert.InRange(keyed["item"].WorstLeaderboardBytesDuringReshard, 1.5e6, AzureLimits.CosmosMaxItemBytes);
         Assert.True(keyed["category"].WorstLeaderboardBytesDuringReshard <= KeyedLeaderboardDocument.MaxBytes);
 
+        // - a partition's progress document carries the keys' partial states in its pending delta: 1.82 MB in the
+        //   sealing write, under Cosmos DB's 2 MB but 8 × the 226 KB without the groups.
+        Assert.InRange(plan.Cosmos.ProgressDocument!.SealedBytes, 1.6e6, AzureLimits.CosmosMaxItemBytes);
+        Assert.True(plan.Cosmos.ProgressDocument.SealedBytes > 5 * plain.Cosmos.ProgressDocument!.SealedBytes);
+
         // The groups' own documents: itemCountry's 3 M keys are written most (one per distinct key per seal).
         Assert.Equal(0, keyed["item"].DocumentWritesPerSecond);
         Assert.True(keyed["itemCountry"].DocumentWritesPerSecond > keyed["category"].DocumentWritesPerSecond);
@@ -156,6 +161,8 @@ public sealed class KeyedGroupCapacityTests(ITestOutputHelper output)
                 previous = bytes;
             }
             Assert.True(KeyedGroupCapacity.MeasureDelta(group, d, 1) <= KeyedGroupCapacity.MeasureDelta(group, d, d.TypeCount), group.Name);
+            output.WriteLine($"{group.Name}: delta of 1..{d.TypeCount} events {string.Join(", ", Enumerable.Range(1, d.TypeCount).Select(n => KeyedGroupCapacity.MeasureDelta(group, d, n)))} B; " +
+                $"state at 0.001/0.1/10 events/s {KeyedGroupCapacity.MeasureState(group, d, 1e-3):N0} / {KeyedGroupCapacity.MeasureState(group, d, 0.1):N0} / {KeyedGroupCapacity.MeasureState(group, d, 10):N0} B, worst {worst:N0} B");
         }
     }
 
