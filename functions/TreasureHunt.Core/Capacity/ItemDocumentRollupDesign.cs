@@ -15,6 +15,9 @@ namespace TreasureHunt.Core.Capacity;
 /// shard). A delayed <c>flush</c> self-signal (≤ 1 per <c>ItemFlushSignalDelaySeconds</c>) writes the tail when traffic
 /// stops. A leaderboard query reads one document; item stats one item document. Only the item documents grow with the
 /// items ever seen.
+/// Keyed groups (<see cref="CapacityInputs.KeyedGroups"/>) ride the same path: their keys share the buffers' cap with
+/// the items, each sealed key costs a read and a replace of its document, each declared leaderboard window a shard's
+/// seal touches a read and a replace, and the item group's state adds to the item documents and deltas.
 /// </summary>
 /// <remarks>
 /// Byte sizes are this model's estimate of the documents' JSON (the design's document classes were being written in
