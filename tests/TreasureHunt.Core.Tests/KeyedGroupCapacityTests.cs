@@ -85,6 +85,14 @@ public sealed class KeyedGroupCapacityTests(ITestOutputHelper output)
 
         // The groups' own documents: itemCountry's 3 M keys are written most (one per distinct key per seal).
         Assert.Equal(0, keyed["item"].DocumentWritesPerSecond);
+        // The item group's cost is what its state adds to the item documents' RU (plus its leaderboards): the items
+        // container less the groups' own documents and the item writes at the item document's size without the group.
+        var itemsWith = plan.Cosmos.Containers.Single(c => c.Container == "items").PeakRuPerSecond;
+        var itemWrites = peak.Cosmos!.ItemWritesPerSecond - peak.Keyed!.Sum(k => k.DocumentWritesPerSecond);
+        var bare = (long)ItemDocumentRollupDesign.ItemDocumentBytes(plan.Inputs);
+        var bareRu = itemWrites * (RequestUnitEstimator.Read(bare) + RequestUnitEstimator.Write(bare));
+        Assert.Equal(itemsWith - peak.Keyed!.Sum(k => k.DocumentRuPerSecond) - bareRu, keyed["item"].ItemDocumentAddedRuPerSecond, 0);
+        Assert.True(keyed["item"].ItemDocumentAddedRuPerSecond > 0);
         Assert.True(keyed["itemCountry"].DocumentWritesPerSecond > keyed["category"].DocumentWritesPerSecond);
         Assert.True(keyed["category"].DocumentWritesPerSecond > keyed["channel"].DocumentWritesPerSecond);
         Assert.InRange(keyed["channel"].KeysPerShardSeal, 0.5, 20.0 / plan.Inputs.RollupShardCount);
@@ -105,6 +113,7 @@ public sealed class KeyedGroupCapacityTests(ITestOutputHelper output)
                 Assert.True(group.DocumentWritesPerSecond > previous.DocumentWritesPerSecond, $"{n}: writes/s");
                 Assert.True(group.DocumentRuPerSecond > previous.DocumentRuPerSecond * 0.999, $"{n}: RU/s");
                 Assert.True(group.StorageBytes > previous.StorageBytes, $"{n}: storage");
+                Assert.True(group.UsdPerMonthAtServerlessPrice(0.25m) > previous.UsdPerMonthAtServerlessPrice(0.25m), $"{n}: $ per month");
                 // The shard's buffers hold ItemFlushMaxItems items and keys together: more keys seal them sooner (more
                 // Cosmos operations per second), not bigger (smaller keys may even displace larger item deltas).
                 Assert.True(plan.RollupsPeak.ItemShard!.CosmosOperationsPerSecond >= previousPlan!.RollupsPeak.ItemShard!.CosmosOperationsPerSecond * 0.999, $"{n}: shard Cosmos operations");

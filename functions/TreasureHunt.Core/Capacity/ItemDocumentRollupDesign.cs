@@ -200,8 +200,13 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
             // to the item documents.
             var storage = g.Keys * (g.IsItem ? KeyedPropertyBytes + g.StoredStateBytes : g.TypicalDocumentBytes - g.TypicalStateBytes + g.StoredStateBytes)
                           + g.Leaderboards.Sum(b => b.DocumentsKept) * boardTypical;
+            // The item group's share of the item documents' RU: what its state adds to each read and replace.
+            var baseItemBytes = (long)ItemDocumentBytes(inputs);
+            var addedItemRu = g.IsItem
+                ? itemWritesPerSecond * (itemReadRu + itemWriteRu - RequestUnitEstimator.Read(baseItemBytes) - RequestUnitEstimator.Write(baseItemBytes))
+                : 0;
             keyed.Add(new KeyedGroupLoad(g.Name, g.Keys, perSeal, writes, writes * keyRu, typical, worst,
-                boardWrites, boardRu, boardDocuments, boardTypical, boardWorst, boardWorstReshard, storage));
+                boardWrites, boardRu, boardDocuments, boardTypical, boardWorst, boardWorstReshard, storage, addedItemRu));
         }
         var keyWritesPerSecond = keyed.Sum(k => k.DocumentWritesPerSecond);
         var keyedBoardWritesPerSecond = keyed.Sum(k => k.LeaderboardWritesPerSecond);

@@ -72,7 +72,17 @@ public sealed record KeyedGroupLoad(
     double TypicalLeaderboardBytes,
     double WorstLeaderboardBytes,
     double WorstLeaderboardBytesDuringReshard,
-    double StorageBytes);
+    double StorageBytes,
+    double ItemDocumentAddedRuPerSecond = 0)
+{
+    /// <summary>The RU/s the group adds: its documents, its leaderboards, and (item group) what it adds to the item
+    /// documents' reads and replaces. The partitions' progress writes carrying its partial states are not apportioned.</summary>
+    public double RuPerSecond => DocumentRuPerSecond + ItemDocumentAddedRuPerSecond + LeaderboardRuPerSecond;
+
+    /// <summary>$ per month of <see cref="RuPerSecond"/> at the serverless price per million RU: how the cost ledger
+    /// prices a feature's RU (<c>FeatureCostTotal</c>), comparable across groups whatever the plan's Cosmos DB mode.</summary>
+    public decimal UsdPerMonthAtServerlessPrice(decimal usdPerMillionRu) => (decimal)(RuPerSecond * 3600 * CapacityModel.HoursPerMonth / 1e6) * usdPerMillionRu;
+}
 
 /// <summary>One <c>itemshard</c>'s buffers at one rate: how often it writes its items (seconds between seals), how many
 /// items a seal holds, the items one apply signal adds, the bytes of the pending and sealed buffers and of the applied

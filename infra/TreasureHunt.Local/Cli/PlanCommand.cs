@@ -184,7 +184,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(new { plan, measuredFrom, prices }, JsonOptions));
             return 0;
         }
-        Render(plan, measured, measuredFrom);
+        Render(plan, measured, measuredFrom, prices);
         if (settings.Out is { } written) AnsiConsole.MarkupLineInterpolated($"Wrote [bold]{written}[/]: bicep build-params {written}, then azd up or infra/deploy.sh (docs/deploy.md).");
         return 0;
     }
@@ -231,7 +231,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             : (MeasuredFigures.FromBenchJson(File.ReadAllText(file)), file);
     }
 
-    private static void Render(CapacityPlan plan, MeasuredFigures measured, string measuredFrom)
+    private static void Render(CapacityPlan plan, MeasuredFigures measured, string measuredFrom, PriceTable prices)
     {
         var c = CultureInfo.InvariantCulture;
         var p = plan.Inputs;
@@ -304,6 +304,11 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
                     kp.LeaderboardDocuments > 0 ? $"{kp.LeaderboardWritesPerSecond:N1}, {kp.LeaderboardRuPerSecond:N0}" : "");
             }
             AnsiConsole.Write(keyed);
+            if (plan.RollupsSustained.Keyed is { } keyedSustained)
+            {
+                AnsiConsole.MarkupLine(Markup.Escape("Per group, sustained (RU/s of its documents, leaderboards and share of the item documents; $ at the serverless RU price, as the cost ledger prices a feature): "
+                    + string.Join("; ", keyedSustained.Select(k => $"{k.Group} {k.RuPerSecond:N0} RU/s ${k.UsdPerMonthAtServerlessPrice(prices.CosmosUsdPerMillionRu):N0}/month"))));
+            }
         }
 
         var cost = new Table().Title("Modeled cost per month (730 h, at the sustained rate)").AddColumn("Meter").AddColumn("Basis").AddColumn(new TableColumn("USD / month").RightAligned());
