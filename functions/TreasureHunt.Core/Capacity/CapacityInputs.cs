@@ -78,6 +78,9 @@ public sealed record CapacityInputs
     /// <summary>FinOps:LedgerFlushBatchSize: cost rows written per table transaction.</summary>
     public int LedgerRowsPerTransaction { get; init; } = 100;
 
+    /// <summary>The keyed groups to price (<see cref="KeyedGroupCapacity.From"/>): empty prices the per-type rollup only.</summary>
+    public IReadOnlyList<KeyedGroupInput> KeyedGroups { get; init; } = [];
+
     public double PeakEventsPerSecond => EventsPerSecond * PeakFactor;
 
     /// <summary>One line naming the first invalid input, or null.</summary>

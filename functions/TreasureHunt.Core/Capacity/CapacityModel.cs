@@ -336,6 +336,21 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
             limits.Add(new("Cosmos DB RU/s of the hottest item document", LimitKind.Service, documents.HottestItemDocumentRuPerSecond, AzureLimits.CosmosRuPerSecondPerPartition, "RU/s",
                 $"10,000 RU/s per logical and physical partition: {Quotas}"));
         }
+        foreach (var group in rollups.Keyed ?? [])
+        {
+            limits.Add(new($"Keyed group {group.Group}: worst-case document", LimitKind.Service, group.WorstDocumentBytes, AzureLimits.CosmosMaxItemBytes, "bytes",
+                "2 MB per item: cosmos-db/concepts-limits; the definitions bound a key's features to 1.5 MB at start-up"));
+            if (group.WorstLeaderboardBytesDuringReshard > 0)
+            {
+                limits.Add(new($"Keyed group {group.Group}: leaderboard document, worst case while resharding {inputs.RollupShardCount} → {inputs.ReshardTarget}", LimitKind.Design,
+                    group.WorstLeaderboardBytesDuringReshard, Groups.KeyedLeaderboardDocument.MaxBytes, "bytes", "the start-up bound of a leaderboard window's document (1.5 MB of Cosmos DB's 2 MB per item)"));
+            }
+        }
+        if (rollups.Keyed is { Count: > 0 })
+        {
+            // A keyed read is one point read of the key's document (or the item's); a leaderboard one of its window's document.
+            limits.Add(new("Documents read per keyed read or declared leaderboard", LimitKind.Design, 1, AzureLimits.LeaderboardEntitiesPerQuery, "reads", "issue 10; one point read by id"));
+        }
         return limits;
     }
 }

@@ -15,6 +15,9 @@ namespace TreasureHunt.Core.Capacity;
 /// shard). A delayed <c>flush</c> self-signal (≤ 1 per <c>ItemFlushSignalDelaySeconds</c>) writes the tail when traffic
 /// stops. A leaderboard query reads one document; item stats one item document. Only the item documents grow with the
 /// items ever seen.
+/// Keyed groups (<see cref="CapacityInputs.KeyedGroups"/>) ride the same path: their keys share the buffers' cap with
+/// the items, each sealed key costs a read and a replace of its document, each declared leaderboard window a shard's
+/// seal touches a read and a replace, and the item group's state adds to the item documents and deltas.
 /// </summary>
 /// <remarks>
 /// Byte sizes are this model's estimate of the documents' JSON (the design's document classes were being written in
@@ -67,6 +70,13 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
     /// <summary><c>globaltotals</c> state without its applied ranges: counters per type, duplicates, dead letters, late.</summary>
     public const double GlobalTotalsBaseBytes = 1_024;
 
+    /// <summary>One key's entry in a shard buffer without its state: the group, the document id and the punctuation of
+    /// <c>GroupKeyDelta</c> ({"g","k","s"} and the id it is filed under).</summary>
+    public const double KeyDeltaFixedBytes = 30;
+
+    /// <summary>The <c>"keyed":</c> property name and punctuation around the item group's state in an item document or delta.</summary>
+    public const double KeyedPropertyBytes = 10;
+
     public string Name => "Rollups:ShardCount itemshard buffers → item and leaderboard documents + globaltotals (issue 10)";
 
     public static double ItemDeltaBytes(CapacityInputs inputs) => ItemDeltaBytesWithoutId + inputs.ItemIdLength;
@@ -92,30 +102,56 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
         var items = inputs.Items;
         var rate = traffic.EventsPerSecond;
 
-        // ---- partitions → entities (as in the design this one replaces)
+        // ---- partitions → entities (as in the design this one replaces). Keyed groups: every event is assumed to carry
+        // every group's key; a key is routed to a shard by the hash of its document id, like an item, so a flush's
+        // distinct keys add to the shards it touches and to what each signal carries.
+        var groups = inputs.KeyedGroups;
+        var itemGroup = groups.FirstOrDefault(g => g.IsItem);
+        var own = groups.Where(g => g.OwnDocuments).ToList();
         var flushes = PartitionFlushes.At(inputs, traffic);
         var flushesPerSecond = flushes.FlushesPerSecond;
-        var applyOpsPerShard = flushes.ApplySignalsPerShard;
-        var itemsPerSignal = flushes.ItemsPerSignal;
+        var keysPerFlush = own.Select(g => ZipfDistinct.Expected(flushes.EventsPerFlush, g.Keys, inputs.ZipfExponent)).ToArray();
+        var shardsTouched = own.Count == 0
+            ? flushes.ShardsTouchedPerFlush
+            : shards * (1 - Math.Pow(1 - 1.0 / shards, flushes.DistinctItemsPerFlush + keysPerFlush.Sum()));
+        var applyOpsPerShard = flushesPerSecond * shardsTouched / shards;
+        var itemsPerSignal = shardsTouched > 0 ? flushes.DistinctItemsPerFlush / shardsTouched : 0;
+        var keysPerSignal = keysPerFlush.Select(k => shardsTouched > 0 ? k / shardsTouched : 0).ToArray();
+        var signalsPerFlushEvent = own.Count == 0 ? flushes.SignalsPerEvent : (shardsTouched + 1) / flushes.EventsPerFlush;
         // A shard holding unwritten data keeps one delayed flush signal scheduled: at most 1 per delay.
         var selfOpsPerShard = 1 / inputs.ItemFlushSignalDelaySeconds;
 
-        // ---- itemshard buffers: seal at ItemFlushSeconds or ItemFlushMaxItems, whichever comes first; a shard only
-        // seals inside a batch, so never more often than it receives signals.
-        double DistinctPerShard(double seconds) => ZipfDistinct.Expected(rate * seconds, items, inputs.ZipfExponent) / shards;
+        // ---- itemshard buffers: seal at ItemFlushSeconds or ItemFlushMaxItems (items and keys together), whichever comes
+        // first; a shard only seals inside a batch, so never more often than it receives signals.
+        double ItemsPerShard(double seconds) => ZipfDistinct.Expected(rate * seconds, items, inputs.ZipfExponent) / shards;
+        double KeysPerShard(KeyedGroupInput g, double seconds) => ZipfDistinct.Expected(rate * seconds, g.Keys, inputs.ZipfExponent) / shards;
+        double DistinctPerShard(double seconds) => ItemsPerShard(seconds) + own.Sum(g => KeysPerShard(g, seconds));
         var sealSeconds = SecondsToCollect(DistinctPerShard, inputs.ItemFlushMaxItems, inputs.ItemFlushSeconds);
         var interval = applyOpsPerShard > 0 ? Math.Max(sealSeconds, 1 / applyOpsPerShard) : inputs.ItemFlushSeconds;
-        var itemsPerSeal = Math.Min(DistinctPerShard(interval), inputs.ItemFlushMaxItems + itemsPerSignal);
-        var bufferItems = Math.Min(itemsPerSeal, inputs.ItemFlushMaxItems) + itemsPerSignal;
-        var deltaBytes = ItemDeltaBytes(inputs);
+        var entriesPerSignal = itemsPerSignal + keysPerSignal.Sum();
+        var distinctAtSeal = DistinctPerShard(interval);
+        // What a seal holds, split between items and each group's keys in proportion to their distinct counts.
+        var sealShare = distinctAtSeal > 0 ? Math.Min(distinctAtSeal, inputs.ItemFlushMaxItems + entriesPerSignal) / distinctAtSeal : 0;
+        var bufferShare = distinctAtSeal > 0 ? Math.Min(distinctAtSeal, inputs.ItemFlushMaxItems) / distinctAtSeal : 0;
+        var itemsPerSeal = ItemsPerShard(interval) * sealShare;
+        var keysPerSeal = own.Select(g => KeysPerShard(g, interval) * sealShare).ToArray();
+        var bufferItems = ItemsPerShard(interval) * bufferShare + itemsPerSignal;
+        var bufferKeys = own.Select((g, i) => KeysPerShard(g, interval) * bufferShare + keysPerSignal[i]).ToArray();
+        // A delta holds its key's events of the seal: the shard's events per seal ÷ its distinct keys of the group.
+        var eventsPerShardInterval = rate / shards * interval;
+        var deltaBytes = ItemDeltaBytes(inputs) + (itemGroup is null ? 0 : KeyedPropertyBytes + itemGroup.DeltaBytes(eventsPerShardInterval / Math.Max(1, ItemsPerShard(interval))));
+        var keyDeltaBytes = own.Select(g => KeyDeltaFixedBytes + g.Name.Length + g.TypicalKeyBytes
+            + g.DeltaBytes(eventsPerShardInterval / Math.Max(1, KeysPerShard(g, interval)))).ToArray();
         var appliedBytes = traffic.Partitions * AppliedRangeBytes;
-        var pendingBytes = bufferItems * deltaBytes;
-        var sealedBytes = bufferItems * deltaBytes;
+        var pendingBytes = bufferItems * deltaBytes + bufferKeys.Select((k, i) => k * keyDeltaBytes[i]).Sum();
+        var sealedBytes = pendingBytes;
         var shardState = appliedBytes + pendingBytes + sealedBytes;
 
         // ---- Cosmos DB: per sealed item one point read + one replace of its document; per touched (window, type) one
-        // read + one ETag replace of the leaderboard document.
-        var itemDocumentBytes = ItemDocumentBytes(inputs);
+        // read + one ETag replace of the leaderboard document. The item group's stored features ride in the item
+        // documents (typical size priced; worst case the bound).
+        var itemKeyedTypical = itemGroup is null ? 0 : KeyedPropertyBytes + itemGroup.TypicalStateBytes;
+        var itemDocumentBytes = ItemDocumentBytes(inputs) + itemKeyedTypical;
         var itemReadRu = RequestUnitEstimator.Read((long)itemDocumentBytes);
         var itemWriteRu = RequestUnitEstimator.Write((long)itemDocumentBytes);
         var itemWritesPerSecond = shards * itemsPerSeal / interval;
@@ -129,39 +165,92 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
         var leaderboardWritesPerSecond = shards * leaderboardWritesPerSeal / interval;
         var reshardSections = shards + inputs.ReshardTarget;
 
+        // ---- keyed groups: per sealed key one read + one conditional replace of its document; per declared leaderboard
+        // window a shard's seal touches (it holds at least one of the group's keys: 1 − e^−keys), one read + one replace.
+        var keyed = new List<KeyedGroupLoad>();
+        var keyedLeaderboardWritesPerSeal = 0.0;
+        var hottestLeaderboardRu = leaderboardReadRu + leaderboardWriteRu;
+        var hottestKeyRu = 0.0;
+        foreach (var g in groups)
+        {
+            var index = own.IndexOf(g);
+            var perSeal = g.IsItem ? itemsPerSeal : keysPerSeal[index];
+            var typical = g.IsItem ? itemDocumentBytes : g.TypicalDocumentBytes;
+            var worst = g.IsItem ? ItemDocumentBytes(inputs) + KeyedPropertyBytes + g.WorstStateBytes : g.WorstDocumentBytes;
+            var writes = g.IsItem ? 0 : shards * perSeal / interval;
+            var keyRu = RequestUnitEstimator.Read((long)typical) + RequestUnitEstimator.Write((long)typical);
+            if (!g.IsItem) hottestKeyRu = Math.Max(hottestKeyRu, keyRu / interval);
+            double boardWrites = 0, boardRu = 0, boardDocuments = 0, boardTypical = 0, boardWorst = 0, boardWorstReshard = 0;
+            foreach (var board in g.Leaderboards)
+            {
+                var entries = Math.Min(board.K, Math.Ceiling((double)g.Keys / shards));
+                var bytes = LeaderboardDocumentFixedBytes + CosmosSystemPropertiesBytes + shards * (LeaderboardSectionFixedBytes + entries * board.TypicalEntryBytes);
+                var boardRuPerWrite = RequestUnitEstimator.Read((long)bytes) + RequestUnitEstimator.Write((long)bytes);
+                var perShardSeal = board.Windows * -double.ExpM1(-perSeal);
+                keyedLeaderboardWritesPerSeal += perShardSeal;
+                boardWrites += shards * perShardSeal / interval;
+                boardRu += shards * perShardSeal / interval * boardRuPerWrite;
+                boardDocuments += board.DocumentsKept;
+                boardTypical = Math.Max(boardTypical, bytes);
+                boardWorst = Math.Max(boardWorst, board.WorstBytes);
+                boardWorstReshard = Math.Max(boardWorstReshard, board.WorstBytesDuringReshard);
+                hottestLeaderboardRu = Math.Max(hottestLeaderboardRu, boardRuPerWrite);
+            }
+            // Storage is priced on the keys' average size (most keys are rare and small); the item group's: what it adds
+            // to the item documents.
+            var storage = g.Keys * (g.IsItem ? KeyedPropertyBytes + g.StoredStateBytes : g.TypicalDocumentBytes - g.TypicalStateBytes + g.StoredStateBytes)
+                          + g.Leaderboards.Sum(b => b.DocumentsKept) * boardTypical;
+            // The item group's share of the item documents' RU: what its state adds to each read and replace.
+            var baseItemBytes = (long)ItemDocumentBytes(inputs);
+            var addedItemRu = g.IsItem
+                ? itemWritesPerSecond * (itemReadRu + itemWriteRu - RequestUnitEstimator.Read(baseItemBytes) - RequestUnitEstimator.Write(baseItemBytes))
+                : 0;
+            keyed.Add(new KeyedGroupLoad(g.Name, g.Keys, perSeal, writes, writes * keyRu, typical, worst,
+                boardWrites, boardRu, boardDocuments, boardTypical, boardWorst, boardWorstReshard, storage, addedItemRu));
+        }
+        var keyWritesPerSecond = keyed.Sum(k => k.DocumentWritesPerSecond);
+        var keyedBoardWritesPerSecond = keyed.Sum(k => k.LeaderboardWritesPerSecond);
+
         var cosmos = new RollupCosmosLoad(
-            ItemWritesPerSecond: itemWritesPerSecond,
-            ItemReadsPerSecond: itemWritesPerSecond,
-            ItemRuPerSecond: itemWritesPerSecond * (itemReadRu + itemWriteRu),
-            LeaderboardWritesPerSecond: leaderboardWritesPerSecond,
-            LeaderboardReadsPerSecond: leaderboardWritesPerSecond,
-            LeaderboardRuPerSecond: leaderboardWritesPerSecond * (leaderboardReadRu + leaderboardWriteRu),
+            ItemWritesPerSecond: itemWritesPerSecond + keyWritesPerSecond,
+            ItemReadsPerSecond: itemWritesPerSecond + keyWritesPerSecond,
+            ItemRuPerSecond: itemWritesPerSecond * (itemReadRu + itemWriteRu) + keyed.Sum(k => k.DocumentRuPerSecond),
+            LeaderboardWritesPerSecond: leaderboardWritesPerSecond + keyedBoardWritesPerSecond,
+            LeaderboardReadsPerSecond: leaderboardWritesPerSecond + keyedBoardWritesPerSecond,
+            LeaderboardRuPerSecond: leaderboardWritesPerSecond * (leaderboardReadRu + leaderboardWriteRu) + keyed.Sum(k => k.LeaderboardRuPerSecond),
             ItemDocumentBytes: itemDocumentBytes,
             LeaderboardDocumentBytes: leaderboardBytes,
             LeaderboardDocumentBytesDuringReshard: LeaderboardDocumentBytes(inputs, reshardSections),
             ItemDocuments: items,
             // Hour documents of the last ItemHourWindows hours (older ones expire) + all-time, per type.
             LeaderboardDocuments: EventTypes.Count * (inputs.ItemHourWindows + 1),
-            // Every shard rewrites the current hour's (and all-time) document of a type once per seal.
-            HottestLeaderboardDocumentRuPerSecond: shards / interval * (leaderboardReadRu + leaderboardWriteRu),
-            // The most popular item lives in one shard and is written at most once per seal.
-            HottestItemDocumentRuPerSecond: (itemReadRu + itemWriteRu) / interval);
+            // Every shard rewrites the current hour's (and all-time) document of a type, and of each declared window, once per seal.
+            HottestLeaderboardDocumentRuPerSecond: shards / interval * hottestLeaderboardRu,
+            // The most popular item (or key) lives in one shard and is written at most once per seal.
+            HottestItemDocumentRuPerSecond: Math.Max(itemReadRu + itemWriteRu, hottestKeyRu * interval) / interval,
+            KeyedStorageBytes: keyed.Sum(k => k.StorageBytes),
+            StoredItemDocumentBytes: itemGroup is null ? null : ItemDocumentBytes(inputs));
 
         var buffers = new ItemShardBuffers(interval, itemsPerSeal, itemsPerSignal, pendingBytes, sealedBytes, appliedBytes,
-            2 * (itemsPerSeal + leaderboardWritesPerSeal) / interval);
+            2 * (itemsPerSeal + keysPerSeal.Sum() + leaderboardWritesPerSeal + keyedLeaderboardWritesPerSeal) / interval,
+            KeysPerFlush: keysPerSeal.Sum(), KeysPerSignal: keysPerSignal.Sum());
 
+        var bufferNote = own.Count == 0
+            ? $"≤ {bufferItems:N0} item deltas × {deltaBytes:N0} B"
+            : $"≤ {bufferItems:N0} item deltas × {deltaBytes:N0} B + " + string.Join(" + ", own.Select((g, i) => $"{bufferKeys[i]:N0} {g.Name} keys × {keyDeltaBytes[i]:N0} B"));
         return new RollupLoad(
             [
                 new EntityFigure("itemshard", shards, shardState, applyOpsPerShard + selfOpsPerShard,
-                    $"{traffic.Partitions} applied ranges + pending and sealed buffers of ≤ {bufferItems:N0} item deltas × {deltaBytes:N0} B; seals every {interval:N2} s"),
+                    $"{traffic.Partitions} applied ranges + pending and sealed buffers of {bufferNote}; seals every {interval:N2} s"),
                 new EntityFigure("globaltotals", 1, GlobalTotalsBaseBytes + appliedBytes, flushesPerSecond, "counters + one applied range per partition"),
             ],
-            SignalsPerEvent: flushes.SignalsPerEvent + shards * selfOpsPerShard / rate,
+            SignalsPerEvent: signalsPerFlushEvent + shards * selfOpsPerShard / rate,
             FlushesPerSecond: flushesPerSecond,
             EntitiesReadPerLeaderboardQuery: 1,
             ItemStatsReadBytes: itemDocumentBytes,
             Cosmos: cosmos,
-            ItemShard: buffers);
+            ItemShard: buffers,
+            Keyed: groups.Count == 0 ? null : keyed);
     }
 
     /// <summary>Seconds until a shard holds <paramref name="maxItems"/> distinct items, at most <paramref name="maxSeconds"/>

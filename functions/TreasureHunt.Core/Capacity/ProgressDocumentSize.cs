@@ -5,8 +5,8 @@ namespace TreasureHunt.Core.Capacity;
 /// <summary>
 /// The size and write cost of one partition's progress document (container <c>progress</c>,
 /// <see cref="Rollups.PartitionProgress"/>) as the batches write it: every batch rewrites it once, and it carries the
-/// partition's pending rollup delta (one entry per distinct item of the pending events) and, in the write that seals
-/// it, the sealed delta. Its RU per write follows Microsoft's RU-by-document-size table through
+/// partition's pending rollup delta (one entry per distinct item of the pending events, and per distinct key of each
+/// keyed group: <see cref="KeyedBytes"/>) and, in the write that seals it, the sealed delta. Its RU per write follows Microsoft's RU-by-document-size table through
 /// <see cref="RequestUnitEstimator.Write"/> ("Understand request unit consumption", section "Document size",
 /// https://learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption).
 /// </summary>
@@ -62,6 +62,28 @@ public sealed record ProgressDocumentSize(double WritesPerFlush, double AverageI
                + DeltaFixedBytes + shardsTouched * DeltaBytesPerShard + items * (ItemBytesWithoutId + inputs.ItemIdLength);
     }
 
+    /// <summary>What the keyed groups (<see cref="CapacityInputs.KeyedGroups"/>) add to a delta of <paramref name="events"/>
+    /// events holding <paramref name="items"/> distinct items: the item group's partial state in each item entry, and
+    /// per other group its distinct keys among the events (Zipf over its cardinality), each a <c>GroupKeyDelta</c> filed
+    /// under its document id. Partial states are measured (<see cref="KeyedGroupInput.DeltaBytes"/>) for the entry's
+    /// events in the delta.</summary>
+    public static double KeyedBytes(CapacityInputs inputs, double events, double items)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        double bytes = 0;
+        foreach (var g in inputs.KeyedGroups)
+        {
+            if (g.IsItem)
+            {
+                if (items > 0) bytes += items * (ItemDocumentRollupDesign.KeyedPropertyBytes + g.DeltaBytes(events / items));
+                continue;
+            }
+            var keys = ZipfDistinct.Expected(events, g.Keys, inputs.ZipfExponent);
+            if (keys > 0) bytes += keys * (ItemDocumentRollupDesign.KeyDeltaFixedBytes + g.Name.Length + g.TypicalKeyBytes + g.DeltaBytes(events / keys));
+        }
+        return bytes;
+    }
+
     public static ProgressDocumentSize At(CapacityInputs inputs, TrafficPoint traffic)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -73,7 +95,7 @@ public sealed record ProgressDocumentSize(double WritesPerFlush, double AverageI
 
         // Write n: the sealed delta of the whole flush (E events), pending empty.
         var sealedItems = flush.DistinctItemsPerFlush;
-        var sealedBytes = Bytes(inputs, sealedItems);
+        var sealedBytes = Bytes(inputs, sealedItems) + KeyedBytes(inputs, eventsPerFlush, sealedItems);
         double itemsSum = sealedItems, bytesSum = sealedBytes, ruSum = RequestUnitEstimator.Write((long)sealedBytes);
 
         // Writes 1 … n − 1: the pending delta of j·B events (all of them when n − 1 ≤ MaxSampledWrites, else evenly
@@ -86,8 +108,9 @@ public sealed record ProgressDocumentSize(double WritesPerFlush, double AverageI
             for (var s = 0; s < samples; s++)
             {
                 var j = samples == pendingWrites ? s + 1 : 1 + s * (pendingWrites - 1) / Math.Max(1, samples - 1);
-                var pendingItems = ZipfDistinct.Expected(Math.Min(j * batch, eventsPerFlush), inputs.Items, inputs.ZipfExponent);
-                var pendingBytes = Bytes(inputs, pendingItems);
+                var pendingEvents = Math.Min(j * batch, eventsPerFlush);
+                var pendingItems = ZipfDistinct.Expected(pendingEvents, inputs.Items, inputs.ZipfExponent);
+                var pendingBytes = Bytes(inputs, pendingItems) + KeyedBytes(inputs, pendingEvents, pendingItems);
                 items += pendingItems;
                 bytes += pendingBytes;
                 ru += RequestUnitEstimator.Write((long)pendingBytes);

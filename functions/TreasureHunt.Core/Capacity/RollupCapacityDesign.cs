@@ -22,7 +22,8 @@ public sealed record RollupLoad(
     double EntitiesReadPerLeaderboardQuery,
     double ItemStatsReadBytes,
     RollupCosmosLoad? Cosmos = null,
-    ItemShardBuffers? ItemShard = null)
+    ItemShardBuffers? ItemShard = null,
+    IReadOnlyList<KeyedGroupLoad>? Keyed = null)
 {
     public double SignalsPerSecond => Entities.Sum(e => e.Instances * e.OpsPerSecondPerInstance);
 }
@@ -42,12 +43,45 @@ public sealed record RollupCosmosLoad(
     double ItemDocuments,
     double LeaderboardDocuments,
     double HottestLeaderboardDocumentRuPerSecond,
-    double HottestItemDocumentRuPerSecond)
+    double HottestItemDocumentRuPerSecond,
+    double KeyedStorageBytes = 0,
+    double? StoredItemDocumentBytes = null)
 {
     public double RuPerSecond => ItemRuPerSecond + LeaderboardRuPerSecond;
 
-    /// <summary>Bytes stored: one document per item ever seen (worst-case size) + the leaderboard documents kept.</summary>
-    public double StorageBytes => ItemDocuments * ItemDocumentBytes + LeaderboardDocuments * LeaderboardDocumentBytes;
+    /// <summary>Bytes stored: one document per item ever seen (worst-case size of its stats: <see cref="StoredItemDocumentBytes"/>
+    /// when keyed groups are priced) + the leaderboard documents kept + the keyed groups' documents, leaderboards and
+    /// what the item group adds to the item documents (average sizes).</summary>
+    public double StorageBytes => ItemDocuments * (StoredItemDocumentBytes ?? ItemDocumentBytes) + LeaderboardDocuments * LeaderboardDocumentBytes + KeyedStorageBytes;
+}
+
+/// <summary>What one keyed group costs at one rate: distinct keys per shard seal, its key documents' writes (container
+/// <c>items</c>; none for the item group, kept in the item documents) and its leaderboards' window documents (container
+/// <c>leaderboards</c>), each written after one read. RU are priced on the typical sizes; the worst cases are the bounds.</summary>
+public sealed record KeyedGroupLoad(
+    string Group,
+    long Keys,
+    double KeysPerShardSeal,
+    double DocumentWritesPerSecond,
+    double DocumentRuPerSecond,
+    double TypicalDocumentBytes,
+    double WorstDocumentBytes,
+    double LeaderboardWritesPerSecond,
+    double LeaderboardRuPerSecond,
+    double LeaderboardDocuments,
+    double TypicalLeaderboardBytes,
+    double WorstLeaderboardBytes,
+    double WorstLeaderboardBytesDuringReshard,
+    double StorageBytes,
+    double ItemDocumentAddedRuPerSecond = 0)
+{
+    /// <summary>The RU/s the group adds: its documents, its leaderboards, and (item group) what it adds to the item
+    /// documents' reads and replaces. The partitions' progress writes carrying its partial states are not apportioned.</summary>
+    public double RuPerSecond => DocumentRuPerSecond + ItemDocumentAddedRuPerSecond + LeaderboardRuPerSecond;
+
+    /// <summary>$ per month of <see cref="RuPerSecond"/> at the serverless price per million RU: how the cost ledger
+    /// prices a feature's RU (<c>FeatureCostTotal</c>), comparable across groups whatever the plan's Cosmos DB mode.</summary>
+    public decimal UsdPerMonthAtServerlessPrice(decimal usdPerMillionRu) => (decimal)(RuPerSecond * 3600 * CapacityModel.HoursPerMonth / 1e6) * usdPerMillionRu;
 }
 
 /// <summary>One <c>itemshard</c>'s buffers at one rate: how often it writes its items (seconds between seals), how many
@@ -60,7 +94,9 @@ public sealed record ItemShardBuffers(
     double PendingBytes,
     double SealedBytes,
     double AppliedRangesBytes,
-    double CosmosOperationsPerSecond);
+    double CosmosOperationsPerSecond,
+    double KeysPerFlush = 0,
+    double KeysPerSignal = 0);
 
 /// <summary>
 /// The capacity model of a cross-partition rollup design: the one place that states a design's entity state sizes,

@@ -75,6 +75,12 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         [CommandOption("--environment <ENV>"), Description("environmentName written to --out: dev, test or prod"), DefaultValue("prod")]
         public string Environment { get; init; } = "prod";
 
+        [CommandOption("--definitions <FILE>"), Description("Feature definitions whose keyed groups and leaderboards are priced (e.g. features/examples/keyed-groups.json)")]
+        public string? Definitions { get; init; }
+
+        [CommandOption("--keys <GROUP=N>"), Description("Distinct keys of a keyed group of --definitions (repeat per group; 'item' takes --items, 'global' is 1)")]
+        public string[] Keys { get; init; } = [];
+
         [CommandOption("--json"), Description("Print the plan as JSON instead of tables")]
         public bool Json { get; init; }
 
@@ -97,7 +103,18 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
                 }
             }
             if (Bench is not null && !File.Exists(Bench)) return ValidationResult.Error($"--bench: {Bench} does not exist.");
-            return ToInputs().Validate() is { } error ? ValidationResult.Error(error) : ValidationResult.Success();
+            if (Keys.Length > 0 && Definitions is null) return ValidationResult.Error("--keys needs --definitions (the file that declares the groups).");
+            if (Definitions is not null && !File.Exists(Definitions)) return ValidationResult.Error($"--definitions: {Definitions} does not exist.");
+            if (ToInputs().Validate() is { } error) return ValidationResult.Error(error);
+            try
+            {
+                WithKeyedGroups(ToInputs());
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+            {
+                return ValidationResult.Error(e.Message);
+            }
+            return ValidationResult.Success();
         }
 
         public CapacityInputs ToInputs() => new()
@@ -118,6 +135,24 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             ItemFlushMaxItems = ItemFlushMaxItems,
             ReshardShardCount = ReshardTo,
         };
+
+        /// <summary>The inputs with the keyed groups of --definitions at the --keys cardinalities (unchanged without --definitions).</summary>
+        public CapacityInputs WithKeyedGroups(CapacityInputs inputs)
+        {
+            if (Definitions is null) return inputs;
+            var keys = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var entry in Keys)
+            {
+                var parts = entry.Split('=', 2);
+                if (parts.Length != 2 || !long.TryParse(parts[1].Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1)
+                {
+                    throw new ArgumentException($"--keys {entry}: expected GROUP=N with N >= 1 distinct keys (e.g. --keys category=1000).");
+                }
+                if (!keys.TryAdd(parts[0], n)) throw new ArgumentException($"--keys {parts[0]} is given twice.");
+            }
+            var definitions = TreasureHunt.Core.Features.FeatureDefinitionsReader.Load(Definitions);
+            return inputs with { KeyedGroups = KeyedGroupCapacity.From(definitions, keys, inputs) };
+        }
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -133,7 +168,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
     {
         var prices = settings.RegionPrices is { } pricesFile ? ReadPrices(pricesFile) : new PriceTable();
         var (measured, measuredFrom) = ReadMeasured(settings.Bench);
-        var plan = new CapacityModel(measured, prices).Plan(settings.ToInputs());
+        var plan = new CapacityModel(measured, prices).Plan(settings.WithKeyedGroups(settings.ToInputs()));
 
         if (settings.Out is { } outFile)
         {
@@ -149,7 +184,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(new { plan, measuredFrom, prices }, JsonOptions));
             return 0;
         }
-        Render(plan, measured, measuredFrom);
+        Render(plan, measured, measuredFrom, prices);
         if (settings.Out is { } written) AnsiConsole.MarkupLineInterpolated($"Wrote [bold]{written}[/]: bicep build-params {written}, then azd up or infra/deploy.sh (docs/deploy.md).");
         return 0;
     }
@@ -196,7 +231,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             : (MeasuredFigures.FromBenchJson(File.ReadAllText(file)), file);
     }
 
-    private static void Render(CapacityPlan plan, MeasuredFigures measured, string measuredFrom)
+    private static void Render(CapacityPlan plan, MeasuredFigures measured, string measuredFrom, PriceTable prices)
     {
         var c = CultureInfo.InvariantCulture;
         var p = plan.Inputs;
@@ -253,6 +288,28 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             capacity.AddRow("  queries", $"leaderboard: {plan.RollupsPeak.EntitiesReadPerLeaderboardQuery:N0} document read ({Bytes(cp.LeaderboardDocumentBytes)}); item stats: 1 point read ({Bytes(plan.RollupsPeak.ItemStatsReadBytes)})", "", "");
         }
         AnsiConsole.Write(capacity);
+        if (plan.RollupsPeak.Keyed is { Count: > 0 } keyedPeak)
+        {
+            var keyed = new Table().Title("Keyed groups at peak (every event carries every key; RU priced on typical documents; --json for sustained)")
+                .AddColumn("Group").AddColumn(new TableColumn("Keys").RightAligned()).AddColumn("Document typical / worst")
+                .AddColumn(new TableColumn("items writes/s, RU/s").RightAligned())
+                .AddColumn("Leaderboard docs: kept, typical / worst").AddColumn(new TableColumn("writes/s, RU/s").RightAligned());
+            foreach (var kp in keyedPeak)
+            {
+                var document = $"{Bytes(kp.TypicalDocumentBytes)} / {Bytes(kp.WorstDocumentBytes)}";
+                keyed.AddRow(Markup.Escape(kp.Group), $"{kp.Keys:N0}",
+                    Markup.Escape(kp.DocumentWritesPerSecond == 0 && kp.KeysPerShardSeal > 0 ? $"item documents {document}" : document),
+                    kp.DocumentWritesPerSecond == 0 ? "(item writes)" : $"{kp.DocumentWritesPerSecond:N0}, {kp.DocumentRuPerSecond:N0}",
+                    kp.LeaderboardDocuments > 0 ? $"{kp.LeaderboardDocuments:N0}, {Bytes(kp.TypicalLeaderboardBytes)} / {Bytes(kp.WorstLeaderboardBytes)}" : "none",
+                    kp.LeaderboardDocuments > 0 ? $"{kp.LeaderboardWritesPerSecond:N1}, {kp.LeaderboardRuPerSecond:N0}" : "");
+            }
+            AnsiConsole.Write(keyed);
+            if (plan.RollupsSustained.Keyed is { } keyedSustained)
+            {
+                AnsiConsole.MarkupLine(Markup.Escape("Per group, sustained (RU/s of its documents, leaderboards and share of the item documents; $ at the serverless RU price, as the cost ledger prices a feature): "
+                    + string.Join("; ", keyedSustained.Select(k => $"{k.Group} {k.RuPerSecond:N0} RU/s ${k.UsdPerMonthAtServerlessPrice(prices.CosmosUsdPerMillionRu):N0}/month"))));
+            }
+        }
 
         var cost = new Table().Title("Modeled cost per month (730 h, at the sustained rate)").AddColumn("Meter").AddColumn("Basis").AddColumn(new TableColumn("USD / month").RightAligned());
         foreach (var line in plan.Cost.Lines) cost.AddRow(Markup.Escape(line.Meter), Markup.Escape(line.Basis), line.UsdPerMonth.ToString("N2", c));
