@@ -8,7 +8,7 @@ public sealed class GroupKeyDelta
 {
     [JsonPropertyName("g")] public string Group { get; set; } = "";
     [JsonPropertyName("k")] public string[] Key { get; set; } = [];
-    [JsonPropertyName("s")] public KeyedState State { get; set; } = new();
+    [JsonPropertyName("s")] public KeyedState State { get; set; } = new() { Partial = true };
 
     /// <summary>Adds <paramref name="other"/> (the same key's delta over other events); a group no longer declared adds nothing.</summary>
     public void Add(GroupKeyDelta other, Features.CompiledDefinitions definitions)

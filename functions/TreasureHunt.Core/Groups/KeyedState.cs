@@ -12,8 +12,17 @@ namespace TreasureHunt.Core.Groups;
 /// merge, so the state of a key is the same however its events were split across partitions and batches. Bounded by
 /// the group's definitions (<see cref="GroupDefinitionsCompiler.WorstCaseBytes"/>), never by the traffic.
 /// </summary>
-public sealed class KeyedState
+public sealed class KeyedState : IJsonOnSerializing
 {
+    /// <summary>
+    /// True for a partial state (a delta): it is written without the features no event of it passed the filter of, which
+    /// merge exactly as an empty state (a fresh one is bound in their place). A delta's item-group state would otherwise
+    /// carry every feature's empty shape — rings and sketches included — for every key of every flush.
+    /// </summary>
+    [JsonPropertyName("partial")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Partial { get; set; }
+
     [JsonPropertyName("first")] public DateTimeOffset? FirstEventTime { get; set; }
     [JsonPropertyName("last")] public DateTimeOffset? LastEventTime { get; set; }
 
@@ -26,6 +35,9 @@ public sealed class KeyedState
     private FeatureState[] _bound = [];
     private CompiledGroup? _boundTo;
 
+    /// <summary>Per bound feature: whether an event passed its filter here or it came with a state (a partial state keeps only those).</summary>
+    private bool[] _held = [];
+
     public FeatureState? Feature(string name) => Features.GetValueOrDefault(name);
 
     /// <summary>Makes the state fit <paramref name="group"/>: states of features declared since are created, redefined
@@ -36,16 +48,19 @@ public sealed class KeyedState
         ArgumentNullException.ThrowIfNull(group);
         if (ReferenceEquals(_boundTo, group)) return;
         var bound = new FeatureState[group.Stored.Length];
+        var held = new bool[bound.Length];
         var kept = new Dictionary<string, FeatureState>(bound.Length, StringComparer.Ordinal);
         for (var i = 0; i < bound.Length; i++)
         {
             var feature = group.Stored[i];
-            if (!Features.TryGetValue(feature.Name, out var state)) state = new FeatureState();
+            held[i] = Features.TryGetValue(feature.Name, out var state);
+            state ??= new FeatureState();
             state.Bind(feature, null);
             bound[i] = kept[feature.Name] = state;
         }
         Features = kept;
         _bound = bound;
+        _held = held;
         _boundTo = group;
     }
 
@@ -65,7 +80,9 @@ public sealed class KeyedState
         for (var i = 0; i < _bound.Length; i++)
         {
             var feature = features[i];
-            feature.Aggregator.Apply(_bound[i], feature, e, feature.Filter.Matches(e), context, ref caps);
+            var matches = feature.Filter.Matches(e);
+            _held[i] |= matches;
+            feature.Aggregator.Apply(_bound[i], feature, e, matches, context, ref caps);
         }
     }
 
@@ -80,17 +97,28 @@ public sealed class KeyedState
         for (var i = 0; i < _bound.Length; i++)
         {
             group.Stored[i].Aggregator.Merge(_bound[i], other._bound[i], group.Stored[i], context);
+            _held[i] |= other._held[i];
         }
         if (other.FirstEventTime is { } first && (FirstEventTime is null || first < FirstEventTime)) FirstEventTime = first;
         LastEventTime = context.Last;
         Events += other.Events;
     }
 
-    /// <summary>A copy to merge into (a fresh state merged with this one): the copy shares nothing with this state.</summary>
+    /// <summary>A partial copy to merge into (a fresh state merged with this one): the copy shares nothing with this state.</summary>
     public KeyedState Copy(CompiledGroup group, CompiledDefinitions definitions)
     {
-        var copy = new KeyedState();
+        var copy = new KeyedState { Partial = true };
         copy.Merge(this, group, definitions);
         return copy;
+    }
+
+    void IJsonOnSerializing.OnSerializing()
+    {
+        if (!Partial || _boundTo is null) return;
+        for (var i = 0; i < _bound.Length; i++)
+        {
+            if (!_held[i]) Features.Remove(_boundTo.Stored[i].Name);
+        }
+        _boundTo = null; // bound again (the dropped features fresh) if used after this
     }
 }

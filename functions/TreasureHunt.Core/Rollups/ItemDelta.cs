@@ -35,7 +35,7 @@ public sealed class ItemDelta
             if (definitions is null) throw new InvalidOperationException("merging an item group's state needs the definitions");
             if (definitions.ItemGroup is { } group)
             {
-                Keyed ??= new KeyedState();
+                Keyed ??= new KeyedState { Partial = true };
                 Keyed.Merge(keyed, group, definitions);
             }
         }

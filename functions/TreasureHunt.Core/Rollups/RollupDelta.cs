@@ -176,7 +176,7 @@ public sealed class RollupDeltaBuilder(int shardCount, Features.CompiledDefiniti
             if (group.Stored.Length == 0) continue;
             if (group.IsItem)
             {
-                (item.Keyed ??= new KeyedState()).Add(e, group, d);
+                (item.Keyed ??= new KeyedState { Partial = true }).Add(e, group, d);
                 continue;
             }
             var key = group.Key;
@@ -185,7 +185,7 @@ public sealed class RollupDeltaBuilder(int shardCount, Features.CompiledDefiniti
             if (key.Length > 1 && (b = GroupKeys.ValueOf(key[1], e)) is null) continue;
             if (key.Length > 2 && (c = GroupKeys.ValueOf(key[2], e)) is null) continue;
             var k = new GroupKey(group.Index, a, b, c);
-            if (!_keys.TryGetValue(k, out var state)) _keys[k] = state = new KeyedState();
+            if (!_keys.TryGetValue(k, out var state)) _keys[k] = state = new KeyedState { Partial = true };
             state.Add(e, group, d);
         }
     }
