@@ -64,6 +64,22 @@ public sealed class OptionsValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task Worker_mode_without_a_built_worker_fails_start_up_naming_the_directory_setting()
+    {
+        await using var host = LocalHost.Build(LocalConfiguration.Build(Root, new Dictionary<string, string?>
+        {
+            ["Local:StateDir"] = _stateDir,
+            ["Access:ReaderKey"] = "test",
+            ["Local:Worker"] = "true",
+            ["Local:WorkerDirectory"] = _stateDir, // a folder without worker.config.json
+        }));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => LocalHost.StartAsync(host, CancellationToken.None));
+
+        Assert.Contains("Local:WorkerDirectory", error.Message);
+    }
+
+    [Fact]
     public async Task The_sample_settings_pass()
     {
         await using var host = BuildHost("Local:Port", "7071");

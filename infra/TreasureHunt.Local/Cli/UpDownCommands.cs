@@ -6,23 +6,46 @@ namespace TreasureHunt.Local.Cli;
 
 internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
 {
-    public sealed class Settings : CommandSettings;
+    public sealed class Settings : CommandSettings
+    {
+        [System.ComponentModel.Description("Run the app's batches, entity operations and HTTP routes in the built Functions worker process (Local:Worker; builds functions/TreasureHunt.Functions first). Ingest and /api/local/* stay the host's; .th/worker.pid holds the worker's PID.")]
+        [CommandOption("--worker")]
+        public bool Worker { get; init; }
+    }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        await Up(cancellationToken);
+        using var _ = await Up(cancellationToken, settings.Worker);
         return 0;
     }
 
-    public static async Task<Load.HostClient> Up(CancellationToken cancellationToken)
+    public static async Task<Load.HostClient> Up(CancellationToken cancellationToken, bool worker = false)
     {
-        var stack = new LocalStack(LocalConfiguration.FindRepoRoot());
+        var root = LocalConfiguration.FindRepoRoot();
+        var stack = new LocalStack(root);
+        var hostSettings = new Dictionary<string, string>();
+        if (worker)
+        {
+            // The worker is the Functions app's build output: build it (quick when nothing changed), as ./th builds itself.
+            await AnsiConsole.Status().StartAsync("Building the Functions worker…", _ => LocalProcesses.RunAsync("dotnet",
+                ["build", Path.Combine(root, "functions", "TreasureHunt.Functions"), "-c", "Release", "-p:TrimEventHubsHostExtension=true", "-v", "quiet", "--nologo"], root, cancellationToken));
+            hostSettings["Local__Worker"] = "true";
+        }
         await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));
         await EmulatorFaults.CheckAsync(LocalConfiguration.Build(LocalConfiguration.FindRepoRoot(), new Dictionary<string, string?>())["Cosmos:Endpoint"], cancellationToken);
         var port = HostPort();
         var (client, started) = await AnsiConsole.Status().StartAsync("Starting the local host…",
-            _ => stack.EnsureHostAsync(port, stack.StateDir, new Dictionary<string, string>(), cancellationToken));
+            _ => stack.EnsureHostAsync(port, stack.StateDir, hostSettings, cancellationToken));
         AnsiConsole.MarkupLineInterpolated($"[green]{(started ? "Up" : "Already up")}[/]: {client.BaseUrl}  (send a role's key as the x-functions-key header)");
+        var workerPid = Path.Combine(stack.StateDir, "worker.pid");
+        if (File.Exists(workerPid))
+        {
+            AnsiConsole.MarkupLineInterpolated($"  worker   pid {File.ReadAllText(workerPid).Trim()} ({workerPid}): the app's routes run in the Functions worker; operator routes answer as the Functions app does without an Entra ID principal (401)");
+        }
+        else if (worker)
+        {
+            LocalStack.Fail("The running host was started without --worker: ./th down, then ./th up --worker");
+        }
         PrintKeys(stack.StateDir);
         return client;
     }

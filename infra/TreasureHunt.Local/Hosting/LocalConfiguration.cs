@@ -5,7 +5,8 @@ namespace TreasureHunt.Local.Hosting;
 
 /// <summary>
 /// Configuration of the local host and CLI, lowest to highest precedence: the app settings of
-/// local.settings.sample.json (the same file the Functions app documents; "A__B" keys become "A:B"), host.json's
+/// local.settings.sample.json (the same file the Functions app documents; "A__B" keys become "A:B") with the emulator
+/// endpoints moved to the ports <c>TH_AZURITE_*_PORT</c> / <c>TH_COSMOS_PORT</c> say where set, host.json's
 /// Event Hubs batching (maxEventBatchSize, minEventBatchSize, maxWaitTime → Local:*), environment variables, then
 /// the command's own overrides.
 /// </summary>
@@ -22,6 +23,7 @@ internal static class LocalConfiguration
                 values[property.Name.Replace("__", ":", StringComparison.Ordinal)] = property.Value.GetString();
             }
         }
+        EmulatorPorts(values, Environment.GetEnvironmentVariable);
         var hostJson = Path.Combine(repoRoot, "host.json");
         if (File.Exists(hostJson))
         {
@@ -37,6 +39,7 @@ internal static class LocalConfiguration
             }
         }
         values["Local:StateDir"] = Path.Combine(repoRoot, ".th");
+        values["Local:WorkerDirectory"] = Path.Combine(repoRoot, "functions", "TreasureHunt.Functions", "bin", "Release", "net10.0");
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(values)
             .AddEnvironmentVariables()
@@ -48,6 +51,38 @@ internal static class LocalConfiguration
             configuration["Features:DefinitionsPath"] = Path.GetFullPath(definitions);
         }
         return configuration;
+    }
+
+    /// <summary>Azurite's well-known development account key (public; the same for every Azurite).</summary>
+    private const string AzuriteAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    /// <summary>
+    /// The emulators' ports as infra/local/emulators.sh takes them (<c>TH_AZURITE_BLOB_PORT</c>, <c>TH_AZURITE_QUEUE_PORT</c>,
+    /// <c>TH_AZURITE_TABLE_PORT</c>, <c>TH_COSMOS_PORT</c>): where set, the sample's development-storage connection strings
+    /// and Cosmos endpoint point at them, so ./th up's host talks to the emulators ./th up started. Explicit settings
+    /// (environment variables such as <c>AzureWebJobsStorage</c>) still win.
+    /// </summary>
+    internal static void EmulatorPorts(IDictionary<string, string?> values, Func<string, string?> environment)
+    {
+        string? Port(string name) => environment(name) is { Length: > 0 } port && int.TryParse(port, System.Globalization.CultureInfo.InvariantCulture, out _) ? port : null;
+        var (blob, queue, table) = (Port("TH_AZURITE_BLOB_PORT"), Port("TH_AZURITE_QUEUE_PORT"), Port("TH_AZURITE_TABLE_PORT"));
+        if (blob is not null || queue is not null || table is not null)
+        {
+            var storage = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" + $"AccountKey={AzuriteAccountKey};" +
+                $"BlobEndpoint=http://127.0.0.1:{blob ?? "10000"}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue ?? "10001"}/devstoreaccount1;" +
+                $"TableEndpoint=http://127.0.0.1:{table ?? "10002"}/devstoreaccount1;";
+            foreach (var key in new[] { "AzureWebJobsStorage", "Tables:ConnectionString" })
+            {
+                if (values.TryGetValue(key, out var value) && value == "UseDevelopmentStorage=true")
+                {
+                    values[key] = storage;
+                }
+            }
+        }
+        if (Port("TH_COSMOS_PORT") is { } cosmos)
+        {
+            values["Cosmos:Endpoint"] = $"https://127.0.0.1:{cosmos}/";
+        }
     }
 
     /// <summary>The repository root: TH_REPO_ROOT, else the nearest folder above the program holding TreasureHunt.sln.</summary>

@@ -45,6 +45,7 @@ internal static class LocalHost
         var services = builder.Services;
         services.AddOptions<LocalHostOptions>().Bind(configuration.GetSection(LocalHostOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LocalHostOptions>, LocalHostOptionsValidator>();
+        services.AddSingleton<IValidateOptions<LocalHostOptions>, LocalWorkerOptionsValidator>();
         services.AddSingleton<IValidateOptions<TreasureHunt.Pipeline.Api.ApiAccessOptions>, LocalAccessValidator>();
         services.AddTreasureHuntStorage(configuration);
         services.AddTreasureHuntPipeline(configuration);
@@ -66,7 +67,16 @@ internal static class LocalHost
             // Each entity batch is an invocation with a cost record, as the entity functions are in Azure.
             aroundEntityBatch: (entity, batch) => sp.GetRequiredService<InvocationRunner>().RunAsync(entity, CostTriggers.Entity, batch),
             itemShardWriter: sp.GetRequiredService<TreasureHunt.Pipeline.Rollups.ItemShardWriter>(),
-            observeEntityBatch: sp.GetRequiredService<LocalMetrics>().RecordEntityBatch));
+            observeEntityBatch: sp.GetRequiredService<LocalMetrics>().RecordEntityBatch,
+            // Worker mode: every entity batch goes to the worker's entity trigger instead (the worker records its cost).
+            entities: options.Worker ? () => WorkerEntities(sp.GetRequiredService<LocalWorker>().Harness) : null));
+        if (options.Worker)
+        {
+            // Before the entity host: its entities run in the worker, which must be up first.
+            services.AddHttpForwarder();
+            services.AddSingleton<LocalWorker>();
+            services.AddHostedService(sp => sp.GetRequiredService<LocalWorker>());
+        }
         services.AddHostedService<EntityWorkerService>();
         services.AddSingleton<IRollupClient>(sp => sp.GetRequiredService<LocalEntityHost>().CreateClient());
         services.AddSingleton<IBatchHandler>(sp => options.Strategy switch
@@ -99,11 +109,22 @@ internal static class LocalHost
             }
             await next(context);
         });
-        LocalRoutes.Map(app);
+        LocalRoutes.Map(app, appRoutesInProcess: !options.Worker);
+        if (options.Worker)
+        {
+            // The app's routes (and any other /api path) go to the worker; the literal local routes above take precedence.
+            app.Map("/api/{**path}", context => context.RequestServices.GetRequiredService<LocalWorker>().HandleHttpAsync(context));
+        }
         DashboardRoutes.Map(app);
-        OpenApiRoutes.Map(app);
+        if (!options.Worker)
+        {
+            OpenApiRoutes.Map(app); // in worker mode the worker's OpenApiDocument function serves it (the app's routes)
+        }
         return app;
     }
+
+    private static IReadOnlyList<DurableTask.Core.ObjectCreator<DurableTask.Core.Entities.TaskEntity>> WorkerEntities(TreasureHunt.Local.Worker.FunctionsWorkerHarness harness) =>
+        [TreasureHunt.Local.Worker.WorkerEntity.Registration(harness, RollupEntityNames.ItemShard), TreasureHunt.Local.Worker.WorkerEntity.Registration(harness, RollupEntityNames.GlobalTotals)];
 
     /// <summary>
     /// Checks (and if needed rebuilds) the stores, then starts the host. The check runs before the host's services

@@ -83,6 +83,15 @@ public sealed class LocalHostOptions
     [SettingRange(1, 3600, ErrorMessage = $"{Section}:LogCompactionIntervalSeconds must be 1..3600.")]
     public int LogCompactionIntervalSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Run the app's batches, entity operations, timer flushes and HTTP routes in the built Functions worker process
+    /// (<see cref="LocalWorker"/>; <c>./th up --worker</c>) instead of in this process.
+    /// </summary>
+    public bool Worker { get; set; }
+
+    /// <summary>The worker's build output (<c>functions/TreasureHunt.Functions/bin/Release/net10.0</c> by default); checked when <see cref="Worker"/> is set.</summary>
+    public string WorkerDirectory { get; set; } = "";
+
     internal IngestLimits IngestLimits => new(MaxMessagesPerRequest, MaxMessageBytes);
 
     /// <summary>The options as the local host binds them from its configuration (section <c>Local</c>, defaults where unset).</summary>
@@ -95,6 +104,15 @@ public sealed class LocalHostOptions
 /// <summary>Source-generated from the attributes of <see cref="LocalHostOptions"/>.</summary>
 [OptionsValidator]
 internal sealed partial class LocalHostOptionsValidator : IValidateOptions<LocalHostOptions>;
+
+/// <summary>With <see cref="LocalHostOptions.Worker"/> set, the worker's build output must be there (a built Functions app).</summary>
+internal sealed class LocalWorkerOptionsValidator : IValidateOptions<LocalHostOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LocalHostOptions options) =>
+        !options.Worker || File.Exists(Path.Combine(options.WorkerDirectory, "worker.config.json"))
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"{LocalHostOptions.Section}:WorkerDirectory '{options.WorkerDirectory}' holds no worker.config.json: build functions/TreasureHunt.Functions (-c Release) first, or point it at the build output.");
+}
 
 /// <summary>The local host never trusts an X-MS-CLIENT-PRINCIPAL header: nothing in front of it sets (or strips) one.</summary>
 internal sealed class LocalAccessValidator : IValidateOptions<TreasureHunt.Pipeline.Api.ApiAccessOptions>

@@ -20,10 +20,11 @@ namespace TreasureHunt.Local.Hosting;
 /// </summary>
 internal static class LocalRoutes
 {
-    public static void Map(WebApplication app)
+    /// <param name="appRoutesInProcess">false in worker mode (<see cref="LocalWorker"/>): the worker serves the app's routes, this host only its own.</param>
+    public static void Map(WebApplication app, bool appRoutesInProcess = true)
     {
         var api = app.MapGroup("/api");
-        foreach (var route in ApiRoutes.All.Concat(LocalApiRoutes.All))
+        foreach (var route in (appRoutesInProcess ? ApiRoutes.All : []).Concat(LocalApiRoutes.All))
         {
             var endpoint = api.MapMethods("/" + route.Template, [route.Method], (HttpContext http, CancellationToken ct) => InvokeAsync(route, http, ct))
                 .WithMetadata(route)

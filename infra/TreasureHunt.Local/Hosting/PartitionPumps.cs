@@ -14,7 +14,8 @@ namespace TreasureHunt.Local.Hosting;
 /// <summary>
 /// One consumer per log partition, as the Functions host runs one per Event Hubs partition lease: read a batch
 /// from the checkpoint on, run it through the batch handler, then checkpoint. A failed batch is retried with
-/// backoff and never skipped. Also runs the rollup flush timer for idle partitions, and asks for the log's compaction
+/// backoff and never skipped. In worker mode (<see cref="LocalWorker"/>) the batch goes to the worker's function,
+/// whose retry policy is the one retry loop; a batch the worker died with is read again from the checkpoint. Also runs the rollup flush timer for idle partitions, and asks for the log's compaction
 /// once a batch with an erasure is checkpointed.
 /// </summary>
 internal sealed class PartitionPumps(
@@ -28,7 +29,8 @@ internal sealed class PartitionPumps(
     ConsumerGroupName consumerGroup,
     EventLogCompactionService compaction,
     TimeProvider time,
-    ILogger<PartitionPumps> logger) : BackgroundService
+    ILogger<PartitionPumps> logger,
+    LocalWorker? worker = null) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(log.Partitions.Select(p => PumpAsync(p, stoppingToken)).Append(FlushTimerAsync(stoppingToken)));
@@ -65,10 +67,10 @@ internal sealed class PartitionPumps(
                     messages = partition.Read(next, o.MaxBatchSize, o.MaxBatchBytes);
                 }
                 var batch = new PartitionBatch(partition.PartitionId, messages);
-                await ProcessUntilDoneAsync(batch, cancellationToken);
+                await ProcessAsync(batch, cancellationToken);
                 if (o.DeliverTwice)
                 {
-                    await ProcessUntilDoneAsync(batch, cancellationToken); // redelivery mode: the same batch again
+                    await ProcessAsync(batch, cancellationToken); // redelivery mode: the same batch again
                 }
                 metrics.RecordBatch(messages, time.GetUtcNow());
                 await checkpoints.SetAsync(consumerGroup.Value, partition.PartitionId, batch.LastSequenceNumber, cancellationToken);
@@ -85,12 +87,16 @@ internal sealed class PartitionPumps(
             }
             catch (Exception e)
             {
-                // The checkpoint did not move: the batch is read and processed again (idempotent).
-                logger.LogError(e, "Partition {PartitionId}: checkpoint failed at {Next}; retrying", partition.PartitionId, next);
+                // The checkpoint did not move: the batch is read and processed again (idempotent). In worker mode this is
+                // also the redelivery of a batch whose worker died (WorkerUnavailableException) once it is restarted.
+                logger.LogError(e, "Partition {PartitionId}: batch at {Next} not checkpointed; reading it again", partition.PartitionId, next);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
+
+    private Task ProcessAsync(PartitionBatch batch, CancellationToken cancellationToken) =>
+        worker is null ? ProcessUntilDoneAsync(batch, cancellationToken) : worker.InvokeBatchAsync(batch, cancellationToken);
 
     private async Task ProcessUntilDoneAsync(PartitionBatch batch, CancellationToken cancellationToken)
     {
@@ -137,7 +143,14 @@ internal sealed class PartitionPumps(
             try
             {
                 await Task.Delay(interval, cancellationToken);
-                await invocations.RunAsync("FlushRollups", CostTriggers.Timer, () => flusher.FlushDueAsync(consumerGroup.Value, cancellationToken));
+                if (worker is null)
+                {
+                    await invocations.RunAsync("FlushRollups", CostTriggers.Timer, () => flusher.FlushDueAsync(consumerGroup.Value, cancellationToken));
+                }
+                else
+                {
+                    await worker.InvokeTimerAsync(LocalWorker.FlushFunction, cancellationToken); // the worker's timer function (it records its own cost)
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

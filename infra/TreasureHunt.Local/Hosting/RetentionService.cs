@@ -7,8 +7,11 @@ using TreasureHunt.Pipeline.Retention;
 
 namespace TreasureHunt.Local.Hosting;
 
-/// <summary>The local host's equivalent of the Functions app's <c>Retention</c> timer: a sweep at start-up, then every <c>Retention:IntervalMinutes</c>.</summary>
-internal sealed class RetentionService(RetentionSweeper sweeper, InvocationRunner invocations, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionService> logger) : BackgroundService
+/// <summary>
+/// The local host's equivalent of the Functions app's <c>Retention</c> timer: a sweep at start-up, then every
+/// <c>Retention:IntervalMinutes</c>; in worker mode (<see cref="LocalWorker"/>) the worker's <c>Retention</c> function sweeps.
+/// </summary>
+internal sealed class RetentionService(RetentionSweeper sweeper, InvocationRunner invocations, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionService> logger, LocalWorker? worker = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -17,7 +20,14 @@ internal sealed class RetentionService(RetentionSweeper sweeper, InvocationRunne
         {
             try
             {
-                await invocations.RunAsync("Retention", CostTriggers.Timer, () => sweeper.SweepAsync(stoppingToken));
+                if (worker is null)
+                {
+                    await invocations.RunAsync("Retention", CostTriggers.Timer, () => sweeper.SweepAsync(stoppingToken));
+                }
+                else
+                {
+                    await worker.InvokeTimerAsync(LocalWorker.RetentionFunction, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

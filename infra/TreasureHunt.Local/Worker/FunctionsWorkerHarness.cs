@@ -34,7 +34,8 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
     private readonly WebApplication _server;
     private readonly WorkerChannels _channels;
     private readonly Queue<string> _outputTail = new();
-    private readonly Dictionary<string, JsonObject> _functionsByName = new(StringComparer.OrdinalIgnoreCase);
+    // Replaced whole once a worker has loaded every function (read by invocations while a restart loads them).
+    private volatile IReadOnlyDictionary<string, JsonObject> _functionsByName = new Dictionary<string, JsonObject>();
     private readonly ILoggerFactory _loggers;
     private WebApplication? _http;
     private HttpMessageInvoker? _httpClient;
@@ -61,6 +62,9 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
 
     /// <summary>Whether a worker is connected now (its stream is open).</summary>
     public bool IsWorkerConnected => _channel is { } channel && channel.Connected.IsCompletedSuccessfully && !channel.Closed.IsCompleted;
+
+    /// <summary>Completes when the current worker's stream ends (it exited or was killed); a supervisor restarts it then.</summary>
+    public Task WorkerClosed => _channel?.Closed ?? Task.CompletedTask;
 
     /// <summary>The worker id the harness gave the running worker.</summary>
     public string WorkerId => _channel?.WorkerId ?? throw new InvalidOperationException("No worker is running.");
@@ -139,7 +143,7 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
         var channel = new WorkerChannel(workerId, _logger);
         _channels.Add(channel);
         _channel = channel;
-        _functionsByName.Clear();
+        _functionsByName = new Dictionary<string, JsonObject>();
         lock (_outputTail)
         {
             _outputTail.Clear();
@@ -213,11 +217,14 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
         return new Uri(http.Urls.Single() + "/");
     }
 
-    /// <summary>The loaded function's metadata; throws naming the function when the worker did not index it.</summary>
+    /// <summary>The loaded function's metadata; throws naming the function when the worker did not index it, and
+    /// <see cref="WorkerUnavailableException"/> while no worker has loaded its functions.</summary>
     public JsonObject Function(string functionName) =>
         _functionsByName.TryGetValue(functionName, out var function)
             ? function
-            : throw new ArgumentException($"The worker has no function '{functionName}' (it indexed: {string.Join(", ", _functionsByName.Keys)}).", nameof(functionName));
+            : _functionsByName.Count == 0
+                ? throw new WorkerUnavailableException("No worker has loaded its functions (it is starting or restarting).")
+                : throw new ArgumentException($"The worker has no function '{functionName}' (it indexed: {string.Join(", ", _functionsByName.Keys)}).", nameof(functionName));
 
     /// <summary>Kills the worker process with SIGKILL, as a crash or an instance loss would; pending invocations fail.</summary>
     public void KillWorker()
@@ -296,6 +303,7 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
         var functions = (metadata["functionMetadataResults"] as JsonArray ?? []).OfType<JsonObject>().ToList();
 
         // One FunctionLoadRequest per function, its metadata as indexed (the host rebuilds the same fields from it).
+        var loaded = new Dictionary<string, JsonObject>(StringComparer.OrdinalIgnoreCase);
         foreach (var function in functions)
         {
             var functionId = (string?)function["functionId"] ?? throw new InvalidOperationException($"The worker indexed '{function["name"]}' without a function id.");
@@ -305,8 +313,9 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
                 ["metadata"] = function.DeepClone(),
             }, cancellationToken);
             EnsureSuccess(load, $"FunctionLoadRequest for '{function["name"]}'");
-            _functionsByName[(string)function["name"]!] = function;
+            loaded[(string)function["name"]!] = function;
         }
+        _functionsByName = loaded;
         _logger.LogInformation("Worker {WorkerId} (pid {Pid}) loaded {Count} functions", channel.WorkerId, _process?.Id, functions.Count);
     }
 
