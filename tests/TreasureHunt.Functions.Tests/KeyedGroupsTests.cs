@@ -66,17 +66,7 @@ public sealed class KeyedGroupsTests : IDisposable
 
         foreach (var group in d.Groups)
         {
-            var expected = new Dictionary<string, (string[] Key, KeyedState State, List<TreasureEvent> Raw)>(StringComparer.Ordinal);
-            foreach (var e in events)
-            {
-                var values = group.Key.Select(k => GroupKeys.ValueOf(k, e)).ToArray();
-                if (values.Any(v => v is null)) continue;
-                var key = values.Select(v => v!).ToArray();
-                var id = GroupKeys.DocumentId(group, key);
-                if (!expected.TryGetValue(id, out var x)) expected[id] = x = (key, new KeyedState(), []);
-                if (group.Stored.Length > 0) x.State.Add(e, group, d);
-                x.Raw.Add(e);
-            }
+            var expected = Testing.Reference.KeyedGroupBruteForce.Of(group, events, d);
             foreach (var (_, (key, reference, raw)) in expected)
             {
                 var query = group.Key.Select((k, i) => (k.Name, key[i])).ToList();

@@ -23,12 +23,8 @@ public sealed class CosmosItemRollupStore(
     public async Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken) =>
         writerCache?.TakeOut(itemId) ?? await GetItemAsync(itemId, cancellationToken);
 
-    public async Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken)
-    {
-        var (document, etag) = await items.ReadAsync(itemId, itemId, cancellationToken);
-        if (document is not null) document.ETag = etag;
-        return document;
-    }
+    public Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken) =>
+        ReadAsync(items, itemId, (d, etag) => d.ETag = etag, cancellationToken);
 
     public async Task<bool> TryWriteItemAsync(ItemDocument document, CancellationToken cancellationToken)
     {
@@ -53,51 +49,39 @@ public sealed class CosmosItemRollupStore(
         return true;
     }
 
-    public async Task<LeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken)
+    public Task<LeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(leaderboards, id, (d, etag) => d.ETag = etag, cancellationToken);
+
+    public Task<bool> TryWriteLeaderboardAsync(LeaderboardDocument document, CancellationToken cancellationToken) =>
+        TryWriteAsync(leaderboards, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
+
+    public Task<GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(groups, id, (d, etag) => d.ETag = etag, cancellationToken);
+
+    public Task<bool> TryWriteGroupAsync(GroupDocument document, CancellationToken cancellationToken) =>
+        TryWriteAsync(groups, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
+
+    public Task<KeyedLeaderboardDocument?> GetKeyedLeaderboardAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(keyedLeaderboards, id, (d, etag) => d.ETag = etag, cancellationToken);
+
+    public Task<bool> TryWriteKeyedLeaderboardAsync(KeyedLeaderboardDocument document, CancellationToken cancellationToken) =>
+        TryWriteAsync(keyedLeaderboards, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
+
+    /// <summary>A point read (id = partition key) with the document's ETag set.</summary>
+    private static async Task<T?> ReadAsync<T>(CosmosDocuments<T> documents, string id, Action<T, string?> setETag, CancellationToken cancellationToken) where T : class
     {
-        var (document, etag) = await leaderboards.ReadAsync(id, id, cancellationToken);
-        if (document is not null) document.ETag = etag;
+        var (document, etag) = await documents.ReadAsync(id, id, cancellationToken);
+        if (document is not null) setETag(document, etag);
         return document;
     }
 
-    public async Task<bool> TryWriteLeaderboardAsync(LeaderboardDocument document, CancellationToken cancellationToken)
+    /// <summary>Creates (no ETag) or conditionally replaces; false when someone wrote in between. Sets the new ETag.</summary>
+    private static async Task<bool> TryWriteAsync<T>(CosmosDocuments<T> documents, T document, string? id, string? etag, Action<T, string> setETag, CancellationToken cancellationToken) where T : class
     {
         ArgumentNullException.ThrowIfNull(document);
-        var etag = await leaderboards.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
-        if (etag is null) return false;
-        document.ETag = etag;
-        return true;
-    }
-
-    public async Task<GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken)
-    {
-        var (document, etag) = await groups.ReadAsync(id, id, cancellationToken);
-        if (document is not null) document.ETag = etag;
-        return document;
-    }
-
-    public async Task<bool> TryWriteGroupAsync(GroupDocument document, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        var etag = await groups.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
-        if (etag is null) return false;
-        document.ETag = etag;
-        return true;
-    }
-
-    public async Task<KeyedLeaderboardDocument?> GetKeyedLeaderboardAsync(string id, CancellationToken cancellationToken)
-    {
-        var (document, etag) = await keyedLeaderboards.ReadAsync(id, id, cancellationToken);
-        if (document is not null) document.ETag = etag;
-        return document;
-    }
-
-    public async Task<bool> TryWriteKeyedLeaderboardAsync(KeyedLeaderboardDocument document, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        var etag = await keyedLeaderboards.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
-        if (etag is null) return false;
-        document.ETag = etag;
+        var written = await documents.TryCreateOrReplaceAsync(document, id!, id!, etag, cancellationToken);
+        if (written is null) return false;
+        setETag(document, written);
         return true;
     }
 }

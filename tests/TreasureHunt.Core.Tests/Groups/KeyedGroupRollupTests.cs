@@ -54,17 +54,7 @@ public sealed class KeyedGroupRollupTests
 
         foreach (var group in d.Groups.Where(g => g.Stored.Length > 0))
         {
-            var expected = new Dictionary<string, (string[] Key, KeyedState State, List<TreasureEvent> Events)>(StringComparer.Ordinal);
-            foreach (var e in events)
-            {
-                var values = group.Key.Select(k => GroupKeys.ValueOf(k, e)).ToArray();
-                if (values.Any(v => v is null)) continue;
-                var key = values.Select(v => v!).ToArray();
-                var id = GroupKeys.DocumentId(group, key);
-                if (!expected.TryGetValue(id, out var x)) expected[id] = x = (key, new KeyedState(), []);
-                x.State.Add(e, group, d);
-                x.Events.Add(e);
-            }
+            var expected = Testing.Reference.KeyedGroupBruteForce.Of(group, events, d);
             Assert.NotEmpty(expected);
             foreach (var (id, (key, reference, raw)) in expected)
             {

@@ -59,17 +59,8 @@ public sealed class KeyedGroupsCrashTests(EmulatorFixture fixture, ITestOutputHe
         var now = DateTimeOffset.UtcNow;
         foreach (var group in definitions.Groups.Where(g => g.Stored.Length > 0))
         {
-            var expected = new Dictionary<string, (string[] Key, KeyedState State)>(StringComparer.Ordinal);
-            foreach (var e in events)
-            {
-                var values = group.Key.Select(k => GroupKeys.ValueOf(k, e)).ToArray();
-                if (values.Any(v => v is null)) continue;
-                var key = values.Select(v => v!).ToArray();
-                var id = GroupKeys.DocumentId(group, key);
-                if (!expected.TryGetValue(id, out var x)) expected[id] = x = (key, new KeyedState());
-                x.State.Add(e, group, definitions);
-            }
-            var keys = expected.Values.OrderBy(x => GroupKeys.DocumentId(group, x.Key), StringComparer.Ordinal).Take(group.IsItem ? 40 : 300).ToList();
+            var expected = Testing.Reference.KeyedGroupBruteForce.Of(group, events, definitions);
+            var keys = expected.OrderBy(x => x.Key, StringComparer.Ordinal).Take(group.IsItem ? 40 : 300).Select(x => (x.Value.Key, x.Value.State)).ToList();
             var lifetime = group.Stored.Where(f => f.Lifetime && f.Kind is AggregationKind.Count or AggregationKind.Sum).ToList();
             if (lifetime.Count == 0) continue;
             foreach (var (key, state) in keys)
