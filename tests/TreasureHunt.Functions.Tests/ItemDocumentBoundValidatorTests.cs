@@ -92,4 +92,22 @@ public sealed class ItemDocumentBoundValidatorTests
         var bytes = JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions(JsonSerializerDefaults.Web)).Length;
         Assert.InRange(bytes, 1, ItemDocument.WorstCaseBytes(typeCount, hourWindows));
     }
+
+    [Fact]
+    public void A_declared_leaderboard_whose_worst_case_document_passes_its_budget_fails_naming_it()
+    {
+        var definitions = FeatureDefinitionsReader.Compile(FeatureDefinitionsReader.Parse("""
+            {"version": 1, "eventTypes": [{"name": "view"}], "attributes": [{"name": "campaign", "type": "string", "maxLength": 256}],
+             "groups": [{"name": "byCampaign", "key": ["campaign"], "features": [{"name": "n", "aggregation": "count"}]}],
+             "leaderboards": [{"name": "topCampaigns", "group": "byCampaign", "feature": "n", "windows": ["all"], "k": 1000}]}
+            """));
+        var validator = new ItemDocumentBoundValidator(definitions);
+
+        var result = validator.Validate(null, new RollupOptions { ShardCount = 16 });
+        Assert.True(result.Failed);
+        Assert.Contains("leaderboard 'topCampaigns' keeps k = 1000 keys per shard", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, new RollupOptions { ShardCount = 1 }).Failed); // 1,000 × 1.6 KB × 2 sections: still over
+        Assert.True(new ItemDocumentBoundValidator(FeatureDefinitionsReader.Load(
+            Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "features", "examples", "keyed-groups.json"))).Validate(null, new RollupOptions()).Succeeded);
+    }
 }

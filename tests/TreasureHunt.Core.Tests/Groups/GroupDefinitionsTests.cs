@@ -23,6 +23,7 @@ public sealed class GroupDefinitionsTests
     [InlineData("""{"name": "global", "key": ["category"], "features": [{"name": "n", "aggregation": "count"}]}""", "the group 'global' has the empty key []")]
     [InlineData("""{"name": "g h", "key": [], "features": [{"name": "n", "aggregation": "count"}]}""", "name must be 1..64 chars")]
     [InlineData("""{"name": "g", "key": ["country"], "features": [{"name": "n", "aggregation": "count", "windows": ["week:2"]}]}""", "groups[0].features[0] 'n': bad window")]
+    [InlineData("""{"name": "g", "key": ["country"], "features": [{"name": "n", "aggregation": "approxDistinct", "of": "itemId", "windows": ["day:3000"]}]}""", "over the 1,500,000-byte budget of a keyed document")]
     public void A_bad_group_is_refused_naming_it(string group, string expected)
     {
         var errors = Errors($"\"groups\": [{group}]");
