@@ -114,8 +114,21 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
         var harness = new FunctionsWorkerHarness(options, loggers, server, channels) { GrpcUri = new Uri(server.Urls.Single() + "/") };
         try
         {
-            await harness.StartWorkerAsync(cancellationToken);
-            return harness;
+            // As the host does, a worker that fails start-up is started again, up to its error threshold
+            // (azure-functions-host: a language worker channel that errors is restarted until ErrorEventsThreshold, 3,
+            // errors): a transient store error at start-up is not a deployment failure; a bad setting fails every time.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await harness.StartWorkerAsync(cancellationToken);
+                    return harness;
+                }
+                catch (WorkerStartupException e) when (attempt < StartupAttempts)
+                {
+                    loggers.CreateLogger<FunctionsWorkerHarness>().LogWarning("The worker failed start-up (attempt {Attempt} of {Attempts}): {Reason}", attempt, StartupAttempts, e.Message.Split('\n')[0]);
+                }
+            }
         }
         catch
         {
@@ -123,6 +136,9 @@ internal sealed class FunctionsWorkerHarness : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Start-up attempts before the harness reports the worker's failure (the host's error threshold).</summary>
+    public const int StartupAttempts = 3;
 
     /// <summary>Starts (or, after <see cref="KillWorker"/> or a crash, restarts) the worker process and loads its functions.</summary>
     public async Task StartWorkerAsync(CancellationToken cancellationToken)
