@@ -18,7 +18,6 @@ public static class AppServices
         services.AddTreasureHuntStorage(configuration);
         services.AddSingleton<IRollupClient, DurableRollupClient>();
         services.AddSingleton<IErasureSender, Storage.EventHubs.EventHubErasureSender>();
-        services.AddSingleton(new Pipeline.Processing.ConsumerGroupName(AppSettings.ConsumerGroup(configuration)));
         services.AddSingleton<Http.ApiRouteInvoker>();
         services.AddSingleton<IValidateOptions<ApiAccessOptions>, FunctionsAccessValidator>();
         return services;

@@ -1,6 +1,7 @@
 using TreasureHunt.Core.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
@@ -58,6 +59,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<Rollups.ItemShardWriter>();
         services.AddSingleton<PartitionHolds>();
         services.AddSingleton<PartitionBatchProcessor>();
+        services.AddSingleton(ConsumerGroupName.From(configuration));
+        services.AddSingleton<LiveBatchHandler>();
         services.AddSingleton<ParkedReplayer>();
         // Definitions versions (issue 14): the registry view, shadow versions kept current, start-up check, back-fill.
         services.AddSingleton<Versions.DefinitionsVersions>();
@@ -70,9 +73,10 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<Api.ApiAccessOptions>, Api.ApiAccessOptionsValidator>();
         services.AddSingleton<Api.ApiAccess>();
         services.AddSingleton<QueryApi>();
-        services.AddSingleton<HealthChecks>();
-        services.AddSingleton<IReadinessDetail, HeldPartitionsReadiness>();
-        services.AddSingleton<IReadinessDetail, ParkedReadiness>();
+        services.AddSingleton<HealthAnswers>();
+        services.AddHealthChecks()
+            .AddCheck<HeldPartitionsReadiness>(HeldPartitionsReadiness.Name, HealthStatus.Unhealthy, [ReadinessTags.Detail], ReadinessTags.Timeout)
+            .AddCheck<ParkedReadiness>(ParkedReadiness.Name, HealthStatus.Unhealthy, [ReadinessTags.Detail], ReadinessTags.Timeout);
         services.AddSingleton<RetentionSweeper>();
         services.AddSingleton<ParkedApi>();
         // Erasure (issue 25): applied by the batch processor in the user's partition; the host adds an IErasureSender.
@@ -82,6 +86,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<CostLedgerBuffer>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CostLedgerBuffer>());
         services.AddSingleton<CostRecorder>();
+        services.AddSingleton<InvocationMeter>();
         services.AddTransient<ItemShardEntity>();
         services.AddTransient<GlobalTotalsEntity>();
         return services;

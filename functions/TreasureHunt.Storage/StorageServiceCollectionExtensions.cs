@@ -3,6 +3,7 @@ using Azure.Identity;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Ports;
@@ -63,8 +64,11 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IErasureLog>(sp => new TableErasureLog(Table(sp, o => o.ErasuresTable)));
         services.AddSingleton<TreasureHunt.Core.Parking.IStoreRefusalClassifier, StoreRefusalClassifier>();
 
-        services.AddSingleton<IHealthProbe>(sp => new CosmosHealthProbe(sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
-        services.AddSingleton<IHealthProbe>(sp => new TablesHealthProbe(Table(sp, o => o.CheckpointsTable)));
+        services.AddHealthChecks()
+            .Add(new HealthCheckRegistration("cosmos", sp => new CosmosHealthCheck(sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value),
+                HealthStatus.Unhealthy, [ReadinessTags.Store], ReadinessTags.Timeout))
+            .Add(new HealthCheckRegistration("tables", sp => new TablesHealthCheck(Table(sp, o => o.CheckpointsTable)),
+                HealthStatus.Unhealthy, [ReadinessTags.Store], ReadinessTags.Timeout));
         services.AddSingleton<StorageInitializer>();
         return services;
     }

@@ -187,7 +187,7 @@ wait_ready() {
   local deadline=$((SECONDS + START_TIMEOUT))
   while :; do
     if answering "$name"; then
-      log "$name: ready (pid $pid, ports $(ports_of "$name"), $(($(now_ms) - t0)) ms)"
+      log "$name: ready (pid $pid, ports $(ports_of "$name"), Node.js $(node --version), $(($(now_ms) - t0)) ms)"
       return 0
     fi
     if ! is_alive "$pid"; then

@@ -25,6 +25,15 @@ public sealed class AppServicesTests
     }
 
     [Fact]
+    public void Every_host_reads_the_same_consumer_group_by_default_as_the_sample_and_the_bicep_parameter()
+    {
+        Assert.Equal("aggregator", Pipeline.Processing.ConsumerGroupName.From(new ConfigurationBuilder().Build()).Value);
+        Assert.Equal(Pipeline.Processing.ConsumerGroupName.Default, SampleSettings()[Pipeline.Processing.ConsumerGroupName.Setting]);
+        var bicep = File.ReadAllText(Path.Combine(Root, "bicep", "main.bicep"));
+        Assert.Contains($"param eventHubConsumerGroup string = '{Pipeline.Processing.ConsumerGroupName.Default}'", bicep, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_function_class_and_the_middleware_resolve_from_the_sample_settings()
     {
         // App settings reach the worker as environment variables: "__" separates sections.
@@ -44,7 +53,7 @@ public sealed class AppServicesTests
         Assert.NotNull(ActivatorUtilities.CreateInstance<FinOpsMiddleware>(provider));
         Assert.NotNull(ActivatorUtilities.GetServiceOrCreateInstance<ItemShardEntity>(provider));
         Assert.NotNull(ActivatorUtilities.GetServiceOrCreateInstance<GlobalTotalsEntity>(provider));
-        Assert.Equal("aggregator", AppSettings.ConsumerGroup(configuration));
+        Assert.Equal("aggregator", provider.GetRequiredService<Pipeline.Processing.ConsumerGroupName>().Value);
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Moq;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Costs;
@@ -335,30 +336,28 @@ public sealed class QueryFunctionsTests : IDisposable
     [Fact]
     public async Task Liveness_is_200_and_touches_no_store()
     {
-        var probe = new Mock<IHealthProbe>(MockBehavior.Strict); // any call fails the test
-        probe.SetupGet(p => p.Name).Returns("cosmos");
-        using var app = new TestApp(null, probe.Object);
+        var probe = new Mock<IHealthCheck>(MockBehavior.Strict); // any call fails the test
+        using var app = new TestApp(null, ("cosmos", probe.Object));
         var ok = Assert(await app.Create<QueryFunctions>().HealthAsync(Get(), default), 200);
         Xunit.Assert.Equal("alive", Json(ok).GetProperty("status").GetString());
-        probe.Verify(p => p.IsHealthyAsync(It.IsAny<CancellationToken>()), Times.Never);
+        probe.Verify(p => p.CheckHealthAsync(It.IsAny<HealthCheckContext>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    private static (string, IHealthCheck) Store(string name, Func<Task<HealthCheckResult>> answer)
+    {
+        var probe = new Mock<IHealthCheck>();
+        probe.Setup(p => p.CheckHealthAsync(It.IsAny<HealthCheckContext>(), It.IsAny<CancellationToken>())).Returns(answer);
+        return (name, probe.Object);
     }
 
     [Fact]
     public async Task Readiness_is_200_when_every_store_answers_and_503_otherwise()
     {
-        static IHealthProbe Probe(string name, Func<Task<bool>> answer)
-        {
-            var probe = new Mock<IHealthProbe>();
-            probe.SetupGet(p => p.Name).Returns(name);
-            probe.Setup(p => p.IsHealthyAsync(It.IsAny<CancellationToken>())).Returns(answer);
-            return probe.Object;
-        }
-
-        using var healthy = new TestApp(null, Probe("cosmos", () => Task.FromResult(true)), Probe("tables", () => Task.FromResult(true)));
+        using var healthy = new TestApp(null, Store("cosmos", () => Task.FromResult(HealthCheckResult.Healthy())), Store("tables", () => Task.FromResult(HealthCheckResult.Healthy())));
         var ok = Assert(await healthy.Create<QueryFunctions>().ReadyAsync(Get(), default), 200);
         Xunit.Assert.Equal("healthy", Json(ok).GetProperty("status").GetString());
 
-        using var down = new TestApp(null, Probe("cosmos", () => Task.FromResult(true)), Probe("tables", () => throw new IOException("refused")));
+        using var down = new TestApp(null, Store("cosmos", () => Task.FromResult(HealthCheckResult.Healthy())), Store("tables", () => throw new IOException("refused")));
         var unavailable = Assert(await down.Create<QueryFunctions>().ReadyAsync(Get(), default), 503);
         Xunit.Assert.False(Json(unavailable).GetProperty("checks").GetProperty("tables").GetBoolean());
     }
@@ -367,15 +366,12 @@ public sealed class QueryFunctionsTests : IDisposable
     public async Task Readiness_is_cached_for_a_few_seconds_and_shared_by_concurrent_callers()
     {
         var calls = 0;
-        var probe = new Mock<IHealthProbe>();
-        probe.SetupGet(p => p.Name).Returns("cosmos");
-        probe.Setup(p => p.IsHealthyAsync(It.IsAny<CancellationToken>())).Returns(async () => { Interlocked.Increment(ref calls); await Task.Yield(); return true; });
-        using var app = new TestApp(null, probe.Object);
+        using var app = new TestApp(null, Store("cosmos", async () => { Interlocked.Increment(ref calls); await Task.Yield(); return HealthCheckResult.Healthy(); }));
         var functions = app.Create<QueryFunctions>();
 
         await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => functions.ReadyAsync(Get(), default)));
         Xunit.Assert.Equal(1, calls);
-        app.Clock.Advance(HealthChecks.CacheFor - TimeSpan.FromMilliseconds(1));
+        app.Clock.Advance(HealthAnswers.CacheFor - TimeSpan.FromMilliseconds(1));
         await functions.ReadyAsync(Get(), default);
         Xunit.Assert.Equal(1, calls);
         app.Clock.Advance(TimeSpan.FromMilliseconds(1));
@@ -388,12 +384,12 @@ public sealed class QueryFunctionsTests : IDisposable
     {
         await _app.Parked.WriteAsync(Enumerable.Range(0, ParkedReadiness.CountUpTo + 500).Select(i => new Core.Parking.ParkedMessage(
             "0", i, TestApp.Now, "poison", Core.Parking.ParkReason.UserHeld, "held", new byte[64 * 1024], TestApp.Now)).ToList(), default);
-        var readiness = _app.Services.GetServices<IReadinessDetail>().OfType<ParkedReadiness>().Single();
+        var readiness = ActivatorUtilities.CreateInstance<ParkedReadiness>(_app.Services);
 
-        var detail = await readiness.GetAsync(default);
+        var detail = await readiness.CheckHealthAsync(new HealthCheckContext(), default);
 
-        Xunit.Assert.True(detail.Ready);
-        using var body = JsonDocument.Parse(JsonSerializer.Serialize(detail.Value, ApiResponse.Json));
+        Xunit.Assert.Equal(HealthStatus.Healthy, detail.Status);
+        using var body = JsonDocument.Parse(JsonSerializer.Serialize(detail.Data[ReadinessTags.ValueKey], ApiResponse.Json));
         Xunit.Assert.Equal(ParkedReadiness.CountUpTo, body.RootElement.GetProperty("count").GetInt32());
         Xunit.Assert.True(body.RootElement.GetProperty("atLeast").GetBoolean());
         Xunit.Assert.Equal(0, _app.Parked.RowsRead); // no row, no body, was loaded to count them
@@ -402,11 +398,14 @@ public sealed class QueryFunctionsTests : IDisposable
     [Fact]
     public async Task Readiness_shows_details_and_a_detail_can_make_it_503()
     {
-        var detail = new Mock<IReadinessDetail>();
-        detail.SetupGet(d => d.Name).Returns("heldPartitions");
-        detail.Setup(d => d.GetAsync(It.IsAny<CancellationToken>())).ReturnsAsync(new ReadinessDetail(false, new { partitions = 1 }));
+        var detail = new Mock<IHealthCheck>();
+        detail.Setup(d => d.CheckHealthAsync(It.IsAny<HealthCheckContext>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(HealthCheckResult.Unhealthy(data: new Dictionary<string, object> { [ReadinessTags.ValueKey] = new { partitions = 1 } }));
         using var app = new TestApp(null);
-        var health = new HealthChecks([], [detail.Object], app.Clock);
+        var services = new ServiceCollection().AddLogging();
+        services.AddHealthChecks().AddCheck("heldPartitions", detail.Object, HealthStatus.Unhealthy, [ReadinessTags.Detail]);
+        using var provider = services.BuildServiceProvider();
+        var health = new HealthAnswers(provider.GetRequiredService<HealthCheckService>(), app.Clock);
         var response = await health.ReadinessAsync(default);
         Xunit.Assert.Equal(503, response.StatusCode);
         using var body = JsonDocument.Parse(response.Body);

@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using TreasureHunt.Pipeline.Api;
+using TreasureHunt.Pipeline.Queries;
 
 namespace TreasureHunt.Functions.Http;
 
@@ -25,7 +26,7 @@ public sealed class ApiAuthorizationMiddleware(ApiAccess access) : IFunctionsWor
             var route = ApiRoutes.Get(context.FunctionDefinition.Name);
             if (access.Authorize(route.Role, http.Request.Headers) is { } refused)
             {
-                await ProblemDetailsMiddleware.WriteAsync(http, refused);
+                await ProblemResponses.WriteAsync(http.Response, refused);
                 return;
             }
         }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
@@ -25,20 +24,7 @@ public sealed class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddleware> l
         catch (Exception e) when (context.GetHttpContext() is { } http && !http.Response.HasStarted)
         {
             logger.LogError(e, "HTTP function {Function} failed (invocation {InvocationId})", context.FunctionDefinition.Name, context.InvocationId);
-            await WriteAsync(http, InternalError(context.InvocationId));
+            await ProblemResponses.WriteAsync(http.Response, ProblemResponses.InternalError(context.InvocationId));
         }
-    }
-
-    /// <summary>The body of an unhandled error: no exception text, only an id to find it in the logs.</summary>
-    public static ApiResponse InternalError(string invocationId) =>
-        ApiResponse.Problem(500, "Internal server error", $"the request failed; quote invocation id {invocationId} to find it in the logs");
-
-    internal static async Task WriteAsync(HttpContext http, ApiResponse response)
-    {
-        http.Response.Clear();
-        ApiResponse.AddSecurityHeaders(http.Response);
-        http.Response.StatusCode = response.StatusCode;
-        http.Response.ContentType = response.ContentType;
-        await http.Response.WriteAsync(response.Body);
     }
 }

@@ -1,15 +1,13 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Configuration;
 using TreasureHunt.Functions.Bindings;
 using TreasureHunt.Functions.Rollups;
 using TreasureHunt.Pipeline.Processing;
-using TreasureHunt.Pipeline.Versions;
 
 namespace TreasureHunt.Functions.Ingest;
 
 /// <summary>The Event Hubs-triggered aggregation: maps the batch and hands it to the pipeline's batch processor.</summary>
-public sealed class AggregateFunction(PartitionBatchProcessor processor, ShadowFollower shadows, IConfiguration configuration)
+public sealed class AggregateFunction(LiveBatchHandler handler)
 {
     // An exception is allowed to escape, and the retry policy never gives up: maxRetryCount -1 "means to retry
     // indefinitely", and the Event Hubs trigger writes no checkpoint "until the retry policy for the execution has
@@ -37,8 +35,6 @@ public sealed class AggregateFunction(PartitionBatchProcessor processor, ShadowF
         }
         var batch = EventHubBatchMapper.ToPartitionBatch(events, sequenceNumberArray, enqueuedTimeUtcArray, partitionContext);
         using var rollups = DurableRollupClient.Use(durableClient);
-        await processor.ProcessAsync(batch, AppSettings.ConsumerGroup(configuration), cancellationToken);
-        // Back-filled definitions versions are kept current from the same batch, before the trigger checkpoints it.
-        await shadows.FollowAsync(batch, cancellationToken);
+        await handler.HandleAsync(batch, cancellationToken);
     }
 }

@@ -1,13 +1,12 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using TreasureHunt.Pipeline.Processing;
 
 namespace TreasureHunt.Functions.Rollups;
 
 /// <summary>Every 10 s, sends the rollups of idle partitions that are due, so their last events reach leaderboards and totals.</summary>
-public sealed class FlushRollupsFunction(RollupFlusher flusher, IConfiguration configuration, ILogger<FlushRollupsFunction> logger)
+public sealed class FlushRollupsFunction(RollupFlusher flusher, ConsumerGroupName consumerGroup, ILogger<FlushRollupsFunction> logger)
 {
     public const string Schedule = "*/10 * * * * *";
 
@@ -18,7 +17,7 @@ public sealed class FlushRollupsFunction(RollupFlusher flusher, IConfiguration c
         CancellationToken cancellationToken)
     {
         using var rollups = DurableRollupClient.Use(durableClient);
-        var signals = await flusher.FlushDueAsync(AppSettings.ConsumerGroup(configuration), cancellationToken);
+        var signals = await flusher.FlushDueAsync(consumerGroup.Value, cancellationToken);
         if (signals > 0)
         {
             logger.LogInformation("Rollup flush sent {Signals} entity signals", signals);

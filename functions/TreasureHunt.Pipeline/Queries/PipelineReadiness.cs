@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Pipeline.Processing;
 
@@ -8,34 +9,36 @@ namespace TreasureHunt.Pipeline.Queries;
 /// skipped), from <see cref="PartitionHolds"/>. A hold is normal under throttling; a partition held longer than
 /// <see cref="StalledAfter"/> makes the instance not ready, so an operator (or a probe) sees a stalled partition.
 /// </summary>
-public sealed class HeldPartitionsReadiness(PartitionHolds holds) : IReadinessDetail
+public sealed class HeldPartitionsReadiness(PartitionHolds holds) : IHealthCheck
 {
+    public const string Name = "heldPartitions";
     public static readonly TimeSpan StalledAfter = TimeSpan.FromMinutes(5);
 
-    public string Name => "heldPartitions";
-
-    public Task<ReadinessDetail> GetAsync(CancellationToken cancellationToken)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var held = holds.Current();
         var stalled = held.Any(h => h.HeldSeconds > StalledAfter.TotalSeconds);
-        return Task.FromResult(new ReadinessDetail(!stalled, held));
+        var data = new Dictionary<string, object> { [ReadinessTags.ValueKey] = held };
+        return Task.FromResult(stalled
+            ? HealthCheckResult.Unhealthy($"a partition has been held for over {StalledAfter.TotalMinutes} minutes", data: data)
+            : HealthCheckResult.Healthy(data: data));
     }
 }
 
 /// <summary>
 /// Readiness detail <c>parked</c>: how many messages wait in the parked table for <c>./th replay-parked</c> (counted up
-/// to <see cref="CountUpTo"/>, then reported as "at least"; the count reads the rows' keys, never their bodies). Parking isolates poison without stopping the stream, so
-/// it never makes the instance unready; it is shown so the operator notices it.
+/// to <see cref="CountUpTo"/>, then reported as "at least"; the count reads the rows' keys, never their bodies).
+/// Parking isolates poison without stopping the stream, so it never makes the instance unready; it is shown so the
+/// operator notices it.
 /// </summary>
-public sealed class ParkedReadiness(IParkedStore parked) : IReadinessDetail
+public sealed class ParkedReadiness(IParkedStore parked) : IHealthCheck
 {
+    public const string Name = "parked";
     public const int CountUpTo = 1000;
 
-    public string Name => "parked";
-
-    public async Task<ReadinessDetail> GetAsync(CancellationToken cancellationToken)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var count = await parked.CountParkedAsync(CountUpTo, cancellationToken);
-        return new ReadinessDetail(true, new { count, atLeast = count >= CountUpTo });
+        return HealthCheckResult.Healthy(data: new Dictionary<string, object> { [ReadinessTags.ValueKey] = new { count, atLeast = count >= CountUpTo } });
     }
 }

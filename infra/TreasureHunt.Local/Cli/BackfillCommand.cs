@@ -114,7 +114,7 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
             source = new ChainedHistorySource(source, new EventHubTailHistorySource(fullyQualifiedNamespace, hub, new Azure.Identity.DefaultAzureCredential(), consumerGroup));
         }
         var from = settings.From is null ? (DateTimeOffset?)null : DateTimeOffset.Parse(settings.From, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-        var group = configuration["EventHubConsumerGroup"] ?? "aggregator";
+        var group = ConsumerGroupName.From(configuration).Value;
         AnsiConsole.MarkupLineInterpolated($"Back-filling version {registration.Version} into container [bold]{registration.UsersContainer}[/] from {source.Description}{(from is null ? "" : $", events from {from:O}")} (consumer group {ShadowProgress.ConsumerGroupOf(registration.Version)})");
 
         BackfillProgress? last = null;

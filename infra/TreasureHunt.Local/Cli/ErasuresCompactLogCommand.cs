@@ -32,7 +32,7 @@ internal sealed class ErasuresCompactLogCommand : AsyncCommand<ErasuresCompactLo
         }
         await using var services = CliServices.Build(configuration);
         var checkpoints = services.GetRequiredService<ICheckpointStore>();
-        var consumerGroup = configuration["EventHubConsumerGroup"] ?? "aggregator";
+        var consumerGroup = TreasureHunt.Pipeline.Processing.ConsumerGroupName.From(configuration).Value;
         using var log = new LocalEventLog(options.LogDir, options.Partitions);
         foreach (var partition in log.Partitions)
         {

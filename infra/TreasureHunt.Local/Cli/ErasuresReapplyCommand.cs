@@ -33,7 +33,7 @@ internal sealed class ErasuresReapplyCommand : AsyncCommand<ErasuresReapplyComma
         await using var services = CliServices.Build(configuration);
         await services.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(cancellationToken);
         var since = DateTimeOffset.Parse(settings.Since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-        var report = await services.GetRequiredService<ErasureReapplier>().ReapplyAsync(since, configuration["EventHubConsumerGroup"] ?? "aggregator", cancellationToken);
+        var report = await services.GetRequiredService<ErasureReapplier>().ReapplyAsync(since, TreasureHunt.Pipeline.Processing.ConsumerGroupName.From(configuration).Value, cancellationToken);
         AnsiConsole.MarkupLineInterpolated(
             $"{report.Erasures:N0} erasures applied since {since:O}: {report.DocumentsDeleted:N0} documents deleted again ({report.UsersScanned:N0} ids scanned), {report.ProgressUpdated:N0} progress documents given their tombstone back");
         return 0;

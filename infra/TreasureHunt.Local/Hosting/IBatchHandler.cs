@@ -1,6 +1,5 @@
 using TreasureHunt.Core.Events;
 using TreasureHunt.Pipeline.Processing;
-using TreasureHunt.Pipeline.Versions;
 
 namespace TreasureHunt.Local.Hosting;
 
@@ -11,13 +10,8 @@ internal interface IBatchHandler
 }
 
 /// <summary>The product: exactly the code path of the Event Hubs function.</summary>
-internal sealed class PreaggregatedBatchHandler(PartitionBatchProcessor processor, ShadowFollower shadows) : IBatchHandler
+internal sealed class PreaggregatedBatchHandler(LiveBatchHandler handler) : IBatchHandler
 {
-    public async Task<BatchSummary> HandleAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
-    {
-        var summary = await processor.ProcessAsync(batch, consumerGroup, cancellationToken);
-        // Back-filled definitions versions are kept current from the same batch, before the pump checkpoints it.
-        await shadows.FollowAsync(batch, cancellationToken);
-        return summary;
-    }
+    public Task<BatchSummary> HandleAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken) =>
+        handler.HandleAsync(batch, cancellationToken);
 }

@@ -49,7 +49,6 @@ internal static class LocalHost
         services.AddSingleton<IValidateOptions<TreasureHunt.Pipeline.Api.ApiAccessOptions>, LocalAccessValidator>();
         services.AddTreasureHuntStorage(configuration);
         services.AddTreasureHuntPipeline(configuration);
-        services.AddSingleton(new ConsumerGroupName(configuration["EventHubConsumerGroup"] ?? "aggregator"));
         services.AddSingleton(new LocalEventLog(options.LogDir, options.Partitions));
         services.AddSingleton<TreasureHunt.Core.Ports.IErasureSender, LocalEventLogErasureSender>();
         services.AddSingleton(new LocalGeneration(options.StateDir));
@@ -97,7 +96,7 @@ internal static class LocalHost
 
         var app = builder.Build();
         // Every environment: an unhandled error is a problem+json 500 with no exception text (never the developer page).
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemDetailsHandler.WriteAsync, StatusCodeSelector = ProblemDetailsHandler.StatusOf });
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemDetailsHandler.WriteAsync, StatusCodeSelector = ProblemResponses.StatusOf });
         // Before routing, on the path as sent: the server has already removed dot segments from Request.Path.
         app.Use(async (context, next) =>
         {

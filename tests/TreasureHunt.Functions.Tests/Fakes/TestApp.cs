@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -28,11 +29,11 @@ public sealed class TestApp : IDisposable
 {
     public static readonly DateTimeOffset Now = new(2026, 11, 27, 13, 30, 0, TimeSpan.Zero);
 
-    public TestApp(IDictionary<string, string?>? settings = null, params IHealthProbe[] probes)
+    public TestApp(IDictionary<string, string?>? settings = null, params (string Name, IHealthCheck Check)[] stores)
     {
         var values = new Dictionary<string, string?>
         {
-            [AppSettings.EventHubConsumerGroup] = "aggregator",
+            [Pipeline.Processing.ConsumerGroupName.Setting] = "aggregator",
             ["Rollups:FlushMinEvents"] = "2000",
             ["Rollups:FlushMaxAgeSeconds"] = "5",
         };
@@ -87,12 +88,11 @@ public sealed class TestApp : IDisposable
         services.AddSingleton<IErasureLog>(ErasureLog);
         services.AddSingleton<IErasureSender>(ErasureSender);
         services.AddSingleton<Core.Parking.IStoreRefusalClassifier, Storage.StoreRefusalClassifier>();
-        foreach (var probe in probes)
+        foreach (var (name, check) in stores)
         {
-            services.AddSingleton(probe);
+            services.AddHealthChecks().AddCheck(name, check, HealthStatus.Unhealthy, [ReadinessTags.Store], ReadinessTags.Timeout);
         }
         services.AddSingleton<IRollupClient, DurableRollupClient>();
-        services.AddSingleton(new Pipeline.Processing.ConsumerGroupName(AppSettings.ConsumerGroup(Configuration)));
         services.AddSingleton<Http.ApiRouteInvoker>();
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         Entities = new InMemoryEntityClient(
