@@ -218,9 +218,10 @@ internal static class NexmarkBench
                         if (status17 == 200 && Number(item, "dayBids") is { } bids) samples.Add(new Sample("q17", (auction, day), (long)bids, Stopwatch.GetTimestamp()));
                     }
                     var (status15, global) = await client.GetAsync($"/api/groups/global/features?names=dayBids&window=day&at={dayAt}", cancellationToken);
-                    if (status15 == 200 && Number(global, "dayBids") is { } total) samples.Add(new Sample("q15", day, (long)total, Stopwatch.GetTimestamp()));
+                    // Nothing readable yet (404) serves 0 bids, no maximum.
+                    if (status15 is 200 or 404) samples.Add(new Sample("q15", day, (long)(Number(global, "dayBids") ?? 0), Stopwatch.GetTimestamp()));
                     var (status7, max) = await client.GetAsync($"/api/groups/global/features?names=maxPrice&window=hour&at={at}", cancellationToken);
-                    if (status7 == 200 && Number(max, "maxPrice") is { } price) samples.Add(new Sample("q7", hour, (long)price, Stopwatch.GetTimestamp()));
+                    if (status7 is 200 or 404) samples.Add(new Sample("q7", hour, (long)(Number(max, "maxPrice") ?? long.MinValue), Stopwatch.GetTimestamp()));
                     await Task.Delay(SampleEvery, cancellationToken);
                 }
             });
@@ -240,35 +241,32 @@ internal static class NexmarkBench
             staleness[group.Key] = (Percentile(ms, 0.50), Percentile(ms, 0.99), ms.Count);
         }
 
-        // After the stream: read every answer until it equals the brute force (or the timeout), then count the checks.
+        // After the stream: read each answer until it equals the brute force (or the timeout); its last reading counts.
         var checks = new NexmarkChecks(client, answers);
         var final = new Dictionary<string, double?>();
-        IReadOnlyList<(string Answer, string? Failure)> outcome = [];
+        var outcomes = new Dictionary<string, IReadOnlyList<string?>>();
         await AnsiConsole.Status().StartAsync("Waiting for the answers to be final…", async _ =>
         {
             var deadline = Stopwatch.GetTimestamp() + (long)(FinalTimeout.TotalSeconds * Stopwatch.Frequency);
             while (true)
             {
-                outcome = await checks.RunAsync(cancellationToken);
-                var now = Stopwatch.GetTimestamp();
-                foreach (var a in Answers)
+                foreach (var a in Answers.Where(a => !final.ContainsKey(a)))
                 {
-                    if (!final.ContainsKey(a) && outcome.Where(o => o.Answer == a).All(o => o.Failure is null))
-                    {
-                        final[a] = (now - lastAccepted) * 1000.0 / Stopwatch.Frequency;
-                    }
+                    outcomes[a] = await checks.RunAsync(a, cancellationToken);
+                    if (outcomes[a].All(f => f is null)) final[a] = (Stopwatch.GetTimestamp() - lastAccepted) * 1000.0 / Stopwatch.Frequency;
                 }
-                if (final.Count == Answers.Length || now > deadline) break;
+                if (final.Count == Answers.Length || Stopwatch.GetTimestamp() > deadline) break;
                 await Task.Delay(250, cancellationToken);
             }
         });
+        var outcome = outcomes.SelectMany(o => o.Value.Select(f => (Answer: o.Key, Failure: f))).ToList();
         var seconds = Math.Max(processedSeconds, 1e-9);
         return new Result(events, seed, events / seconds, events / Math.Max(cpuProcessed.TotalSeconds, 1e-9), cpuProcessed.TotalSeconds, seconds,
             staleness, final, outcome.Count(o => o.Failure is null), outcome.Count, outcome.Where(o => o.Failure is not null).Select(o => $"{o.Answer}: {o.Failure}").ToList());
     }
 
     internal static double? Number(JsonElement view, string feature) =>
-        view.TryGetProperty("features", out var features) && features.TryGetProperty(feature, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+        view.ValueKind == JsonValueKind.Object && view.TryGetProperty("features", out var features) && features.ValueKind == JsonValueKind.Object && features.TryGetProperty(feature, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }
@@ -280,34 +278,57 @@ internal static class NexmarkBench
 /// </summary>
 internal sealed class NexmarkChecks(HostClient client, NexmarkAnswers answers)
 {
-    public async Task<IReadOnlyList<(string Answer, string? Failure)>> RunAsync(CancellationToken cancellationToken)
+    /// <summary>The checks of one answer (q5, q7, q15 or q17): null for each that passed, else what differed.</summary>
+    public Task<IReadOnlyList<string?>> RunAsync(string answer, CancellationToken cancellationToken) => answer switch
     {
-        var results = new List<(string, string?)>();
+        "q5" => Q5Async(cancellationToken),
+        "q7" => Q7Async(cancellationToken),
+        "q15" => Q15Async(cancellationToken),
+        "q17" => Q17Async(cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(answer), answer, "q5, q7, q15 or q17"),
+    };
+
+    private async Task<IReadOnlyList<string?>> Q5Async(CancellationToken cancellationToken)
+    {
+        var results = new List<string?>();
         foreach (var hour in answers.Hours)
         {
-            var at = At(hour);
             var expected = answers.HotItems(hour, 10);
-            var (status, board) = await client.GetAsync($"/api/leaderboards/hotItems?window=hour&at={at}&top=10", cancellationToken);
+            var (status, board) = await client.GetAsync($"/api/leaderboards/hotItems?window=hour&at={At(hour)}&top=10", cancellationToken);
             var actual = status != 200 ? [] : board.GetProperty("entries").EnumerateArray()
                 .Select(e => (e.GetProperty("key").GetProperty("itemId").GetString()!, (long)e.GetProperty("value").GetDouble())).ToList();
-            results.Add(("q5", actual.SequenceEqual(expected) ? null
-                : $"hour {hour:O}: expected {Describe(expected)}, got {Describe(actual)}"));
-            results.Add(await MaximumAsync("hour", hour, answers.MaxPriceInHour(hour), cancellationToken));
+            results.Add(actual.SequenceEqual(expected) ? null : $"hour {hour:O}: expected {Describe(expected)}, got {Describe(actual)}");
         }
-        foreach (var minute in answers.Minutes)
-        {
-            results.Add(await MaximumAsync("minute", minute, answers.MaxPriceInMinute(minute), cancellationToken));
-        }
+        return results;
+    }
+
+    private async Task<IReadOnlyList<string?>> Q7Async(CancellationToken cancellationToken)
+    {
+        var results = new List<string?>();
+        foreach (var hour in answers.Hours) results.Add(await MaximumAsync("hour", hour, answers.MaxPriceInHour(hour), cancellationToken));
+        foreach (var minute in answers.Minutes) results.Add(await MaximumAsync("minute", minute, answers.MaxPriceInMinute(minute), cancellationToken));
+        return results;
+    }
+
+    private async Task<IReadOnlyList<string?>> Q15Async(CancellationToken cancellationToken)
+    {
+        var results = new List<string?>();
         foreach (var day in answers.Days)
         {
             var e = answers.Daily(day)!;
             var (_, view) = await client.GetAsync($"/api/groups/global/features?names=dayBids,dayBidsRank1,dayBidsRank2,dayBidsRank3,dayBidders,dayAuctions&window=day&at={At(day)}", cancellationToken);
             double? F(string name) => NexmarkBench.Number(view, name);
-            results.Add(("q15", (F("dayBids"), F("dayBidsRank1") ?? 0, F("dayBidsRank2") ?? 0, F("dayBidsRank3") ?? 0) == (e.Bids, e.Rank1, e.Rank2, e.Rank3) ? null
-                : $"day {day:O} bids: expected {e.Bids} ({e.Rank1}/{e.Rank2}/{e.Rank3}), got {F("dayBids")} ({F("dayBidsRank1")}/{F("dayBidsRank2")}/{F("dayBidsRank3")})"));
-            results.Add(("q15", Within(F("dayBidders"), e.Bidders) ? null : $"day {day:O} bidders: expected {e.Bidders} ±{NexmarkBench.DistinctTolerance:P1}, got {F("dayBidders")}"));
-            results.Add(("q15", Within(F("dayAuctions"), e.Auctions) ? null : $"day {day:O} auctions: expected {e.Auctions} ±{NexmarkBench.DistinctTolerance:P1}, got {F("dayAuctions")}"));
+            results.Add((F("dayBids"), F("dayBidsRank1") ?? 0, F("dayBidsRank2") ?? 0, F("dayBidsRank3") ?? 0) == (e.Bids, e.Rank1, e.Rank2, e.Rank3) ? null
+                : $"day {day:O} bids: expected {e.Bids} ({e.Rank1}/{e.Rank2}/{e.Rank3}), got {F("dayBids")} ({F("dayBidsRank1")}/{F("dayBidsRank2")}/{F("dayBidsRank3")})");
+            results.Add(Within(F("dayBidders"), e.Bidders) ? null : $"day {day:O} bidders: expected {e.Bidders} ±{NexmarkBench.DistinctTolerance:P1}, got {F("dayBidders")}");
+            results.Add(Within(F("dayAuctions"), e.Auctions) ? null : $"day {day:O} auctions: expected {e.Auctions} ±{NexmarkBench.DistinctTolerance:P1}, got {F("dayAuctions")}");
         }
+        return results;
+    }
+
+    private async Task<IReadOnlyList<string?>> Q17Async(CancellationToken cancellationToken)
+    {
+        var results = new List<string?>();
         var pairs = answers.AuctionDays.ToList();
         var sampled = pairs.Take(NexmarkBench.SampledAuctionDays / 2)
             .Concat(pairs.Skip(NexmarkBench.SampledAuctionDays / 2).Where((_, i) => i % Math.Max(1, (pairs.Count - NexmarkBench.SampledAuctionDays / 2) / (NexmarkBench.SampledAuctionDays / 2)) == 0).Take(NexmarkBench.SampledAuctionDays / 2));
@@ -319,17 +340,17 @@ internal sealed class NexmarkChecks(HostClient client, NexmarkAnswers answers)
             var ok = F("dayBids") == e.Bids && (F("dayBidsRank1") ?? 0) == e.Rank1 && (F("dayBidsRank2") ?? 0) == e.Rank2 && (F("dayBidsRank3") ?? 0) == e.Rank3
                 && F("dayMinPrice") == e.MinPrice && F("dayMaxPrice") == e.MaxPrice && F("daySumPrice") == e.SumPrice
                 && F("dayAvgPrice") is { } avg && Math.Abs(avg - e.AvgPrice) <= 1e-9 * Math.Max(1, e.AvgPrice);
-            results.Add(("q17", ok ? null
-                : $"{NexmarkContract.ItemIdOf(auction)} {day:yyyy-MM-dd}: expected {e}, got bids {F("dayBids")} ({F("dayBidsRank1")}/{F("dayBidsRank2")}/{F("dayBidsRank3")}), min {F("dayMinPrice")}, max {F("dayMaxPrice")}, avg {F("dayAvgPrice")}, sum {F("daySumPrice")}"));
+            results.Add(ok ? null
+                : $"{NexmarkContract.ItemIdOf(auction)} {day:yyyy-MM-dd}: expected {e}, got bids {F("dayBids")} ({F("dayBidsRank1")}/{F("dayBidsRank2")}/{F("dayBidsRank3")}), min {F("dayMinPrice")}, max {F("dayMaxPrice")}, avg {F("dayAvgPrice")}, sum {F("daySumPrice")}");
         }
         return results;
     }
 
-    private async Task<(string, string?)> MaximumAsync(string unit, DateTimeOffset tile, long? expected, CancellationToken cancellationToken)
+    private async Task<string?> MaximumAsync(string unit, DateTimeOffset tile, long? expected, CancellationToken cancellationToken)
     {
         var (_, view) = await client.GetAsync($"/api/groups/global/features?names=maxPrice&window={unit}&at={At(tile)}", cancellationToken);
         var actual = NexmarkBench.Number(view, "maxPrice");
-        return ("q7", actual == expected ? null : $"{unit} {tile:O}: expected {expected}, got {actual?.ToString(CultureInfo.InvariantCulture) ?? "nothing"}");
+        return actual == expected ? null : $"{unit} {tile:O}: expected {expected}, got {actual?.ToString(CultureInfo.InvariantCulture) ?? "nothing"}";
     }
 
     private static bool Within(double? actual, long expected) =>
