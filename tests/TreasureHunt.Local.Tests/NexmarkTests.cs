@@ -170,5 +170,28 @@ public sealed class NexmarkTests
         Assert.True(checkedPairs > 100, $"{checkedPairs} auction-days");
     }
 
+    [Fact]
+    public void Staleness_is_the_age_of_the_oldest_accepted_event_a_served_value_does_not_reflect()
+    {
+        static long Ms(long ms) => ms * System.Diagnostics.Stopwatch.Frequency / 1000;
+        var counts = new NexmarkTimeline<string>();
+        foreach (var chunk in new[] { 0, 0, 1, 2, 2, 2 }) counts.Add("k", chunk);
+        long[] acknowledged = [Ms(100), Ms(300), Ms(200)];
+        // In acknowledgement order: chunk 0 (2 events) at 100 ms, chunk 2 (3) at 200 ms, chunk 1 (1) at 300 ms.
+        Assert.Equal(TimeSpan.FromMilliseconds(200), counts.CountStaleness("k", 2, Ms(400), acknowledged));
+        Assert.Equal(TimeSpan.FromMilliseconds(300), counts.CountStaleness("k", 1, Ms(400), acknowledged));
+        Assert.Equal(TimeSpan.Zero, counts.CountStaleness("k", 6, Ms(400), acknowledged));
+        Assert.Equal(TimeSpan.Zero, counts.CountStaleness("k", 2, Ms(150), acknowledged)); // only chunk 0 was accepted then
+        Assert.Equal(TimeSpan.FromMilliseconds(50), counts.CountStaleness("k", 0, Ms(150), acknowledged));
+
+        var maxima = new NexmarkTimeline<string>();
+        maxima.Add("h", 0, 50, maximum: true);
+        maxima.Add("h", 0, 20, maximum: true);
+        maxima.Add("h", 1, 80, maximum: true);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), maxima.MaximumStaleness("h", 50, Ms(400), acknowledged));
+        Assert.Equal(TimeSpan.FromMilliseconds(300), maxima.MaximumStaleness("h", long.MinValue, Ms(400), acknowledged));
+        Assert.Equal(TimeSpan.Zero, maxima.MaximumStaleness("h", 80, Ms(400), acknowledged));
+    }
+
     private static List<NexmarkEvent> Take(NexmarkGenerator generator, int count) => Enumerable.Range(0, count).Select(_ => generator.Next()).ToList();
 }
