@@ -15,6 +15,7 @@ namespace TreasureHunt.Benchmarks;
 /// Usage: dotnet run -c Release --project tests/TreasureHunt.Benchmarks -- --filter '*'
 /// Diagnostics: dotnet run -c Release --project tests/TreasureHunt.Benchmarks -- --profile [batches] [Zipf|HotUser]
 /// Point-in-time export replay: dotnet run -c Release --project tests/TreasureHunt.Benchmarks -- --export [messages]
+/// Nexmark (docs/BENCHMARKS.md, "Nexmark"): dotnet run -c Release --project tests/TreasureHunt.Benchmarks -- --filter '*Nexmark*'
 /// </summary>
 public static class Program
 {

@@ -47,6 +47,8 @@ public sealed class CliArgumentTests
     [InlineData("--erasures must be from 1 to half of --events", "bench", "--events", "100", "--erasures", "51")]
     [InlineData("--erasures runs the uniform workload's unthrottled phase only", "bench", "--erasures", "10", "--curve")]
     [InlineData("--erasures runs the uniform workload's unthrottled phase only", "bench", "--erasures", "10", "--sessions")]
+    [InlineData("--nexmark runs its own workload", "bench", "--nexmark", "--curve")]
+    [InlineData("--nexmark runs its own workload", "bench", "--nexmark", "--uniform")]
     [InlineData("--sessions and --uniform exclude each other", "load", "--sessions", "--uniform")]
     [InlineData("--sessions and --uniform exclude each other", "bench", "--sessions", "--uniform")]
     [InlineData("--session-events must be MIN..MAX", "load", "--sessions", "--session-events", "10-50")]

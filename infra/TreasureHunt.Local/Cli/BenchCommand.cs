@@ -34,8 +34,11 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--png <FILE>"), Description("With --curve: the chart's PNG file (default docs/bench-curve.png)")] public string? Png { get; init; }
         [CommandOption("--erasures <N>"), Description("Measure erasure under load instead: the product's unthrottled phase twice on fresh hosts (uniform workload), without and with N users erased during it; throughput cost, apply latency p50/p99 and the log's compaction (docs/BENCHMARKS.md)")] public int? Erasures { get; init; }
 
+        [CommandOption("--nexmark"), Description("Run the Nexmark workload instead: --events events (default 200,000) of the Nexmark generator through the product with features/examples/nexmark.json; events/s, events per host CPU-second, the staleness of q5 / q7 / q15 / q17 and checks against a brute force (docs/BENCHMARKS.md, \"Nexmark\")")] public bool Nexmark { get; init; }
+
         public override ValidationResult Validate() =>
-            Events < 1 ? ValidationResult.Error($"--events must be >= 1 (got {Events}).")
+            Nexmark && (Curve || Erasures is not null || Sessions || Uniform) ? ValidationResult.Error("--nexmark runs its own workload: drop --curve, --erasures, --sessions and --uniform.")
+            : Events < 1 ? ValidationResult.Error($"--events must be >= 1 (got {Events}).")
             : BaselineEvents < 1 ? ValidationResult.Error($"--baseline-events must be >= 1 (got {BaselineEvents}).")
             : !(double.IsFinite(Rate) && Rate > 0) ? ValidationResult.Error($"--rate must be > 0 events/s (got {Rate}).")
             : RateSeconds < 1 ? ValidationResult.Error($"--rate-seconds must be >= 1 (got {RateSeconds}).")
@@ -65,6 +68,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     {
         if (s.Curve) return await BenchCurve.RunAsync(s, cancellationToken);
         if (s.Erasures is not null) return await BenchErasures.RunAsync(s, cancellationToken);
+        if (s.Nexmark) return await NexmarkBench.RunAsync(s, cancellationToken);
         var root = LocalConfiguration.FindRepoRoot();
         var stack = new LocalStack(root);
         await AnsiConsole.Status().StartAsync("Starting Azurite and the Cosmos emulator…", _ => stack.StartEmulatorsAsync(cancellationToken));
