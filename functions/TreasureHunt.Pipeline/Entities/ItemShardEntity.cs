@@ -66,9 +66,11 @@ public sealed class ItemShardEntity(
             {
                 // The next batch writes it: signal one now rather than wait for the next delayed flush, so a tail is
                 // written about ItemTailFlushSeconds after the shard's last signal, not twice that. Only the delayed
-                // flush does this, so self-signals stay at most two per ItemTailFlushSeconds.
+                // flush does this, so self-signals stay at most two per ItemTailFlushSeconds; the flush signalled now
+                // schedules the next delayed one if anything is still unwritten then.
                 Context.SignalEntity(Context.Id, FlushOperation);
                 PipelineMetrics.RecordEntitySelfSignal(RollupEntityNames.ItemShard);
+                return;
             }
         }
         ScheduleTailFlush(now);
