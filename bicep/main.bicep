@@ -108,7 +108,7 @@ param rollupShardCount int = 16
 
 @description('Rollups__FlushMaxAgeSeconds.')
 @minValue(1)
-param rollupFlushMaxAgeSeconds int = 10
+param rollupFlushMaxAgeSeconds int = 2
 
 @description('Rollups__FlushMinEvents.')
 @minValue(1)

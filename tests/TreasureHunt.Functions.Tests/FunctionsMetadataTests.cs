@@ -64,11 +64,11 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("entityTrigger", Text(Trigger(function), "type"));
 
     [Fact]
-    public void FlushRollups_runs_every_ten_seconds()
+    public void FlushRollups_runs_every_two_seconds()
     {
         var trigger = Trigger("FlushRollups");
         Assert.Equal("timerTrigger", Text(trigger, "type"));
-        Assert.Equal("*/10 * * * * *", Text(trigger, "schedule"));
+        Assert.Equal("*/2 * * * * *", Text(trigger, "schedule"));
     }
 
     [Theory]

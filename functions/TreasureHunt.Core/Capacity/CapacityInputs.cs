@@ -55,7 +55,11 @@ public sealed record CapacityInputs
     /// <summary>Rollups:ShardCount, Rollups:FlushMinEvents, Rollups:FlushMaxAgeSeconds, Rollups:ItemHourWindows, Rollups:LeaderboardSize.</summary>
     public int RollupShardCount { get; init; } = 16;
     public int RollupFlushMinEvents { get; init; } = 4_000;
-    public double RollupFlushMaxAgeSeconds { get; init; } = 10;
+    public double RollupFlushMaxAgeSeconds { get; init; } = 2;
+
+    /// <summary>Period of the flush timer that sends idle partitions' rollups (the Functions app's <c>FlushRollups</c>
+    /// schedule; the local host's <c>Local:RollupFlushIntervalMs</c> is shorter).</summary>
+    public double RollupFlushTimerSeconds { get; init; } = 2;
     public int ItemHourWindows { get; init; } = 48;
     public int LeaderboardSize { get; init; } = 100;
 
@@ -64,7 +68,7 @@ public sealed record CapacityInputs
     /// schedules itself a delayed <c>flush</c> signal (<see cref="ItemFlushSignalDelaySeconds"/>) while it holds unwritten data.</summary>
     public double ItemFlushSeconds { get; init; } = 1;
     public int ItemFlushMaxItems { get; init; } = 2_000;
-    public double ItemFlushSignalDelaySeconds { get; init; } = 5;
+    public double ItemFlushSignalDelaySeconds { get; init; } = 2;
 
     /// <summary>Typical item id length in characters (sizes item deltas, item documents and leaderboard entries).</summary>
     public int ItemIdLength { get; init; } = 16;
@@ -102,6 +106,7 @@ public sealed record CapacityInputs
         if (RollupShardCount is < 1 or > 1024) return "Rollups:ShardCount must be 1..1024.";
         if (RollupFlushMinEvents < 1) return "Rollups:FlushMinEvents must be >= 1.";
         if (RollupFlushMaxAgeSeconds <= 0) return "Rollups:FlushMaxAgeSeconds must be > 0.";
+        if (!double.IsFinite(RollupFlushTimerSeconds) || RollupFlushTimerSeconds <= 0) return "the rollup flush timer's period must be > 0.";
         if (ItemHourWindows < 1 || LeaderboardSize < 1 || LedgerRowsPerTransaction < 1) return "rollup windows, leaderboard size and ledger batch must be >= 1.";
         if (!double.IsFinite(ItemFlushSeconds) || ItemFlushSeconds <= 0) return "Rollups:ItemFlushSeconds must be > 0.";
         if (ItemFlushMaxItems < 1) return "Rollups:ItemFlushMaxItems must be >= 1.";

@@ -119,7 +119,11 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         var cost = Cost(inputs, eventHubs, cosmos, functions, storage, serverlessUsd, autoscaleUsd, storageGb);
         var limits = Limits(inputs, eventHubs, cosmos, functions, storage, peak, rollupsPeak, perInstance);
         return new CapacityPlan(inputs, RollupDesign.Name, sustained, peak, ruPerEventSustained, ruPerEventPeak, eventHubs, cosmos,
-            functions, storage, rollupsSustained, rollupsPeak, cost, limits);
+            functions, storage, rollupsSustained, rollupsPeak, cost, limits)
+        {
+            FreshnessSustained = RollupFreshness.Tradeoff(inputs, sustained, RollupDesign),
+            FreshnessPeak = RollupFreshness.Tradeoff(inputs, peak, RollupDesign),
+        };
     }
 
     /// <summary>Batch size, batches/s and user writes per event at one rate. A partition's batch is what arrives in half

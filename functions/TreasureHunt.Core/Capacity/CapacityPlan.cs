@@ -78,4 +78,8 @@ public sealed record CapacityPlan(
     public LimitCheck BindingDesignLimit => Limits.Where(l => l.Kind == LimitKind.Design).MaxBy(l => l.Utilization)!;
 
     public IEnumerable<LimitCheck> Exceeded => Limits.Where(l => l.Exceeded);
+
+    /// <summary>Cross-partition freshness vs entity load per <c>Rollups:FlushMaxAgeSeconds</c> candidate, sustained and at peak.</summary>
+    public IReadOnlyList<RollupFreshness> FreshnessSustained { get; init; } = [];
+    public IReadOnlyList<RollupFreshness> FreshnessPeak { get; init; } = [];
 }

@@ -12,7 +12,7 @@ namespace TreasureHunt.Core.Capacity;
 /// items and writes the sealed buffer at the start of its next batch: per item one point read + one replace of the
 /// item's document (container <c>items</c>), then per touched (window, type) one read + one ETag replace of the
 /// leaderboard document (container <c>leaderboards</c>: one per (type, hour) and (type, all-time), one top-K section per
-/// shard). A delayed <c>flush</c> self-signal (≤ 1 per <c>ItemFlushSignalDelaySeconds</c>) writes the tail when traffic
+/// shard). A delayed <c>flush</c> self-signal (≤ 1 per <c>ItemFlushSignalDelaySeconds</c>, and one at once when it seals the tail) writes the tail when traffic
 /// stops. A leaderboard query reads one document; item stats one item document. Only the item documents grow with the
 /// items ever seen.
 /// Keyed groups (<see cref="CapacityInputs.KeyedGroups"/>) ride the same path: their keys share the buffers' cap with
@@ -118,8 +118,9 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
         var itemsPerSignal = shardsTouched > 0 ? flushes.DistinctItemsPerFlush / shardsTouched : 0;
         var keysPerSignal = keysPerFlush.Select(k => shardsTouched > 0 ? k / shardsTouched : 0).ToArray();
         var signalsPerFlushEvent = own.Count == 0 ? flushes.SignalsPerEvent : (shardsTouched + 1) / flushes.EventsPerFlush;
-        // A shard holding unwritten data keeps one delayed flush signal scheduled: at most 1 per delay.
-        var selfOpsPerShard = 1 / inputs.ItemFlushSignalDelaySeconds;
+        // A shard holding unwritten data keeps one delayed flush signal scheduled (at most 1 per delay); a delayed flush
+        // that seals the tail signals one more at once to write it: at most 2 per delay.
+        var selfOpsPerShard = 2 / inputs.ItemFlushSignalDelaySeconds;
 
         // ---- itemshard buffers: seal at ItemFlushSeconds or ItemFlushMaxItems (items and keys together), whichever comes
         // first; a shard only seals inside a batch, so never more often than it receives signals.

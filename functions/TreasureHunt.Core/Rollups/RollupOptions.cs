@@ -21,11 +21,12 @@ public sealed class RollupOptions
     [SettingRange(1, int.MaxValue, ErrorMessage = $"{Section}:FlushMinEvents must be >= 1.")]
     public int FlushMinEvents { get; set; } = 4000;
 
-    /// <summary>...or once its oldest part is this old (bounds leaderboard/totals staleness). 10 s: below
-    /// FlushMinEvents ÷ 10 events/s per partition the flushes are sealed by age, and a flush costs 1 signal per
-    /// touched shard + 1 whatever it carries (issue 10: ≤ 0.01 signals per event; docs/data-model.md).</summary>
+    /// <summary>...or once its oldest part is this old (bounds leaderboard/totals staleness). 2 s: below
+    /// FlushMinEvents ÷ 2 events/s per partition the flushes are sealed by age, and a flush costs 1 signal per
+    /// touched shard + 1 whatever it carries; at the reference point that stays under 0.01 signals per event, 1 s
+    /// would not (<c>./th plan</c>'s freshness table: <see cref="Capacity.RollupFreshness"/>).</summary>
     [SettingRange(0d, double.MaxValue, ErrorMessage = $"{Section}:FlushMaxAgeSeconds must be >= 0.")]
-    public double FlushMaxAgeSeconds { get; set; } = 10;
+    public double FlushMaxAgeSeconds { get; set; } = 2;
 
     /// <summary>Top-K kept per (window, type) in each shard; the leaderboard's top parameter is capped at this.</summary>
     [SettingRange(1, 1000, ErrorMessage = $"{Section}:LeaderboardSize must be 1..1000.")]
@@ -48,7 +49,7 @@ public sealed class RollupOptions
     /// while one is outstanding), so its tail is written when the traffic stops: at most one self-signal per this many
     /// seconds per shard.</summary>
     [SettingRange(1d, 3600d, ErrorMessage = $"{Section}:ItemTailFlushSeconds must be 1..3600.")]
-    public double ItemTailFlushSeconds { get; set; } = 5;
+    public double ItemTailFlushSeconds { get; set; } = 2;
 
     public TimeSpan FlushMaxAge => TimeSpan.FromSeconds(FlushMaxAgeSeconds);
 

@@ -5,10 +5,11 @@ using TreasureHunt.Pipeline.Processing;
 
 namespace TreasureHunt.Functions.Rollups;
 
-/// <summary>Every 10 s, sends the rollups of idle partitions that are due, so their last events reach leaderboards and totals.</summary>
+/// <summary>Every 2 s, sends the rollups of idle partitions that are due, so their last events reach leaderboards and
+/// totals soon after the stream stops (the period is <c>CapacityInputs.RollupFlushTimerSeconds</c> in the capacity model).</summary>
 public sealed class FlushRollupsFunction(RollupFlusher flusher, ConsumerGroupName consumerGroup, ILogger<FlushRollupsFunction> logger)
 {
-    public const string Schedule = "*/10 * * * * *";
+    public const string Schedule = "*/2 * * * * *";
 
     [Function("FlushRollups")]
     public async Task RunAsync(

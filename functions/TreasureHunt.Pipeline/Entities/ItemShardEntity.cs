@@ -55,12 +55,23 @@ public sealed class ItemShardEntity(
     public async Task Flush()
     {
         var now = time.GetUtcNow();
-        if (State.TailFlushAt is { } due && due <= now + TimeSpan.FromSeconds(1)) State.TailFlushAt = null;
+        var delayed = State.TailFlushAt is { } due && due <= now + TimeSpan.FromSeconds(1);
+        if (delayed) State.TailFlushAt = null;
         await WriteSealedAsync();
         if (State.Sealed is null && State.PendingCount > 0)
         {
             State.Seal(); // the tail: no newer signal is coming to seal it by age
             _sealedInThisBatch = true;
+            if (delayed)
+            {
+                // The next batch writes it: signal one now rather than wait for the next delayed flush, so a tail is
+                // written about ItemTailFlushSeconds after the shard's last signal, not twice that. Only the delayed
+                // flush does this, so self-signals stay at most two per ItemTailFlushSeconds; the flush signalled now
+                // schedules the next delayed one if anything is still unwritten then.
+                Context.SignalEntity(Context.Id, FlushOperation);
+                PipelineMetrics.RecordEntitySelfSignal(RollupEntityNames.ItemShard);
+                return;
+            }
         }
         ScheduleTailFlush(now);
     }

@@ -59,7 +59,15 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     internal sealed record StrategyResult(double EventsPerSecond, double StoreWritesPerEvent, double RuPerEvent, long FreshnessP50Ms, long FreshnessP99Ms,
         double EntitySignalsPerEvent, double UsdPerMillionEvents, long Events, bool RuEstimated,
         IReadOnlyList<EntityFigure> Entities, IReadOnlyList<QueryLatency> Queries,
-        double StoreWritesFloorPerEvent, int FloorBatchSize, int Partitions, double UserWritesPerEvent, double ProgressWritesPerBatch, double OtherWritesPerEvent, long TimerProgressWrites);
+        double StoreWritesFloorPerEvent, int FloorBatchSize, int Partitions, double UserWritesPerEvent, double ProgressWritesPerBatch, double OtherWritesPerEvent, long TimerProgressWrites)
+    {
+        /// <summary>The host process' CPU time and GC allocation per event of the offered-rate phase (warm host).</summary>
+        public double HostCpuMsPerEvent { get; init; }
+        public double HostAllocatedBytesPerEvent { get; init; }
+
+        /// <summary>Freshness per served answer at the offered rate and after it stops (the product only; <see cref="FreshnessProbe"/>).</summary>
+        public FreshnessResult? Freshness { get; init; }
+    }
 
     /// <summary>One workload through both strategies.</summary>
     internal sealed record WorkloadResult(LoadWorkload Workload, string Description, StrategyResult Pre, StrategyResult Baseline);
@@ -139,10 +147,25 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         table.AddRow("  other writes (items, leaderboards) / event", pre.OtherWritesPerEvent.ToString("F4"), baseline.OtherWritesPerEvent.ToString("F4"), "");
         table.AddRow($"RU / event{(pre.RuEstimated ? " (estimated)" : "")}", pre.RuPerEvent.ToString("F3"), baseline.RuPerEvent.ToString("F3"), $"{Ratio(baseline.RuPerEvent, pre.RuPerEvent):F1}×");
         table.AddRow($"freshness p50 / p99 at {rate:N0}/s", $"{pre.FreshnessP50Ms} / {pre.FreshnessP99Ms} ms", $"{baseline.FreshnessP50Ms} / {baseline.FreshnessP99Ms} ms", "");
+        if (pre.Freshness is { } f)
+        {
+            foreach (var answer in FreshnessProbe.Answers)
+            {
+                table.AddRow($"  {answer}: p99 at {rate:N0}/s / final within, after the stream stops", $"{Ms(FreshnessP99(pre, answer))} / {Ms(f.FinalWithinMs[answer])}", "", "");
+            }
+        }
+        table.AddRow($"host CPU ms / event at {rate:N0}/s", pre.HostCpuMsPerEvent.ToString("F4"), baseline.HostCpuMsPerEvent.ToString("F4"), "");
+        table.AddRow($"host allocated bytes / event at {rate:N0}/s", pre.HostAllocatedBytesPerEvent.ToString("N0"), baseline.HostAllocatedBytesPerEvent.ToString("N0"), "");
         table.AddRow("entity signals / event", pre.EntitySignalsPerEvent.ToString("F4"), baseline.EntitySignalsPerEvent.ToString("F4"), "");
         table.AddRow("modeled $ / million events", pre.UsdPerMillionEvents.ToString("F4"), baseline.UsdPerMillionEvents.ToString("F4"), $"{Ratio(baseline.UsdPerMillionEvents, pre.UsdPerMillionEvents):F1}×");
         return table;
     }
+
+    private static string Ms(long? ms) => ms is { } v ? $"{v:N0} ms" : "not readable";
+
+    /// <summary>p99 from enqueue to readable: the profile's over every event (the host's own measure), the others over the probes.</summary>
+    private static long? FreshnessP99(StrategyResult r, string answer) =>
+        answer == "profile" ? r.FreshnessP99Ms : r.Freshness?.P99Ms.GetValueOrDefault(answer);
 
     private static string Over(double value, double floor) => floor <= 0 ? "" : $"{value / floor:F3}";
 
@@ -169,9 +192,18 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             // Phase 1: unthrottled.
             var (_, sustained, elapsed) = await LoadCommand.RunAsync(client, events, null, Profile(s, workload, null, seed), cancellationToken, floor);
             var queries = LoadCommand.LastQueryLatencies;
-            // Phase 2: offered at --rate, for freshness (sessions: R = --rate).
+            // Phase 2: offered at --rate, for freshness (sessions: R = --rate); the product's served answers are probed
+            // (FreshnessProbe), and the host's CPU time and allocation are read around it.
             var rateEvents = (long)Math.Min(events, s.Rate * s.RateSeconds);
-            var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, s.Rate, Profile(s, workload, s.Rate, seed + 1), cancellationToken);
+            var probe = strategy == "preaggregated" ? new FreshnessProbe(client, $"{w}{stamp}") : null;
+            if (probe is not null) await probe.StartAsync(cancellationToken);
+            var sendingEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var probing = probe?.RunAsync(TimeSpan.FromSeconds(Math.Max(0.5, s.RateSeconds / 60.0)), sendingEnded.Task, cancellationToken);
+            var hostBefore = await client.GetStatusAsync(cancellationToken);
+            var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, s.Rate, Profile(s, workload, s.Rate, seed + 1), cancellationToken, sendingEnded: sendingEnded);
+            var hostAfter = await client.GetStatusAsync(cancellationToken);
+            var freshness = probing is null ? null : await probing;
+            var pacedEvents = Math.Max(paced.Events, 1);
             var n = Math.Max(sustained.Events, 1);
             return new StrategyResult(
                 EventsPerSecond: Math.Round(events / elapsed.TotalSeconds, 1),
@@ -191,7 +223,12 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 UserWritesPerEvent: Math.Round((double)sustained.UserWrites / n, 5),
                 ProgressWritesPerBatch: Math.Round((double)sustained.BatchProgressWrites / Math.Max(sustained.Batches, 1), 4),
                 OtherWritesPerEvent: Math.Round((double)sustained.OtherWrites / n, 5),
-                TimerProgressWrites: sustained.TimerProgressWrites);
+                TimerProgressWrites: sustained.TimerProgressWrites)
+            {
+                HostCpuMsPerEvent = Math.Round((hostAfter.CpuMs - hostBefore.CpuMs) / pacedEvents, 5),
+                HostAllocatedBytesPerEvent = Math.Round((double)(hostAfter.AllocatedBytes - hostBefore.AllocatedBytes) / pacedEvents, 0),
+                Freshness = freshness,
+            };
         }
         finally
         {
@@ -224,7 +261,25 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         };
     }
 
-    private static JsonObject Json(StrategyResult r) => new()
+    private static JsonObject Json(StrategyResult r)
+    {
+        var json = Figures(r);
+        json["hostCpuMsPerEvent"] = r.HostCpuMsPerEvent;
+        json["hostAllocatedBytesPerEvent"] = r.HostAllocatedBytesPerEvent;
+        if (r.Freshness is { } f)
+        {
+            // p99 from enqueue to readable at --rate per served answer, and how long after the stream stopped each was final.
+            json["freshnessP99MsByAnswer"] = ByAnswer(a => FreshnessP99(r, a));
+            json["finalWithinMsByAnswer"] = ByAnswer(a => f.FinalWithinMs[a]);
+            json["freshnessProbes"] = f.Probes;
+        }
+        return json;
+    }
+
+    private static JsonObject ByAnswer(Func<string, long?> value) =>
+        new(FreshnessProbe.Answers.Select(a => KeyValuePair.Create(a, value(a) is { } v ? (JsonNode?)v : null)));
+
+    private static JsonObject Figures(StrategyResult r) => new()
     {
         ["eventsPerSecond"] = r.EventsPerSecond,
         ["storeWritesPerEvent"] = r.StoreWritesPerEvent,

@@ -43,13 +43,21 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var rateEvents = Math.Max(1, (long)(rate * s.RateSeconds));
         AnsiConsole.Write(new Rule($"Phase 2 — freshness at a sustainable rate: {rate:N0} events/s offered for {s.RateSeconds} s" +
             (s.Rate is null ? $" ({SustainableShare:P0} of the throughput)" : "")));
-        var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, rate, new LoadProfile(Seed: seed + 1), cancellationToken);
+        // Every served answer's freshness: probe events beside the load (FreshnessProbe), until each answer shows the last one.
+        var probe = new FreshnessProbe(client, $"demo{seed}");
+        await probe.StartAsync(cancellationToken);
+        var sendingEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probing = probe.RunAsync(TimeSpan.FromSeconds(Math.Max(0.5, s.RateSeconds / 60.0)), sendingEnded.Task, cancellationToken);
+        var (_, paced, _) = await LoadCommand.RunAsync(client, rateEvents, rate, new LoadProfile(Seed: seed + 1), cancellationToken, sendingEnded: sendingEnded);
+        var freshness = await probing;
 
         AnsiConsole.Write(new Rule("Result"));
         AnsiConsole.Write(Table(["what", "measured", "how"], [
             ["throughput", $"{throughput:N0} events/s", $"phase 1: {load.Sent:N0} events sent unthrottled, until all processed"],
             ["freshness p50 / p95 / p99", $"{paced.FreshnessP50Ms:N0} / {paced.FreshnessP95Ms:N0} / {paced.FreshnessP99Ms:N0} ms",
                 $"phase 2: at {rate:N0} events/s offered; enqueue → user profile readable"],
+            .. FreshnessProbe.Answers.Skip(1).Select(a => new[] { $"{a}: p99 / final within", $"{Ms(freshness.P99Ms[a])} / {Ms(freshness.FinalWithinMs[a])}",
+                $"phase 2: {freshness.Probes} probe events, enqueue → readable; final: after the sending ended" }),
         ]));
 
         await AnsiConsole.Status().StartAsync("Waiting for the rollups to reach the entities…", _ => WaitForRollupsAsync(client, cancellationToken));
@@ -67,7 +75,7 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             .Select(i => new[] { i.GetProperty("itemId").GetString()!, i.GetProperty("count").ToString() })));
 
         var (_, totals) = await client.GetAsync("/api/totals", cancellationToken);
-        AnsiConsole.Write(new Rule("GET /api/totals"));
+        AnsiConsole.Write(new Rule($"GET /api/totals (late: the {freshness.Probes + 1} freshness probes, timestamped {FreshnessProbe.ProbeAge.TotalHours:0} h back)"));
         AnsiConsole.Write(Table(["events", "duplicates dropped", "dead-lettered", "late"],
             [[totals.GetProperty("events").ToString(), totals.GetProperty("duplicatesDropped").ToString(), totals.GetProperty("deadLettered").ToString(), totals.GetProperty("late").ToString()]]));
 
@@ -113,6 +121,8 @@ internal sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             await Task.Delay(1000, cancellationToken);
         }
     }
+
+    private static string Ms(long? ms) => ms is { } v ? $"{v:N0} ms" : "not readable";
 
     private static string Format(JsonElement e, string name) =>
         e.GetProperty(name).ValueKind == JsonValueKind.Number ? $"${e.GetProperty(name).GetDecimal():F4}" : "n/a";

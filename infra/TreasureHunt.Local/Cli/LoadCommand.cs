@@ -75,9 +75,10 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
 
     /// <summary>Sends the load with a progress bar, waits until it is processed, prints the summary table. When
     /// <paramref name="floor"/> is given, every valid, new event's user is added to it (the run's store-write floor at
-    /// the batch sizes it follows; the caller reads it afterwards).</summary>
+    /// the batch sizes it follows; the caller reads it afterwards). <paramref name="sendingEnded"/>, when given, is
+    /// completed once the last request is accepted (a freshness probe's cue).</summary>
     public static async Task<(LoadResult Load, MetricsSnapshot Metrics, TimeSpan ProcessedAfter)> RunAsync(HostClient client, long events, double? rate, LoadProfile profile, CancellationToken cancellationToken,
-        TrafficFloor? floor = null)
+        TrafficFloor? floor = null, TaskCompletionSource? sendingEnded = null)
     {
         await client.ResetMetricsAsync(cancellationToken);
         var started = DateTime.UtcNow;
@@ -112,6 +113,7 @@ internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
                 var sending = progress.AddTask("sending", maxValue: events);
                 var processing = progress.AddTask("processing", maxValue: events);
                 var load = LoadRunner.RunAsync(client, generator, events, rate, n => sending.Value = n, cancellationToken, floor: floor);
+                _ = load.ContinueWith(_ => sendingEnded?.TrySetResult(), TaskScheduler.Default);
                 var baseline = (await client.GetStatusAsync(cancellationToken)).Processed;
                 while (!load.IsCompleted)
                 {

@@ -51,6 +51,9 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         [CommandOption("--flush-min-events <N>"), Description("Rollups:FlushMinEvents: a partition seals its pending rollup at this many messages"), DefaultValue(4_000)]
         public int FlushMinEvents { get; init; }
 
+        [CommandOption("--flush-max-age-seconds <T>"), Description("Rollups:FlushMaxAgeSeconds: ...or when its oldest part is this old (the freshness table compares 1, 2, 5 and 10 s)"), DefaultValue(2.0)]
+        public double FlushMaxAgeSeconds { get; init; }
+
         [CommandOption("--item-flush-seconds <T>"), Description("Rollups:ItemFlushSeconds: an itemshard seals its item deltas when they are this old..."), DefaultValue(1.0)]
         public double ItemFlushSeconds { get; init; }
 
@@ -131,6 +134,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             Capture = Capture,
             RollupShardCount = ShardCount,
             RollupFlushMinEvents = FlushMinEvents,
+            RollupFlushMaxAgeSeconds = FlushMaxAgeSeconds,
             ItemFlushSeconds = ItemFlushSeconds,
             ItemFlushMaxItems = ItemFlushMaxItems,
             ReshardShardCount = ReshardTo,
@@ -288,6 +292,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
             capacity.AddRow("  queries", $"leaderboard: {plan.RollupsPeak.EntitiesReadPerLeaderboardQuery:N0} document read ({Bytes(cp.LeaderboardDocumentBytes)}); item stats: 1 point read ({Bytes(plan.RollupsPeak.ItemStatsReadBytes)})", "", "");
         }
         AnsiConsole.Write(capacity);
+        AnsiConsole.Write(FreshnessTable(plan));
         if (plan.RollupsPeak.Keyed is { Count: > 0 } keyedPeak)
         {
             var keyed = new Table().Title("Keyed groups at peak (every event carries every key; RU priced on typical documents; --json for sustained)")
@@ -336,6 +341,28 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         AnsiConsole.MarkupLineInterpolated($"Binds first among issue 10's design limits: [bold]{design.Name}[/] at {design.Utilization:P0}, headroom ×{design.Headroom:N2}.");
         var exceeded = plan.Exceeded.Count();
         if (exceeded > 0) AnsiConsole.MarkupLineInterpolated($"[red]{exceeded} limit(s) exceeded at peak[/] (Design: issue 10's limits for the rollups; Service: Azure's documented limits and targets).");
+    }
+
+    /// <summary>The flush trade-off: cross-partition freshness bounds vs signals per event and entity operations, per
+    /// Rollups:FlushMaxAgeSeconds, sustained and at peak (the configured value in bold).</summary>
+    private static Table FreshnessTable(CapacityPlan plan)
+    {
+        var table = new Table().Title("Rollup freshness vs entity load per Rollups:FlushMaxAgeSeconds (bounds, s, before signal delivery and store round trips; sustained / peak)")
+            .AddColumn("max age").AddColumn(new TableColumn("totals").RightAligned()).AddColumn(new TableColumn("item stats, leaderboards").RightAligned())
+            .AddColumn(new TableColumn("final after the stream stops").RightAligned()).AddColumn(new TableColumn("signals / event").RightAligned())
+            .AddColumn(new TableColumn("globaltotals ops/s").RightAligned()).AddColumn(new TableColumn("itemshard ops/s each").RightAligned());
+        for (var i = 0; i < plan.FreshnessSustained.Count; i++)
+        {
+            var (s, p) = (plan.FreshnessSustained[i], plan.FreshnessPeak[i]);
+            var chosen = s.FlushMaxAgeSeconds == plan.Inputs.RollupFlushMaxAgeSeconds;
+            string Cell(string text) => chosen ? $"[bold]{Markup.Escape(text)}[/]" : Markup.Escape(text);
+            string Signals(double v) => v > AzureLimits.EntitySignalsPerEvent ? $"{v:F4} (over {AzureLimits.EntitySignalsPerEvent})" : $"{v:F4}";
+            table.AddRow(Cell($"{s.FlushMaxAgeSeconds:0.##} s{(chosen ? " (configured)" : "")}"), Cell($"{s.TotalsSeconds:N1} / {p.TotalsSeconds:N1}"),
+                Cell($"{s.ItemsSeconds:N1} / {p.ItemsSeconds:N1}"), Cell($"{s.FinalAfterStopSeconds:N1}"),
+                Cell($"{Signals(s.SignalsPerEvent)} / {Signals(p.SignalsPerEvent)}"), Cell($"{s.GlobalTotalsOpsPerSecond:N1} / {p.GlobalTotalsOpsPerSecond:N1}"),
+                Cell($"{s.ItemShardOpsPerSecond:N1} / {p.ItemShardOpsPerSecond:N1}"));
+        }
+        return table.Caption($"limits: ≤ {AzureLimits.EntitySignalsPerEvent} signals per event, ≤ {AzureLimits.EntityOpsPerSecondPerInstance:N0} operations/s per entity (issue 10); target ≤ 5 s under load, ≤ 15 s after the stream stops");
     }
 
     private static string Number(double value, string unit) => unit == "bytes"

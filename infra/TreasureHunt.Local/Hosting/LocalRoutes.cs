@@ -105,7 +105,8 @@ internal static class LocalRoutes
         return ApiResponse.Status(202, new IngestAccepted(messages.Count));
     }
 
-    /// <summary>GET /api/local/status: messages logged and processed, pending rollups, holds (what ./th waits on).</summary>
+    /// <summary>GET /api/local/status: messages logged and processed, pending rollups, holds (what ./th waits on), and the
+    /// host process' CPU time and GC-allocated bytes so far (what ./th bench divides by the events of a phase).</summary>
     internal static async Task<ApiResponse> StatusAsync(ApiCall call)
     {
         var (log, checkpoints, progress, group, holds, ct) = (call.Get<LocalEventLog>(), call.Get<ICheckpointStore>(), call.Get<IProgressStore>(),
@@ -122,6 +123,7 @@ internal static class LocalRoutes
         {
             messages, processed, rollupsPending, quiescent = messages == processed && rollupsPending == 0,
             held = holds.Current(), retries = totals.Retries, parked = totals.Parked, longestHoldSeconds = totals.LongestHoldSeconds,
+            cpuMs = Environment.CpuUsage.TotalTime.TotalMilliseconds, allocatedBytes = GC.GetTotalAllocatedBytes(),
         });
     }
 

@@ -199,4 +199,5 @@ internal sealed class HostClient : IDisposable
 }
 
 internal sealed record HostStatus(long Messages, long Processed, long RollupsPending, bool Quiescent,
-    IReadOnlyList<TreasureHunt.Pipeline.Processing.HeldPartition>? Held = null, long Retries = 0, long Parked = 0, double LongestHoldSeconds = 0);
+    IReadOnlyList<TreasureHunt.Pipeline.Processing.HeldPartition>? Held = null, long Retries = 0, long Parked = 0, double LongestHoldSeconds = 0,
+    double CpuMs = 0, long AllocatedBytes = 0);
