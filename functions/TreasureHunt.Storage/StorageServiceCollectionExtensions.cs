@@ -55,6 +55,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IUserStoreFactory>(sp => new CosmosUserStoreFactory(
             sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value, sp.GetRequiredService<Polly.ResiliencePipeline>(),
             sp.GetRequiredService<IOptions<TreasureHunt.Core.Configuration.RetentionOptions>>().Value.IdleUserSeconds));
+        services.AddSingleton<IKeyedStoreFactory>(sp => new CosmosKeyedStoreFactory(
+            sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value, sp.GetRequiredService<Polly.ResiliencePipeline>()));
 
         services.AddSingleton(sp => CreateTableService(sp.GetRequiredService<IOptions<TablesOptions>>().Value));
         services.AddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(Table(sp, o => o.DeadLettersTable)));

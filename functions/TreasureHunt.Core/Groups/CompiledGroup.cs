@@ -32,6 +32,17 @@ public sealed class CompiledGroup
     /// </summary>
     public CompiledFeature[] Stored { get; internal set; } = [];
 
+    private CompiledGroup? _storingAll;
+
+    /// <summary>
+    /// This group with every feature kept in the keys' states (none answered by per-type counters): how a shadow
+    /// definitions version keeps its keys (<see cref="GroupDocument.ApplyEvents"/>), which have no item documents or
+    /// global totals beside them.
+    /// </summary>
+    public CompiledGroup StoringAll => _storingAll ??= Stored.Length == Features.Length
+        ? this
+        : new CompiledGroup { Name = Name, Index = Index, Key = Key, Features = Features, Stored = Features };
+
     /// <summary>Whether the per-type counters of the rollup answer <paramref name="feature"/> of this group.</summary>
     public bool AnsweredByCounters(CompiledFeature feature) => Array.IndexOf(Stored, feature) < 0;
 

@@ -9,7 +9,8 @@ namespace TreasureHunt.Core.Groups;
 /// item shard entity the number of the last buffer that shard wrote here (<see cref="Flushes"/>), which makes a retried
 /// write a no-op — exactly as item documents. Bounded: the group's worst case (checked at start-up against
 /// <see cref="GroupDefinitionsCompiler.MaxKeyedFeatureBytes"/>), the key (three values of at most 256 characters), one
-/// flush entry per shard layout that ever wrote the key.
+/// flush entry per shard layout that ever wrote the key. A shadow definitions version keeps its keys in a container of
+/// its own, written per batch without the rollup (<see cref="ApplyEvents"/>): there one entry per event partition.
 /// </summary>
 public sealed class GroupDocument
 {
@@ -38,6 +39,37 @@ public sealed class GroupDocument
         Key = delta.Key;
         DefinitionsVersion = definitions.Version;
         Flushes[shardKey] = number;
+        return true;
+    }
+
+    /// <summary>The <see cref="Flushes"/> entry of a shadow version's key: the highest sequence number of the partition added.</summary>
+    public static string PartitionEntry(string partitionId) => "p/" + partitionId;
+
+    /// <summary>
+    /// A shadow definitions version's write (no rollup): adds the events of one partition (increasing sequence numbers)
+    /// after the partition's entry in <see cref="Flushes"/>, and moves the entry to the last added — exactly once per
+    /// event, however the batches of a back-fill and of the live hosts were cut. <paramref name="group"/> stores every
+    /// feature (<see cref="CompiledGroup.StoringAll"/>). Returns whether it added any.
+    /// </summary>
+    public bool ApplyEvents(string partitionId, IReadOnlyList<Events.SequencedEvent> events, string[] key, CompiledGroup group, CompiledDefinitions definitions)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(group);
+        var entry = PartitionEntry(partitionId);
+        var after = Flushes.TryGetValue(entry, out var written) ? written : -1;
+        var added = false;
+        foreach (var e in events)
+        {
+            if (e.SequenceNumber <= after) continue;
+            State.Add(e.Event, group, definitions);
+            after = e.SequenceNumber;
+            added = true;
+        }
+        if (!added) return false;
+        Group = group.Name;
+        Key = key;
+        DefinitionsVersion = definitions.Version;
+        Flushes[entry] = after;
         return true;
     }
 }

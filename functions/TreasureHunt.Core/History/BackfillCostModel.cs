@@ -16,7 +16,8 @@ public sealed record BackfillCost(long Events, long Batches, long UserWrites, lo
 /// rule) at the document's write RU (<see cref="RequestUnitEstimator"/>), one read per user not in the writer cache,
 /// and one read plus one write of the shadow progress; Capture blobs read in ranges of <c>readBytes</c>; compute as
 /// GB-seconds of the job's memory at the measured throughput. No Event Hubs ingress (the history is read from Capture)
-/// and no rollup work (item and global features are not back-filled).
+/// and no rollup work. Not priced here: the keyed group documents of a version that declares groups (one read and one
+/// write per distinct key a batch touches, <c>ShadowKeyedWriter</c>).
 /// </summary>
 public static class BackfillCostModel
 {

@@ -78,6 +78,7 @@ public static class ApiRoutes
                 new("names", "Comma-separated feature names of the group (default: all of them)."),
                 new("window", "'lifetime', a sliding window lastN followed by m, h or d, or a tumbling 'minute', 'hour' or 'day' with 'at'.", Default: "lifetime"),
                 new("at", "With window=minute|hour|day: a time in the tile (ISO-8601). Default: now.", Format: "date-time"),
+                new("version", "A readable definitions version to answer from (default: the active one); a back-filled version answers from its own keyed documents."),
             ],
             c => c.Get<QueryApi>().GetGroupFeaturesAsync(c.Route("group"), c.Query, c.CancellationToken)),
         new("GET", "leaderboards/{name}", ApiRole.Reader, "NamedLeaderboard", "Get one window of a declared leaderboard",

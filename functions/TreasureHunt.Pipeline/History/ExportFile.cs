@@ -6,8 +6,8 @@ using Parquet.Schema;
 namespace TreasureHunt.Pipeline.History;
 
 /// <summary>
-/// Writes the export: one row per label row, in the label file's order — <c>userId</c>, <c>timestamp</c> (UTC), then the
-/// feature columns (<see cref="ExportColumns"/>). CSV (CsvHelper; numbers in the invariant culture, times ISO-8601 with
+/// Writes the export: one row per label row, in the label file's order — the entity columns (<c>userId</c>; for a keyed
+/// group its key fields), <c>timestamp</c> (UTC), then the feature columns (<see cref="ExportColumns"/>). CSV (CsvHelper; numbers in the invariant culture, times ISO-8601 with
 /// Z, an empty cell for no value; text cells — ids, names, list columns — neutralized against formula injection by
 /// <see cref="CsvCellText"/>) or Parquet (Parquet.Net; typed, nullable columns: int64, double, timestamp, string),
 /// chosen by the extension. Parquet is written in row groups of <see cref="RowGroupRows"/> rows.
@@ -16,35 +16,46 @@ public static class ExportFile
 {
     public const int RowGroupRows = 100_000;
 
-    public static async Task WriteAsync(string path, IReadOnlyList<LabelRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
+    /// <summary>The user features export: the entity column is <c>userId</c>.</summary>
+    public static Task WriteAsync(string path, IReadOnlyList<LabelRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        return WriteAsync(path, ["userId"], labels.Select(l => new ExportRow(l.Index, [l.UserId], l.Time)).ToList(), answers, columns, cancellationToken);
+    }
+
+    /// <summary>A row of the export: its label row's index, entity values (one per entity column) and time.</summary>
+    public readonly record struct ExportRow(int Index, string[] Entity, DateTimeOffset Time);
+
+    public static async Task WriteAsync(string path, IReadOnlyList<string> entityColumns, IReadOnlyList<ExportRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(entityColumns);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(answers);
         ArgumentNullException.ThrowIfNull(columns);
         switch (LabelFile.FormatOf(path))
         {
             case "csv":
-                await WriteCsvAsync(path, labels, answers, columns, cancellationToken);
+                await WriteCsvAsync(path, entityColumns, labels, answers, columns, cancellationToken);
                 break;
             case "parquet":
-                await WriteParquetAsync(path, labels, answers, columns, cancellationToken);
+                await WriteParquetAsync(path, entityColumns, labels, answers, columns, cancellationToken);
                 break;
             default:
                 throw new ArgumentException($"{path}: the export file must be .csv or .parquet", nameof(path));
         }
     }
 
-    private static async Task WriteCsvAsync(string path, IReadOnlyList<LabelRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
+    private static async Task WriteCsvAsync(string path, IReadOnlyList<string> entityColumns, IReadOnlyList<ExportRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
     {
         await using var writer = CsvWriter.Create(new StreamWriter(path), new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: false);
-        writer.WriteField("userId");
+        foreach (var name in entityColumns) writer.WriteField(CsvCellText.Neutralize(name));
         writer.WriteField("timestamp");
         foreach (var column in columns) writer.WriteField(CsvCellText.Neutralize(column.Name));
         writer.EndRecord();
         foreach (var label in labels)
         {
-            writer.WriteField(CsvCellText.Neutralize(label.UserId));
+            foreach (var value in label.Entity) writer.WriteField(CsvCellText.Neutralize(value));
             writer.WriteField(Time(label.Time.UtcDateTime));
             foreach (var column in columns)
             {
@@ -62,9 +73,9 @@ public static class ExportFile
         await writer.FlushAsync(cancellationToken);
     }
 
-    private static async Task WriteParquetAsync(string path, IReadOnlyList<LabelRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
+    private static async Task WriteParquetAsync(string path, IReadOnlyList<string> entityColumns, IReadOnlyList<ExportRow> labels, object?[][] answers, IReadOnlyList<ExportColumn> columns, CancellationToken cancellationToken)
     {
-        var userField = new DataField<string>("userId");
+        var entityFields = entityColumns.Select(n => new DataField<string>(n)).ToArray();
         var timeField = new DataField<DateTime>("timestamp");
         var fields = columns.Select(c => (DataField)(c.Type switch
         {
@@ -73,14 +84,14 @@ public static class ExportFile
             ExportColumnType.Time => new DataField<DateTime?>(c.Name),
             _ => new DataField<string>(c.Name, true),
         })).ToArray();
-        var schema = new ParquetSchema([userField, timeField, .. fields]);
+        var schema = new ParquetSchema([.. entityFields, timeField, .. fields]);
         await using var stream = File.Create(path);
         await using var writer = await ParquetWriter.CreateAsync(schema, stream, cancellationToken: cancellationToken);
         for (var start = 0; start < labels.Count; start += RowGroupRows)
         {
             var rows = Enumerable.Range(start, Math.Min(RowGroupRows, labels.Count - start)).Select(i => labels[i]).ToArray();
             using var group = writer.CreateRowGroup();
-            await group.WriteAsync(userField, rows.Select(r => r.UserId).ToArray());
+            for (var e = 0; e < entityFields.Length; e++) await group.WriteAsync(entityFields[e], rows.Select(r => r.Entity[e]).ToArray());
             await group.WriteAsync<DateTime>(timeField, rows.Select(r => r.Time.UtcDateTime).ToArray(), cancellationToken: cancellationToken);
             for (var c = 0; c < columns.Count; c++)
             {

@@ -2,6 +2,8 @@ using CsvHelper;
 using Parquet;
 using Parquet.Schema;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
+using TreasureHunt.Core.Groups;
 using TreasureHunt.Pipeline.Queries;
 
 namespace TreasureHunt.Pipeline.History;
@@ -14,7 +16,8 @@ public sealed class LabelFileException(string message) : Exception(message);
 /// or a Parquet file, chosen by the extension. The entity column is <c>userId</c> (or <c>entityId</c>), the time
 /// column <c>timestamp</c> (or <c>time</c>): an ISO-8601 time with <c>Z</c> or an offset, as the query API takes it
 /// (<see cref="QueryTime"/>), or in Parquet a timestamp column. Other columns are ignored. Every row is checked; the
-/// first bad one is reported with its position.
+/// first bad one is reported with its position. A keyed export's label rows name a key of a group instead
+/// (<see cref="ReadKeyedAsync"/>).
 /// </summary>
 public static class LabelFile
 {
@@ -45,6 +48,105 @@ public static class LabelFile
             "parquet" => await ReadParquetAsync(path, now, cancellationToken),
             _ => throw new LabelFileException($"{path}: a label file must be .csv or .parquet"),
         };
+        return rows.Count > 0 ? rows : throw new LabelFileException($"{path}: no label rows");
+    }
+
+    /// <summary>
+    /// The label rows of a keyed export: one column per key field of <paramref name="group"/> (named as the field, such
+    /// as <c>itemId,country</c>; in Parquet string columns) and the time column. Each value is checked as the group
+    /// route checks a key (<see cref="GroupKeys.Parse"/>; an itemId as an id), and kept in its canonical form.
+    /// </summary>
+    public static async Task<IReadOnlyList<KeyedLabelRow>> ReadKeyedAsync(string path, CompiledGroup group, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(group);
+        if (!File.Exists(path)) throw new LabelFileException($"{path}: no such file");
+        var keyNames = group.KeyNames.ToArray();
+        var rows = new List<KeyedLabelRow>();
+        void Add(string?[] key, string? time, string where)
+        {
+            if (rows.Count >= MaxRows) throw new LabelFileException($"{where}: more than {MaxRows:N0} label rows");
+            var values = new string[key.Length];
+            for (var i = 0; i < key.Length; i++)
+            {
+                var field = group.Key[i];
+                if (field.Field == EventField.ItemId && !ContractLimits.IsValidId(key[i]))
+                {
+                    throw new LabelFileException($"{where}: itemId '{Shorten(key[i])}' must be {ContractLimits.IdRule()}");
+                }
+                values[i] = GroupKeys.Parse(field, key[i] ?? "", out var error) ?? throw new LabelFileException($"{where}: {error}");
+            }
+            if (!QueryTime.TryParse(time ?? "", "timestamp", now, out var t, out var timeError)) throw new LabelFileException($"{where}: {timeError}");
+            rows.Add(new KeyedLabelRow(rows.Count, values, t));
+        }
+        switch (FormatOf(path))
+        {
+            case "csv":
+                try
+                {
+                    using var reader = CsvReader.Create(new StreamReader(path), new CsvReaderOptions
+                    {
+                        HasHeader = true, MalformedData = CsvMalformedDataHandling.Throw, FieldCountMismatch = CsvFieldCountHandling.Throw, TrackLineNumbers = true,
+                    }, leaveOpen: false);
+                    await reader.ReadHeaderAsync(cancellationToken);
+                    var names = reader.Headers.ToList();
+                    if (names.Count == 0) throw new LabelFileException($"{path}: empty file (a header row {string.Join(',', keyNames)},timestamp is required)");
+                    var keyColumns = keyNames.Select(k => Column(names, [k], path)).ToArray();
+                    var time = Column(names, TimeColumns, path);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        Add(keyColumns.Select(c => (string?)reader.GetString(c)).ToArray(), reader.GetString(time), $"{path} line {reader.LineNumber}");
+                    }
+                }
+                catch (CsvFormatException e)
+                {
+                    throw new LabelFileException($"{path}: not a well-formed CSV file ({e.Message})");
+                }
+                break;
+            case "parquet":
+                await using (var stream = File.OpenRead(path))
+                {
+                    ParquetReader reader;
+                    try
+                    {
+                        reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+                    }
+                    catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
+                    {
+                        throw new LabelFileException($"{path}: not a Parquet file ({e.Message})");
+                    }
+                    await using (reader)
+                    {
+                        var fields = reader.Schema.GetDataFields();
+                        var names = fields.Select(f => f.Name).ToList();
+                        var keyFields = keyNames.Select(k => fields[Column(names, [k], path)]).ToArray();
+                        var time = fields[Column(names, TimeColumns, path)];
+                        foreach (var field in keyFields.Where(f => !IsText(f)))
+                        {
+                            throw new LabelFileException($"{path}: column {field.Name} must be a string column (it is {field.ClrType.Name})");
+                        }
+                        for (var g = 0; g < reader.RowGroupCount; g++)
+                        {
+                            using var rowGroup = reader.OpenRowGroupReader(g);
+                            var count = checked((int)rowGroup.RowCount);
+                            var columns = new string?[keyFields.Length][];
+                            for (var c = 0; c < keyFields.Length; c++)
+                            {
+                                columns[c] = new string?[count];
+                                await rowGroup.ReadAsync(keyFields[c], columns[c].AsMemory(), cancellationToken: cancellationToken);
+                            }
+                            var times = await ReadTimesAsync(rowGroup, time, count, path, cancellationToken);
+                            for (var i = 0; i < count; i++)
+                            {
+                                Add(columns.Select(c => c[i]).ToArray(), times[i], $"{path} row {rows.Count + 1}");
+                            }
+                        }
+                    }
+                }
+                break;
+            default:
+                throw new LabelFileException($"{path}: a label file must be .csv or .parquet");
+        }
         return rows.Count > 0 ? rows : throw new LabelFileException($"{path}: no label rows");
     }
 

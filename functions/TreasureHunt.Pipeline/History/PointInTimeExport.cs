@@ -83,10 +83,10 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
         var replay = new Replay(this, features, window, values, remaining, rowsOfUser);
 
         var partitionIds = await source.PartitionsAsync(cancellationToken);
-        var heads = new PriorityQueue<PartitionReader, (long Ticks, int Partition)>();
+        var heads = new PriorityQueue<HistoryPartitionReader, (long Ticks, int Partition)>();
         for (var i = 0; i < partitionIds.Count; i++)
         {
-            var reader = new PartitionReader(source, partitionIds[i], i);
+            var reader = new HistoryPartitionReader(source, partitionIds[i], i);
             if (await reader.FillAsync(cancellationToken)) heads.Enqueue(reader, (reader.HeadTicks, i));
         }
 
@@ -248,48 +248,6 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
         private readonly record struct HeldEvent(TreasureEvent Event, DateTimeOffset Enqueued, string PartitionId, long Order);
     }
 
-    /// <summary>One partition read in order, a chunk at a time, with its enqueue clock (never stepping back).</summary>
-    private sealed class PartitionReader(IHistorySource source, string partitionId, int index)
-    {
-        private IReadOnlyList<RawMessage> _chunk = [];
-        private int _position;
-        private long _after = -1;
-        private bool _ended;
-        private long _clockTicks = long.MinValue;
-
-        public string PartitionId => partitionId;
-        public int Index => index;
-
-        /// <summary>The effective enqueue time of the next message: its own, or the partition's latest if that is later.</summary>
-        public long HeadTicks => Math.Max(_clockTicks, _chunk[_position].EnqueuedTime.UtcTicks);
-
-        /// <summary>True when a next message is there (reading the next chunk when this one is used up).</summary>
-        public async Task<bool> FillAsync(CancellationToken cancellationToken)
-        {
-            if (_position < _chunk.Count) return true;
-            if (_ended) return false;
-            _chunk = await source.ReadAsync(partitionId, _after, ReadChunk, cancellationToken);
-            _position = 0;
-            if (_chunk.Count == 0)
-            {
-                _ended = true;
-                return false;
-            }
-            return true;
-        }
-
-        public RawMessage Take()
-        {
-            _clockTicks = HeadTicks;
-            var message = _chunk[_position++];
-            if (message.SequenceNumber <= _after)
-            {
-                throw new InvalidDataException($"partition {partitionId} of the history is not in sequence order ({_after} then {message.SequenceNumber})");
-            }
-            _after = message.SequenceNumber;
-            return message;
-        }
-    }
 }
 
 /// <summary>A label row: the user (entity id) and the time its features are wanted at; <see cref="Index"/> = its position in the label file.</summary>

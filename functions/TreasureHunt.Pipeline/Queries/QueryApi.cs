@@ -171,6 +171,22 @@ public sealed class QueryApi(
     public async Task<ApiResponse> GetGroupFeaturesAsync(string? groupName, IQueryCollection query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        // One version per request, as the user features route: the active one or ?version=N. A back-filled version keeps
+        // its keys in its own container; the configured version's keys are the rollup's.
+        var snapshot = await versions.CurrentAsync(cancellationToken);
+        var served = snapshot.Active;
+        if (query["version"].ToString() is { Length: > 0 } requested)
+        {
+            if (!int.TryParse(requested, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || snapshot.Find(number) is not { } readable)
+            {
+                return ApiResponse.BadRequest($"version '{requested}' is not readable; readable versions: {string.Join(", ", snapshot.Readable.Select(v => v.Version))}");
+            }
+            served = readable;
+        }
+        if (served.Keyed is { } keyed && served.Version != definitions.Version)
+        {
+            return await GetShadowGroupFeaturesAsync(served, keyed, groupName, query, cancellationToken);
+        }
         if (definitions.Group(groupName ?? "") is not { } group)
         {
             return ApiResponse.BadRequest($"unknown group '{groupName}'; declared: {string.Join(", ", definitions.Groups.Select(g => g.Name))}");
@@ -216,6 +232,38 @@ public sealed class QueryApi(
                 : FeatureAnswers.UserValue(feature, state.Feature(feature.Name), definitions, window, now);
         }
         return ApiResponse.Ok(new GroupFeaturesView(group.Name, GroupAnswers.KeyView(group, key), definitions.Version, window.ToString(), values));
+    }
+
+    /// <summary>A keyed group's features for one key of a back-filled version (every feature in the key's state).</summary>
+    private async Task<ApiResponse> GetShadowGroupFeaturesAsync(Versions.DefinitionsVersion served, IGroupDocumentStore keyed, string? groupName, IQueryCollection query, CancellationToken cancellationToken)
+    {
+        var shadow = served.Definitions;
+        if (shadow.Group(groupName ?? "") is not { } group)
+        {
+            return ApiResponse.BadRequest($"unknown group '{groupName}' in version {shadow.Version}; declared: {string.Join(", ", shadow.Groups.Select(g => g.Name))}");
+        }
+        if (!GroupAnswers.TryReadKey(group, query, out var key, out var keyError))
+        {
+            return ApiResponse.BadRequest(keyError);
+        }
+        var now = time.GetUtcNow();
+        if (!TryParseFeatureQuery(query, group.Features, group.Name, now, out var features, out var window, out var error))
+        {
+            return ApiResponse.BadRequest(error);
+        }
+        var document = await keyed.GetGroupAsync(Core.Groups.GroupKeys.DocumentId(group, key), cancellationToken);
+        if (document is null || !document.Key.AsSpan().SequenceEqual(key))
+        {
+            return ApiResponse.NotFound($"no events seen for the {group.Name} key {string.Join(", ", group.KeyNames.Zip(key, (n, v) => $"{n}={v}"))} in version {shadow.Version}");
+        }
+        var all = group.StoringAll;
+        document.State.Bind(all);
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var feature in features)
+        {
+            values[feature.Name] = FeatureAnswers.UserValue(feature, document.State.Feature(feature.Name), shadow, window, now);
+        }
+        return ApiResponse.Ok(new GroupFeaturesView(group.Name, GroupAnswers.KeyView(group, key), shadow.Version, window.ToString(), values));
     }
 
     /// <summary><c>GET /api/leaderboards/{name}?window=hour|day|all&amp;at=…&amp;top=N</c>: one window of a declared leaderboard, one point read.</summary>

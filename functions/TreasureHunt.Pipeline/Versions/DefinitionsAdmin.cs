@@ -8,7 +8,7 @@ namespace TreasureHunt.Pipeline.Versions;
 /// a shadow, mark it caught up, promote it (one conditional write of the active pointer: readers resolve the old or
 /// the new version, never a mix), retire an old one. Every write is conditional; a conflict reads again and retries.
 /// </summary>
-public sealed class DefinitionsAdmin(IDefinitionsRegistry registry, IUserStoreFactory stores, TimeProvider time)
+public sealed class DefinitionsAdmin(IDefinitionsRegistry registry, IUserStoreFactory stores, TimeProvider time, IKeyedStoreFactory? keyedStores = null)
 {
     private const int MaxConflicts = 10;
 
@@ -34,6 +34,7 @@ public sealed class DefinitionsAdmin(IDefinitionsRegistry registry, IUserStoreFa
                     throw Refused($"version {candidate.Version} is registered with different definitions; give the changed document a new version");
                 }
                 await stores.EnsureContainerAsync(existing.UsersContainer, cancellationToken);
+                await EnsureKeyedContainerAsync(candidate, cancellationToken);
                 return existing; // resume
             }
             var newest = state.Versions.Select(v => v.Version).DefaultIfEmpty(0).Max();
@@ -48,6 +49,7 @@ public sealed class DefinitionsAdmin(IDefinitionsRegistry registry, IUserStoreFa
             }
             var entry = RegisteredDefinitions.Create(candidate, stores.ShadowContainerOf(candidate.Version), DefinitionsStatus.Backfilling, time.GetUtcNow());
             await stores.EnsureContainerAsync(entry.UsersContainer, cancellationToken);
+            await EnsureKeyedContainerAsync(candidate, cancellationToken);
             return await registry.TryWriteAsync(entry, cancellationToken) ? entry : null;
         }, cancellationToken);
     }
@@ -99,8 +101,16 @@ public sealed class DefinitionsAdmin(IDefinitionsRegistry registry, IUserStoreFa
             entry.RetiredAt = time.GetUtcNow();
             if (!await registry.TryWriteAsync(entry, cancellationToken)) return null;
             await stores.TryDeleteContainerAsync(entry.UsersContainer, cancellationToken);
+            if (keyedStores is not null) await keyedStores.TryDeleteContainerAsync(keyedStores.ShadowContainerOf(version), cancellationToken);
             return entry;
         }, cancellationToken);
+
+    /// <summary>The container of the version's keyed groups, when it declares any (<see cref="DefinitionsVersion.Shadow"/>).</summary>
+    private async Task EnsureKeyedContainerAsync(FeatureDefinitions candidate, CancellationToken cancellationToken)
+    {
+        if (keyedStores is null || (candidate.Item.Count == 0 && candidate.Global.Count == 0 && (candidate.Groups?.Count ?? 0) == 0)) return;
+        await keyedStores.EnsureContainerAsync(keyedStores.ShadowContainerOf(candidate.Version), cancellationToken);
+    }
 
     private static InvalidOperationException Refused(string message) => new(message);
 

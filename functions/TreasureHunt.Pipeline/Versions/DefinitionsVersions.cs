@@ -19,7 +19,8 @@ public sealed class DefinitionsVersions(
     CompiledDefinitions configured,
     IOptions<FeaturesOptions> options,
     TimeProvider time,
-    ILogger<DefinitionsVersions> logger)
+    ILogger<DefinitionsVersions> logger,
+    IKeyedStoreFactory? keyedStores = null)
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private readonly Dictionary<(int Version, string Text), CompiledDefinitions> _compiled = [];
@@ -67,7 +68,7 @@ public sealed class DefinitionsVersions(
         {
             if (entry.IsRetired || entry.Version == configured.Version || entry.UsersContainer == stores.PrimaryContainer) continue;
             var definitions = Compile(entry);
-            var version = new DefinitionsVersion(entry.Version, entry.Status, definitions, stores.For(entry.UsersContainer, definitions), entry.UsersContainer);
+            var version = DefinitionsVersion.Shadow(entry.Version, entry.Status, definitions, stores.For(entry.UsersContainer, definitions), entry.UsersContainer, keyedStores);
             shadows.Add(version);
             if (entry.Status == DefinitionsStatus.Live) readable.Add(version);
         }

@@ -24,8 +24,10 @@ public enum ShadowOutcome
 /// <summary>
 /// Applies one partition batch to a shadow definitions version's user documents: the live path's parser (with the
 /// version's event types) and per-user step (<see cref="UserDocumentApply"/>, exactly-once through the documents'
-/// delivery state), then the version's own progress (<see cref="ShadowProgress"/>). User features only: no dead
-/// letters (the live path records them), no rollup deltas or signals (item and global features are not back-filled).
+/// delivery state), the version's keyed groups when it declares any (<see cref="ShadowKeyedWriter"/>: written per batch
+/// into the version's own container, no rollup deltas or signals), then the version's own progress
+/// (<see cref="ShadowProgress"/>). No dead letters (the live path records them) and no per-type item leaderboards or
+/// declared leaderboards (a shadow version's leaderboards are computed once it is the hosts' configured version).
 /// <para>
 /// Exactly-once: only a range contiguous with the stored progress is applied, so every message up to the progress is
 /// in the documents; a message applied twice (a crash before the progress write, or the back-fill and a live host
@@ -65,6 +67,7 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
             erasedAt[e.Request.UserId] = e.SequenceNumber;
         }
         var work = parsed.ByUser.Select(u => (u.Key, Events: EventsAfterErasure(u.Key, u.Value, erasedAt, tombstones))).Where(u => u.Events.Count > 0);
+        var counted = target.Keyed is null ? null : new System.Collections.Concurrent.ConcurrentQueue<SequencedEvent>();
         await Parallel.ForEachAsync(
             work,
             new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
@@ -73,7 +76,15 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
                 var slots = new EventOutcome[entry.Events.Count];
                 await target.Users.UpdateAsync(entry.Key,
                     document => UserDocumentApply.Apply(document, entry.Events, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _), ct);
+                if (counted is null) return;
+                for (var i = 0; i < slots.Length; i++)
+                {
+                    // What the live rollup counts: every event but a producer duplicate (an event already in the user
+                    // document counts too; the key document's partition entry decides whether it is in the key).
+                    if (slots[i].Counts()) counted.Enqueue(entry.Events[i]);
+                }
             });
+        if (counted is not null) await ShadowKeyedWriter.WriteAsync(target, parsed.PartitionId, counted, time, cancellationToken);
 
         var through = batch.LastSequenceNumber;
         while (true)

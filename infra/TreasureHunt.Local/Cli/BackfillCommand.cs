@@ -106,8 +106,9 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
             return 1;
         }
         var compiled = FeatureDefinitionsReader.Compile(registration.Parse(), settings.Definitions);
-        var target = new DefinitionsVersion(registration.Version, registration.Status, compiled,
-            services.GetRequiredService<IUserStoreFactory>().For(registration.UsersContainer, compiled), registration.UsersContainer);
+        var target = DefinitionsVersion.Shadow(registration.Version, registration.Status, compiled,
+            services.GetRequiredService<IUserStoreFactory>().For(registration.UsersContainer, compiled), registration.UsersContainer,
+            services.GetRequiredService<IKeyedStoreFactory>());
         var source = ExportCommand.OpenHistory(settings.Source, settings.EventHub, configuration);
         if (settings.Tail is not null && TryParseTail(settings.Tail, out var fullyQualifiedNamespace, out var hub, out var consumerGroup, out _))
         {
@@ -115,7 +116,7 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
         }
         var from = settings.From is null ? (DateTimeOffset?)null : DateTimeOffset.Parse(settings.From, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
         var group = ConsumerGroupName.From(configuration).Value;
-        AnsiConsole.MarkupLineInterpolated($"Back-filling version {registration.Version} into container [bold]{registration.UsersContainer}[/] from {source.Description}{(from is null ? "" : $", events from {from:O}")} (consumer group {ShadowProgress.ConsumerGroupOf(registration.Version)})");
+        AnsiConsole.MarkupLineInterpolated($"Back-filling version {registration.Version} into container [bold]{registration.UsersContainer}[/]{(target.KeyedContainer is { } keyed ? $" and its keyed groups into [bold]{keyed}[/]" : "")} from {source.Description}{(from is null ? "" : $", events from {from:O}")} (consumer group {ShadowProgress.ConsumerGroupOf(registration.Version)})");
 
         BackfillProgress? last = null;
         await AnsiConsole.Progress()

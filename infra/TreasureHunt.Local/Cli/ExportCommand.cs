@@ -16,9 +16,10 @@ using TreasureHunt.Storage.History;
 namespace TreasureHunt.Local.Cli;
 
 /// <summary>
-/// th export --as-of LABELS --features a,b: point-in-time training rows — for each label row (userId, timestamp) the
-/// requested user features as they were at that time, replayed from the history through the live aggregation code
-/// (<see cref="PointInTimeExport"/>; semantics in docs/data-model.md). Needs no emulator and no running host.
+/// th export --as-of LABELS --features a,b [--group G]: point-in-time training rows — for each label row (userId, timestamp;
+/// with --group the group's key fields and timestamp) the requested user (or keyed group) features as they were at
+/// that time, replayed from the history through the live aggregation code (<see cref="PointInTimeExport"/>,
+/// <see cref="PointInTimeKeyedExport"/>; semantics in docs/data-model.md). Needs no emulator and no running host.
 /// </summary>
 internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
 {
@@ -26,11 +27,14 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
 
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--as-of <LABELS>"), Description("label rows: a .csv (header userId,timestamp) or .parquet file; timestamps ISO-8601 with Z or an offset")]
+        [CommandOption("--as-of <LABELS>"), Description("label rows: a .csv (header userId,timestamp; with --group the key fields and timestamp) or .parquet file; timestamps ISO-8601 with Z or an offset")]
         public string? AsOf { get; init; }
 
-        [CommandOption("--features <NAMES>"), Description("comma-separated user features of the definitions (th features show)")]
+        [CommandOption("--features <NAMES>"), Description("comma-separated user features of the definitions, or with --group the group's features (th features show)")]
         public string? Features { get; init; }
+
+        [CommandOption("--group <GROUP>"), Description("export a keyed group's features instead of user features: the label file has one column per key field of the group (such as itemId,country,timestamp)")]
+        public string? Group { get; init; }
 
         [CommandOption("--window <WINDOW>"), Description("lifetime, or a sliding window lastN{m|h|d} counted back from each row's timestamp, as the features route"), DefaultValue("lifetime")]
         public string Window { get; init; } = "lifetime";
@@ -86,6 +90,7 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
             return BadInput(e.Message);
         }
         QueryWindow.TryParse(settings.Window, out var window);
+        if (settings.Group is not null) return await ExportGroupAsync(settings, configuration, definitions, window, cancellationToken);
         if (!FeatureAnswers.TryResolve(settings.Features, definitions.User, "user", window, DateTimeOffset.UtcNow, out var features, out var featureError))
         {
             return BadInput(featureError);
@@ -118,6 +123,50 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
                 $"{s.MessagesRead:N0} history messages read, {s.EventsApplied:N0} events of {s.UsersWithEvents:N0} labelled users applied, " +
                 $"{s.DeadLettered:N0} dead letters skipped, at most {s.PeakDocuments:N0} user documents held; {s.Elapsed.TotalSeconds:N1} s " +
                 $"({s.MessagesRead / Math.Max(s.Elapsed.TotalSeconds, 1e-3):N0} messages/s)");
+            return 0;
+        }
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary><c>--group</c>: the keyed group's features for each label row's key as of its time (<see cref="PointInTimeKeyedExport"/>).</summary>
+    private static async Task<int> ExportGroupAsync(Settings settings, IConfiguration configuration, CompiledDefinitions definitions, QueryWindow window, CancellationToken cancellationToken)
+    {
+        if (definitions.Group(settings.Group!) is not { } group)
+        {
+            return BadInput($"--group: unknown group '{settings.Group}'; declared: {string.Join(", ", definitions.Groups.Select(g => g.Name))}");
+        }
+        if (!FeatureAnswers.TryResolve(settings.Features, group.Features, group.Name, window, DateTimeOffset.UtcNow, out var features, out var featureError))
+        {
+            return BadInput(featureError);
+        }
+        IReadOnlyList<KeyedLabelRow> labels;
+        try
+        {
+            labels = await LabelFile.ReadKeyedAsync(settings.AsOf!, group, DateTimeOffset.UtcNow, cancellationToken);
+        }
+        catch (LabelFileException e)
+        {
+            return BadInput(e.Message);
+        }
+        var aggregation = configuration.GetSection(AggregationOptions.Section).Get<AggregationOptions>() ?? new AggregationOptions();
+        var contract = configuration.GetSection(ContractOptions.Section).Get<ContractOptions>() ?? new ContractOptions();
+        var source = OpenSource(settings, configuration);
+        try
+        {
+            Console.Error.WriteLine($"th export: {labels.Count:N0} label rows of group {group.Name} ({string.Join(", ", group.KeyNames)}), features {string.Join(", ", features.Select(f => f.Name))} ({window}), history {source.Description}");
+            var export = new PointInTimeKeyedExport(definitions, DeliveryRules.From(aggregation)) { MaxEventAge = contract.MaxEventAge };
+            var result = await export.RunAsync(source, group, labels, features, window, p =>
+                Console.Error.WriteLine($"  {p.MessagesRead:N0} messages read ({p.MessagesRead / Math.Max(p.Elapsed.TotalSeconds, 1e-3):N0}/s), {p.RowsAnswered:N0}/{p.Rows:N0} rows answered"),
+                cancellationToken);
+            var columns = ExportColumns.For(features, definitions);
+            await ExportFile.WriteAsync(settings.OutPath, group.KeyNames.ToList(), labels.Select(l => new ExportFile.ExportRow(l.Index, l.Key, l.Time)).ToList(), result.Values, columns, cancellationToken);
+            var s = result.Summary;
+            AnsiConsole.MarkupLine($"[green]{Markup.Escape(settings.OutPath)}[/]: {s.Rows:N0} rows × {columns.Count} feature columns; " +
+                $"{s.MessagesRead:N0} history messages read, {s.EventsApplied:N0} events of {s.UsersWithEvents:N0} labelled keys applied, " +
+                $"{s.DeadLettered:N0} dead letters skipped, at most {s.PeakDocuments:N0} key states held; {s.Elapsed.TotalSeconds:N1} s");
             return 0;
         }
         finally

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Azure.Cosmos;
+using Polly;
+using TreasureHunt.Core.Groups;
+using TreasureHunt.Core.Ports;
+
+namespace TreasureHunt.Storage.Cosmos;
+
+/// <summary>
+/// The keyed group documents of the shadow definitions versions: container <c>items-v{version}</c> (named after
+/// <c>Cosmos:ItemsContainer</c>), laid out as <c>items</c> (partition key /id, nothing indexed), point operations only.
+/// Containers are created here only against the local emulator; in Azure the deployment creates them.
+/// </summary>
+public sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience) : IKeyedStoreFactory
+{
+    private readonly ConcurrentDictionary<string, IGroupDocumentStore> _stores = new(StringComparer.Ordinal);
+
+    public string ShadowContainerOf(int version) => $"{options.ItemsContainer}-v{version}";
+
+    public IGroupDocumentStore For(string container) =>
+        _stores.GetOrAdd(container, name => new Store(new CosmosDocuments<GroupDocument>(client.GetContainer(options.Database, name), resilience, options.EstimateRequestUnits)));
+
+    public async Task EnsureContainerAsync(string container, CancellationToken cancellationToken)
+    {
+        if (options.IsLocalEmulator)
+        {
+            await client.GetDatabase(options.Database).CreateContainerIfNotExistsAsync(ContainerDefinitions.Items(container), cancellationToken: cancellationToken);
+            return;
+        }
+        using var response = await client.GetContainer(options.Database, container).ReadContainerStreamAsync(cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new InvalidOperationException(
+                $"the Cosmos container '{container}' does not exist in database '{options.Database}'; create it first like the items container " +
+                "(partition key /id, every path excluded from indexing; bicep/modules/cosmos.bicep, docs/deploy.md)");
+        }
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async Task<bool> TryDeleteContainerAsync(string container, CancellationToken cancellationToken)
+    {
+        if (!options.IsLocalEmulator || container == options.ItemsContainer) return false;
+        using var response = await client.GetContainer(options.Database, container).DeleteContainerStreamAsync(cancellationToken: cancellationToken);
+        return response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound;
+    }
+
+    private sealed class Store(CosmosDocuments<GroupDocument> documents) : IGroupDocumentStore
+    {
+        public async Task<GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken)
+        {
+            var (document, etag) = await documents.ReadAsync(id, id, cancellationToken);
+            if (document is not null) document.ETag = etag;
+            return document;
+        }
+
+        public async Task<bool> TryWriteGroupAsync(GroupDocument document, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(document);
+            var written = await documents.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
+            if (written is null) return false;
+            document.ETag = written;
+            return true;
+        }
+    }
+}
