@@ -67,7 +67,8 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
         var work = parsed.ByUser.Select(u => (u.Key, Events: EventsAfterErasure(u.Key, u.Value, erasedAt, tombstones))).Where(u => u.Events.Count > 0);
         await Parallel.ForEachAsync(
             work,
-            new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
+            // A store that groups concurrent updates into batch requests gets all of them at once (bounded by the batch's size).
+            new ParallelOptions { MaxDegreeOfParallelism = target.Users.GroupsConcurrentUpdates ? Math.Max(1, parsed.ByUser.Count) : pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
             async (entry, ct) =>
             {
                 var slots = new EventOutcome[entry.Events.Count];
