@@ -35,7 +35,8 @@
  *  11. Bulk execution (the .NET SDK's `AllowBulkExecution`): its batch requests (HybridRow RecordIO bodies) are decoded by
  *      cosmos-batch.js and each operation runs as an internal single request through `admit` and the package, so item
  *      limits, refused partition keys, injected faults and time to live apply per operation exactly as to single requests.
- *      `requests` in /_th/stats counts HTTP requests (a batch is one); `batch` counts batch requests and their operations;
+ *      `requests` in /_th/stats counts HTTP requests (a batch is one; `byKind` splits the authenticated ones by container and
+ *      operation); `batch` counts batch requests and their operations;
  *      `documentRequests` counts document operations, single or inside a batch.
  * Still unsupported: TransactionalBatch (atomic batches are refused 400), stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT.
  *
@@ -634,7 +635,7 @@ function envNumber(name, fallback, min, max) {
 const limits = { maxItemBytes: envNumber("TH_COSMOS_MAX_ITEM_BYTES", 2 * 1024 * 1024, 1, 2 * 1024 * 1024), refusePartitionKeys: [] };
 let faultRate = envNumber("TH_FAULT_RATE", 0, 0, 1); // PUT /_th/limits {"faultRate": r} changes it at run time
 let faultState = envNumber("TH_FAULT_SEED", 1, 0, 2 ** 32 - 1) >>> 0;
-const stats = { requests: 0, documentRequests: 0, batch: { requests: 0, operations: 0 }, faults: { 429: 0, 503: 0 }, refused: { 401: 0, 403: 0, 411: 0, 413: 0 }, expired: 0 };
+const stats = { requests: 0, byKind: {}, documentRequests: 0, batch: { requests: 0, operations: 0 }, faults: { 429: 0, 503: 0 }, refused: { 401: 0, 403: 0, 411: 0, 413: 0 }, expired: 0 };
 
 /** mulberry32: a small seeded PRNG, so a fault pattern is repeatable for a given seed and request order. */
 function nextRandom() {
@@ -782,6 +783,24 @@ function controlRequest(req, res, pathname) {
   answer(res, 404, { code: "NotFound", message: "GET /_th/stats, GET|PUT /_th/limits" });
 }
 
+/** What an authenticated request is, for /_th/stats `byKind`: "<container> <operation>" for documents, else "<method> <resource type>". */
+function requestKind(req, pathname) {
+  const docs = /\/colls\/([^/]+)\/docs(\/[^/]+)?\/?$/.exec(pathname);
+  if (!docs) {
+    const segments = pathname.split("/").filter(Boolean);
+    return `${req.method} ${segments.length % 2 === 1 ? segments[segments.length - 1] : segments[segments.length - 2] || "account"}`;
+  }
+  const container = decodeURIComponent(docs[1]);
+  const header = name => String(req.headers[name] || "").toLowerCase();
+  let operation = req.method === "GET" ? (docs[2] ? "read" : header("a-im") ? "change feed" : "read feed")
+    : req.method === "PUT" ? "replace" : req.method === "DELETE" ? "delete" : req.method === "PATCH" ? "patch"
+    : isBatchRequest(req) ? "batch"
+    : header("x-ms-documentdb-isquery") === "true" || header("content-type").startsWith("application/query+json") ? "query"
+    : header("x-ms-cosmos-is-query-plan-request") === "true" ? "query plan"
+    : header("x-ms-documentdb-is-upsert") === "true" ? "upsert" : "create";
+  return `${container} ${operation}`;
+}
+
 /** Runs before the package: answers the request itself (refusal, fault, control) or calls next(). */
 function guard(req, res, next) {
   stats.requests += 1;
@@ -805,6 +824,8 @@ function guard(req, res, next) {
     refuse(res, 413, "RequestEntityTooLarge", `Request size is too large: ${length} bytes, at most ${MAX_REQUEST_BYTES}.`);
     return;
   }
+  const kind = requestKind(req, pathname);
+  stats.byKind[kind] = (stats.byKind[kind] || 0) + 1;
   if (isBatchRequest(req) && /\/docs$/.test(pathname)) {
     serveBatch(req, res);
     return;
