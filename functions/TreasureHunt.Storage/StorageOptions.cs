@@ -41,6 +41,15 @@ public sealed class CosmosOptions : IValidatableObject
     [SettingRange(0, 1_000_000, ErrorMessage = $"{Section}:ItemWriterCacheSize must be 0..1000000.")]
     public int ItemWriterCacheSize { get; set; } = 20_000;
 
+    /// <summary>
+    /// The user-document reads and writes of a batch go through a second client with the SDK's bulk execution
+    /// (<c>AllowBulkExecution</c>): concurrent operations are grouped per partition-key range into batch requests of up to
+    /// 100 operations, each keeping its own IfMatch ETag and answer (412, 409, 404 per operation). Costs latency: an
+    /// operation waits until its batch is full or the SDK's 100 ms timer fires. Queries, deletes, progress, rollups and the
+    /// API's reads stay single requests. false: every user-document operation is a single request.
+    /// </summary>
+    public bool BulkExecution { get; set; } = true;
+
     /// <summary>Retries of a transient failure (429, 503, 408, timeouts) before it is surfaced to the caller.</summary>
     [SettingRange(0, 100, ErrorMessage = $"{Section}:MaxRetries must be 0..100.")]
     public int MaxRetries { get; set; } = 6;

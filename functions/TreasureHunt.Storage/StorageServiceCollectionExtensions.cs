@@ -31,10 +31,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => CosmosResilience.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.MaxRetries));
         services.AddSingleton(sp => Documents<UserDocument>(sp, o => o.UsersContainer));
         services.AddSingleton(sp => Documents<PartitionProgress>(sp, o => o.ProgressContainer));
+        services.AddSingleton(sp => CosmosBatchedClient.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
         services.AddSingleton<IUserAggregateStore>(sp => new CosmosUserAggregateStore(
             sp.GetRequiredService<CosmosDocuments<UserDocument>>(),
             sp.GetRequiredService<TreasureHunt.Core.Features.CompiledDefinitions>(),
-            WriterCache<UserDocument>.OfSize(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.WriterCacheSize)));
+            WriterCache<UserDocument>.OfSize(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.WriterCacheSize),
+            BatchedDocuments<UserDocument>(sp, o => o.UsersContainer)));
         services.AddSingleton<IProgressStore, CosmosProgressStore>();
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.ItemDocument>(sp, o => o.ItemsContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Rollups.LeaderboardDocument>(sp, o => o.LeaderboardsContainer));
@@ -54,7 +56,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IShadowProgressStore, CosmosShadowProgressStore>();
         services.AddSingleton<IUserStoreFactory>(sp => new CosmosUserStoreFactory(
             sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value, sp.GetRequiredService<Polly.ResiliencePipeline>(),
-            sp.GetRequiredService<IOptions<TreasureHunt.Core.Configuration.RetentionOptions>>().Value.IdleUserSeconds));
+            sp.GetRequiredService<IOptions<TreasureHunt.Core.Configuration.RetentionOptions>>().Value.IdleUserSeconds,
+            sp.GetRequiredService<CosmosBatchedClient>().Client));
         services.AddSingleton<IKeyedStoreFactory>(sp => new CosmosKeyedStoreFactory(
             sp.GetRequiredService<CosmosClient>(), sp.GetRequiredService<IOptions<CosmosOptions>>().Value, sp.GetRequiredService<Polly.ResiliencePipeline>()));
 
@@ -81,6 +84,15 @@ public static class StorageServiceCollectionExtensions
         return string.IsNullOrWhiteSpace(options.ConnectionString)
             ? new TableServiceClient(new Uri(options.ServiceUri), new DefaultAzureCredential())
             : new TableServiceClient(options.ConnectionString);
+    }
+
+    /// <summary>The container through the bulk-enabled client (<see cref="CosmosBatchedClient"/>), or null when bulk execution is off.</summary>
+    private static CosmosDocuments<T>? BatchedDocuments<T>(IServiceProvider sp, Func<CosmosOptions, string> container) where T : class
+    {
+        var options = sp.GetRequiredService<IOptions<CosmosOptions>>().Value;
+        return sp.GetRequiredService<CosmosBatchedClient>().Client is { } client
+            ? new CosmosDocuments<T>(client.GetContainer(options.Database, container(options)), sp.GetRequiredService<Polly.ResiliencePipeline>(), options.EstimateRequestUnits)
+            : null;
     }
 
     private static CosmosDocuments<T> Documents<T>(IServiceProvider sp, Func<CosmosOptions, string> container) where T : class

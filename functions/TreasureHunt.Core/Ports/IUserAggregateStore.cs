@@ -16,6 +16,10 @@ public interface IUserAggregateStore
     /// </summary>
     Task<bool> UpdateAsync(string userId, Func<UserDocument, bool> apply, CancellationToken cancellationToken);
 
+    /// <summary>True when the store groups concurrent updates into batch requests (Cosmos bulk execution): the caller then
+    /// submits all of a batch's updates at once instead of a bounded few, so no batch waits for the grouping timer.</summary>
+    bool GroupsConcurrentUpdates => false;
+
     /// <summary>Deletes the user's document (an erasure) and anything cached of it; false when there was none.</summary>
     Task<bool> DeleteAsync(string userId, CancellationToken cancellationToken);
 }

@@ -258,7 +258,8 @@ public sealed partial class PartitionBatchProcessor(
         var caps = 0L;
         await Parallel.ForEachAsync(
             parsed.ByUser,
-            new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
+            // A store that groups concurrent updates into batch requests gets all of them at once (bounded by the batch's size).
+            new ParallelOptions { MaxDegreeOfParallelism = users.GroupsConcurrentUpdates ? Math.Max(1, parsed.ByUser.Count) : pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
             async (entry, ct) =>
             {
                 if (heldUsers.TryGetValue(entry.Key, out var heldSince))

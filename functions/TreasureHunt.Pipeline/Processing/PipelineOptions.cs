@@ -9,7 +9,8 @@ public sealed class PipelineOptions
 {
     public const string Section = "Pipeline";
 
-    /// <summary>How many user aggregates of one batch are written concurrently.</summary>
+    /// <summary>How many user aggregates of one batch are written concurrently when the store sends each write alone
+    /// (<c>Cosmos:BulkExecution</c> off); with bulk execution all of a batch's users are submitted at once.</summary>
     [SettingRange(1, 1024, ErrorMessage = $"{Section}:MaxParallelUserWrites must be 1..1024.")]
     public int MaxParallelUserWrites { get; set; } = 32;
 

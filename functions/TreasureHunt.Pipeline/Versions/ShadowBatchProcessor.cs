@@ -70,7 +70,8 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
         var counted = target.Keyed is null ? null : new System.Collections.Concurrent.ConcurrentQueue<SequencedEvent>();
         await Parallel.ForEachAsync(
             work,
-            new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
+            // A store that groups concurrent updates into batch requests gets all of them at once (bounded by the batch's size).
+            new ParallelOptions { MaxDegreeOfParallelism = target.Users.GroupsConcurrentUpdates ? Math.Max(1, parsed.ByUser.Count) : pipelineOptions.Value.MaxParallelUserWrites, CancellationToken = cancellationToken },
             async (entry, ct) =>
             {
                 var slots = new EventOutcome[entry.Events.Count];

@@ -8,7 +8,9 @@ namespace TreasureHunt.Storage.Cosmos;
 public static class CosmosClientFactory
 {
     /// <param name="handler">Optional message handler between the SDK and the network (tests inject faults here).</param>
-    public static CosmosClient Create(CosmosOptions options, Func<HttpMessageHandler, HttpMessageHandler>? handler = null)
+    /// <param name="bulkExecution">The SDK's bulk execution: concurrent point operations are sent as batch requests
+    /// (<see cref="CosmosOptions.BulkExecution"/>; the users' batched client).</param>
+    public static CosmosClient Create(CosmosOptions options, Func<HttpMessageHandler, HttpMessageHandler>? handler = null, bool bulkExecution = false)
     {
         options.ThrowIfInvalid();
         var clientOptions = new CosmosClientOptions
@@ -20,6 +22,7 @@ public static class CosmosClientFactory
             MaxRetryAttemptsOnRateLimitedRequests = 0,
             UseSystemTextJsonSerializerWithOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web),
             EnableContentResponseOnWrite = false,
+            AllowBulkExecution = bulkExecution,
         };
         if (options.IsLocalEmulator || handler is not null)
         {

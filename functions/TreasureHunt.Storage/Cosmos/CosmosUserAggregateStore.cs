@@ -20,12 +20,26 @@ namespace TreasureHunt.Storage.Cosmos;
 /// updates of one user never mutate the same instance: the second one reads from Cosmos and, if the first one wrote
 /// meanwhile, gets 412 and reloads. Reads for queries (<see cref="GetAsync"/>) always go to Cosmos.
 /// </para>
+/// <para>
+/// With <paramref name="batchedDocuments"/> (the same container through the bulk-enabled client, <c>Cosmos:BulkExecution</c>)
+/// an update's read and write go through it: the SDK groups the concurrent updates of a batch into batch requests, each
+/// operation keeping its own IfMatch ETag and answer, so the conflict handling above is unchanged. Queries and deletes
+/// stay single requests (they would otherwise wait on the SDK's batching timer).
+/// </para>
 /// </summary>
-public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> documents, CompiledDefinitions definitions, WriterCache<UserDocument>? writerCache = null) : IUserAggregateStore
+public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> documents, CompiledDefinitions definitions, WriterCache<UserDocument>? writerCache = null,
+    CosmosDocuments<UserDocument>? batchedDocuments = null) : IUserAggregateStore
 {
-    public async Task<UserDocument?> GetAsync(string userId, CancellationToken cancellationToken)
+    private readonly CosmosDocuments<UserDocument> _updates = batchedDocuments ?? documents;
+
+    /// <summary>True when updates go through bulk execution: the caller should submit all of a batch's updates at once.</summary>
+    public bool GroupsConcurrentUpdates => batchedDocuments is not null;
+
+    public Task<UserDocument?> GetAsync(string userId, CancellationToken cancellationToken) => ReadAsync(documents, userId, cancellationToken);
+
+    private async Task<UserDocument?> ReadAsync(CosmosDocuments<UserDocument> source, string userId, CancellationToken cancellationToken)
     {
-        var (document, etag) = await documents.ReadAsync(userId, userId, cancellationToken);
+        var (document, etag) = await source.ReadAsync(userId, userId, cancellationToken);
         if (document is not null)
         {
             document.ETag = etag;
@@ -40,7 +54,7 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
         var current = writerCache?.TakeOut(userId);
         while (true)
         {
-            current ??= await GetAsync(userId, cancellationToken);
+            current ??= await ReadAsync(_updates, userId, cancellationToken);
             var aggregate = current ?? UserDocument.Create(userId, definitions);
             if (!apply(aggregate))
             {
@@ -55,8 +69,8 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
             try
             {
                 etag = current is null
-                    ? await documents.TryCreateAsync(aggregate, userId, userId, cancellationToken, b => body = b)
-                    : await documents.TryReplaceAsync(aggregate, userId, userId, current.ETag!, cancellationToken, b => body = b);
+                    ? await _updates.TryCreateAsync(aggregate, userId, userId, cancellationToken, b => body = b)
+                    : await _updates.TryReplaceAsync(aggregate, userId, userId, current.ETag!, cancellationToken, b => body = b);
             }
             catch
             {

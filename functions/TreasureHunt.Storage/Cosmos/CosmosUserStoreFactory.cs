@@ -14,7 +14,9 @@ namespace TreasureHunt.Storage.Cosmos;
 /// creates them (docs/deploy.md), since data-plane RBAC cannot.
 /// </summary>
 /// <para>Every users container gets the idle-user time to live (<paramref name="idleUserSeconds"/>, <c>Retention:IdleUserDays</c>).</para>
-public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience, int? idleUserSeconds = null) : IUserStoreFactory
+/// <para>With a bulk-enabled <paramref name="batchedClient"/> (<c>Cosmos:BulkExecution</c>) each store's updates go through it.</para>
+public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience, int? idleUserSeconds = null,
+    CosmosClient? batchedClient = null) : IUserStoreFactory
 {
     private readonly ConcurrentDictionary<(string Container, CompiledDefinitions Definitions), IUserAggregateStore> _stores = new();
 
@@ -26,7 +28,8 @@ public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions op
         _stores.GetOrAdd((container, definitions), key => new CosmosUserAggregateStore(
             new CosmosDocuments<Core.Aggregation.UserDocument>(client.GetContainer(options.Database, key.Container), resilience, options.EstimateRequestUnits),
             key.Definitions,
-            WriterCache<Core.Aggregation.UserDocument>.OfSize(options.WriterCacheSize)));
+            WriterCache<Core.Aggregation.UserDocument>.OfSize(options.WriterCacheSize),
+            batchedClient is null ? null : new CosmosDocuments<Core.Aggregation.UserDocument>(batchedClient.GetContainer(options.Database, key.Container), resilience, options.EstimateRequestUnits)));
 
     public async IAsyncEnumerable<string> ListUserIdsAsync(string container, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

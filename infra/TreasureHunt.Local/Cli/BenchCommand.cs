@@ -59,7 +59,8 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     internal sealed record StrategyResult(double EventsPerSecond, double StoreWritesPerEvent, double RuPerEvent, long FreshnessP50Ms, long FreshnessP99Ms,
         double EntitySignalsPerEvent, double UsdPerMillionEvents, long Events, bool RuEstimated,
         IReadOnlyList<EntityFigure> Entities, IReadOnlyList<QueryLatency> Queries,
-        double StoreWritesFloorPerEvent, int FloorBatchSize, int Partitions, double UserWritesPerEvent, double ProgressWritesPerBatch, double OtherWritesPerEvent, long TimerProgressWrites)
+        double StoreWritesFloorPerEvent, int FloorBatchSize, int Partitions, double UserWritesPerEvent, double ProgressWritesPerBatch, double OtherWritesPerEvent, long TimerProgressWrites,
+        double? CosmosRequestsPerEvent = null)
     {
         /// <summary>The host process' CPU time and GC allocation per event of the offered-rate phase (warm host).</summary>
         public double HostCpuMsPerEvent { get; init; }
@@ -139,6 +140,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         table.AddRow("events", pre.Events.ToString("N0"), baseline.Events.ToString("N0"), "");
         table.AddRow("events/s (sustained)", pre.EventsPerSecond.ToString("N0"), baseline.EventsPerSecond.ToString("N0"), "");
         table.AddRow("store writes / event", pre.StoreWritesPerEvent.ToString("F4"), baseline.StoreWritesPerEvent.ToString("F4"), $"{Ratio(baseline.StoreWritesPerEvent, pre.StoreWritesPerEvent):F1}×");
+        table.AddRow("Cosmos requests / event (emulator's count)", pre.CosmosRequestsPerEvent?.ToString("F4") ?? "-", baseline.CosmosRequestsPerEvent?.ToString("F4") ?? "-", "");
         table.AddRow($"  floor: distinct users / batch of {pre.FloorBatchSize:N0} ÷ events ({pre.Partitions} partitions)", pre.StoreWritesFloorPerEvent.ToString("F4"), baseline.StoreWritesFloorPerEvent.ToString("F4"), "");
         table.AddRow("  user writes / event", pre.UserWritesPerEvent.ToString("F4"), baseline.UserWritesPerEvent.ToString("F4"), "");
         table.AddRow("  user writes ÷ floor", Over(pre.UserWritesPerEvent, pre.StoreWritesFloorPerEvent), Over(baseline.UserWritesPerEvent, baseline.StoreWritesFloorPerEvent), "");
@@ -189,8 +191,10 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var (client, _) = await stack.EnsureHostAsync(port, hostState, settings, cancellationToken);
         try
         {
-            // Phase 1: unthrottled.
+            // Phase 1: unthrottled. The Cosmos emulator counts the HTTP requests it answers (a batch request is one).
+            var requestsBefore = await EmulatorRequestsAsync(root, cancellationToken);
             var (_, sustained, elapsed) = await LoadCommand.RunAsync(client, events, null, Profile(s, workload, null, seed), cancellationToken, floor);
+            var requestsAfter = await EmulatorRequestsAsync(root, cancellationToken);
             var queries = LoadCommand.LastQueryLatencies;
             // Phase 2: offered at --rate, for freshness (sessions: R = --rate); the product's served answers are probed
             // (FreshnessProbe), and the host's CPU time and allocation are read around it.
@@ -223,7 +227,8 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 UserWritesPerEvent: Math.Round((double)sustained.UserWrites / n, 5),
                 ProgressWritesPerBatch: Math.Round((double)sustained.BatchProgressWrites / Math.Max(sustained.Batches, 1), 4),
                 OtherWritesPerEvent: Math.Round((double)sustained.OtherWrites / n, 5),
-                TimerProgressWrites: sustained.TimerProgressWrites)
+                TimerProgressWrites: sustained.TimerProgressWrites,
+                CosmosRequestsPerEvent: requestsBefore is { } b && requestsAfter is { } a ? Math.Round((double)(a - b) / n, 5) : null)
             {
                 HostCpuMsPerEvent = Math.Round((hostAfter.CpuMs - hostBefore.CpuMs) / pacedEvents, 5),
                 HostAllocatedBytesPerEvent = Math.Round((double)(hostAfter.AllocatedBytes - hostBefore.AllocatedBytes) / pacedEvents, 0),
@@ -235,6 +240,30 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             client.Dispose();
             await LocalStack.StopHostAsync(hostState);
             await DropDatabaseAsync(root, database, cancellationToken);
+        }
+    }
+
+    /// <summary>The HTTP requests the local Cosmos emulator has answered (<c>GET /_th/stats</c>), or null when it does not say.</summary>
+    internal static async Task<long?> EmulatorRequestsAsync(string root, CancellationToken cancellationToken)
+    {
+        var configuration = LocalConfiguration.Build(root, new Dictionary<string, string?>());
+        var options = new CosmosOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(CosmosOptions.Section), options);
+        if (!options.IsLocalEmulator) return null;
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true }; // loopback only (IsLocalEmulator)
+        using var http = new HttpClient(handler);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(options.Endpoint), "/_th/stats"));
+        request.Headers.Add("x-th-emulator-key", options.Key);
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode) return null;
+            using var stats = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            return stats.RootElement.TryGetProperty("requests", out var requests) ? requests.GetInt64() : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
         }
     }
 
@@ -283,6 +312,8 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     {
         ["eventsPerSecond"] = r.EventsPerSecond,
         ["storeWritesPerEvent"] = r.StoreWritesPerEvent,
+        // HTTP requests the Cosmos emulator answered during the unthrottled phase ÷ its events (a bulk batch request is one).
+        ["cosmosRequestsPerEvent"] = r.CosmosRequestsPerEvent,
         ["ruPerEvent"] = r.RuPerEvent,
         ["freshnessP50Ms"] = r.FreshnessP50Ms,
         ["freshnessP99Ms"] = r.FreshnessP99Ms,

@@ -32,7 +32,13 @@
  *      (honoured only when the container's is set; -1 = never) expire an item `ttl` seconds after its last write
  *      (`_ts`). An expired item is gone from point reads at once and deleted (queries, change feed) by a sweep every
  *      second, as Azure deletes expired items in the background.
- * Still unsupported: TransactionalBatch, bulk mode, stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT.
+ *  11. Bulk execution (the .NET SDK's `AllowBulkExecution`): its batch requests (HybridRow RecordIO bodies) are decoded by
+ *      cosmos-batch.js and each operation runs as an internal single request through `admit` and the package, so item
+ *      limits, refused partition keys, injected faults and time to live apply per operation exactly as to single requests.
+ *      `requests` in /_th/stats counts HTTP requests (a batch is one; `byKind` splits the authenticated ones by container and
+ *      operation); `batch` counts batch requests and their operations;
+ *      `documentRequests` counts document operations, single or inside a batch.
+ * Still unsupported: TransactionalBatch (atomic batches are refused 400), stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT.
  *
  * Azure's limits and hardening (the guard in front of the package's handlers, see `guard` below):
  *   - Authentication: every request must carry the master-key signature the SDKs send (`authorization:
@@ -629,7 +635,7 @@ function envNumber(name, fallback, min, max) {
 const limits = { maxItemBytes: envNumber("TH_COSMOS_MAX_ITEM_BYTES", 2 * 1024 * 1024, 1, 2 * 1024 * 1024), refusePartitionKeys: [] };
 let faultRate = envNumber("TH_FAULT_RATE", 0, 0, 1); // PUT /_th/limits {"faultRate": r} changes it at run time
 let faultState = envNumber("TH_FAULT_SEED", 1, 0, 2 ** 32 - 1) >>> 0;
-const stats = { requests: 0, documentRequests: 0, faults: { 429: 0, 503: 0 }, refused: { 401: 0, 403: 0, 411: 0, 413: 0 }, expired: 0 };
+const stats = { requests: 0, byKind: {}, documentRequests: 0, batch: { requests: 0, operations: 0 }, faults: { 429: 0, 503: 0 }, refused: { 401: 0, 403: 0, 411: 0, 413: 0 }, expired: 0 };
 
 /** mulberry32: a small seeded PRNG, so a fault pattern is repeatable for a given seed and request order. */
 function nextRandom() {
@@ -777,6 +783,24 @@ function controlRequest(req, res, pathname) {
   answer(res, 404, { code: "NotFound", message: "GET /_th/stats, GET|PUT /_th/limits" });
 }
 
+/** What an authenticated request is, for /_th/stats `byKind`: "<container> <operation>" for documents, else "<method> <resource type>". */
+function requestKind(req, pathname) {
+  const docs = /\/colls\/([^/]+)\/docs(\/[^/]+)?\/?$/.exec(pathname);
+  if (!docs) {
+    const segments = pathname.split("/").filter(Boolean);
+    return `${req.method} ${segments.length % 2 === 1 ? segments[segments.length - 1] : segments[segments.length - 2] || "account"}`;
+  }
+  const container = decodeURIComponent(docs[1]);
+  const header = name => String(req.headers[name] || "").toLowerCase();
+  let operation = req.method === "GET" ? (docs[2] ? "read" : header("a-im") ? "change feed" : "read feed")
+    : req.method === "PUT" ? "replace" : req.method === "DELETE" ? "delete" : req.method === "PATCH" ? "patch"
+    : isBatchRequest(req) ? "batch"
+    : header("x-ms-documentdb-isquery") === "true" || header("content-type").startsWith("application/query+json") ? "query"
+    : header("x-ms-cosmos-is-query-plan-request") === "true" ? "query plan"
+    : header("x-ms-documentdb-is-upsert") === "true" ? "upsert" : "create";
+  return `${container} ${operation}`;
+}
+
 /** Runs before the package: answers the request itself (refusal, fault, control) or calls next(). */
 function guard(req, res, next) {
   stats.requests += 1;
@@ -800,6 +824,22 @@ function guard(req, res, next) {
     refuse(res, 413, "RequestEntityTooLarge", `Request size is too large: ${length} bytes, at most ${MAX_REQUEST_BYTES}.`);
     return;
   }
+  const kind = requestKind(req, pathname);
+  stats.byKind[kind] = (stats.byKind[kind] || 0) + 1;
+  if (isBatchRequest(req) && /\/docs$/.test(pathname)) {
+    serveBatch(req, res);
+    return;
+  }
+  admit(req, res, pathname, length, next);
+}
+
+/**
+ * Azure's per-request rules for a data-plane request that passed authentication: no server-side code, the item size
+ * limit and refused partition keys (413), injected faults, `Prefer: return=minimal`. Single requests from a client and
+ * the operations of a batch request (run as internal single requests, see serveBatch) both pass through here.
+ */
+function admit(req, res, pathname, length, next) {
+  const hasBody = ["POST", "PUT", "PATCH"].includes(req.method);
   if (hasBody && /\/(sprocs|udfs|triggers)(\/|$)/.test(pathname)) {
     refuse(res, 403, "Forbidden", "Stored procedures, user-defined functions and triggers are not available on this emulator.");
     return;
@@ -837,6 +877,64 @@ function guard(req, res, next) {
     }
   }
   next();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Batch requests (the .NET SDK's bulk execution): each operation runs as an internal single request (see cosmos-batch.js)
+// ---------------------------------------------------------------------------------------------------------------
+
+const { Readable } = require("stream");
+const { isBatchRequest, handleBatch } = require("./cosmos-batch");
+
+/** The response object of an internal request: collects status, headers and body for the batch answer. */
+class InternalResponse {
+  constructor(done) {
+    this.statusCode = 200;
+    this.headers = {};
+    this.finished = false;
+    this.done = done;
+  }
+  setHeader(name, value) { this.headers[name.toLowerCase()] = value; }
+  getHeader(name) { return this.headers[name.toLowerCase()]; }
+  removeHeader(name) { delete this.headers[name.toLowerCase()]; }
+  writeHead(status, headers = {}) {
+    this.statusCode = status;
+    for (const [name, value] of Object.entries(headers)) this.setHeader(name, value);
+    return this;
+  }
+  end(chunk) {
+    if (this.finished) return this;
+    this.finished = true;
+    const body = chunk === undefined || chunk === null ? Buffer.alloc(0) : Buffer.from(chunk);
+    this.done({ status: this.statusCode, headers: this.headers, body });
+    return this;
+  }
+}
+
+/** Runs one operation of a batch as the single request it stands for, through admit() and the package's handlers. */
+function executeInternal(single) {
+  return new Promise(resolve => {
+    const req = Readable.from(single.body.length > 0 ? [single.body] : [], { objectMode: false });
+    req.method = single.method;
+    req.url = single.path;
+    req.headers = { host: `${HOST}:${server.address().port}`, "content-length": String(single.body.length), ...single.headers };
+    const res = new InternalResponse(resolve);
+    stats.batch.operations += 1;
+    admit(req, res, single.path, single.body.length, () => packageListeners.forEach(listener => listener.call(server, req, res)));
+  });
+}
+
+/** Reads a batch request's body (its length was checked by the guard) and answers it. */
+function serveBatch(req, res) {
+  stats.batch.requests += 1;
+  const chunks = [];
+  req.on("data", chunk => chunks.push(chunk));
+  req.on("end", () => {
+    handleBatch(req, res, Buffer.concat(chunks), executeInternal).catch(err => {
+      console.error(`cosmos-server: batch request failed: ${err.stack || err}`);
+      if (!res.headersSent) answer(res, 500, { code: "InternalServerError", message: "the batch request could not be served" });
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -102,7 +102,15 @@ public sealed class TestApp : IDisposable
     public IConfiguration Configuration { get; }
     public FakeTimeProvider Clock { get; } = new(Now);
     public ConcurrentDictionary<string, UserDocument> Aggregates { get; } = new(StringComparer.Ordinal);
-    public Mock<IUserAggregateStore> Users { get; } = new(MockBehavior.Strict);
+    public Mock<IUserAggregateStore> Users { get; } = StrictUserStore();
+
+    /// <summary>Strict, with writes sent one by one (no bulk execution): the processor asks the store once per batch.</summary>
+    private static Mock<IUserAggregateStore> StrictUserStore()
+    {
+        var users = new Mock<IUserAggregateStore>(MockBehavior.Strict);
+        users.Setup(s => s.GroupsConcurrentUpdates).Returns(false);
+        return users;
+    }
     public Mock<IDeadLetterStore> DeadLetters { get; } = new(MockBehavior.Strict);
     public List<DeadLetter> DeadLettersWritten { get; } = [];
     public Mock<ICostLedger> Ledger { get; } = new(MockBehavior.Strict);

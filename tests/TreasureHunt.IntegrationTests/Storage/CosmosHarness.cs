@@ -58,9 +58,9 @@ internal sealed class CosmosHarness : IAsyncDisposable
     }
 
     /// <summary>Another client on the same database, as a second process would have.</summary>
-    public CosmosClient NewClient(Func<HttpMessageHandler, HttpMessageHandler>? handler = null)
+    public CosmosClient NewClient(Func<HttpMessageHandler, HttpMessageHandler>? handler = null, bool bulkExecution = false)
     {
-        var client = CosmosClientFactory.Create(Options, handler);
+        var client = CosmosClientFactory.Create(Options, handler, bulkExecution);
         _clients.Add(client);
         return client;
     }
@@ -83,6 +83,11 @@ internal sealed class CosmosHarness : IAsyncDisposable
 
     public CosmosUserAggregateStore UserStore(bool writerCache, Container? container = null) =>
         new(UserDocuments(container), TreasureHunt.Core.Features.CompiledDefinitions.Default, writerCache ? NewCache() : null);
+
+    /// <summary>The product's store with its updates through a bulk-enabled client of its own (<c>Cosmos:BulkExecution</c>).</summary>
+    public CosmosUserAggregateStore BulkUserStore(bool writerCache, string? container = null) =>
+        new(UserDocuments(container is null ? null : Client.GetContainer(Options.Database, container)), TreasureHunt.Core.Features.CompiledDefinitions.Default, writerCache ? NewCache() : null,
+            new CosmosDocuments<UserDocument>(NewClient(bulkExecution: true).GetContainer(Options.Database, container ?? Options.UsersContainer), Resilience(), Options.EstimateRequestUnits));
 
     public CosmosProgressStore ProgressStore() =>
         new(new CosmosDocuments<PartitionProgress>(Progress, Resilience(), Options.EstimateRequestUnits));
