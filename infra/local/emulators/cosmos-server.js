@@ -64,8 +64,8 @@
  * database, container, user-defined function and document is loaded from it at start-up, and a snapshot is
  * written (temp file + fsync + rename, so a crash never leaves a torn file) at most every `--save-interval-ms`
  * after a change, and once more on SIGTERM/SIGINT. Load and save go through the package's own objects
- * (`Items._set`, `_data`, `_ridCount`), so `_rid`, `_self`, `_etag` and `_ts` survive a restart unchanged and
- * new resources never reuse an old `_rid`.
+ * (`Items._set`, `_data`, `_ridCount`), so `_rid`, `_self`, `_etag` and `_ts` survive a restart unchanged (except a
+ * '/' in an older snapshot's `_rid`, loaded as '-': fix 11) and new resources never reuse an old `_rid`.
  *
  * Usage: node cosmos-server.js [--port 8081] [--no-ssl] [--data-file PATH] [--save-interval-ms 1000]
  * Listens on 127.0.0.1 only. TLS (default) uses the package's self-signed certificate: clients must accept it.
