@@ -38,6 +38,9 @@
  *      `requests` in /_th/stats counts HTTP requests (a batch is one; `byKind` splits the authenticated ones by container and
  *      operation); `batch` counts batch requests and their operations;
  *      `documentRequests` counts document operations, single or inside a batch.
+ *  12. Resource ids (`_rid`) in Azure's form: base64 with '/' written as '-', as the SDKs encode and decode them (the
+ *      package wrote plain base64; a '/' in a RID made the .NET SDK sign a RID-based request, e.g. its partition-key-range
+ *      read, differently from the URL it sent: 401). Snapshots holding older '/' RIDs are converted when loaded.
  * Still unsupported: TransactionalBatch (atomic batches are refused 400), stored procedures, OFFSET/LIMIT, GROUP BY, DISTINCT.
  *
  * Azure's limits and hardening (the guard in front of the package's handlers, see `guard` below):
@@ -67,8 +70,8 @@
  * database, container, user-defined function and document is loaded from it at start-up, and a snapshot is
  * written (temp file + fsync + rename, so a crash never leaves a torn file) at most every `--save-interval-ms`
  * after a change, and once more on SIGTERM/SIGINT. Load and save go through the package's own objects
- * (`Items._set`, `_data`, `_ridCount`), so `_rid`, `_self`, `_etag` and `_ts` survive a restart unchanged and
- * new resources never reuse an old `_rid`.
+ * (`Items._set`, `_data`, `_ridCount`), so `_rid`, `_self`, `_etag` and `_ts` survive a restart unchanged (except a
+ * '/' in an older snapshot's `_rid`, loaded as '-': fix 11) and new resources never reuse an old `_rid`.
  *
  * Usage: node cosmos-server.js [--port 8081] [--no-ssl] [--data-file PATH] [--save-interval-ms 1000]
  * Listens on 127.0.0.1 only. TLS (default) uses the package's self-signed certificate: clients must accept it.
@@ -164,6 +167,26 @@ const readItems = require(`${LIB}/handler/_read-items`).default;
 const readJsonBody = require(`${LIB}/json`).default;
 const patchOperations = require(`${LIB}/handler/_patch-operations`);
 const partitionHeader = require(`${LIB}/utils/get-partition-from-header`);
+const ResourceId = require(`${LIB}/account/resource-id`).default;
+
+// Fix 11: resource ids (`_rid`) in Azure's form, base64 with '/' written as '-' (the SDKs' ResourceId.ToBase64String /
+// FromBase64String). The package wrote plain base64, so one database in 64 (with every container in it) and many
+// documents got a '/' in their `_rid`: the .NET SDK then sends such a RID with '-' in the URL but signs it unchanged and
+// case kept, taking it for a name (PathsHelper.IsNameBased: '/' at index 3), so the signature check refused it (401);
+// and the package's maps, keyed by the '/' form, would not have found it. Decoding replaces every '-' (Node reads '-'
+// as '+').
+ResourceId.toBase64String = buffer => buffer.toString("base64").replace(/\//g, "-");
+ResourceId.fromBase64String = text => Buffer.from(String(text).replace(/-/g, "/"), "base64");
+
+/**
+ * Puts a loaded resource's `_rid` in Azure's form (snapshots written before fix 11 may hold '/') and its `_self` with
+ * it (the package's own format, given as `selfOf`); returns the `_self`. A RID already in Azure's form is left as is.
+ */
+function withAzureRid(data, selfOf) {
+  data._rid = String(data._rid).replace(/\//g, "-");
+  data._self = selfOf(data._rid);
+  return data._self;
+}
 
 const NOT_FOUND = { code: "NotFound", message: "Entity with the specified id does not exist in the system." };
 
@@ -517,11 +540,13 @@ function loadSnapshot(snapshot) {
     changeFeedSeq = snapshot.changeFeedSeq || 0;
     account.databases._ridCount = snapshot.databases.ridCount;
     for (const db of snapshot.databases.items) {
+      const dbSelf = withAzureRid(db.data, rid => `/dbs/${rid}`);
       account.databases._set(db.data);
       const database = account.databases._data.get(db.data._rid);
       database.collections._ridCount = db.collections.ridCount;
       counts.databases += 1;
       for (const coll of db.collections.items) {
+        const collSelf = withAzureRid(coll.data, rid => `${dbSelf}/colls/${rid}`);
         database.collections._set(coll.data); // constructs the Collection with its partition key and unique keys
         const collection = database.collections._data.get(coll.data._rid);
         counts.collections += 1;
@@ -530,6 +555,7 @@ function loadSnapshot(snapshot) {
           console.log(`cosmos-server: ${coll.userDefinedFunctions.items.length} user-defined function(s) in the snapshot ignored`);
         }
         for (const { seq, doc } of coll.documents.items) {
+          withAzureRid(doc, rid => `${collSelf}/docs/${rid}/`);
           const stored = collection.documents._set(doc);
           seqOfDocument.set(stored, seq);
           changeFeedSeq = Math.max(changeFeedSeq, seq);

@@ -101,6 +101,42 @@ public sealed class EmulatorLimitsTests(EmulatorFixture emulators) : IAsyncLifet
         Assert.False(_classifier.IsRefusal(e, out _)); // a wrong key holds the partition; it must not park the stream
     }
 
+    // The emulator numbers databases in order, so one database in 64 has the base64 digit 63 in its _rid, which Azure
+    // writes as '-' (plain base64 has '/'; the SDKs' ResourceId encodes it as '-'), and one the digit 62 ('+'). The SDK
+    // reads a container's partition key ranges by RID (dbs/{rid}/colls/{rid}/pkranges) and signs that read: a RID must
+    // be in Azure's form for the URL the SDK sends and the resource link it signs to agree.
+    [Fact]
+    public async Task Cosmos_serves_RID_based_reads_of_the_SDK_whatever_base64_digits_a_RID_holds()
+    {
+        var seen = new HashSet<char>();
+        for (var attempt = 0; attempt < 64 && !seen.Contains('-'); attempt++)
+        {
+            var name = EmulatorFixture.UniqueName("ridchars");
+            var database = (await emulators.Cosmos.CreateDatabaseAsync(name)).Database;
+            try
+            {
+                using var read = await database.ReadStreamAsync();
+                using var json = await JsonDocument.ParseAsync(read.Content);
+                var rid = json.RootElement.GetProperty("_rid").GetString()!;
+                var digits6263 = rid.Where(c => c is '/' or '-' or '+').ToArray();
+                if (digits6263.Length == 0) continue;
+
+                // Creating and reading an item makes the SDK read the new container's partition key ranges by RID.
+                var container = (await database.CreateContainerAsync("items", "/pk")).Container;
+                await container.CreateItemAsync(new { id = "one", pk = "a" }, new PartitionKey("a"));
+                var item = await container.ReadItemAsync<JsonElement>("one", new PartitionKey("a"));
+                Assert.Equal(HttpStatusCode.OK, item.StatusCode);
+                Assert.DoesNotContain('/', rid);
+                seen.UnionWith(digits6263);
+            }
+            finally
+            {
+                using (await database.DeleteStreamAsync()) { }
+            }
+        }
+        Assert.Contains('-', seen);
+    }
+
     [Fact]
     public async Task Cosmos_refuses_stored_procedures_user_defined_functions_and_triggers()
     {

@@ -34,7 +34,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
 
     // Host: azure-functions-host GrpcWorkerChannel (StartStream, WorkerInitRequest, FunctionsMetadataRequest, FunctionLoadRequest);
     // worker: azure-functions-dotnet-worker GrpcWorker.WorkerInitRequestHandler (capabilities) and FunctionMetadata indexing.
-    [Fact(Skip = "quarantined: in the full suite the local Cosmos emulator refuses a worker start-up read with 401 (issue 28 note); WorkerModeHostTests covers the worker end to end")]
+    [Fact]
     public async Task The_worker_starts_from_the_host_command_line_and_loads_exactly_the_build_metadata()
     {
         var run = NewRun("wkhandshake");
@@ -80,7 +80,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
 
     // Binding shapes: Microsoft.Azure.WebJobs.Extensions.EventHubs EventHubTriggerBindingStrategy (binding data) and
     // azure-functions-host GrpcMessageConversionExtensions.ToRpc (collection_string, collection_sint64, JSON).
-    [Fact(Skip = "quarantined: in the full suite the local Cosmos emulator refuses a worker start-up read with 401 (issue 28 note); WorkerModeHostTests covers the worker end to end")]
+    [Fact]
     public async Task Aggregate_binds_a_local_log_batch_and_writes_the_users_exactly_once_and_http_reads_them_through_the_worker()
     {
         var run = NewRun("wkaggregate");
@@ -155,7 +155,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
 
     // Retries: [ExponentialBackoffRetry(-1, ...)] in the metadata; the host re-invokes with a RetryContext and the Event Hubs
     // trigger checkpoints only after the retries complete (learn.microsoft.com functions-bindings-error-pages#retries).
-    [Fact(Skip = "quarantined: in the full suite the local Cosmos emulator refuses a worker start-up read with 401 (issue 28 note); WorkerModeHostTests covers the worker end to end")]
+    [Fact]
     public async Task A_failing_batch_is_retried_with_its_retry_context_and_never_completes()
     {
         var run = NewRun("wkretry");
@@ -188,7 +188,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
 
     // Start-up: the worker's Program.cs validates every options class before it connects (ValidateOnStart); the host
     // reports a worker process that exits during start-up with its output.
-    [Fact(Skip = "quarantined: in the full suite the local Cosmos emulator refuses a worker start-up read with 401 (issue 28 note); WorkerModeHostTests covers the worker end to end")]
+    [Fact]
     public async Task A_worker_that_fails_start_up_on_a_bad_setting_is_reported_with_the_setting()
     {
         var run = NewRun("wkbadsetting");
@@ -199,7 +199,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
     }
 
     // A crash: the host restarts a worker that died and the partition's batch is delivered again from its checkpoint.
-    [Fact(Skip = "quarantined: in the full suite the local Cosmos emulator refuses a worker start-up read with 401 (issue 28 note); WorkerModeHostTests covers the worker end to end")]
+    [Fact]
     public async Task A_killed_worker_fails_its_invocation_and_a_restarted_one_takes_the_redelivered_batch()
     {
         var run = NewRun("wkkill");
@@ -239,7 +239,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
     // The reliability tests' load (their generator and ground truth) through the worker process, with a SIGKILL in the
     // middle of a batch and a restart: the pump checkpoints a partition only after a successful invocation, as the Event
     // Hubs trigger does, so the killed batch is delivered again. User aggregates only: rollups need the durable sidecar.
-    [Fact(Skip = "quarantined: in the full suite the local Cosmos emulator refuses a worker start-up read with 401 (issue 28 note); WorkerModeHostTests covers the worker end to end")]
+    [Fact]
     public async Task The_reliability_load_through_the_worker_with_a_sigkill_mid_stream_matches_the_ground_truth()
     {
         var run = NewRun("wkload");
@@ -310,10 +310,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
     // batch to the worker's entity trigger (EntityBatchRequest in, EntityBatchResult back), and the totals query reads the
     // entity through the sidecar (GetEntity). Sources: azure-functions-durable-extension DurableTaskFunctionsMiddleware
     // (entity trigger input and result), DurableTaskClientConverter (client binding).
-    // Quarantined: in the full suite (never alone: 3 of 3 isolated runs pass) the worker's start-up query gets a 401 from
-    // the local Cosmos emulator's signature check on a RID-based pkranges read, every attempt. Entities through the worker
-    // stay covered end to end by WorkerModeHostTests; the emulator's check is to be fixed (issue 28 stays open for it).
-    [Fact(Skip = "the local Cosmos emulator refuses the worker's RID-based pkranges read with 401 in the full suite; see the comment above")]
+    [Fact]
     public async Task Rollups_flush_through_the_sidecar_and_the_worker_runs_the_entity_batches()
     {
         var run = NewRun("wkentities");
