@@ -30,7 +30,7 @@ public sealed class UserErasure(
     /// Applies a batch's erasures (in the batch processor's batch, between the users' events before and after them):
     /// distinct users concurrently, at most <paramref name="maxParallel"/> at a time, one user's erasures in sequence
     /// order; within an erasure the stores' deletes run concurrently. The erasure log is read once for the batch (what
-    /// an earlier application of a redelivered batch did) and written once (one transaction per 100 rows), before the
+    /// an earlier application of a redelivered batch did; concurrently with the deletes) and written once (one transaction per 100 rows), before the
     /// progress moves past the erasures. Returns how many of the deleted parked rows the totals counted as parked (rows
     /// of a committed parking: the user held from at or before them, at or below <paramref name="progress"/>'s
     /// position), for the batch to take out of the count; that count is logged before the rows are deleted, so an
@@ -40,7 +40,8 @@ public sealed class UserErasure(
         CancellationToken cancellationToken)
     {
         if (erasures.Count == 0) return 0;
-        var earlier = await log.GetManyAsync(erasures.Select(e => e.Request.ErasureId).ToList(), cancellationToken);
+        // Read while the stores are being deleted: only building the rows needs it.
+        var earlier = log.GetManyAsync(erasures.Select(e => e.Request.ErasureId).ToList(), cancellationToken);
         var shadows = (await versions.CurrentAsync(cancellationToken)).Shadows;
         var records = new ErasureRecord[erasures.Count];
         var counted = 0;
@@ -50,7 +51,7 @@ public sealed class UserErasure(
             foreach (var i in indexes.OrderBy(i => erasures[i].SequenceNumber))
             {
                 var e = erasures[i];
-                var (record, parkedCounted) = await ApplyOneAsync(partitionId, e, progress, shadows, earlier.GetValueOrDefault(e.Request.ErasureId), ct);
+                var (record, parkedCounted) = await ApplyOneAsync(partitionId, e, progress, shadows, earlier, ct);
                 records[i] = record;
                 Interlocked.Add(ref counted, parkedCounted);
             }
@@ -65,7 +66,7 @@ public sealed class UserErasure(
 
     /// <summary>One erasure's deletes: the documents, the dead letters and the parked rows concurrently (the parked count first, when the user is held).</summary>
     private async Task<(ErasureRecord Record, int ParkedCounted)> ApplyOneAsync(string partitionId, SequencedErasure erasure, Core.Rollups.PartitionProgress progress,
-        IReadOnlyList<DefinitionsVersion> shadows, ErasureRecord? earlier, CancellationToken cancellationToken)
+        IReadOnlyList<DefinitionsVersion> shadows, Task<IReadOnlyDictionary<string, ErasureRecord>> logged, CancellationToken cancellationToken)
     {
         var userId = erasure.Request.UserId;
         var documents = DeleteDocumentsAsync(userId, shadows, cancellationToken);
@@ -73,6 +74,7 @@ public sealed class UserErasure(
         var rows = DeleteParkedAsync();
         await Task.WhenAll(documents, letters, rows); // every store's step finished (or failed) before the erasure counts as either
         var (deleted, counted) = await rows;
+        var earlier = (await logged).GetValueOrDefault(erasure.Request.ErasureId);
         var done = await documents;
         done["parked"] = $"{deleted} rows deleted";
         done["deadletters"] = $"{await letters} rows deleted";
@@ -91,7 +93,7 @@ public sealed class UserErasure(
             {
                 // Rare (a held user): the count is durable before the rows it counts are deleted.
                 var being = new Dictionary<string, string>(StringComparer.Ordinal) { ["parked"] = $"{count} parked rows being deleted" };
-                var first = Record(partitionId, erasure, being, count, earlier);
+                var first = Record(partitionId, erasure, being, count, (await logged).GetValueOrDefault(erasure.Request.ErasureId));
                 await log.WriteAsync(first, cancellationToken);
                 count = first.ParkedCounted;
             }

@@ -32,7 +32,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--curve"), Description("Run the cost-versus-freshness curve instead: the product at maxEventBatchSize 100 / 500 / 1,000 / 5,000 (docs/BENCHMARKS.md)")] public bool Curve { get; init; }
         [CommandOption("--curve-rate <EV_PER_S>"), Description("Offered rate of the curve's freshness phase, common to all points (default: half the batch-100 point's unthrottled events/s, rounded down to 1-2-5)")] public double? CurveRate { get; init; }
         [CommandOption("--png <FILE>"), Description("With --curve: the chart's PNG file (default docs/bench-curve.png)")] public string? Png { get; init; }
-        [CommandOption("--erasures <N>"), Description("Measure erasure under load instead: the product's unthrottled phase twice on fresh hosts (uniform workload), without and with N users erased during it; throughput cost, apply latency p50/p99 and the log's compaction (docs/BENCHMARKS.md)")] public int? Erasures { get; init; }
+        [CommandOption("--erasures <N>"), Description("Measure erasure under load instead: the product's unthrottled phase twice on fresh hosts (uniform workload), without and with N users erased during it (throughput cost), then a phase offered at --rate with the same share of erasures (apply latency p50/p99/max), and the log's compaction (docs/BENCHMARKS.md)")] public int? Erasures { get; init; }
 
         public override ValidationResult Validate() =>
             Events < 1 ? ValidationResult.Error($"--events must be >= 1 (got {Events}).")
