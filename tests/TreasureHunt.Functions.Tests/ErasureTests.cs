@@ -118,6 +118,53 @@ public sealed class ErasureTests
     }
 
     [Fact]
+    public async Task A_batch_of_many_erasures_applies_them_concurrently_within_the_bound_logs_them_in_one_write_and_a_redelivery_keeps_it_so()
+    {
+        const int Parallel = 4;
+        using var app = new TestApp(new Dictionary<string, string?> { ["Rollups:FlushMinEvents"] = "1", ["Pipeline:MaxParallelErasures"] = Parallel.ToString() });
+        var users = Enumerable.Range(0, 30).Select(i => $"u-{i}").ToList();
+        await app.ProcessAsync(Batch([.. users.Select((u, i) => ((long)i, TestApp.Event($"e{i}", u, "sword"))), (30L, TestApp.Event("k1", "keep", "map"))]));
+
+        // Every document delete waits until the bound's worth are in flight: a sequential application would never get there.
+        var inFlight = 0;
+        var most = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Users.Setup(u => u.DeleteAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).Returns(async (string id, CancellationToken _) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            lock (gate) most = Math.Max(most, now);
+            if (now >= Parallel) gate.TrySetResult();
+            await gate.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Interlocked.Decrement(ref inFlight);
+            return app.Aggregates.TryRemove(id, out var _);
+        });
+        // u-5 is erased twice; u-3 has an event after its erasure (a new profile); keep is never erased.
+        var messages = users.Select((u, i) => (31L + i, Erase(u, $"{i:x32}"))).ToList();
+        messages.Add((61, Erase("u-5", $"{99:x32}")));
+        messages.Add((62, TestApp.Event("e-new", "u-3", "gem")));
+        messages.Add((63, TestApp.Event("k2", "keep", "gem")));
+        var batch = Batch([.. messages]);
+        app.Progress.FailNextWrites = 1; // the first application dies before its progress write: redelivered
+        await Assert.ThrowsAnyAsync<Exception>(() => app.ProcessAsync(batch));
+        Assert.Equal(Parallel, most);
+        await app.ProcessAsync(batch);
+
+        Assert.All(users.Where(u => u != "u-3"), u => Assert.False(app.Aggregates.ContainsKey(u)));
+        Assert.Equal(1, app.Aggregates["u-3"].TotalEvents);
+        Assert.Equal(2, app.Aggregates["keep"].TotalEvents);
+        Assert.Equal(2, app.ErasureLog.BatchedWrites); // one per application of the batch, not one per erasure
+        Assert.Equal(31, app.ErasureLog.Records.Count);
+        Assert.All(app.ErasureLog.Records.Values, r => Assert.Equal(ErasureState.Applied, r.State));
+        // The redelivery found the documents gone; the log still says what the first application deleted.
+        Assert.All(users.Select((_, i) => app.ErasureLog.Records[$"{i:x32}"]), r => Assert.Equal("deleted", r.Stores!["users"]));
+        Assert.Equal("absent", app.ErasureLog.Records[$"{99:x32}"].Stores!["users"]); // the second erasure of u-5 found nothing
+        var progress = Progress(app);
+        Assert.Equal(30, progress.Erased.Count);
+        Assert.Equal(61L, progress.ErasedAt("u-5"));
+        Assert.Equal(33L, (await app.TotalsAsync()).Events);
+    }
+
+    [Fact]
     public async Task Events_of_the_user_after_the_erasure_start_a_new_profile()
     {
         using var app = TestApp.WithImmediateRollups();

@@ -53,5 +53,21 @@ public sealed class BenchErasuresTests
         Assert.Equal(4_000, json["applyP99Ms"]!.GetValue<double>());
         Assert.Equal(7.5, json["logCompactedSeconds"]!.GetValue<double>());
         Assert.Equal(3, json["requestedAfterTheLoad"]!.GetValue<int>());
+
+        // The paced phase's latency is the target's; the unthrottled phase's is reported beside it.
+        var paced = result with { PacedRate = 5_000, PacedErasures = 500, PacedEventsPerSecond = 2_900, UnthrottledApplyP50Ms = 700, UnthrottledApplyP99Ms = 45_000 };
+        Assert.True(paced.AppliedWithinOneFlushInterval);
+        var pacedJson = BenchErasures.Json(paced, "test machine");
+        Assert.Equal(500, pacedJson["pacedErasures"]!.GetValue<int>());
+        Assert.Equal(45_000, pacedJson["unthrottledApplyP99Ms"]!.GetValue<double>());
+        Assert.Equal(5_000, pacedJson["pacedRate"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void The_paced_phase_erases_the_same_share_of_its_events_and_at_least_one_user()
+    {
+        Assert.Equal(500, ErasureBenchResult.PacedErasureCount(1_000, 200_000, 100_000));
+        Assert.Equal(1, ErasureBenchResult.PacedErasureCount(1, 200_000, 1_000));
+        Assert.Equal(1_000, ErasureBenchResult.PacedErasureCount(1_000, 200_000, 200_000));
     }
 }

@@ -38,6 +38,7 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("Rollups:FlushMaxAgeSeconds", "-1", "Rollups:FlushMaxAgeSeconds")]
     // PipelineOptions
     [InlineData("Pipeline:MaxParallelUserWrites", "0", "Pipeline:MaxParallelUserWrites")]
+    [InlineData("Pipeline:MaxParallelErasures", "0", "Pipeline:MaxParallelErasures")]
     // FinOpsOptions (and its nested prices)
     [InlineData("FinOps:LedgerFlushIntervalSeconds", "0", "FinOps:LedgerFlushIntervalSeconds")]
     [InlineData("FinOps:Prices:CosmosUsdPerMillionRu", "-1", "FinOps:Prices:CosmosUsdPerMillionRu")]

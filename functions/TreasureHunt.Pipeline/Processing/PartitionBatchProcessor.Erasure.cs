@@ -8,8 +8,9 @@ namespace TreasureHunt.Pipeline.Processing;
 /// <summary>
 /// Erase control messages (<see cref="EraseControlMessage"/>) in a batch, applied in the partition's sequence order:
 /// the user's events before the erasure are applied as usual (so rollups and duplicate decisions do not depend on
-/// where batches were cut), then the user's data is deleted everywhere (<see cref="Erasure.UserErasure"/>), then the
-/// user's events after it start a new profile. The tombstone goes into the progress in the batch's own conditional
+/// where batches were cut), then the user's data is deleted everywhere (<see cref="Erasure.UserErasure"/>; a batch's
+/// erasures of distinct users concurrently, <c>Pipeline:MaxParallelErasures</c> at a time), then the user's events
+/// after it start a new profile. The tombstone goes into the progress in the batch's own conditional
 /// write (<see cref="PartitionProgress.RecordErasure"/>); a crash before it redelivers the batch, which does it all
 /// again in the same order.
 /// </summary>
@@ -43,10 +44,11 @@ public sealed partial class PartitionBatchProcessor
         }
         var (beforeOutcomes, written, caps) = await ApplyToUsersAsync(Subset(parsed, before), progress.ParkedUsers, parking, cancellationToken);
 
-        // The erasures, in sequence order: delete everywhere, drop what this batch parked of the user, log it.
+        // The erasures (distinct users concurrently, one user's in sequence order): delete everywhere, log them, drop
+        // what this batch parked of the users.
+        parking.Unparked += await erasure.ApplyBatchAsync(parsed.PartitionId, parsed.Erasures, progress, pipelineOptions.Value.MaxParallelErasures, cancellationToken);
         foreach (var e in parsed.Erasures)
         {
-            parking.Unparked += await erasure.ApplyAsync(parsed.PartitionId, e, progress, cancellationToken);
             parking.DiscardUser(e.Request.UserId, e.SequenceNumber);
         }
 
@@ -113,11 +115,12 @@ public sealed partial class PartitionBatchProcessor
     /// </summary>
     private async Task DeleteAgainAfterCommitAsync(ParsedBatch parsed, CancellationToken cancellationToken)
     {
-        foreach (var userId in parsed.Erasures.Select(e => e.Request.UserId).Distinct(StringComparer.Ordinal))
-        {
-            var last = parsed.Erasures.Last(e => e.Request.UserId == userId).SequenceNumber;
-            if (parsed.ByUser.TryGetValue(userId, out var events) && events[^1].SequenceNumber > last) continue; // a new profile began
-            await erasure.DeleteDocumentsAsync(userId, cancellationToken);
-        }
+        var lastErasure = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in parsed.Erasures) lastErasure[e.Request.UserId] = Math.Max(lastErasure.GetValueOrDefault(e.Request.UserId, long.MinValue), e.SequenceNumber);
+        var erased = lastErasure
+            .Where(u => !(parsed.ByUser.TryGetValue(u.Key, out var events) && events[^1].SequenceNumber > u.Value)) // else a new profile began
+            .Select(u => u.Key);
+        await Parallel.ForEachAsync(erased, new ParallelOptions { MaxDegreeOfParallelism = pipelineOptions.Value.MaxParallelErasures, CancellationToken = cancellationToken },
+            async (userId, ct) => await erasure.DeleteDocumentsAsync(userId, ct));
     }
 }

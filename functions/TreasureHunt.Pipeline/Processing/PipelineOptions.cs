@@ -17,6 +17,14 @@ public sealed class PipelineOptions
     /// <summary>How many times a batch is recomputed when another writer moved the partition's progress under it.</summary>
     [SettingRange(1, 1000, ErrorMessage = $"{Section}:MaxProgressConflicts must be 1..1000.")]
     public int MaxProgressConflicts { get; set; } = 5;
+
+    /// <summary>
+    /// How many erasures of one batch are applied concurrently (distinct users; one user's erasures stay in sequence
+    /// order). Each erasure is a handful of store round trips, so this bounds the batch's erasure work to about
+    /// ⌈erasures ÷ this⌉ of them.
+    /// </summary>
+    [SettingRange(1, 256, ErrorMessage = $"{Section}:MaxParallelErasures must be 1..256.")]
+    public int MaxParallelErasures { get; set; } = 16;
 }
 
 /// <summary>Source-generated from the attributes of <see cref="PipelineOptions"/>.</summary>

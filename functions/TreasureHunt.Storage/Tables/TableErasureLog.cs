@@ -18,9 +18,40 @@ public sealed class TableErasureLog(TableClient table) : IErasureLog
 {
     public const string PartitionKey = "erasure";
 
+    /// <summary>Row keys per query of <see cref="GetManyAsync"/>: a filter holds at most 15 comparisons, one is the partition key.</summary>
+    private const int IdsPerQuery = 14;
+
     public async Task WriteAsync(ErasureRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
+        await table.UpsertEntityAsync(ToEntity(record), TableUpdateMode.Replace, cancellationToken);
+        InvocationUsage.Current?.AddTableOperations(1);
+    }
+
+    public Task WriteManyAsync(IReadOnlyList<ErasureRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return TableBatches.UpsertAsync(table, records.Select(ToEntity), cancellationToken); // one partition: ⌈n ÷ 100⌉ transactions
+    }
+
+    public async Task<IReadOnlyDictionary<string, ErasureRecord>> GetManyAsync(IReadOnlyCollection<string> erasureIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(erasureIds);
+        var found = new Dictionary<string, ErasureRecord>(StringComparer.Ordinal);
+        var queries = erasureIds.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery).Select(chunk =>
+        {
+            var ids = string.Join(" or ", chunk.Select(id => TableClient.CreateQueryFilter($"RowKey eq {id}")));
+            return TableBatches.QueryAsync<TableEntity>(table, $"PartitionKey eq '{PartitionKey}' and ({ids})", null, cancellationToken);
+        });
+        foreach (var rows in await Task.WhenAll(queries))
+        {
+            foreach (var row in rows) found[row.RowKey] = FromEntity(row);
+        }
+        return found;
+    }
+
+    private static TableEntity ToEntity(ErasureRecord record)
+    {
         var entity = new TableEntity(PartitionKey, record.ErasureId)
         {
             ["UserIdHash"] = record.UserIdHash,
@@ -32,8 +63,7 @@ public sealed class TableErasureLog(TableClient table) : IErasureLog
         };
         if (record.SequenceNumber is { } seq) entity["SequenceNumber"] = seq;
         if (record.AppliedAt is { } at) entity["AppliedAt"] = at.UtcDateTime;
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
-        InvocationUsage.Current?.AddTableOperations(1);
+        return entity;
     }
 
     public async Task<ErasureRecord?> GetAsync(string erasureId, CancellationToken cancellationToken)

@@ -37,14 +37,17 @@ internal sealed record ErasurePlan(IReadOnlyList<ErasurePlan.Step> Steps)
 }
 
 /// <summary>What <c>./th bench --erasures N</c> reports (docs/BENCHMARKS.md, "Erasure under load").</summary>
+/// <param name="ApplyP50Ms">Apply latency (request → applied) of the erasures of the paced phase (offered at <paramref name="PacedRate"/>): the target's figure.</param>
+/// <param name="UnthrottledApplyP50Ms">The same for the erasures of the unthrottled phase: they wait behind its backlog, so this is context, not the target.</param>
 internal sealed record ErasureBenchResult(
     long Events, int Erasures, int RequestedAfterTheLoad, double EventsPerSecondWithout, double EventsPerSecondWith,
-    double ApplyP50Ms, double ApplyP99Ms, double ApplyMaxMs, double FlushIntervalSeconds, double? LogCompactedSeconds)
+    double ApplyP50Ms, double ApplyP99Ms, double ApplyMaxMs, double FlushIntervalSeconds, double? LogCompactedSeconds,
+    double PacedRate = 0, int PacedErasures = 0, double PacedEventsPerSecond = 0, double UnthrottledApplyP50Ms = 0, double UnthrottledApplyP99Ms = 0)
 {
     /// <summary>Throughput lost to the erasures, in percent of the run without them (negative: the run with them was faster).</summary>
     public double ThroughputCostPercent => EventsPerSecondWithout <= 0 ? 0 : Math.Round((1 - EventsPerSecondWith / EventsPerSecondWithout) * 100, 2);
 
-    /// <summary>Whether every erasure was applied within one flush interval of its request.</summary>
+    /// <summary>Whether every erasure of the paced phase was applied within one flush interval of its request.</summary>
     public bool AppliedWithinOneFlushInterval => ApplyMaxMs <= FlushIntervalSeconds * 1000;
 
     /// <summary>Nearest-rank percentile of the values (0 when there are none).</summary>
@@ -56,4 +59,8 @@ internal sealed record ErasureBenchResult(
         var rank = (int)Math.Ceiling(percent / 100 * sorted.Count);
         return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
+
+    /// <summary>How many erasures the paced phase requests: the unthrottled phase's share per event, at least one.</summary>
+    public static int PacedErasureCount(int erasures, long events, long pacedEvents) =>
+        events <= 0 ? 0 : (int)Math.Max(1, Math.Round((double)erasures * pacedEvents / events, MidpointRounding.AwayFromZero));
 }

@@ -15,6 +15,20 @@ public sealed class InMemoryErasureLog : IErasureLog
         return Task.CompletedTask;
     }
 
+    /// <summary>How many batched writes were made (one per call, whatever the row count).</summary>
+    public int BatchedWrites;
+
+    public Task WriteManyAsync(IReadOnlyList<ErasureRecord> records, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref BatchedWrites);
+        foreach (var record in records) Records[record.ErasureId] = record;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyDictionary<string, ErasureRecord>> GetManyAsync(IReadOnlyCollection<string> erasureIds, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, ErasureRecord>>(erasureIds.Distinct(StringComparer.Ordinal)
+            .Where(Records.ContainsKey).ToDictionary(id => id, id => Records[id], StringComparer.Ordinal));
+
     public Task<ErasureRecord?> GetAsync(string erasureId, CancellationToken cancellationToken) =>
         Task.FromResult(Records.TryGetValue(erasureId, out var r) ? r : null);
 

@@ -50,6 +50,28 @@ public sealed class ErasureTableStoresTests(EmulatorFixture emulators) : IAsyncL
     }
 
     [Fact]
+    public async Task The_erasure_log_writes_a_batchs_rows_in_transactions_and_reads_many_ids_at_once()
+    {
+        var log = new TableErasureLog(await NewTableAsync("erasures"));
+        var records = Enumerable.Range(0, 130).Select(i => new ErasureRecord($"{i:x32}", UserIdHash.Of($"u-{i}"), At, ErasureState.Applied, "1", 100 + i, At.AddSeconds(i),
+            new Dictionary<string, string> { ["users"] = "deleted" }, ParkedCounted: i % 3)).ToList();
+        await log.WriteManyAsync(records, default); // two transactions: 100 and 30
+
+        var wanted = records.Where((_, i) => i % 4 == 0).Select(r => r.ErasureId).Append(new string('f', 32)).ToList(); // 33 known (3 queries), 1 unknown
+        var read = await log.GetManyAsync(wanted, default);
+
+        Assert.Equal(33, read.Count);
+        Assert.All(records.Where((_, i) => i % 4 == 0), r =>
+        {
+            var got = read[r.ErasureId];
+            Assert.Equal((r.UserIdHash, r.SequenceNumber, r.AppliedAt, r.ParkedCounted), (got.UserIdHash, got.SequenceNumber, got.AppliedAt, got.ParkedCounted));
+            Assert.Equal(r.Stores, got.Stores);
+        });
+        Assert.Equal(130, (await log.ListAppliedSinceAsync(At, default)).Count);
+        Assert.Empty(await log.GetManyAsync([], default));
+    }
+
+    [Fact]
     public async Task Deleting_a_users_parked_rows_deletes_all_of_its_rows_of_the_partition_and_nothing_else()
     {
         var store = new TableParkedStore(await NewTableAsync("parked"));
