@@ -46,7 +46,7 @@ var rules = [
     window: 'PT5M'
   }
   {
-    // A parked message waits for `th replay-parked`: any is worth a look (README, "Never lose, never stall").
+    // A parked message waits for `th replay-parked`: any is worth a look (docs/data-model.md, "Never lose, never stall").
     name: 'messages-parked'
     description: 'Messages were parked for a later retry: th.events.parked > 0.'
     severity: 2
