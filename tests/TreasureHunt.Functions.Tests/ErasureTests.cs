@@ -20,7 +20,7 @@ using TreasureHunt.Pipeline.Versions;
 namespace TreasureHunt.Functions.Tests;
 
 /// <summary>
-/// Erasure (issue 25) over the real pipeline and in-memory stores: an erase control message in the user's partition
+/// Erasure over the real pipeline and in-memory stores: an erase control message in the user's partition
 /// deletes the user everywhere in sequence order, and no path — a redelivery, a parked replay, a back-fill — brings
 /// the erased events back, while the user's later events start a new profile.
 /// </summary>
