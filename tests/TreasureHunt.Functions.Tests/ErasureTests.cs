@@ -134,7 +134,7 @@ public sealed class ErasureTests
             var now = Interlocked.Increment(ref inFlight);
             lock (gate) most = Math.Max(most, now);
             if (now >= Parallel) gate.TrySetResult();
-            await gate.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await gate.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
             Interlocked.Decrement(ref inFlight);
             return app.Aggregates.TryRemove(id, out var _);
         });
