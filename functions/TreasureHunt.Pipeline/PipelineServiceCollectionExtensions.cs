@@ -62,7 +62,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton(ConsumerGroupName.From(configuration));
         services.AddSingleton<LiveBatchHandler>();
         services.AddSingleton<ParkedReplayer>();
-        // Definitions versions (issue 14): the registry view, shadow versions kept current, start-up check, back-fill.
+        // Definitions versions: the registry view, shadow versions kept current, start-up check, back-fill.
         services.AddSingleton<Versions.DefinitionsVersions>();
         services.AddSingleton<Versions.ShadowBatchProcessor>();
         services.AddSingleton<Versions.ShadowFollower>();
@@ -79,7 +79,7 @@ public static class PipelineServiceCollectionExtensions
             .AddCheck<ParkedReadiness>(ParkedReadiness.Name, HealthStatus.Unhealthy, [ReadinessTags.Detail], ReadinessTags.Timeout);
         services.AddSingleton<RetentionSweeper>();
         services.AddSingleton<ParkedApi>();
-        // Erasure (issue 25): applied by the batch processor in the user's partition; the host adds an IErasureSender.
+        // Erasure: applied by the batch processor in the user's partition; the host adds an IErasureSender.
         services.AddSingleton<Erasure.UserErasure>();
         services.AddSingleton<Erasure.ErasureApi>();
         services.AddSingleton<Erasure.ErasureReapplier>();

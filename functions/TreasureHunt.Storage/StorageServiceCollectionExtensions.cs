@@ -48,7 +48,7 @@ public static class StorageServiceCollectionExtensions
             sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Groups.GroupDocument>>(),
             sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>>(),
             WriterCache<TreasureHunt.Core.Rollups.ItemDocument>.OfSize(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.ItemWriterCacheSize)));
-        // Feature-definitions versions (issue 14): the registry and the shadow progress live in the progress container.
+        // Feature-definitions versions: the registry and the shadow progress live in the progress container.
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.RegisteredDefinitions>(sp, o => o.ProgressContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.ActiveDefinitions>(sp, o => o.ProgressContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.History.ShadowProgress>(sp, o => o.ProgressContainer));

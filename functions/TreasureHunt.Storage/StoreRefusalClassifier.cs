@@ -6,21 +6,8 @@ using TreasureHunt.Core.Parking;
 namespace TreasureHunt.Storage;
 
 /// <summary>
-/// The permanent refusals of Cosmos DB and Azure Table storage, as documented by Azure:
-/// <list type="bullet">
-/// <item>Cosmos DB 413 <c>RequestEntityTooLarge</c> (an item over 2 MB), 400 <c>BadRequest</c> (a document the service
-/// will never accept), 403 with sub-status 1014 (the logical partition is full) —
-/// https://learn.microsoft.com/azure/cosmos-db/nosql/troubleshoot-request-entity-too-large ,
-/// https://learn.microsoft.com/rest/api/cosmos-db/http-status-codes-for-cosmosdb .</item>
-/// <item>Table storage 413 <c>RequestBodyTooLarge</c> (a transaction over 4 MiB) and 400 <c>EntityTooLarge</c>
-/// (over 1 MiB), <c>PropertyValueTooLarge</c> (over 64 KiB), <c>TooManyProperties</c>, <c>PropertyNameTooLong</c> —
-/// https://learn.microsoft.com/rest/api/storageservices/table-service-error-codes .</item>
-/// <item>A document id Cosmos DB cannot address (<see cref="Cosmos.DocumentIdRefusedException"/>, refused before it is
-/// sent: the service would answer 401 for <c>.</c> and <c>..</c>, a 401 that cannot be told from a wrong key).</item>
-/// </list>
-/// Everything else is not a refusal: throttling and outages are retried, and errors that mean our own code or
-/// configuration is wrong (a batch over 100 operations or across partitions, authentication, a missing table) hold the
-/// partition rather than park the stream.
+/// Tells a store's permanent refusal (a message that can never be written: park it) from everything else (retry, hold
+/// the partition), from Azure's documented Cosmos DB and Table storage errors: docs/internals.md#store-refusals.
 /// </summary>
 public sealed class StoreRefusalClassifier : IStoreRefusalClassifier
 {

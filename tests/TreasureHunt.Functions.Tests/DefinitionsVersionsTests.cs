@@ -15,7 +15,7 @@ using TreasureHunt.Pipeline.Versions;
 namespace TreasureHunt.Functions.Tests;
 
 /// <summary>
-/// Definitions versions (issue 14) over the real pipeline services and in-memory stores: a back-fill from the history
+/// Definitions versions over the real pipeline services and in-memory stores: a back-fill from the history
 /// plus the live hand-over gives the same user documents as the live path from the start; a back-fill killed in the
 /// middle resumes exactly once; promotion switches reads in one registry write; start-up refuses an incompatible
 /// same-version change.

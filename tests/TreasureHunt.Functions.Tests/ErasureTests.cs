@@ -20,7 +20,7 @@ using TreasureHunt.Pipeline.Versions;
 namespace TreasureHunt.Functions.Tests;
 
 /// <summary>
-/// Erasure (issue 25) over the real pipeline and in-memory stores: an erase control message in the user's partition
+/// Erasure over the real pipeline and in-memory stores: an erase control message in the user's partition
 /// deletes the user everywhere in sequence order, and no path — a redelivery, a parked replay, a back-fill — brings
 /// the erased events back, while the user's later events start a new profile.
 /// </summary>
@@ -134,7 +134,7 @@ public sealed class ErasureTests
             var now = Interlocked.Increment(ref inFlight);
             lock (gate) most = Math.Max(most, now);
             if (now >= Parallel) gate.TrySetResult();
-            await gate.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await gate.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
             Interlocked.Decrement(ref inFlight);
             return app.Aggregates.TryRemove(id, out var _);
         });

@@ -8,7 +8,7 @@ using TreasureHunt.Pipeline.Processing;
 
 namespace TreasureHunt.Functions.Tests;
 
-/// <summary>Issue 15: a batch writes its partition's progress once, sealing included; what it sent is cleared by the
+/// <summary>A batch writes its partition's progress once, sealing included; what it sent is cleared by the
 /// next batch's write, and a process that did not send a sealed range sends it (the entities ignore a repeat).</summary>
 public sealed class ProgressWritesTests
 {

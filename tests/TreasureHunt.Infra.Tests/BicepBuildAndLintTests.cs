@@ -5,7 +5,7 @@ namespace TreasureHunt.Infra.Tests;
 /// <summary>`bicep build` and `bicep lint` pass with zero errors and zero warnings under bicep/bicepconfig.json.</summary>
 public sealed class BicepBuildAndLintTests
 {
-    /// <summary>Analyzer rules that must stay errors in bicep/bicepconfig.json (issue 6).</summary>
+    /// <summary>Analyzer rules that must stay errors in bicep/bicepconfig.json.</summary>
     public static readonly TheoryData<string> RequiredErrorRules =
     [
         "use-recent-api-versions",

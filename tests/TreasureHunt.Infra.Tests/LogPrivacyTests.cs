@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace TreasureHunt.Infra.Tests;
 
 /// <summary>
-/// Logs above Debug carry no personal data (issue 25): no message template of a LogInformation, LogWarning, LogError
+/// Logs above Debug carry no personal data: no message template of a LogInformation, LogWarning, LogError
 /// or LogCritical call (or Log(LogLevel.…) at those levels) in functions/ and infra/ has a user id, item id, event id,
 /// payload or body placeholder, and none is an interpolated string (which would hide such values from this check).
 /// The ids go to LogDebug next to the message.

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace TreasureHunt.Infra.Tests;
 
 /// <summary>
-/// Issue 26, item 3: main.prod.bicepparam deploys the production profile — the data services reachable only through
+/// main.prod.bicepparam deploys the production profile — the data services reachable only through
 /// private endpoints, the Function App integrated with the virtual network, a diagnostic setting on every resource that
 /// takes one, zone redundancy, the four alerts wired to the action group, delete locks and a daily ingestion cap — and
 /// main.dev.bicepparam none of the network lockdown, alerts or locks. Asserted on each file's `bicep snapshot`

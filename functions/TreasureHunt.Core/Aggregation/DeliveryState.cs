@@ -5,38 +5,10 @@ using System.Text.Json.Serialization;
 namespace TreasureHunt.Core.Aggregation;
 
 /// <summary>
-/// Everything about <em>delivery</em> for one user: per source partition the highest sequence number applied (the
-/// watermark: a redelivery is skipped), the producer-duplicate memory (event ids remembered within the duplicate
-/// horizon, at most a cap of them) and the duplicate decisions of the latest batch (so that a redelivered batch is
-/// decided exactly as it was the first time). Exactly the semantics that schema 1 kept in <c>UserAggregate</c>
-/// (<c>watermarks</c>, <c>seen</c>, <c>duplicates</c>):
-/// <list type="bullet">
-/// <item>a copy of a remembered event id with another (partition, sequence number), enqueued within the horizon of
-/// the remembered one, is a duplicate; a copy beyond it is new and replaces the remembered entry in place;</item>
-/// <item>a redelivery of the original message (same partition and sequence number) is recognised as the original;</item>
-/// <item>a message at or below its partition's watermark never changes the memory; when it is in the latest batch's
-/// duplicate list it is a duplicate even if the memory has meanwhile forgotten the original;</item>
-/// <item>after each batch, remembered ids enqueued more than the horizon before the newest enqueue time remembered are
-/// forgotten, then the oldest (by enqueue time, ties in list order) beyond the cap.</item>
-/// </list>
+/// Delivery bookkeeping of one user: per source partition the highest sequence number applied (a redelivery is
+/// skipped), the event ids seen within the duplicate horizon (capped), and the latest batch's duplicate decisions (a
+/// redelivered batch is decided as it was the first time). Rules, hashing, size bound: docs/internals.md#delivery-state.
 /// </summary>
-/// <remarks>
-/// <para><b>Compact.</b> An event id is remembered as its 64-bit XxHash3 (seed 0) over the id's UTF-16 code units
-/// (<see cref="HashOf"/>; a published, stable algorithm, so stored hashes stay valid across versions and machines). Ids
-/// are never compared as strings, so two distinct ids with the same hash are taken for copies of each other: an event
-/// whose id collides with one of the n remembered ids, enqueued within the horizon, is dropped as a duplicate. With
-/// n = 2,000 remembered ids that happens to a new event with probability n / 2⁶⁴ ≈ 1.1 × 10⁻¹⁶; at the production
-/// reference point (50,000 events/s, every user at the cap) about 1.7 × 10⁻⁴ events a year. Partition ids are stored
-/// once (a table the entries index into), the entries as one binary field (<see cref="DeliveryStateCodec"/>).</para>
-/// <para><b>Bound.</b> The serialized state of a user at the default cap of 2,000 with one partition and
-/// millisecond enqueue times a few per millisecond apart (a user sending 3,000 events/s) is 9 bytes an entry, so
-/// ≤ 2,000 × 9 × 4/3 (base64) + ~100 B ≈ 24.1 KB whatever the id length (tested: DeliveryStateSizeTests). Whatever
-/// the input, an entry takes at most 34 bytes: ≤ 91 KB at the default cap, and a cap of n ≤ 46·n bytes + duplicates.</para>
-/// <para><b>Fast.</b> <see cref="Decide"/> hashes the id's chars in place and looks the hash up in an open-addressing
-/// table over the entries (built once after load, then maintained incrementally); it allocates nothing once the
-/// arrays have grown to the user's steady state. Entries live in one array of structs, oldest first; forgetting a
-/// prefix only moves a head offset.</para>
-/// </remarks>
 [JsonConverter(typeof(DeliveryStateJsonConverter))]
 public sealed class DeliveryState
 {

@@ -5,25 +5,9 @@ using System.Text.Json;
 namespace TreasureHunt.Core.Aggregation;
 
 /// <summary>
-/// The binary form of <see cref="DeliveryState"/>'s remembered ids and duplicate list (each one base64 field in JSON).
+/// The binary form of <see cref="DeliveryState"/>'s remembered ids and duplicate list (one base64 field each in JSON):
+/// delta-coded varints, 9 bytes a remembered id in the steady state. Format: docs/internals.md#delivery-state-codec.
 /// </summary>
-/// <remarks>
-/// <para><b>Remembered ids</b>, in list order (oldest first), each as a header, optional varints, then the 8-byte
-/// hash (little-endian). The sequence number is coded as the difference from the previous entry of the same partition
-/// (0 before the first), the enqueue time as the difference in ticks from the previous entry (0 before the first).</para>
-/// <list type="bullet">
-/// <item>Short form, one byte <c>0ttt ssss</c>: same partition as the previous entry, sequence difference
-/// <c>ssss + 1</c> (1..16), enqueue-time difference <c>ttt</c> whole milliseconds (0..7). This is the steady state of
-/// a busy user (Event Hubs enqueue times have millisecond resolution), so a remembered id costs 9 bytes.</item>
-/// <item>Long form, <c>1000 00mp</c>: <c>p</c> = a partition index follows (varint); then the sequence difference
-/// (zigzag varint), then the time difference (zigzag varint, in milliseconds when <c>m</c>, else in ticks).
-/// At most 1 + 5 + 10 + 10 + 8 = 34 bytes.</item>
-/// </list>
-/// <para><b>Duplicates</b>: per entry the partition index (varint), the sequence difference and the tick difference
-/// from the previous entry (zigzag varints).</para>
-/// Every varint is LEB128 (7 bits a byte, low first). Differences are computed with wrap-around, so every long
-/// round-trips.
-/// </remarks>
 internal static class DeliveryStateCodec
 {
     private const long TicksPerMs = TimeSpan.TicksPerMillisecond;

@@ -72,7 +72,7 @@ public sealed class InvocationUsage
     }
 
     public void AddEvents(long count) => Interlocked.Add(ref _events, count);
-    /// <summary>One store write, of the kind of document it wrote (the split issue 15's targets need: user writes per
+    /// <summary>One store write, of the kind of document it wrote (the split the throughput targets need: user writes per
     /// event against the floor, progress writes per batch; the rest are item, leaderboard and registry writes).</summary>
     public void AddStoreWrite(StoreWriteKind kind = StoreWriteKind.Other)
     {

@@ -4,19 +4,10 @@ using TreasureHunt.Core.Features;
 namespace TreasureHunt.Core.Events;
 
 /// <summary>
-/// Parses and validates one message against the event contract with a forward-only <see cref="Utf8JsonReader"/>
-/// (no DOM, no reflection): it is the hot path of every host. Never throws for bad input: a rejected message comes
-/// back as a <see cref="DeadLetter"/> with a stable reason code.
+/// Parses and validates one message against the event contract with a forward-only reader, the hot path of every
+/// host; bad input comes back as a <see cref="DeadLetter"/> with a stable reason code, never an exception. Not
+/// thread-safe (pooled strings): one per partition processor. Rule order: docs/internals.md#event-parser.
 /// </summary>
-/// <remarks>
-/// Rule order (first match wins): too_large; not_json (also for invalid UTF-8 or trailing content); not_object;
-/// duplicate_field (core fields and declared attributes); the first field error in document order (bad_type, bad_id,
-/// bad_category, unknown_type, bad_value, bad_timestamp, bad_attribute); missing_field; bad_attribute for a missing
-/// required attribute; future_timestamp; too_old. The JSON is read to its end before a field error is reported, so a broken
-/// document is always not_json. Declared attributes (<see cref="CompiledDefinitions.Attributes"/>) are kept on the
-/// event (<see cref="TreasureEvent.Attributes"/>); undeclared fields are ignored; a null counts as absent.
-/// Not thread-safe (it pools id strings and attribute values); use one parser per partition processor.
-/// </remarks>
 public sealed class EventParser(CompiledDefinitions definitions)
 {
     /// <summary>A parser for the default definitions' event types.</summary>

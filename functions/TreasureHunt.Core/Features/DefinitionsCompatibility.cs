@@ -3,18 +3,8 @@ using System.Text.Json;
 namespace TreasureHunt.Core.Features;
 
 /// <summary>
-/// Evolution rules between the stored definitions (what the data was computed with) and a candidate:
-/// <list type="bullet">
-/// <item>Compatible within one version: adding a feature, adding an event type at the end, adding an optional
-/// attribute, widening a string attribute's maxLength or making an attribute optional. New features start from new
-/// events (history is not back-filled).</item>
-/// <item>Removing or redefining a feature (any member but its description: what it reads — <c>of</c>, <c>by</c> — and what it
-/// filters — <c>types</c>, <c>where</c> — included) needs a higher version; the state of a redefined feature starts over. So does
-/// any attribute change that could reject an event the stored version accepts or change a value's type: removing an
-/// attribute, changing its type, narrowing its maxLength, making it required (or adding a required one).</item>
-/// <item>Never allowed: a lower version, removing or reordering event types (their position indexes the counters of
-/// the rollup entities and of every stored document's per-type arrays).</item>
-/// </list>
+/// The evolution rules between the stored definitions and a candidate: what one version may add, what needs a higher
+/// version, what is never allowed (docs/data-model.md, "Feature definitions"; docs/internals.md#definitions-evolution).
 /// </summary>
 public static class DefinitionsCompatibility
 {

@@ -1,17 +1,8 @@
 namespace TreasureHunt.Core.Features;
 
 /// <summary>
-/// What a host's start-up does with its configured definitions against the registry (pure: the caller reads the
-/// registry, applies the writes conditionally, and on a conflict reads again and plans again):
-/// <list type="bullet">
-/// <item>Same version stored: it must be compatible with the stored one (<see cref="DefinitionsCompatibility"/>: no
-/// feature removed or redefined, event types only appended) — otherwise the host refuses to start, naming the entry;
-/// compatible additions are recorded. It must not be retired, and must live in the configured users container.</item>
-/// <item>A new, higher version: an in-place upgrade of the version that owns the configured users container (the
-/// issue-9 rule: redefined features start over from new events); that version is retired. A lower unregistered
-/// version is refused.</item>
-/// <item>An empty registry: the configured version is registered as live and active.</item>
-/// </list>
+/// Plans what a host's start-up writes to the definitions registry for its configured definitions (pure; the caller
+/// writes conditionally and re-plans on a conflict). Cases: docs/internals.md#definitions-registration.
 /// </summary>
 public static class DefinitionsRegistration
 {

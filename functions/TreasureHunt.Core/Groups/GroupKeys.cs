@@ -7,19 +7,8 @@ using TreasureHunt.Core.Features;
 namespace TreasureHunt.Core.Groups;
 
 /// <summary>
-/// Key values of a keyed group and the document id they map to. A key value is text: a string field as is, a boolean
-/// attribute as <c>true</c>/<c>false</c>, a number attribute in its shortest round-trip form (<c>10</c>, <c>0.5</c>,
-/// <c>1E+16</c>), so a query's <c>?price=10.0</c> finds what an event's <c>10</c> counted.
-/// <para>
-/// Document id (group <c>item</c>: the item id itself, as item documents always were): the group name and <c>~</c>, then
-/// the key values joined by <c>~</c>, each escaped — the characters <c>A-Z a-z 0-9 -</c> as they are, every other UTF-16 code
-/// unit as <c>_</c> and four upper-case hex digits (<c>/</c> → <c>_002F</c>, <c>.</c> → <c>_002E</c>, <c>_</c> → <c>_005F</c>).
-/// Group names have no <c>~</c> and escaped values neither, so the form is injective; it is made of URL-unreserved
-/// characters only, so no layer re-encodes it, and it never holds <c>/ \ ? #</c> or a lone dot segment (Cosmos DB's id rules); item ids never hold <c>~</c> or <c>!</c>, so these documents share the <c>items</c> container
-/// with the item documents without ever meeting one. An id over <see cref="MaxReadableIdLength"/> characters becomes the group name, <c>!</c> and
-/// the base64url SHA-256 of the readable form (<c>!</c> is escaped in readable ids, so the forms never meet); the
-/// document keeps its key values and a read checks them.
-/// </para>
+/// Key values of a keyed group as text, and the injective, URL-safe document id they map to (group, <c>~</c>, escaped
+/// values; hashed past <see cref="MaxReadableIdLength"/>). Encoding rules: docs/internals.md#group-keys.
 /// </summary>
 public static class GroupKeys
 {

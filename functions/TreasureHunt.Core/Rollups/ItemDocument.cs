@@ -50,7 +50,7 @@ public class ItemStats
 /// </summary>
 public sealed class ItemDocument : ItemStats
 {
-    /// <summary>Issue 10: item stats are one point read of at most 8 KB.</summary>
+    /// <summary>Item stats are one point read of at most 8 KB (a design limit of the capacity model).</summary>
     public const int MaxBytes = 8 * 1024;
 
     [JsonPropertyName("id")] public string Id { get; set; } = "";

@@ -4,25 +4,9 @@ using TreasureHunt.Core.Groups;
 namespace TreasureHunt.Core.Rollups;
 
 /// <summary>
-/// State of one item shard entity (<c>itemshard</c>, key "{ShardCount}-{index}", see <see cref="ShardRouting.ShardKey"/>).
-/// It does not hold the catalog: the items live in their own Cosmos documents (<see cref="ItemDocument"/>) and the
-/// leaderboards in <see cref="LeaderboardDocument"/>s. The shard is the one writer of its items: it merges the
-/// partitions' signals into <see cref="Pending"/>, seals that buffer when it is <c>ItemFlushSeconds</c> old or holds
-/// <c>ItemFlushMaxItems</c> items, and writes a sealed buffer at the start of a later entity batch.
-/// <para>
-/// Bounded: <see cref="Applied"/> holds about one range per source partition (partitions send each entity contiguous
-/// ranges, <see cref="PartitionProgress.SentThrough"/>); <see cref="Pending"/> and <see cref="Sealed"/> each hold at
-/// most <c>ItemFlushMaxItems</c> items plus the items of the signals of one entity batch, while the item store accepts
-/// writes. Nothing grows with the catalog. While the store refuses writes (an outage), the sealed buffer cannot be
-/// written and <see cref="Pending"/> grows with the distinct items arriving meanwhile (docs/data-model.md lists this
-/// limit and its next lever).
-/// </para>
-/// <para>
-/// Exactly-once: a signal is applied to <see cref="Pending"/> once (its range is recorded in the same state). A sealed
-/// buffer carries a number; it is written only after the state that sealed it was committed (in a later entity batch),
-/// so a write retried after a crash writes exactly the same buffer, and an item document records the last number each
-/// shard wrote to it (<see cref="ItemDocument.Flushes"/>), so that retry skips the items already written.
-/// </para>
+/// State of one item shard entity: the partitions' signals merged into <see cref="Pending"/>, sealed by age or size, and
+/// written in a later entity batch. Bounded by <c>ItemFlushMaxItems</c>, not by the catalog; bounds and the
+/// exactly-once argument: docs/internals.md#item-shard-state.
 /// </summary>
 public sealed class ItemShardState
 {

@@ -4,17 +4,8 @@ using System.Text.Json.Serialization;
 namespace TreasureHunt.Core.Rollups;
 
 /// <summary>
-/// One leaderboard — one event type, in one hour window or all time — as one Cosmos document (container
-/// <c>leaderboards</c>, partition key /id): a section per item shard, each that shard's exact top-K of its own items.
-/// Items are split disjointly across the shards of a layout, so the union of the sections contains the global top-K;
-/// a query reads this one document and merges (<see cref="Top"/>). Each shard replaces only its own section
-/// (conditional write), after writing the item documents the counts come from.
-/// <para>
-/// After a reshard, an item may appear in a section of the old layout and one of the new: counts only grow and every
-/// section holds a count read from the item's document, so the highest is the newest and the merge takes it; a
-/// section's entries are K distinct items, so the merged top-K stays exact. Bounded: sections × K entries (16 × 100
-/// ≈ 50 KB with short ids); hour documents expire (<see cref="TimeToLiveSeconds"/>).
-/// </para>
+/// One per-type leaderboard window as one document: a section per item shard holding that shard's exact top-K, merged
+/// at read. Why the merge stays exact across a reshard: docs/internals.md#leaderboard-documents.
 /// </summary>
 public sealed class LeaderboardDocument
 {

@@ -4,19 +4,9 @@ using TreasureHunt.Core.Erasure;
 namespace TreasureHunt.Core.Rollups;
 
 /// <summary>
-/// Per source partition (and consumer group): how far the pipeline has applied the stream, and the rollup outbox.
-/// Stored as one document (Cosmos container <c>progress</c>) and written with optimistic concurrency.
-/// <para>
-/// Exactly-once effect across the two stores works like this. User aggregates carry their own per-partition
-/// watermark, so re-applying any event to them is a no-op. Rollup deltas cannot be checked against the entities
-/// before sending, so they are accumulated here: a batch's delta is merged into <see cref="Pending"/> in the same
-/// write that advances <see cref="AppliedThrough"/> (events at or below it are skipped on redelivery). A pending
-/// delta that is big or old enough is moved to <see cref="Sealed"/>; a sealed delta is sent as one signal per shard
-/// plus one global signal, all tagged with the sealed sequence range, then cleared — by the partition's next batch
-/// write, so that a batch writes its progress once. A crash between sending and clearing (or a process that did not
-/// send it itself) re-sends the same sealed delta with the same range, which the entities ignore (they keep
-/// the ranges they applied per source partition, see <see cref="AppliedRanges"/>). Sealed ranges never overlap, so an entity never sees a half-applied range.
-/// </para>
+/// Per source partition and consumer group: how far the stream is applied, and the rollup outbox (pending and sealed
+/// deltas), stored as one <c>progress</c> document written with optimistic concurrency. Why this gives exactly-once
+/// rollups: docs/internals.md#partition-progress.
 /// </summary>
 public sealed class PartitionProgress
 {

@@ -7,18 +7,9 @@ using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
 namespace TreasureHunt.Functions.Bindings;
 
 /// <summary>
-/// The Event Hubs trigger, declared here by hand.
-/// <para>
-/// Why hand-written: the worker package <c>Microsoft.Azure.Functions.Worker.Extensions.EventHubs</c> (and the host-side
-/// <c>Microsoft.Azure.WebJobs.Extensions.EventHubs</c>) are not served by the package registry the development and CI
-/// machines reach. The worker SDK derives the binding type from the attribute's class name (<c>EventHubTriggerAttribute</c>
-/// becomes <c>"type": "eventHubTrigger"</c>) and reads the attribute's properties into <c>functions.metadata</c>, so this
-/// class produces exactly the metadata the official attribute does (<c>"cardinality": "Many"</c> when batched), and the
-/// host's Event Hubs extension serves it at run time. Bind <c>string[]</c> (or <c>byte[][]</c>) plus the binding-data arrays
-/// <c>sequenceNumberArray</c>, <c>enqueuedTimeUtcArray</c>, <c>offsetArray</c>, <c>partitionKeyArray</c>,
-/// <c>propertiesArray</c>, <c>systemPropertiesArray</c> and <c>partitionContext</c>.
-/// </para>
-/// <para>When the official package becomes available, delete this file and reference it instead: no function changes.</para>
+/// The Event Hubs trigger, declared by hand because the worker extension package is not served here; it yields the
+/// same <c>functions.metadata</c> as the official attribute. Delete it once the package is available:
+/// docs/internals.md#event-hubs-trigger-attribute.
 /// </summary>
 [BindingCapabilities(KnownBindingCapabilities.FunctionLevelRetry)]
 [AttributeUsage(AttributeTargets.Parameter)]

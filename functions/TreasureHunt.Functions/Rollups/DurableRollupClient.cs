@@ -7,14 +7,9 @@ using TreasureHunt.Pipeline.Entities;
 namespace TreasureHunt.Functions.Rollups;
 
 /// <summary>
-/// <see cref="IRollupClient"/> over Durable Functions entities.
-/// <para>
-/// The isolated worker has no DI route to a <see cref="DurableTaskClient"/>: the client is built from connection details
-/// the host sends with each invocation's <c>[DurableClient]</c> binding. So this singleton (what the pipeline's
-/// singletons depend on) uses the client of the current invocation: a function that reaches the rollups takes a
-/// <c>[DurableClient] DurableTaskClient</c> parameter and wraps its work in <c>using var _ = DurableRollupClient.Use(client);</c>.
-/// The binding flows with the async context, like <see cref="Core.Costs.InvocationUsage"/>.
-/// </para>
+/// <see cref="IRollupClient"/> over Durable Functions entities, using the current invocation's
+/// <c>[DurableClient]</c> binding (the isolated worker cannot inject a <c>DurableTaskClient</c>): a function wraps its work
+/// in <c>using var _ = DurableRollupClient.Use(client);</c>.
 /// </summary>
 public sealed class DurableRollupClient : IRollupClient
 {

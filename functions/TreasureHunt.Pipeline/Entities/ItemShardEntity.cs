@@ -8,16 +8,9 @@ using TreasureHunt.Pipeline.Telemetry;
 namespace TreasureHunt.Pipeline.Entities;
 
 /// <summary>
-/// One item shard (entity name <c>itemshard</c>, key "{ShardCount}-{index}"): merges the partitions' signals for its
-/// items and writes them to the item and leaderboard documents in buffers (see <see cref="ItemShardState"/> for the
-/// bounds and the exactly-once argument). The same class runs in the Functions app (via <c>TaskEntityDispatcher</c>)
-/// and in the local host (DurableTask.Core through the SDK's shim): both create one instance per entity batch, which
-/// is what <see cref="_sealedInThisBatch"/> relies on.
-/// <para>
-/// Operations: <c>apply</c> (a partition's signal) and <c>flush</c> (the delayed self-signal that writes the tail when
-/// traffic stops). Neither throws for a failed write: the buffer stays sealed and is written by a later batch, so a
-/// signal is never lost to a store outage (an operation that throws would drop its signal).
-/// </para>
+/// One item shard entity (<c>itemshard</c>): <c>apply</c> merges a partition's signal, <c>flush</c> writes the tail when
+/// traffic stops; a failed write leaves the buffer sealed for a later batch, so no signal is lost. Shared by both hosts
+/// (one instance per entity batch). Bounds: <see cref="ItemShardState"/>.
 /// </summary>
 public sealed class ItemShardEntity(
     IOptions<RollupOptions> options,

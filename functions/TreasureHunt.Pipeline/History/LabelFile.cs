@@ -12,12 +12,10 @@ namespace TreasureHunt.Pipeline.History;
 public sealed class LabelFileException(string message) : Exception(message);
 
 /// <summary>
-/// Reads the label rows of a point-in-time export: a CSV file (a header row, then one row per label; RFC 4180, read with CsvHelper)
-/// or a Parquet file, chosen by the extension. The entity column is <c>userId</c> (or <c>entityId</c>), the time
-/// column <c>timestamp</c> (or <c>time</c>): an ISO-8601 time with <c>Z</c> or an offset, as the query API takes it
-/// (<see cref="QueryTime"/>), or in Parquet a timestamp column. Other columns are ignored. Every row is checked; the
-/// first bad one is reported with its position. A keyed export's label rows name a key of a group instead
-/// (<see cref="ReadKeyedAsync"/>).
+/// Reads the label rows of a point-in-time export from a CSV file (RFC 4180, CsvHelper) or a Parquet file, chosen by
+/// the extension: key columns (<c>userId</c> or <c>entityId</c>; for a keyed export the group's key fields) and a time
+/// column (<c>timestamp</c> or <c>time</c>, as the query API takes it, or a Parquet timestamp). Other columns are
+/// ignored; the first bad row is reported with its position.
 /// </summary>
 public static class LabelFile
 {
@@ -38,17 +36,13 @@ public static class LabelFile
         _ => null,
     };
 
+    /// <summary>The label rows of a user export: a user id and a time each.</summary>
     public static async Task<IReadOnlyList<LabelRow>> ReadAsync(string path, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new LabelFileException($"{path}: no such file");
-        var rows = FormatOf(path) switch
-        {
-            "csv" => await ReadCsvAsync(path, now, cancellationToken),
-            "parquet" => await ReadParquetAsync(path, now, cancellationToken),
-            _ => throw new LabelFileException($"{path}: a label file must be .csv or .parquet"),
-        };
-        return rows.Count > 0 ? rows : throw new LabelFileException($"{path}: no label rows");
+        var rows = new List<LabelRow>();
+        await ReadTableAsync(path, [EntityColumns], (key, time, where) => rows.Add(Row(rows.Count, key[0], time, now, where)), cancellationToken);
+        return rows;
     }
 
     /// <summary>
@@ -60,12 +54,9 @@ public static class LabelFile
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(group);
-        if (!File.Exists(path)) throw new LabelFileException($"{path}: no such file");
-        var keyNames = group.KeyNames.ToArray();
         var rows = new List<KeyedLabelRow>();
         void Add(string?[] key, string? time, string where)
         {
-            if (rows.Count >= MaxRows) throw new LabelFileException($"{where}: more than {MaxRows:N0} label rows");
             var values = new string[key.Length];
             for (var i = 0; i < key.Length; i++)
             {
@@ -79,78 +70,41 @@ public static class LabelFile
             if (!QueryTime.TryParse(time ?? "", "timestamp", now, out var t, out var timeError)) throw new LabelFileException($"{where}: {timeError}");
             rows.Add(new KeyedLabelRow(rows.Count, values, t));
         }
+        await ReadTableAsync(path, group.KeyNames.Select(k => new[] { k }).ToArray(), Add, cancellationToken);
+        return rows;
+    }
+
+    /// <summary>
+    /// Reads every row's key columns (each found by any of its accepted names) and time column, and hands them to
+    /// <paramref name="add"/> with the row's position; refuses a missing file, a bad format, a row beyond
+    /// <see cref="MaxRows"/> and a file without rows.
+    /// </summary>
+    private static async Task ReadTableAsync(
+        string path, string[][] keyColumns, Action<string?[], string?, string> add, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path)) throw new LabelFileException($"{path}: no such file");
+        var count = 0;
+        void Next(string?[] key, string? time, string where)
+        {
+            if (count >= MaxRows) throw new LabelFileException($"{where}: more than {MaxRows:N0} label rows");
+            add(key, time, where);
+            count++;
+        }
         switch (FormatOf(path))
         {
             case "csv":
-                try
-                {
-                    using var reader = CsvReader.Create(new StreamReader(path), new CsvReaderOptions
-                    {
-                        HasHeader = true, MalformedData = CsvMalformedDataHandling.Throw, FieldCountMismatch = CsvFieldCountHandling.Throw, TrackLineNumbers = true,
-                    }, leaveOpen: false);
-                    await reader.ReadHeaderAsync(cancellationToken);
-                    var names = reader.Headers.ToList();
-                    if (names.Count == 0) throw new LabelFileException($"{path}: empty file (a header row {string.Join(',', keyNames)},timestamp is required)");
-                    var keyColumns = keyNames.Select(k => Column(names, [k], path)).ToArray();
-                    var time = Column(names, TimeColumns, path);
-                    while (await reader.ReadAsync(cancellationToken))
-                    {
-                        Add(keyColumns.Select(c => (string?)reader.GetString(c)).ToArray(), reader.GetString(time), $"{path} line {reader.LineNumber}");
-                    }
-                }
-                catch (CsvFormatException e)
-                {
-                    throw new LabelFileException($"{path}: not a well-formed CSV file ({e.Message})");
-                }
+                await ReadCsvAsync(path, keyColumns, Next, cancellationToken);
                 break;
             case "parquet":
-                await using (var stream = File.OpenRead(path))
-                {
-                    ParquetReader reader;
-                    try
-                    {
-                        reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
-                    }
-                    catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
-                    {
-                        throw new LabelFileException($"{path}: not a Parquet file ({e.Message})");
-                    }
-                    await using (reader)
-                    {
-                        var fields = reader.Schema.GetDataFields();
-                        var names = fields.Select(f => f.Name).ToList();
-                        var keyFields = keyNames.Select(k => fields[Column(names, [k], path)]).ToArray();
-                        var time = fields[Column(names, TimeColumns, path)];
-                        foreach (var field in keyFields.Where(f => !IsText(f)))
-                        {
-                            throw new LabelFileException($"{path}: column {field.Name} must be a string column (it is {field.ClrType.Name})");
-                        }
-                        for (var g = 0; g < reader.RowGroupCount; g++)
-                        {
-                            using var rowGroup = reader.OpenRowGroupReader(g);
-                            var count = checked((int)rowGroup.RowCount);
-                            var columns = new string?[keyFields.Length][];
-                            for (var c = 0; c < keyFields.Length; c++)
-                            {
-                                columns[c] = new string?[count];
-                                await rowGroup.ReadAsync(keyFields[c], columns[c].AsMemory(), cancellationToken: cancellationToken);
-                            }
-                            var times = await ReadTimesAsync(rowGroup, time, count, path, cancellationToken);
-                            for (var i = 0; i < count; i++)
-                            {
-                                Add(columns.Select(c => c[i]).ToArray(), times[i], $"{path} row {rows.Count + 1}");
-                            }
-                        }
-                    }
-                }
+                await ReadParquetAsync(path, keyColumns, Next, cancellationToken);
                 break;
             default:
                 throw new LabelFileException($"{path}: a label file must be .csv or .parquet");
         }
-        return rows.Count > 0 ? rows : throw new LabelFileException($"{path}: no label rows");
+        if (count == 0) throw new LabelFileException($"{path}: no label rows");
     }
 
-    private static async Task<List<LabelRow>> ReadCsvAsync(string path, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task ReadCsvAsync(string path, string[][] keyColumns, Action<string?[], string?, string> add, CancellationToken cancellationToken)
     {
         var options = new CsvReaderOptions
         {
@@ -159,28 +113,30 @@ public static class LabelFile
             FieldCountMismatch = CsvFieldCountHandling.Throw,
             TrackLineNumbers = true,
         };
-        var rows = new List<LabelRow>();
         try
         {
             using var reader = CsvReader.Create(new StreamReader(path), options, leaveOpen: false);
             await reader.ReadHeaderAsync(cancellationToken);
             var names = reader.Headers.ToList();
-            if (names.Count == 0) throw new LabelFileException($"{path}: empty file (a header row userId,timestamp is required)");
-            var entity = Column(names, EntityColumns, path);
+            if (names.Count == 0)
+            {
+                var header = string.Join(',', keyColumns.Select(k => k[0]));
+                throw new LabelFileException($"{path}: empty file (a header row {header},timestamp is required)");
+            }
+            var keys = keyColumns.Select(k => Column(names, k, path)).ToArray();
             var time = Column(names, TimeColumns, path);
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add(Row(rows.Count, reader.GetString(entity), reader.GetString(time), now, $"{path} line {reader.LineNumber}"));
+                add(keys.Select(c => (string?)reader.GetString(c)).ToArray(), reader.GetString(time), $"{path} line {reader.LineNumber}");
             }
         }
         catch (CsvFormatException e)
         {
             throw new LabelFileException($"{path}: not a well-formed CSV file ({e.Message})");
         }
-        return rows;
     }
 
-    private static async Task<List<LabelRow>> ReadParquetAsync(string path, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task ReadParquetAsync(string path, string[][] keyColumns, Action<string?[], string?, string> add, CancellationToken cancellationToken)
     {
         await using var stream = File.OpenRead(path);
         ParquetReader reader;
@@ -196,35 +152,31 @@ public static class LabelFile
         {
             var fields = reader.Schema.GetDataFields();
             var names = fields.Select(f => f.Name).ToList();
-            var entity = fields[Column(names, EntityColumns, path)];
+            var keys = keyColumns.Select(k => fields[Column(names, k, path)]).ToArray();
             var time = fields[Column(names, TimeColumns, path)];
-            if (!IsText(entity))
+            foreach (var field in keys.Where(f => !IsText(f)))
             {
-                throw new LabelFileException($"{path}: column {entity.Name} must be a string column (it is {entity.ClrType.Name})");
+                throw new LabelFileException($"{path}: column {field.Name} must be a string column (it is {field.ClrType.Name})");
             }
-            var rows = new List<LabelRow>();
+            var row = 0;
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
-                using var group = reader.OpenRowGroupReader(g);
-                var count = checked((int)group.RowCount);
-                if (rows.Count + count > MaxRows) throw new LabelFileException($"{path}: more than {MaxRows:N0} label rows");
-                var ids = new string?[count];
-                await group.ReadAsync(entity, ids.AsMemory(), cancellationToken: cancellationToken);
-                var times = await ReadTimesAsync(group, time, count, path, cancellationToken);
+                using var rowGroup = reader.OpenRowGroupReader(g);
+                var count = checked((int)rowGroup.RowCount);
+                var columns = new string?[keys.Length][];
+                for (var c = 0; c < keys.Length; c++)
+                {
+                    columns[c] = new string?[count];
+                    await rowGroup.ReadAsync(keys[c], columns[c].AsMemory(), cancellationToken: cancellationToken);
+                }
+                var times = await ReadTimesAsync(rowGroup, time, count, path, cancellationToken);
                 for (var i = 0; i < count; i++)
                 {
-                    var where = $"{path} row {rows.Count + 1}";
-                    if (times[i] is { } t)
-                    {
-                        rows.Add(Row(rows.Count, ids[i], t, now, where));
-                    }
-                    else
-                    {
-                        throw new LabelFileException($"{where}: {time.Name} is empty");
-                    }
+                    var where = $"{path} row {++row}";
+                    if (times[i] is null) throw new LabelFileException($"{where}: {time.Name} is empty");
+                    add(columns.Select(c => c[i]).ToArray(), times[i], where);
                 }
             }
-            return rows;
         }
     }
 
@@ -268,7 +220,6 @@ public static class LabelFile
         {
             throw new LabelFileException($"{where}: {error}");
         }
-        if (index >= MaxRows) throw new LabelFileException($"{where}: more than {MaxRows:N0} label rows");
         return new LabelRow(index, userId!, t);
     }
 

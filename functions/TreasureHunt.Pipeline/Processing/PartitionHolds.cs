@@ -4,15 +4,9 @@ using System.Diagnostics.Metrics;
 namespace TreasureHunt.Pipeline.Processing;
 
 /// <summary>
-/// Which partitions are held right now — their batch failed with an error that is retried, never skipped
-/// (throttling, unavailability, timeouts, a sequence gap that was not recorded) — since when, after how many attempts,
-/// and the last error. The batch processor reports every failed and every successful attempt here; the readiness
-/// check, <c>th status</c> and the metrics read it.
-/// <para>Metrics (meter <see cref="MeterName"/>, for an OpenTelemetry exporter): <c>th.partitions.held</c> (gauge:
-/// partitions held now), <c>th.partitions.held.max_seconds</c> (gauge: the longest current hold),
-/// <c>th.batches.retried</c> (counter: failed batch attempts, tag <c>partition</c>)
-/// (messages parked are counted by <c>th.events.parked</c> in <see cref="Telemetry.PipelineMetrics"/>).</para>
-/// Bounded: one entry per partition owned by this instance.
+/// Which partitions are held now (their batch failed with a retried error), since when, how many attempts and the last
+/// error; read by readiness, <c>th status</c> and the metrics (<c>th.partitions.held</c>,
+/// <c>th.partitions.held.max_seconds</c>, <c>th.batches.retried</c>). One entry per owned partition.
 /// </summary>
 public sealed class PartitionHolds : IDisposable
 {

@@ -6,7 +6,7 @@ namespace TreasureHunt.Pipeline.Processing;
 /// <summary>
 /// What this process sent of each partition's sealed rollup: the last sealed range per (consumer group, partition)
 /// whose signals all reached the task hub, with those signals. It lets the partition's next batch clear the sealed
-/// delta in the write it does anyway, instead of a second progress write right after sending (issue 15: at most one
+/// delta in the write it does anyway, instead of a second progress write right after sending (at most one
 /// progress write per batch). Losing it (a restart, a partition moving to another instance) only means the next
 /// owner re-sends that range, which the entities ignore. Bounded: one entry per partition this process has flushed.
 /// </summary>

@@ -11,16 +11,9 @@ using TreasureHunt.Pipeline.Telemetry;
 namespace TreasureHunt.Pipeline.Rollups;
 
 /// <summary>
-/// Writes an item shard's sealed buffer (<see cref="SealedItemFlush"/>): each item's and each keyed group key's
-/// document (read — or the copy the store kept from its last item write — add the delta unless this buffer was
-/// already written there, conditional replace: <see cref="ConditionalWrite"/>), then the shard's section of every
-/// leaderboard the written documents touched — per-type item leaderboards per (type, hour) and (type, all time), and
-/// declared leaderboards per window — offered the new values read from the documents.
-/// Idempotent, so a write interrupted by a crash is simply repeated (see <see cref="ItemShardState"/>).
-/// A store's permanent refusal of one document (<see cref="IStoreRefusalClassifier"/>) drops that item's or key's
-/// delta from the buffer, counted and logged, so one document nobody can address never holds the shard's others.
-/// An hour window older than the item hour retention (<c>Rollups:ItemHourWindows</c>) at the current time is not
-/// written: its events count all time, but no item hour and no hour leaderboard document is created for it.
+/// Writes an item shard's sealed buffer: every item and keyed document it touches (conditional, skipped where this
+/// buffer was already written), then the shard's section of each touched leaderboard. Idempotent; a permanently refused
+/// document drops only its own delta. Details: docs/internals.md#item-shard-writes.
 /// </summary>
 public sealed class ItemShardWriter(
     IItemRollupStore store,

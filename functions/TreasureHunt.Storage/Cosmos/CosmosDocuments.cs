@@ -36,7 +36,7 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
         }
         response.EnsureSuccessStatusCode();
         // The gateway client has already buffered the body in a MemoryStream: deserialize from its buffer instead of
-        // copying it again (issue 15: the copy was ~3 % of the host's allocations).
+        // copying it again (the copy was ~3 % of the host's allocations).
         T? document;
         long length;
         if (response.Content is MemoryStream { } buffered && buffered.TryGetBuffer(out var segment))
@@ -124,7 +124,7 @@ public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline r
         var body = JsonSerializer.SerializeToUtf8Bytes(document, Json);
         serialized?.Invoke(body);
         // publiclyVisible: the SDK wraps a MemoryStream whose buffer it can reach instead of copying the body into its own
-        // (Microsoft.Azure.Documents StreamExtension.AsClonableStreamAsync; issue 15: that copy was ~4 % of the host's allocations).
+        // (Microsoft.Azure.Documents StreamExtension.AsClonableStreamAsync; that copy was ~4 % of the host's allocations).
         using var response = await SendAsync(ct => write(new MemoryStream(body, 0, body.Length, writable: false, publiclyVisible: true), ct), cancellationToken);
         Record(response, RequestUnitEstimator.Write(body.Length));
         if (conflictStatus is { } conflict && response.StatusCode == conflict)

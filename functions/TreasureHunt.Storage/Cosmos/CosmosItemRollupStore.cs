@@ -9,7 +9,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// <para>An item's shard is its only writer (while an old layout drains after a reshard, two shards may write it), so
 /// the writer keeps the item documents it wrote in a bounded cache (<c>Cosmos:ItemWriterCacheSize</c> documents, each
 /// ≤ 8 KB, checked at start-up by the pipeline's ItemDocumentBoundValidator) and skips the read before its next write of a Zipf-head item:
-/// one call per item per buffer instead of two (issue 15's profile: reads were ~13 % of the host's allocations). The
+/// one call per item per buffer instead of two (reads were ~13 % of the host's allocations when profiled). The
 /// ETag keeps it exact, as for user documents: a stale copy gets 412, is dropped, and the writer reads again.</para></summary>
 /// <para>Keyed groups' documents share the <c>items</c> container (their ids hold <c>~</c> or <c>!</c>, which item ids
 /// never do) and declared leaderboards the <c>leaderboards</c> container (their ids hold <c>~</c>, per-type ones <c>@</c>).</para>

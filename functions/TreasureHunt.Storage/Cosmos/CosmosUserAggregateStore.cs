@@ -6,26 +6,9 @@ using TreasureHunt.Core.Ports;
 namespace TreasureHunt.Storage.Cosmos;
 
 /// <summary>
-/// User documents (<see cref="UserDocument"/>, schema 2; schema-1 documents are upgraded on read) in the <c>users</c> container (id = partition key = userId). One conditional write per user
-/// per batch: the write carries the ETag of the version it was computed from (IfMatch), or is a create that
-/// fails if the document appeared meanwhile; on either conflict the document is reloaded and the batch
-/// re-applied to it. Applying the same events twice is a no-op because the aggregate's per-partition watermark
-/// is in the document.
-/// <para>
-/// Writers keep the version they last wrote in a bounded in-process cache: a partition's owner is usually the
-/// only writer of its users, so the read before the write is skipped (one call per user per batch instead of
-/// two). The ETag keeps this safe: if anyone else wrote the document, the write gets 412 and the store reloads.
-/// A cached aggregate whose write failed is evicted, so a redelivered batch starts from what is stored.
-/// An update takes the cached aggregate out of its slot (atomically) while it applies and writes, so two concurrent
-/// updates of one user never mutate the same instance: the second one reads from Cosmos and, if the first one wrote
-/// meanwhile, gets 412 and reloads. Reads for queries (<see cref="GetAsync"/>) always go to Cosmos.
-/// </para>
-/// <para>
-/// With <paramref name="batchedDocuments"/> (the same container through the bulk-enabled client, <c>Cosmos:BulkExecution</c>)
-/// an update's read and write go through it: the SDK groups the concurrent updates of a batch into batch requests, each
-/// operation keeping its own IfMatch ETag and answer, so the conflict handling above is unchanged. Queries and deletes
-/// stay single requests (they would otherwise wait on the SDK's batching timer).
-/// </para>
+/// User documents in the <c>users</c> container: one conditional write per user per batch (IfMatch on the version it
+/// was computed from; on 412 reload and re-apply), with a writer cache that skips the read when this writer wrote last.
+/// Concurrency and bulk execution: docs/internals.md#user-document-store.
 /// </summary>
 public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> documents, CompiledDefinitions definitions, WriterCache<UserDocument>? writerCache = null,
     CosmosDocuments<UserDocument>? batchedDocuments = null) : IUserAggregateStore
@@ -103,7 +86,7 @@ public sealed class CosmosUserAggregateStore(CosmosDocuments<UserDocument> docum
     /// <c>document</c> (identity, times, the rest) — by their bytes in the body that was sent, and splits the write's
     /// estimated RU in the same proportion (<see cref="RequestUnitEstimator"/>). Recorded on the invocation's usage, then
     /// in its cost record. It walks the serialized body with a <see cref="System.Text.Json.Utf8JsonReader"/> (no
-    /// allocation) instead of serializing each part again (issue 15: that second serialization was ~5 % of the host's CPU).
+    /// allocation) instead of serializing each part again (that second serialization was ~5 % of the host's CPU).
     /// </summary>
     internal static void AttributeToFeatures(byte[] body)
     {

@@ -10,31 +10,9 @@ using TreasureHunt.Core.History;
 namespace TreasureHunt.Storage.History;
 
 /// <summary>
-/// The history of the event hub as Event Hubs Capture wrote it: Avro files in a Blob container, read with
-/// <c>Azure.Storage.Blobs</c> (a <see cref="TokenCredential"/> — <c>DefaultAzureCredential</c>, the managed identity in
-/// Azure — or a connection string for Azurite) and <c>Apache.Avro</c>.
+/// The event hub's history as Event Hubs Capture wrote it (Avro files in Blob storage), read one partition at a time in
+/// sequence order with one blob open. Layout, schema and bounds: docs/internals.md#capture-history-source.
 /// </summary>
-/// <remarks>
-/// <para><b>Layout.</b> Capture names each file by the archive name format; the deployment (bicep/modules/eventhubs.bicep)
-/// uses the default <c>{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}</c> in the
-/// container <c>eventhubs-capture</c>, and Capture appends <c>.avro</c> (a file URL in the <c>CaptureFileCreated</c>
-/// event: <c>…/tfdatamigratens/hubdatamigration/1/2017/08/31/19/11/45.avro</c>;
-/// https://learn.microsoft.com/azure/event-hubs/event-hubs-capture-overview and
-/// https://learn.microsoft.com/azure/event-grid/event-schema-event-hubs). Every date part is zero-padded, so within a
-/// partition the blob names sort in time order, and a file holds a contiguous run of that partition's sequence numbers
-/// (its window); the files of a partition read in name order are the partition in sequence order.</para>
-/// <para><b>Schema.</b> Each record is Capture's <c>Microsoft.ServiceBus.Messaging.EventData</c> (see
-/// <see cref="Schema"/>; https://learn.microsoft.com/azure/event-hubs/explore-captured-avro-files): the body bytes are
-/// the message exactly as sent, <c>SequenceNumber</c> its position and <c>EnqueuedTimeUtc</c> the broker's enqueue time
-/// as a string: ISO-8601 (<c>2019-09-26T17:46:09.8870000Z</c> in published samples of Capture-format Avro) or any other
-/// invariant-culture date and time (<c>9/26/2019 5:46:09 PM</c>), read as UTC. A record without a body is read as an
-/// empty body (the parser dead-letters it).</para>
-/// <para><b>Bounded.</b> A partition is read as a stream: one blob open at a time through a read-ahead buffer of
-/// <see cref="ReadBufferBytes"/>, records decoded one by one; what is kept between calls is, per partition, the open
-/// reader and the list of its blob names (≈ 100 bytes a file: a file per partition per 5-minute window is 288 a day).
-/// Resuming elsewhere than where the last call ended skips whole files by their first sequence number (one small
-/// ranged read per file) and reads only the file that holds <c>afterSequence + 1</c>.</para>
-/// </remarks>
 public sealed class CaptureHistorySource : IHistorySource, IDisposable
 {
     /// <summary>The Avro schema of a Capture record, as the Capture documentation prints it.</summary>

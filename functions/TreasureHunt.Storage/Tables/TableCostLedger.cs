@@ -8,18 +8,8 @@ using TreasureHunt.Core.Rollups;
 namespace TreasureHunt.Storage.Tables;
 
 /// <summary>
-/// The <c>costledger</c> table. Three kinds of rows:
-/// <list type="bullet">
-/// <item>per invocation: PartitionKey = start hour + bucket (<c>yyyyMMddHH-bb</c>, bb = hash of the invocation id mod
-/// <see cref="Buckets"/>), RowKey = invocation id. Spreading an hour over 16 partitions keeps each far below the
-/// documented ~2,000 entities/s per table partition
-/// (https://learn.microsoft.com/azure/storage/tables/storage-performance-checklist#targets-for-data-operations);</item>
-/// <item>per minute: PartitionKey = <c>m-yyyyMMddHH</c>, RowKey = <c>yyyyMMddHHmm|trigger|function|writer</c>;</item>
-/// <item>per hour: PartitionKey = <c>h-yyyyMMdd</c>, RowKey = <c>yyyyMMddHH|trigger|function|writer</c>.</item>
-/// </list>
-/// Minute and hour rows hold one writer's (one ledger buffer's) absolute totals, so only that writer writes them and a
-/// rewrite replaces them. A range query (<see cref="QueryTotalsAsync"/>) reads hour rows for whole hours, minute rows
-/// for whole minutes and invocation rows for at most two partial minutes (<see cref="CostRangePlan"/>).
+/// The <c>costledger</c> table: a row per invocation (hour partitions split into buckets) and per-minute and per-hour
+/// totals per writer, so a range query reads few rows. Row layout: docs/internals.md#cost-ledger.
 /// </summary>
 public sealed class TableCostLedger(TableClient table) : ICostLedger
 {

@@ -38,7 +38,7 @@ internal sealed class EventLogCompactionService(
             try
             {
                 await _signal.WaitAsync(stoppingToken);
-                while (_signal.Wait(0)) { } // one pass serves every request made so far
+                while (_signal.Wait(0, CancellationToken.None)) { } // one pass serves every request made so far
                 foreach (var partition in log.Partitions)
                 {
                     if (!_requested.TryRemove(partition.PartitionId, out var through)) continue;

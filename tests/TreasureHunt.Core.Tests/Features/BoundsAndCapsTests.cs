@@ -7,7 +7,7 @@ using TreasureHunt.Core.Features;
 namespace TreasureHunt.Core.Tests.Features;
 
 /// <summary>
-/// The document stays bounded whatever the input: the three target users of issue 9 (sizes recorded in
+/// The document stays bounded whatever the input: the three target users of the bounds (sizes recorded in
 /// docs/BENCHMARKS.md) and adversarial streams; a cap reached is counted, never a failed write.
 /// </summary>
 public class BoundsAndCapsTests(Xunit.Abstractions.ITestOutputHelper output)

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace TreasureHunt.Core.Tests.Features;
 
-/// <summary>Start-up against the definitions registry (issue 9 item 2, issue 14) and the back-fill cost model.</summary>
+/// <summary>Start-up against the definitions registry and the back-fill cost model.</summary>
 public sealed class DefinitionsRegistrationTests(ITestOutputHelper output)
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 3, 8, 0, 0, TimeSpan.Zero);

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace TreasureHunt.IntegrationTests.Features;
 
 /// <summary>
-/// Issue 14 end to end on the real emulators: the local host serves version 1 from a live stream; <c>th backfill</c>
+/// Definitions versions end to end on the real emulators: the local host serves version 1 from a live stream; <c>th backfill</c>
 /// computes version 2 (one more feature) from the event log while the host runs, is killed in the middle and resumed,
 /// then hands over to the live stream; its documents equal the live ones; <c>th features promote 2</c> switches
 /// readers at once (none sees a mix) and version 1 stays readable; a same-version incompatible change refuses start-up.

@@ -75,7 +75,7 @@ public sealed class ChaosTests(EmulatorFixture fixture, ITestOutputHelper output
             await host.WaitUntilSettledAsync(Events, truth.Events, TimeSpan.FromMinutes(15));
             Phase("stream settled");
 
-            // The poison user: user documents are bounded by construction (issue 9), so none can pass Azure's 2 MB item
+            // The poison user: user documents are bounded by construction, so none can pass Azure's 2 MB item
             // limit; the emulator is told to answer this user's writes as Azure answers an item over it (413).
             await SetLimitsAsync(emulators, new { refusePartitionKeys = new[] { PoisonUser, ErasedPoisonUser } });
             var poisonItems = truth.Items.Keys.Order(StringComparer.Ordinal).Take(5).ToList();
