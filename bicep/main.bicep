@@ -163,7 +163,7 @@ param virtualNetworkAddressPrefix string = '10.40.0.0/16'
 @description('Production: resource id of the action group the alerts notify (Microsoft.Insights/actionGroups); empty = the alerts fire in the portal only.')
 param alertActionGroupId string = ''
 
-@description('Production: p99 freshness target in ms (enqueue → aggregate readable); the README\'s target is 1 s.')
+@description('Production: p99 freshness target in ms (enqueue → aggregate readable); the freshness target is 1 s (docs/BENCHMARKS.md).')
 @minValue(1)
 param freshnessP99TargetMs int = 1000
 

@@ -5,7 +5,7 @@ namespace TreasureHunt.Core.Costs;
 
 /// <summary>
 /// Unit prices used to model what an invocation cost, bound from the configuration section <c>FinOps:Prices</c>.
-/// Defaults are public pay-as-you-go list prices in USD (see README, "FinOps": Azure Functions Flex Consumption
+/// Defaults are public pay-as-you-go list prices in USD (docs/finops.md: Azure Functions Flex Consumption
 /// on-demand meters, Azure Cosmos DB serverless, Event Hubs Standard ingress; list prices as published for East US
 /// in 2025 — check the Azure pricing pages for your region before relying on them). Monthly free grants are ignored.
 /// </summary>

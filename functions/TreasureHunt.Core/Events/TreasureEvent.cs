@@ -2,7 +2,7 @@ using TreasureHunt.Core.Aggregation;
 
 namespace TreasureHunt.Core.Events;
 
-/// <summary>A validated event of the contract (see README, "Event contract").</summary>
+/// <summary>A validated event of the contract (docs/features.md, "The event contract").</summary>
 /// <remarks>
 /// The parser does not allocate the event id as a string: the hot path only needs its 64-bit hash (the duplicate
 /// memory, <see cref="DeliveryState"/>), so a parsed event keeps the id's ASCII bytes (the message body's array, with the
