@@ -8,7 +8,7 @@ namespace TreasureHunt.Core.Aggregation;
 /// Everything about <em>delivery</em> for one user: per source partition the highest sequence number applied (the
 /// watermark: a redelivery is skipped), the producer-duplicate memory (event ids remembered within the duplicate
 /// horizon, at most a cap of them) and the duplicate decisions of the latest batch (so that a redelivered batch is
-/// decided exactly as it was the first time). Exactly the semantics that schema 1 kept in <c>UserAggregate</c>
+/// decided exactly as it was the first time). Exactly the semantics that the schema-1 document kept
 /// (<c>watermarks</c>, <c>seen</c>, <c>duplicates</c>):
 /// <list type="bullet">
 /// <item>a copy of a remembered event id with another (partition, sequence number), enqueued within the horizon of
