@@ -1,9 +1,11 @@
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using static TreasureHunt.Core.Tests.TestData;
 
 namespace TreasureHunt.Core.Tests;
 
+/// <summary>Category affinity in the product's <see cref="UserDocument"/> (the default <c>affinity</c> feature, a decayed sum by category).</summary>
 public class AffinityTests
 {
     private static readonly DateTimeOffset T = Utc("2026-11-27T12:00:00Z");
@@ -19,7 +21,7 @@ public class AffinityTests
     {
         var aggregate = Aggregate([Event("a", T, type, value: 1)]);
         Assert.Equal(weight, aggregate.Affinity["caves"]);
-        Assert.Equal(weight, AggregationRules.Default.Weights[(int)type]);
+        Assert.Equal(weight, CompiledDefinitions.Default.Weights[(int)type]);
     }
 
     [Fact]
@@ -85,12 +87,7 @@ public class AffinityTests
     [Fact]
     public void Weights_and_half_life_are_configurable()
     {
-        var options = new ReferenceOptions
-        {
-            AffinityHalfLifeDays = 1,
-            AffinityWeights = new() { ["view"] = 4, ["click"] = 0.5, ["purchase"] = 100 },
-        };
-        var rules = new AggregationRules(options);
+        var rules = DocumentRules.With(halfLife: "1d", weights: new Dictionary<string, double> { ["view"] = 4, ["click"] = 0.5, ["purchase"] = 100 });
         var aggregate = Aggregate(
         [
             Event("a", T.AddDays(-2), EventType.View),  // 4 · 0.25 = 1
@@ -101,31 +98,45 @@ public class AffinityTests
         Assert.Equal(4.0, aggregate.Affinity["caves"], 12);
         Assert.Equal([4.0, 0.5, 0, 0, 100], rules.Weights);
         Assert.Equal(86_400, rules.HalfLifeSeconds);
-        Assert.Equal(0.5, rules.Decay(86_400), 15);
-        Assert.Equal(TimeSpan.FromDays(1), options.AffinityHalfLife);
+        // One half-life (a day) apart, in either arrival order: the older event contributes half.
+        TreasureEvent[] pair = [Event("a", T.AddDays(-1), EventType.View), Event("b", T, EventType.View, category: "ruins")];
+        Assert.Equal(0.5, Aggregate(pair, rules).Affinity["caves"] / 4, 15);
+        Assert.Equal(0.5, Aggregate(pair.Reverse(), rules).Affinity["caves"] / 4, 15);
     }
 
     [Fact]
     public void The_default_half_life_is_seven_days()
     {
-        Assert.Equal(7 * 86_400, AggregationRules.Default.HalfLifeSeconds);
-        Assert.Equal(0.5, AggregationRules.Default.Decay(HalfLife.TotalSeconds), 15);
-        Assert.Equal(1.0, AggregationRules.Default.Decay(0));
+        Assert.Equal(7 * 86_400, DocumentRules.Default.HalfLifeSeconds);
+        // One half-life back contributes half (in either arrival order); an event at the reference time contributes its whole weight.
+        TreasureEvent[] pair = [Event("a", T - HalfLife, category: "ruins"), Event("b", T)];
+        foreach (var aggregate in new[] { Aggregate(pair), Aggregate(pair.Reverse()) })
+        {
+            Assert.Equal(0.5, aggregate.Affinity["ruins"], 15);
+            Assert.Equal(1.0, aggregate.Affinity["caves"]);
+        }
     }
 
     [Fact]
     public void Misconfiguration_is_rejected_with_the_setting_named()
     {
-        var unknownType = Assert.Throws<InvalidOperationException>(() =>
-            new AggregationRules(new ReferenceOptions { AffinityWeights = new() { ["like"] = 1 } }));
+        // What is aggregated is declared in the feature definitions: the compiler names the offending entry.
+        var unknownType = Assert.Throws<FeatureDefinitionsException>(() =>
+            DocumentRules.CompileDefinitions(change: d => d.User.Single(f => f.Name == "affinity").Types = ["like"]));
         Assert.Contains("like", unknownType.Message, StringComparison.Ordinal);
 
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { AffinityHalfLifeDays = 0 }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { AffinityHalfLifeDays = double.NaN }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { DuplicateHorizonMinutes = -1 }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { MinuteWindows = 0 }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { RecentItems = 0 }));
-        Assert.Throws<InvalidOperationException>(() => new AggregationRules(new ReferenceOptions { MaxRememberedEventIdsPerUser = 0 }));
-        Assert.Throws<ArgumentNullException>(() => new AggregationRules(null!));
+        Assert.Contains("halfLife", Assert.Throws<FeatureDefinitionsException>(() => DocumentRules.CompileDefinitions(halfLife: "0d")).Message, StringComparison.Ordinal);
+        Assert.Contains("halfLife", Assert.Throws<FeatureDefinitionsException>(() => DocumentRules.CompileDefinitions(halfLife: "NaNd")).Message, StringComparison.Ordinal);
+        Assert.Contains("minute:0", Assert.Throws<FeatureDefinitionsException>(() => DocumentRules.CompileDefinitions(minuteWindows: 0)).Message, StringComparison.Ordinal);
+        Assert.Contains("recentItems", Assert.Throws<FeatureDefinitionsException>(() => DocumentRules.CompileDefinitions(recentItems: 0)).Message, StringComparison.Ordinal);
+        Assert.Contains("weight", Assert.Throws<FeatureDefinitionsException>(() =>
+            DocumentRules.CompileDefinitions(weights: new Dictionary<string, double> { ["view"] = double.NaN })).Message, StringComparison.Ordinal);
+
+        // The delivery settings are refused where the document applies them.
+        var document = NewDocument();
+        var batch = new[] { Seq(Event("a", T), 1) };
+        Assert.Throws<ArgumentOutOfRangeException>(() => document.Apply(batch, Partition, CompiledDefinitions.Default, new DeliveryRules(TimeSpan.FromMinutes(-1), 2000), new EventOutcome[1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => document.Apply(batch, Partition, CompiledDefinitions.Default, new DeliveryRules(TimeSpan.FromMinutes(15), 0), new EventOutcome[1]));
+        Assert.Throws<ArgumentNullException>(() => FeatureDefinitionsReader.Compile(null!));
     }
 }

@@ -13,7 +13,7 @@ public class DeliveryStateSizeTests(ITestOutputHelper output)
 {
     private const int SizeBound = 26 * 1024;
     private static readonly DateTimeOffset Start = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private static readonly AggregationRules Rules = AggregationRules.Default;
+    private static readonly DeliveryRules Rules = DeliveryRules.Default;
 
     /// <summary>
     /// One partition; the user's messages interleaved with other users' (sequence numbers 1–4 apart); Event Hubs
@@ -29,7 +29,7 @@ public class DeliveryStateSizeTests(ITestOutputHelper output)
         var fresh = 0L;
         for (long i = 0; i < total;)
         {
-            state.Begin("7", Rules.DuplicateHorizon, Rules.MaxRememberedEventIds);
+            state.Begin("7", Rules.Horizon, Rules.MaxRememberedIds);
             for (var b = 0; b < 100 && i < total; b++, i++)
             {
                 i.TryFormat(id, out _); // a distinct id: the counter over a fixed 128-character pattern
@@ -50,8 +50,8 @@ public class DeliveryStateSizeTests(ITestOutputHelper output)
         var json = JsonSerializer.SerializeToUtf8Bytes(state);
 
         Assert.Equal(events, fresh);
-        Assert.Equal(Rules.MaxRememberedEventIds, state.RememberedIds);
-        Assert.Equal(events - Rules.MaxRememberedEventIds, state.ForgottenAtCap);
+        Assert.Equal(Rules.MaxRememberedIds, state.RememberedIds);
+        Assert.Equal(events - Rules.MaxRememberedIds, state.ForgottenAtCap);
         output.WriteLine($"3,000 events/s for 15 minutes, 128-character ids: {json.Length} bytes serialized");
         Assert.True(json.Length <= SizeBound, $"{json.Length} bytes > {SizeBound}");
         Assert.Equal(json, JsonSerializer.SerializeToUtf8Bytes(DeliveryStateTests.RoundTrip(state)));
@@ -68,7 +68,7 @@ public class DeliveryStateSizeTests(ITestOutputHelper output)
         Assert.True(JsonSerializer.SerializeToUtf8Bytes(state).Length <= SizeBound);
 
         // The newest are remembered: a copy of the last id is a duplicate, a copy of an id forgotten at the cap is new.
-        state.Begin("7", Rules.DuplicateHorizon, Rules.MaxRememberedEventIds);
+        state.Begin("7", Rules.Horizon, Rules.MaxRememberedIds);
         var id = new char[128];
         Array.Fill(id, 'x');
         1_999_999L.TryFormat(id, out _);
@@ -117,7 +117,7 @@ public class DeliveryStateSizeTests(ITestOutputHelper output)
         var state = DeliveryState.Create();
         for (var i = 0; i < 10; i++)
         {
-            state.Begin("3", Rules.DuplicateHorizon, Rules.MaxRememberedEventIds);
+            state.Begin("3", Rules.Horizon, Rules.MaxRememberedIds);
             state.Decide(Guid.NewGuid().ToString(), 5_000_000L + i * 7919, Start.AddMinutes(i * 144).AddMilliseconds(i * 17));
             state.End();
         }
@@ -138,7 +138,7 @@ public class DeliveryStateSizeTests(ITestOutputHelper output)
         {
             for (var b = 0; b < count; b++)
             {
-                state.Begin("0", Rules.DuplicateHorizon, Rules.MaxRememberedEventIds);
+                state.Begin("0", Rules.Horizon, Rules.MaxRememberedIds);
                 for (var i = 0; i < 100; i++)
                 {
                     (++sequence).TryFormat(id, out _);
@@ -157,7 +157,7 @@ public class DeliveryStateSizeTests(ITestOutputHelper output)
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
-        Assert.Equal(Rules.MaxRememberedEventIds, state.RememberedIds);
+        Assert.Equal(Rules.MaxRememberedIds, state.RememberedIds);
         Assert.True(state.RecordedDuplicates > 0);
     }
 }

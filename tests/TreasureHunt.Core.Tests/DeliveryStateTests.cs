@@ -2,6 +2,8 @@ using System.Text.Json;
 using FsCheck.Xunit;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Testing.Reference;
+using static TreasureHunt.Core.Tests.ReferenceData;
 using static TreasureHunt.Core.Tests.TestData;
 
 namespace TreasureHunt.Core.Tests;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Testing.Reference;
 
 namespace TreasureHunt.Core.Tests;
 

@@ -96,8 +96,9 @@ internal sealed class ExpectedAggregate
     public required DateTimeOffset First { get; init; }
     public required DateTimeOffset Last { get; init; }
 
-    public static ExpectedAggregate Of(IReadOnlyCollection<TreasureEvent> events, AggregationRules rules)
+    public static ExpectedAggregate Of(IReadOnlyCollection<TreasureEvent> events, DocumentRules? rules = null)
     {
+        rules ??= DocumentRules.Default;
         var last = events.Max(e => e.Timestamp);
         var windows = new Dictionary<WindowSize, List<(long, string)>>();
         foreach (var size in Enum.GetValues<WindowSize>())
@@ -138,8 +139,9 @@ internal sealed class ExpectedAggregate
         return string.Join(",", counts);
     }
 
-    /// <summary>Counts, windows, times and recent items exactly; sums and affinity within 1e-9 relative.</summary>
-    public void AssertMatches(UserAggregate actual)
+    /// <summary>Counts, windows, times and recent items exactly; sums and affinity within 1e-9 relative (the document read
+    /// through <see cref="Schema1View"/>).</summary>
+    public void AssertMatches(UserDocument actual)
     {
         Assert.Equal(Counts, actual.Counts);
         for (var t = 0; t < EventTypes.Count; t++)

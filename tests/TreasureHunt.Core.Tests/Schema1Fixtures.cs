@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Testing.Reference;
 using static TreasureHunt.Core.Tests.TestData;
 
 namespace TreasureHunt.Core.Tests;

@@ -68,25 +68,39 @@ internal static class TestData
     public static SequencedEvent Seq(TreasureEvent e, long sequenceNumber, DateTimeOffset? enqueued = null) =>
         new(e, sequenceNumber, enqueued ?? e.Timestamp);
 
-    /// <summary>Applies one batch and returns its outcomes.</summary>
-    public static EventOutcome[] Apply(UserAggregate aggregate, IReadOnlyList<SequencedEvent> events, AggregationRules? rules = null, string partition = Partition)
+    /// <summary>Applies one batch to the product's document and returns its outcomes.</summary>
+    public static EventOutcome[] Apply(UserDocument document, IReadOnlyList<SequencedEvent> events, DocumentRules? rules = null, string partition = Partition)
     {
+        rules ??= DocumentRules.Default;
         var outcomes = new EventOutcome[events.Count];
-        aggregate.Apply(events, partition, rules ?? AggregationRules.Default, outcomes);
+        document.Apply(events, partition, rules.Definitions, rules.Delivery, outcomes);
         return outcomes;
     }
 
+    public static UserDocument NewDocument(string userId = "u-1", DocumentRules? rules = null) =>
+        UserDocument.Create(userId, (rules ?? DocumentRules.Default).Definitions);
+
     /// <summary>Applies events one per batch, with sequence numbers 1, 2, ... and enqueue time = event time.</summary>
-    public static UserAggregate Aggregate(IEnumerable<TreasureEvent> events, AggregationRules? rules = null)
+    public static UserDocument Aggregate(IEnumerable<TreasureEvent> events, DocumentRules? rules = null)
     {
-        var aggregate = UserAggregate.Create("u-1");
+        var document = NewDocument(rules: rules);
         var seq = 0L;
         foreach (var e in events)
         {
-            Apply(aggregate, [Seq(e, ++seq)], rules);
+            Apply(document, [Seq(e, ++seq)], rules);
         }
-        return aggregate;
+        return document;
     }
+
+    /// <summary>The document as the store reads it back: serialized (Cosmos' web defaults), read and bound to the rules' definitions.</summary>
+    public static UserDocument Clone(UserDocument document, DocumentRules? rules = null)
+    {
+        var copy = JsonSerializer.Deserialize<UserDocument>(JsonSerializer.Serialize(document, CosmosJson), CosmosJson)!;
+        copy.Bind((rules ?? DocumentRules.Default).Definitions);
+        return copy;
+    }
+
+    private static readonly JsonSerializerOptions CosmosJson = new(JsonSerializerDefaults.Web);
 
     public static string ToJson<T>(T value) => JsonSerializer.Serialize(value);
 

@@ -4,6 +4,7 @@ using static TreasureHunt.Core.Tests.TestData;
 
 namespace TreasureHunt.Core.Tests;
 
+/// <summary>Window sizes, and the product's <see cref="UserDocument"/> minute/hour/day windows (the <c>events</c> feature's tiles).</summary>
 public class WindowTests
 {
     private static readonly DateTimeOffset Midnight = Utc("2026-11-27T00:00:00Z");
@@ -63,7 +64,6 @@ public class WindowTests
                 (Unix(Utc("2026-11-28T00:00:00Z")), Counts((EventType.Share, 1))),
             ],
             aggregate.Day.Select(w => (w.Start, string.Join(",", w.Counts))));
-        Assert.Same(aggregate.Hour, aggregate.Windows(WindowSize.Hour));
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public class WindowTests
     [Fact]
     public void Window_retention_is_configurable()
     {
-        var rules = new AggregationRules(new ReferenceOptions { MinuteWindows = 5, HourWindows = 2, DayWindows = 1 });
+        var rules = DocumentRules.With(minuteWindows: 5, hourWindows: 2, dayWindows: 1);
         var aggregate = Aggregate(Enumerable.Range(0, 180).Select(m => Event($"e{m}", Midnight.AddMinutes(m))), rules);
 
         Assert.Equal(5, aggregate.Minute.Count);

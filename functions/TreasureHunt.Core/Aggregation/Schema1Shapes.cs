@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace TreasureHunt.Core.Aggregation;
 
-// The parts of a schema-1 user document (the fixed UserAggregate of before issue 9) that UserDocument reads to upgrade
+// The parts of a schema-1 user document (the earlier fixed-shape document) that UserDocument reads to upgrade
 // it, and DeliveryState.FromSchema1 takes over. Never written by the product any more.
 
 /// <summary>One of a user's most recent distinct items.</summary>

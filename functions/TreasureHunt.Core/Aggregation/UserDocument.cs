@@ -10,7 +10,7 @@ namespace TreasureHunt.Core.Aggregation;
 /// features as compiled from the feature definitions (<see cref="Features"/>, one compact <see cref="FeatureState"/>
 /// per declared user feature), the delivery state that makes applying a batch exactly-once (<see cref="Delivery"/>),
 /// and the definitions version and event types it was computed with. Every part is bounded by the definitions and the
-/// delivery settings, never by the traffic. Schema-1 documents (today's <c>UserAggregate</c> shape) are read into the
+/// delivery settings, never by the traffic. Schema-1 documents (the earlier fixed-shape user document) are read into the
 /// legacy members and upgraded by <see cref="Upgrade"/>. Shape: docs/data-model.md.
 /// </summary>
 public sealed class UserDocument
@@ -20,7 +20,7 @@ public sealed class UserDocument
     [JsonPropertyName("id")] public string Id { get; set; } = "";
     [JsonPropertyName("userId")] public string UserId { get; set; } = "";
 
-    /// <summary>The document's state schema: 2 (1 = the fixed <c>UserAggregate</c> shape, upgraded on read).</summary>
+    /// <summary>The document's state schema: 2 (1 = the earlier fixed shape, upgraded on read).</summary>
     [JsonPropertyName("schema")] public int Schema { get; set; } = SchemaVersion;
 
     /// <summary>The feature-definitions version the features were last computed with.</summary>

@@ -51,7 +51,7 @@ public class Schema1UpgradeTests
         // The last batch redelivered (recognised from the upgraded watermarks and duplicate decisions), then new events
         // that repeat ids of the remembered ones (producer duplicates) and new ones.
         var last = batches[^1];
-        var expected = TestData.Apply(reference, last, partition: partition);
+        var expected = ReferenceData.Apply(reference, last, partition: partition);
         var actual = new EventOutcome[last.Count];
         document.Apply(last, partition, CompiledDefinitions.Default, DeliveryRules.Default, actual);
         if (reference.Watermarks.Count == 1) Assert.Equal(expected, actual);
@@ -66,7 +66,7 @@ public class Schema1UpgradeTests
             var id = rng.Next(3) == 0 ? last[rng.Next(last.Count)].Event.EventId : $"new-{i}";
             more.Add(new SequencedEvent(new TreasureEvent(id, reference.UserId, $"i-{rng.Next(9)}", "c1", (EventType)rng.Next(5), 2, enqueued.AddSeconds(-rng.Next(100))), ++seq, enqueued));
         }
-        expected = TestData.Apply(reference, more, partition: partition);
+        expected = ReferenceData.Apply(reference, more, partition: partition);
         actual = new EventOutcome[more.Count];
         document.Apply(more, partition, CompiledDefinitions.Default, DeliveryRules.Default, actual);
         Assert.Equal(expected, actual);

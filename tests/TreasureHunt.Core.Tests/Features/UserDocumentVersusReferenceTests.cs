@@ -3,13 +3,15 @@ using FsCheck.Xunit;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
+using TreasureHunt.Testing.Reference;
+using static TreasureHunt.Core.Tests.ReferenceData;
 using static TreasureHunt.Core.Tests.TestData;
 
 namespace TreasureHunt.Core.Tests.Features;
 
 /// <summary>
-/// The product's user document, compiled from the default definitions, against the schema-1 reference implementation
-/// (<see cref="UserAggregate"/>) on random streams: same outcome per event (applied, late, duplicate, redelivery), same
+/// The bridge between the product and the schema-1 reference implementation (<see cref="UserAggregate"/>, test code):
+/// the product's user document, compiled from the default definitions, against the reference on random streams: same outcome per event (applied, late, duplicate, redelivery), same
 /// counts, values, windows, affinity (1e-9 relative), recent items and event times — with the document serialized and
 /// read back (as Cosmos does) between batches.
 /// </summary>

@@ -6,6 +6,7 @@ using TreasureHunt.Core.Rollups;
 using TreasureHunt.Storage;
 using TreasureHunt.Storage.Cosmos;
 using TreasureHunt.Testing;
+using TreasureHunt.Testing.Reference;
 
 namespace TreasureHunt.IntegrationTests.Storage;
 

@@ -9,6 +9,7 @@ using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Storage.Cosmos;
 using TreasureHunt.Testing;
+using TreasureHunt.Testing.Reference;
 using Xunit.Abstractions;
 
 namespace TreasureHunt.IntegrationTests.Storage;

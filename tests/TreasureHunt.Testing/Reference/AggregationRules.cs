@@ -1,6 +1,7 @@
+using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 
-namespace TreasureHunt.Core.Aggregation;
+namespace TreasureHunt.Testing.Reference;
 
 /// <summary>REFERENCE (tests only): the schema-1 aggregation settings in their precomputed form.</summary>
 public sealed class AggregationRules

@@ -1,4 +1,6 @@
-namespace TreasureHunt.Core.Aggregation;
+using TreasureHunt.Core.Aggregation;
+
+namespace TreasureHunt.Testing.Reference;
 
 /// <summary>
 /// Producer-duplicate detection over a user's remembered event ids. The decision is deterministic for a given

@@ -1,6 +1,7 @@
+using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 
-namespace TreasureHunt.Core.Aggregation;
+namespace TreasureHunt.Testing.Reference;
 
 /// <summary>REFERENCE (tests only): the schema-1 <c>Aggregation</c> settings (weights, half-life, windows, recent items
 /// are feature definitions since issue 9; the duplicate settings stayed in <see cref="AggregationOptions"/>).</summary>

@@ -1,14 +1,15 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
+using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 
-namespace TreasureHunt.Core.Aggregation;
+namespace TreasureHunt.Testing.Reference;
 
 /// <summary>
 /// REFERENCE IMPLEMENTATION (tests only): the schema-1 user aggregate exactly as the product ran it before feature
-/// definitions (issue 9) — a fixed object graph with the five types, hard-coded windows and affinity. The property
-/// tests compare the product's <see cref="UserDocument"/> (compiled from the default definitions) with it on random
-/// streams, and the schema-1 fixtures were written by it.
+/// definitions — a fixed object graph with the five types, hard-coded windows and affinity. The bridge test
+/// (<c>UserDocumentVersusReferenceTests</c>) compares the product's <see cref="UserDocument"/> (compiled from the
+/// default definitions) with it on random streams, and the schema-1 fixtures were written by it.
 /// </summary>
 public sealed class UserAggregate
 {

@@ -1,10 +1,12 @@
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
+using TreasureHunt.Core.Features;
 using static TreasureHunt.Core.Tests.TestData;
 
 namespace TreasureHunt.Core.Tests;
 
-public class UserAggregateTests
+/// <summary>The product's <see cref="UserDocument"/> with the default definitions and delivery rules, read in schema-1 terms (<see cref="Schema1View"/>).</summary>
+public class UserDocumentTests
 {
     private static readonly DateTimeOffset T = Utc("2026-11-27T12:00:00Z");
 
@@ -34,8 +36,8 @@ public class UserAggregateTests
     [Fact]
     public void A_new_aggregate_is_empty()
     {
-        var aggregate = UserAggregate.Create("u-9");
-        Assert.Equal(("u-9", "u-9", 1), (aggregate.Id, aggregate.UserId, aggregate.Schema));
+        var aggregate = NewDocument("u-9");
+        Assert.Equal(("u-9", "u-9", UserDocument.SchemaVersion), (aggregate.Id, aggregate.UserId, aggregate.Schema));
         Assert.Equal(0, aggregate.TotalEvents);
         Assert.Null(aggregate.FirstEventTime);
         Assert.Empty(aggregate.Watermarks);
@@ -47,8 +49,8 @@ public class UserAggregateTests
     [Fact]
     public void Outcome_slots_must_cover_the_events()
     {
-        var aggregate = UserAggregate.Create("u");
-        Assert.Throws<ArgumentException>(() => aggregate.Apply([Seq(Event("a", T), 1)], "0", AggregationRules.Default, Span<EventOutcome>.Empty));
+        var aggregate = NewDocument("u");
+        Assert.Throws<ArgumentException>(() => aggregate.Apply([Seq(Event("a", T), 1)], "0", CompiledDefinitions.Default, DeliveryRules.Default, Span<EventOutcome>.Empty));
         Assert.True(EventOutcome.Applied.Counts());
         Assert.True(EventOutcome.AlreadyApplied.Counts());
         Assert.False(EventOutcome.Duplicate.Counts());
@@ -77,7 +79,7 @@ public class UserAggregateTests
     [Fact]
     public void Recent_items_tie_on_time_by_item_id()
     {
-        var rules = new AggregationRules(new ReferenceOptions { RecentItems = 2 });
+        var rules = DocumentRules.With(recentItems: 2);
         var aggregate = Aggregate([Event("a", T, itemId: "c"), Event("b", T, itemId: "a"), Event("c", T, itemId: "b")], rules);
         Assert.Equal(["a", "b"], aggregate.RecentItems.Select(r => r.ItemId));
     }
@@ -85,7 +87,7 @@ public class UserAggregateTests
     [Fact]
     public void An_old_event_of_a_new_item_does_not_enter_a_full_list()
     {
-        var rules = new AggregationRules(new ReferenceOptions { RecentItems = 3 });
+        var rules = DocumentRules.With(recentItems: 3);
         var aggregate = Aggregate([Event("a", T, itemId: "a"), Event("b", T.AddMinutes(1), itemId: "b"), Event("c", T.AddMinutes(2), itemId: "c")], rules);
         Apply(aggregate, [Seq(Event("z", T.AddMinutes(-1), itemId: "z"), 10)], rules);
         Assert.Equal(["c", "b", "a"], aggregate.RecentItems.Select(r => r.ItemId));
@@ -97,7 +99,7 @@ public class UserAggregateTests
     [Fact]
     public void Watermarks_are_kept_per_source_partition()
     {
-        var aggregate = UserAggregate.Create("u");
+        var aggregate = NewDocument("u");
         Assert.Equal([EventOutcome.Applied, EventOutcome.Applied], Apply(aggregate, [Seq(Event("a", T), 5), Seq(Event("b", T), 9)], partition: "0"));
         Assert.Equal([EventOutcome.Applied], Apply(aggregate, [Seq(Event("c", T), 3)], partition: "1"));
         Assert.Equal([EventOutcome.AlreadyApplied], Apply(aggregate, [Seq(Event("a", T), 5)], partition: "0"));
@@ -113,8 +115,8 @@ public class UserAggregateTests
         // Every 4th event repeats the previous event id a minute later (a duplicate); every 20th repeats one from 19 minutes before (counted again).
         static string Id(int i) => i % 20 == 19 ? $"e{i - 19}" : i % 4 == 3 ? $"e{i - 1}" : $"e{i}";
         var events = Enumerable.Range(0, 60).Select(i => Seq(Event(Id(i), T.AddMinutes(i * 7), (EventType)(i % 5), $"i-{i % 23}", $"c{i % 3}", i), i + 1, T.AddMinutes(i))).ToList();
-        var direct = UserAggregate.Create("u-1");
-        var stored = UserAggregate.Create("u-1");
+        var direct = NewDocument();
+        var stored = NewDocument();
         var directOutcomes = new List<EventOutcome>();
         var storedOutcomes = new List<EventOutcome>();
         foreach (var batch in events.Chunk(7))
@@ -133,9 +135,16 @@ public class UserAggregateTests
     public void The_document_shape_uses_the_documented_property_names()
     {
         var json = ToJson(Aggregate([Event("a", T)]));
-        foreach (var name in new[] { "id", "userId", "schema", "counts", "values", "minute", "hour", "day", "affinity", "recentItems", "firstEventTime", "lastEventTime", "watermarks", "seen" })
+        using var parsed = System.Text.Json.JsonDocument.Parse(json);
+        var names = parsed.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        foreach (var name in new[] { "id", "userId", "schema", "version", "types", "firstEventTime", "lastEventTime", "delivery", "features", "capsReached" })
         {
-            Assert.Contains($"\"{name}\":", json, StringComparison.Ordinal);
+            Assert.Contains(name, names);
+        }
+        // The schema-1 members are read (to upgrade an old document) but never written.
+        foreach (var name in new[] { "counts", "values", "minute", "hour", "day", "affinity", "recentItems", "watermarks", "seen", "duplicates" })
+        {
+            Assert.DoesNotContain(name, names);
         }
         Assert.DoesNotContain("ETag", json, StringComparison.Ordinal);
     }
