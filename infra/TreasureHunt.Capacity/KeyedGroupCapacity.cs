@@ -95,7 +95,7 @@ public static class KeyedGroupCapacity
             var (written, stored) = TypicalStateBytes(group, definitions, cardinality, inputs);
             result.Add(new KeyedGroupInput(group.Name, cardinality, group.IsItem,
                 TypicalStateBytes: written,
-                WorstStateBytes: GroupDefinitionsCompiler.WorstCaseBytes(group),
+                WorstStateBytes: group.Features.Sum(FeatureDefinitionsReader.WorstCaseBytes), // GroupDefinitionsCompiler.WorstCaseBytes (internal to Core)
                 DeltaBytesByEvents: Enumerable.Range(1, definitions.TypeCount).Select(n => MeasureDelta(group, definitions, n)).ToArray(),
                 TypicalKeyBytes: typicalKey, leaderboards) { StoredStateBytes = stored });
         }
