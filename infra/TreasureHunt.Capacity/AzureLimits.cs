@@ -1,4 +1,4 @@
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>
 /// Azure's documented limits the capacity model checks against. Every constant cites the public page it comes from.

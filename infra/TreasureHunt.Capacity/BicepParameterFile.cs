@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>
 /// Writes a plan as a <c>.bicepparam</c> file for <c>bicep/main.bicep</c>: the Event Hubs tier object, Capture, the

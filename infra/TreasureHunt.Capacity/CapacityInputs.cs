@@ -1,4 +1,4 @@
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>Event Hubs tiers the planner chooses between (and the Bicep deploys).</summary>
 public enum EventHubsTier

@@ -1,6 +1,7 @@
 using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Groups;
 
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>
 /// The capacity and cost model: from traffic inputs to Event Hubs tier/units/partitions, Cosmos DB mode and RU/s per
@@ -42,8 +43,7 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
 
     public MeasuredFigures Measured { get; } = measured ?? throw new ArgumentNullException(nameof(measured));
     public PriceTable Prices { get; } = prices ?? throw new ArgumentNullException(nameof(prices));
-    /// <summary>The rollup design modeled: issue 10's <see cref="ItemDocumentRollupDesign"/> unless another is given
-    /// (<see cref="ShardedItemRollupDesign"/> is the design it replaced, kept for comparison).</summary>
+    /// <summary>The rollup design modeled: issue 10's <see cref="ItemDocumentRollupDesign"/> unless another is given.</summary>
     public IRollupCapacityDesign RollupDesign { get; } = rollupDesign ?? new ItemDocumentRollupDesign();
 
     public CapacityPlan Plan(CapacityInputs inputs)
@@ -347,7 +347,7 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
             if (group.WorstLeaderboardBytesDuringReshard > 0)
             {
                 limits.Add(new($"Keyed group {group.Group}: leaderboard document, worst case while resharding {inputs.RollupShardCount} → {inputs.ReshardTarget}", LimitKind.Design,
-                    group.WorstLeaderboardBytesDuringReshard, Groups.KeyedLeaderboardDocument.MaxBytes, "bytes", "the start-up bound of a leaderboard window's document (1.5 MB of Cosmos DB's 2 MB per item)"));
+                    group.WorstLeaderboardBytesDuringReshard, KeyedLeaderboardDocument.MaxBytes, "bytes", "the start-up bound of a leaderboard window's document (1.5 MB of Cosmos DB's 2 MB per item)"));
             }
         }
         if (rollups.Keyed is { Count: > 0 })

@@ -1,4 +1,4 @@
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 public enum LimitKind
 {

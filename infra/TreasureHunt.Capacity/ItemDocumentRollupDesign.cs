@@ -1,7 +1,7 @@
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
 
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>
 /// Issue 10's rollup design: partitions pre-aggregate and seal their pending rollup as today (<c>FlushMinEvents</c>

@@ -4,7 +4,7 @@ using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Groups;
 
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>One declared leaderboard as the capacity model sees it: its windows, its k, its documents' worst case with
 /// one shard layout and with two (while a reshard drains), and a typical entry's bytes.</summary>

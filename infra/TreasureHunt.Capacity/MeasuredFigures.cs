@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>
 /// Per-event figures the capacity model takes from what <c>./th bench</c> measured (<c>docs/bench-results-2026-11-27.json</c>,

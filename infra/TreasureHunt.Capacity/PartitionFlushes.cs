@@ -1,4 +1,4 @@
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>
 /// How the partitions seal and send their pending rollups at one rate (every rollup design so far): a partition seals at

@@ -1,10 +1,10 @@
 using TreasureHunt.Core.Costs;
 
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>
 /// The size and write cost of one partition's progress document (container <c>progress</c>,
-/// <see cref="Rollups.PartitionProgress"/>) as the batches write it: every batch rewrites it once, and it carries the
+/// <see cref="TreasureHunt.Core.Rollups.PartitionProgress"/>) as the batches write it: every batch rewrites it once, and it carries the
 /// partition's pending rollup delta (one entry per distinct item of the pending events, and per distinct key of each
 /// keyed group: <see cref="KeyedBytes"/>) and, in the write that seals it, the sealed delta. Its RU per write follows Microsoft's RU-by-document-size table through
 /// <see cref="RequestUnitEstimator.Write"/> ("Understand request unit consumption", section "Document size",

@@ -1,4 +1,4 @@
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>The traffic one partition-batch pipeline sees at one rate (sustained or peak), computed by <see cref="CapacityModel"/>.</summary>
 public sealed record TrafficPoint(
@@ -108,58 +108,4 @@ public interface IRollupCapacityDesign
     string Name { get; }
 
     RollupLoad Evaluate(CapacityInputs inputs, TrafficPoint traffic);
-}
-
-/// <summary>
-/// The design issue 10 replaces (functions/TreasureHunt.Core/Rollups before it), kept to compare with
-/// <see cref="ItemDocumentRollupDesign"/>: <c>Rollups:ShardCount</c> (16) <c>itemshard</c> entities own the
-/// whole catalog (items never removed, up to <c>ItemHourWindows</c> hour windows each, top-K per hour and type), one
-/// <c>globaltotals</c> entity; each partition seals its pending rollup at <c>FlushMinEvents</c> messages or
-/// <c>FlushMaxAgeSeconds</c> and sends one signal per touched shard plus one global signal. Queries read every shard
-/// (leaderboard) or one whole shard (item stats).
-/// </summary>
-public sealed class ShardedItemRollupDesign : IRollupCapacityDesign
-{
-    /// <summary>Serialized bytes of one item in <c>ItemShardState.Items</c> without hour windows (id, totals, newestHour),
-    /// and of one hour window; checked against System.Text.Json output of the real state in CapacityModelTests.</summary>
-    public const double ItemBaseBytes = 80;
-    public const double HourWindowBytes = 42;
-
-    /// <summary>Serialized bytes of one <c>LeaderEntry</c> (same test).</summary>
-    public const double LeaderEntryBytes = 36;
-
-    /// <summary><c>globaltotals</c> state: counters plus the applied ranges of each partition (a few hundred bytes each).</summary>
-    public const double GlobalTotalsBaseBytes = 1_024;
-    public const double AppliedRangesBytesPerPartition = 256;
-
-    public string Name => "Rollups:ShardCount itemshard entities holding the catalog + globaltotals (before issue 10)";
-
-    public RollupLoad Evaluate(CapacityInputs inputs, TrafficPoint traffic)
-    {
-        var shards = inputs.RollupShardCount;
-        var flushes = PartitionFlushes.At(inputs, traffic);
-        var flushesPerSecond = flushes.FlushesPerSecond;
-        var itemShardOps = flushes.ApplySignalsPerShard;
-
-        // Items are never removed; an item keeps an hour window for each of the last ItemHourWindows hours it had an
-        // event. Expected non-empty hours per item = ItemHourWindows × (distinct items per hour ÷ items).
-        var eventsPerHour = traffic.EventsPerSecond * 3600;
-        var windowsPerItem = Math.Max(1, inputs.ItemHourWindows * ZipfDistinct.Expected(eventsPerHour, inputs.Items, inputs.ZipfExponent) / inputs.Items);
-        var itemsPerShard = Math.Ceiling((double)inputs.Items / shards);
-        var leaders = (inputs.ItemHourWindows + 1) * 5 * Math.Min(inputs.LeaderboardSize, itemsPerShard) * LeaderEntryBytes;
-        var shardBytes = itemsPerShard * (ItemBaseBytes + windowsPerItem * HourWindowBytes) + leaders
-                         + traffic.Partitions * AppliedRangesBytesPerPartition;
-
-        return new RollupLoad(
-            [
-                new EntityFigure("itemshard", shards, shardBytes, itemShardOps,
-                    $"{itemsPerShard:N0} items × {windowsPerItem:F1} hour windows + top-{inputs.LeaderboardSize} per hour and type"),
-                new EntityFigure("globaltotals", 1, GlobalTotalsBaseBytes + traffic.Partitions * AppliedRangesBytesPerPartition, flushesPerSecond,
-                    "counters + applied ranges per partition"),
-            ],
-            SignalsPerEvent: flushes.SignalsPerEvent,
-            FlushesPerSecond: flushesPerSecond,
-            EntitiesReadPerLeaderboardQuery: shards,
-            ItemStatsReadBytes: shardBytes);
-    }
 }

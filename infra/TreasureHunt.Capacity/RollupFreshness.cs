@@ -1,4 +1,4 @@
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>
 /// How fresh the cross-partition answers are at one <c>Rollups:FlushMaxAgeSeconds</c>, and what that costs the

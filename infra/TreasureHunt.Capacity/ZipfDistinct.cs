@@ -1,4 +1,4 @@
-namespace TreasureHunt.Core.Capacity;
+namespace TreasureHunt.Capacity;
 
 /// <summary>
 /// Expected number of distinct keys among <c>draws</c> independent draws from a Zipf distribution over <c>keys</c>

@@ -1,4 +1,4 @@
-using TreasureHunt.Core.Capacity;
+using TreasureHunt.Capacity;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Groups;

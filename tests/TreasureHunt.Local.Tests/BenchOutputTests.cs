@@ -1,5 +1,5 @@
 using System.Text.Json;
-using TreasureHunt.Core.Capacity;
+using TreasureHunt.Capacity;
 using TreasureHunt.Local.Cli;
 using TreasureHunt.Local.Load;
 

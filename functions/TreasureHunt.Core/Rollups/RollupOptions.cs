@@ -24,7 +24,7 @@ public sealed class RollupOptions
     /// <summary>...or once its oldest part is this old (bounds leaderboard/totals staleness). 2 s: below
     /// FlushMinEvents ÷ 2 events/s per partition the flushes are sealed by age, and a flush costs 1 signal per
     /// touched shard + 1 whatever it carries; at the reference point that stays under 0.01 signals per event, 1 s
-    /// would not (<c>./th plan</c>'s freshness table: <see cref="Capacity.RollupFreshness"/>).</summary>
+    /// would not (<c>./th plan</c>'s freshness table: <c>RollupFreshness</c> in infra/TreasureHunt.Capacity).</summary>
     [SettingRange(0d, double.MaxValue, ErrorMessage = $"{Section}:FlushMaxAgeSeconds must be >= 0.")]
     public double FlushMaxAgeSeconds { get; set; } = 2;
 

@@ -4,14 +4,14 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using TreasureHunt.Core.Capacity;
+using TreasureHunt.Capacity;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Local.Hosting;
 
 namespace TreasureHunt.Local.Cli;
 
 /// <summary>
-/// th plan: the capacity and cost planner (functions/TreasureHunt.Core/Capacity/CapacityModel). Prints the plan as tables
+/// th plan: the capacity and cost planner (infra/TreasureHunt.Capacity/CapacityModel). Prints the plan as tables
 /// (or JSON) and, with --out, writes a .bicepparam for bicep/main.bicep. Needs no emulator and no Azure access.
 /// </summary>
 internal sealed class PlanCommand : Command<PlanCommand.Settings>
@@ -332,7 +332,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
                 limit.Exceeded ? $"[red]{used}[/]" : limit.Utilization > 0.8 ? $"[yellow]{used}[/]" : used);
         }
         AnsiConsole.Write(limits);
-        AnsiConsole.MarkupLine("[grey]Sources of every limit: --json (limits[[]].source) and functions/TreasureHunt.Core/Capacity/AzureLimits.cs.[/]");
+        AnsiConsole.MarkupLine("[grey]Sources of every limit: --json (limits[[]].source) and infra/TreasureHunt.Capacity/AzureLimits.cs.[/]");
         var binding = plan.BindingLimit;
         var service = plan.BindingServiceLimit;
         AnsiConsole.MarkupLineInterpolated($"Binds first: [bold]{binding.Name}[/] ({binding.Kind}) at {binding.Utilization:P0} of its limit at peak, headroom ×{binding.Headroom:N2}.");
