@@ -29,7 +29,7 @@ public sealed record MeasuredFigures
     /// <summary>The ledger's modeled $ per million events (compute, executions, RU, ingress at the default prices).</summary>
     public double UsdPerMillionEvents { get; init; } = 0.7213;
 
-    // ---- the bench workload (infra/TreasureHunt.Local: LoadProfile defaults, the local event log, host.json)
+    // ---- the bench workload (infra/TreasureHunt.Tools: LoadProfile defaults; infra/TreasureHunt.Local: the local event log; host.json)
 
     /// <summary>Zipf-distributed users of the bench (LoadProfile.Users), exponent <see cref="ZipfExponent"/>.</summary>
     public int Users { get; init; } = 50_000;

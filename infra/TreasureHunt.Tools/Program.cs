@@ -1,3 +1,3 @@
-using TreasureHunt.Local.Cli;
+using TreasureHunt.Tools.Cli;
 
 return await ThApp.Create().RunAsync(args);

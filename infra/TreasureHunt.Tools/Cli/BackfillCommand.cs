@@ -16,7 +16,7 @@ using TreasureHunt.Pipeline.Versions;
 using TreasureHunt.Storage;
 using TreasureHunt.Storage.History;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// <c>th backfill --definitions FILE [--from TIME]</c>: registers FILE's version as a shadow (its own users container)

@@ -1,4 +1,4 @@
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// Input a command was given that turns out bad only once it is read (a row of a label file, a feature the definitions

@@ -6,11 +6,11 @@ using System.Text.Json.Nodes;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TreasureHunt.Local.Hosting;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.Storage;
 using TreasureHunt.Storage.Cosmos;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// th bench: the same generated traffic through two hosts — "preaggregated" (the product) and "perEvent" (one read

@@ -7,9 +7,9 @@ using Spectre.Console;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Local.EventLog;
 using TreasureHunt.Local.Hosting;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// <c>th bench --erasures N</c>: the product's unthrottled phase (the uniform workload, --events events) twice, each on a

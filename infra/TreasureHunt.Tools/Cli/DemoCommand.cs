@@ -2,9 +2,9 @@ using System.ComponentModel;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// th demo: the README's main command — up, then the two numbers a user must not confuse, each measured in its own

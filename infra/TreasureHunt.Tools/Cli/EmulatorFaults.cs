@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Spectre.Console;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// Fault injection is set when the emulators start (TH_FAULT_RATE, TH_FAULT_SEED; see infra/local/emulators.sh).

@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Local.Hosting;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// <c>th erase USER…</c>: requests the erasure of each user through the running host (<c>DELETE /api/users/{userId}</c>)

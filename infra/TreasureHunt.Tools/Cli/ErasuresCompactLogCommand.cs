@@ -5,7 +5,7 @@ using TreasureHunt.Core.Ports;
 using TreasureHunt.Local.EventLog;
 using TreasureHunt.Local.Hosting;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// <c>th erasures compact-log</c>: removes erased users' earlier records from the local event log of a stopped host now

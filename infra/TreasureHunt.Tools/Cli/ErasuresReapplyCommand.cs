@@ -7,7 +7,7 @@ using TreasureHunt.Local.Hosting;
 using TreasureHunt.Pipeline.Erasure;
 using TreasureHunt.Storage;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// <c>th erasures reapply --since TIME</c>: after a point-in-time restore of the Cosmos data to TIME, applies again every

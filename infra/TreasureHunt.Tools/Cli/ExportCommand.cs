@@ -13,7 +13,7 @@ using TreasureHunt.Pipeline.History;
 using TreasureHunt.Pipeline.Queries;
 using TreasureHunt.Storage.History;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// th export --as-of LABELS --features a,b [--group G]: point-in-time training rows — for each label row (userId, timestamp;

@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Local.Hosting;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// th features show: the effective feature definitions (Features__DefinitionsPath from the environment, else the

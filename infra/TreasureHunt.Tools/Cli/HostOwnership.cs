@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>Who listens on the host's port: nobody, the host whose PID ./th recorded, or another process.</summary>
 internal enum PortOwner

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// The .NET runtime settings among local.settings.sample.json's values (its <c>DOTNET_*</c> keys, such as

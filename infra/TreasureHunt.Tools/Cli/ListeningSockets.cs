@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// Which process listens on a local TCP port, read from Linux's /proc: the inodes of the sockets in LISTEN state on

@@ -4,9 +4,9 @@ using Spectre.Console.Cli;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Local.Hosting;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 internal sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
 {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>Starting and stopping the processes ./th owns (by recorded PID only), and the local API key.</summary>
 internal static partial class LocalProcesses

@@ -1,8 +1,8 @@
 using Spectre.Console;
 using TreasureHunt.Local.Hosting;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>The emulators and a host process, as ./th up and ./th down manage them.</summary>
 /// <param name="hostStateDir">The state folder of the running host the commands talk to (where it records its PID):

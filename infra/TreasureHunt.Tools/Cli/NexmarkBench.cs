@@ -6,10 +6,10 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Spectre.Console;
 using TreasureHunt.Local.Hosting;
-using TreasureHunt.Local.Load;
-using TreasureHunt.Local.Nexmark;
+using TreasureHunt.Tools.Load;
+using TreasureHunt.Tools.Nexmark;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// th bench --nexmark: the Nexmark stream (<see cref="NexmarkGenerator"/>, the reference's defaults) through the local

@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 using TreasureHunt.Local.Hosting;
 using TreasureHunt.Local.OpenApi;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// th openapi [--out FILE]: the OpenAPI 3.0 document of the HTTP API, generated from the routes (no emulator

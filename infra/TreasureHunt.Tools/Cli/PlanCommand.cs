@@ -8,7 +8,7 @@ using TreasureHunt.Capacity;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Local.Hosting;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// th plan: the capacity and cost planner (infra/TreasureHunt.Capacity/CapacityModel). Prints the plan as tables

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Spectre.Console.Cli;
 using TreasureHunt.Local.Hosting;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>th serve: the local host in the foreground. Settings come from local.settings.sample.json, host.json and the environment (Local__Port, Local__StateDir, ...).</summary>
 internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>

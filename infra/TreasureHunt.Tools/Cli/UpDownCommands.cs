@@ -2,7 +2,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using TreasureHunt.Local.Hosting;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
 {

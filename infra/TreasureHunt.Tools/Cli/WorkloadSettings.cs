@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 
-namespace TreasureHunt.Local.Cli;
+namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// The workload options ./th load and ./th bench share: --sessions / --uniform and the session model's parameters

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>Kinds of bad messages the load generator mixes in, each with the dead-letter reason the pipeline must give it.</summary>
 internal static class BadMessages

@@ -1,7 +1,7 @@
 using ScottPlot;
 using SkiaSharp;
 
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>
 /// The font every chart of ./th draws its text with: DejaVu Sans (regular and bold, subset; Load/Fonts/LICENSE.txt),

@@ -2,7 +2,7 @@ using System.Globalization;
 using ScottPlot;
 using ScottPlot.TickGenerators;
 
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>
 /// The cost-versus-freshness chart of ./th bench --curve, for a FinOps reader: two panels over one x axis, the p99

@@ -1,4 +1,4 @@
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>
 /// One point of the cost-versus-freshness curve (./th bench --curve): the batching the product ran with and what it

@@ -1,4 +1,4 @@
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>
 /// When <c>./th bench --erasures N</c> erases whom: N distinct users, the k-th once k·M/(N+1) messages of the load's M

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using TreasureHunt.Core.Events;
 
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>Settings of synthetic treasure-hunt traffic: the population, the duplicate and bad shares, the seed, and
 /// the workload — uniform (each event an independent Zipf user) or sessions (<see cref="SessionSchedule"/>, with

@@ -6,7 +6,7 @@ using TreasureHunt.Local.Hosting;
 using TreasureHunt.Pipeline.Api;
 using TreasureHunt.Pipeline.Queries;
 
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>HTTP client of a running local host (ingest, queries, local metrics): each request carries the key of its
 /// route's role, looked up in the route table (<see cref="ApiRoutes"/>, <see cref="LocalApiRoutes"/>).</summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>Result of pushing messages into the host.</summary>
 internal sealed record LoadResult(long Sent, long Duplicates, long Bad, TimeSpan Elapsed)

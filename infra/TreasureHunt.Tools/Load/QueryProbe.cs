@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>Query latency of a running host, measured through the HTTP API with the load's own key: leaderboard
 /// (hour and all-time, each type), item stats and a profile (Zipf-picked items and users), and, with keyed groups

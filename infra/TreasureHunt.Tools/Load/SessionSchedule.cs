@@ -1,4 +1,4 @@
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>The two kinds of synthetic traffic: every event of an independent Zipf user, or users in sessions.</summary>
 internal enum LoadWorkload

@@ -1,6 +1,6 @@
 using TreasureHunt.Local.EventLog;
 
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>
 /// The store-write floor of a run's own traffic: a design that writes each user's document once per batch cannot

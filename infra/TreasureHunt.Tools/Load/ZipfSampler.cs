@@ -1,4 +1,4 @@
-namespace TreasureHunt.Local.Load;
+namespace TreasureHunt.Tools.Load;
 
 /// <summary>Draws ranks 0..n-1 with P(k) ∝ 1/(k+1)^s (inverse CDF by binary search over a precomputed table).</summary>
 internal sealed class ZipfSampler

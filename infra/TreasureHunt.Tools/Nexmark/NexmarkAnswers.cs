@@ -1,4 +1,4 @@
-namespace TreasureHunt.Local.Nexmark;
+namespace TreasureHunt.Tools.Nexmark;
 
 /// <summary>q15's figures for one day (Nexmark's price bands: rank1 under 10,000, rank2 10,000 to under 1,000,000, rank3 from 1,000,000).</summary>
 public sealed record DailyBids(long Bids, long Rank1, long Rank2, long Rank3, long Bidders, long Auctions);

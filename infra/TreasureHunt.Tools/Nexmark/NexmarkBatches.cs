@@ -1,7 +1,7 @@
 using System.Buffers;
 using TreasureHunt.Core.Events;
 
-namespace TreasureHunt.Local.Nexmark;
+namespace TreasureHunt.Tools.Nexmark;
 
 /// <summary>
 /// A Nexmark stream as one Event Hubs partition's batches, serialized in our contract (<see cref="NexmarkContract"/>):

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
-namespace TreasureHunt.Local.Nexmark;
+namespace TreasureHunt.Tools.Nexmark;
 
 /// <summary>
 /// Nexmark events in our event contract (features/examples/nexmark.json): a bid is <c>type: "bid"</c> with the bidder as

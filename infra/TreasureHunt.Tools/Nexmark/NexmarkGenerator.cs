@@ -1,4 +1,4 @@
-namespace TreasureHunt.Local.Nexmark;
+namespace TreasureHunt.Tools.Nexmark;
 
 /// <summary>What a Nexmark event is: a new person, a new auction, or a bid on an auction.</summary>
 public enum NexmarkKind

@@ -1,4 +1,4 @@
-namespace TreasureHunt.Local.Nexmark;
+namespace TreasureHunt.Tools.Nexmark;
 
 /// <summary>
 /// When the events behind one answer were accepted, for measuring how stale a served answer was: each answer key (an
