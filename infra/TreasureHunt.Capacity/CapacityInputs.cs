@@ -67,14 +67,15 @@ public sealed record CapacityInputs
     /// deltas when they are <c>Rollups:ItemFlushSeconds</c> old or hold <c>Rollups:ItemFlushMaxItems</c> items, and
     /// schedules itself a delayed <c>flush</c> signal (<see cref="ItemFlushSignalDelaySeconds"/>) while it holds unwritten data.</summary>
     public double ItemFlushSeconds { get; init; } = 1;
-    public int ItemFlushMaxItems { get; init; } = 2_000;
+    public int ItemFlushMaxItems { get; init; } = 1_900;
     public double ItemFlushSignalDelaySeconds { get; init; } = 2;
 
     /// <summary>Typical item id length in characters (sizes item deltas, item documents and leaderboard entries).</summary>
     public int ItemIdLength { get; init; } = 16;
 
     /// <summary>Shard count a live reshard moves to (its leaderboard documents hold both generations' sections until the
-    /// old shards drain); null = twice <see cref="RollupShardCount"/>.</summary>
+    /// old shards drain); null = twice <see cref="RollupShardCount"/> (<see cref="KeyedGroupCapacity.WithGroups"/> lowers
+    /// it to the largest count the start-up check admits for the declared leaderboards).</summary>
     public int? ReshardShardCount { get; init; }
 
     public int ReshardTarget => ReshardShardCount ?? RollupShardCount * 2;

@@ -61,6 +61,34 @@ public static class KeyedGroupCapacity
 
     private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web);
 
+    /// <summary><paramref name="inputs"/> with the keyed groups of <paramref name="definitions"/> (<see cref="From"/>).
+    /// Unless a reshard target is given, the reshard modeled moves to twice the shards or to
+    /// <see cref="LargestAdmittedShardCount"/>, whichever is smaller: the app refuses to start with more shards than
+    /// that, so no reshard beyond it can drain.</summary>
+    public static CapacityInputs WithGroups(CapacityInputs inputs, CompiledDefinitions definitions, IReadOnlyDictionary<string, long> keys)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(definitions);
+        if (inputs.ReshardShardCount is null && LargestAdmittedShardCount(definitions, inputs.ReshardTarget) is { } admitted && admitted < inputs.ReshardTarget)
+        {
+            inputs = inputs with { ReshardShardCount = Math.Max(inputs.RollupShardCount, admitted) };
+        }
+        return inputs with { KeyedGroups = From(definitions, keys, inputs) };
+    }
+
+    /// <summary>The largest <c>Rollups:ShardCount</c> up to <paramref name="upTo"/> at which the start-up check
+    /// (<c>ItemDocumentBoundValidator</c>: 2 × ShardCount sections, two layouts while a reshard drains) admits every
+    /// declared leaderboard's worst case within <see cref="KeyedLeaderboardDocument.MaxBytes"/>; null without declared
+    /// leaderboards, 0 when not even one shard is admitted.</summary>
+    public static int? LargestAdmittedShardCount(CompiledDefinitions definitions, int upTo)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        if (definitions.Leaderboards.Length == 0) return null;
+        var shards = upTo;
+        while (shards > 0 && definitions.Leaderboards.Any(b => KeyedLeaderboardDocument.WorstCaseBytes(b, 2 * shards) > KeyedLeaderboardDocument.MaxBytes)) shards--;
+        return shards;
+    }
+
     /// <summary>The groups of <paramref name="definitions"/> that store something, with their cardinalities. Throws
     /// <see cref="ArgumentException"/> naming a group that needs <c>--keys</c> and has none, or a <c>--keys</c> that names no group.</summary>
     public static IReadOnlyList<KeyedGroupInput> From(CompiledDefinitions definitions, IReadOnlyDictionary<string, long> keys, CapacityInputs inputs)

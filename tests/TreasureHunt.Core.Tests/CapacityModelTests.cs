@@ -262,6 +262,7 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Assert.Equal(2, new RollupOptions().ItemTailFlushSeconds);
         Assert.Equal(new RollupOptions().FlushMaxAgeSeconds, ReferencePoint.RollupFlushMaxAgeSeconds);
         Assert.Equal(new RollupOptions().ItemTailFlushSeconds, ReferencePoint.ItemFlushSignalDelaySeconds);
+        Assert.Equal(new RollupOptions().ItemFlushMaxItems, ReferencePoint.ItemFlushMaxItems); // the model assumes the app's default
         foreach (var row in plan.FreshnessSustained.Concat(plan.FreshnessPeak))
         {
             output.WriteLine($"max age {row.FlushMaxAgeSeconds} s: totals ≤ {row.TotalsSeconds:N2} s, items ≤ {row.ItemsSeconds:N2} s, final ≤ {row.FinalAfterStopSeconds:N1} s; {row.SignalsPerEvent:F5} signals/event, globaltotals {row.GlobalTotalsOpsPerSecond:N1} ops/s, itemshard {row.ItemShardOpsPerSecond:N1} ops/s");
@@ -313,12 +314,12 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Assert.Equal(17.0 / 4000 + 16 * 1.0 / 150_000, peak.SignalsPerEvent, 5);
         Assert.InRange(shard.StateBytes, 100_000, AzureLimits.EntityStateBytes);
         Assert.Equal(1_024 + 32 * 48, global.StateBytes);
-        // At peak a shard sees ~9,000 events/s over its 62,500 items: it collects 2,000 distinct items in < 1 s, so it
+        // At peak a shard sees ~9,000 events/s over its 62,500 items: it collects 1,900 distinct items in < 1 s, so it
         // seals at ItemFlushMaxItems, not at ItemFlushSeconds.
         var buffers = peak.ItemShard!;
         Assert.InRange(buffers.FlushIntervalSeconds, 0.1, 0.99);
-        Assert.InRange(buffers.ItemsPerFlush, 1_990, 2_010);
-        Assert.Equal(32 * 48 + 2 * (2_000 + buffers.ItemsPerSignal) * 56, shard.StateBytes, 1);
+        Assert.InRange(buffers.ItemsPerFlush, 1_890, 1_910);
+        Assert.Equal(32 * 48 + 2 * (1_900 + buffers.ItemsPerSignal) * 56, shard.StateBytes, 1);
 
         // Item document: 60 + 16 + 5 × 8 + 2 × 24 + 180 + 48 × (12 + 5 × 6) = 2,360 B; leaderboard document:
         // 240 + 16 × (24 + 100 × 30) = 48,624 B (16 + 32 = 48 sections while resharding to 32: 145,392 B).

@@ -41,9 +41,11 @@ public sealed class RollupOptions
     [SettingRange(0d, 3600d, ErrorMessage = $"{Section}:ItemFlushSeconds must be 0..3600.")]
     public double ItemFlushSeconds { get; set; } = 1;
 
-    /// <summary>...or hold this many items: with <see cref="ItemFlushSeconds"/> it bounds a shard entity's state.</summary>
+    /// <summary>...or hold this many items and keys: with <see cref="ItemFlushSeconds"/> it bounds a shard entity's
+    /// state (pending and sealed buffers). 1,900 keeps that state under the 1 MB entity target at the reference point
+    /// with keyed groups, whose entries carry partial states of up to ~310 B (<c>./th plan</c>, docs/data-model.md).</summary>
     [SettingRange(1, 100_000, ErrorMessage = $"{Section}:ItemFlushMaxItems must be 1..100000.")]
-    public int ItemFlushMaxItems { get; set; } = 2000;
+    public int ItemFlushMaxItems { get; set; } = 1900;
 
     /// <summary>A shard holding unwritten deltas schedules itself one delayed <c>flush</c> signal this far ahead (none
     /// while one is outstanding), so its tail is written when the traffic stops: at most one self-signal per this many

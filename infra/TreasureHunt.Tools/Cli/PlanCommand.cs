@@ -57,10 +57,10 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         [CommandOption("--item-flush-seconds <T>"), Description("Rollups:ItemFlushSeconds: an itemshard seals its item deltas when they are this old..."), DefaultValue(1.0)]
         public double ItemFlushSeconds { get; init; }
 
-        [CommandOption("--item-flush-max-items <N>"), Description("Rollups:ItemFlushMaxItems: ...or hold this many items"), DefaultValue(2_000)]
+        [CommandOption("--item-flush-max-items <N>"), Description("Rollups:ItemFlushMaxItems: ...or hold this many items and keys"), DefaultValue(1_900)]
         public int ItemFlushMaxItems { get; init; }
 
-        [CommandOption("--reshard-to <S>"), Description("Shard count of a live reshard whose leaderboard documents are sized (default: twice --shard-count)")]
+        [CommandOption("--reshard-to <S>"), Description("Shard count of a live reshard whose leaderboard documents are sized (default: twice --shard-count, or the largest count the start-up check admits for the declared leaderboards of --definitions if smaller)")]
         public int? ReshardTo { get; init; }
 
         [CommandOption("--capture"), Description("Enable Event Hubs Capture (Avro to the storage account)")]
@@ -155,7 +155,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
                 if (!keys.TryAdd(parts[0], n)) throw new ArgumentException($"--keys {parts[0]} is given twice.");
             }
             var definitions = TreasureHunt.Core.Features.FeatureDefinitionsReader.Load(Definitions);
-            return inputs with { KeyedGroups = KeyedGroupCapacity.From(definitions, keys, inputs) };
+            return KeyedGroupCapacity.WithGroups(inputs, definitions, keys);
         }
     }
 
