@@ -1,4 +1,4 @@
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;

@@ -4,7 +4,7 @@ using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.History;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.Pipeline.History;
 
 namespace TreasureHunt.Benchmarks;

@@ -3,7 +3,7 @@ using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Rollups;
-using TreasureHunt.Local.Nexmark;
+using TreasureHunt.Tools.Nexmark;
 
 namespace TreasureHunt.Benchmarks;
 

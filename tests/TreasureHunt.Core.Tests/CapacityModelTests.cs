@@ -1,6 +1,6 @@
 using System.Text.Json;
 using TreasureHunt.Core.Aggregation;
-using TreasureHunt.Core.Capacity;
+using TreasureHunt.Capacity;
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Rollups;
@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace TreasureHunt.Core.Tests;
 
-/// <summary>The capacity model (Core/Capacity): monotonic, binding limits at hand-computed points, agreement with what
+/// <summary>The capacity model (infra/TreasureHunt.Capacity): monotonic, binding limits at hand-computed points, agreement with what
 /// ./th bench measured, the entity state constants against the real serialized state, and issue 10's reference point.</summary>
 public sealed class CapacityModelTests(ITestOutputHelper output)
 {
@@ -144,57 +144,14 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Store_writes_and_signals_per_event_match_the_bench_within_ten_percent()
+    public void Store_writes_per_event_match_the_bench_within_ten_percent()
     {
         var measured = BenchResults();
         var traffic = CapacityModel.Traffic(BenchWorkload(measured), measured.EventsPerSecond, measured.Partitions);
-        var rollups = new ShardedItemRollupDesign().Evaluate(BenchWorkload(measured), traffic);
         var writesPerEvent = traffic.UserWritesPerEvent + 1 / traffic.BatchSize;
 
-        output.WriteLine($"modeled store writes/event {writesPerEvent:F4} (bench {measured.StoreWritesPerEvent}), signals/event {rollups.SignalsPerEvent:F5} (bench {measured.EntitySignalsPerEvent})");
+        output.WriteLine($"modeled store writes/event {writesPerEvent:F4} (bench {measured.StoreWritesPerEvent})");
         Assert.InRange(writesPerEvent / measured.StoreWritesPerEvent, 0.9, 1.1);
-        Assert.InRange(rollups.SignalsPerEvent / measured.EntitySignalsPerEvent, 0.9, 1.1);
-    }
-
-    [Fact]
-    public void Modeled_dollars_per_million_events_match_the_bench_within_ten_percent()
-    {
-        // The ledger of ./th bench prices each invocation: compute (duration × 2 GB, each of the 8 local pumps busy),
-        // executions, RU at the serverless price, ingress. The model at the bench's workload and measured rate, with one
-        // "instance" per local pump, must give the same $ per million events within 10 %.
-        var measured = BenchResults();
-        // The committed bench ran the design issue 10 replaces: compare like with like.
-        var model = new CapacityModel(measured, new PriceTable(), new ShardedItemRollupDesign());
-        var plan = model.Plan(BenchWorkload(measured));
-
-        var modeled = (double)plan.Cost.LedgerEquivalentUsdPerMillionEvents;
-        output.WriteLine($"modeled {modeled:F4} $/M events vs ./th bench {measured.UsdPerMillionEvents:F4} (RU/event {plan.RuPerEventSustained:F3} vs {measured.RuPerEvent})");
-        Assert.InRange(modeled / measured.UsdPerMillionEvents, 0.9, 1.1);
-    }
-
-    [Fact]
-    public void Item_shard_state_constants_match_the_serialized_state()
-    {
-        var options = new RollupOptions();
-        // The old design's shard held its catalog as a map of item id to ItemStats.
-        var state = new Dictionary<string, ItemStats>(StringComparer.Ordinal);
-        const int items = 200;
-        const long hour0 = 1_764_590_400;
-        for (var i = 0; i < items; i++)
-        {
-            var item = new ItemStats { Totals = [1_234, 321, 12, 17, 3], NewestHour = hour0 + 47 * 3600 };
-            for (var h = 0; h < options.ItemHourWindows; h++) item.Hours.Add(new WindowCounts { Start = hour0 + h * 3600L, Counts = [25, 7, 1, 0, 0] });
-            state[$"t-{i:D7}"] = item;
-        }
-        var itemBytes = JsonSerializer.SerializeToUtf8Bytes(state).Length / (double)items;
-        var leaders = new List<LeaderEntry>();
-        for (var i = 0; i < 100; i++) leaders.Add(new LeaderEntry { ItemId = $"t-{i:D7}", Count = 10_000 + i });
-        var leaderBytes = JsonSerializer.SerializeToUtf8Bytes(leaders).Length / 100.0;
-
-        var modeled = ShardedItemRollupDesign.ItemBaseBytes + options.ItemHourWindows * ShardedItemRollupDesign.HourWindowBytes;
-        output.WriteLine($"serialized: {itemBytes:F0} B per item with {options.ItemHourWindows} windows (model {modeled}), {leaderBytes:F1} B per leader entry (model {ShardedItemRollupDesign.LeaderEntryBytes})");
-        Assert.InRange(modeled / itemBytes, 0.85, 1.15);
-        Assert.InRange(ShardedItemRollupDesign.LeaderEntryBytes / leaderBytes, 0.85, 1.15);
     }
 
     [Fact]
@@ -293,38 +250,6 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
     private static readonly CapacityInputs ReferencePoint = new() { EventsPerSecond = 50_000, PeakFactor = 3, Users = 10_000_000, Items = 1_000_000, Partitions = 32 };
 
     /// <summary>
-    /// The design issue 10 replaces, at the reference point: it exceeds issue 10's limits (state per shard, query fan-out
-    /// and size); this test checks that the model computes its figures and verdicts correctly.
-    /// </summary>
-    [Fact]
-    public void Reference_point_entity_figures_and_verdicts_of_todays_design()
-    {
-        var plan = new CapacityModel(MeasuredFigures.Default, new PriceTable(), new ShardedItemRollupDesign()).Plan(ReferencePoint);
-        Print(plan);
-
-        Assert.All(plan.Limits, l => Assert.Equal(l.Demand > l.Limit, l.Exceeded));
-        Assert.Equal(32, plan.EventHubs.Partitions);
-
-        // 1,000,000 items / 16 shards = 62,500 items per shard, each with 48 hour windows at this rate (every item has
-        // events in every hour: 180 M events/hour over 1 M Zipf items): 62,500 × (80 + 48 × 42) B ≈ 131 MB (issue 10: "~130 MB").
-        var shard = plan.RollupsPeak.Entities.Single(e => e.Entity == "itemshard");
-        Assert.Equal(16, shard.Instances);
-        Assert.InRange(shard.StateBytes, 120e6, 140e6);
-        Assert.True(plan.Limits.Single(l => l.Name == "Entity itemshard: state per instance").Exceeded);
-        Assert.True(plan.Limits.Single(l => l.Name == "Entities or documents read per leaderboard query").Exceeded); // 16 > 2
-        Assert.True(plan.Limits.Single(l => l.Name == "Bytes read per item-stats query").Exceeded);
-
-        // Per partition 150,000 / 32 = 4,687.5 events/s at peak: a flush every 4,000 events → 1.17 flushes/s × 32 = 37.5
-        // per second, each touching all 16 shards (4,000 events hit ~2,400 distinct items): 37.5 ops/s per shard ≤ 100,
-        // and (16 + 1) / 4,000 = 0.00425 signals per event ≤ 0.01.
-        Assert.Equal(37.5, shard.OpsPerSecondPerInstance, 1);
-        Assert.False(plan.Limits.Single(l => l.Name == "Entity itemshard: operations per instance").Exceeded);
-        Assert.Equal(17.0 / 4000, plan.RollupsPeak.SignalsPerEvent, 4);
-        Assert.False(plan.Limits.Single(l => l.Name == "Entity signals per event").Exceeded);
-        Assert.Equal("Bytes read per item-stats query", plan.BindingLimit.Name);
-    }
-
-    /// <summary>
     /// Issue 10's design (<see cref="ItemDocumentRollupDesign"/>, the model's default) at the reference point: every
     /// design limit of issue 10 holds (entity state ≤ 1 MB, ≤ 100 operations/s per instance at peak, ≤ 0.01 signals per
     /// event, one document per leaderboard query, item stats one point read ≤ 8 KB), with the figures computed by hand.
@@ -337,6 +262,7 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Assert.Equal(2, new RollupOptions().ItemTailFlushSeconds);
         Assert.Equal(new RollupOptions().FlushMaxAgeSeconds, ReferencePoint.RollupFlushMaxAgeSeconds);
         Assert.Equal(new RollupOptions().ItemTailFlushSeconds, ReferencePoint.ItemFlushSignalDelaySeconds);
+        Assert.Equal(new RollupOptions().ItemFlushMaxItems, ReferencePoint.ItemFlushMaxItems); // the model assumes the app's default
         foreach (var row in plan.FreshnessSustained.Concat(plan.FreshnessPeak))
         {
             output.WriteLine($"max age {row.FlushMaxAgeSeconds} s: totals ≤ {row.TotalsSeconds:N2} s, items ≤ {row.ItemsSeconds:N2} s, final ≤ {row.FinalAfterStopSeconds:N1} s; {row.SignalsPerEvent:F5} signals/event, globaltotals {row.GlobalTotalsOpsPerSecond:N1} ops/s, itemshard {row.ItemShardOpsPerSecond:N1} ops/s");
@@ -388,12 +314,12 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Assert.Equal(17.0 / 4000 + 16 * 1.0 / 150_000, peak.SignalsPerEvent, 5);
         Assert.InRange(shard.StateBytes, 100_000, AzureLimits.EntityStateBytes);
         Assert.Equal(1_024 + 32 * 48, global.StateBytes);
-        // At peak a shard sees ~9,000 events/s over its 62,500 items: it collects 2,000 distinct items in < 1 s, so it
+        // At peak a shard sees ~9,000 events/s over its 62,500 items: it collects 1,900 distinct items in < 1 s, so it
         // seals at ItemFlushMaxItems, not at ItemFlushSeconds.
         var buffers = peak.ItemShard!;
         Assert.InRange(buffers.FlushIntervalSeconds, 0.1, 0.99);
-        Assert.InRange(buffers.ItemsPerFlush, 1_990, 2_010);
-        Assert.Equal(32 * 48 + 2 * (2_000 + buffers.ItemsPerSignal) * 56, shard.StateBytes, 1);
+        Assert.InRange(buffers.ItemsPerFlush, 1_890, 1_910);
+        Assert.Equal(32 * 48 + 2 * (1_900 + buffers.ItemsPerSignal) * 56, shard.StateBytes, 1);
 
         // Item document: 60 + 16 + 5 × 8 + 2 × 24 + 180 + 48 × (12 + 5 × 6) = 2,360 B; leaderboard document:
         // 240 + 16 × (24 + 100 × 30) = 48,624 B (16 + 32 = 48 sections while resharding to 32: 145,392 B).

@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
-using TreasureHunt.Core.Capacity;
+using TreasureHunt.Capacity;
 using TreasureHunt.Core.Costs;
 
 namespace TreasureHunt.Infra.Tests;
 
 /// <summary>
-/// What `./th plan --out` writes (Core/Capacity/BicepParameterFile) builds against bicep/main.bicep and lints clean under
+/// What `./th plan --out` writes (infra/TreasureHunt.Capacity/BicepParameterFile) builds against bicep/main.bicep and lints clean under
 /// the strict rules, at 1,000 / 10,000 / 50,000 / 150,000 events/s; and the Bicep types refuse impossible combinations.
 /// </summary>
 public sealed class PlannedParameterFilesTests

@@ -1,6 +1,6 @@
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 
 namespace TreasureHunt.Local.Tests;
 
@@ -43,7 +43,7 @@ public sealed class AttributeLoadTests
             Assert.True(plain.TryParse(new RawMessage(without[i].Body, i, Now), "0", out var core, out _));
             Assert.Equal(core, e with { Attributes = EventAttributes.None });
         }
-        Assert.True(withAttributes.Select(m => Load.Ndjson.ToText(m.Body)).Distinct().Count() > 1);
+        Assert.True(withAttributes.Select(m => TreasureHunt.Tools.Load.Ndjson.ToText(m.Body)).Distinct().Count() > 1);
         // 20 distinct values even where "brand-20" does not fit the maxLength (keyed groups key by them).
         var brands = withAttributes.Select(m => { parser.TryParse(new RawMessage(m.Body, 0, Now), "0", out var e, out _); return e!.Attributes.TextAt(0); }).Distinct().Count();
         Assert.Equal(20, brands);

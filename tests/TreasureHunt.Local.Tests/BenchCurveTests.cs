@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Spectre.Console;
-using TreasureHunt.Local.Cli;
+using TreasureHunt.Tools.Cli;
 
 namespace TreasureHunt.Local.Tests;
 

@@ -1,5 +1,5 @@
-using TreasureHunt.Local.Cli;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Cli;
+using TreasureHunt.Tools.Load;
 
 namespace TreasureHunt.Local.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using TreasureHunt.Core.Capacity;
-using TreasureHunt.Local.Cli;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Capacity;
+using TreasureHunt.Tools.Cli;
+using TreasureHunt.Tools.Load;
 
 namespace TreasureHunt.Local.Tests;
 

@@ -1,5 +1,5 @@
 using Spectre.Console;
-using TreasureHunt.Local.Cli;
+using TreasureHunt.Tools.Cli;
 
 namespace TreasureHunt.Local.Tests;
 

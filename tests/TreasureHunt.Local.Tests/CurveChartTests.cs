@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 
 namespace TreasureHunt.Local.Tests;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using TreasureHunt.Local.Cli;
+using TreasureHunt.Tools.Cli;
 using TreasureHunt.Local.Hosting;
 
 namespace TreasureHunt.Local.Tests;

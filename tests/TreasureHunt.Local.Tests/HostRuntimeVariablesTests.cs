@@ -1,4 +1,4 @@
-using TreasureHunt.Local.Cli;
+using TreasureHunt.Tools.Cli;
 
 namespace TreasureHunt.Local.Tests;
 

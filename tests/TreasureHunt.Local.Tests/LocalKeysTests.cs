@@ -1,5 +1,5 @@
 using TreasureHunt.Local.Hosting;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.Pipeline.Api;
 
 namespace TreasureHunt.Local.Tests;

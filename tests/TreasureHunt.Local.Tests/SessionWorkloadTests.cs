@@ -1,4 +1,4 @@
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 
 namespace TreasureHunt.Local.Tests;
 
@@ -29,7 +29,7 @@ public sealed class SessionWorkloadTests
 
         Assert.All(messages.Where(m => m.IsDuplicate || m.BadKind >= 0), m => Assert.Null(m.UserId));
         Assert.All(messages.Where(m => !m.IsDuplicate && m.BadKind < 0), m =>
-            Assert.Contains($"\"userId\":\"{m.UserId}\"", Load.Ndjson.ToText(m.Body)));
+            Assert.Contains($"\"userId\":\"{m.UserId}\"", TreasureHunt.Tools.Load.Ndjson.ToText(m.Body)));
         Assert.Contains(messages, m => m.UserId is null);
     }
 

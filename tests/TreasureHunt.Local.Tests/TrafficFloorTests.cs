@@ -1,7 +1,7 @@
 using System.Text;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Local.EventLog;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 
 namespace TreasureHunt.Local.Tests;
 

@@ -27,7 +27,7 @@ public sealed class PriceTable
     [SettingRange(typeof(decimal), "0", "1000000", ErrorMessage = "FinOps:Prices:EventHubsUsdPerMillionEvents must be 0..1000000.")]
     public decimal EventHubsUsdPerMillionEvents { get; set; } = 0.028m;
 
-    // The meters below are used by the capacity planner (Core/Capacity, `./th plan`), not by the per-invocation ledger:
+    // The meters below are used by the capacity planner (infra/TreasureHunt.Capacity, `./th plan`), not by the per-invocation ledger:
     // they accrue per hour or per month, not per invocation. Same sources and caveat as above
     // (https://azure.microsoft.com/pricing/details/event-hubs/, .../cosmos-db/autoscale-provisioned/,
     // .../storage/queues/, East US list prices as published in 2025, not re-checked from this machine).

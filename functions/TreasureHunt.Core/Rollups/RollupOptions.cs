@@ -24,7 +24,7 @@ public sealed class RollupOptions
     /// <summary>...or once its oldest part is this old (bounds leaderboard/totals staleness). 2 s: below
     /// FlushMinEvents ÷ 2 events/s per partition the flushes are sealed by age, and a flush costs 1 signal per
     /// touched shard + 1 whatever it carries; at the reference point that stays under 0.01 signals per event, 1 s
-    /// would not (<c>./th plan</c>'s freshness table: <see cref="Capacity.RollupFreshness"/>).</summary>
+    /// would not (<c>./th plan</c>'s freshness table: <c>RollupFreshness</c> in infra/TreasureHunt.Capacity).</summary>
     [SettingRange(0d, double.MaxValue, ErrorMessage = $"{Section}:FlushMaxAgeSeconds must be >= 0.")]
     public double FlushMaxAgeSeconds { get; set; } = 2;
 
@@ -41,9 +41,11 @@ public sealed class RollupOptions
     [SettingRange(0d, 3600d, ErrorMessage = $"{Section}:ItemFlushSeconds must be 0..3600.")]
     public double ItemFlushSeconds { get; set; } = 1;
 
-    /// <summary>...or hold this many items: with <see cref="ItemFlushSeconds"/> it bounds a shard entity's state.</summary>
+    /// <summary>...or hold this many items and keys: with <see cref="ItemFlushSeconds"/> it bounds a shard entity's
+    /// state (pending and sealed buffers). 1,900 keeps that state under the 1 MB entity target at the reference point
+    /// with keyed groups, whose entries carry partial states of up to ~310 B (<c>./th plan</c>, docs/data-model.md).</summary>
     [SettingRange(1, 100_000, ErrorMessage = $"{Section}:ItemFlushMaxItems must be 1..100000.")]
-    public int ItemFlushMaxItems { get; set; } = 2000;
+    public int ItemFlushMaxItems { get; set; } = 1900;
 
     /// <summary>A shard holding unwritten deltas schedules itself one delayed <c>flush</c> signal this far ahead (none
     /// while one is outstanding), so its tail is written when the traffic stops: at most one self-signal per this many

@@ -58,7 +58,7 @@ internal sealed class LocalEventLog : IDisposable
 
     /// <summary>The partition of a message whose partition key is <paramref name="userId"/>, out of
     /// <paramref name="partitionCount"/>: the one definition the log and the benchmark's store-write floor
-    /// (<see cref="Load.TrafficFloor"/>) share.</summary>
+    /// (<c>TrafficFloor</c> in infra/TreasureHunt.Tools) share.</summary>
     public static int PartitionOf(ReadOnlySpan<char> userId, int partitionCount) =>
         (int)(ShardRouting.StableHash(userId) % (uint)partitionCount);
 

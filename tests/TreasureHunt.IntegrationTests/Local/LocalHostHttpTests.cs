@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using TreasureHunt.IntegrationTests.Reliability;
 using TreasureHunt.Local.Hosting;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.Testing;
 using Xunit.Abstractions;
 

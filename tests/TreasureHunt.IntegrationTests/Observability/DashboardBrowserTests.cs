@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.Playwright;
 using TreasureHunt.IntegrationTests.Reliability;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.Testing;
 using Xunit.Abstractions;
 

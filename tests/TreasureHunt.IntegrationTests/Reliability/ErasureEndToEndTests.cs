@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Azure.Cosmos;
 using TreasureHunt.Core.Erasure;
 using TreasureHunt.Core.Features;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.Testing;
 using Xunit.Abstractions;
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Local.Hosting;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.LocalEntities;
 using TreasureHunt.Testing;
 using Xunit.Abstractions;

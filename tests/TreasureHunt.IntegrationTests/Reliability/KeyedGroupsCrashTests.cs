@@ -3,7 +3,7 @@ using System.Text.Json;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Groups;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.Pipeline.Queries;
 using TreasureHunt.Testing;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.Testing;
 using Xunit.Abstractions;
 

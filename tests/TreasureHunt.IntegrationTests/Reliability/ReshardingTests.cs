@@ -1,4 +1,4 @@
-using TreasureHunt.Local.Load;
+using TreasureHunt.Tools.Load;
 using TreasureHunt.Testing;
 using Xunit.Abstractions;
 

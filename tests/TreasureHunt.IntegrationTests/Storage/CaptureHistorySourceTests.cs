@@ -165,7 +165,7 @@ public sealed class CaptureHistorySourceTests(EmulatorFixture emulators) : IAsyn
             var labels = Path.Combine(directory, "labels.csv");
             await File.WriteAllTextAsync(labels, $"userId,timestamp\nu1,{T0.AddMinutes(100).UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\nu2,{T0.AddMinutes(5).UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\n");
             var output = Path.Combine(directory, "training.csv");
-            var exit = TreasureHunt.Local.Cli.ThApp.Create().Run(
+            var exit = TreasureHunt.Tools.Cli.ThApp.Create().Run(
                 ["export", "--as-of", labels, "--features", "events", "--source", $"capture:{emulators.StorageConnectionString}/{_container.Name}", "--out", output]);
 
             Assert.Equal(0, exit);

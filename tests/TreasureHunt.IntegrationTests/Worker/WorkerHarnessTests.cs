@@ -246,7 +246,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
         run.Settings["Rollups__FlushMinEvents"] = "1000000";
         run.Settings["Rollups__FlushMaxAgeSeconds"] = "3600";
         await using var harness = await StartAsync(run);
-        var (messages, truth) = Reliability.ReliabilityTests.Generate(6_000, new TreasureHunt.Local.Load.LoadProfile(Users: 600, Items: 200, DuplicateRate: 0, BadRate: 0, Seed: 23));
+        var (messages, truth) = Reliability.ReliabilityTests.Generate(6_000, new TreasureHunt.Tools.Load.LoadProfile(Users: 600, Items: 200, DuplicateRate: 0, BadRate: 0, Seed: 23));
         using var log = new LocalEventLog(Path.Combine(run.StateDir, "log"), 4);
         await log.AppendAsync([.. messages.Select(m => (ReadOnlyMemory<byte>)m)], DateTimeOffset.UtcNow, CancellationToken.None);
 
@@ -315,7 +315,7 @@ public sealed class WorkerHarnessTests(EmulatorFixture emulators, ITestOutputHel
     {
         var run = NewRun("wkentities");
         run.Settings["Rollups__FlushMinEvents"] = "1"; // every batch flushes its rollup delta to the entities
-        var (messages, truth) = Reliability.ReliabilityTests.Generate(2_000, new TreasureHunt.Local.Load.LoadProfile(Users: 200, Items: 60, DuplicateRate: 0, BadRate: 0, Seed: 29));
+        var (messages, truth) = Reliability.ReliabilityTests.Generate(2_000, new TreasureHunt.Tools.Load.LoadProfile(Users: 200, Items: 60, DuplicateRate: 0, BadRate: 0, Seed: 29));
         var loggers = TestOutputLoggerProvider.CreateFactory(output);
         FunctionsWorkerHarness? harness = null;
         await using var entities = new TreasureHunt.LocalEntities.LocalEntityHost(emulators.StorageConnectionString, run.Settings["TaskHubName"],

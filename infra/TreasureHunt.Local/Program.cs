@@ -1,3 +1,0 @@
-using TreasureHunt.Local.Cli;
-
-return await ThApp.Create().RunAsync(args);

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace TreasureHunt.Tools.Load;
+
+/// <summary>
+/// Freshness of every served answer, from enqueue to readable, measured with probe events sent beside a load: one
+/// probe user (all its events in one partition, applied in order) sends a fresh anchor event, then probe k — a
+/// <c>view</c> of its own item, timestamped <see cref="ProbeAge"/> ago. That age makes each probe late for the user's
+/// minute tiles (<c>totals.late</c> counts the probes through, in order), gives each its own item (its item stats) and
+/// puts it in an hour leaderboard no generated event reaches (generated events are timestamped now). An answer reflects
+/// probe k when the profile's <c>view</c> count, <c>totals.late</c> above its baseline, the item's stats or the hour's
+/// leaderboard show it. Under load: p99 over the probes; after the stream stops: how long after the sending ended the
+/// last probe (sent then) is readable in each answer ("final within").
+/// </summary>
+internal sealed class FreshnessProbe(HostClient client, string runId)
+{
+    /// <summary>Answers measured, in the order printed.</summary>
+    public static readonly string[] Answers = ["profile", "totals", "itemStats", "leaderboards"];
+
+    /// <summary>Older than the default definitions' shortest tile retention (<c>minute:120</c>) and within the item hour
+    /// windows (48): late for the user, counted in its item's and its hour leaderboard's windows.</summary>
+    public static readonly TimeSpan ProbeAge = TimeSpan.FromHours(3);
+
+    /// <summary>How long to wait for the last probe after the sending ended before giving up on an answer.</summary>
+    public static readonly TimeSpan FinalTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly string _user = $"fresh-probe-{runId}";
+    private readonly List<Probe> _probes = [];
+    private readonly Lock _lock = new();
+    private long _lateBaseline;
+    private int _serial;
+
+    private sealed class Probe(int number, string itemId, DateTimeOffset timestamp, long sentTicks)
+    {
+        public int Number { get; } = number;
+        public string ItemId { get; } = itemId;
+        public DateTimeOffset Timestamp { get; } = timestamp;
+        public long SentTicks { get; } = sentTicks;
+        public bool Final { get; init; }
+        public Dictionary<string, long> ReadableMs { get; } = [];
+    }
+
+    /// <summary>Sends the anchor event and waits until the profile shows it; reads the totals' late baseline.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await client.PostNdjsonAsync(Body($"{_user}-anchor", $"{_user}-anchor", "click", DateTimeOffset.UtcNow), cancellationToken);
+        var deadline = Stopwatch.StartNew();
+        while ((await client.GetAsync($"/api/users/{_user}/profile", cancellationToken)).Status != 200)
+        {
+            if (deadline.Elapsed > FinalTimeout) throw new TimeoutException("the freshness probe's anchor event never reached the profile");
+            await Task.Delay(100, cancellationToken);
+        }
+        _lateBaseline = await LateAsync(cancellationToken);
+    }
+
+    /// <summary>Sends a probe every <paramref name="interval"/> and polls the answers until <paramref name="sendingEnded"/>
+    /// completes; then sends the final probe and polls until every answer shows it (or <see cref="FinalTimeout"/>).</summary>
+    public async Task<FreshnessResult> RunAsync(TimeSpan interval, Task sendingEnded, CancellationToken cancellationToken)
+    {
+        using var polling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var poller = PollAsync(polling.Token);
+        while (!sendingEnded.IsCompleted)
+        {
+            await SendAsync(final: false, cancellationToken);
+            await Task.WhenAny(sendingEnded, Task.Delay(interval, cancellationToken));
+        }
+        var ended = Stopwatch.GetTimestamp();
+        var last = await SendAsync(final: true, cancellationToken);
+        var wait = Stopwatch.StartNew();
+        while (wait.Elapsed < FinalTimeout && !AllReadable(last)) await Task.Delay(100, cancellationToken);
+        await polling.CancelAsync();
+        try { await poller; } catch (OperationCanceledException) { }
+
+        lock (_lock)
+        {
+            var underLoad = _probes.Where(p => !p.Final).ToList();
+            var p99 = Answers.ToDictionary(a => a, a => underLoad.Count == 0 || underLoad.Any(p => !p.ReadableMs.ContainsKey(a))
+                ? (long?)null
+                : Percentile(underLoad.Select(p => p.ReadableMs[a]).ToList(), 0.99));
+            var final = Answers.ToDictionary(a => a, a => last.ReadableMs.TryGetValue(a, out var ms)
+                ? (long?)(ms + (long)Stopwatch.GetElapsedTime(ended, last.SentTicks).TotalMilliseconds)
+                : null);
+            return new FreshnessResult(underLoad.Count, p99, final);
+        }
+    }
+
+    private bool AllReadable(Probe probe)
+    {
+        lock (_lock) return Answers.All(probe.ReadableMs.ContainsKey);
+    }
+
+    private async Task<Probe> SendAsync(bool final, CancellationToken cancellationToken)
+    {
+        var number = ++_serial;
+        var timestamp = DateTimeOffset.UtcNow - ProbeAge;
+        var itemId = $"{_user}-{number}";
+        var probe = new Probe(number, itemId, timestamp, Stopwatch.GetTimestamp()) { Final = final };
+        lock (_lock) _probes.Add(probe);
+        await client.PostNdjsonAsync(Body($"{_user}-{number}", itemId, "view", timestamp), cancellationToken);
+        return probe;
+    }
+
+    /// <summary>Every 100 ms: which outstanding probes each answer shows.</summary>
+    private async Task PollAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            List<Probe> outstanding;
+            lock (_lock) outstanding = _probes.Where(p => p.ReadableMs.Count < Answers.Length).ToList();
+            if (outstanding.Count > 0)
+            {
+                var now = Stopwatch.GetTimestamp();
+                // Counts applied in the probe partition's order: probes 1..n are readable.
+                if (outstanding.Any(p => !p.ReadableMs.ContainsKey("profile")))
+                {
+                    var (status, profile) = await client.GetAsync($"/api/users/{_user}/profile", cancellationToken);
+                    if (status == 200) MarkThrough("profile", ViewCount(profile), outstanding, now);
+                }
+                if (outstanding.Any(p => !p.ReadableMs.ContainsKey("totals")))
+                {
+                    MarkThrough("totals", await LateAsync(cancellationToken) - _lateBaseline, outstanding, now);
+                }
+                foreach (var probe in outstanding.Where(p => !p.ReadableMs.ContainsKey("itemStats")))
+                {
+                    if ((await client.GetAsync($"/api/items/{probe.ItemId}/stats", cancellationToken)).Status == 200) Mark(probe, "itemStats", now);
+                }
+                foreach (var hour in outstanding.Where(p => !p.ReadableMs.ContainsKey("leaderboards")).GroupBy(p => HourOf(p.Timestamp)))
+                {
+                    var at = Uri.EscapeDataString(hour.Key.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+                    var (status, board) = await client.GetAsync($"/api/leaderboard?type=view&window=hour&at={at}&top=100", cancellationToken);
+                    if (status != 200) continue;
+                    var shown = board.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()).ToHashSet(StringComparer.Ordinal);
+                    foreach (var probe in hour.Where(p => shown.Contains(p.ItemId))) Mark(probe, "leaderboards", now);
+                }
+            }
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    private void MarkThrough(string answer, long through, List<Probe> outstanding, long now)
+    {
+        foreach (var probe in outstanding.Where(p => p.Number <= through)) Mark(probe, answer, now);
+    }
+
+    private void Mark(Probe probe, string answer, long now)
+    {
+        lock (_lock) probe.ReadableMs.TryAdd(answer, (long)Stopwatch.GetElapsedTime(probe.SentTicks, now).TotalMilliseconds);
+    }
+
+    private async Task<long> LateAsync(CancellationToken cancellationToken)
+    {
+        var (status, totals) = await client.GetAsync("/api/totals", cancellationToken);
+        return status == 200 ? totals.GetProperty("late").GetInt64() : 0;
+    }
+
+    private static long ViewCount(JsonElement profile) =>
+        profile.GetProperty("totals").TryGetProperty("view", out var view) ? view.GetProperty("count").GetInt64() : 0;
+
+    private static DateTimeOffset HourOf(DateTimeOffset t) => new(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);
+
+    private byte[] Body(string eventId, string itemId, string type, DateTimeOffset timestamp) => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["eventId"] = eventId, ["userId"] = _user, ["itemId"] = itemId, ["category"] = "caves", ["type"] = type, ["value"] = 1,
+        ["timestamp"] = timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+    }) + "\n");
+
+    private static long Percentile(List<long> values, double q)
+    {
+        values.Sort();
+        return values[Math.Clamp((int)Math.Ceiling(q * values.Count) - 1, 0, values.Count - 1)];
+    }
+}
+
+/// <summary>Probes measured under load, p99 ms from enqueue to readable per answer, and ms from the end of the sending
+/// to the last probe being readable per answer (null: not readable within the probe's timeout).</summary>
+internal sealed record FreshnessResult(int Probes, IReadOnlyDictionary<string, long?> P99Ms, IReadOnlyDictionary<string, long?> FinalWithinMs);

@@ -1,0 +1,3 @@
+using TreasureHunt.Tools.Cli;
+
+return await ThApp.Create().RunAsync(args);
