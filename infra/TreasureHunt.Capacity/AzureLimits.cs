@@ -117,7 +117,7 @@ public static class AzureLimits
     // ---------------------------------------------------------------- Durable entities (Azure Storage backend)
     /// <summary>One entity instance processes operations serially ("Entity functions also run on a single thread, and
     /// operations are processed one at a time": https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-perf-and-scale).
-    /// Issue 10 sets ≤ 100 operations/s per entity instance as the design limit.</summary>
+    /// The design limit is ≤ 100 operations/s per entity instance.</summary>
     public const double EntityOpsPerSecondPerInstance = 100;
 
     /// <summary>The Azure Storage provider's documented maximum for one entity: "Entity operation processing | 64
@@ -126,10 +126,10 @@ public static class AzureLimits
     /// (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider, "Performance targets").</summary>
     public const double DocumentedEntityOpsPerSecond = 64;
 
-    /// <summary>Entity state a design may keep per instance (issue 10: ≤ 1 MB; Durable clients capped reads at 4 MB).</summary>
+    /// <summary>Entity state a design may keep per instance (design limit ≤ 1 MB; Durable clients capped reads at 4 MB).</summary>
     public const double EntityStateBytes = 1_000_000;
 
-    /// <summary>Issue 10's design limits: entity signals per event, entities read per leaderboard query, item-stats read size.</summary>
+    /// <summary>The rollup design limits: entity signals per event, entities read per leaderboard query, item-stats read size.</summary>
     public const double EntitySignalsPerEvent = 0.01;
     public const double LeaderboardEntitiesPerQuery = 2;
     public const double ItemStatsReadBytes = 8 * 1024;

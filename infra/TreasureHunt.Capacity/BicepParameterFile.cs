@@ -70,7 +70,7 @@ public static class BicepParameterFile
         b.AppendLine("}");
         foreach (var container in plan.Cosmos.Containers.Where(c => c.Container is not ("users" or "progress")))
         {
-            // The rollup design's containers (issue 10) are not yet parameters of main.bicep: the plan's figure, for the operator.
+            // The rollup design's containers are not yet parameters of main.bicep: the plan's figure, for the operator.
             b.AppendLine(i, $"// Cosmos DB {container.Container}: {container.PeakRuPerSecond:N0} RU/s at peak, autoscale maximum {container.AutoscaleMaxRuPerSecond:N0} (not a main.bicep parameter yet).");
         }
         b.AppendLine();

@@ -63,7 +63,7 @@ public sealed record CapacityInputs
     public int ItemHourWindows { get; init; } = 48;
     public int LeaderboardSize { get; init; } = 100;
 
-    /// <summary>Issue 10's design (<see cref="ItemDocumentRollupDesign"/>): an <c>itemshard</c> seals its pending item
+    /// <summary>The rollup design (<see cref="ItemDocumentRollupDesign"/>): an <c>itemshard</c> seals its pending item
     /// deltas when they are <c>Rollups:ItemFlushSeconds</c> old or hold <c>Rollups:ItemFlushMaxItems</c> items, and
     /// schedules itself a delayed <c>flush</c> signal (<see cref="ItemFlushSignalDelaySeconds"/>) while it holds unwritten data.</summary>
     public double ItemFlushSeconds { get; init; } = 1;

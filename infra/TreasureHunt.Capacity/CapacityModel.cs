@@ -43,7 +43,7 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
 
     public MeasuredFigures Measured { get; } = measured ?? throw new ArgumentNullException(nameof(measured));
     public PriceTable Prices { get; } = prices ?? throw new ArgumentNullException(nameof(prices));
-    /// <summary>The rollup design modeled: issue 10's <see cref="ItemDocumentRollupDesign"/> unless another is given.</summary>
+    /// <summary>The rollup design modeled: the <see cref="ItemDocumentRollupDesign"/> unless another is given.</summary>
     public IRollupCapacityDesign RollupDesign { get; } = rollupDesign ?? new ItemDocumentRollupDesign();
 
     public CapacityPlan Plan(CapacityInputs inputs)
@@ -63,7 +63,7 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         var rollupsPeak = RollupDesign.Evaluate(inputs, peak);
 
         // ---- Cosmos DB: one write per touched user per batch (users), one progress write per batch (a batch that seals
-        // its rollup sends it after that write, and the next batch's write clears it: issue 15), and the rollup
+        // its rollup sends it after that write, and the next batch's write clears it), and the rollup
         // design's item and leaderboard documents (items, leaderboards) when it writes any. A user write costs the
         // bench's RU per store write; a progress write costs what its document's size costs (it carries the pending
         // rollup delta, up to a flush's distinct items: ProgressDocumentSize).
@@ -313,16 +313,16 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         foreach (var entity in rollups.Entities)
         {
             limits.Add(new($"Entity {entity.Entity}: operations per instance", LimitKind.Design, entity.OpsPerSecondPerInstance, AzureLimits.EntityOpsPerSecondPerInstance, "ops/s",
-                "issue 10; durable-functions-perf-and-scale: tens to low hundreds per entity"));
+                "design limit; durable-functions-perf-and-scale: tens to low hundreds per entity"));
             limits.Add(new($"Entity {entity.Entity}: documented single-entity throughput", LimitKind.Service, entity.OpsPerSecondPerInstance, AzureLimits.DocumentedEntityOpsPerSecond, "ops/s",
                 "64 operations/s on one A1 VM: durable-functions-azure-storage-provider, Performance targets (controlQueueBufferThreshold raises it)"));
-            limits.Add(new($"Entity {entity.Entity}: state per instance", LimitKind.Design, entity.StateBytes, AzureLimits.EntityStateBytes, "bytes", "issue 10 (≤ 1 MB)"));
+            limits.Add(new($"Entity {entity.Entity}: state per instance", LimitKind.Design, entity.StateBytes, AzureLimits.EntityStateBytes, "bytes", "design limit (≤ 1 MB)"));
             limits.Add(new($"Entity {entity.Entity}: task-hub history partition", LimitKind.Service, entity.OpsPerSecondPerInstance * TableOpsPerEntityBatch,
                 AzureLimits.StorageTablePartitionOpsPerSecond, "entities/s", "history rows of one instance share a table partition: storage/tables/scalability-targets"));
         }
-        limits.Add(new("Entity signals per event", LimitKind.Design, rollups.SignalsPerEvent, AzureLimits.EntitySignalsPerEvent, "signals/event", "issue 10"));
-        limits.Add(new("Entities or documents read per leaderboard query", LimitKind.Design, rollups.EntitiesReadPerLeaderboardQuery, AzureLimits.LeaderboardEntitiesPerQuery, "reads", "issue 10"));
-        limits.Add(new("Bytes read per item-stats query", LimitKind.Design, rollups.ItemStatsReadBytes, AzureLimits.ItemStatsReadBytes, "bytes", "issue 10 (one point read ≤ 8 KB)"));
+        limits.Add(new("Entity signals per event", LimitKind.Design, rollups.SignalsPerEvent, AzureLimits.EntitySignalsPerEvent, "signals/event", "design limit"));
+        limits.Add(new("Entities or documents read per leaderboard query", LimitKind.Design, rollups.EntitiesReadPerLeaderboardQuery, AzureLimits.LeaderboardEntitiesPerQuery, "reads", "design limit"));
+        limits.Add(new("Bytes read per item-stats query", LimitKind.Design, rollups.ItemStatsReadBytes, AzureLimits.ItemStatsReadBytes, "bytes", "design limit (one point read ≤ 8 KB)"));
         if (cosmos.ProgressDocument is { } progress)
         {
             limits.Add(new("Cosmos DB progress document size (sealing write)", LimitKind.Service, progress.SealedBytes, AzureLimits.CosmosMaxItemBytes, "bytes",
@@ -353,7 +353,7 @@ public sealed class CapacityModel(MeasuredFigures measured, PriceTable prices, I
         if (rollups.Keyed is { Count: > 0 })
         {
             // A keyed read is one point read of the key's document (or the item's); a leaderboard one of its window's document.
-            limits.Add(new("Documents read per keyed read or declared leaderboard", LimitKind.Design, 1, AzureLimits.LeaderboardEntitiesPerQuery, "reads", "issue 10; one point read by id"));
+            limits.Add(new("Documents read per keyed read or declared leaderboard", LimitKind.Design, 1, AzureLimits.LeaderboardEntitiesPerQuery, "reads", "design limit; one point read by id"));
         }
         return limits;
     }

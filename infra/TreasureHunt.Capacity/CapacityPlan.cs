@@ -5,7 +5,7 @@ public enum LimitKind
     /// <summary>An Azure service limit: the plan's units, partitions or RU/s must stay under it.</summary>
     Service,
 
-    /// <summary>A design limit of issue 10 (entity state, entity operation rate, signals per event, query fan-out).</summary>
+    /// <summary>A rollup design limit (entity state, entity operation rate, signals per event, query fan-out).</summary>
     Design,
 }
 
@@ -74,7 +74,7 @@ public sealed record CapacityPlan(
     /// <summary>The Azure service limit with the least headroom at peak (what more units / another tier would move).</summary>
     public LimitCheck BindingServiceLimit => Limits.Where(l => l.Kind == LimitKind.Service).MaxBy(l => l.Utilization)!;
 
-    /// <summary>Issue 10's design limit (entity state and rate, signals per event, query reads) with the least headroom at peak.</summary>
+    /// <summary>The rollup design limit (entity state and rate, signals per event, query reads) with the least headroom at peak.</summary>
     public LimitCheck BindingDesignLimit => Limits.Where(l => l.Kind == LimitKind.Design).MaxBy(l => l.Utilization)!;
 
     public IEnumerable<LimitCheck> Exceeded => Limits.Where(l => l.Exceeded);

@@ -4,7 +4,7 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Capacity;
 
 /// <summary>
-/// Issue 10's rollup design: partitions pre-aggregate and seal their pending rollup as today (<c>FlushMinEvents</c>
+/// The rollup design: partitions pre-aggregate and seal their pending rollup as today (<c>FlushMinEvents</c>
 /// messages or <c>FlushMaxAgeSeconds</c>; one <c>apply</c> signal per touched <c>itemshard</c> + one to
 /// <c>globaltotals</c>). An <c>itemshard</c> (<c>ShardCount</c> of them) no longer holds the catalog: its state is the
 /// applied ranges per source partition (one contiguous range each), a pending buffer of item deltas and at most one
@@ -77,7 +77,7 @@ public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
     /// <summary>The <c>"keyed":</c> property name and punctuation around the item group's state in an item document or delta.</summary>
     public const double KeyedPropertyBytes = 10;
 
-    public string Name => "Rollups:ShardCount itemshard buffers → item and leaderboard documents + globaltotals (issue 10)";
+    public string Name => "Rollups:ShardCount itemshard buffers → item and leaderboard documents + globaltotals";
 
     public static double ItemDeltaBytes(CapacityInputs inputs) => ItemDeltaBytesWithoutId + inputs.ItemIdLength;
 

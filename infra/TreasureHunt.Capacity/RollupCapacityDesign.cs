@@ -101,7 +101,7 @@ public sealed record ItemShardBuffers(
 /// <summary>
 /// The capacity model of a cross-partition rollup design: the one place that states a design's entity state sizes,
 /// operation rates, signals per event and query fan-out. <see cref="CapacityModel"/> turns these into task-hub storage
-/// operations, executions, limits and cost, so a new design (issue 10) only implements this interface.
+/// operations, executions, limits and cost, so a new design only implements this interface.
 /// </summary>
 public interface IRollupCapacityDesign
 {

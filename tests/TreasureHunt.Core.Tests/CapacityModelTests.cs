@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace TreasureHunt.Core.Tests;
 
 /// <summary>The capacity model (infra/TreasureHunt.Capacity): monotonic, binding limits at hand-computed points, agreement with what
-/// ./th bench measured, the entity state constants against the real serialized state, and issue 10's reference point.</summary>
+/// ./th bench measured, the entity state constants against the real serialized state, and the rollup design's reference point.</summary>
 public sealed class CapacityModelTests(ITestOutputHelper output)
 {
     private static readonly CapacityModel Model = new(MeasuredFigures.Default, new PriceTable());
@@ -246,12 +246,12 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Assert.Equal(ProgressDocumentSize.Bytes(ReferencePoint, ZipfDistinct.Expected(4_000, 1_000_000)), reference.SealedBytes, 6);
     }
 
-    /// <summary>Issue 10's reference point: 10 M users, 1 M items (Zipf), 32 partitions, 50,000/s sustained, 150,000/s peaks.</summary>
+    /// <summary>The reference point: 10 M users, 1 M items (Zipf), 32 partitions, 50,000/s sustained, 150,000/s peaks.</summary>
     private static readonly CapacityInputs ReferencePoint = new() { EventsPerSecond = 50_000, PeakFactor = 3, Users = 10_000_000, Items = 1_000_000, Partitions = 32 };
 
     /// <summary>
-    /// Issue 10's design (<see cref="ItemDocumentRollupDesign"/>, the model's default) at the reference point: every
-    /// design limit of issue 10 holds (entity state ≤ 1 MB, ≤ 100 operations/s per instance at peak, ≤ 0.01 signals per
+    /// The rollup design (<see cref="ItemDocumentRollupDesign"/>, the model's default) at the reference point: every
+    /// design limit of the rollup design holds (entity state ≤ 1 MB, ≤ 100 operations/s per instance at peak, ≤ 0.01 signals per
     /// event, one document per leaderboard query, item stats one point read ≤ 8 KB), with the figures computed by hand.
     /// </summary>
     [Fact]
@@ -354,12 +354,12 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Assert.Equal(10_000, progress.AutoscaleMaxRuPerSecond);
         Assert.False(plan.Limits.Single(l => l.Name == "Cosmos DB progress document size (sealing write)").Exceeded);
 
-        // Which limit binds first. Among issue 10's limits: the leaderboard query's reads (1 of 2), ahead of signals per
+        // Which limit binds first. Among the rollup design limits: the leaderboard query's reads (1 of 2), ahead of signals per
         // event (17 / 4,000 = 0.0043 of 0.01, 43 %). Overall: the 32 partitions the reference point fixes carry 32 × 2,174
         // events/s (one bench-measured 1-vCPU instance each) < 150,000/s (the planner alone would choose 88). The Azure
         // Storage provider's documented 64 operations/s for one entity is above the 37.7 operations/s every shard (and
         // globaltotals 37.5) receives at peak (at the former default of 2,000 events per flush: 75.2, exceeded).
-        output.WriteLine($"binds first: {plan.BindingLimit.Name} ({plan.BindingLimit.Utilization:P0}); among issue 10's limits: {plan.BindingDesignLimit.Name} ({plan.BindingDesignLimit.Utilization:P0})");
+        output.WriteLine($"binds first: {plan.BindingLimit.Name} ({plan.BindingLimit.Utilization:P0}); among the rollup design limits: {plan.BindingDesignLimit.Name} ({plan.BindingDesignLimit.Utilization:P0})");
         Assert.Equal("Entities or documents read per leaderboard query", plan.BindingDesignLimit.Name);
         Assert.Equal(0.5, plan.BindingDesignLimit.Utilization, 6);
         Assert.Equal("Functions: events/s the partitions' instances carry", plan.BindingLimit.Name);
@@ -367,7 +367,7 @@ public sealed class CapacityModelTests(ITestOutputHelper output)
         Assert.False(plan.Limits.Single(l => l.Name == "Entity globaltotals: documented single-entity throughput").Exceeded);
     }
 
-    /// <summary>The test above fails when a limit is exceeded: settings that break one of issue 10's limits are reported
+    /// <summary>The test above fails when a limit is exceeded: settings that break one of the rollup design limits are reported
     /// exceeded and name that limit as the one that binds first.</summary>
     [Theory]
     [InlineData("256 shards", "Entity signals per event")] // all 256 shards touched per 4,000-event flush: 0.064 signals/event

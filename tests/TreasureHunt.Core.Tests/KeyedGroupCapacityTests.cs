@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace TreasureHunt.Core.Tests;
 
 /// <summary>The capacity model's pricing of keyed groups and declared leaderboards (<see cref="KeyedGroupCapacity"/>,
-/// <see cref="ItemDocumentRollupDesign"/>): issue 24's targets at the reference point with the example definitions,
+/// <see cref="ItemDocumentRollupDesign"/>): the keyed-group targets at the reference point with the example definitions,
 /// growth with a group's cardinality, the errors of <c>--keys</c>, and a plan without keyed groups left as it was.</summary>
 public sealed class KeyedGroupCapacityTests(ITestOutputHelper output)
 {
@@ -86,7 +86,7 @@ public sealed class KeyedGroupCapacityTests(ITestOutputHelper output)
         // Missed, the model's honest figures (docs/data-model.md, "Keyed groups at the reference point"):
         // - the item documents carry the item group's 'buyers' (a HyperLogLog per day tile, dense for the items written
         //   most): ~28.6 KB typical as written, so the items container needs ~1.39 M RU/s at peak (over the 1 M autoscale
-        //   maximum of one container) and an item-stats read is over issue 10's 8 KB;
+        //   maximum of one container) and an item-stats read is over the rollup design's 8 KB;
         Assert.InRange(keyed["item"].TypicalDocumentBytes, 20_000, 35_000);
         Assert.InRange(plan.Cosmos.Containers.Single(c => c.Container == "items").PeakRuPerSecond, 1.2e6, 1.5e6);
 

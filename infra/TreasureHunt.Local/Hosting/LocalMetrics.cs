@@ -120,7 +120,7 @@ public sealed record MetricsSnapshot(
     long FreshnessP50Ms, long FreshnessP95Ms, long FreshnessP99Ms, long FreshnessMaxMs,
     IReadOnlyList<EntityFigure>? Entities = null, long EntitySelfSignals = 0, long UserWrites = 0, long ProgressWrites = 0, long TimerProgressWrites = 0)
 {
-    /// <summary>Progress writes of the partitions' batches (issue 15: at most one per batch); the rest are the flush
+    /// <summary>Progress writes of the partitions' batches (at most one per batch); the rest are the flush
     /// timer's, which seals, sends and clears the rollups of partitions that went idle (2 writes per idle partition).</summary>
     public long BatchProgressWrites => ProgressWrites - TimerProgressWrites;
 

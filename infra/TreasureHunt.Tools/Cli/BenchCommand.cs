@@ -319,7 +319,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         ["freshnessP99Ms"] = r.FreshnessP99Ms,
         ["entitySignalsPerEvent"] = r.EntitySignalsPerEvent,
         ["usdPerMillionEvents"] = r.UsdPerMillionEvents,
-        // Issue 15: the floor of the unthrottled phase's own traffic (distinct users per batch ÷ events, at the host's
+        // The floor of the unthrottled phase's own traffic (distinct users per batch ÷ events, at the host's
         // maxEventBatchSize over its partitions) and the store writes split by what they wrote.
         ["storeWritesFloorPerEvent"] = r.StoreWritesFloorPerEvent,
         ["floorBatchSize"] = r.FloorBatchSize,
@@ -327,7 +327,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         ["progressWritesPerBatch"] = r.ProgressWritesPerBatch,
         ["timerProgressWrites"] = r.TimerProgressWrites,
         ["otherWritesPerEvent"] = r.OtherWritesPerEvent,
-        // Issue 10: the rollup entities (state size, operations per second) and the query latencies of the unthrottled phase.
+        // The rollup entities (state size, operations per second) and the query latencies of the unthrottled phase.
         ["entities"] = new JsonArray(r.Entities.Select(e => (JsonNode)new JsonObject
         {
             ["entity"] = e.Entity,

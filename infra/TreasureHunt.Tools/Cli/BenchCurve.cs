@@ -22,7 +22,7 @@ namespace TreasureHunt.Tools.Cli;
 /// </summary>
 internal static class BenchCurve
 {
-    /// <summary>The curve's maxEventBatchSize points (issue 15).</summary>
+    /// <summary>The curve's maxEventBatchSize points.</summary>
     public static readonly IReadOnlyList<int> BatchSizes = [100, 500, 1_000, 5_000];
 
     /// <summary>Without --curve-rate, the offered rate of the freshness phase is this share of the unthrottled

@@ -338,9 +338,9 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         AnsiConsole.MarkupLineInterpolated($"Binds first: [bold]{binding.Name}[/] ({binding.Kind}) at {binding.Utilization:P0} of its limit at peak, headroom ×{binding.Headroom:N2}.");
         AnsiConsole.MarkupLineInterpolated($"Binds first among Azure service limits: [bold]{service.Name}[/] at {service.Utilization:P0}, headroom ×{service.Headroom:N2}.");
         var design = plan.BindingDesignLimit;
-        AnsiConsole.MarkupLineInterpolated($"Binds first among issue 10's design limits: [bold]{design.Name}[/] at {design.Utilization:P0}, headroom ×{design.Headroom:N2}.");
+        AnsiConsole.MarkupLineInterpolated($"Binds first among the rollup design limits: [bold]{design.Name}[/] at {design.Utilization:P0}, headroom ×{design.Headroom:N2}.");
         var exceeded = plan.Exceeded.Count();
-        if (exceeded > 0) AnsiConsole.MarkupLineInterpolated($"[red]{exceeded} limit(s) exceeded at peak[/] (Design: issue 10's limits for the rollups; Service: Azure's documented limits and targets).");
+        if (exceeded > 0) AnsiConsole.MarkupLineInterpolated($"[red]{exceeded} limit(s) exceeded at peak[/] (Design: the rollup design limits; Service: Azure's documented limits and targets).");
     }
 
     /// <summary>The flush trade-off: cross-partition freshness bounds vs signals per event and entity operations, per
@@ -362,7 +362,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
                 Cell($"{Signals(s.SignalsPerEvent)} / {Signals(p.SignalsPerEvent)}"), Cell($"{s.GlobalTotalsOpsPerSecond:N1} / {p.GlobalTotalsOpsPerSecond:N1}"),
                 Cell($"{s.ItemShardOpsPerSecond:N1} / {p.ItemShardOpsPerSecond:N1}"));
         }
-        return table.Caption($"limits: ≤ {AzureLimits.EntitySignalsPerEvent} signals per event, ≤ {AzureLimits.EntityOpsPerSecondPerInstance:N0} operations/s per entity (issue 10); target ≤ 5 s under load, ≤ 15 s after the stream stops");
+        return table.Caption($"limits: ≤ {AzureLimits.EntitySignalsPerEvent} signals per event, ≤ {AzureLimits.EntityOpsPerSecondPerInstance:N0} operations/s per entity ; target ≤ 5 s under load, ≤ 15 s after the stream stops");
     }
 
     private static string Number(double value, string unit) => unit == "bytes"

@@ -4,7 +4,7 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Testing.Reference;
 
 /// <summary>REFERENCE (tests only): the schema-1 <c>Aggregation</c> settings (weights, half-life, windows, recent items
-/// are feature definitions since issue 9; the duplicate settings stayed in <see cref="AggregationOptions"/>).</summary>
+/// are feature definitions now; the duplicate settings stayed in <see cref="AggregationOptions"/>).</summary>
 public sealed class ReferenceOptions
 {
     public const string Section = "Aggregation";
