@@ -63,7 +63,8 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
         var erasedAt = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var e in parsed.Erasures)
         {
-            await target.Users.DeleteAsync(e.Request.UserId, cancellationToken);
+            // The configured version's documents are the live processor's: it applied the erasure (and the user's later events).
+            if (!target.UsersFromLive) await target.Users.DeleteAsync(e.Request.UserId, cancellationToken);
             erasedAt[e.Request.UserId] = e.SequenceNumber;
         }
         var work = parsed.ByUser.Select(u => (u.Key, Events: EventsAfterErasure(u.Key, u.Value, erasedAt, tombstones))).Where(u => u.Events.Count > 0);
@@ -75,8 +76,19 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
             async (entry, ct) =>
             {
                 var slots = new EventOutcome[entry.Events.Count];
-                await target.Users.UpdateAsync(entry.Key,
-                    document => UserDocumentApply.Apply(document, entry.Events, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _), ct);
+                if (target.UsersFromLive)
+                {
+                    // Read only: the live processor wrote this batch into the document (or holds the user, parked); applying
+                    // the batch again to a fresh read decides each event as the live step did (a redelivery of the latest
+                    // batch keeps its duplicate decisions), and nothing is written.
+                    var document = await target.Users.GetAsync(entry.Key, ct) ?? UserDocument.Create(entry.Key, target.Definitions);
+                    UserDocumentApply.Apply(document, entry.Events, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _);
+                }
+                else
+                {
+                    await target.Users.UpdateAsync(entry.Key,
+                        document => UserDocumentApply.Apply(document, entry.Events, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _), ct);
+                }
                 if (counted is null) return;
                 for (var i = 0; i < slots.Length; i++)
                 {
