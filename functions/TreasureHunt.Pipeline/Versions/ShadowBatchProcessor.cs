@@ -24,10 +24,11 @@ public enum ShadowOutcome
 /// <summary>
 /// Applies one partition batch to a shadow definitions version's user documents: the live path's parser (with the
 /// version's event types) and per-user step (<see cref="UserDocumentApply"/>, exactly-once through the documents'
-/// delivery state), the version's keyed groups when it declares any (<see cref="ShadowKeyedWriter"/>: written per batch
-/// into the version's own container, no rollup deltas or signals), then the version's own progress
-/// (<see cref="ShadowProgress"/>). No dead letters (the live path records them) and no per-type item leaderboards or
-/// declared leaderboards (a shadow version's leaderboards are computed once it is the hosts' configured version).
+/// delivery state), the version's keyed groups and declared leaderboards when it declares any
+/// (<see cref="ShadowKeyedWriter"/>: written per batch into the version's own container, no rollup deltas or signals),
+/// then the version's own progress (<see cref="ShadowProgress"/>). No dead letters (the live path records them) and no
+/// per-type item leaderboards (the rollup's, from the moment the hosts run the version). For the hosts' configured
+/// version that keeps its back-filled keys (<see cref="DefinitionsVersion.UsersFromLive"/>) the user step only reads.
 /// <para>
 /// Exactly-once: only a range contiguous with the stored progress is applied, so every message up to the progress is
 /// in the documents; a message applied twice (a crash before the progress write, or the back-fill and a live host
