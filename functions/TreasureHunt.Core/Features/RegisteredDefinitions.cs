@@ -35,6 +35,11 @@ public sealed class RegisteredDefinitions
     /// <summary>The Cosmos container holding this version's user documents.</summary>
     [JsonPropertyName("usersContainer")] public string UsersContainer { get; set; } = "";
 
+    /// <summary>The Cosmos container of a back-filled version's keyed groups and declared leaderboards (<c>items-v{N}</c>),
+    /// recorded when a back-fill registers a version that declares groups; it keeps them there for good, also once the
+    /// hosts run it as their configured version. Null for a version whose keys the rollup writes into <c>items</c>.</summary>
+    [JsonPropertyName("keyedContainer")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? KeyedContainer { get; set; }
+
     [JsonPropertyName("status")] public string Status { get; set; } = DefinitionsStatus.Live;
     [JsonPropertyName("registeredAt")] public DateTimeOffset RegisteredAt { get; set; }
     [JsonPropertyName("caughtUpAt")] public DateTimeOffset? CaughtUpAt { get; set; }

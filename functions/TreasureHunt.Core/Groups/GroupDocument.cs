@@ -46,6 +46,24 @@ public sealed class GroupDocument
     public static string PartitionEntry(string partitionId) => "p/" + partitionId;
 
     /// <summary>
+    /// The worst-case serialized size of a back-filled version's key document of <paramref name="group"/> written from
+    /// the event partitions <paramref name="partitionIds"/>: the group's features at their worst case
+    /// (<see cref="GroupDefinitionsCompiler.WorstCaseBytes"/>, every feature stored), the id and key values at their
+    /// longest, the state's fixed fields, and one <see cref="Flushes"/> entry per partition (a sequence number of up to 20
+    /// characters). Nothing else grows: a partition's entry is replaced, never added again.
+    /// </summary>
+    public static long BackfilledWorstCaseBytes(CompiledGroup group, IEnumerable<string> partitionIds)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(partitionIds);
+        const long Fixed = 400; // the property names, the version, first / last event times, the event count, braces
+        var id = GroupKeys.MaxReadableIdLength + 10L;
+        var key = group.Key.Sum(k => 4L + KeyedLeaderboardDocument.ValueBytes(k));
+        var entries = partitionIds.Sum(p => 6L + PartitionEntry(p).Length + 20);
+        return Fixed + id + group.Name.Length + key + GroupDefinitionsCompiler.WorstCaseBytes(group.StoringAll) + entries;
+    }
+
+    /// <summary>
     /// A shadow definitions version's write (no rollup): adds the events of one partition (increasing sequence numbers)
     /// after the partition's entry in <see cref="Flushes"/>, and moves the entry to the last added — exactly once per
     /// event, however the batches of a back-fill and of the live hosts were cut. <paramref name="group"/> stores every

@@ -72,10 +72,11 @@ public sealed class KeyedLeaderboardDocument
         return 200 + sections * (20 + board.K * entry);
     }
 
-    private static long ValueBytes(Features.EventFieldAccessor field) =>
+    /// <summary>A key value of <paramref name="field"/> at its longest, as serialized JSON text (an attribute's every character escaped).</summary>
+    internal static long ValueBytes(Features.EventFieldAccessor field) =>
         field.Attribute?.Type == Events.AttributeType.String ? 6L * MaxLength(field) : MaxLength(field);
 
-    private static int MaxLength(Features.EventFieldAccessor field) => field.Attribute is { } a
+    internal static int MaxLength(Features.EventFieldAccessor field) => field.Attribute is { } a
         ? a.Type == Events.AttributeType.String ? a.MaxLength : 24
         : field.Field switch
         {
@@ -91,15 +92,33 @@ public sealed class KeyedLeaderboardDocument
     public static KeyedLeaderboardDocument Create(string name, LeaderboardWindow window, long? start) =>
         new() { Id = IdOf(name, window, start), Name = name, Window = CompiledLeaderboard.NameOf(window), Start = start };
 
-    /// <summary>Offers a key's current value to the section of <paramref name="shardKey"/>, keeping that section's top <paramref name="k"/>.</summary>
-    public void Offer(string shardKey, KeyedLeaderEntry candidate, int k)
+    /// <summary>The id of a window's document in a back-filled version's keyed container, beside the group documents:
+    /// <c>~</c> and <see cref="IdOf"/>. No group document id starts with <c>~</c> (it starts with the group name), nor
+    /// does an item id (which holds no <c>~</c>).</summary>
+    public static string IdBesideKeys(string name, LeaderboardWindow window, long? start) => "~" + IdOf(name, window, start);
+
+    /// <summary>A new window document kept beside a back-filled version's keys (<see cref="IdBesideKeys"/>).</summary>
+    public static KeyedLeaderboardDocument CreateBesideKeys(string name, LeaderboardWindow window, long? start)
+    {
+        var document = Create(name, window, start);
+        document.Id = IdBesideKeys(name, window, start);
+        return document;
+    }
+
+    /// <summary>
+    /// Offers a key's current value to the section of <paramref name="shardKey"/>, keeping that section's top <paramref name="k"/>.
+    /// A section offered in write order (a shard's) takes the key's latest value; one several writers offer to in any
+    /// order (<paramref name="keepHighest"/>: a back-filled version's, written per batch) keeps the key's highest —
+    /// ranked values only grow, so the highest is the newest.
+    /// </summary>
+    public void Offer(string shardKey, KeyedLeaderEntry candidate, int k, bool keepHighest = false)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         if (!Sections.TryGetValue(shardKey, out var section)) Sections[shardKey] = section = [];
         var at = section.FindIndex(e => e.Id == candidate.Id);
         if (at >= 0)
         {
-            section[at] = candidate; // the shard's own latest value of the key (its offers come in write order)
+            if (!keepHighest || candidate.Value > section[at].Value) section[at] = candidate;
             return;
         }
         if (section.Count < k)

@@ -7,6 +7,12 @@ public sealed record BackfillCost(long Events, long Batches, long UserWrites, lo
 {
     public decimal StorageUsd { get; init; }
 
+    /// <summary>Key document writes of the version's keyed groups (each after one read).</summary>
+    public long KeyWrites { get; init; }
+
+    /// <summary>Declared leaderboard window writes (each after one read).</summary>
+    public long LeaderboardWrites { get; init; }
+
     public decimal TotalUsd => Price.Total + StorageUsd;
 }
 
@@ -16,8 +22,9 @@ public sealed record BackfillCost(long Events, long Batches, long UserWrites, lo
 /// rule) at the document's write RU (<see cref="RequestUnitEstimator"/>), one read per user not in the writer cache,
 /// and one read plus one write of the shadow progress; Capture blobs read in ranges of <c>readBytes</c>; compute as
 /// GB-seconds of the job's memory at the measured throughput. No Event Hubs ingress (the history is read from Capture)
-/// and no rollup work. Not priced here: the keyed group documents of a version that declares groups (one read and one
-/// write per distinct key a batch touches, <c>ShadowKeyedWriter</c>).
+/// and no rollup work. A version that declares keyed groups adds, per batch, one read and one conditional write per
+/// distinct key it touches, and one read and one write per declared leaderboard window its keys touch
+/// (<c>ShadowKeyedWriter</c>); <c>global</c>'s conflicts between concurrent partitions are not priced.
 /// </summary>
 public static class BackfillCostModel
 {
@@ -33,9 +40,17 @@ public static class BackfillCostModel
     /// <param name="memoryMb">Memory billed for the job.</param>
     /// <param name="averageEventBytes">Average Capture record size (body plus Avro framing).</param>
     /// <param name="readBytes">Bytes per blob range read.</param>
+    /// <param name="keysPerEvent">Distinct keys of the version's groups a batch touches (every group, <c>item</c> and
+    /// <c>global</c> included), per message of the batch; 0 for a version without groups.</param>
+    /// <param name="keyDocumentBytes">Average key document size.</param>
+    /// <param name="leaderboardWindowsPerBatch">Declared leaderboard windows a batch's keys touch.</param>
+    /// <param name="leaderboardDocumentBytes">Average leaderboard window document size.</param>
     public static BackfillCost Estimate(PriceTable prices, long events, int batchSize, double distinctUsersPerEvent, long distinctUsers, long writerCacheSize,
-        int documentBytes, double eventsPerSecond, int memoryMb, int averageEventBytes = 400, int readBytes = 4 * 1024 * 1024)
+        int documentBytes, double eventsPerSecond, int memoryMb, int averageEventBytes = 400, int readBytes = 4 * 1024 * 1024,
+        double keysPerEvent = 0, int keyDocumentBytes = 1024, double leaderboardWindowsPerBatch = 0, int leaderboardDocumentBytes = 8 * 1024)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(keysPerEvent);
+        ArgumentOutOfRangeException.ThrowIfNegative(leaderboardWindowsPerBatch);
         ArgumentNullException.ThrowIfNull(prices);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(eventsPerSecond);
@@ -44,14 +59,20 @@ public static class BackfillCostModel
         // Every user is read once; when the users do not fit the writer cache, a write finds its user cached with the cache's share.
         var cachedShare = distinctUsers <= writerCacheSize ? 1.0 : (double)writerCacheSize / distinctUsers;
         var reads = Math.Min(writes, distinctUsers + (long)Math.Ceiling((writes - distinctUsers) * (1 - cachedShare)));
+        var keyWrites = (long)Math.Ceiling(events * keysPerEvent);
+        var leaderboardWrites = (long)Math.Ceiling(batches * leaderboardWindowsPerBatch);
         var ru = writes * RequestUnitEstimator.Write(documentBytes) + reads * RequestUnitEstimator.Read(documentBytes)
-            + batches * (RequestUnitEstimator.Read(ProgressDocumentBytes) + RequestUnitEstimator.Write(ProgressDocumentBytes));
+            + batches * (RequestUnitEstimator.Read(ProgressDocumentBytes) + RequestUnitEstimator.Write(ProgressDocumentBytes))
+            + keyWrites * (RequestUnitEstimator.Read(keyDocumentBytes) + RequestUnitEstimator.Write(keyDocumentBytes))
+            + leaderboardWrites * (RequestUnitEstimator.Read(leaderboardDocumentBytes) + RequestUnitEstimator.Write(leaderboardDocumentBytes));
         var blobReads = (long)Math.Ceiling((double)events * averageEventBytes / readBytes);
         var seconds = events / eventsPerSecond;
         var price = new CostModel(prices).Price(seconds * 1000, memoryMb, ru, ingressEvents: 0) with { Executions = 0 };
         return new BackfillCost(events, batches, writes, reads, ru, blobReads, seconds, price)
         {
             StorageUsd = blobReads * prices.StorageUsdPer10kTransactions / 10_000m,
+            KeyWrites = keyWrites,
+            LeaderboardWrites = leaderboardWrites,
         };
     }
 }

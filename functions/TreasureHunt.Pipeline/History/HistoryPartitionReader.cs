@@ -12,6 +12,20 @@ internal sealed class HistoryPartitionReader(IHistorySource source, string parti
     private bool _ended;
     private long _clockTicks = long.MinValue;
 
+    /// <summary>The merge's start: a reader per partition of <paramref name="source"/> that holds messages, ordered by
+    /// head enqueue time, then partition order (what both point-in-time exports merge the history with).</summary>
+    public static async Task<PriorityQueue<HistoryPartitionReader, (long Ticks, int Partition)>> OpenHeadsAsync(IHistorySource source, CancellationToken cancellationToken)
+    {
+        var partitionIds = await source.PartitionsAsync(cancellationToken);
+        var heads = new PriorityQueue<HistoryPartitionReader, (long Ticks, int Partition)>();
+        for (var i = 0; i < partitionIds.Count; i++)
+        {
+            var reader = new HistoryPartitionReader(source, partitionIds[i], i);
+            if (await reader.FillAsync(cancellationToken)) heads.Enqueue(reader, (reader.HeadTicks, i));
+        }
+        return heads;
+    }
+
     public string PartitionId => partitionId;
     public int Index => index;
 

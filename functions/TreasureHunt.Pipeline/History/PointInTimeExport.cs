@@ -82,13 +82,7 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
         var rowsOfUser = rows.GroupBy(r => r.UserId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         var replay = new Replay(this, features, window, values, remaining, rowsOfUser);
 
-        var partitionIds = await source.PartitionsAsync(cancellationToken);
-        var heads = new PriorityQueue<HistoryPartitionReader, (long Ticks, int Partition)>();
-        for (var i = 0; i < partitionIds.Count; i++)
-        {
-            var reader = new HistoryPartitionReader(source, partitionIds[i], i);
-            if (await reader.FillAsync(cancellationToken)) heads.Enqueue(reader, (reader.HeadTicks, i));
-        }
+        var heads = await HistoryPartitionReader.OpenHeadsAsync(source, cancellationToken);
 
         var parser = new EventParser(_definitions) { MaxEventAge = MaxEventAge };
         var next = 0;

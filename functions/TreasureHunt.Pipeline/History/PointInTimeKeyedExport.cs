@@ -68,13 +68,7 @@ public sealed class PointInTimeKeyedExport(CompiledDefinitions definitions, Deli
             remaining[id] = remaining.GetValueOrDefault(id) + 1;
         }
 
-        var partitionIds = await source.PartitionsAsync(cancellationToken);
-        var heads = new PriorityQueue<HistoryPartitionReader, (long Ticks, int Partition)>();
-        for (var i = 0; i < partitionIds.Count; i++)
-        {
-            var reader = new HistoryPartitionReader(source, partitionIds[i], i);
-            if (await reader.FillAsync(cancellationToken)) heads.Enqueue(reader, (reader.HeadTicks, i));
-        }
+        var heads = await HistoryPartitionReader.OpenHeadsAsync(source, cancellationToken);
 
         var parser = new EventParser(_definitions) { MaxEventAge = MaxEventAge };
         var states = new Dictionary<string, KeyedState>(StringComparer.Ordinal);

@@ -183,22 +183,14 @@ public sealed class QueryApi(
             }
             served = readable;
         }
-        if (served.Keyed is { } keyed && served.Version != definitions.Version)
+        if (served.Keyed is { } keyed)
         {
-            return await GetShadowGroupFeaturesAsync(served, keyed, groupName, query, cancellationToken);
-        }
-        if (definitions.Group(groupName ?? "") is not { } group)
-        {
-            return ApiResponse.BadRequest($"unknown group '{groupName}'; declared: {string.Join(", ", definitions.Groups.Select(g => g.Name))}");
-        }
-        if (!GroupAnswers.TryReadKey(group, query, out var key, out var keyError))
-        {
-            return ApiResponse.BadRequest(keyError);
+            return await GetBackfilledGroupFeaturesAsync(served, keyed, groupName, query, cancellationToken);
         }
         var now = time.GetUtcNow();
-        if (!TryParseFeatureQuery(query, group.Features, group.Name, now, out var features, out var window, out var error))
+        if (!TryParseGroupRequest(definitions, groupName, query, "", now, out var group, out var key, out var features, out var window, out var requestError))
         {
-            return ApiResponse.BadRequest(error);
+            return ApiResponse.BadRequest(requestError);
         }
         Core.Groups.KeyedState? state;
         ItemDocument? item = null;
@@ -234,20 +226,12 @@ public sealed class QueryApi(
         return ApiResponse.Ok(new GroupFeaturesView(group.Name, GroupAnswers.KeyView(group, key), definitions.Version, window.ToString(), values));
     }
 
-    /// <summary>A keyed group's features for one key of a back-filled version (every feature in the key's state).</summary>
-    private async Task<ApiResponse> GetShadowGroupFeaturesAsync(Versions.DefinitionsVersion served, IGroupDocumentStore keyed, string? groupName, IQueryCollection query, CancellationToken cancellationToken)
+    /// <summary>A keyed group's features for one key of a back-filled version, from its own keyed container (every feature in the key's state).</summary>
+    private async Task<ApiResponse> GetBackfilledGroupFeaturesAsync(Versions.DefinitionsVersion served, IGroupDocumentStore keyed, string? groupName, IQueryCollection query, CancellationToken cancellationToken)
     {
         var shadow = served.Definitions;
-        if (shadow.Group(groupName ?? "") is not { } group)
-        {
-            return ApiResponse.BadRequest($"unknown group '{groupName}' in version {shadow.Version}; declared: {string.Join(", ", shadow.Groups.Select(g => g.Name))}");
-        }
-        if (!GroupAnswers.TryReadKey(group, query, out var key, out var keyError))
-        {
-            return ApiResponse.BadRequest(keyError);
-        }
         var now = time.GetUtcNow();
-        if (!TryParseFeatureQuery(query, group.Features, group.Name, now, out var features, out var window, out var error))
+        if (!TryParseGroupRequest(shadow, groupName, query, $" in version {shadow.Version}", now, out var group, out var key, out var features, out var window, out var error))
         {
             return ApiResponse.BadRequest(error);
         }
@@ -270,9 +254,12 @@ public sealed class QueryApi(
     public async Task<ApiResponse> GetDeclaredLeaderboardAsync(string? name, IQueryCollection query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (definitions.Leaderboard(name ?? "") is not { } board)
+        // The served version's leaderboards: a back-filled version keeps them beside its keys, computed from the history.
+        var served = (await versions.CurrentAsync(cancellationToken)).Active;
+        var declared = served.Keyed is not null ? served.Definitions : definitions;
+        if (declared.Leaderboard(name ?? "") is not { } board)
         {
-            return ApiResponse.BadRequest($"unknown leaderboard '{name}'; declared: {string.Join(", ", definitions.Leaderboards.Select(l => l.Name))}");
+            return ApiResponse.BadRequest($"unknown leaderboard '{name}'; declared: {string.Join(", ", declared.Leaderboards.Select(l => l.Name))}");
         }
         var declaredWindows = string.Join(", ", board.Windows.Select(Core.Groups.CompiledLeaderboard.NameOf));
         var windowText = query["window"].ToString();
@@ -303,9 +290,30 @@ public sealed class QueryApi(
             to = DateTimeOffset.FromUnixTimeSeconds(start.Value + unit.Seconds()).UtcDateTime;
         }
         // One point read: the document holds every shard's exact top-K (KeyedLeaderboardDocument).
-        var document = await items.GetKeyedLeaderboardAsync(Core.Groups.KeyedLeaderboardDocument.IdOf(board.Name, window, start), cancellationToken);
+        var document = served.Keyed is { } keyed
+            ? await keyed.GetLeaderboardAsync(Core.Groups.KeyedLeaderboardDocument.IdBesideKeys(board.Name, window, start), cancellationToken)
+            : await items.GetKeyedLeaderboardAsync(Core.Groups.KeyedLeaderboardDocument.IdOf(board.Name, window, start), cancellationToken);
         var entries = (document?.Top(top) ?? []).Select(e => new KeyedLeaderEntryView(GroupAnswers.KeyView(board.Group, e.Key), e.Value)).ToList();
         return ApiResponse.Ok(new KeyedLeaderboardView(board.Name, board.Group.Name, Core.Groups.CompiledLeaderboard.NameOf(window), from, to, entries));
+    }
+
+    /// <summary>The group, key and features (with their window) a group features request names in <paramref name="served"/>;
+    /// false with the 400 message otherwise (<paramref name="inVersion"/> names a back-filled version in it).</summary>
+    private bool TryParseGroupRequest(CompiledDefinitions served, string? groupName, IQueryCollection query, string inVersion, DateTimeOffset now,
+        out Core.Groups.CompiledGroup group, out string[] key, out List<CompiledFeature> features, out QueryWindow window, out string error)
+    {
+        key = [];
+        features = [];
+        window = QueryWindow.Lifetime;
+        if (served.Group(groupName ?? "") is not { } declared)
+        {
+            group = null!;
+            error = $"unknown group '{groupName}'{inVersion}; declared: {string.Join(", ", served.Groups.Select(g => g.Name))}";
+            return false;
+        }
+        group = declared;
+        if (!GroupAnswers.TryReadKey(group, query, out key, out error)) return false;
+        return TryParseFeatureQuery(query, group.Features, group.Name, now, out features, out window, out error);
     }
 
     /// <summary>An item group feature of an item document: from the per-type stats when they answer it

@@ -49,7 +49,7 @@ public sealed class DefinitionsAdmin(IDefinitionsRegistry registry, IUserStoreFa
             }
             var entry = RegisteredDefinitions.Create(candidate, stores.ShadowContainerOf(candidate.Version), DefinitionsStatus.Backfilling, time.GetUtcNow());
             await stores.EnsureContainerAsync(entry.UsersContainer, cancellationToken);
-            await EnsureKeyedContainerAsync(candidate, cancellationToken);
+            entry.KeyedContainer = await EnsureKeyedContainerAsync(candidate, cancellationToken);
             return await registry.TryWriteAsync(entry, cancellationToken) ? entry : null;
         }, cancellationToken);
     }
@@ -101,15 +101,17 @@ public sealed class DefinitionsAdmin(IDefinitionsRegistry registry, IUserStoreFa
             entry.RetiredAt = time.GetUtcNow();
             if (!await registry.TryWriteAsync(entry, cancellationToken)) return null;
             await stores.TryDeleteContainerAsync(entry.UsersContainer, cancellationToken);
-            if (keyedStores is not null) await keyedStores.TryDeleteContainerAsync(keyedStores.ShadowContainerOf(version), cancellationToken);
+            if (keyedStores is not null) await keyedStores.TryDeleteContainerAsync(entry.KeyedContainer ?? keyedStores.ShadowContainerOf(version), cancellationToken);
             return entry;
         }, cancellationToken);
 
-    /// <summary>The container of the version's keyed groups, when it declares any (<see cref="DefinitionsVersion.Shadow"/>).</summary>
-    private async Task EnsureKeyedContainerAsync(FeatureDefinitions candidate, CancellationToken cancellationToken)
+    /// <summary>The container of the version's keyed groups, when it declares any (<see cref="DefinitionsVersion.Shadow"/>); null otherwise.</summary>
+    private async Task<string?> EnsureKeyedContainerAsync(FeatureDefinitions candidate, CancellationToken cancellationToken)
     {
-        if (keyedStores is null || (candidate.Item.Count == 0 && candidate.Global.Count == 0 && (candidate.Groups?.Count ?? 0) == 0)) return;
-        await keyedStores.EnsureContainerAsync(keyedStores.ShadowContainerOf(candidate.Version), cancellationToken);
+        if (keyedStores is null || (candidate.Item.Count == 0 && candidate.Global.Count == 0 && (candidate.Groups?.Count ?? 0) == 0)) return null;
+        var container = keyedStores.ShadowContainerOf(candidate.Version);
+        await keyedStores.EnsureContainerAsync(container, cancellationToken);
+        return container;
     }
 
     private static InvalidOperationException Refused(string message) => new(message);

@@ -30,6 +30,10 @@ public sealed class DefinitionsVersions(
     public sealed record Snapshot(DateTimeOffset ReadAt, DefinitionsVersion Active, IReadOnlyList<DefinitionsVersion> Readable, IReadOnlyList<DefinitionsVersion> Shadows)
     {
         public DefinitionsVersion? Find(int version) => Readable.FirstOrDefault(v => v.Version == version);
+
+        /// <summary>The versions the shadow path keeps per live batch: every shadow, and the configured version when it keeps
+        /// its back-filled keys in its own container (<see cref="DefinitionsVersion.UsersFromLive"/>).</summary>
+        public IEnumerable<DefinitionsVersion> KeptPerBatch => Readable[0].UsersFromLive ? Shadows.Append(Readable[0]) : Shadows;
     }
 
     public TimeSpan RefreshInterval => TimeSpan.FromSeconds(options.Value.RegistryRefreshSeconds);
@@ -61,14 +65,20 @@ public sealed class DefinitionsVersions(
 
     private Snapshot Build(DefinitionsRegistryState state, DateTimeOffset readAt)
     {
-        var primary = new DefinitionsVersion(configured.Version, DefinitionsStatus.Live, configured, primaryUsers, stores.PrimaryContainer);
+        // A configured version a back-fill registered keeps serving and computing its keys in its own keyed container.
+        var primary = DefinitionsVersion.Configured(configured, primaryUsers, stores.PrimaryContainer, state.Find(configured.Version)?.KeyedContainer, keyedStores);
         var readable = new List<DefinitionsVersion> { primary };
         var shadows = new List<DefinitionsVersion>();
         foreach (var entry in state.Versions)
         {
             if (entry.IsRetired || entry.Version == configured.Version || entry.UsersContainer == stores.PrimaryContainer) continue;
             var definitions = Compile(entry);
-            var version = DefinitionsVersion.Shadow(entry.Version, entry.Status, definitions, stores.For(entry.UsersContainer, definitions), entry.UsersContainer, keyedStores);
+            // Only a back-filled version has keys of its own (registered before the container was recorded: the one named
+            // after its users container); a version the hosts ran before, whose keys were the rollup's, keeps its users current.
+            var keyedContainer = entry.KeyedContainer
+                ?? (entry.UsersContainer == stores.ShadowContainerOf(entry.Version) ? keyedStores?.ShadowContainerOf(entry.Version) : null);
+            var version = DefinitionsVersion.Shadow(entry.Version, entry.Status, definitions, stores.For(entry.UsersContainer, definitions), entry.UsersContainer,
+                keyedContainer is null ? null : keyedStores, keyedContainer);
             shadows.Add(version);
             if (entry.Status == DefinitionsStatus.Live) readable.Add(version);
         }

@@ -24,10 +24,11 @@ public enum ShadowOutcome
 /// <summary>
 /// Applies one partition batch to a shadow definitions version's user documents: the live path's parser (with the
 /// version's event types) and per-user step (<see cref="UserDocumentApply"/>, exactly-once through the documents'
-/// delivery state), the version's keyed groups when it declares any (<see cref="ShadowKeyedWriter"/>: written per batch
-/// into the version's own container, no rollup deltas or signals), then the version's own progress
-/// (<see cref="ShadowProgress"/>). No dead letters (the live path records them) and no per-type item leaderboards or
-/// declared leaderboards (a shadow version's leaderboards are computed once it is the hosts' configured version).
+/// delivery state), the version's keyed groups and declared leaderboards when it declares any
+/// (<see cref="ShadowKeyedWriter"/>: written per batch into the version's own container, no rollup deltas or signals),
+/// then the version's own progress (<see cref="ShadowProgress"/>). No dead letters (the live path records them) and no
+/// per-type item leaderboards (the rollup's, from the moment the hosts run the version). For the hosts' configured
+/// version that keeps its back-filled keys (<see cref="DefinitionsVersion.UsersFromLive"/>) the user step only reads.
 /// <para>
 /// Exactly-once: only a range contiguous with the stored progress is applied, so every message up to the progress is
 /// in the documents; a message applied twice (a crash before the progress write, or the back-fill and a live host
@@ -63,7 +64,8 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
         var erasedAt = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var e in parsed.Erasures)
         {
-            await target.Users.DeleteAsync(e.Request.UserId, cancellationToken);
+            // The configured version's documents are the live processor's: it applied the erasure (and the user's later events).
+            if (!target.UsersFromLive) await target.Users.DeleteAsync(e.Request.UserId, cancellationToken);
             erasedAt[e.Request.UserId] = e.SequenceNumber;
         }
         var work = parsed.ByUser.Select(u => (u.Key, Events: EventsAfterErasure(u.Key, u.Value, erasedAt, tombstones))).Where(u => u.Events.Count > 0);
@@ -75,8 +77,19 @@ public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, Del
             async (entry, ct) =>
             {
                 var slots = new EventOutcome[entry.Events.Count];
-                await target.Users.UpdateAsync(entry.Key,
-                    document => UserDocumentApply.Apply(document, entry.Events, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _), ct);
+                if (target.UsersFromLive)
+                {
+                    // Read only: the live processor wrote this batch into the document (or holds the user, parked); applying
+                    // the batch again to a fresh read decides each event as the live step did (a redelivery of the latest
+                    // batch keeps its duplicate decisions), and nothing is written.
+                    var document = await target.Users.GetAsync(entry.Key, ct) ?? UserDocument.Create(entry.Key, target.Definitions);
+                    UserDocumentApply.Apply(document, entry.Events, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _);
+                }
+                else
+                {
+                    await target.Users.UpdateAsync(entry.Key,
+                        document => UserDocumentApply.Apply(document, entry.Events, parsed.PartitionId, target.Definitions, deliveryRules, slots, out _), ct);
+                }
                 if (counted is null) return;
                 for (var i = 0; i < slots.Length; i++)
                 {

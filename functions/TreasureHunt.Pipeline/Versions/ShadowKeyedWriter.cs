@@ -5,30 +5,42 @@ using TreasureHunt.Pipeline.Rollups;
 namespace TreasureHunt.Pipeline.Versions;
 
 /// <summary>
-/// Keeps a shadow definitions version's keyed groups (every group, <c>item</c> and <c>global</c> included, every feature
-/// in the key's state: <see cref="CompiledGroup.StoringAll"/>) in the version's own container, per batch and without the
-/// rollup: the counted events of a partition batch are grouped by key, and each key's document takes the events after
-/// its entry for the partition (<see cref="GroupDocument.ApplyEvents"/>) in one conditional write. Exactly once however
-/// the back-fill's and the live hosts' batches were cut, and equal to what the rollup computes live: a key's state is
-/// the same however its events were split (every aggregation merges).
+/// Keeps a back-filled definitions version's keyed groups (every group, <c>item</c> and <c>global</c> included, every
+/// feature in the key's state: <see cref="CompiledGroup.StoringAll"/>) and its declared leaderboards in the version's own
+/// container, per batch and without the rollup: the counted events of a partition batch are grouped by key, and each
+/// key's document takes the events after its entry for the partition (<see cref="GroupDocument.ApplyEvents"/>) in one
+/// conditional write. Exactly once however the back-fill's and the live hosts' batches were cut, and equal to what the
+/// rollup computes live: a key's state is the same however its events were split (every aggregation merges).
+/// <para>Leaderboards: each written key offers its value — read from its document just written, in every window its
+/// batch events touched (<see cref="CompiledLeaderboard.Offers"/>) — to the leaderboard window's one section, which
+/// keeps each key's highest value (offers of one key arrive in any order from concurrent writers; ranked values only
+/// grow). A key outside the section can only enter by growing past its worst entry, and every growth is offered, so
+/// the section is the exact top-K. Offered again on every retry (an offer is idempotent), before the shadow progress
+/// moves past the batch, so a crash in between never loses one.</para>
 /// <para>Bounded: a batch's keys (at most groups × messages of the batch) and their events while the batch is written;
-/// a key document by its group's worst case, plus one entry per event partition. Cost: one read and one write per
-/// distinct key a batch touches — a key touched by every batch (the <c>global</c> group) is written by every
-/// partition's batch, conflicts retried.</para>
+/// a key document by its group's worst case plus one entry per event partition
+/// (<see cref="GroupDocument.BackfilledWorstCaseBytes"/>); a leaderboard window by K entries. Cost: one read and one
+/// write per distinct key a batch touches, and per leaderboard window its keys touched — a key touched by every batch
+/// (the <c>global</c> group) is written by every partition's batch, conflicts retried.</para>
 /// </summary>
 public static class ShadowKeyedWriter
 {
     /// <summary>Concurrent key writes of one batch.</summary>
     public const int MaxConcurrentWrites = 16;
 
-    /// <summary>Writes the keys of <paramref name="counted"/> (the batch's events the user step counted, any order) into <paramref name="target"/>'s keyed store.</summary>
+    /// <summary>The one section of a back-filled version's leaderboard window.</summary>
+    public const string Section = "backfilled";
+
+    /// <summary>Writes the keys of <paramref name="counted"/> (the batch's events the user step counted, any order) into
+    /// <paramref name="target"/>'s keyed store, then offers them to its declared leaderboards.</summary>
     public static async Task WriteAsync(DefinitionsVersion target, string partitionId, IEnumerable<SequencedEvent> counted, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(counted);
+        ArgumentNullException.ThrowIfNull(time);
         if (target.Keyed is not { } store || target.Definitions.Groups.Length == 0) return;
         var definitions = target.Definitions;
-        var keys = new Dictionary<string, (CompiledGroup Group, string[] Key, List<SequencedEvent> Events)>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, (CompiledGroup Declared, string[] Key, List<SequencedEvent> Events)>(StringComparer.Ordinal);
         foreach (var e in counted)
         {
             foreach (var declared in definitions.Groups)
@@ -42,19 +54,66 @@ public static class ShadowKeyedWriter
                 }
                 if (!complete) continue;
                 var id = GroupKeys.DocumentId(declared, values);
-                if (!keys.TryGetValue(id, out var key)) keys[id] = key = (declared.StoringAll, values, []);
+                if (!keys.TryGetValue(id, out var key)) keys[id] = key = (declared, values, []);
                 key.Events.Add(e);
             }
         }
+        var now = time.GetUtcNow();
+        var offers = new System.Collections.Concurrent.ConcurrentDictionary<string, (CompiledLeaderboard Board, LeaderboardWindow Window, long? Start, List<KeyedLeaderEntry> Entries)>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken }, async (entry, ct) =>
         {
-            var (group, values, events) = entry.Value;
+            var (declared, values, events) = entry.Value;
+            var group = declared.StoringAll;
+            var boards = definitions.Leaderboards.Where(b => b.Group.Name == declared.Name).ToArray();
             events.Sort((a, b) => a.SequenceNumber.CompareTo(b.SequenceNumber));
-            await ConditionalWrite.RunAsync(
-                $"shadow version {target.Version}'s keyed group document of partition {partitionId}",
+            var offered = await ConditionalWrite.RunAsync(
+                $"version {target.Version}'s keyed group document of partition {partitionId}",
                 async c => await store.GetGroupAsync(entry.Key, c) ?? new GroupDocument { Id = entry.Key },
-                document => (document.ApplyEvents(partitionId, events, values, group, definitions), true),
+                document =>
+                {
+                    // Offered whether or not this write added anything: an earlier try may have written the key and not its offers.
+                    var added = document.ApplyEvents(partitionId, events, values, group, definitions);
+                    return (added, boards.Length == 0 ? [] : Offers(boards, group, definitions, entry.Key, values, document.State, events, now));
+                },
                 store.TryWriteGroupAsync, pauseOnConflict: true, time, ct);
+            foreach (var (board, window, start, offer) in offered)
+            {
+                var pending = offers.GetOrAdd(KeyedLeaderboardDocument.IdBesideKeys(board.Name, window, start), _ => (board, window, start, []));
+                lock (pending.Entries) pending.Entries.Add(offer);
+            }
         });
+        await Parallel.ForEachAsync(offers, new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken }, async (entry, ct) =>
+        {
+            var (board, window, start, entries) = entry.Value;
+            await ConditionalWrite.RunAsync<KeyedLeaderboardDocument, bool>(
+                $"version {target.Version}'s leaderboard window {entry.Key} (partition {partitionId})",
+                async c => await store.GetLeaderboardAsync(entry.Key, c) ?? KeyedLeaderboardDocument.CreateBesideKeys(board.Name, window, start),
+                document =>
+                {
+                    foreach (var offer in entries) document.Offer(Section, offer, board.K, keepHighest: true);
+                    document.TimeToLiveSeconds = board.TimeToLiveSeconds(window);
+                    return (true, true);
+                },
+                store.TryWriteLeaderboardAsync, pauseOnConflict: true, time, ct);
+        });
+    }
+
+    /// <summary>The key's value in its document's state for every window of <paramref name="boards"/> the batch's events touched.</summary>
+    private static List<(CompiledLeaderboard Board, LeaderboardWindow Window, long? Start, KeyedLeaderEntry Entry)> Offers(CompiledLeaderboard[] boards,
+        CompiledGroup group, Core.Features.CompiledDefinitions definitions, string id, string[] key, KeyedState state, List<SequencedEvent> events, DateTimeOffset now)
+    {
+        var touched = new KeyedState();
+        foreach (var e in events) touched.Add(e.Event, group, definitions);
+        state.Bind(group);
+        touched.Bind(group);
+        var offers = new List<(CompiledLeaderboard, LeaderboardWindow, long?, KeyedLeaderEntry)>();
+        foreach (var board in boards)
+        {
+            foreach (var (window, start, value) in board.Offers(state, touched, now, definitions.TypeNames))
+            {
+                offers.Add((board, window, start, new KeyedLeaderEntry { Id = id, Key = key, Value = value }));
+            }
+        }
+        return offers;
     }
 }

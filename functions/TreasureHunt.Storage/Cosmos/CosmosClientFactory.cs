@@ -105,6 +105,15 @@ public static class ContainerDefinitions
         return properties;
     }
 
+    /// <summary>items-v{N}: a back-filled version's keyed group documents (as <see cref="Items"/>) and its declared
+    /// leaderboard windows beside them; TTL on with no default, as <see cref="Leaderboards"/> (key documents never expire).</summary>
+    public static ContainerProperties BackfilledKeys(string name)
+    {
+        var properties = Items(name);
+        properties.DefaultTimeToLive = -1;
+        return properties;
+    }
+
     /// <summary>leaderboards: one document per (type, hour) and (type, all time), point operations only; TTL on
     /// (no default: hour documents carry their own <c>ttl</c>, all-time ones none).</summary>
     public static ContainerProperties Leaderboards(string name)

@@ -8,8 +8,9 @@ using TreasureHunt.Core.Ports;
 namespace TreasureHunt.Storage.Cosmos;
 
 /// <summary>
-/// The keyed group documents of the shadow definitions versions: container <c>items-v{version}</c> (named after
-/// <c>Cosmos:ItemsContainer</c>), laid out as <c>items</c> (partition key /id, nothing indexed), point operations only.
+/// The keyed group documents and declared leaderboard windows of the back-filled definitions versions: container
+/// <c>items-v{version}</c> (named after <c>Cosmos:ItemsContainer</c>), laid out as <c>items</c> (partition key /id,
+/// nothing indexed) with time to live on and no default (tumbling leaderboard windows carry their own), point operations only.
 /// Containers are created here only against the local emulator; in Azure the deployment creates them.
 /// </summary>
 public sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience) : IKeyedStoreFactory
@@ -19,13 +20,15 @@ public sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions o
     public string ShadowContainerOf(int version) => $"{options.ItemsContainer}-v{version}";
 
     public IGroupDocumentStore For(string container) =>
-        _stores.GetOrAdd(container, name => new Store(new CosmosDocuments<GroupDocument>(client.GetContainer(options.Database, name), resilience, options.EstimateRequestUnits)));
+        _stores.GetOrAdd(container, name => new Store(
+            new CosmosDocuments<GroupDocument>(client.GetContainer(options.Database, name), resilience, options.EstimateRequestUnits),
+            new CosmosDocuments<KeyedLeaderboardDocument>(client.GetContainer(options.Database, name), resilience, options.EstimateRequestUnits)));
 
     public async Task EnsureContainerAsync(string container, CancellationToken cancellationToken)
     {
         if (options.IsLocalEmulator)
         {
-            await client.GetDatabase(options.Database).CreateContainerIfNotExistsAsync(ContainerDefinitions.Items(container), cancellationToken: cancellationToken);
+            await client.GetDatabase(options.Database).CreateContainerIfNotExistsAsync(ContainerDefinitions.BackfilledKeys(container), cancellationToken: cancellationToken);
             return;
         }
         using var response = await client.GetContainer(options.Database, container).ReadContainerStreamAsync(cancellationToken: cancellationToken);
@@ -33,7 +36,7 @@ public sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions o
         {
             throw new InvalidOperationException(
                 $"the Cosmos container '{container}' does not exist in database '{options.Database}'; create it first like the items container " +
-                "(partition key /id, every path excluded from indexing; bicep/modules/cosmos.bicep, docs/deploy.md)");
+                "(partition key /id, every path excluded from indexing) with time to live on and no default (leaderboard windows expire; bicep/modules/cosmos.bicep, docs/deploy.md)");
         }
         response.EnsureSuccessStatusCode();
     }
@@ -45,8 +48,24 @@ public sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions o
         return response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound;
     }
 
-    private sealed class Store(CosmosDocuments<GroupDocument> documents) : IGroupDocumentStore
+    private sealed class Store(CosmosDocuments<GroupDocument> documents, CosmosDocuments<KeyedLeaderboardDocument> leaderboards) : IGroupDocumentStore
     {
+        public async Task<KeyedLeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken)
+        {
+            var (document, etag) = await leaderboards.ReadAsync(id, id, cancellationToken);
+            if (document is not null) document.ETag = etag;
+            return document;
+        }
+
+        public async Task<bool> TryWriteLeaderboardAsync(KeyedLeaderboardDocument document, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(document);
+            var written = await leaderboards.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
+            if (written is null) return false;
+            document.ETag = written;
+            return true;
+        }
+
         public async Task<GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken)
         {
             var (document, etag) = await documents.ReadAsync(id, id, cancellationToken);

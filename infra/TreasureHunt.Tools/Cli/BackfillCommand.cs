@@ -108,7 +108,7 @@ internal sealed class BackfillCommand : AsyncCommand<BackfillCommand.Settings>
         var compiled = FeatureDefinitionsReader.Compile(registration.Parse(), settings.Definitions);
         var target = DefinitionsVersion.Shadow(registration.Version, registration.Status, compiled,
             services.GetRequiredService<IUserStoreFactory>().For(registration.UsersContainer, compiled), registration.UsersContainer,
-            services.GetRequiredService<IKeyedStoreFactory>());
+            services.GetRequiredService<IKeyedStoreFactory>(), registration.KeyedContainer);
         var source = ExportCommand.OpenHistory(settings.Source, settings.EventHub, configuration);
         if (settings.Tail is not null && TryParseTail(settings.Tail, out var fullyQualifiedNamespace, out var hub, out var consumerGroup, out _))
         {

@@ -97,6 +97,14 @@ public sealed class DefinitionsRegistrationTests(ITestOutputHelper output)
         Assert.Equal(10_000, spills.UserReads); // each user once: every write reads
         Assert.True(spills.TotalUsd > fits.TotalUsd);
 
+        // A version with keyed groups: one read and one write per key a batch touches, and per leaderboard window it touches.
+        var keyed = BackfillCostModel.Estimate(prices, events: 10_000, batchSize: 1000, distinctUsersPerEvent: 1.0, distinctUsers: 100, writerCacheSize: 1000,
+            documentBytes: 2048, eventsPerSecond: 1000, memoryMb: 2048, keysPerEvent: 0.5, keyDocumentBytes: 4096, leaderboardWindowsPerBatch: 3, leaderboardDocumentBytes: 16_384);
+        Assert.Equal((5_000L, 30L), (keyed.KeyWrites, keyed.LeaderboardWrites));
+        Assert.Equal(expectedRu + 5_000 * (RequestUnitEstimator.Read(4096) + RequestUnitEstimator.Write(4096))
+            + 30 * (RequestUnitEstimator.Read(16_384) + RequestUnitEstimator.Write(16_384)), keyed.RequestUnits, 6);
+        Assert.Equal((0L, 0L), (fits.KeyWrites, fits.LeaderboardWrites));
+
         // The worked example of docs/deploy.md: one day at the production reference point (50,000 events/s).
         var day = BackfillCostModel.Estimate(prices, events: 4_320_000_000, batchSize: 1000, distinctUsersPerEvent: 0.8, distinctUsers: 10_000_000,
             writerCacheSize: 100_000, documentBytes: 2048, eventsPerSecond: 20_000, memoryMb: 2048);

@@ -74,4 +74,70 @@ public sealed class ShadowKeyDocumentTests
         Assert.Equal(3, document.Flushes.Count);
         Assert.All(document.Flushes.Values, v => Assert.Equal(199, v));
     }
+
+    /// <summary>
+    /// The stated bound of a back-filled version's key document (<see cref="GroupDocument.BackfilledWorstCaseBytes"/>:
+    /// the group's worst case plus one entry per event partition) holds for a key written from 1,024 partitions (Event
+    /// Hubs' largest count), each twice, with sequence numbers of 19 digits and the key at its longest. The light group's
+    /// document is mostly partition entries: it exceeds the group's worst case without them, so a bound that left them
+    /// out, or entries that were added instead of replaced, fail here.
+    /// </summary>
+    [Theory]
+    [InlineData("light")]
+    [InlineData("category")]
+    public void A_key_written_from_every_partition_stays_within_its_stated_bound(string groupName)
+    {
+        var d = FeatureDefinitionsReader.ReadDefault();
+        d.Groups =
+        [
+            new GroupDefinition { Name = "light", Key = ["category"], Features = [new FeatureDefinition { Name = "n", Aggregation = "count", Windows = ["lifetime"] }] },
+            new GroupDefinition
+            {
+                Name = "category", Key = ["category"], Features =
+                [
+                    new FeatureDefinition { Name = "views", Aggregation = "count", Types = ["view"], Windows = ["lifetime", "hour:48"] },
+                    new FeatureDefinition { Name = "buyers", Aggregation = "approxDistinct", Of = "userId", Types = ["purchase"], Windows = ["lifetime", "day:8"] },
+                    new FeatureDefinition { Name = "revenue", Aggregation = "sum", Of = "value", Types = ["purchase"] },
+                ],
+            },
+        ];
+        var definitions = FeatureDefinitionsReader.Compile(d, "shadow key bound test");
+        var group = definitions.Group(groupName)!.StoringAll;
+        Assert.True(definitions.TryGetType("view", out var view));
+        Assert.True(definitions.TryGetType("purchase", out var purchase));
+        var category = new string('c', ContractLimits.MaxCategoryLength);
+        var key = new[] { category };
+        var partitions = Enumerable.Range(0, 1024).Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var document = new GroupDocument { Id = GroupKeys.DocumentId(group, key) };
+        var t0 = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        // The heavy group filled towards its worst case: every hour tile of 48 and every day tile of 8 hold events, and each
+        // day's distinct buyers are many (dense sketches); the light group gets a few events per partition.
+        var perPartition = groupName == "light" ? 2 : 24;
+        var n = 0;
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var partition in partitions)
+            {
+                var batch = new List<SequencedEvent>();
+                for (var i = 0; i < perPartition; i++, n++)
+                {
+                    var time = t0.AddMinutes(n * 17 % (8 * 24 * 60));
+                    var e = new TreasureEvent($"e{n}", $"user-{n}", "item-1", category, n % 2 == 0 ? view : purchase, 1_000_000 + n, time);
+                    batch.Add(new SequencedEvent(e, long.MaxValue - 10_000 + round * perPartition + i, t0));
+                }
+                Assert.True(document.ApplyEvents(partition, batch, key, group, definitions));
+            }
+        }
+
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions(JsonSerializerDefaults.Web)).Length;
+        var bound = GroupDocument.BackfilledWorstCaseBytes(group, partitions);
+        Assert.Equal(partitions.Count, document.Flushes.Count);
+        Assert.Equal(n, document.State.Events);
+        Assert.True(bytes <= bound, $"{groupName}: {bytes:N0} bytes over the stated bound {bound:N0}");
+        if (groupName == "light")
+        {
+            var withoutPartitions = GroupDocument.BackfilledWorstCaseBytes(group, []);
+            Assert.True(bytes > withoutPartitions, $"the partition entries ({bytes:N0} bytes) must be what the bound's partition term covers (without it: {withoutPartitions:N0})");
+        }
+    }
 }

@@ -67,11 +67,17 @@ public sealed class KeyedBackfillEndToEndTests(EmulatorFixture fixture, ITestOut
                 Name = "itemType", Key = ["itemId", "type"], Features = [new FeatureDefinition { Name = "n", Aggregation = "count", Windows = ["lifetime"] }],
             },
         ];
+        v2.Leaderboards =
+        [
+            new LeaderboardDefinition { Name = "topCategories", Group = "category", Feature = "views", Windows = ["hour", "all"], K = 3 },
+            new LeaderboardDefinition { Name = "categoryRevenue", Group = "category", Feature = "revenue", Windows = ["all"], K = 10 },
+            new LeaderboardDefinition { Name = "topItemBuyers", Group = "item", Feature = "buyers", Windows = ["day", "all"], K = 5 },
+        ];
         return v2;
     }
 
     [Fact]
-    public async Task Backfilled_keyed_groups_equal_the_brute_force_and_the_live_rollup()
+    public async Task Backfilled_keyed_groups_and_leaderboards_equal_the_brute_force_and_stay_served_after_a_restart_on_the_promoted_version()
     {
         var v2 = Version2();
         var path = Path.Combine(Path.GetTempPath(), $"th-keyed-v2-{Guid.NewGuid():N}.json");
@@ -99,52 +105,15 @@ public sealed class KeyedBackfillEndToEndTests(EmulatorFixture fixture, ITestOut
             var after = Stream(2900, 300, now);
             Assert.Equal(after.Count, await host.Client.PostNdjsonAsync(Ndjson(after), default));
 
-            // The brute force: every event once (a producer duplicate's later copy dropped), fed to each key in order.
             var compiled = FeatureDefinitionsReader.Compile(v2, "version 2");
-            var events = history.Concat(during).Concat(after).DistinctBy(e => (e.User, e.EventId)).Select(e =>
-            {
-                Assert.True(compiled.TryGetType(e.Type, out var type));
-                return new TreasureEvent(e.EventId, e.User, e.Item, e.Category, type, e.Value, e.Time);
-            }).ToList();
-            // Version 1's keys (the live rollup) hold every event: what the last comparison reads.
-            await host.WaitUntilSettledAsync(history.Count + during.Count + after.Count, events.Count, TimeSpan.FromMinutes(3));
+            var sent = history.Concat(during).Concat(after).ToList();
+            // Version 1's keys (the live rollup) hold every event: what the comparison with version 1 reads.
+            await host.WaitUntilSettledAsync(sent.Count, Truth(sent, compiled).Count, TimeSpan.FromMinutes(3));
             var tile = DateTimeOffset.UtcNow.AddHours(-3);
-            var checkedKeys = 0;
-            foreach (var group in compiled.Groups)
-            {
-                var all = group.StoringAll;
-                foreach (var (_, (key, state, _)) in KeyedGroupBruteForce.Of(all, events, compiled))
-                {
-                    var query = string.Join('&', group.Key.Select((k, i) => $"{k.Name}={Uri.EscapeDataString(key[i])}"));
-                    var hourly = group.Features.Where(f => f.WindowOf(WindowSize.Hour) is not null).Select(f => f.Name).ToList();
-                    var lifetime = group.Features.Where(f => f.Lifetime).Select(f => f.Name).ToList();
-                    var windows = new List<string> { $"lifetime&names={string.Join(',', lifetime)}" };
-                    if (hourly.Count > 0) windows.Add($"hour&at={Uri.EscapeDataString(tile.ToString("O", CultureInfo.InvariantCulture))}&names={string.Join(',', hourly)}");
-                    foreach (var window in windows)
-                    {
-                        var windowName = window.Split('&')[0];
-                        var (status, body) = await host.Client.GetAsync($"/api/groups/{group.Name}/features?{query}{(query.Length > 0 ? "&" : "")}version=2&window={window}", default);
-                        Assert.True(status == 200, $"{group.Name} {query} {window}: {status} {body}");
-                        Assert.Equal(2, body.GetProperty("version").GetInt32());
-                        QueryWindow.TryParse(windowName == "hour" ? "hour" : "lifetime", out var parsed);
-                        state.Bind(all);
-                        foreach (var feature in group.Features)
-                        {
-                            if (windowName == "hour" ? !hourly.Contains(feature.Name) : !lifetime.Contains(feature.Name)) continue;
-                            var expected = FeatureAnswers.UserValue(feature, state.Feature(feature.Name), compiled,
-                                windowName == "hour" ? QueryWindow.TileAt(WindowSize.Hour, tile) : QueryWindow.Lifetime, tile);
-                            var actual = body.GetProperty("features").GetProperty(feature.Name);
-                            Assert.True(JsonSerializer.Serialize(expected, JsonSerializerOptions.Web) == actual.GetRawText(),
-                                $"{group.Name} {query} {feature.Name} {windowName}: expected {JsonSerializer.Serialize(expected, JsonSerializerOptions.Web)}, got {actual.GetRawText()}");
-                        }
-                    }
-                    checkedKeys++;
-                }
-            }
-            output.WriteLine($"{checkedKeys} keys of version 2 equal the brute force");
+            await AssertKeysEqualTheBruteForceAsync(host, compiled, Truth(sent, compiled), tile, "&version=2");
 
             // The groups both versions declare: version 2's back-filled keys answer what version 1's live rollup answers.
-            foreach (var route in events.Select(e => e.ItemId).Distinct().Select(i => $"/api/groups/item/features?itemId={i}&names=events")
+            foreach (var route in Truth(sent, compiled).Select(e => e.ItemId).Distinct().Select(i => $"/api/groups/item/features?itemId={i}&names=events")
                 .Append("/api/groups/global/features?names=events"))
             {
                 var (liveStatus, live) = await host.Client.GetAsync(route + "&version=1", default);
@@ -153,10 +122,107 @@ public sealed class KeyedBackfillEndToEndTests(EmulatorFixture fixture, ITestOut
                 Assert.Equal(200, shadowStatus);
                 Assert.Equal(live.GetProperty("features").GetRawText(), shadow.GetProperty("features").GetRawText());
             }
+
+            // Promoted: version 2's declared leaderboards, back-filled from the history, are served.
+            var promote = host.StartCli("promote.log", "features", "promote", "2");
+            await promote.WaitForExitAsync();
+            Assert.True(promote.ExitCode == 0, host.LogTail("promote.log"));
+            await Task.Delay(2500); // the registry refresh interval (1 s) and a margin: the host serves version 2
+            await AssertLeaderboardsEqualTheBruteForceAsync(host, compiled, Truth(sent, compiled), tile);
+
+            // The hosts restart on the promoted version (its definitions and users container configured): every
+            // back-filled key and leaderboard stays served, and the events after the restart add to them.
+            host.Kill();
+            host.Set("Features__DefinitionsPath", path);
+            host.Set("Cosmos__UsersContainer", "users-v2");
+            await host.StartAsync();
+            var restarted = Stream(3200, 300, now);
+            Assert.Equal(restarted.Count, await host.Client.PostNdjsonAsync(Ndjson(restarted), default));
+            sent.AddRange(restarted);
+            await host.WaitUntilSettledAsync(sent.Count, Truth(sent, compiled).Count, TimeSpan.FromMinutes(3));
+            var (_, versions) = await host.Client.GetAsync("/api/features/versions", default);
+            Assert.Equal(2, versions.GetProperty("active").GetInt32());
+            await AssertKeysEqualTheBruteForceAsync(host, compiled, Truth(sent, compiled), tile, "");
+            await AssertLeaderboardsEqualTheBruteForceAsync(host, compiled, Truth(sent, compiled), tile);
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>The brute force's input: every event once (a producer duplicate's later copy dropped), in the order sent.</summary>
+    private static List<TreasureEvent> Truth(IEnumerable<Sent> sent, CompiledDefinitions compiled) => sent.DistinctBy(e => (e.User, e.EventId)).Select(e =>
+    {
+        Assert.True(compiled.TryGetType(e.Type, out var type));
+        return new TreasureEvent(e.EventId, e.User, e.Item, e.Category, type, e.Value, e.Time);
+    }).ToList();
+
+    /// <summary>Every key of every group of version 2, lifetime and one hour tile, against the brute force.</summary>
+    private async Task AssertKeysEqualTheBruteForceAsync(HostProcess host, CompiledDefinitions compiled, List<TreasureEvent> events, DateTimeOffset tile, string version)
+    {
+        var checkedKeys = 0;
+        foreach (var group in compiled.Groups)
+        {
+            var all = group.StoringAll;
+            foreach (var (_, (key, state, _)) in KeyedGroupBruteForce.Of(all, events, compiled))
+            {
+                var query = string.Join('&', group.Key.Select((k, i) => $"{k.Name}={Uri.EscapeDataString(key[i])}"));
+                var hourly = group.Features.Where(f => f.WindowOf(WindowSize.Hour) is not null).Select(f => f.Name).ToList();
+                var lifetime = group.Features.Where(f => f.Lifetime).Select(f => f.Name).ToList();
+                var windows = new List<string> { $"lifetime&names={string.Join(',', lifetime)}" };
+                if (hourly.Count > 0) windows.Add($"hour&at={Uri.EscapeDataString(tile.ToString("O", CultureInfo.InvariantCulture))}&names={string.Join(',', hourly)}");
+                foreach (var window in windows)
+                {
+                    var windowName = window.Split('&')[0];
+                    var (status, body) = await host.Client.GetAsync($"/api/groups/{group.Name}/features?{query}{(query.Length > 0 ? "&" : "")}window={window}{version}", default);
+                    Assert.True(status == 200, $"{group.Name} {query} {window}: {status} {body}");
+                    Assert.Equal(2, body.GetProperty("version").GetInt32());
+                    state.Bind(all);
+                    foreach (var feature in group.Features)
+                    {
+                        if (windowName == "hour" ? !hourly.Contains(feature.Name) : !lifetime.Contains(feature.Name)) continue;
+                        var expected = FeatureAnswers.UserValue(feature, state.Feature(feature.Name), compiled,
+                            windowName == "hour" ? QueryWindow.TileAt(WindowSize.Hour, tile) : QueryWindow.Lifetime, tile);
+                        var actual = body.GetProperty("features").GetProperty(feature.Name);
+                        Assert.True(JsonSerializer.Serialize(expected, JsonSerializerOptions.Web) == actual.GetRawText(),
+                            $"{group.Name} {query} {feature.Name} {windowName}: expected {JsonSerializer.Serialize(expected, JsonSerializerOptions.Web)}, got {actual.GetRawText()}");
+                    }
+                }
+                checkedKeys++;
+            }
+        }
+        output.WriteLine($"{checkedKeys} keys of version 2 equal the brute force");
+    }
+
+    /// <summary>Every window of every declared leaderboard the stream covers (all time, the hour and the day of
+    /// <paramref name="tile"/>), ranked as the brute force ranks the keys: value descending, ties by key.</summary>
+    private async Task AssertLeaderboardsEqualTheBruteForceAsync(HostProcess host, CompiledDefinitions compiled, List<TreasureEvent> events, DateTimeOffset tile)
+    {
+        var compared = 0;
+        foreach (var board in compiled.Leaderboards)
+        {
+            var keys = KeyedGroupBruteForce.Of(board.Group.StoringAll, events, compiled);
+            foreach (var window in board.Windows)
+            {
+                long? start = CompiledLeaderboard.UnitOf(window) is { } unit ? unit.StartOf(tile) : null;
+                var ranked = keys.Select(x =>
+                {
+                    x.Value.State.Bind(board.Group.StoringAll);
+                    var value = board.ValueOf(x.Value.State.Feature(board.Feature.Name)!, window, start, compiled.TypeNames) ?? 0;
+                    return new KeyedLeaderEntry { Key = x.Value.Key, Id = x.Key, Value = value };
+                }).Where(e => e.Value != 0).Order(KeyedLeaderEntry.Ranking).Take(board.K).ToList();
+                var at = Uri.EscapeDataString(tile.ToString("O", CultureInfo.InvariantCulture));
+                var (status, body) = await host.Client.GetAsync($"/api/leaderboards/{board.Name}?window={CompiledLeaderboard.NameOf(window)}&at={at}&top={board.K}", default);
+                Assert.True(status == 200, $"{board.Name} {window}: {status} {body}");
+                var entries = body.GetProperty("entries").EnumerateArray().ToList();
+                var keyField = board.Group.Key[0].Name;
+                Assert.True(ranked.Count > 0, $"{board.Name} {window}: the stream covers the window");
+                Assert.Equal(ranked.Select(e => $"{e.Key[0]}={Math.Round(e.Value, 6)}"),
+                    entries.Select(e => $"{e.GetProperty("key").GetProperty(keyField).GetString()}={Math.Round(e.GetProperty("value").GetDouble(), 6)}"));
+                compared++;
+            }
+        }
+        output.WriteLine($"{compared} leaderboard windows of version 2 equal the brute force");
     }
 }
