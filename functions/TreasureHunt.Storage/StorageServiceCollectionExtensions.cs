@@ -32,7 +32,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => Documents<UserDocument>(sp, o => o.UsersContainer));
         services.AddSingleton(sp => Documents<PartitionProgress>(sp, o => o.ProgressContainer));
         services.AddSingleton(sp => CosmosBatchedClient.Create(sp.GetRequiredService<IOptions<CosmosOptions>>().Value));
-        services.AddSingleton<IUserAggregateStore>(sp => new CosmosUserAggregateStore(
+        services.AddSingleton<IUserDocumentStore>(sp => new CosmosUserDocumentStore(
             sp.GetRequiredService<CosmosDocuments<UserDocument>>(),
             sp.GetRequiredService<TreasureHunt.Core.Features.CompiledDefinitions>(),
             WriterCache<UserDocument>.OfSize(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.WriterCacheSize),

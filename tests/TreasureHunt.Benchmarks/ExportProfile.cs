@@ -5,7 +5,7 @@ using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
 using TreasureHunt.Core.History;
 using TreasureHunt.Tools.Load;
-using TreasureHunt.Pipeline.History;
+using TreasureHunt.Pipeline.Export;
 
 namespace TreasureHunt.Benchmarks;
 

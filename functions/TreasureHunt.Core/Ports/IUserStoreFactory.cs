@@ -12,7 +12,7 @@ public interface IUserStoreFactory
     string ShadowContainerOf(int version);
 
     /// <summary>A store over <paramref name="container"/> that binds documents to <paramref name="definitions"/> (one instance per container and definitions).</summary>
-    IUserAggregateStore For(string container, CompiledDefinitions definitions);
+    IUserDocumentStore For(string container, CompiledDefinitions definitions);
 
     /// <summary>Every user id in <paramref name="container"/> (a full scan: only for re-applying erasures after a restore, which finds users by their hash).</summary>
     IAsyncEnumerable<string> ListUserIdsAsync(string container, CancellationToken cancellationToken);

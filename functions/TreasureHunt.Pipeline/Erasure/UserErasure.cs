@@ -17,7 +17,7 @@ namespace TreasureHunt.Pipeline.Erasure;
 /// and written once per batch.
 /// </summary>
 public sealed class UserErasure(
-    IUserAggregateStore users,
+    IUserDocumentStore users,
     IUserStoreFactory stores,
     DefinitionsVersions versions,
     IParkedStore parked,

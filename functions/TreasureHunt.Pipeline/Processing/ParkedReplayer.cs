@@ -39,7 +39,7 @@ namespace TreasureHunt.Pipeline.Processing;
 public sealed class ParkedReplayer(
     IParkedStore parked,
     IProgressStore progressStore,
-    IUserAggregateStore users,
+    IUserDocumentStore users,
     IDeadLetterStore deadLetters,
     IRollupClient rollups,
     IStoreRefusalClassifier refusals,

@@ -29,7 +29,7 @@ namespace TreasureHunt.Pipeline.Processing;
 /// </para>
 /// </summary>
 public sealed partial class PartitionBatchProcessor(
-    IUserAggregateStore users,
+    IUserDocumentStore users,
     IDeadLetterStore deadLetters,
     IProgressStore progressStore,
     IParkedStore parked,

@@ -11,12 +11,12 @@ namespace TreasureHunt.Pipeline.Versions;
 /// once the hosts run it as their configured version (<see cref="UsersFromLive"/>), the live processor writes its user
 /// documents and the shadow path only reads them to learn which events count.
 /// </summary>
-public sealed record DefinitionsVersion(int Version, string Status, CompiledDefinitions Definitions, IUserAggregateStore Users, string UsersContainer,
+public sealed record DefinitionsVersion(int Version, string Status, CompiledDefinitions Definitions, IUserDocumentStore Users, string UsersContainer,
     IGroupDocumentStore? Keyed = null, string? KeyedContainer = null, bool UsersFromLive = false)
 {
     /// <summary>The version as a shadow: its keyed groups, if it declares any, kept in <paramref name="keyedStores"/>'
     /// <paramref name="keyedContainer"/> (by default the version's, <see cref="IKeyedStoreFactory.ShadowContainerOf"/>).</summary>
-    public static DefinitionsVersion Shadow(int version, string status, CompiledDefinitions definitions, IUserAggregateStore users, string usersContainer,
+    public static DefinitionsVersion Shadow(int version, string status, CompiledDefinitions definitions, IUserDocumentStore users, string usersContainer,
         IKeyedStoreFactory? keyedStores, string? keyedContainer = null)
     {
         ArgumentNullException.ThrowIfNull(definitions);
@@ -31,7 +31,7 @@ public sealed record DefinitionsVersion(int Version, string Status, CompiledDefi
     /// leaderboards stay there, kept per batch as while it was a shadow — so the back-filled history stays served after
     /// the hosts restart on it.
     /// </summary>
-    public static DefinitionsVersion Configured(CompiledDefinitions definitions, IUserAggregateStore users, string usersContainer, string? keyedContainer,
+    public static DefinitionsVersion Configured(CompiledDefinitions definitions, IUserDocumentStore users, string usersContainer, string? keyedContainer,
         IKeyedStoreFactory? keyedStores)
     {
         ArgumentNullException.ThrowIfNull(definitions);

@@ -15,7 +15,7 @@ namespace TreasureHunt.Pipeline.Versions;
 public sealed class DefinitionsVersions(
     IDefinitionsRegistry registry,
     IUserStoreFactory stores,
-    IUserAggregateStore primaryUsers,
+    IUserDocumentStore primaryUsers,
     CompiledDefinitions configured,
     IOptions<FeaturesOptions> options,
     TimeProvider time,

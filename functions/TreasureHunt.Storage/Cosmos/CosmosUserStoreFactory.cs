@@ -8,7 +8,7 @@ using TreasureHunt.Core.Ports;
 namespace TreasureHunt.Storage.Cosmos;
 
 /// <summary>
-/// User stores per definitions version: the same <see cref="CosmosUserAggregateStore"/> over the version's container
+/// User stores per definitions version: the same <see cref="CosmosUserDocumentStore"/> over the version's container
 /// (<c>users</c> for the configured version, <c>users-v{version}</c> for a back-filled one), each with its own
 /// bounded writer cache. Containers are created here only against the local emulator; in Azure the deployment
 /// creates them (docs/deploy.md), since data-plane RBAC cannot.
@@ -18,14 +18,14 @@ namespace TreasureHunt.Storage.Cosmos;
 public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience, int? idleUserSeconds = null,
     CosmosClient? batchedClient = null) : IUserStoreFactory
 {
-    private readonly ConcurrentDictionary<(string Container, CompiledDefinitions Definitions), IUserAggregateStore> _stores = new();
+    private readonly ConcurrentDictionary<(string Container, CompiledDefinitions Definitions), IUserDocumentStore> _stores = new();
 
     public string PrimaryContainer => options.UsersContainer;
 
     public string ShadowContainerOf(int version) => $"{options.UsersContainer}-v{version}";
 
-    public IUserAggregateStore For(string container, CompiledDefinitions definitions) =>
-        _stores.GetOrAdd((container, definitions), key => new CosmosUserAggregateStore(
+    public IUserDocumentStore For(string container, CompiledDefinitions definitions) =>
+        _stores.GetOrAdd((container, definitions), key => new CosmosUserDocumentStore(
             new CosmosDocuments<Core.Aggregation.UserDocument>(client.GetContainer(options.Database, key.Container), resilience, options.EstimateRequestUnits),
             key.Definitions,
             WriterCache<Core.Aggregation.UserDocument>.OfSize(options.WriterCacheSize),

@@ -16,7 +16,7 @@ namespace TreasureHunt.Local.Hosting;
 /// own entity signals. Same documents and entities as the product, so the two strategies are comparable per event.
 /// </summary>
 internal sealed class PerEventBatchHandler(
-    IUserAggregateStore users,
+    IUserDocumentStore users,
     IDeadLetterStore deadLetters,
     IRollupClient rollups,
     CompiledDefinitions definitions,

@@ -9,7 +9,7 @@ using TreasureHunt.Core.Features;
 using TreasureHunt.Core.History;
 using TreasureHunt.Local.EventLog;
 using TreasureHunt.Local.Hosting;
-using TreasureHunt.Pipeline.History;
+using TreasureHunt.Pipeline.Export;
 using TreasureHunt.Pipeline.Queries;
 using TreasureHunt.Storage.History;
 

@@ -3,7 +3,7 @@ using FsCheck.Xunit;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
-using TreasureHunt.Pipeline.History;
+using TreasureHunt.Pipeline.Export;
 using TreasureHunt.Pipeline.Queries;
 using static TreasureHunt.Core.Tests.TestData;
 

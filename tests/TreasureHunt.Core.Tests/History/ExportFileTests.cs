@@ -6,7 +6,7 @@ using Parquet.Schema;
 using TreasureHunt.Core.Erasure;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
-using TreasureHunt.Pipeline.History;
+using TreasureHunt.Pipeline.Export;
 using TreasureHunt.Pipeline.Queries;
 
 namespace TreasureHunt.Core.Tests.History;

@@ -85,9 +85,9 @@ public sealed class InMemoryShadowProgressStore : IShadowProgressStore
 
 /// <summary>
 /// User documents in memory, stored as the JSON Cosmos would hold (System.Text.Json, web defaults) and read back as a
-/// copy bound to the store's definitions: the same read-apply-seal-write cycle as <c>CosmosUserAggregateStore</c>.
+/// copy bound to the store's definitions: the same read-apply-seal-write cycle as <c>CosmosUserDocumentStore</c>.
 /// </summary>
-public sealed class InMemoryUserStore(CompiledDefinitions definitions) : IUserAggregateStore
+public sealed class InMemoryUserStore(CompiledDefinitions definitions) : IUserDocumentStore
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -127,7 +127,7 @@ public sealed class InMemoryUserStoreFactory(string primaryContainer = "users") 
 
     public string ShadowContainerOf(int version) => $"{primaryContainer}-v{version}";
 
-    public IUserAggregateStore For(string container, CompiledDefinitions definitions) => Stores.GetOrAdd(container, _ => new InMemoryUserStore(definitions));
+    public IUserDocumentStore For(string container, CompiledDefinitions definitions) => Stores.GetOrAdd(container, _ => new InMemoryUserStore(definitions));
 
     public async IAsyncEnumerable<string> ListUserIdsAsync(string container, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -102,12 +102,12 @@ public sealed class TestApp : IDisposable
     public IConfiguration Configuration { get; }
     public FakeTimeProvider Clock { get; } = new(Now);
     public ConcurrentDictionary<string, UserDocument> Aggregates { get; } = new(StringComparer.Ordinal);
-    public Mock<IUserAggregateStore> Users { get; } = StrictUserStore();
+    public Mock<IUserDocumentStore> Users { get; } = StrictUserStore();
 
     /// <summary>Strict, with writes sent one by one (no bulk execution): the processor asks the store once per batch.</summary>
-    private static Mock<IUserAggregateStore> StrictUserStore()
+    private static Mock<IUserDocumentStore> StrictUserStore()
     {
-        var users = new Mock<IUserAggregateStore>(MockBehavior.Strict);
+        var users = new Mock<IUserDocumentStore>(MockBehavior.Strict);
         users.Setup(s => s.GroupsConcurrentUpdates).Returns(false);
         return users;
     }

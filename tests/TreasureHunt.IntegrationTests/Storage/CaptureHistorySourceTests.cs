@@ -7,7 +7,7 @@ using Azure.Storage.Blobs;
 using TreasureHunt.Core.Aggregation;
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.Features;
-using TreasureHunt.Pipeline.History;
+using TreasureHunt.Pipeline.Export;
 using TreasureHunt.Storage.History;
 using TreasureHunt.Testing;
 

@@ -82,11 +82,11 @@ internal sealed class CosmosHarness : IAsyncDisposable
     public CosmosDocuments<UserAggregate> Schema1Documents(Container? container = null) =>
         new(container ?? Users, Resilience(), Options.EstimateRequestUnits);
 
-    public CosmosUserAggregateStore UserStore(bool writerCache, Container? container = null) =>
+    public CosmosUserDocumentStore UserStore(bool writerCache, Container? container = null) =>
         new(UserDocuments(container), TreasureHunt.Core.Features.CompiledDefinitions.Default, writerCache ? NewCache() : null);
 
     /// <summary>The product's store with its updates through a bulk-enabled client of its own (<c>Cosmos:BulkExecution</c>).</summary>
-    public CosmosUserAggregateStore BulkUserStore(bool writerCache, string? container = null) =>
+    public CosmosUserDocumentStore BulkUserStore(bool writerCache, string? container = null) =>
         new(UserDocuments(container is null ? null : Client.GetContainer(Options.Database, container)), TreasureHunt.Core.Features.CompiledDefinitions.Default, writerCache ? NewCache() : null,
             new CosmosDocuments<UserDocument>(NewClient(bulkExecution: true).GetContainer(Options.Database, container ?? Options.UsersContainer), Resilience(), Options.EstimateRequestUnits));
 

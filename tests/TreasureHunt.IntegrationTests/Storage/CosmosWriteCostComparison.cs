@@ -66,7 +66,7 @@ public sealed class CosmosWriteCostComparison(EmulatorFixture emulators, ITestOu
         // (a) the product's store: read + IfMatch replace (no cache), and replace only (writer cache).
         foreach (var cache in new[] { false, true })
         {
-            var store = new CosmosUserAggregateStore(documents, CompiledDefinitions.Default, cache ? CosmosHarness.NewCache() : null);
+            var store = new CosmosUserDocumentStore(documents, CompiledDefinitions.Default, cache ? CosmosHarness.NewCache() : null);
             double charged = 0, estimated = 0;
             long calls = 0, written = 0;
             for (var k = 0; k < Updates; k++)

@@ -46,7 +46,7 @@ internal static class TestEvents
 
     /// <summary>Exactly what PartitionBatchProcessor does for one user of a batch.</summary>
     public static async Task<(bool Changed, EventOutcome[] Outcomes)> ApplyAsync(
-        IUserAggregateStore store, string userId, string partitionId, IReadOnlyList<SequencedEvent> events, CancellationToken cancellationToken = default)
+        IUserDocumentStore store, string userId, string partitionId, IReadOnlyList<SequencedEvent> events, CancellationToken cancellationToken = default)
     {
         var slots = new EventOutcome[events.Count];
         var changed = await store.UpdateAsync(userId, aggregate =>

@@ -14,7 +14,7 @@ namespace TreasureHunt.IntegrationTests.Storage;
 [Collection(EmulatorFixture.CollectionName)]
 public sealed class TimeToLiveTests(EmulatorFixture emulators)
 {
-    private static async Task WriteAsync(CosmosUserAggregateStore store, string userId, long sequence) =>
+    private static async Task WriteAsync(CosmosUserDocumentStore store, string userId, long sequence) =>
         Assert.True((await TestEvents.ApplyAsync(store, userId, "0", [TestEvents.At(userId, "0", sequence)])).Changed);
 
     [Fact]

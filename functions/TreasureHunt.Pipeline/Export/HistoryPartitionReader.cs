@@ -1,7 +1,7 @@
 using TreasureHunt.Core.Events;
 using TreasureHunt.Core.History;
 
-namespace TreasureHunt.Pipeline.History;
+namespace TreasureHunt.Pipeline.Export;
 
 /// <summary>One partition read in order, a chunk at a time, with its enqueue clock (never stepping back).</summary>
 internal sealed class HistoryPartitionReader(IHistorySource source, string partitionId, int index)

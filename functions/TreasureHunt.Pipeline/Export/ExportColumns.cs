@@ -2,7 +2,7 @@ using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Features.Aggregators;
 using TreasureHunt.Pipeline.Queries;
 
-namespace TreasureHunt.Pipeline.History;
+namespace TreasureHunt.Pipeline.Export;
 
 /// <summary>The type of an export column.</summary>
 public enum ExportColumnType

@@ -6,7 +6,7 @@ using TreasureHunt.Core.Groups;
 using TreasureHunt.Core.History;
 using TreasureHunt.Pipeline.Queries;
 
-namespace TreasureHunt.Pipeline.History;
+namespace TreasureHunt.Pipeline.Export;
 
 /// <summary>
 /// Point-in-time export of a keyed group: for each label row (a key of the group, time T) the requested features of

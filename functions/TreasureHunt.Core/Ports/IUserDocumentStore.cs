@@ -3,7 +3,7 @@ using TreasureHunt.Core.Aggregation;
 namespace TreasureHunt.Core.Ports;
 
 /// <summary>Durable user documents (Cosmos <c>users</c> container in the product).</summary>
-public interface IUserAggregateStore
+public interface IUserDocumentStore
 {
     /// <summary>Point read, upgraded on read to the current schema and definitions; null when the user has no document yet.</summary>
     Task<UserDocument?> GetAsync(string userId, CancellationToken cancellationToken);

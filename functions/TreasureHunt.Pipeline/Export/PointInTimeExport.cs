@@ -5,7 +5,7 @@ using TreasureHunt.Core.Features;
 using TreasureHunt.Core.History;
 using TreasureHunt.Pipeline.Queries;
 
-namespace TreasureHunt.Pipeline.History;
+namespace TreasureHunt.Pipeline.Export;
 
 /// <summary>
 /// Point-in-time export: for each label row (user, time T) the requested user features as the live pipeline would have

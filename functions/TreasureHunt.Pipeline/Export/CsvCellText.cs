@@ -1,4 +1,4 @@
-namespace TreasureHunt.Pipeline.History;
+namespace TreasureHunt.Pipeline.Export;
 
 /// <summary>
 /// Neutralizes a CSV text cell against formula injection (OWASP "CSV Injection"): a cell starting with <c>=</c>,

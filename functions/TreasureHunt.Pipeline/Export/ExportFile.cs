@@ -3,7 +3,7 @@ using CsvHelper;
 using Parquet;
 using Parquet.Schema;
 
-namespace TreasureHunt.Pipeline.History;
+namespace TreasureHunt.Pipeline.Export;
 
 /// <summary>
 /// Writes the export: one row per label row, in the label file's order — the entity columns (<c>userId</c>; for a keyed

@@ -6,9 +6,9 @@ using TreasureHunt.Testing;
 
 namespace TreasureHunt.IntegrationTests.Storage;
 
-/// <summary>CosmosUserAggregateStore against the Cosmos emulator: idempotent batches, racing writers, not-found reads.</summary>
+/// <summary>CosmosUserDocumentStore against the Cosmos emulator: idempotent batches, racing writers, not-found reads.</summary>
 [Collection(EmulatorFixture.CollectionName)]
-public sealed class UserAggregateStoreTests(EmulatorFixture emulators)
+public sealed class UserDocumentStoreTests(EmulatorFixture emulators)
 {
     private const string User = "user-1";
 
@@ -72,8 +72,8 @@ public sealed class UserAggregateStoreTests(EmulatorFixture emulators)
         var writers = new[]
         {
             (Partition: "0", Store: bulkExecution ? cosmos.BulkUserStore(writerCache)
-                : new CosmosUserAggregateStore(new CosmosDocuments<UserDocument>(cosmos.Users, cosmos.Resilience(), true), CompiledDefinitions.Default, writerCache ? CosmosHarness.NewCache() : null)),
-            (Partition: "1", Store: bulkExecution ? cosmos.BulkUserStore(writerCache) : new CosmosUserAggregateStore(
+                : new CosmosUserDocumentStore(new CosmosDocuments<UserDocument>(cosmos.Users, cosmos.Resilience(), true), CompiledDefinitions.Default, writerCache ? CosmosHarness.NewCache() : null)),
+            (Partition: "1", Store: bulkExecution ? cosmos.BulkUserStore(writerCache) : new CosmosUserDocumentStore(
                 new CosmosDocuments<UserDocument>(cosmos.NewClient().GetContainer(cosmos.Options.Database, cosmos.Options.UsersContainer), cosmos.Resilience(), true),
                 CompiledDefinitions.Default,
                 writerCache ? CosmosHarness.NewCache() : null)),

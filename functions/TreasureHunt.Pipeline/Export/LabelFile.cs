@@ -6,7 +6,7 @@ using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Groups;
 using TreasureHunt.Pipeline.Queries;
 
-namespace TreasureHunt.Pipeline.History;
+namespace TreasureHunt.Pipeline.Export;
 
 /// <summary>A label file that cannot be used: the message names the file and, for a bad row, its line or row number.</summary>
 public sealed class LabelFileException(string message) : Exception(message);
