@@ -22,6 +22,7 @@ public sealed class QueryApi(
     IOptions<RollupOptions> rollupOptions,
     CompiledDefinitions definitions,
     Versions.DefinitionsVersions versions,
+    Erasure.PendingErasures erasures,
     TimeProvider time)
 {
     public const int MaxLeaderboardTop = 100;
@@ -360,7 +361,10 @@ public sealed class QueryApi(
         {
             return ApiResponse.BadRequest(topError);
         }
-        var rows = await deadLetters.QueryAsync(from, to, top, cancellationToken);
+        var listing = deadLetters.QueryAsync(from, to, top, cancellationToken);
+        var pending = await erasures.ReadAsync(cancellationToken);
+        // Dead letters of an erased user wait for the cleanup worker: never shown meanwhile.
+        var rows = (await listing).Where(d => !pending.Hides(d));
         return ApiResponse.Ok(new DeadLettersView(from.UtcDateTime, to.UtcDateTime, rows.Select(DeadLetterView.From).ToList()));
     }
 
