@@ -276,6 +276,22 @@ public sealed class ErasureTests
     }
 
     [Fact]
+    public async Task The_parked_route_leaves_out_rows_of_a_pending_cleanup_and_still_shows_top_rows()
+    {
+        using var app = TestApp.WithImmediateRollups();
+        ParkedMessage Row(long seq, string user) => new(Partition, seq, TestApp.Now, user, ParkReason.UserHeld, "test", Encoding.UTF8.GetBytes(user), TestApp.Now);
+        await app.Parked.WriteAsync([Row(0, "gone"), Row(1, "gone"), Row(2, "gone"), Row(3, "kept"), Row(4, "kept"), Row(11, "gone")], default);
+        var progress = await app.Progress.GetAsync("aggregator", Partition, default);
+        progress.RecordErasure(new string('e', 32), "gone", 10, TestApp.Now, TestApp.Now);
+        Assert.True(await app.Progress.TryReplaceAsync(progress, default));
+
+        var answer = await app.Services.GetRequiredService<ParkedApi>().GetParkedAsync(new Microsoft.AspNetCore.Http.QueryCollection(
+            new Dictionary<string, Microsoft.Extensions.Primitives.StringValues> { ["top"] = "3" }), default);
+        var items = JsonDocument.Parse(answer.Body).RootElement.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("sequenceNumber").GetInt64());
+        Assert.Equal([3L, 4L, 11L], items); // the row after the erasure is the new profile's
+    }
+
+    [Fact]
     public async Task A_parked_row_older_than_the_tombstone_is_never_replayed()
     {
         using var app = TestApp.WithImmediateRollups();

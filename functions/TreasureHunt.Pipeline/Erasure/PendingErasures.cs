@@ -20,6 +20,22 @@ public sealed class PendingErasures(IProgressStore progressStore, ConsumerGroupN
         return new Snapshot(listed.SelectMany(p => p.PendingCleanups.Select(c => (p.PartitionId, c))).ToList());
     }
 
+    /// <summary>
+    /// The first <paramref name="top"/> rows of a listing that are not hidden: lists <paramref name="top"/> rows, and
+    /// while some were hidden and the listing was full, lists again with that many more (rare: only while a cleanup is pending).
+    /// </summary>
+    public static async Task<IReadOnlyList<T>> ShownAsync<T>(int top, Func<int, Task<IReadOnlyList<T>>> list, Func<T, bool> hides)
+    {
+        var want = top;
+        while (true)
+        {
+            var rows = await list(want);
+            var shown = rows.Where(r => !hides(r)).ToList();
+            if (shown.Count >= top || rows.Count < want) return shown.Count > top ? shown.GetRange(0, top) : shown;
+            want += rows.Count - shown.Count;
+        }
+    }
+
     /// <summary>The pending cleanups at one moment, by the partition of their erase control message.</summary>
     public sealed class Snapshot(IReadOnlyList<(string PartitionId, PendingErasureCleanup Cleanup)> pending)
     {

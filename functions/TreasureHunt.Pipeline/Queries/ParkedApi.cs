@@ -41,10 +41,9 @@ public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer, Eras
         {
             return ApiResponse.BadRequest($"top must be an integer from 1 to {MaxTop}");
         }
-        var listing = parked.ListAsync(partition.Length == 0 ? null : partition, status == "parked", top, cancellationToken);
+        // Rows of an erased user wait for the cleanup worker: never shown meanwhile, and read past so that top rows are shown.
         var pending = await erasures.ReadAsync(cancellationToken);
-        // Rows of an erased user wait for the cleanup worker: never shown meanwhile.
-        var rows = (await listing).Where(r => !pending.Hides(r)).ToList();
+        var rows = await Erasure.PendingErasures.ShownAsync(top, n => parked.ListAsync(partition.Length == 0 ? null : partition, status == "parked", n, cancellationToken), pending.Hides);
         return ApiResponse.Ok(new ParkedListView(rows.Count, rows.Select(ParkedView.From).ToList()));
     }
 

@@ -361,10 +361,9 @@ public sealed class QueryApi(
         {
             return ApiResponse.BadRequest(topError);
         }
-        var listing = deadLetters.QueryAsync(from, to, top, cancellationToken);
+        // Dead letters of an erased user wait for the cleanup worker: never shown meanwhile, and read past so that top rows are shown.
         var pending = await erasures.ReadAsync(cancellationToken);
-        // Dead letters of an erased user wait for the cleanup worker: never shown meanwhile.
-        var rows = (await listing).Where(d => !pending.Hides(d));
+        var rows = await Erasure.PendingErasures.ShownAsync(top, n => deadLetters.QueryAsync(from, to, n, cancellationToken), pending.Hides);
         return ApiResponse.Ok(new DeadLettersView(from.UtcDateTime, to.UtcDateTime, rows.Select(DeadLetterView.From).ToList()));
     }
 
