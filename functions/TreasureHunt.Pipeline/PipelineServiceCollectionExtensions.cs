@@ -82,6 +82,8 @@ public static class PipelineServiceCollectionExtensions
         // Erasure: applied by the batch processor in the user's partition; the host adds an IErasureSender.
         services.AddSingleton<Erasure.UserErasure>();
         services.AddSingleton<Erasure.ErasureApi>();
+        services.AddSingleton<Erasure.ErasureCleaner>();
+        services.AddSingleton<Erasure.PendingErasures>();
         services.AddSingleton<Erasure.ErasureReapplier>();
         services.AddSingleton<CostLedgerBuffer>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CostLedgerBuffer>());

@@ -76,12 +76,19 @@ public sealed class ErasureTests
         await app.ProcessAsync(Batch((0, Rejected("d1", "alice")), (1, Rejected("d2", "bob")), (2, TestApp.Event("e1", "alice", "sword"))));
         Assert.Equal(2, app.DeadLettersWritten.Count);
 
-        // In one batch: another rejected message of alice before the erasure (written with the batch, deleted by it) and one after.
+        // In one batch: another rejected message of alice before the erasure (written with the batch, deleted by its cleanup) and one after.
         await app.ProcessAsync(Batch((3, Rejected("d3", "alice")), (4, Erase("alice")), (5, Rejected("d4", "alice"))));
 
+        // Applied, the cleanup pending: the routes leave alice's earlier dead letters out meanwhile.
+        Assert.Equal("pending", Assert.Single(app.ErasureLog.Records.Values).Stores!["deadletters"]);
+        var pending = await app.Services.GetRequiredService<PendingErasures>().ReadAsync(default);
+        Assert.Equal([1L, 5L], app.DeadLettersWritten.Where(d => !pending.Hides(d)).Select(d => d.SequenceNumber).Order());
+
+        Assert.Equal(1, await app.CleanErasuresAsync());
         Assert.Equal([1L, 5L], app.DeadLettersWritten.Select(d => d.SequenceNumber).Order());
         var logged = Assert.Single(app.ErasureLog.Records.Values);
         Assert.Equal("2 rows deleted", logged.Stores!["deadletters"]);
+        Assert.Empty(Progress(app).PendingCleanups);
 
     }
 
@@ -93,9 +100,11 @@ public sealed class ErasureTests
         var batch = Batch((0, rejected), (1, Erase("alice")), (2, TestApp.Event("e1", "bob", "sword")));
         app.Progress.FailNextWrites = 1;
         await Assert.ThrowsAnyAsync<Exception>(() => app.ProcessAsync(batch));
-        Assert.Empty(app.DeadLettersWritten);
+        Assert.Single(app.DeadLettersWritten); // the erasure is not durable (no progress write): the redelivery applies it
+        Assert.Null(app.Progress.Find("aggregator", Partition));
 
         await app.ProcessAsync(batch);
+        Assert.Equal(1, await app.CleanErasuresAsync());
 
         Assert.Empty(app.DeadLettersWritten);
         Assert.Equal("1 rows deleted", app.ErasureLog.Records.Values.Single().Stores!["deadletters"]);
@@ -195,19 +204,28 @@ public sealed class ErasureTests
             .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) => apply(app.Aggregates.GetOrAdd(id, i => UserDocument.Create(i, CompiledDefinitions.Default))));
         Assert.Equal(2L, (await app.TotalsAsync()).Parked);
         var erasure = Batch((3, TestApp.Event("e4", "poison", "map")), (4, Erase("poison")));
-        app.Parked.FailAfterNextDelete = true; // the process dies right after deleting the rows
+        app.Progress.FailNextWrites = 1; // the first application dies before its progress write
         await Assert.ThrowsAnyAsync<Exception>(() => app.ProcessAsync(erasure));
-        app.Progress.FailNextWrites = 1; // and the redelivery dies before its progress write
-        await Assert.ThrowsAnyAsync<Exception>(() => app.ProcessAsync(erasure));
-        await app.ProcessAsync(erasure); // each redelivery finds the rows gone: the log says how many were counted
+        await app.ProcessAsync(erasure); // the redelivery counts the same rows again (they stay until the cleanup)
 
-        Assert.Empty(app.Parked.All); // the held row of this batch was never written, the earlier ones are deleted
         var totals = await app.TotalsAsync();
         Assert.Equal((1L, 0L), (totals.Events, totals.Parked)); // alice's; poison's parked messages are no longer counted as parked
         Assert.Empty(Progress(app).ParkedUsers);
         Assert.False(app.Aggregates.ContainsKey("poison"));
+        Assert.Equal(2, app.Parked.All.Count); // the physical deletion is the cleanup's
+        var parkedRoute = await app.Services.GetRequiredService<ParkedApi>().GetParkedAsync(new Microsoft.AspNetCore.Http.QueryCollection(
+            new Dictionary<string, Microsoft.Extensions.Primitives.StringValues> { ["status"] = "all" }), default);
+        Assert.DoesNotContain("poison", parkedRoute.Body); // never shown meanwhile
+
+        app.Progress.FailNextWrites = 1; // the cleanup dies after deleting the rows and logging it, before its progress write
+        await Assert.ThrowsAnyAsync<Exception>(() => app.CleanErasuresAsync());
+        Assert.Single(Progress(app).PendingCleanups);
+        Assert.Equal(1, await app.CleanErasuresAsync()); // done again: finds the rows gone, keeps the first run's account
+
+        Assert.Empty(app.Parked.All); // the held row of this batch was never written, the earlier ones are deleted
+        Assert.Empty(Progress(app).PendingCleanups);
         var logged = app.ErasureLog.Records.Values.Single();
-        Assert.Equal(("2 parked rows being deleted", 2), (logged.Stores!["parked"], logged.ParkedCounted)); // the attempt that deleted them died before saying so
+        Assert.Equal(("2 rows deleted", 2), (logged.Stores!["parked"], logged.ParkedCounted));
 
         using (DurableRollupClient.Use(app.Entities.AsClient()))
         {
@@ -217,6 +235,60 @@ public sealed class ErasureTests
         Assert.False(app.Aggregates.ContainsKey("poison"));
         await app.ProcessAsync(Batch((5, TestApp.Event("e5", "poison", "map")))); // no longer held: a new profile
         Assert.Equal(1, app.Aggregates["poison"].TotalEvents);
+    }
+
+    [Fact]
+    public async Task A_cleanup_killed_midway_is_resumed_by_the_next_run_and_no_route_shows_the_user_meanwhile()
+    {
+        using var app = TestApp.WithImmediateRollups();
+        app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new CosmosException("Request size is too large", HttpStatusCode.RequestEntityTooLarge, 0, "test", 0));
+        const string Rejected = "{\"eventId\":\"d1\",\"userId\":\"poison\",\"type\":\"view\"}";
+        await app.ProcessAsync(Batch((0, TestApp.Event("e1", "poison", "gem")), (1, Rejected), (2, TestApp.Event("e2", "bob", "gem"))));
+        app.Users.Setup(u => u.UpdateAsync("poison", It.IsAny<Func<UserDocument, bool>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, Func<UserDocument, bool> apply, CancellationToken _) => apply(app.Aggregates.GetOrAdd(id, i => UserDocument.Create(i, CompiledDefinitions.Default))));
+        await app.ProcessAsync(Batch((3, Erase("poison")), (4, TestApp.Event("e3", "poison", "map"))));
+        Assert.Equal((1, 1), (app.Parked.All.Count, app.DeadLettersWritten.Count));
+
+        app.Parked.FailAfterNextDelete = true; // the cleanup dies right after deleting the parked rows
+        await Assert.ThrowsAnyAsync<Exception>(() => app.CleanErasuresAsync());
+        Assert.Empty(app.Parked.All);
+        Assert.Single(Progress(app).PendingCleanups); // still to do: the dead letter, the log
+        Assert.Equal("pending", app.ErasureLog.Records.Values.Single().Stores!["deadletters"]);
+        var pending = await app.Services.GetRequiredService<PendingErasures>().ReadAsync(default);
+        Assert.True(pending.Hides(app.DeadLettersWritten.Single())); // not shown meanwhile
+
+        using (var cancelled = new CancellationTokenSource())
+        {
+            await cancelled.CancelAsync(); // a host stopping before the next run finishes
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => app.CleanErasuresAsync(cancelled.Token));
+        }
+        Assert.Single(Progress(app).PendingCleanups);
+
+        Assert.Equal(1, await app.CleanErasuresAsync());
+        Assert.Empty(app.DeadLettersWritten);
+        Assert.Empty(Progress(app).PendingCleanups);
+        var stores = app.ErasureLog.Records.Values.Single().Stores!;
+        Assert.Equal(("1 rows deleted", "0 rows deleted"), (stores["deadletters"], stores["parked"])); // the killed run deleted the row before it could say so
+        Assert.Equal(0, await app.CleanErasuresAsync()); // nothing left to do
+        Assert.Equal(1, app.Aggregates["poison"].TotalEvents); // the event after the erasure: a new profile, untouched by the cleanup
+        Assert.Equal(1, app.Aggregates["bob"].TotalEvents);
+    }
+
+    [Fact]
+    public async Task The_parked_route_leaves_out_rows_of_a_pending_cleanup_and_still_shows_top_rows()
+    {
+        using var app = TestApp.WithImmediateRollups();
+        ParkedMessage Row(long seq, string user) => new(Partition, seq, TestApp.Now, user, ParkReason.UserHeld, "test", Encoding.UTF8.GetBytes(user), TestApp.Now);
+        await app.Parked.WriteAsync([Row(0, "gone"), Row(1, "gone"), Row(2, "gone"), Row(3, "kept"), Row(4, "kept"), Row(11, "gone")], default);
+        var progress = await app.Progress.GetAsync("aggregator", Partition, default);
+        progress.RecordErasure(new string('e', 32), "gone", 10, TestApp.Now, TestApp.Now);
+        Assert.True(await app.Progress.TryReplaceAsync(progress, default));
+
+        var answer = await app.Services.GetRequiredService<ParkedApi>().GetParkedAsync(new Microsoft.AspNetCore.Http.QueryCollection(
+            new Dictionary<string, Microsoft.Extensions.Primitives.StringValues> { ["top"] = "3" }), default);
+        var items = JsonDocument.Parse(answer.Body).RootElement.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("sequenceNumber").GetInt64());
+        Assert.Equal([3L, 4L, 11L], items); // the row after the erasure is the new profile's
     }
 
     [Fact]

@@ -298,6 +298,9 @@ public sealed class ParkingTests
         public Task<int> DeleteForUserAsync(string partitionId, string userId, CancellationToken cancellationToken) =>
             inner.DeleteForUserAsync(partitionId, userId, cancellationToken);
 
+        public Task<IReadOnlyDictionary<string, int>> DeleteErasedAsync(string partitionId, IReadOnlyCollection<Core.Erasure.PendingErasureCleanup> erasures, CancellationToken cancellationToken) =>
+            inner.DeleteErasedAsync(partitionId, erasures, cancellationToken);
+
         public Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken) =>
             Interlocked.Decrement(ref _failures) >= 0 ? throw new IOException("died before marking") : inner.ResolveAsync(messages, status, at, cancellationToken);
     }

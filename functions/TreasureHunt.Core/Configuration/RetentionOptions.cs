@@ -30,6 +30,14 @@ public sealed class RetentionOptions
     [SettingRange(1, 3650, ErrorMessage = $"{Section}:ErasureTombstoneDays must be 1..3650.")]
     public int ErasureTombstoneDays { get; set; } = 30;
 
+    /// <summary>
+    /// How often the local host runs the erasure cleanup (the parked rows and dead letters of applied erasures; the
+    /// Functions app's <c>CleanErasures</c> timer runs every 30 s). An erasure's physical cleanup is done within this
+    /// interval plus one cleanup run after it is applied; until then the routes leave those rows out. 1..3600, default 30.
+    /// </summary>
+    [SettingRange(1, 3600, ErrorMessage = $"{Section}:ErasureCleanupSeconds must be 1..3600.")]
+    public int ErasureCleanupSeconds { get; set; } = 30;
+
     /// <summary>The users containers' <c>defaultTtl</c> in seconds, or null when idle users are kept.</summary>
     public int? IdleUserSeconds => IdleUserDays > 0 ? IdleUserDays * 86_400 : null;
 }

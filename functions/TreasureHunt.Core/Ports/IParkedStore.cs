@@ -1,3 +1,4 @@
+using TreasureHunt.Core.Erasure;
 using TreasureHunt.Core.Parking;
 
 namespace TreasureHunt.Core.Ports;
@@ -20,6 +21,13 @@ public interface IParkedStore
 
     /// <summary>Deletes every row of one user in one source partition, whatever its status (an erasure); returns how many.</summary>
     Task<int> DeleteForUserAsync(string partitionId, string userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes, in one source partition, every row (whatever its status) of an erased user from before its erasure
+    /// (<see cref="PendingErasureCleanup.Covers"/>, matched by the hash of the row's user id). Returns how many rows each
+    /// erasure id deleted (none found again: 0).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, int>> DeleteErasedAsync(string partitionId, IReadOnlyCollection<PendingErasureCleanup> erasures, CancellationToken cancellationToken);
 
     /// <summary>Sets the status of rows (replayed, superseded).</summary>
     Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken);

@@ -13,4 +13,7 @@ public interface IProgressStore
 
     /// <summary>Progress documents of a consumer group that hold an unsent rollup.</summary>
     Task<IReadOnlyList<PartitionProgress>> ListWithPendingRollupsAsync(string consumerGroup, CancellationToken cancellationToken);
+
+    /// <summary>Progress documents of a consumer group with erasures whose physical cleanup is pending (<see cref="PartitionProgress.PendingCleanups"/>).</summary>
+    Task<IReadOnlyList<PartitionProgress>> ListWithPendingErasureCleanupsAsync(string consumerGroup, CancellationToken cancellationToken);
 }

@@ -62,8 +62,28 @@ public sealed class PartitionProgress
     /// </summary>
     [JsonPropertyName("erased")] public Dictionary<string, ErasureTombstone> Erased { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Erasures of this partition applied to the user documents whose parked rows and dead letters are still to be
+    /// deleted (<see cref="PendingErasureCleanup"/>): added with the tombstone, removed by the cleanup worker once
+    /// those stores are clean. Bounded by the erasures of one cleanup interval.
+    /// </summary>
+    [JsonPropertyName("cleanup")] public List<PendingErasureCleanup> PendingCleanups { get; set; } = [];
+
     /// <summary>The sequence number of the user's last erasure in this partition, or null when it was never erased (or the tombstone expired).</summary>
     public long? ErasedAt(string userId) => Erased.Count > 0 && Erased.TryGetValue(UserIdHash.Of(userId), out var t) ? t.SequenceNumber : null;
+
+    /// <summary>
+    /// Records an erasure and the physical cleanup it leaves to the cleanup worker (<see cref="PendingCleanups"/>, once
+    /// per erasure id).
+    /// </summary>
+    public void RecordErasure(string erasureId, string userId, long sequenceNumber, DateTimeOffset enqueuedTime, DateTimeOffset at)
+    {
+        if (!PendingCleanups.Exists(c => c.ErasureId == erasureId))
+        {
+            PendingCleanups.Add(new PendingErasureCleanup { ErasureId = erasureId, UserIdHash = UserIdHash.Of(userId), SequenceNumber = sequenceNumber, EnqueuedTime = enqueuedTime, AppliedAt = at });
+        }
+        RecordErasure(userId, sequenceNumber, at);
+    }
 
     /// <summary>Records an erasure (the later one wins) and releases the user if it was held: its parked messages are deleted with it.</summary>
     public void RecordErasure(string userId, long sequenceNumber, DateTimeOffset at)

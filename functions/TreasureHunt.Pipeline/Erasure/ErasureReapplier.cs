@@ -33,9 +33,21 @@ public sealed class ErasureReapplier(IErasureLog log, IUserStoreFactory stores, 
                 var progress = await progressStore.GetAsync(consumerGroup, record.PartitionId!, cancellationToken);
                 var has = progress.Erased.TryGetValue(record.UserIdHash, out var tombstone) && tombstone.SequenceNumber >= record.SequenceNumber;
                 var held = progress.ParkedUsers.Keys.Where(u => UserIdHash.Of(u) == record.UserIdHash).ToList();
-                if (has && held.Count == 0) break;
+                // The restore may also have taken back the erasure's pending cleanup: the log says whether it ran.
+                var uncleaned = (record.Stores ?? new Dictionary<string, string>()).Values.Contains(UserErasure.Pending)
+                    && !progress.PendingCleanups.Exists(c => c.ErasureId == record.ErasureId);
+                if (has && held.Count == 0 && !uncleaned) break;
                 progress.Erased[record.UserIdHash] = new ErasureTombstone { SequenceNumber = record.SequenceNumber!.Value, ErasedAt = record.AppliedAt ?? record.RequestedAt };
                 foreach (var userId in held) progress.ParkedUsers.Remove(userId);
+                if (uncleaned)
+                {
+                    // The enqueue time is not logged: the apply time (later) errs on the side of deleting the user's dead letters of other partitions.
+                    progress.PendingCleanups.Add(new PendingErasureCleanup
+                    {
+                        ErasureId = record.ErasureId, UserIdHash = record.UserIdHash, SequenceNumber = record.SequenceNumber!.Value,
+                        EnqueuedTime = record.AppliedAt ?? record.RequestedAt, AppliedAt = record.AppliedAt ?? record.RequestedAt,
+                    });
+                }
                 if (await progressStore.TryReplaceAsync(progress, cancellationToken))
                 {
                     progressUpdated++;

@@ -7,40 +7,42 @@ namespace TreasureHunt.Pipeline.Erasure;
 
 /// <summary>
 /// What applying an erasure does to the stores, for <see cref="Processing.PartitionBatchProcessor"/> (which applies it
-/// in its partition's sequence order and records the tombstone in the progress) and for the paths that must not bring
-/// the user back (<see cref="Processing.ParkedReplayer"/>): delete the user's document in the live container and in
-/// every shadow definitions container, delete the user's parked rows of the partition and the dead letters whose payload
-/// names the user (through the dead-letter store's index by user id hash), and log the erasure
-/// (<see cref="IErasureLog"/>: hash, partition, sequence number) for re-application after a restore. Every step is
-/// idempotent, so a redelivered batch applies it again harmlessly. A batch's erasures are applied together
-/// (<see cref="ApplyBatchAsync"/>): distinct users concurrently, the stores of one erasure concurrently, the log read
-/// and written once per batch.
+/// in its partition's sequence order and records the tombstone and the pending cleanup in the progress) and for the
+/// paths that must not bring the user back (<see cref="Processing.ParkedReplayer"/>): delete the user's document in the
+/// live container and in every shadow definitions container, count the parked rows the totals counted (a held user),
+/// and log the erasure (<see cref="IErasureLog"/>: hash, partition, sequence number) for re-application after a
+/// restore. The physical cleanup of the parked rows and dead letters is left to <see cref="ErasureCleaner"/> (the log
+/// says "pending" for those stores until then; the routes leave those rows out meanwhile, <see cref="PendingErasures"/>).
+/// Every step is idempotent, so a redelivered batch applies it again harmlessly. A batch's erasures are applied
+/// together (<see cref="ApplyBatchAsync"/>): distinct users concurrently, the log read and written once per batch.
 /// </summary>
 public sealed class UserErasure(
     IUserDocumentStore users,
     IUserStoreFactory stores,
     DefinitionsVersions versions,
     IParkedStore parked,
-    IDeadLetterStore deadLetters,
     IErasureLog log,
     TimeProvider time,
     ILogger<UserErasure> logger)
 {
+    /// <summary>The stores the cleanup worker deletes in (<see cref="ErasureCleaner"/>); "pending" in the log until it has.</summary>
+    public const string ParkedStore = "parked", DeadLettersStore = "deadletters", Pending = "pending";
+
     /// <summary>
     /// Applies a batch's erasures (in the batch processor's batch, between the users' events before and after them):
     /// distinct users concurrently, at most <paramref name="maxParallel"/> at a time, one user's erasures in sequence
-    /// order; within an erasure the stores' deletes run concurrently. The erasure log is read once for the batch (what
-    /// an earlier application of a redelivered batch did; concurrently with the deletes) and written once (one transaction per 100 rows), before the
-    /// progress moves past the erasures. Returns how many of the deleted parked rows the totals counted as parked (rows
-    /// of a committed parking: the user held from at or before them, at or below <paramref name="progress"/>'s
-    /// position), for the batch to take out of the count; that count is logged before the rows are deleted, so an
-    /// erasure applied again after a crash (the rows gone) takes it from the log.
+    /// order; within an erasure the documents' deletes run concurrently. The erasure log is read once for the batch
+    /// (what an earlier application of a redelivered batch did; concurrently with the deletes) and written once (one
+    /// transaction per 100 rows), before the progress moves past the erasures. Returns how many of the user's parked
+    /// rows the totals counted as parked (rows of a committed parking: the user held from at or before them, at or
+    /// below <paramref name="progress"/>'s position), for the batch to take out of the count; the rows themselves stay
+    /// until the cleanup worker deletes them after the progress is written, so a redelivered batch counts them again.
     /// </summary>
     public async Task<int> ApplyBatchAsync(string partitionId, IReadOnlyList<SequencedErasure> erasures, Core.Rollups.PartitionProgress progress, int maxParallel,
         CancellationToken cancellationToken)
     {
         if (erasures.Count == 0) return 0;
-        // Read while the stores are being deleted: only building the rows needs it.
+        // Read while the documents are being deleted: only building the rows needs it.
         var earlier = log.GetManyAsync(erasures.Select(e => e.Request.ErasureId).ToList(), cancellationToken);
         var shadows = (await versions.CurrentAsync(cancellationToken)).Shadows;
         var records = new ErasureRecord[erasures.Count];
@@ -64,44 +66,30 @@ public sealed class UserErasure(
         return counted;
     }
 
-    /// <summary>One erasure's deletes: the documents, the dead letters and the parked rows concurrently (the parked count first, when the user is held).</summary>
+    /// <summary>One erasure: the documents deleted, and (a held user only) its counted parked rows read, concurrently.</summary>
     private async Task<(ErasureRecord Record, int ParkedCounted)> ApplyOneAsync(string partitionId, SequencedErasure erasure, Core.Rollups.PartitionProgress progress,
         IReadOnlyList<DefinitionsVersion> shadows, Task<IReadOnlyDictionary<string, ErasureRecord>> logged, CancellationToken cancellationToken)
     {
         var userId = erasure.Request.UserId;
         var documents = DeleteDocumentsAsync(userId, shadows, cancellationToken);
-        var letters = deadLetters.DeleteForUserAsync(UserIdHash.Of(userId), partitionId, erasure.SequenceNumber, erasure.EnqueuedTime, cancellationToken);
-        var rows = DeleteParkedAsync();
-        await Task.WhenAll(documents, letters, rows); // every store's step finished (or failed) before the erasure counts as either
-        var (deleted, counted) = await rows;
-        var earlier = (await logged).GetValueOrDefault(erasure.Request.ErasureId);
+        var counting = CountParkedAsync();
+        await Task.WhenAll(documents, counting); // every step finished (or failed) before the erasure counts as either
         var done = await documents;
-        done["parked"] = $"{deleted} rows deleted";
-        done["deadletters"] = $"{await letters} rows deleted";
-        var record = Record(partitionId, erasure, done, counted, earlier);
+        done[ParkedStore] = Pending;
+        done[DeadLettersStore] = Pending;
+        var record = Record(partitionId, erasure, done, await counting, (await logged).GetValueOrDefault(erasure.Request.ErasureId));
         return (record, record.ParkedCounted);
 
-        async Task<(int Deleted, int Counted)> DeleteParkedAsync()
+        async Task<int> CountParkedAsync()
         {
-            var count = 0;
-            if (progress.ParkedUsers.TryGetValue(userId, out var heldFrom))
-            {
-                count = (await parked.ListForUserAsync(partitionId, userId, cancellationToken))
-                    .Count(r => r.SequenceNumber >= heldFrom && r.SequenceNumber <= progress.AppliedThrough);
-            }
-            if (count > 0)
-            {
-                // Rare (a held user): the count is durable before the rows it counts are deleted.
-                var being = new Dictionary<string, string>(StringComparer.Ordinal) { ["parked"] = $"{count} parked rows being deleted" };
-                var first = Record(partitionId, erasure, being, count, (await logged).GetValueOrDefault(erasure.Request.ErasureId));
-                await log.WriteAsync(first, cancellationToken);
-                count = first.ParkedCounted;
-            }
-            return (await parked.DeleteForUserAsync(partitionId, userId, cancellationToken), count);
+            if (!progress.ParkedUsers.TryGetValue(userId, out var heldFrom)) return 0;
+            return (await parked.ListForUserAsync(partitionId, userId, cancellationToken))
+                .Count(r => r.SequenceNumber >= heldFrom && r.SequenceNumber <= progress.AppliedThrough);
         }
     }
 
-    private static bool IsNothing(string what) => what is "absent" or "0 rows deleted";
+    /// <summary>A store's state that says nothing was found there (an earlier application's account is kept over it).</summary>
+    public static bool IsNothing(string what) => what is "absent" or "0 rows deleted";
 
     /// <summary>Deletes the user's document in the live container and every shadow version's container (concurrently).</summary>
     public async Task<Dictionary<string, string>> DeleteDocumentsAsync(string userId, CancellationToken cancellationToken) =>

@@ -8,18 +8,19 @@ namespace TreasureHunt.Pipeline.Processing;
 /// <summary>
 /// Erase control messages (<see cref="EraseControlMessage"/>) in a batch, applied in the partition's sequence order:
 /// the user's events before the erasure are applied as usual (so rollups and duplicate decisions do not depend on
-/// where batches were cut), then the user's data is deleted everywhere (<see cref="Erasure.UserErasure"/>; a batch's
+/// where batches were cut), then the user's documents are deleted (<see cref="Erasure.UserErasure"/>; a batch's
 /// erasures of distinct users concurrently, <c>Pipeline:MaxParallelErasures</c> at a time), then the user's events
-/// after it start a new profile. The tombstone goes into the progress in the batch's own conditional
-/// write (<see cref="PartitionProgress.RecordErasure"/>); a crash before it redelivers the batch, which does it all
-/// again in the same order.
+/// after it start a new profile. The tombstone and the pending cleanup of the parked rows and dead letters go into the
+/// progress in the batch's own conditional write (<see cref="PartitionProgress.RecordErasure(string, string, long, DateTimeOffset, DateTimeOffset)"/>);
+/// a crash before it redelivers the batch, which does it all again in the same order. The physical cleanup runs off
+/// the batch's path (<see cref="Erasure.ErasureCleaner"/>).
 /// </summary>
 public sealed partial class PartitionBatchProcessor
 {
     /// <summary>
     /// Applies the batch's users around its erasures. Returns the batch as it counts afterwards: events of an erased
     /// user that were neither applied nor are parked any more (they were held behind a parked message, and the
-    /// erasure deleted the parked rows) are left out, so they are neither counted nor parked.
+    /// erasure released the user and its cleanup deletes the parked rows) are left out, so they are neither counted nor parked.
     /// </summary>
     private async Task<(ParsedBatch Effective, Dictionary<string, EventOutcome[]> Outcomes, int UsersWritten, long CapsReached)> ApplyWithErasuresAsync(
         ParsedBatch parsed, PartitionProgress progress, BatchParking parking, CancellationToken cancellationToken)
@@ -96,14 +97,17 @@ public sealed partial class PartitionBatchProcessor
     private static ParsedBatch Subset(ParsedBatch parsed, Dictionary<string, List<SequencedEvent>> byUser) =>
         new(parsed.PartitionId, byUser, [], parsed.MessageCount, parsed.FirstSequenceNumber, parsed.LastSequenceNumber);
 
-    /// <summary>Records the batch's erasures in the progress and forgets tombstones older than <c>Retention:ErasureTombstoneDays</c>.</summary>
+    /// <summary>
+    /// Records the batch's erasures in the progress (tombstones and pending cleanups, for <see cref="Erasure.ErasureCleaner"/>)
+    /// and forgets tombstones older than <c>Retention:ErasureTombstoneDays</c>.
+    /// </summary>
     private void RecordErasures(PartitionProgress progress, IReadOnlyList<SequencedErasure> erasures)
     {
         if (erasures.Count == 0) return;
         var now = time.GetUtcNow();
         foreach (var e in erasures)
         {
-            progress.RecordErasure(e.Request.UserId, e.SequenceNumber, now);
+            progress.RecordErasure(e.Request.ErasureId, e.Request.UserId, e.SequenceNumber, e.EnqueuedTime, now);
         }
         progress.ForgetErasuresBefore(now - TimeSpan.FromDays(retentionOptions.Value.ErasureTombstoneDays));
     }

@@ -13,7 +13,7 @@ namespace TreasureHunt.Pipeline.Queries;
 /// process (a singleton in both hosts): a second request while one runs is answered 409 rather than replaying the same
 /// rows twice concurrently.
 /// </summary>
-public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer) : IDisposable
+public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer, Erasure.PendingErasures erasures) : IDisposable
 {
     private readonly SemaphoreSlim _replaying = new(1, 1);
 
@@ -22,7 +22,7 @@ public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer) : ID
     /// <summary>Body bytes shown per row (the row keeps the whole body).</summary>
     public const int MaxBodyPreviewBytes = 8 * 1024;
 
-    /// <summary><c>?partition=</c> (optional), <c>?status=parked|all</c> (default parked), <c>?top=</c> 1..1000 (default 100); in partition and sequence order.</summary>
+    /// <summary><c>?partition=</c> (optional), <c>?status=parked|all</c> (default parked), <c>?top=</c> 1..1000 (default 100); in partition and sequence order, without the rows of erasures whose cleanup is pending.</summary>
     public async Task<ApiResponse> GetParkedAsync(IQueryCollection query, CancellationToken cancellationToken)
     {
         var partition = query["partition"].ToString();
@@ -41,7 +41,9 @@ public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer) : ID
         {
             return ApiResponse.BadRequest($"top must be an integer from 1 to {MaxTop}");
         }
-        var rows = await parked.ListAsync(partition.Length == 0 ? null : partition, status == "parked", top, cancellationToken);
+        // Rows of an erased user wait for the cleanup worker: never shown meanwhile, and read past so that top rows are shown.
+        var pending = await erasures.ReadAsync(cancellationToken);
+        var rows = await Erasure.PendingErasures.ShownAsync(top, n => parked.ListAsync(partition.Length == 0 ? null : partition, status == "parked", n, cancellationToken), pending.Hides);
         return ApiResponse.Ok(new ParkedListView(rows.Count, rows.Select(ParkedView.From).ToList()));
     }
 

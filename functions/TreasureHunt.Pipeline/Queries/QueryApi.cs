@@ -22,6 +22,7 @@ public sealed class QueryApi(
     IOptions<RollupOptions> rollupOptions,
     CompiledDefinitions definitions,
     Versions.DefinitionsVersions versions,
+    Erasure.PendingErasures erasures,
     TimeProvider time)
 {
     public const int MaxLeaderboardTop = 100;
@@ -368,7 +369,9 @@ public sealed class QueryApi(
         {
             return ApiResponse.BadRequest(topError);
         }
-        var rows = await deadLetters.QueryAsync(from, to, top, cancellationToken);
+        // Dead letters of an erased user wait for the cleanup worker: never shown meanwhile, and read past so that top rows are shown.
+        var pending = await erasures.ReadAsync(cancellationToken);
+        var rows = await Erasure.PendingErasures.ShownAsync(top, n => deadLetters.QueryAsync(from, to, n, cancellationToken), pending.Hides);
         return ApiResponse.Ok(new DeadLettersView(from.UtcDateTime, to.UtcDateTime, rows.Select(DeadLetterView.From).ToList()));
     }
 

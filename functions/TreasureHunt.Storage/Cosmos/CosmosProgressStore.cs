@@ -29,10 +29,15 @@ public sealed class CosmosProgressStore(CosmosDocuments<PartitionProgress> docum
         return true;
     }
 
-    public async Task<IReadOnlyList<PartitionProgress>> ListWithPendingRollupsAsync(string consumerGroup, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<PartitionProgress>> ListWithPendingRollupsAsync(string consumerGroup, CancellationToken cancellationToken) =>
+        ListAsync("SELECT * FROM c WHERE c.consumerGroup = @cg AND c.rollupPending = true", consumerGroup, cancellationToken);
+
+    public Task<IReadOnlyList<PartitionProgress>> ListWithPendingErasureCleanupsAsync(string consumerGroup, CancellationToken cancellationToken) =>
+        ListAsync("SELECT * FROM c WHERE c.consumerGroup = @cg AND ARRAY_LENGTH(c.cleanup) > 0", consumerGroup, cancellationToken);
+
+    private async Task<IReadOnlyList<PartitionProgress>> ListAsync(string sql, string consumerGroup, CancellationToken cancellationToken)
     {
-        var query = new QueryDefinition("SELECT * FROM c WHERE c.consumerGroup = @cg AND c.rollupPending = true")
-            .WithParameter("@cg", consumerGroup);
+        var query = new QueryDefinition(sql).WithParameter("@cg", consumerGroup);
         // Queried documents carry their ETag in _etag; read each one so that the conditional writes that follow use it.
         var listed = await documents.QueryAsync(query, partitionKey: null, cancellationToken);
         var results = new List<PartitionProgress>(listed.Count);

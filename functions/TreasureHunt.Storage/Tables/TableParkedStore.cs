@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using TreasureHunt.Core.Costs;
+using TreasureHunt.Core.Erasure;
 using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
 
@@ -91,6 +92,37 @@ public sealed class TableParkedStore(TableClient table) : IParkedStore
         }
         return rows.Count;
     }
+
+    /// <summary>One query of the partition's rows (key columns and the user id only, never a body), then one transaction per 100 rows deleted.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> DeleteErasedAsync(string partitionId, IReadOnlyCollection<PendingErasureCleanup> erasures, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(erasures);
+        var deleted = erasures.ToDictionary(e => e.ErasureId, _ => 0, StringComparer.Ordinal);
+        if (erasures.Count == 0) return deleted;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionId}");
+        var doomed = new List<TableEntity>();
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, 1000, ErasureColumns, cancellationToken).AsPages())
+        {
+            InvocationUsage.Current?.AddTableOperations(1);
+            foreach (var row in page.Values)
+            {
+                if (row.GetString("UserId") is not { Length: > 0 } userId) continue;
+                var sequence = long.Parse(row.RowKey, NumberStyles.None, CultureInfo.InvariantCulture);
+                var hash = UserIdHash.Of(userId);
+                if (erasures.FirstOrDefault(e => e.Covers(hash, partitionId, partitionId, sequence, default)) is not { } erasure) continue;
+                doomed.Add(row);
+                deleted[erasure.ErasureId]++;
+            }
+        }
+        foreach (var chunk in doomed.Chunk(100))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken);
+            InvocationUsage.Current?.AddTableOperations(chunk.Length);
+        }
+        return deleted;
+    }
+
+    private static readonly string[] ErasureColumns = ["PartitionKey", "RowKey", "UserId"];
 
     public async Task ResolveAsync(IReadOnlyList<ParkedMessage> messages, ParkedStatus status, DateTimeOffset at, CancellationToken cancellationToken)
     {

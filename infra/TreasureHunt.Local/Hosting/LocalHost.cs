@@ -93,6 +93,7 @@ internal static class LocalHost
         services.AddLocalOpenApi();
 
         services.AddHostedService<RetentionService>();
+        services.AddHostedService<ErasureCleanupService>();
 
         var app = builder.Build();
         // Every environment: an unhandled error is a problem+json 500 with no exception text (never the developer page).

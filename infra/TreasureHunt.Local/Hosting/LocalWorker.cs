@@ -34,6 +34,7 @@ internal sealed class LocalWorker(
     public const string AggregateFunction = "Aggregate";
     public const string FlushFunction = "FlushRollups";
     public const string RetentionFunction = "Retention";
+    public const string CleanErasuresFunction = "CleanErasures";
 
     /// <summary>Sections of the host's configuration the worker reads as app settings (besides the sample's own keys).</summary>
     private static readonly string[] ForwardedSections = ["Cosmos", "Tables", "Contract", "Aggregation", "Features", "Rollups", "FinOps", "Retention", "Logging"];

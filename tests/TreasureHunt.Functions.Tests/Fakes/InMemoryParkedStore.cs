@@ -1,3 +1,4 @@
+using TreasureHunt.Core.Erasure;
 using TreasureHunt.Core.Parking;
 using TreasureHunt.Core.Ports;
 
@@ -68,6 +69,27 @@ public sealed class InMemoryParkedStore : IParkedStore
                 throw new IOException("killed after deleting the rows");
             }
             return Task.FromResult(keys.Count);
+        }
+    }
+
+    public Task<IReadOnlyDictionary<string, int>> DeleteErasedAsync(string partitionId, IReadOnlyCollection<PendingErasureCleanup> erasures, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var deleted = erasures.ToDictionary(e => e.ErasureId, _ => 0, StringComparer.Ordinal);
+            foreach (var (key, row) in _rows.Where(r => r.Value.PartitionId == partitionId && r.Value.UserId is not null).ToList())
+            {
+                var hash = UserIdHash.Of(row.UserId!);
+                if (erasures.FirstOrDefault(e => e.Covers(hash, partitionId, row.PartitionId, row.SequenceNumber, row.EnqueuedTime)) is not { } erasure) continue;
+                _rows.Remove(key);
+                deleted[erasure.ErasureId]++;
+            }
+            if (FailAfterNextDelete)
+            {
+                FailAfterNextDelete = false;
+                throw new IOException("killed after deleting the rows");
+            }
+            return Task.FromResult<IReadOnlyDictionary<string, int>>(deleted);
         }
     }
 

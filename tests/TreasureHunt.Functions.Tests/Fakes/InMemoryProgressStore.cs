@@ -49,6 +49,15 @@ public sealed class InMemoryProgressStore : IProgressStore
         }
     }
 
+    public Task<IReadOnlyList<PartitionProgress>> ListWithPendingErasureCleanupsAsync(string consumerGroup, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<PartitionProgress> list = _documents.Values.Select(Read).Where(p => p.ConsumerGroup == consumerGroup && p.PendingCleanups.Count > 0).ToList();
+            return Task.FromResult(list);
+        }
+    }
+
     public Task<IReadOnlyList<PartitionProgress>> ListWithPendingRollupsAsync(string consumerGroup, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -86,4 +86,29 @@ public sealed class ErasureTableStoresTests(EmulatorFixture emulators) : IAsyncL
         Assert.Equal([("1", 500L), ("1", 501L), ("2", 7L)], left.Select(r => (r.PartitionId, r.SequenceNumber)).OrderBy(r => r.PartitionId).ThenBy(r => r.SequenceNumber));
         Assert.Equal(0, await store.DeleteForUserAsync("1", "u-1", default)); // again: nothing
     }
+
+    [Fact]
+    public async Task The_cleanup_deletes_the_erased_users_rows_before_its_erasure_in_one_partition_and_nothing_else()
+    {
+        var store = new TableParkedStore(await NewTableAsync("parked"));
+        ParkedMessage Row(string partition, long seq, string? user) =>
+            new(partition, seq, At, user, user is null ? ParkReason.DeadLetterRefused : ParkReason.UserHeld, "test", new byte[] { 1, 2, 3 }, At);
+        var rows = Enumerable.Range(0, 120).Select(i => Row("1", i, "u-1"))
+            .Concat([Row("1", 150, "u-1"), Row("1", 160, "u-3"), Row("1", 500, "u-2"), Row("1", 501, null), Row("2", 7, "u-1")]).ToList();
+        await store.WriteAsync(rows, default);
+        await store.ResolveAsync([rows[0]], ParkedStatus.Replayed, At, default); // a replayed row holds the body too
+        var erasures = new[]
+        {
+            new PendingErasureCleanup { ErasureId = "e1", UserIdHash = UserIdHash.Of("u-1"), SequenceNumber = 130, EnqueuedTime = At },
+            new PendingErasureCleanup { ErasureId = "e3", UserIdHash = UserIdHash.Of("u-3"), SequenceNumber = 161, EnqueuedTime = At },
+            new PendingErasureCleanup { ErasureId = "e4", UserIdHash = UserIdHash.Of("u-4"), SequenceNumber = 170, EnqueuedTime = At },
+        };
+
+        var deleted = await store.DeleteErasedAsync("1", erasures, default); // more than one transaction
+        Assert.Equal((120, 1, 0), (deleted["e1"], deleted["e3"], deleted["e4"]));
+        var left = await store.ListAsync(null, onlyParked: false, 1000, default);
+        // u-1's row after its erasure is its new profile's; partition 2 is not this erasure's.
+        Assert.Equal([("1", 150L), ("1", 500L), ("1", 501L), ("2", 7L)], left.Select(r => (r.PartitionId, r.SequenceNumber)).OrderBy(r => r.PartitionId).ThenBy(r => r.SequenceNumber));
+        Assert.All((await store.DeleteErasedAsync("1", erasures, default)).Values, n => Assert.Equal(0, n)); // again: nothing
+    }
 }

@@ -99,6 +99,29 @@ public sealed class ProgressStoreTests(EmulatorFixture emulators)
         Assert.Equal(["0"], (await store.ListWithPendingRollupsAsync("cg", default)).Select(p => p.PartitionId));
     }
 
+    [Fact]
+    public async Task Only_progress_with_pending_erasure_cleanups_of_the_consumer_group_is_listed_with_usable_etags()
+    {
+        await using var cosmos = await CosmosHarness.CreateAsync(emulators, "cleanup");
+        var store = cosmos.ProgressStore();
+        async Task Write(string group, string partition, bool erased)
+        {
+            var p = await store.GetAsync(group, partition, default);
+            if (erased) p.RecordErasure($"erasure-{group}-{partition}", "u-1", 5, Now, Now);
+            Assert.True(await store.TryReplaceAsync(p, default));
+        }
+        await Write("cg", "0", erased: true);
+        await Write("cg", "1", erased: false);
+        await Write("other", "2", erased: true);
+
+        var listed = Assert.Single(await store.ListWithPendingErasureCleanupsAsync("cg", default));
+        Assert.Equal(("0", "erasure-cg-0", 5L), (listed.PartitionId, listed.PendingCleanups.Single().ErasureId, listed.PendingCleanups.Single().SequenceNumber));
+        listed.PendingCleanups.Clear();
+        Assert.True(await store.TryReplaceAsync(listed, default));
+        Assert.Empty(await store.ListWithPendingErasureCleanupsAsync("cg", default));
+        Assert.Equal(1L * 5, (await store.GetAsync("cg", "0", default)).ErasedAt("u-1")); // the tombstone stays
+    }
+
     /// <summary>A delta for messages from..to: one click on item-7 per message.</summary>
     private static RollupDelta Delta(long from, long to)
     {
