@@ -3,7 +3,7 @@ using TreasureHunt.Core.Costs;
 namespace TreasureHunt.Core.History;
 
 /// <summary>What a back-fill of <see cref="Events"/> events costs, meter by meter (<see cref="BackfillCostModel.Estimate"/>).</summary>
-public sealed record BackfillCost(long Events, long Batches, long UserWrites, long UserReads, double RequestUnits, long BlobReads, double ComputeSeconds, CostBreakdown Price)
+internal sealed record BackfillCost(long Events, long Batches, long UserWrites, long UserReads, double RequestUnits, long BlobReads, double ComputeSeconds, CostBreakdown Price)
 {
     public decimal StorageUsd { get; init; }
 
@@ -19,7 +19,7 @@ public sealed record BackfillCost(long Events, long Batches, long UserWrites, lo
 /// and no rollup work. Not priced here: the keyed group documents of a version that declares groups (one read and one
 /// write per distinct key a batch touches, <c>ShadowKeyedWriter</c>).
 /// </summary>
-public static class BackfillCostModel
+internal static class BackfillCostModel
 {
     public const int ProgressDocumentBytes = 300;
 

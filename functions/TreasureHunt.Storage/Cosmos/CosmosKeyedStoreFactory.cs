@@ -12,7 +12,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// <c>Cosmos:ItemsContainer</c>), laid out as <c>items</c> (partition key /id, nothing indexed), point operations only.
 /// Containers are created here only against the local emulator; in Azure the deployment creates them.
 /// </summary>
-public sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience) : IKeyedStoreFactory
+internal sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience) : IKeyedStoreFactory
 {
     private readonly ConcurrentDictionary<string, IGroupDocumentStore> _stores = new(StringComparer.Ordinal);
 
