@@ -33,7 +33,7 @@ public sealed partial class RollupOptionsValidator : IValidateOptions<RollupOpti
 
 /// <summary>Source-generated from the rules of <see cref="Core.Configuration.RetentionOptions"/>.</summary>
 [OptionsValidator]
-public sealed partial class RetentionOptionsValidator : IValidateOptions<Core.Configuration.RetentionOptions>;
+internal sealed partial class RetentionOptionsValidator : IValidateOptions<Core.Configuration.RetentionOptions>;
 
 /// <summary>Source-generated from the rules of <see cref="FinOpsOptions"/>; the nested prices are validated by
 /// <see cref="FinOpsOptions.Validate"/> (Core cannot carry [ValidateObjectMembers], which SYSLIB1212 asks for).</summary>

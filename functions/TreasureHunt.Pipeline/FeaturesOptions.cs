@@ -28,7 +28,7 @@ public sealed class FeaturesOptions
 /// Start-up validation of <see cref="FeaturesOptions"/>: the document must exist and be valid; every error names the
 /// setting and the offending entry, so the host refuses to start with a clear message.
 /// </summary>
-public sealed class FeaturesOptionsValidator : IValidateOptions<FeaturesOptions>
+internal sealed class FeaturesOptionsValidator : IValidateOptions<FeaturesOptions>
 {
     public ValidateOptionsResult Validate(string? name, FeaturesOptions options)
     {

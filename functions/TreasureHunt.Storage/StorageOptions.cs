@@ -121,8 +121,8 @@ public sealed class TablesOptions : IValidatableObject
 
 /// <summary>Source-generated from the attributes and <see cref="IValidatableObject"/> rules of <see cref="CosmosOptions"/>.</summary>
 [OptionsValidator]
-public sealed partial class CosmosOptionsValidator : IValidateOptions<CosmosOptions>;
+internal sealed partial class CosmosOptionsValidator : IValidateOptions<CosmosOptions>;
 
 /// <summary>Source-generated from the attributes and <see cref="IValidatableObject"/> rules of <see cref="TablesOptions"/>.</summary>
 [OptionsValidator]
-public sealed partial class TablesOptionsValidator : IValidateOptions<TablesOptions>;
+internal sealed partial class TablesOptionsValidator : IValidateOptions<TablesOptions>;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace TreasureHunt.Storage;
 
 /// <summary>Cosmos DB answers when the aggregates database can be read.</summary>
-public sealed class CosmosHealthCheck(CosmosClient client, CosmosOptions options) : IHealthCheck
+internal sealed class CosmosHealthCheck(CosmosClient client, CosmosOptions options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -15,7 +15,7 @@ public sealed class CosmosHealthCheck(CosmosClient client, CosmosOptions options
 }
 
 /// <summary>Table storage answers when the checkpoints table can be queried.</summary>
-public sealed class TablesHealthCheck(TableClient checkpoints) : IHealthCheck
+internal sealed class TablesHealthCheck(TableClient checkpoints) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -9,7 +9,7 @@ namespace TreasureHunt.Storage;
 /// Tells a store's permanent refusal (a message that can never be written: park it) from everything else (retry, hold
 /// the partition), from Azure's documented Cosmos DB and Table storage errors: docs/internals.md#store-refusals.
 /// </summary>
-public sealed class StoreRefusalClassifier : IStoreRefusalClassifier
+internal sealed class StoreRefusalClassifier : IStoreRefusalClassifier
 {
     private static readonly HashSet<string> TableRefusalCodes = new(StringComparer.Ordinal)
     {

@@ -13,7 +13,7 @@ namespace TreasureHunt.Core.Aggregation;
 /// <c>newest</c> (ticks, rare) is written only when the horizon counts back from a time newer than every remembered id
 /// (see <see cref="DeliveryState.NewestBeyondEntries"/>).
 /// </summary>
-public sealed class DeliveryStateJsonConverter : JsonConverter<DeliveryState>
+internal sealed class DeliveryStateJsonConverter : JsonConverter<DeliveryState>
 {
     public override DeliveryState Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

@@ -18,7 +18,7 @@ public sealed class WindowCounts
 /// Keeps a list of windows sorted by start and bounded to the <c>keep</c> windows counted back from the newest.
 /// Shared by user windows (minute/hour/day) and item hour windows.
 /// </summary>
-public static class WindowList
+internal static class WindowList
 {
     /// <summary>Adds <paramref name="count"/> to the window at <paramref name="start"/>; returns false (and adds nothing)
     /// when that window is already older than the retention counted back from <paramref name="newestStart"/>.</summary>

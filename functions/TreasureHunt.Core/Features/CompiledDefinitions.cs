@@ -10,7 +10,7 @@ namespace TreasureHunt.Core.Features;
 /// The names of the built-in aggregations, for code that recognises one (an aggregation is its
 /// <see cref="IAggregator"/>, registered by name in <see cref="Aggregations"/>).
 /// </summary>
-public static class AggregationKind
+internal static class AggregationKind
 {
     public const string Count = "count";
     public const string Sum = "sum";

@@ -11,7 +11,7 @@ public abstract class FilterCondition(EventFieldAccessor field)
 }
 
 /// <summary>Text equality or membership (<c>"channel": "app"</c>, <c>"category": ["a", "b"]</c>), ordinal.</summary>
-public sealed class TextInCondition(EventFieldAccessor field, string[] values) : FilterCondition(field)
+internal sealed class TextInCondition(EventFieldAccessor field, string[] values) : FilterCondition(field)
 {
     public override bool Holds(TreasureEvent e)
     {
@@ -26,13 +26,13 @@ public sealed class TextInCondition(EventFieldAccessor field, string[] values) :
 }
 
 /// <summary>Number equality or membership (<c>"quantity": [1, 2]</c>).</summary>
-public sealed class NumberInCondition(EventFieldAccessor field, double[] values) : FilterCondition(field)
+internal sealed class NumberInCondition(EventFieldAccessor field, double[] values) : FilterCondition(field)
 {
     public override bool Holds(TreasureEvent e) => Field.NumberOf(e) is { } x && Array.IndexOf(values, x) >= 0;
 }
 
 /// <summary>A numeric range (<c>"value": {"gte": 100, "lt": 500}</c>); a missing bound is open.</summary>
-public sealed class NumberRangeCondition(EventFieldAccessor field, double lower, bool lowerInclusive, double upper, bool upperInclusive) : FilterCondition(field)
+internal sealed class NumberRangeCondition(EventFieldAccessor field, double lower, bool lowerInclusive, double upper, bool upperInclusive) : FilterCondition(field)
 {
     public override bool Holds(TreasureEvent e) =>
         Field.NumberOf(e) is { } x

@@ -60,7 +60,7 @@ public sealed class SketchTiles(int keep) : TileSlots<HyperLogLog>(keep)
 }
 
 /// <summary>Reads and writes <see cref="SketchTiles"/> as its compact base64 string.</summary>
-public sealed class SketchTilesJsonConverter : JsonConverter<SketchTiles>
+internal sealed class SketchTilesJsonConverter : JsonConverter<SketchTiles>
 {
     public override SketchTiles Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

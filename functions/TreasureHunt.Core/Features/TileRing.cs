@@ -239,7 +239,7 @@ public sealed class TileRing
 }
 
 /// <summary>Reads and writes a <see cref="TileRing"/> as its compact base64 string.</summary>
-public sealed class TileRingJsonConverter : JsonConverter<TileRing>
+internal sealed class TileRingJsonConverter : JsonConverter<TileRing>
 {
     public override TileRing Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

@@ -63,7 +63,7 @@ public sealed class ValueTiles(int keep) : TileSlots<ValueTile>(keep)
 }
 
 /// <summary>Reads and writes <see cref="ValueTiles"/> as its compact base64 string.</summary>
-public sealed class ValueTilesJsonConverter : JsonConverter<ValueTiles>
+internal sealed class ValueTilesJsonConverter : JsonConverter<ValueTiles>
 {
     public override ValueTiles Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

@@ -3,7 +3,7 @@ using TreasureHunt.Core.Costs;
 namespace TreasureHunt.Core.History;
 
 /// <summary>What a back-fill of <see cref="Events"/> events costs, meter by meter (<see cref="BackfillCostModel.Estimate"/>).</summary>
-public sealed record BackfillCost(long Events, long Batches, long UserWrites, long UserReads, double RequestUnits, long BlobReads, double ComputeSeconds, CostBreakdown Price)
+internal sealed record BackfillCost(long Events, long Batches, long UserWrites, long UserReads, double RequestUnits, long BlobReads, double ComputeSeconds, CostBreakdown Price)
 {
     public decimal StorageUsd { get; init; }
 
@@ -26,7 +26,7 @@ public sealed record BackfillCost(long Events, long Batches, long UserWrites, lo
 /// distinct key it touches, and one read and one write per declared leaderboard window its keys touch
 /// (<c>ShadowKeyedWriter</c>); <c>global</c>'s conflicts between concurrent partitions are not priced.
 /// </summary>
-public static class BackfillCostModel
+internal static class BackfillCostModel
 {
     public const int ProgressDocumentBytes = 300;
 

@@ -17,7 +17,7 @@ public sealed class SequenceRange
 /// visible again later, after newer ones): with a plain watermark a late older signal would be dropped. Adjacent
 /// ranges are merged, so in steady state each partition holds one range.
 /// </summary>
-public static class AppliedRanges
+internal static class AppliedRanges
 {
     /// <summary>Records [from, to] for the partition and returns true, or returns false when it was already applied.</summary>
     public static bool TryAdd(Dictionary<string, List<SequenceRange>> applied, string partition, long from, long to)

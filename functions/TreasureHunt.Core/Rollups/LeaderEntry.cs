@@ -20,7 +20,7 @@ public sealed class LeaderEntry
 /// An exact top-K under <see cref="LeaderEntry.Ranking"/> for counters that only grow: an item outside the list can
 /// only enter by growing past the worst entry, and an entry only leaves when a better one takes its place.
 /// </summary>
-public static class TopK
+internal static class TopK
 {
     public static void Offer(List<LeaderEntry> top, string itemId, long count, int k)
     {

@@ -39,7 +39,7 @@ public sealed class ApiAccessOptions
 
 /// <summary>Source-generated from the attributes of <see cref="ApiAccessOptions"/>.</summary>
 [Microsoft.Extensions.Options.OptionsValidator]
-public sealed partial class ApiAccessOptionsValidator : IValidateOptions<ApiAccessOptions>;
+internal sealed partial class ApiAccessOptionsValidator : IValidateOptions<ApiAccessOptions>;
 
 /// <summary>
 /// The one authorization step of both hosts: given a route's role and the request headers, null (go on) or the problem
@@ -127,7 +127,7 @@ public sealed class ApiAccess
 /// <c>{"auth_typ":…,"claims":[{"typ":…,"val":…}],"name_typ":…,"role_typ":…}</c>
 /// (https://learn.microsoft.com/azure/app-service/configure-authentication-user-identities#decode-the-client-principal-header).
 /// </summary>
-public static class ClientPrincipal
+internal static class ClientPrincipal
 {
     /// <summary>The claim type of an access token's app roles (the <c>roles</c> claim).</summary>
     public const string RolesClaim = "roles";

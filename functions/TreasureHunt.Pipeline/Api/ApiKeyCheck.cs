@@ -8,7 +8,7 @@ namespace TreasureHunt.Pipeline.Api;
 /// compared with <see cref="CryptographicOperations.FixedTimeEquals"/>, so neither the content nor the length of
 /// the key leaks through response timing. An empty configured key matches nothing.
 /// </summary>
-public sealed class ApiKeyCheck
+internal sealed class ApiKeyCheck
 {
     private readonly byte[]? _expectedHash;
 

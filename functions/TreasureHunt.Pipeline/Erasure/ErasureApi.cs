@@ -36,10 +36,10 @@ public sealed class ErasureApi(IErasureSender sender, IErasureLog log, TimeProvi
     }
 }
 
-public sealed record ErasureAccepted(string ErasureId);
+internal sealed record ErasureAccepted(string ErasureId);
 
 /// <summary>An erasure as <c>GET /api/erasures/{erasureId}</c> shows it: never the user id (only its hash).</summary>
-public sealed record ErasureView(
+internal sealed record ErasureView(
     string ErasureId, string State, string UserIdHash, DateTime RequestedAt, DateTime? AppliedAt, string? PartitionId, long? SequenceNumber,
     IReadOnlyDictionary<string, string> Stores)
 {

@@ -6,7 +6,7 @@ namespace TreasureHunt.Pipeline.Export;
 /// prefixed with a single quote. Only text cells go through it: numbers and times are written as they are, so a
 /// negative number stays a number.
 /// </summary>
-public static class CsvCellText
+internal static class CsvCellText
 {
     public static string Neutralize(string text)
     {

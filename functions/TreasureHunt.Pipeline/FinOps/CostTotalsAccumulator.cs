@@ -9,7 +9,7 @@ namespace TreasureHunt.Pipeline.FinOps;
 /// forgotten period (a very late record) is totalled under a fresh writer id, so it adds a row instead of
 /// overwriting the written one with a smaller sum. Not thread-safe: the ledger buffer serialises access.
 /// </summary>
-public sealed class CostTotalsAccumulator(string writer)
+internal sealed class CostTotalsAccumulator(string writer)
 {
     public static readonly TimeSpan KeepMinutes = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan KeepHours = TimeSpan.FromHours(2);

@@ -29,4 +29,4 @@ public sealed class PipelineOptions
 
 /// <summary>Source-generated from the attributes of <see cref="PipelineOptions"/>.</summary>
 [OptionsValidator]
-public sealed partial class PipelineOptionsValidator : IValidateOptions<PipelineOptions>;
+internal sealed partial class PipelineOptionsValidator : IValidateOptions<PipelineOptions>;

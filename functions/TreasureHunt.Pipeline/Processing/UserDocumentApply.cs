@@ -9,7 +9,7 @@ namespace TreasureHunt.Pipeline.Processing;
 /// back-fill: apply one partition's events of one user to its document (exactly-once through the document's
 /// delivery state), and say whether anything changed (nothing to write otherwise).
 /// </summary>
-public static class UserDocumentApply
+internal static class UserDocumentApply
 {
     public static bool Apply(UserDocument document, IReadOnlyList<SequencedEvent> events, string partitionId, CompiledDefinitions definitions,
         DeliveryRules rules, EventOutcome[] slots, out long capsReached)

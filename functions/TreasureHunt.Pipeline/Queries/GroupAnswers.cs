@@ -6,7 +6,7 @@ using TreasureHunt.Core.Groups;
 namespace TreasureHunt.Pipeline.Queries;
 
 /// <summary>What the keyed group routes share: the key read from the query string, and the key as typed JSON values.</summary>
-public static class GroupAnswers
+internal static class GroupAnswers
 {
     /// <summary>The key values the query names for <paramref name="group"/> (each key field a query parameter), or why not.</summary>
     public static bool TryReadKey(CompiledGroup group, Microsoft.AspNetCore.Http.IQueryCollection query, out string[] values, out string error)

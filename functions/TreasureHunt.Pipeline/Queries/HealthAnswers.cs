@@ -10,7 +10,7 @@ namespace TreasureHunt.Pipeline.Queries;
 /// or <see cref="ReadinessTags.Detail"/>; its answer is cached for <see cref="CacheFor"/> and concurrent callers share
 /// one run, so at most one round of store calls per instance per <see cref="CacheFor"/>.
 /// </summary>
-public sealed class HealthAnswers(HealthCheckService checks, TimeProvider time)
+internal sealed class HealthAnswers(HealthCheckService checks, TimeProvider time)
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
     private static readonly ApiResponse Alive = ApiResponse.Ok(new LivenessView("alive"));

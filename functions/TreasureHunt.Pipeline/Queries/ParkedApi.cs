@@ -13,7 +13,7 @@ namespace TreasureHunt.Pipeline.Queries;
 /// process (a singleton in both hosts): a second request while one runs is answered 409 rather than replaying the same
 /// rows twice concurrently.
 /// </summary>
-public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer, Erasure.PendingErasures erasures) : IDisposable
+internal sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer, Erasure.PendingErasures erasures) : IDisposable
 {
     private readonly SemaphoreSlim _replaying = new(1, 1);
 
@@ -67,9 +67,9 @@ public sealed class ParkedApi(IParkedStore parked, ParkedReplayer replayer, Eras
     public void Dispose() => _replaying.Dispose();
 }
 
-public sealed record ParkedListView(int Count, IReadOnlyList<ParkedView> Items);
+internal sealed record ParkedListView(int Count, IReadOnlyList<ParkedView> Items);
 
-public sealed record ParkedView(
+internal sealed record ParkedView(
     string PartitionId, long SequenceNumber, long LastSequenceNumber, DateTime EnqueuedTime, string? UserId, string Reason, string Detail,
     string Status, DateTime ParkedAt, DateTime? ResolvedAt, int BodyBytes, string Body, bool BodyTruncated)
 {
@@ -82,4 +82,4 @@ public sealed record ParkedView(
 }
 
 /// <param name="Erased">Parked rows of erased users found older than the erasure: deleted, never applied.</param>
-public sealed record ReplayView(int Replayed, int Superseded, int Deferred, int UsersReleased, int GapsNotReplayable, IReadOnlyList<string> StillRefused, int Erased);
+internal sealed record ReplayView(int Replayed, int Superseded, int Deferred, int UsersReleased, int GapsNotReplayable, IReadOnlyList<string> StillRefused, int Erased);

@@ -9,7 +9,7 @@ namespace TreasureHunt.Pipeline.Queries;
 /// skipped), from <see cref="PartitionHolds"/>. A hold is normal under throttling; a partition held longer than
 /// <see cref="StalledAfter"/> makes the instance not ready, so an operator (or a probe) sees a stalled partition.
 /// </summary>
-public sealed class HeldPartitionsReadiness(PartitionHolds holds) : IHealthCheck
+internal sealed class HeldPartitionsReadiness(PartitionHolds holds) : IHealthCheck
 {
     public const string Name = "heldPartitions";
     public static readonly TimeSpan StalledAfter = TimeSpan.FromMinutes(5);
@@ -31,7 +31,7 @@ public sealed class HeldPartitionsReadiness(PartitionHolds holds) : IHealthCheck
 /// Parking isolates poison without stopping the stream, so it never makes the instance unready; it is shown so the
 /// operator notices it.
 /// </summary>
-public sealed class ParkedReadiness(IParkedStore parked) : IHealthCheck
+internal sealed class ParkedReadiness(IParkedStore parked) : IHealthCheck
 {
     public const string Name = "parked";
     public const int CountUpTo = 1000;

@@ -14,7 +14,7 @@ namespace TreasureHunt.Pipeline.Queries;
 /// The query API's handlers: parameter validation (400 with problem details), lookups, and the JSON shapes.
 /// Host-neutral: the Functions app and the local host both call these and only translate the <see cref="ApiResponse"/>.
 /// </summary>
-public sealed class QueryApi(
+internal sealed class QueryApi(
     IRollupClient rollups,
     IItemRollupStore items,
     IDeadLetterStore deadLetters,

@@ -8,7 +8,7 @@ namespace TreasureHunt.Pipeline.Queries;
 /// (<c>13:00</c>), a local or culture-dependent date (<c>01/02/2026</c>). Bounds: not before 2000-01-01, not more
 /// than a day after now — so a range never leaves <see cref="DateTimeOffset"/>'s range and a typo is a 400, not a 500.
 /// </summary>
-public static class QueryTime
+internal static class QueryTime
 {
     public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     public static readonly TimeSpan MaxAhead = TimeSpan.FromDays(1);

@@ -7,15 +7,15 @@ namespace TreasureHunt.Pipeline.Queries;
 
 // The JSON shapes of the query API (camelCase). Times are UTC ISO-8601 with Z.
 
-public sealed record TypeTotal(long Count, double Value);
+internal sealed record TypeTotal(long Count, double Value);
 
-public sealed record WindowView(DateTime Start, IReadOnlyDictionary<string, long> Counts);
+internal sealed record WindowView(DateTime Start, IReadOnlyDictionary<string, long> Counts);
 
-public sealed record AffinityView(string Category, double Score);
+internal sealed record AffinityView(string Category, double Score);
 
-public sealed record RecentItemView(string ItemId, DateTime Time);
+internal sealed record RecentItemView(string ItemId, DateTime Time);
 
-public sealed record UserProfileView(
+internal sealed record UserProfileView(
     string UserId,
     IReadOnlyDictionary<string, TypeTotal> Totals,
     IReadOnlyDictionary<string, IReadOnlyList<WindowView>> Windows,
@@ -81,17 +81,17 @@ public sealed record UserProfileView(
         names.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => PerType.At(counts, x.i));
 }
 
-public sealed record ItemStatsView(string ItemId, IReadOnlyDictionary<string, long> Totals, IReadOnlyList<WindowView> Hours)
+internal sealed record ItemStatsView(string ItemId, IReadOnlyDictionary<string, long> Totals, IReadOnlyList<WindowView> Hours)
 {
     public static ItemStatsView From(string itemId, ItemStats stats, IEnumerable<Core.Aggregation.WindowCounts> hours, string[] names) =>
         new(itemId, UserProfileView.Counts(stats.Totals, names), UserProfileView.WindowViews(hours.ToList(), names));
 }
 
-public sealed record LeaderboardItem(string ItemId, long Count);
+internal sealed record LeaderboardItem(string ItemId, long Count);
 
-public sealed record LeaderboardView(string Type, string Window, DateTime? Start, IReadOnlyList<LeaderboardItem> Items);
+internal sealed record LeaderboardView(string Type, string Window, DateTime? Start, IReadOnlyList<LeaderboardItem> Items);
 
-public sealed record TotalsView(long Events, IReadOnlyDictionary<string, long> ByType, long DuplicatesDropped, long DeadLettered, long Late, long Parked)
+internal sealed record TotalsView(long Events, IReadOnlyDictionary<string, long> ByType, long DuplicatesDropped, long DeadLettered, long Late, long Parked)
 {
     public static TotalsView From(GlobalCounters c, string[] names) =>
         new(c.Events, UserProfileView.Counts(c.ByType, names), c.DuplicatesDropped, c.DeadLettered, c.Late, c.Parked);
@@ -103,39 +103,39 @@ public sealed record DeadLetterView(string Reason, string Detail, string Partiti
         new(d.ReasonCode, d.Detail, d.PartitionId, d.SequenceNumber, d.EnqueuedTime.UtcDateTime, d.Payload, d.PayloadTruncated);
 }
 
-public sealed record DeadLettersView(DateTime From, DateTime To, IReadOnlyList<DeadLetterView> Items);
+internal sealed record DeadLettersView(DateTime From, DateTime To, IReadOnlyList<DeadLetterView> Items);
 
-public sealed record UsdView(decimal Compute, decimal Executions, decimal Cosmos, decimal EventHubs, decimal Total);
+internal sealed record UsdView(decimal Compute, decimal Executions, decimal Cosmos, decimal EventHubs, decimal Total);
 
-public sealed record CostGroupView(string Key, long Invocations, long Events, double Ru, UsdView Usd);
+internal sealed record CostGroupView(string Key, long Invocations, long Events, double Ru, UsdView Usd);
 
-public sealed record CostView(
+internal sealed record CostView(
     DateTime From, DateTime To, long Invocations, long Events, double Ru, bool RuEstimated, UsdView Usd,
     decimal? UsdPerMillionEvents, decimal QueryUsdPerHour, IReadOnlyList<CostGroupView> Groups);
 
 /// <summary>The definitions versions this host knows (<c>GET /api/features/versions</c>): <c>active</c> is served, <c>configured</c> is what this host's batch processor runs.</summary>
-public sealed record DefinitionsVersionsView(int Active, int Configured, DateTimeOffset RegistryReadAt, IReadOnlyList<DefinitionsVersionView> Versions);
+internal sealed record DefinitionsVersionsView(int Active, int Configured, DateTimeOffset RegistryReadAt, IReadOnlyList<DefinitionsVersionView> Versions);
 
 /// <summary>One definitions version: its status (backfilling, live), its users container, whether reads may ask for it, its user features.</summary>
-public sealed record DefinitionsVersionView(int Version, string Status, string UsersContainer, bool Readable, IReadOnlyList<string> UserFeatures);
+internal sealed record DefinitionsVersionView(int Version, string Status, string UsersContainer, bool Readable, IReadOnlyList<string> UserFeatures);
 
-public sealed record UserFeaturesView(string UserId, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
+internal sealed record UserFeaturesView(string UserId, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
 
-public sealed record ItemFeaturesView(string ItemId, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
+internal sealed record ItemFeaturesView(string ItemId, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
 
 /// <summary>User document writes attributed to features: bytes and the RU (estimated from sizes, split by bytes) and Cosmos $ they cost.</summary>
-public sealed record FeatureCostItemView(string Feature, long Writes, long Bytes, double BytesPerWrite, double Ru, decimal CosmosUsd);
+internal sealed record FeatureCostItemView(string Feature, long Writes, long Bytes, double BytesPerWrite, double Ru, decimal CosmosUsd);
 
-public sealed record FeatureCostView(DateTime From, DateTime To, bool RuEstimated, IReadOnlyList<FeatureCostItemView> Features);
+internal sealed record FeatureCostView(DateTime From, DateTime To, bool RuEstimated, IReadOnlyList<FeatureCostItemView> Features);
 
-public sealed record HealthView(string Status, IReadOnlyDictionary<string, bool> Checks, IReadOnlyDictionary<string, object?> Details);
+internal sealed record HealthView(string Status, IReadOnlyDictionary<string, bool> Checks, IReadOnlyDictionary<string, object?> Details);
 
-public sealed record LivenessView(string Status);
+internal sealed record LivenessView(string Status);
 
 /// <summary>A keyed group's features for one key: the key as its fields' typed values (number, boolean or text).</summary>
-public sealed record GroupFeaturesView(string Group, IReadOnlyDictionary<string, object> Key, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
+internal sealed record GroupFeaturesView(string Group, IReadOnlyDictionary<string, object> Key, int Version, string Window, IReadOnlyDictionary<string, object?> Features);
 
-public sealed record KeyedLeaderEntryView(IReadOnlyDictionary<string, object> Key, double Value);
+internal sealed record KeyedLeaderEntryView(IReadOnlyDictionary<string, object> Key, double Value);
 
 /// <summary>One window of a declared leaderboard: value descending, ties by key ascending; From/To are null for all time.</summary>
-public sealed record KeyedLeaderboardView(string Name, string Group, string Window, DateTime? From, DateTime? To, IReadOnlyList<KeyedLeaderEntryView> Entries);
+internal sealed record KeyedLeaderboardView(string Name, string Group, string Window, DateTime? From, DateTime? To, IReadOnlyList<KeyedLeaderEntryView> Entries);

@@ -5,7 +5,7 @@ namespace TreasureHunt.Pipeline.Rollups;
 /// when absent), and on a conflict — someone wrote in between — read again, up to <see cref="MaxAttempts"/> times.
 /// Documents several shards write (leaderboards) pause a short random time between attempts.
 /// </summary>
-public static class ConditionalWrite
+internal static class ConditionalWrite
 {
     /// <summary>Conditional-write attempts on one document before the write gives up (its buffer is retried later, whole).</summary>
     public const int MaxAttempts = 50;

@@ -7,7 +7,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// <see cref="CosmosOptions.BulkExecution"/> is on (its operations are grouped into batch requests), else none.
 /// Everything else (queries, deletes, progress, rollups, the API's reads) uses the process's single-request client.
 /// </summary>
-public sealed class CosmosBatchedClient : IDisposable
+internal sealed class CosmosBatchedClient : IDisposable
 {
     private CosmosBatchedClient(CosmosClient? client) => Client = client;
 

@@ -73,7 +73,7 @@ public static class CosmosClientFactory
 }
 
 /// <summary>Container definitions; the same as bicep/modules/cosmos.bicep and docs/data-model.md.</summary>
-public static class ContainerDefinitions
+internal static class ContainerDefinitions
 {
     /// <summary>users: only point reads by id, so nothing is indexed (cheaper writes); a document expires
     /// <paramref name="idleUserSeconds"/> after its last write (null: never).</summary>

@@ -9,7 +9,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// document per version (<see cref="RegisteredDefinitions"/>) and the active pointer (<see cref="ActiveDefinitions"/>).
 /// A read is one single-partition query plus one point read; writes are conditional (ETag).
 /// </summary>
-public sealed class CosmosDefinitionsRegistry(CosmosDocuments<RegisteredDefinitions> versions, CosmosDocuments<ActiveDefinitions> active) : IDefinitionsRegistry
+internal sealed class CosmosDefinitionsRegistry(CosmosDocuments<RegisteredDefinitions> versions, CosmosDocuments<ActiveDefinitions> active) : IDefinitionsRegistry
 {
     private const string Partition = RegisteredDefinitions.RegistryPartition;
 

@@ -11,7 +11,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// into the request path (<c>…/docs/{id}</c>), where <c>.</c> and <c>..</c> are dot segments that URL normalization
 /// removes: the request then names another resource than the one signed, and the service answers 401 on every try.
 /// </summary>
-public static class CosmosDocumentIds
+internal static class CosmosDocumentIds
 {
     /// <summary>Cosmos DB's limit on an id, in UTF-8 bytes.</summary>
     public const int MaxIdBytes = 1023;

@@ -12,7 +12,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// estimate, writes skip the response body, and 404/409/412 are results rather than exceptions. Every call is
 /// retried on transient failures and its RequestCharge recorded on the current <see cref="InvocationUsage"/>.
 /// </summary>
-public sealed class CosmosDocuments<T>(Container container, ResiliencePipeline resilience, bool estimateRequestUnits) where T : class
+internal sealed class CosmosDocuments<T>(Container container, ResiliencePipeline resilience, bool estimateRequestUnits) where T : class
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly ItemRequestOptions NoContentResponse = new() { EnableContentResponseOnWrite = false };

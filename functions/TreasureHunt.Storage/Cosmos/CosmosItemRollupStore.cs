@@ -13,7 +13,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// ETag keeps it exact, as for user documents: a stale copy gets 412, is dropped, and the writer reads again.</para></summary>
 /// <para>Keyed groups' documents share the <c>items</c> container (their ids hold <c>~</c> or <c>!</c>, which item ids
 /// never do) and declared leaderboards the <c>leaderboards</c> container (their ids hold <c>~</c>, per-type ones <c>@</c>).</para>
-public sealed class CosmosItemRollupStore(
+internal sealed class CosmosItemRollupStore(
     CosmosDocuments<ItemDocument> items,
     CosmosDocuments<LeaderboardDocument> leaderboards,
     CosmosDocuments<GroupDocument> groups,

@@ -13,7 +13,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// nothing indexed) with time to live on and no default (tumbling leaderboard windows carry their own), point operations only.
 /// Containers are created here only against the local emulator; in Azure the deployment creates them.
 /// </summary>
-public sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience) : IKeyedStoreFactory
+internal sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience) : IKeyedStoreFactory
 {
     private readonly ConcurrentDictionary<string, IGroupDocumentStore> _stores = new(StringComparer.Ordinal);
 

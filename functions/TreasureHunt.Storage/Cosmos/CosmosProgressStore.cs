@@ -5,7 +5,7 @@ using TreasureHunt.Core.Rollups;
 namespace TreasureHunt.Storage.Cosmos;
 
 /// <summary>Partition progress documents in the <c>progress</c> container (partition key = partitionId, id = consumerGroup:partitionId).</summary>
-public sealed class CosmosProgressStore(CosmosDocuments<PartitionProgress> documents) : IProgressStore
+internal sealed class CosmosProgressStore(CosmosDocuments<PartitionProgress> documents) : IProgressStore
 {
     public async Task<PartitionProgress> GetAsync(string consumerGroup, string partitionId, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// 449 and transport timeouts. The SDK's own 429 retries are turned off so that this is the one retry policy.
 /// What outlives the retries is rethrown: the batch fails and is redelivered; nothing is swallowed.
 /// </summary>
-public static class CosmosResilience
+internal static class CosmosResilience
 {
     public static ResiliencePipeline Create(int maxRetries) => new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions

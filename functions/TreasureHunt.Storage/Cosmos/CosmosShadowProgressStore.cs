@@ -4,7 +4,7 @@ using TreasureHunt.Core.Ports;
 namespace TreasureHunt.Storage.Cosmos;
 
 /// <summary>Shadow progress documents in the <c>progress</c> container (partition key = partitionId, id = shadow-v{version}:{partitionId}).</summary>
-public sealed class CosmosShadowProgressStore(CosmosDocuments<ShadowProgress> documents) : IShadowProgressStore
+internal sealed class CosmosShadowProgressStore(CosmosDocuments<ShadowProgress> documents) : IShadowProgressStore
 {
     public async Task<ShadowProgress> GetAsync(int version, string partitionId, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// was computed from; on 412 reload and re-apply), with a writer cache that skips the read when this writer wrote last.
 /// Concurrency and bulk execution: docs/internals.md#user-document-store.
 /// </summary>
-public sealed class CosmosUserDocumentStore(CosmosDocuments<UserDocument> documents, CompiledDefinitions definitions, WriterCache<UserDocument>? writerCache = null,
+internal sealed class CosmosUserDocumentStore(CosmosDocuments<UserDocument> documents, CompiledDefinitions definitions, WriterCache<UserDocument>? writerCache = null,
     CosmosDocuments<UserDocument>? batchedDocuments = null) : IUserDocumentStore
 {
     private readonly CosmosDocuments<UserDocument> _updates = batchedDocuments ?? documents;

@@ -15,7 +15,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// </summary>
 /// <para>Every users container gets the idle-user time to live (<paramref name="idleUserSeconds"/>, <c>Retention:IdleUserDays</c>).</para>
 /// <para>With a bulk-enabled <paramref name="batchedClient"/> (<c>Cosmos:BulkExecution</c>) each store's updates go through it.</para>
-public sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience, int? idleUserSeconds = null,
+internal sealed class CosmosUserStoreFactory(CosmosClient client, CosmosOptions options, ResiliencePipeline resilience, int? idleUserSeconds = null,
     CosmosClient? batchedClient = null) : IUserStoreFactory
 {
     private readonly ConcurrentDictionary<(string Container, CompiledDefinitions Definitions), IUserDocumentStore> _stores = new();

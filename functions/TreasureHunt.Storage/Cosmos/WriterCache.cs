@@ -10,7 +10,7 @@ namespace TreasureHunt.Storage.Cosmos;
 /// and reads again. A writer takes a document out (atomically) while it applies and writes it, so two concurrent
 /// writes of one id never mutate the same instance: the second finds the slot empty and reads its own copy.
 /// </summary>
-public sealed class WriterCache<T> where T : class
+internal sealed class WriterCache<T> where T : class
 {
     private readonly MemoryCache _cache;
 

@@ -6,7 +6,7 @@ using TreasureHunt.Core.Ports;
 namespace TreasureHunt.Storage.Tables;
 
 /// <summary>The <c>checkpoints</c> table: PartitionKey = consumer group, RowKey = partition id, SequenceNumber = last processed.</summary>
-public sealed class TableCheckpointStore(TableClient table) : ICheckpointStore
+internal sealed class TableCheckpointStore(TableClient table) : ICheckpointStore
 {
     public async Task<long?> GetAsync(string consumerGroup, string partitionId, CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ namespace TreasureHunt.Storage.Tables;
 /// The <c>costledger</c> table: a row per invocation (hour partitions split into buckets) and per-minute and per-hour
 /// totals per writer, so a range query reads few rows. Row layout: docs/internals.md#cost-ledger.
 /// </summary>
-public sealed class TableCostLedger(TableClient table) : ICostLedger
+internal sealed class TableCostLedger(TableClient table) : ICostLedger
 {
     public const int Buckets = 16;
     private const string MinutePrefix = "m-", HourPrefix = "h-";

@@ -28,7 +28,7 @@ namespace TreasureHunt.Storage.Tables;
 /// letters (<see cref="DeleteOlderThanAsync"/>). The <c>user-</c> partitions sort after every bucket's <c>bb-</c>
 /// partitions, so the hour-range queries never meet them.</para>
 /// </remarks>
-public sealed class TableDeadLetterStore(TableClient table) : IDeadLetterStore
+internal sealed class TableDeadLetterStore(TableClient table) : IDeadLetterStore
 {
     public const int Buckets = 32;
     private const int PageSize = 100;

@@ -14,7 +14,7 @@ namespace TreasureHunt.Storage.Tables;
 /// <c>ParkedCounted</c>. Kept in
 /// Table storage, not Cosmos DB, so that a point-in-time restore of the Cosmos account does not take it back too.
 /// </summary>
-public sealed class TableErasureLog(TableClient table) : IErasureLog
+internal sealed class TableErasureLog(TableClient table) : IErasureLog
 {
     public const string PartitionKey = "erasure";
 

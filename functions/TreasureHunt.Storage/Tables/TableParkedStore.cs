@@ -17,7 +17,7 @@ namespace TreasureHunt.Storage.Tables;
 /// <see cref="MaxTransactionBytes"/> (under Azure's 4 MiB), so a batch of parked rows is never refused as a whole.
 /// Bounded by what is parked (rare by design); replayed rows stay as the audit trail.
 /// </summary>
-public sealed class TableParkedStore(TableClient table) : IParkedStore
+internal sealed class TableParkedStore(TableClient table) : IParkedStore
 {
     public const int ChunkBytes = 64 * 1000;
     public const int MaxChunks = 15;

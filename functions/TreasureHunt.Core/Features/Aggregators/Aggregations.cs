@@ -4,7 +4,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// Every aggregation a feature can declare, by name: adding one is its <see cref="IAggregator"/> class and one line here.
 /// The order is the one error messages list them in.
 /// </summary>
-public static class Aggregations
+internal static class Aggregations
 {
     public static IReadOnlyList<IAggregator> All { get; } =
     [

@@ -9,7 +9,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// sketch (stored as <c>hll</c>, its compact bytes), lifetime and per tumbling tile (<c>wh</c>: one sketch per tile; a
 /// window's estimate is that of the union of its tiles). Merges by register-wise max: the sketch of the union.
 /// </summary>
-public sealed class ApproxDistinctAggregator : IAggregator
+internal sealed class ApproxDistinctAggregator : IAggregator
 {
     /// <summary>Upper bound of one sketch's compact bytes (default precision).</summary>
     private static readonly long MaxSketchBytes = HyperLogLog.MaxSerializedSize(HyperLogLog.DefaultPrecision);

@@ -9,7 +9,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// the count at Buckets + b). Merges by adding both. By another text field: lifetime means of at most topN keys, those
 /// with the most events (<see cref="KeyedCounters"/>, stored as <c>kn</c> and <c>ks</c>).
 /// </summary>
-public sealed class AvgAggregator : IAggregator
+internal sealed class AvgAggregator : IAggregator
 {
     public string Name => "avg";
 

@@ -9,7 +9,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// Merges by adding, per bucket and per tile. By another text field: lifetime counts of at most topN keys
 /// (<see cref="KeyedCounters"/>, stored as <c>kn</c>).
 /// </summary>
-public sealed class CountAggregator : IAggregator
+internal sealed class CountAggregator : IAggregator
 {
     public string Name => AggregationKind.Count;
 

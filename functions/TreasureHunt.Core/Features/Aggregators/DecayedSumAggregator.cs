@@ -12,7 +12,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// both sides to the later reference time and adds; it is exact (up to rounding) only while neither side evicted a key,
 /// since an evicted key's score is gone.
 /// </summary>
-public sealed class DecayedSumAggregator : IAggregator
+internal sealed class DecayedSumAggregator : IAggregator
 {
     public const int MaxTopN = 10_000;
 

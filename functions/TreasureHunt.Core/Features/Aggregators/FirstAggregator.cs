@@ -5,7 +5,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// Equal times keep the smaller value — the stored state has no event id to break them with — so the result never
 /// depends on arrival or merge order.
 /// </summary>
-public sealed class FirstAggregator : ValueAggregator<FirstAggregator.Earlier>
+internal sealed class FirstAggregator : ValueAggregator<FirstAggregator.Earlier>
 {
     public override string Name => AggregationKind.First;
 

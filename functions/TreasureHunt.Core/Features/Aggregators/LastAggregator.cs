@@ -5,7 +5,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// Equal times keep the larger value — the stored state has no event id to break them with — so the result never
 /// depends on arrival or merge order.
 /// </summary>
-public sealed class LastAggregator : ValueAggregator<LastAggregator.Later>
+internal sealed class LastAggregator : ValueAggregator<LastAggregator.Later>
 {
     public override string Name => AggregationKind.Last;
 

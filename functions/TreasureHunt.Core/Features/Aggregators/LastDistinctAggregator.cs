@@ -11,7 +11,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// top k of the values by latest time whatever the arrival order, and merging two top-k lists gives the top k of the
 /// union — exact even when values were dropped beyond k: a value dropped by a part has k newer ones in that part.
 /// </summary>
-public sealed class LastDistinctAggregator : IAggregator
+internal sealed class LastDistinctAggregator : IAggregator
 {
     public const int MaxK = 1000;
 

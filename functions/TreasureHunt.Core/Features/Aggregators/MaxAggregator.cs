@@ -1,7 +1,7 @@
 namespace TreasureHunt.Core.Features.Aggregators;
 
 /// <summary>max: the largest value, lifetime and per tile (stored as <c>v</c>, <c>wv</c>); merges by taking the larger.</summary>
-public sealed class MaxAggregator : ValueAggregator<MaxAggregator.Larger>
+internal sealed class MaxAggregator : ValueAggregator<MaxAggregator.Larger>
 {
     public override string Name => AggregationKind.Max;
 

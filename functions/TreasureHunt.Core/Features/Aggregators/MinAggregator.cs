@@ -1,7 +1,7 @@
 namespace TreasureHunt.Core.Features.Aggregators;
 
 /// <summary>min: the smallest value, lifetime and per tile (stored as <c>v</c>, <c>wv</c>); merges by taking the smaller.</summary>
-public sealed class MinAggregator : ValueAggregator<MinAggregator.Smaller>
+internal sealed class MinAggregator : ValueAggregator<MinAggregator.Smaller>
 {
     public override string Name => AggregationKind.Min;
 

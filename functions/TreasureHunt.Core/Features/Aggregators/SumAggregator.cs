@@ -9,7 +9,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// bucket) and <c>w</c> (sum rings per unit). Merges by adding, per bucket and per tile. By another text field: lifetime
 /// sums of at most topN keys, those with the most events (<see cref="KeyedCounters"/>, stored as <c>kn</c> and <c>ks</c>).
 /// </summary>
-public sealed class SumAggregator : IAggregator
+internal sealed class SumAggregator : IAggregator
 {
     public string Name => AggregationKind.Sum;
 

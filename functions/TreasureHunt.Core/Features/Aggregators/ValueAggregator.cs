@@ -10,7 +10,7 @@ namespace TreasureHunt.Core.Features.Aggregators;
 /// time) and per tumbling tile (<c>wv</c>: one value per tile, <see cref="ValueTiles"/>). Merges by keeping the value
 /// that comes first in the order, per tile aligned by tile index.
 /// </summary>
-public abstract class ValueAggregator<TOrder> : IAggregator where TOrder : IValueOrder
+internal abstract class ValueAggregator<TOrder> : IAggregator where TOrder : IValueOrder
 {
     public abstract string Name { get; }
 
