@@ -19,7 +19,7 @@ internal static class EventContractSchema
         return new OpenApiSchema
         {
             Type = JsonSchemaType.Object,
-            Description = "One event: an Event Hubs message (UTF-8 JSON, at most 256 KB, partition key userId), as in README \"The event contract\". " +
+            Description = "One event: an Event Hubs message (UTF-8 JSON, at most 256 KB, partition key userId), as in docs/features.md, \"The event contract\". " +
                 "A message that breaks a rule becomes a dead letter (GET /api/deadletters) with a stable reason code.",
             Required = new HashSet<string>(["eventId", "userId", "itemId", "type", "timestamp"]),
             Properties = new Dictionary<string, IOpenApiSchema>

@@ -109,7 +109,7 @@ internal static class LocalOpenApi
             {
                 if (context.JsonTypeInfo.Type == typeof(TreasureHunt.Pipeline.Queries.DeadLetterView) && schema.Properties?.TryGetValue("reason", out var reason) == true && reason is OpenApiSchema code)
                 {
-                    code.Description = "Stable reason code (README, \"The event contract\"); bad_attribute names the declared attribute in the detail.";
+                    code.Description = "Stable reason code (docs/features.md, \"The event contract\"); bad_attribute names the declared attribute in the detail.";
                     code.Enum = [.. TreasureHunt.Core.Events.DeadLetterReasons.AllCodes.Select(c => (JsonNode)JsonValue.Create(c)!)];
                 }
                 return Task.CompletedTask;
