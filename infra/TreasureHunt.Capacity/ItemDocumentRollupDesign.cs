@@ -4,29 +4,10 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Capacity;
 
 /// <summary>
-/// The rollup design: partitions pre-aggregate and seal their pending rollup as today (<c>FlushMinEvents</c>
-/// messages or <c>FlushMaxAgeSeconds</c>; one <c>apply</c> signal per touched <c>itemshard</c> + one to
-/// <c>globaltotals</c>). An <c>itemshard</c> (<c>ShardCount</c> of them) no longer holds the catalog: its state is the
-/// applied ranges per source partition (one contiguous range each), a pending buffer of item deltas and at most one
-/// sealed buffer. It seals the pending buffer when it is <c>ItemFlushSeconds</c> old or holds <c>ItemFlushMaxItems</c>
-/// items and writes the sealed buffer at the start of its next batch: per item one point read + one replace of the
-/// item's document (container <c>items</c>), then per touched (window, type) one read + one ETag replace of the
-/// leaderboard document (container <c>leaderboards</c>: one per (type, hour) and (type, all-time), one top-K section per
-/// shard). A delayed <c>flush</c> self-signal (≤ 1 per <c>ItemFlushSignalDelaySeconds</c>, and one at once when it seals the tail) writes the tail when traffic
-/// stops. A leaderboard query reads one document; item stats one item document. Only the item documents grow with the
-/// items ever seen.
-/// Keyed groups (<see cref="CapacityInputs.KeyedGroups"/>) ride the same path: their keys share the buffers' cap with
-/// the items, each sealed key costs a read and a replace of its document, each declared leaderboard window a shard's
-/// seal touches a read and a replace, and the item group's state adds to the item documents and deltas.
+/// The rollup design in the capacity model: partitions seal and signal their pending rollup, item shards buffer item and
+/// key deltas and write each touched document and leaderboard section per seal. Quantities and sizes:
+/// docs/internals.md#item-document-rollup-design.
 /// </summary>
-/// <remarks>
-/// Byte sizes are this model's estimate of the documents' JSON (the design's document classes were being written in
-/// parallel, branch h10; check them against the serialized documents once they exist, as
-/// <c>Item_shard_state_constants_match_the_serialized_state</c> does for today's state). Item routing is by hash, so each
-/// shard sees an expected 1/S of the distinct items of any interval: distinct items per shard in <c>t</c> seconds =
-/// <see cref="ZipfDistinct"/>(E·t draws over all items) ÷ S, exact in expectation (a Zipf over the shard's own items
-/// would give nearly the same).
-/// </remarks>
 public sealed class ItemDocumentRollupDesign : IRollupCapacityDesign
 {
     /// <summary>One applied range (partition id, from, to) in the entity state.</summary>

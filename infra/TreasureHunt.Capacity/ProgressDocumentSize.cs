@@ -3,27 +3,10 @@ using TreasureHunt.Core.Costs;
 namespace TreasureHunt.Capacity;
 
 /// <summary>
-/// The size and write cost of one partition's progress document (container <c>progress</c>,
-/// <see cref="TreasureHunt.Core.Rollups.PartitionProgress"/>) as the batches write it: every batch rewrites it once, and it carries the
-/// partition's pending rollup delta (one entry per distinct item of the pending events, and per distinct key of each
-/// keyed group: <see cref="KeyedBytes"/>) and, in the write that seals it, the sealed delta. Its RU per write follows Microsoft's RU-by-document-size table through
-/// <see cref="RequestUnitEstimator.Write"/> ("Understand request unit consumption", section "Document size",
-/// https://learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption).
+/// The size and write RU of one partition's progress document over a flush cycle (every batch rewrites it with the
+/// pending rollup delta; the sealing write holds the sealed one), RU averaged over the cycle's writes. Derivation:
+/// docs/internals.md#progress-document-size.
 /// </summary>
-/// <remarks>
-/// Byte constants are System.Text.Json output (web defaults, as the Cosmos store writes it) measured in
-/// <c>CapacityModelTests.Progress_document_constants_match_the_serialized_document</c>.
-/// <para>
-/// The writes of one flush cycle. A partition's flush holds E events (<see cref="PartitionFlushes.EventsPerFlush"/>)
-/// and its batches B events (<see cref="TrafficPoint.BatchSize"/>), so a flush spans n = max(1, ⌈E ÷ B⌉) batch writes.
-/// Write j (j = 1 … n − 1) holds the pending delta of j·B events — the sealed delta of the previous flush was sent
-/// after its own write and is cleared in write 1 — and write n merges the last batch, seals, and holds the sealed
-/// delta of all E events with an empty pending. With D(x) = <see cref="ZipfDistinct.Expected"/>(x events, items):
-/// average RU per write = (Σ_{j=1}^{n−1} W(D(j·B)) + W(D(E))) ÷ n, W = the write RU of the document's bytes. The
-/// RU is averaged, not the bytes, because the table is not linear. At 4,000-event flushes of 1,000-event batches over
-/// 1 M Zipf items: n = 4 writes of D(1,000), D(2,000), D(3,000) pending items and D(4,000) ≈ 2,393 sealed items.
-/// </para>
-/// </remarks>
 /// <param name="WritesPerFlush">n: batch writes per flush cycle.</param>
 /// <param name="AverageItems">Distinct items (pending or sealed) a written document holds, averaged over the cycle.</param>
 /// <param name="AverageBytes">Bytes a written document has, averaged over the cycle.</param>

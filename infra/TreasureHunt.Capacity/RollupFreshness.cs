@@ -1,18 +1,8 @@
 namespace TreasureHunt.Capacity;
 
 /// <summary>
-/// How fresh the cross-partition answers are at one <c>Rollups:FlushMaxAgeSeconds</c>, and what that costs the
-/// entities — the trade-off the flush defaults are chosen on. Bounds in seconds from enqueue to readable, without the
-/// entity signal's delivery and the store round trips (<c>./th bench</c> measures those end to end):
-/// <list type="bullet">
-/// <item>totals: the batch fills (≤ <c>FreshnessMs</c>/2), the part waits in its partition's pending rollup until it
-/// is <c>FlushMaxAgeSeconds</c> old or holds <c>FlushMinEvents</c>, and the next batch seals and sends it;</item>
-/// <item>item stats and leaderboards: then an item shard buffers it until the buffer is <c>ItemFlushSeconds</c> old at
-/// a signal, and writes it at the start of the signal after that (each wait at most <c>ItemTailFlushSeconds</c>, the
-/// shard's own delayed flush);</item>
-/// <item>after the stream stops: the flush timer takes a partition no batch has written for <c>FlushMaxAgeSeconds</c>
-/// at its next tick, and an item shard's tail is sealed by its delayed flush and written by the flush that one signals at once.</item>
-/// </list>
+/// How fresh the cross-partition answers are at one <c>Rollups:FlushMaxAgeSeconds</c>, and what that costs the entities:
+/// the trade-off the flush defaults are chosen on. The bounds per answer: docs/internals.md#rollup-freshness.
 /// </summary>
 public sealed record RollupFreshness(
     double FlushMaxAgeSeconds,

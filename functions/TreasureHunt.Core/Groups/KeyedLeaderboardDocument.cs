@@ -26,15 +26,8 @@ public sealed class KeyedLeaderEntry
 }
 
 /// <summary>
-/// One window of a declared leaderboard (Cosmos container <c>leaderboards</c>, partition key /id, id
-/// <c>{name}~all</c> or <c>{name}~{hour|day}~{tile start}</c> — never an id of a per-type item leaderboard, which holds
-/// <c>@</c> and no <c>~</c>): a section per item shard, each that shard's exact top-K of its own keys. A shard offers a
-/// key's value read from the key's document just written; ranked values only grow (count, sum, max, approxDistinct:
-/// <see cref="CompiledLeaderboard.RankableAggregations"/>), so a key outside a section can only enter by growing past
-/// its worst entry, and the merge keeps each key's highest — its newest — value (after a reshard a key may sit in a
-/// section of each layout). A sum of values that can be negative breaks the first half of that argument (a key's value
-/// may fall below a key the section evicted earlier): such a leaderboard is exact only while the summed values are not
-/// negative (docs/data-model.md). Bounded: sections × K entries; tumbling windows expire (<see cref="TimeToLiveSeconds"/>).
+/// One window of a declared leaderboard as one document: a section per item shard with that shard's exact top-K of its
+/// keys, merged at read. Exact because ranked values only grow (a negative sum breaks it): docs/internals.md#declared-leaderboards.
 /// </summary>
 public sealed class KeyedLeaderboardDocument
 {

@@ -17,14 +17,9 @@ internal sealed record BackfillCost(long Events, long Batches, long UserWrites, 
 }
 
 /// <summary>
-/// The cost model of a back-fill, priced with the FinOps <see cref="CostModel"/> and <see cref="PriceTable"/> (docs/deploy.md):
-/// per batch of <c>B</c> messages of one partition, one conditional write per distinct user touched (the live path's
-/// rule) at the document's write RU (<see cref="RequestUnitEstimator"/>), one read per user not in the writer cache,
-/// and one read plus one write of the shadow progress; Capture blobs read in ranges of <c>readBytes</c>; compute as
-/// GB-seconds of the job's memory at the measured throughput. No Event Hubs ingress (the history is read from Capture)
-/// and no rollup work. A version that declares keyed groups adds, per batch, one read and one conditional write per
-/// distinct key it touches, and one read and one write per declared leaderboard window its keys touch
-/// (<c>ShadowKeyedWriter</c>); <c>global</c>'s conflicts between concurrent partitions are not priced.
+/// The cost of a back-fill, priced with the FinOps cost model: per batch the user writes and reads, the shadow
+/// progress, keyed and leaderboard writes of a version with groups, Capture reads and compute.
+/// What is and is not priced: docs/internals.md#back-fill-cost.
 /// </summary>
 internal static class BackfillCostModel
 {

@@ -6,15 +6,9 @@ using TreasureHunt.Pipeline.Versions;
 namespace TreasureHunt.Pipeline.Erasure;
 
 /// <summary>
-/// What applying an erasure does to the stores, for <see cref="Processing.PartitionBatchProcessor"/> (which applies it
-/// in its partition's sequence order and records the tombstone and the pending cleanup in the progress) and for the
-/// paths that must not bring the user back (<see cref="Processing.ParkedReplayer"/>): delete the user's document in the
-/// live container and in every shadow definitions container, count the parked rows the totals counted (a held user),
-/// and log the erasure (<see cref="IErasureLog"/>: hash, partition, sequence number) for re-application after a
-/// restore. The physical cleanup of the parked rows and dead letters is left to <see cref="ErasureCleaner"/> (the log
-/// says "pending" for those stores until then; the routes leave those rows out meanwhile, <see cref="PendingErasures"/>).
-/// Every step is idempotent, so a redelivered batch applies it again harmlessly. A batch's erasures are applied
-/// together (<see cref="ApplyBatchAsync"/>): distinct users concurrently, the log read and written once per batch.
+/// What applying an erasure does to the stores: delete the user's document in the live and every shadow container,
+/// count the parked rows the totals counted, and log the erasure; idempotent. The parked rows and dead letters are
+/// cleaned later by <see cref="ErasureCleaner"/>: docs/internals.md#user-erasure.
 /// </summary>
 public sealed class UserErasure(
     IUserDocumentStore users,
@@ -29,14 +23,9 @@ public sealed class UserErasure(
     public const string ParkedStore = "parked", DeadLettersStore = "deadletters", Pending = "pending";
 
     /// <summary>
-    /// Applies a batch's erasures (in the batch processor's batch, between the users' events before and after them):
-    /// distinct users concurrently, at most <paramref name="maxParallel"/> at a time, one user's erasures in sequence
-    /// order; within an erasure the documents' deletes run concurrently. The erasure log is read once for the batch
-    /// (what an earlier application of a redelivered batch did; concurrently with the deletes) and written once (one
-    /// transaction per 100 rows), before the progress moves past the erasures. Returns how many of the user's parked
-    /// rows the totals counted as parked (rows of a committed parking: the user held from at or before them, at or
-    /// below <paramref name="progress"/>'s position), for the batch to take out of the count; the rows themselves stay
-    /// until the cleanup worker deletes them after the progress is written, so a redelivered batch counts them again.
+    /// Applies a batch's erasures: distinct users concurrently (at most <paramref name="maxParallel"/>), one user's in
+    /// sequence order, the log read and written once; returns the parked rows the totals counted, for the batch to take out
+    /// of the count (docs/internals.md#user-erasure).
     /// </summary>
     public async Task<int> ApplyBatchAsync(string partitionId, IReadOnlyList<SequencedErasure> erasures, Core.Rollups.PartitionProgress progress, int maxParallel,
         CancellationToken cancellationToken)

@@ -8,41 +8,11 @@ using TreasureHunt.Pipeline.Queries;
 namespace TreasureHunt.Pipeline.Export;
 
 /// <summary>
-/// Point-in-time export: for each label row (user, time T) the requested user features as the live pipeline would have
-/// answered <c>GET /api/users/{id}/features</c> at T, computed by replaying the history through the live code — the
-/// parser (<see cref="EventParser"/>), the schema-2 <see cref="UserDocument.Apply"/> and the query-side
-/// <see cref="FeatureAnswers.UserValue"/> with the query time T.
+/// Point-in-time export: each label row's (user, time T) features as <c>GET /api/users/{id}/features</c> would have
+/// answered at T, replayed from the history through the live parser and <see cref="UserDocument.Apply"/>. An event counts
+/// when known at T (enqueued and stamped at or before T); an erasure withholds the user's earlier rows. Clock, order,
+/// bounds and erasure: docs/internals.md#point-in-time-export.
 /// </summary>
-/// <remarks>
-/// <para><b>The clock ("as of").</b> An event counts for a row at T when it was <em>known</em> at T: its enqueue time
-/// (the broker's clock: Event Hubs' <c>EnqueuedTimeUtc</c>, the local log's append time) is at or before T <em>and</em>
-/// its own timestamp is at or before T. So a late event (timestamp before T, enqueued after T) does not count — the
-/// online path could not have known it at T, and counting it would leak the future into training — and an event stamped
-/// after T (the contract lets a timestamp run up to <see cref="ContractLimits.MaxFutureSkew"/> ahead of its enqueue
-/// time) does not count before its timestamp. Formally, an event becomes available at
-/// <c>max(enqueue time, timestamp)</c>, where the enqueue time is the running maximum within its partition (so a
-/// partition whose clock stepped back never lets a later message count earlier than an earlier one).</para>
-/// <para><b>The order.</b> The partitions are merged by that enqueue time (ties: partition order, then sequence
-/// number); events are applied to a user's document in the order they become available (ties: merge order), each as a
-/// one-event batch of its partition. Duplicates are decided by the document's delivery state exactly as live: a copy
-/// of an event id within the duplicate horizon is dropped, wherever it was enqueued. Windowed answers count back from T
-/// (the tile containing T and the N − 1 before). With one-event batches the result equals the live path's for any
-/// batching, except at the per-user cap of remembered ids (the live path prunes after each batch, this after each
-/// event) — a user sending more ids within the horizon than the cap.</para>
-/// <para><b>Bounded.</b> One ordered pass over each partition, read in chunks of <see cref="ReadChunk"/>; the label rows
-/// sorted by time; the document of a user only while that user has rows still to answer (a document is bounded by the
-/// definitions: docs/data-model.md); events held back because they are stamped ahead of the clock (at most those
-/// enqueued within the last <see cref="ContractLimits.MaxFutureSkew"/>, of labelled users only); the answers, one array
-/// per row. Once the last row is answered the pass only looks for erase control messages (a prefix test, no parsing)
-/// to the end of the history.</para>
-/// <para><b>Erased users.</b> An erase control message in the history (<see cref="EraseControlMessage"/>, in its
-/// user's partition, merged in order like any message) takes effect at its enqueue time: every row of that user at an
-/// earlier time is <em>withheld</em> — no values, listed in <see cref="ExportResult.Withheld"/>, counted in
-/// <see cref="ExportSummary.ErasedRowsWithheld"/> — even rows answered before the pass reached the erasure, and the
-/// user's document and held-back events are dropped, as the live pipeline deletes the document. Rows at or after the
-/// erasure are answered from a fresh profile: only the events that become available after it, as
-/// <c>GET /api/users/{id}/features</c> would answer then. This is why the pass reads the history to its end.</para>
-/// </remarks>
 public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryRules delivery)
 {
     /// <summary>Messages read from a partition per <see cref="IHistorySource.ReadAsync"/> call.</summary>

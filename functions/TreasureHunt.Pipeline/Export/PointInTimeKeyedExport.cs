@@ -9,27 +9,10 @@ using TreasureHunt.Pipeline.Queries;
 namespace TreasureHunt.Pipeline.Export;
 
 /// <summary>
-/// Point-in-time export of a keyed group: for each label row (a key of the group, time T) the requested features of
-/// the key as <c>GET /api/groups/{group}/features</c> would have answered at T had the rollup no lag — replayed from the
-/// history through the live code: the parser, the users' delivery state (a producer duplicate counts in no key, as
-/// live), the key's <see cref="KeyedState"/> (every feature of the group kept: <see cref="CompiledGroup.StoringAll"/>)
-/// and the query-side <see cref="FeatureAnswers.UserValue"/> with the query time T.
+/// Point-in-time export of a keyed group: each label row's (key, time T) features as
+/// <c>GET /api/groups/{group}/features</c> would have answered at T with no rollup lag, with the clock and order of
+/// <see cref="PointInTimeExport"/>. Erasure and bounds: docs/internals.md#point-in-time-keyed-export.
 /// </summary>
-/// <remarks>
-/// <para><b>The clock and the order</b> are those of <see cref="PointInTimeExport"/>: an event counts for a row at T when
-/// it was known at T — enqueued (the partition's running maximum) and stamped at or before T — the partitions merged by
-/// enqueue time; no event after T leaks into a row. Duplicates are decided in that merge order per user, with the
-/// user's delivery state as the live path keeps it (horizon and id cap of <c>Aggregation:*</c>).</para>
-/// <para><b>Erasure.</b> Keyed groups are aggregates over many people and keep an erased user's earlier events (as the
-/// live documents do, docs/data-model.md); an erase control message only drops the user's delivery state, as the live
-/// path deletes the user document. No user id is written: the rows are keys.</para>
-/// <para><b>Bounded.</b> One ordered pass over each partition (<see cref="PointInTimeExport.ReadChunk"/> messages at a
-/// time); the label rows; a key's state only while the key has rows still to answer (a key state is bounded by the
-/// group's definitions); events held back because they are stamped ahead of the clock (of labelled keys only, at most
-/// those enqueued within <see cref="ContractLimits.MaxFutureSkew"/>); the delivery state of each user seen within the
-/// last duplicate horizon (a user idle for longer is forgotten: no later copy can be a duplicate of its events). The
-/// pass ends when the last row is answered.</para>
-/// </remarks>
 public sealed class PointInTimeKeyedExport(CompiledDefinitions definitions, DeliveryRules delivery)
 {
     private readonly CompiledDefinitions _definitions = definitions ?? throw new ArgumentNullException(nameof(definitions));

@@ -10,31 +10,9 @@ using TreasureHunt.Core.Rollups;
 namespace TreasureHunt.Pipeline.Processing;
 
 /// <summary>
-/// Re-applies parked messages once their cause is fixed (<c>th replay-parked</c>, <c>POST /api/parked/replay</c>),
-/// exactly once:
-/// <list type="bullet">
-/// <item><b>Only committed parkings are replayed.</b> A row is committed when the batch that parked it advanced the
-/// partition's progress: its user is held in <see cref="PartitionProgress.ParkedUsers"/> from a sequence number at or
-/// below it, or (a dead letter) its sequence number is in <see cref="PartitionProgress.ParkedDeadLetters"/>. A row at
-/// or below the progress that is not committed was parked by an attempt that died before committing, and the
-/// redelivered batch applied the message normally: it is marked <c>superseded</c>, never applied twice. A row above
-/// the progress belongs to a batch still in flight and is left for the next run.</item>
-/// <item><b>A held user's messages are applied in order, before anything newer.</b> Every message of a held user is
-/// parked, so the user's document has applied nothing past its first parked message; the replay applies the parked
-/// ones through the same <see cref="UserDocument.Apply"/> and its per-partition watermark, so applying them again
-/// (a replay that died before marking its rows) is a no-op. Only when no committed row is left is the user released,
-/// by an ETag-conditional write of the progress: a batch that parked more of the user meanwhile conflicts with it and
-/// holds the user again, so no newer message is ever applied ahead of a parked one.</item>
-/// <item><b>Rollups</b>: each replayed message sends its own delta (events, or a dead letter, minus one parked) to the
-/// entities under the source <c>replay-{partition}</c> and the range [sequence, sequence]; the entities ignore a range
-/// they already applied, so a replay re-run after a crash never counts twice.</item>
-/// </list>
-/// A sequence gap has no body to replay: it stays listed (reason <c>sequence_gap</c>) for the operator.
-/// <para>
-/// <b>Erased users</b>: a row older than the user's erasure tombstone (<see cref="PartitionProgress.ErasedAt"/>) is
-/// never applied (the erasure deleted such rows; one read before it is deleted here), and a replay that wrote a user
-/// whose tombstone appeared meanwhile deletes the user's documents again (<see cref="Erasure.UserErasure"/>).
-/// </para>
+/// Re-applies parked messages once their cause is fixed (<c>th replay-parked</c>, <c>POST /api/parked/replay</c>), exactly
+/// once: only committed parkings, a held user's messages in order before anything newer, each with its own rollup range,
+/// never a row older than the user's erasure. Why each holds: docs/internals.md#parked-replay.
 /// </summary>
 public sealed class ParkedReplayer(
     IParkedStore parked,

@@ -6,14 +6,9 @@ using TreasureHunt.Core.Rollups;
 namespace TreasureHunt.Pipeline.Processing;
 
 /// <summary>
-/// Erase control messages (<see cref="EraseControlMessage"/>) in a batch, applied in the partition's sequence order:
-/// the user's events before the erasure are applied as usual (so rollups and duplicate decisions do not depend on
-/// where batches were cut), then the user's documents are deleted (<see cref="Erasure.UserErasure"/>; a batch's
-/// erasures of distinct users concurrently, <c>Pipeline:MaxParallelErasures</c> at a time), then the user's events
-/// after it start a new profile. The tombstone and the pending cleanup of the parked rows and dead letters go into the
-/// progress in the batch's own conditional write (<see cref="PartitionProgress.RecordErasure(string, string, long, DateTimeOffset, DateTimeOffset)"/>);
-/// a crash before it redelivers the batch, which does it all again in the same order. The physical cleanup runs off
-/// the batch's path (<see cref="Erasure.ErasureCleaner"/>).
+/// Erase control messages in a batch, applied in the partition's sequence order: the user's earlier events, then the
+/// deletes (<see cref="Erasure.UserErasure"/>), then a new profile; tombstone and pending cleanup in the batch's own
+/// progress write. Ordering and crash argument: docs/internals.md#erasure-in-a-batch.
 /// </summary>
 public sealed partial class PartitionBatchProcessor
 {

@@ -14,19 +14,9 @@ using TreasureHunt.Pipeline.Telemetry;
 namespace TreasureHunt.Pipeline.Processing;
 
 /// <summary>
-/// The one code path every host runs for a partition batch (the Event Hubs function, the local host's partition
-/// processors, the benchmark): validate, write each touched user aggregate once, dead-letter bad messages, then
-/// record the batch's rollup delta in the partition's progress and send it to the entities when it is due.
-/// Safe to run again on the same (or an overlapping) batch: see <see cref="PartitionProgress"/>.
-/// <para>
-/// Failures: a store's permanent refusal of one request (<see cref="IStoreRefusalClassifier"/>: a user document
-/// over the item limit, a dead-letter row over the entity limit) is narrowed to the smallest unit — the user, the
-/// dead letter — and that unit's messages are <b>parked</b> (<see cref="IParkedStore"/>, raw bodies, reason code)
-/// while the rest of the batch proceeds; a parked user stays held (its later messages are parked too) until
-/// <see cref="ParkedReplayer"/> applies them in order. Every other failure (throttling, unavailability, timeouts,
-/// anything unknown) propagates: the host retries the batch without limit and never checkpoints past it, and
-/// <see cref="PartitionHolds"/> reports how long the partition has been held.
-/// </para>
+/// The one code path every host runs for a partition batch: validate, write each touched user document once,
+/// dead-letter bad messages, record and send the rollup delta; safe to run again on an overlapping batch. A permanent
+/// refusal parks only its user or dead letter; anything else holds the partition: docs/internals.md#batch-failures.
 /// </summary>
 public sealed partial class PartitionBatchProcessor(
     IUserDocumentStore users,

@@ -14,17 +14,9 @@ public sealed record BackfillProgress(long AppliedThisRun, long Position, long T
 public sealed record BackfillSettings(int BatchSize = 1000, DateTimeOffset? From = null, int Parallelism = 4);
 
 /// <summary>
-/// Computes a shadow definitions version from the history (any <see cref="IHistorySource"/>: the local event log,
-/// Event Hubs Capture), partition by partition from the shadow's progress on, through <see cref="ShadowBatchProcessor"/>
-/// — the live path's parser and per-user step, exactly-once and checkpointed per batch, so a killed back-fill resumes
-/// where its progress says and finishes with every message applied once.
-/// <para>
-/// Hand-over to the live stream: the live hosts apply each batch to every registered shadow whose progress is
-/// contiguous with it (<see cref="ShadowFollower"/>). The back-fill ends when, for every partition, the shadow's
-/// progress has reached the live consumer group's applied position read after it, and the version has been registered
-/// for longer than the hosts' registry refresh interval (plus a margin): every later live batch starts at most one
-/// past the shadow's position and is taken by a host that knows the version, so no message is left out.
-/// </para>
+/// Computes a shadow definitions version from the history (event log or Capture), partition by partition from its
+/// progress through <see cref="ShadowBatchProcessor"/>, resumable; it ends once the live hosts carry the version on.
+/// Hand-over argument: docs/internals.md#back-fill-hand-over.
 /// </summary>
 public sealed class HistoryBackfill(
     ShadowBatchProcessor processor,

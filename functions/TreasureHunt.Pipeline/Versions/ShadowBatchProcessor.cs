@@ -22,25 +22,9 @@ public enum ShadowOutcome
 }
 
 /// <summary>
-/// Applies one partition batch to a shadow definitions version's user documents: the live path's parser (with the
-/// version's event types) and per-user step (<see cref="UserDocumentApply"/>, exactly-once through the documents'
-/// delivery state), the version's keyed groups and declared leaderboards when it declares any
-/// (<see cref="ShadowKeyedWriter"/>: written per batch into the version's own container, no rollup deltas or signals),
-/// then the version's own progress (<see cref="ShadowProgress"/>). No dead letters (the live path records them) and no
-/// per-type item leaderboards (the rollup's, from the moment the hosts run the version). For the hosts' configured
-/// version that keeps its back-filled keys (<see cref="DefinitionsVersion.UsersFromLive"/>) the user step only reads.
-/// <para>
-/// Exactly-once: only a range contiguous with the stored progress is applied, so every message up to the progress is
-/// in the documents; a message applied twice (a crash before the progress write, or the back-fill and a live host
-/// applying the same range concurrently) is recognised by the document's per-partition watermark. The progress only
-/// moves forward (the larger of the stored value and the batch's end, on a conflict re-read).
-/// </para>
-/// <para>
-/// Erasures: an erase control message in the batch deletes the user's shadow document at its place in the order (its
-/// earlier events in the batch are not applied, its later ones start a new profile), and an event older than the
-/// user's tombstone in the live progress (<paramref name="tombstones"/>) is never applied, so a back-fill that reads
-/// the history from before an erasure does not bring the user back, not even until it reaches the control message.
-/// </para>
+/// Applies one partition batch to a shadow definitions version: the live parser and per-user step, its keyed groups and
+/// declared leaderboards (<see cref="ShadowKeyedWriter"/>), then its own progress; only a range contiguous with that
+/// progress, and never an event older than the user's erasure. Details: docs/internals.md#shadow-batches.
 /// </summary>
 public sealed class ShadowBatchProcessor(IShadowProgressStore progressStore, DeliveryRules deliveryRules, IOptions<PipelineOptions> pipelineOptions, IOptions<ContractOptions> contractOptions, TimeProvider time)
 {

@@ -5,23 +5,9 @@ using TreasureHunt.Pipeline.Rollups;
 namespace TreasureHunt.Pipeline.Versions;
 
 /// <summary>
-/// Keeps a back-filled definitions version's keyed groups (every group, <c>item</c> and <c>global</c> included, every
-/// feature in the key's state: <see cref="CompiledGroup.StoringAll"/>) and its declared leaderboards in the version's own
-/// container, per batch and without the rollup: the counted events of a partition batch are grouped by key, and each
-/// key's document takes the events after its entry for the partition (<see cref="GroupDocument.ApplyEvents"/>) in one
-/// conditional write. Exactly once however the back-fill's and the live hosts' batches were cut, and equal to what the
-/// rollup computes live: a key's state is the same however its events were split (every aggregation merges).
-/// <para>Leaderboards: each written key offers its value — read from its document just written, in every window its
-/// batch events touched (<see cref="CompiledLeaderboard.Offers"/>) — to the leaderboard window's one section, which
-/// keeps each key's highest value (offers of one key arrive in any order from concurrent writers; ranked values only
-/// grow). A key outside the section can only enter by growing past its worst entry, and every growth is offered, so
-/// the section is the exact top-K. Offered again on every retry (an offer is idempotent), before the shadow progress
-/// moves past the batch, so a crash in between never loses one.</para>
-/// <para>Bounded: a batch's keys (at most groups × messages of the batch) and their events while the batch is written;
-/// a key document by its group's worst case plus one entry per event partition
-/// (<see cref="GroupDocument.BackfilledWorstCaseBytes"/>); a leaderboard window by K entries. Cost: one read and one
-/// write per distinct key a batch touches, and per leaderboard window its keys touched — a key touched by every batch
-/// (the <c>global</c> group) is written by every partition's batch, conflicts retried.</para>
+/// Keeps a back-filled version's keyed groups and declared leaderboards in its own container, per batch and without the
+/// rollup: each key a batch touches gets one conditional write, then offers its value to each touched leaderboard
+/// window. Exactness, bounds and cost: docs/internals.md#shadow-keyed-writes.
 /// </summary>
 public static class ShadowKeyedWriter
 {

@@ -10,24 +10,10 @@ using TreasureHunt.Core.Rollups;
 namespace TreasureHunt.Storage.Tables;
 
 /// <summary>
-/// Dead letters in the <c>deadletters</c> table. PartitionKey = bucket of the source partition + enqueue hour,
-/// descending (<c>bb-9999999999 − yyyyMMddHH</c>, newest hour first); RowKey = descending enqueue ticks + source
-/// partition + sequence number, so the same dead letter written twice is one row.
+/// Dead letters in the <c>deadletters</c> table, newest first, partitioned by source-partition bucket and hour, with an
+/// erasure index row per dead letter naming a user (keyed by the id's hash). Keys, throughput and the index:
+/// docs/internals.md#dead-letter-table.
 /// </summary>
-/// <remarks>
-/// The bucket is the source partition number mod <see cref="Buckets"/> (32 = Event Hubs Standard's largest partition
-/// count), so each source partition writes its own table partitions: its dead-letter rate is bounded by its own
-/// ingress (~1,000 events/s), below the documented ~2,000 entities/s per table partition
-/// (https://learn.microsoft.com/azure/storage/tables/storage-performance-checklist#targets-for-data-operations).
-/// A query reads every bucket's range newest first, a page of at most 100 rows at a time, and merges them: memory is
-/// bounded by 32 pages plus <c>top</c>, and the order is exactly the one a single hour partition gave.
-/// <para><b>Erasure index.</b> A dead letter whose payload names a user (<see cref="DeadLetterUserId"/>) also gets an
-/// index row in partition <c>user-{userId hash}</c> (<see cref="UserIdHash"/>, never the id) whose row key is the dead
-/// letter's keys, so an erasure finds the user's dead letters with one partition query instead of a scan of the
-/// table: one extra row (~200 bytes, written in the same call) per such dead letter. Index rows expire with their dead
-/// letters (<see cref="DeleteOlderThanAsync"/>). The <c>user-</c> partitions sort after every bucket's <c>bb-</c>
-/// partitions, so the hour-range queries never meet them.</para>
-/// </remarks>
 internal sealed class TableDeadLetterStore(TableClient table) : IDeadLetterStore
 {
     public const int Buckets = 32;

@@ -4,25 +4,10 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Local.EventLog;
 
 /// <summary>
-/// One partition of the local event log: an append-only file with increasing sequence numbers from 0 — contiguous
-/// until a compaction removes erased users' records, which leaves gaps and never renumbers a kept record.
+/// One partition of the local event log: an append-only, fsynced file of records with increasing sequence numbers,
+/// checked and repaired on open, sparsely indexed, compacted by an atomic rewrite. Durability, repair, memory and
+/// compaction: docs/internals.md#local-event-log.
 /// </summary>
-/// <remarks>
-/// <para>Appends are written at the committed length and made durable (fsync) before <see cref="AppendAsync"/>
-/// returns, so an acknowledged message survives kill -9. A failed append (disk full, I/O error) is cut off again
-/// (truncate to the pre-append length; if even that fails, before the next append), so stray bytes never sit between
-/// records and later reads never meet a corrupt record.</para>
-/// <para>On open, records are checked (header, sequence number, length within the file and
-/// <see cref="LogRecord.MaxBodyBytes"/>, CRC). A bad tail with no valid record after it was never acknowledged and is
-/// cut off. Bad bytes followed by the next expected record (only possible if the file was damaged outside this class)
-/// are removed by moving the later records down — acknowledged records are never dropped.</para>
-/// <para>Memory: one (sequence number, offset) per <see cref="IndexStride"/> sequence numbers (16 bytes per 1,024
-/// messages) plus a read cursor; a read seeks from the nearest indexed record, reading headers only. Reads are bounded by
-/// count and by bytes.</para>
-/// <para><see cref="CompactAsync"/> rewrites the file without chosen records into <c>{path}.compact</c>, fsyncs it and
-/// renames it over the file (atomic), so a crash leaves the old file or the new one; a leftover <c>.compact</c> file is
-/// deleted on open. Reads in flight finish on the file they started on; later reads use the new one.</para>
-/// </remarks>
 internal sealed class LogPartition : IDisposable
 {
     public const int IndexStride = 1024;
@@ -207,15 +192,10 @@ internal sealed class LogPartition : IDisposable
     }
 
     /// <summary>
-    /// Rewrites the file without the committed records <paramref name="remove"/> selects (given each record's sequence
-    /// number and body); every other record keeps its bytes and its sequence number. Records appended while it runs are
-    /// kept (appends wait only for the final copy of that tail and the rename), and so is the last committed record, so
-    /// that the file always ends with the highest sequence number given out (a reopened log never reuses one). Returns
-    /// how many records were removed and the bytes freed; when none is selected, the file is not rewritten. One
-    /// compaction at a time.
+    /// Rewrites the file without the committed records <paramref name="select"/> picks (sequence numbers kept; appends
+    /// wait only for the final copy; the last record always kept) and returns what it removed; one at a time.
+    /// Cost: docs/internals.md#local-event-log.
     /// </summary>
-    /// <remarks>Cost: the committed file read twice (selection, then copy from the first removed record on), the kept
-    /// bytes after it written once, one fsync and one rename.</remarks>
     public async Task<(int Removed, long BytesFreed)> CompactAsync(Func<long, ReadOnlyMemory<byte>, bool> select, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(select);

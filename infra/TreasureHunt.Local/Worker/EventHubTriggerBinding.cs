@@ -6,17 +6,8 @@ using TreasureHunt.Core.Events;
 namespace TreasureHunt.Local.Worker;
 
 /// <summary>
-/// A partition batch as the host's Event Hubs extension hands a batched (<c>cardinality: many</c>) trigger to an
-/// isolated worker: the bodies as the trigger's input and the extension's binding data as trigger metadata, each
-/// value converted to RPC the way the host converts binding data.
-/// <para>
-/// Sources: the binding data and their names, Azure/azure-sdk-for-net
-/// sdk/eventhub/Microsoft.Azure.WebJobs.Extensions.EventHubs/src/Triggers/EventHubTriggerBindingStrategy.cs
-/// (GetBindingData, AddBindingData for an EventData[], GetSystemPropertiesForBinding); their RPC form,
-/// Azure/azure-functions-host src/WebJobs.Script.Grpc/MessageExtensions/GrpcMessageConversionExtensions.cs (ToRpc):
-/// <c>string[]</c> becomes <c>collection_string</c> and <c>long[]</c> <c>collection_sint64</c> (the worker declares
-/// TypedDataCollection), everything else JSON by Newtonsoft.Json's defaults (ToRpcDefault).
-/// </para>
+/// A partition batch as the host's Event Hubs extension hands a batched trigger to an isolated worker: the bodies as
+/// input, the binding data as trigger metadata in the host's RPC form. Sources: docs/internals.md#event-hubs-trigger-binding.
 /// </summary>
 internal static class EventHubTriggerBinding
 {

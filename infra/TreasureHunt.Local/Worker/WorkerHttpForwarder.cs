@@ -12,14 +12,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace TreasureHunt.Local.Worker;
 
 /// <summary>
-/// HTTP to the worker's HTTP-triggered functions as the host does for the ASP.NET Core integration: the request is
-/// matched against the functions' routes (<c>api/</c> + the trigger's route, its methods), checked against the trigger's
-/// authorization level, then invoked over gRPC while YARP's forwarder sends the request itself to the worker's own
-/// server (the <c>HttpUri</c> capability); the two meet in the worker by the <c>x-ms-invocation-id</c> header, and the
-/// response comes back over the forwarded request.
-/// Sources: azure-functions-host src/WebJobs.Script.Grpc/Server/DefaultHttpProxyService.cs (IHttpForwarder.SendAsync);
-/// azure-functions-dotnet-worker extensions/Worker.Extensions.Http.AspNetCore (Constants.CorrelationHeader,
-/// WorkerRequestServicesMiddleware, FunctionsHttpProxyingMiddleware).
+/// HTTP to the worker's HTTP-triggered functions as the host forwards it (route and authorization matched, invoked over
+/// gRPC while YARP forwards the request; the two meet by <c>x-ms-invocation-id</c>). Sources:
+/// docs/internals.md#worker-http-forwarding.
 /// </summary>
 internal sealed class WorkerHttpForwarder
 {

@@ -8,17 +8,9 @@ using TreasureHunt.Tools.Load;
 namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
-/// th bench --curve: the cost-versus-freshness curve. The product (preaggregated) runs at maxEventBatchSize 100 / 500 /
-/// 1,000 / 5,000 on the sessionized workload, each point in its own host, database and task hub, in two phases:
-/// <list type="number">
-/// <item>unthrottled (--events): the sustained events/s at that batch size, on a host with minEventBatchSize 1 — the
-/// backlog fills every batch, and the run's last, partial batches are not held back by a wait;</item>
-/// <item>offered at one rate common to all points (--curve-rate; by default half of what the first point, batch 100,
-/// sustained unthrottled, rounded down to 1-2-5) on the same database and log, the host restarted with
-/// the point's waits (<see cref="Batching"/>): the costs (user writes, store writes, RU, $) and the freshness
-/// percentiles of this phase make the point, beside the floor of this phase's own traffic (<see cref="TrafficFloor"/>).</item>
-/// </list>
-/// Writes a table, the "curve" array of the JSON (merged into an existing --out file) and a PNG (<see cref="CurveChart"/>).
+/// <c>th bench --curve</c>: the cost-versus-freshness curve over maxEventBatchSize 100 / 500 / 1,000 / 5,000, each point an
+/// unthrottled phase and a phase at one common offered rate, written as a table, JSON and a PNG.
+/// Phases: docs/internals.md#bench-curve.
 /// </summary>
 internal static class BenchCurve
 {

@@ -27,14 +27,9 @@ internal sealed record LoadProfile(int Users = 50_000, int Items = 5_000, double
 internal readonly record struct GeneratedMessage(byte[] Body, bool IsDuplicate, int BadKind, string? UserId = null);
 
 /// <summary>
-/// Synthetic treasure-hunt traffic: Zipf-skewed users and items, a realistic type mix, each item in a fixed
-/// category, event time = generation time. A share of messages are exact re-sends of an earlier event (producer
-/// duplicates) and a share are bad messages of every kind in <see cref="BadMessages"/>. Users are drawn per event
-/// (<see cref="LoadWorkload.Uniform"/>) or come in sessions (<see cref="LoadWorkload.Sessions"/>: only the order of
-/// users changes — the event's timestamp stays the generation time given by the caller). With declared attributes
-/// (<see cref="LoadProfile.Attributes"/>) every event also carries a value for each: a string out of 20 per attribute
-/// (<c>brand-7</c>; <c>GG</c> when that is longer than its maxLength), an integer 1..10, or a boolean — drawn from a generator of their own, so
-/// the core fields are the same per seed with or without them. Deterministic per seed.
+/// Synthetic treasure-hunt traffic: Zipf users and items, a realistic type mix, producer duplicates and bad messages,
+/// uniform or sessionized users, values for declared attributes; deterministic per seed.
+/// Details: docs/internals.md#event-generator.
 /// </summary>
 internal sealed class EventGenerator
 {

@@ -6,14 +6,9 @@ using System.Text.Json;
 namespace TreasureHunt.Tools.Load;
 
 /// <summary>
-/// Freshness of every served answer, from enqueue to readable, measured with probe events sent beside a load: one
-/// probe user (all its events in one partition, applied in order) sends a fresh anchor event, then probe k — a
-/// <c>view</c> of its own item, timestamped <see cref="ProbeAge"/> ago. That age makes each probe late for the user's
-/// minute tiles (<c>totals.late</c> counts the probes through, in order), gives each its own item (its item stats) and
-/// puts it in an hour leaderboard no generated event reaches (generated events are timestamped now). An answer reflects
-/// probe k when the profile's <c>view</c> count, <c>totals.late</c> above its baseline, the item's stats or the hour's
-/// leaderboard show it. Under load: p99 over the probes; after the stream stops: how long after the sending ended the
-/// last probe (sent then) is readable in each answer ("final within").
+/// Freshness of every served answer, enqueue to readable, from probe events sent beside a load (one probe user, each
+/// probe a late view of its own item); p99 under load and "final within" after the stream stops.
+/// How each answer shows a probe: docs/internals.md#freshness-probe.
 /// </summary>
 internal sealed class FreshnessProbe(HostClient client, string runId)
 {

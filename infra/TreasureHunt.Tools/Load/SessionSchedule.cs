@@ -51,27 +51,9 @@ internal sealed record SessionProfile(double NominalRate = 10_000, double MeanGa
 }
 
 /// <summary>
-/// Who does the next event in sessionized traffic. The model (docs/BENCHMARKS.md, "Workloads"):
-/// <list type="bullet">
-/// <item>sessions start as a Poisson process in <i>virtual event time</i> at rate R / E[L], so that events arrive
-/// at the nominal rate R (events/s) — the paced rate when the run is paced, else --nominal-rate: the unthrottled
-/// phase replays the traffic of a product at R events/s as fast as the pipeline takes it;</item>
-/// <item>each session's user is drawn Zipf from the population (returning users: a popular user has many sessions);</item>
-/// <item>a session has L events, L uniform in [min, max] (default 10..50: "a user does 10–50 things in a few minutes");</item>
-/// <item>the gaps between a session's consecutive events are exponential with mean g (default 4 s: a 30-event session
-/// lasts ~2 minutes);</item>
-/// <item>events come out in virtual-time order: a priority queue of the active sessions keyed by their next event's
-/// time. It holds the concurrent sessions, R·g·(E[L] − 1)/E[L] ≈ R·g in the steady state (≈ 38,700 at R = 10,000/s,
-/// g = 4 s, E[L] = 30; ~40 bytes each, ~1.5 MB).</item>
-/// </list>
-/// The schedule starts in that steady state rather than empty (an empty start would give a short run fewer, younger
-/// sessions, i.e. more coalescing than real traffic). The steady state is built directly: a session of length L
-/// started at −a is still active at 0 with k events done iff a Poisson process of rate 1/g had k − 1 arrivals by a,
-/// whose expected time is g for every k; so the active sessions are spread evenly over the cells (L, k), 1 ≤ k &lt; L,
-/// i.e. L is drawn with weight L − 1 and the events left, L − k, uniform in 1..L − 1; by memorylessness each one's
-/// next event is Exp(g) away. Their count is the steady-state mean above, rounded.
-/// Deterministic per seed; it draws from its own <see cref="Random"/>, so the item, type, duplicate and bad-message
-/// draws are the generator's as in the uniform workload.
+/// Who does the next event in sessionized traffic: Zipf users in sessions of 10–50 events with exponential gaps,
+/// started as a Poisson process at the nominal rate and begun in the steady state; deterministic per seed.
+/// Model and steady-state construction: docs/internals.md#session-schedule.
 /// </summary>
 internal sealed class SessionSchedule
 {

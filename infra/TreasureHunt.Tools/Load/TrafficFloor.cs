@@ -3,18 +3,9 @@ using TreasureHunt.Local.EventLog;
 namespace TreasureHunt.Tools.Load;
 
 /// <summary>
-/// The store-write floor of a run's own traffic: a design that writes each user's document once per batch cannot
-/// write less than (distinct users per batch ÷ events per batch). Each valid, non-duplicate event is placed in its
-/// partition by the local host's own function (<see cref="LocalEventLog.PartitionOf(ReadOnlySpan{char}, int)"/>),
-/// each partition's events are cut, in send order, into batches of B (the host's maxEventBatchSize: an unthrottled
-/// run's batches are full), and floor(B) = Σ distinct users per batch ÷ Σ events; the last, partial batch of each
-/// partition counts as the batch it is. Several batch sizes are followed at once (the cost-versus-freshness curve).
-/// <para>
-/// Bound: it keeps no event, only per partition and batch size the distinct users of the current batch — at most
-/// partitions × Σ B entries (8 partitions × (100 + 500 + 1,000 + 5,000) = 52,800 references to user-id strings the
-/// generator made anyway) — plus two counters per pair.
-/// </para>
-/// Not thread-safe: one producer calls <see cref="Add"/>.
+/// The store-write floor of a run's own traffic (distinct users per batch ÷ events per batch, with the host's own
+/// partitioning and batch sizes), for several batch sizes at once; bounded by partitions × the batch sizes, one
+/// producer. Definition and bound: docs/internals.md#traffic-floor.
 /// </summary>
 internal sealed class TrafficFloor
 {

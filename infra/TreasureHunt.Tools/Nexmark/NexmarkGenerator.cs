@@ -42,20 +42,9 @@ public sealed record NexmarkConfig
 }
 
 /// <summary>
-/// A deterministic Nexmark event stream, following the published generator's rules (nexmark/nexmark,
-/// nexmark-flink/src/main/java/com/github/nexmark/flink/generator/: NexmarkGenerator.java, GeneratorConfig.java,
-/// model/PersonGenerator.java, model/AuctionGenerator.java, model/BidGenerator.java, model/PriceGenerator.java):
-/// the event id alone decides the kind (id mod 50: 0 a person, 1–3 an auction, 4–49 a bid); persons and auctions get
-/// consecutive ids; an auction's seller is a hot seller (the first person of the last block of 100) with probability
-/// 1 − 1/HotSellersRatio, else one of the last NumActivePeople persons or a few ids ahead; a bid is on a hot auction
-/// (the first of the last block of 100 auctions) with probability 1 − 1/HotAuctionRatio, else on one of the last
-/// NumInFlightAuctions auctions or a few ahead; its bidder is a hot bidder (the second person of the last block of 100,
-/// so hot bidders and sellers differ) with probability 1 − 1/HotBiddersRatio; prices are round(10^(6u) × 100) cents for
-/// uniform u (log-uniform, 1 to 1,000,000.00); half the bids come through one of four hot channels, the rest through one
-/// of 10,000 others. Two departures, both so that our contract can carry the stream: an auction's category (one of 5)
-/// is a hash of the seed and the auction id rather than a draw from the random stream, so a bid can carry its
-/// auction's category without a join; and the bidder id is offset by FIRST_PERSON_ID once (the reference adds it twice).
-/// The same seed gives the same events.
+/// A deterministic Nexmark event stream following the published generator's rules (the event id decides the kind,
+/// hot sellers, auctions and bidders, log-uniform prices, hot channels), with two departures so our contract can carry
+/// it. Rules, sources and departures: docs/internals.md#nexmark-generator.
 /// </summary>
 public sealed class NexmarkGenerator
 {
