@@ -37,18 +37,7 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(features);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var rows = labels.OrderBy(r => r.Time.UtcTicks).ThenBy(r => r.Index).ToArray();
-        var values = new object?[labels.Count][];
-        var remaining = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var row in rows)
-        {
-            if (row.Index < 0 || row.Index >= values.Length || values[row.Index] is not null)
-            {
-                throw new ArgumentException($"label row indexes must be 0..{values.Length - 1}, each once", nameof(labels));
-            }
-            values[row.Index] = [];
-            remaining[row.UserId] = remaining.GetValueOrDefault(row.UserId) + 1;
-        }
+        var (rows, values, remaining) = LabelRows.Plan(labels, r => r.UserId);
         var rowsOfUser = rows.GroupBy(r => r.UserId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         var replay = new Replay(this, features, window, values, remaining, rowsOfUser);
 
@@ -215,7 +204,7 @@ public sealed class PointInTimeExport(CompiledDefinitions definitions, DeliveryR
 }
 
 /// <summary>A label row: the user (entity id) and the time its features are wanted at; <see cref="Index"/> = its position in the label file.</summary>
-public readonly record struct LabelRow(int Index, string UserId, DateTimeOffset Time);
+public readonly record struct LabelRow(int Index, string UserId, DateTimeOffset Time) : ILabelRow;
 
 /// <summary>How far the export is: history messages read, rows answered.</summary>
 public readonly record struct ExportProgress(long MessagesRead, int RowsAnswered, int Rows, TimeSpan Elapsed);

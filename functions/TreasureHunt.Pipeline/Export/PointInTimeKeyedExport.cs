@@ -36,20 +36,10 @@ public sealed class PointInTimeKeyedExport(CompiledDefinitions definitions, Deli
         ArgumentNullException.ThrowIfNull(features);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var all = group.StoringAll;
-        var rows = labels.OrderBy(r => r.Time.UtcTicks).ThenBy(r => r.Index).ToArray();
-        var values = new object?[labels.Count][];
-        var remaining = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var row in rows)
+        var (rows, values, remaining) = LabelRows.Plan(labels, r => GroupKeys.DocumentId(group, r.Key), row =>
         {
-            if (row.Index < 0 || row.Index >= values.Length || values[row.Index] is not null)
-            {
-                throw new ArgumentException($"label row indexes must be 0..{values.Length - 1}, each once", nameof(labels));
-            }
             if (row.Key.Length != group.Key.Length) throw new ArgumentException($"label row {row.Index}: the group '{group.Name}' has {group.Key.Length} key fields", nameof(labels));
-            values[row.Index] = [];
-            var id = GroupKeys.DocumentId(group, row.Key);
-            remaining[id] = remaining.GetValueOrDefault(id) + 1;
-        }
+        });
 
         var heads = await HistoryPartitionReader.OpenHeadsAsync(source, cancellationToken);
 
@@ -181,4 +171,4 @@ public sealed class PointInTimeKeyedExport(CompiledDefinitions definitions, Deli
 }
 
 /// <summary>A keyed label row: the key's values (the group's key order, canonical: <see cref="GroupKeys.Parse"/>) and the time its features are wanted at; <see cref="Index"/> = its position in the label file.</summary>
-public readonly record struct KeyedLabelRow(int Index, string[] Key, DateTimeOffset Time);
+public readonly record struct KeyedLabelRow(int Index, string[] Key, DateTimeOffset Time) : ILabelRow;
