@@ -115,6 +115,23 @@ public sealed class PointInTimeKeyedExportTests
         Assert.Equal(new double?[] { null, 10, 10, 30, 30, 70 }, result.Values.Select(v => v[0] is null ? (double?)null : Convert.ToDouble(v[0], CultureInfo.InvariantCulture)).ToArray());
     }
 
+    [Fact]
+    public async Task Label_rows_are_refused_when_an_index_repeats_or_a_key_has_the_wrong_arity()
+    {
+        var source = new ListHistorySource(new Dictionary<string, List<RawMessage>> { ["0"] = [] });
+        var group = Definitions.Group("category")!;
+        var export = new PointInTimeKeyedExport(Definitions, DeliveryRules.Default);
+        Task Run(params KeyedLabelRow[] labels) =>
+            export.RunAsync(source, group, labels, [group.Feature("revenue")!], QueryWindow.Lifetime, null, CancellationToken.None);
+
+        var repeated = await Assert.ThrowsAsync<ArgumentException>(() => Run(new KeyedLabelRow(0, ["caves"], T0), new KeyedLabelRow(0, ["caves"], T0.AddMinutes(1))));
+        Assert.Contains("each once", repeated.Message, StringComparison.Ordinal);
+        var outOfRange = await Assert.ThrowsAsync<ArgumentException>(() => Run(new KeyedLabelRow(1, ["caves"], T0)));
+        Assert.Contains("0..0", outOfRange.Message, StringComparison.Ordinal);
+        var arity = await Assert.ThrowsAsync<ArgumentException>(() => Run(new KeyedLabelRow(0, ["caves", "extra"], T0)));
+        Assert.Contains("has 1 key fields", arity.Message, StringComparison.Ordinal);
+    }
+
     private static Dictionary<string, List<RawMessage>> RandomStream(Random random, int partitionCount, int messages, out DateTimeOffset end)
     {
         var partitions = Enumerable.Range(0, partitionCount).ToDictionary(p => p.ToString(CultureInfo.InvariantCulture), _ => new List<RawMessage>());
