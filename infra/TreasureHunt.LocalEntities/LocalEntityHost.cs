@@ -36,8 +36,11 @@ public sealed class LocalEntityHost : IAsyncDisposable
 
     public const int DefaultPartitionCount = 4;
 
-    /// <summary>How long a dequeued entity message stays invisible before another worker may take it.</summary>
-    public static readonly TimeSpan EntityMessageVisibilityTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>How long a dequeued entity message stays invisible before another worker may take it. At 15 s a loaded
+    /// host's own messages came back while they waited behind a busy entity: duplicates, work items failing on pop
+    /// receipts and abandoned, rollups tens of seconds late (docs/benchmarks/freshness.md). 60 s still brings a killed
+    /// host's messages back within a minute.</summary>
+    public static readonly TimeSpan EntityMessageVisibilityTimeout = TimeSpan.FromSeconds(60);
 
     private readonly RollupOptions _rollupOptions;
     private readonly ILoggerFactory _loggerFactory;
@@ -92,8 +95,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
             MaxQueuePollingInterval = maxQueuePollingInterval ?? DefaultMaxQueuePollingInterval,
             UseSeparateQueueForEntityWorkItems = true,
             // Messages a worker dequeued and then died with come back after this timeout (default 5 minutes). The
-            // entity operations are idempotent (applied sequence ranges), so a short timeout is safe and lets a
-            // restarted host finish a killed one's work within seconds instead of minutes.
+            // entity operations are idempotent (applied sequence ranges), so a shorter timeout is safe and lets a
+            // restarted host finish a killed one's work within a minute instead of five.
             ControlQueueVisibilityTimeout = EntityMessageVisibilityTimeout,
             WorkItemQueueVisibilityTimeout = EntityMessageVisibilityTimeout,
             LoggerFactory = loggerFactory,

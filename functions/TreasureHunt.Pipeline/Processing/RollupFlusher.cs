@@ -72,34 +72,37 @@ public sealed class RollupFlusher(
     /// <summary>
     /// Seals, sends and clears every pending rollup of the consumer group that is due, on partitions whose processor
     /// has not written them for <c>FlushMaxAgeSeconds</c> (the flush timer's job, so that an idle partition's last
-    /// events still reach the leaderboards; an active partition's processor does it in its batches).
+    /// events still reach the leaderboards; an active partition's processor does it in its batches). The partitions
+    /// are flushed concurrently: each is its own progress document, and one after another the last partition of the
+    /// list waited for every other one's seal, send and clear.
     /// </summary>
     public async Task<int> FlushDueAsync(string consumerGroup, CancellationToken cancellationToken)
     {
-        var count = 0;
-        foreach (var candidate in await progressStore.ListWithPendingRollupsAsync(consumerGroup, cancellationToken))
+        var candidates = await progressStore.ListWithPendingRollupsAsync(consumerGroup, cancellationToken);
+        var signals = await Task.WhenAll(candidates.Select(candidate => FlushIfDueAsync(candidate, cancellationToken)));
+        return signals.Sum();
+    }
+
+    private async Task<int> FlushIfDueAsync(PartitionProgress progress, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (progress.WrittenByBatchWithin(now, options.Value.FlushMaxAge))
         {
-            var progress = candidate;
-            var now = time.GetUtcNow();
-            if (progress.WrittenByBatchWithin(now, options.Value.FlushMaxAge))
-            {
-                continue;
-            }
-            if (progress.Sealed is null)
-            {
-                if (!progress.ShouldSeal(now, options.Value))
-                {
-                    continue;
-                }
-                progress.Seal();
-                if (!await progressStore.TryReplaceAsync(progress, cancellationToken))
-                {
-                    logger.LogDebug("Partition {PartitionId} changed while sealing; its processor will flush it", progress.PartitionId);
-                    continue;
-                }
-            }
-            count += (await FlushSealedAsync(progress, cancellationToken)).Signals;
+            return 0;
         }
-        return count;
+        if (progress.Sealed is null)
+        {
+            if (!progress.ShouldSeal(now, options.Value))
+            {
+                return 0;
+            }
+            progress.Seal();
+            if (!await progressStore.TryReplaceAsync(progress, cancellationToken))
+            {
+                logger.LogDebug("Partition {PartitionId} changed while sealing; its processor will flush it", progress.PartitionId);
+                return 0;
+            }
+        }
+        return (await FlushSealedAsync(progress, cancellationToken)).Signals;
     }
 }

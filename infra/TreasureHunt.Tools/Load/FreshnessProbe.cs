@@ -52,7 +52,7 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
     }
 
     /// <summary>Sends a probe every <paramref name="interval"/> and polls the answers until <paramref name="sendingEnded"/>
-    /// completes; then sends the final probe and polls until every answer shows it (or <see cref="FinalTimeout"/>).</summary>
+    /// completes; then sends the final probe and polls until every answer shows every probe (or <see cref="FinalTimeout"/>).</summary>
     public async Task<FreshnessResult> RunAsync(TimeSpan interval, Task sendingEnded, CancellationToken cancellationToken)
     {
         using var polling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -64,8 +64,10 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
         }
         var ended = Stopwatch.GetTimestamp();
         var last = await SendAsync(final: true, cancellationToken);
+        // Until every probe, not only the last, is readable in every answer: an earlier probe whose read came just
+        // before it turned readable would otherwise be left unmarked once the last one shows.
         var wait = Stopwatch.StartNew();
-        while (wait.Elapsed < FinalTimeout && !AllReadable(last)) await Task.Delay(100, cancellationToken);
+        while (wait.Elapsed < FinalTimeout && !AllReadable()) await Task.Delay(100, cancellationToken);
         await polling.CancelAsync();
         try { await poller; } catch (OperationCanceledException) { }
 
@@ -82,9 +84,9 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
         }
     }
 
-    private bool AllReadable(Probe probe)
+    private bool AllReadable()
     {
-        lock (_lock) return Answers.All(probe.ReadableMs.ContainsKey);
+        lock (_lock) return _probes.TrueForAll(p => p.ReadableMs.Count == Answers.Length);
     }
 
     private async Task<Probe> SendAsync(bool final, CancellationToken cancellationToken)
@@ -98,40 +100,57 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
         return probe;
     }
 
-    /// <summary>Every 100 ms: which outstanding probes each answer shows.</summary>
-    private async Task PollAsync(CancellationToken cancellationToken)
+    /// <summary>Polls each answer in a loop of its own, 100 ms after its previous round, so a slow answer (one item
+    /// read per outstanding probe) does not stretch the others' polling interval.</summary>
+    private Task PollAsync(CancellationToken cancellationToken) => Task.WhenAll(
+        PollLoopAsync("profile", PollProfileAsync, cancellationToken),
+        PollLoopAsync("totals", PollTotalsAsync, cancellationToken),
+        PollLoopAsync("itemStats", PollItemStatsAsync, cancellationToken),
+        PollLoopAsync("leaderboards", PollLeaderboardsAsync, cancellationToken));
+
+    private async Task PollLoopAsync(string answer, Func<List<Probe>, CancellationToken, Task> poll, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             List<Probe> outstanding;
-            lock (_lock) outstanding = _probes.Where(p => p.ReadableMs.Count < Answers.Length).ToList();
-            if (outstanding.Count > 0)
-            {
-                var now = Stopwatch.GetTimestamp();
-                // Counts applied in the probe partition's order: probes 1..n are readable.
-                if (outstanding.Any(p => !p.ReadableMs.ContainsKey("profile")))
-                {
-                    var (status, profile) = await client.GetAsync($"/api/users/{_user}/profile", cancellationToken);
-                    if (status == 200) MarkThrough("profile", ViewCount(profile), outstanding, now);
-                }
-                if (outstanding.Any(p => !p.ReadableMs.ContainsKey("totals")))
-                {
-                    MarkThrough("totals", await LateAsync(cancellationToken) - _lateBaseline, outstanding, now);
-                }
-                foreach (var probe in outstanding.Where(p => !p.ReadableMs.ContainsKey("itemStats")))
-                {
-                    if ((await client.GetAsync($"/api/items/{probe.ItemId}/stats", cancellationToken)).Status == 200) Mark(probe, "itemStats", now);
-                }
-                foreach (var hour in outstanding.Where(p => !p.ReadableMs.ContainsKey("leaderboards")).GroupBy(p => HourOf(p.Timestamp)))
-                {
-                    var at = Uri.EscapeDataString(hour.Key.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-                    var (status, board) = await client.GetAsync($"/api/leaderboard?type=view&window=hour&at={at}&top=100", cancellationToken);
-                    if (status != 200) continue;
-                    var shown = board.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()).ToHashSet(StringComparer.Ordinal);
-                    foreach (var probe in hour.Where(p => shown.Contains(p.ItemId))) Mark(probe, "leaderboards", now);
-                }
-            }
+            lock (_lock) outstanding = _probes.Where(p => !p.ReadableMs.ContainsKey(answer)).ToList();
+            if (outstanding.Count > 0) await poll(outstanding, cancellationToken);
             await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    // Counts applied in the probe partition's order: probes 1..n are readable. Each answer is timed at the start of the
+    // read that showed it.
+    private async Task PollProfileAsync(List<Probe> outstanding, CancellationToken cancellationToken)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var (status, profile) = await client.GetAsync($"/api/users/{_user}/profile", cancellationToken);
+        if (status == 200) MarkThrough("profile", ViewCount(profile), outstanding, now);
+    }
+
+    private async Task PollTotalsAsync(List<Probe> outstanding, CancellationToken cancellationToken)
+    {
+        var now = Stopwatch.GetTimestamp();
+        MarkThrough("totals", await LateAsync(cancellationToken) - _lateBaseline, outstanding, now);
+    }
+
+    private Task PollItemStatsAsync(List<Probe> outstanding, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(outstanding, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (probe, ct) =>
+        {
+            var now = Stopwatch.GetTimestamp();
+            if ((await client.GetAsync($"/api/items/{probe.ItemId}/stats", ct)).Status == 200) Mark(probe, "itemStats", now);
+        });
+
+    private async Task PollLeaderboardsAsync(List<Probe> outstanding, CancellationToken cancellationToken)
+    {
+        foreach (var hour in outstanding.GroupBy(p => HourOf(p.Timestamp)))
+        {
+            var now = Stopwatch.GetTimestamp();
+            var at = Uri.EscapeDataString(hour.Key.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            var (status, board) = await client.GetAsync($"/api/leaderboard?type=view&window=hour&at={at}&top=100", cancellationToken);
+            if (status != 200) continue;
+            var shown = board.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()).ToHashSet(StringComparer.Ordinal);
+            foreach (var probe in hour.Where(p => shown.Contains(p.ItemId))) Mark(probe, "leaderboards", now);
         }
     }
 
