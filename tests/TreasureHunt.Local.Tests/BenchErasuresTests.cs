@@ -55,12 +55,14 @@ public sealed class BenchErasuresTests
         Assert.Equal(3, json["requestedAfterTheLoad"]!.GetValue<int>());
 
         // The paced phase's latency is the target's; the unthrottled phase's is reported beside it.
-        var paced = result with { PacedRate = 5_000, PacedErasures = 500, PacedEventsPerSecond = 2_900, UnthrottledApplyP50Ms = 700, UnthrottledApplyP99Ms = 45_000 };
+        Assert.Null(json["cleanedSeconds"]);
+        var paced = result with { PacedRate = 5_000, PacedErasures = 500, PacedEventsPerSecond = 2_900, UnthrottledApplyP50Ms = 700, UnthrottledApplyP99Ms = 45_000, CleanedSeconds = 31.5 };
         Assert.True(paced.AppliedWithinOneFlushInterval);
         var pacedJson = BenchErasures.Json(paced, "test machine");
         Assert.Equal(500, pacedJson["pacedErasures"]!.GetValue<int>());
         Assert.Equal(45_000, pacedJson["unthrottledApplyP99Ms"]!.GetValue<double>());
         Assert.Equal(5_000, pacedJson["pacedRate"]!.GetValue<double>());
+        Assert.Equal(31.5, pacedJson["cleanedSeconds"]!.GetValue<double>());
     }
 
     [Fact]

@@ -246,6 +246,20 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     /// <summary>The HTTP requests the local Cosmos emulator has answered (<c>GET /_th/stats</c>), or null when it does not say.</summary>
     internal static async Task<long?> EmulatorRequestsAsync(string root, CancellationToken cancellationToken)
     {
+        using var stats = await EmulatorStatsAsync(root, cancellationToken);
+        return stats is not null && stats.RootElement.TryGetProperty("requests", out var requests) ? requests.GetInt64() : null;
+    }
+
+    /// <summary>The requests the local Cosmos emulator has answered per kind (<c>/_th/stats</c> <c>byKind</c>: "container operation"), or null when it does not say.</summary>
+    internal static async Task<Dictionary<string, long>?> EmulatorRequestsByKindAsync(string root, CancellationToken cancellationToken)
+    {
+        using var stats = await EmulatorStatsAsync(root, cancellationToken);
+        if (stats is null || !stats.RootElement.TryGetProperty("byKind", out var byKind)) return null;
+        return byKind.EnumerateObject().ToDictionary(k => k.Name, k => k.Value.GetInt64(), StringComparer.Ordinal);
+    }
+
+    private static async Task<JsonDocument?> EmulatorStatsAsync(string root, CancellationToken cancellationToken)
+    {
         var configuration = LocalConfiguration.Build(root, new Dictionary<string, string?>());
         var options = new CosmosOptions();
         Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(CosmosOptions.Section), options);
@@ -258,8 +272,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         {
             using var response = await http.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode) return null;
-            using var stats = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-            return stats.RootElement.TryGetProperty("requests", out var requests) ? requests.GetInt64() : null;
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
         }
         catch (HttpRequestException)
         {

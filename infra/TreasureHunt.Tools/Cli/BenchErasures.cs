@@ -13,12 +13,14 @@ namespace TreasureHunt.Tools.Cli;
 
 /// <summary>
 /// <c>th bench --erasures N</c>: the product's unthrottled phase (the uniform workload, --events events) twice, each on a
-/// fresh host and database — without erasures, then with N users erased through <c>DELETE /api/users/{userId}</c> spread
+/// fresh host with its own database, tables and task hub, all dropped after it — without erasures, then with N users erased through <c>DELETE /api/users/{userId}</c> spread
 /// over the load (<see cref="ErasurePlan"/>): the throughput cost in percent. Then, on the host with erasures, a phase
 /// offered at --rate for --rate-seconds with the same share of erasures per event, spread evenly in time: each
 /// erasure's apply latency (request → applied, the erasure log's two times) against one flush interval — measured
 /// there, not in the unthrottled phase, whose erasures wait behind its backlog (reported as context). Finally how long
-/// after the unthrottled phase's last erasure was applied the event log held none of the erased users' earlier records.
+/// after the unthrottled phase's last erasure was applied the event log held none of the erased users' earlier records,
+/// and how long after the paced phase's last one no erasure had parked rows or dead letters left to clean. Each
+/// unthrottled phase's CPU per event (host, emulators) and Cosmos requests per kind are reported beside its wall time.
 /// </summary>
 internal static class BenchErasures
 {
@@ -45,13 +47,13 @@ internal static class BenchErasures
         var paced = new PacedPhase(s.Rate, pacedEvents, new LoadProfile(Seed: seed + 1, Workload: LoadWorkload.Uniform), pacedPlan);
 
         var port = UpCommand.HostPort() + 110;
-        var (without, _) = await RunOnceAsync(stack, root, "plain", port, s.Events, profile, stamp, null, null, cancellationToken);
-        var (with, measured) = await RunOnceAsync(stack, root, "erasing", port, s.Events, profile, stamp, plan, paced, cancellationToken);
+        var (without, _, costWithout) = await RunOnceAsync(stack, root, "plain", port, s.Events, profile, stamp, null, null, cancellationToken);
+        var (with, measured, costWith) = await RunOnceAsync(stack, root, "erasing", port, s.Events, profile, stamp, plan, paced, cancellationToken);
         var result = new ErasureBenchResult(s.Events, plan.Steps.Count, measured!.RequestedAfterTheLoad, without, with,
             ErasureBenchResult.Percentile(measured.PacedApplyMs, 50), ErasureBenchResult.Percentile(measured.PacedApplyMs, 99),
             measured.PacedApplyMs.Count == 0 ? 0 : measured.PacedApplyMs.Max(), rollups.FlushMaxAgeSeconds, measured.LogCompactedSeconds,
             s.Rate, measured.PacedApplyMs.Count, measured.PacedEventsPerSecond,
-            ErasureBenchResult.Percentile(measured.ApplyMs, 50), ErasureBenchResult.Percentile(measured.ApplyMs, 99));
+            ErasureBenchResult.Percentile(measured.ApplyMs, 50), ErasureBenchResult.Percentile(measured.ApplyMs, 99), measured.CleanedSeconds);
 
         var table = new Table().AddColumn("erasure under load").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("events (uniform workload, unthrottled)", $"{result.Events:N0}");
@@ -62,9 +64,31 @@ internal static class BenchErasures
         table.AddRow($"paced phase: {pacedEvents:N0} events offered at {result.PacedRate:N0}/s, {result.PacedErasures:N0} erasures; processed at", $"{result.PacedEventsPerSecond:N0} events/s");
         table.AddRow("paced phase: erasure applied after its request, p50 / p99 / max", $"{result.ApplyP50Ms:N0} / {result.ApplyP99Ms:N0} / {result.ApplyMaxMs:N0} ms");
         table.AddRow($"paced phase: all within one flush interval (Rollups:FlushMaxAgeSeconds = {result.FlushIntervalSeconds:N0} s)", result.AppliedWithinOneFlushInterval ? "yes" : "no");
+        table.AddRow("paced phase: parked rows and dead letters cleaned, after the last erasure was applied",
+            result.CleanedSeconds is { } cleaned ? $"{cleaned:N1} s" : "not within 5 minutes");
         table.AddRow("event log compacted, after the last erasure was applied", result.LogCompactedSeconds is { } c ? $"{c:N1} s" : "not within 5 minutes");
         AnsiConsole.Write(table);
-        var json = Json(result, BenchCommand.Machine()).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var cpu = new Table().AddColumn("CPU ms per event, unthrottled phase").AddColumn(new TableColumn("without").RightAligned()).AddColumn(new TableColumn("with").RightAligned());
+        cpu.AddRow("host", $"{costWithout.HostCpuMsPerEvent:F4}", $"{costWith.HostCpuMsPerEvent:F4}");
+        cpu.AddRow("Cosmos emulator", $"{costWithout.CosmosCpuMsPerEvent:F4}", $"{costWith.CosmosCpuMsPerEvent:F4}");
+        cpu.AddRow("Azurite", $"{costWithout.AzuriteCpuMsPerEvent:F4}", $"{costWith.AzuriteCpuMsPerEvent:F4}");
+        AnsiConsole.Write(cpu);
+        var kinds = RequestsByKind(costWithout.RequestsByKind, costWith.RequestsByKind);
+        if (kinds.Count > 0)
+        {
+            var byKind = new Table().AddColumn("Cosmos requests of the unthrottled phase, by kind")
+                .AddColumn(new TableColumn("without").RightAligned()).AddColumn(new TableColumn("with").RightAligned());
+            foreach (var (kind, counts) in kinds) byKind.AddRow(Markup.Escape(kind), $"{counts.Without:N0}", $"{counts.With:N0}");
+            AnsiConsole.Write(byKind);
+        }
+        var jsonObject = Json(result, BenchCommand.Machine());
+        jsonObject["cosmosRequestsByKind"] = new JsonObject(kinds.Select(k => KeyValuePair.Create(k.Kind, (JsonNode?)new JsonObject { ["without"] = k.Counts.Without, ["with"] = k.Counts.With })));
+        jsonObject["cpuMsPerEvent"] = new JsonObject
+        {
+            ["without"] = new JsonObject { ["host"] = costWithout.HostCpuMsPerEvent, ["cosmos"] = costWithout.CosmosCpuMsPerEvent, ["azurite"] = costWithout.AzuriteCpuMsPerEvent },
+            ["with"] = new JsonObject { ["host"] = costWith.HostCpuMsPerEvent, ["cosmos"] = costWith.CosmosCpuMsPerEvent, ["azurite"] = costWith.AzuriteCpuMsPerEvent },
+        };
+        var json = jsonObject.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (s.Out is { } path) await File.WriteAllTextAsync(path, json + "\n", cancellationToken);
         AnsiConsole.WriteLine(json);
         return 0;
@@ -90,38 +114,71 @@ internal static class BenchErasures
         ["flushIntervalSeconds"] = r.FlushIntervalSeconds,
         ["appliedWithinOneFlushInterval"] = r.AppliedWithinOneFlushInterval,
         ["logCompactedSeconds"] = r.LogCompactedSeconds,
+        ["cleanedSeconds"] = r.CleanedSeconds,
     };
 
-    private sealed record Measured(List<double> ApplyMs, int RequestedAfterTheLoad, double? LogCompactedSeconds, List<double> PacedApplyMs, double PacedEventsPerSecond);
+    /// <summary>The Cosmos emulator's requests per kind in each run's unthrottled phase (kinds with at least 10 in either), most first.</summary>
+    private static List<(string Kind, (long Without, long With) Counts)> RequestsByKind(Dictionary<string, long>? without, Dictionary<string, long>? with)
+    {
+        if (without is null || with is null) return [];
+        return without.Keys.Union(with.Keys)
+            .Select(k => (Kind: k, Counts: (Without: without.GetValueOrDefault(k), With: with.GetValueOrDefault(k))))
+            .Where(k => Math.Max(k.Counts.Without, k.Counts.With) >= 10)
+            .OrderByDescending(k => Math.Max(k.Counts.Without, k.Counts.With))
+            .ToList();
+    }
+
+    /// <summary>What an unthrottled phase cost besides its wall time: Cosmos requests by kind, and CPU ms per event of the host and of each emulator.</summary>
+    private sealed record PhaseCost(Dictionary<string, long>? RequestsByKind, double? HostCpuMsPerEvent, double? CosmosCpuMsPerEvent, double? AzuriteCpuMsPerEvent);
+
+    private sealed record Measured(List<double> ApplyMs, int RequestedAfterTheLoad, double? LogCompactedSeconds, List<double> PacedApplyMs, double PacedEventsPerSecond,
+        double? CleanedSeconds);
 
     /// <summary>The paced phase: <paramref name="Events"/> offered at <paramref name="Rate"/>, the plan's erasures evenly spread in time (its thresholds are not used).</summary>
     private sealed record PacedPhase(double Rate, long Events, LoadProfile Profile, ErasurePlan Plan);
 
-    private static async Task<(double EventsPerSecond, Measured? Measured)> RunOnceAsync(LocalStack stack, string root, string label, int port, long events,
+    private static async Task<(double EventsPerSecond, Measured? Measured, PhaseCost Cost)> RunOnceAsync(LocalStack stack, string root, string label, int port, long events,
         LoadProfile profile, string stamp, ErasurePlan? plan, PacedPhase? paced, CancellationToken cancellationToken)
     {
         AnsiConsole.Write(new Rule(plan is null ? "without erasures" : $"with {plan.Steps.Count:N0} erasures"));
         var hostState = Path.Combine(stack.StateDir, "bench", $"erasures-{label}");
         if (Directory.Exists(hostState)) Directory.Delete(hostState, recursive: true);
         var database = $"bench-erasures-{label}-{stamp}";
+        // Everything the host writes is its own and is dropped after it (database, tables, task hub, event log), so the
+        // second run finds the emulators as the first did: docs/benchmarks/erasure.md, Method.
+        var prefix = $"benchera{label}{stamp}";
         var settings = new Dictionary<string, string>
         {
             ["Local__Strategy"] = "preaggregated",
             ["Cosmos__Database"] = database,
-            ["TaskHubName"] = $"benchera{label}{stamp}",
+            ["TaskHubName"] = prefix,
+            ["Tables__CostLedgerTable"] = $"{prefix}costledger",
+            ["Tables__DeadLettersTable"] = $"{prefix}deadletters",
+            ["Tables__CheckpointsTable"] = $"{prefix}checkpoints",
+            ["Tables__ParkedTable"] = $"{prefix}parked",
+            ["Tables__ErasuresTable"] = $"{prefix}erasures",
         };
         var (client, _) = await stack.EnsureHostAsync(port, hostState, settings, cancellationToken);
+        double? PerEvent(double? ms) => ms is { } v ? Math.Round(v / events, 4) : null;
         try
         {
             var logged = (await client.GetStatusAsync(cancellationToken)).Messages;
             using var loadDone = new CancellationTokenSource();
             // Both runs poll the status alike (the run without erasures with an empty plan), so the polling is not in the cost.
+            var kindsBefore = await BenchCommand.EmulatorRequestsByKindAsync(root, cancellationToken);
+            var (hostBefore, emulatorsBefore) = ((await client.GetStatusAsync(cancellationToken)).CpuMs, EmulatorCpu.Read(stack.StateDir));
             var erasing = EraseDuringAsync(client, plan ?? new ErasurePlan([]), logged, loadDone.Token, cancellationToken);
             var (_, _, elapsed) = await LoadCommand.RunAsync(client, events, null, profile, cancellationToken);
             await loadDone.CancelAsync();
             var (requested, afterLoad) = await erasing;
             var eventsPerSecond = Math.Round(events / elapsed.TotalSeconds, 1);
-            if (plan is null) return (eventsPerSecond, null);
+            var (hostAfter, emulatorsAfter) = ((await client.GetStatusAsync(cancellationToken)).CpuMs, EmulatorCpu.Read(stack.StateDir));
+            var kindsAfter = await BenchCommand.EmulatorRequestsByKindAsync(root, cancellationToken);
+            var cost = new PhaseCost(
+                kindsBefore is null || kindsAfter is null ? null : kindsAfter.ToDictionary(k => k.Key, k => k.Value - kindsBefore.GetValueOrDefault(k.Key), StringComparer.Ordinal),
+                PerEvent(hostAfter - hostBefore), PerEvent(emulatorsAfter.CosmosMs - emulatorsBefore.CosmosMs), PerEvent(emulatorsAfter.AzuriteMs - emulatorsBefore.AzuriteMs));
+            AnsiConsole.MarkupLineInterpolated($"CPU ms per event, host / Cosmos emulator / Azurite: {cost.HostCpuMsPerEvent:F4} / {cost.CosmosCpuMsPerEvent:F4} / {cost.AzuriteCpuMsPerEvent:F4}");
+            if (plan is null) return (eventsPerSecond, null, cost);
 
             // Each erasure's times from the erasure log (the host's clock), then the log's compaction.
             var (applyMs, applied) = await WaitAppliedAsync(client, requested, cancellationToken);
@@ -133,14 +190,53 @@ internal static class BenchErasures
             AnsiConsole.Write(new Rule($"paced at {paced!.Rate:N0}/s with {paced.Plan.Steps.Count:N0} erasures"));
             var pacedErasing = EraseEvenlyAsync(client, paced.Plan, TimeSpan.FromSeconds(paced.Events / paced.Rate), cancellationToken);
             var (_, _, pacedElapsed) = await LoadCommand.RunAsync(client, paced.Events, paced.Rate, paced.Profile, cancellationToken);
-            var (pacedApplyMs, _) = await WaitAppliedAsync(client, await pacedErasing, cancellationToken);
-            return (eventsPerSecond, new Measured(applyMs, afterLoad, compactedSeconds, pacedApplyMs, Math.Round(paced.Events / pacedElapsed.TotalSeconds, 1)));
+            var pacedRequested = await pacedErasing;
+            var (pacedApplyMs, pacedApplied) = await WaitAppliedAsync(client, pacedRequested, cancellationToken);
+            var lastPacedApplied = pacedApplied.Count == 0 ? DateTime.UtcNow : pacedApplied.Max(a => a.AppliedAt);
+            double? cleanedSeconds = await WaitCleanedAsync(client, pacedRequested, TimeSpan.FromMinutes(5), cancellationToken) is { } cleaned
+                ? Math.Max(0, Math.Round((cleaned - lastPacedApplied).TotalSeconds, 1)) : null;
+            return (eventsPerSecond, new Measured(applyMs, afterLoad, compactedSeconds, pacedApplyMs, Math.Round(paced.Events / pacedElapsed.TotalSeconds, 1), cleanedSeconds), cost);
         }
         finally
         {
             client.Dispose();
             await LocalStack.StopHostAsync(hostState);
             await BenchCommand.DropDatabaseAsync(root, database, cancellationToken);
+            await DropAzuriteAsync(root, prefix, cancellationToken);
+            var eventLog = Path.Combine(hostState, "log"); // the host's log (host.log) is kept for a look afterwards
+            if (Directory.Exists(eventLog)) Directory.Delete(eventLog, recursive: true);
+        }
+    }
+
+    /// <summary>Deletes the Azurite tables, queues and blob containers whose names start with <paramref name="prefix"/>: a bench host's own tables and its task hub.</summary>
+    private static async Task DropAzuriteAsync(string root, string prefix, CancellationToken cancellationToken)
+    {
+        var configuration = LocalConfiguration.Build(root, new Dictionary<string, string?>());
+        var tables = new Azure.Data.Tables.TableServiceClient(configuration["Tables:ConnectionString"]);
+        var names = new List<string>();
+        await foreach (var table in tables.QueryAsync(cancellationToken: cancellationToken)) names.Add(table.Name);
+        foreach (var name in names.Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))) await tables.DeleteTableAsync(name, cancellationToken);
+        var storage = configuration["AzureWebJobsStorage"];
+        var queues = new Azure.Storage.Queues.QueueServiceClient(storage);
+        var queueNames = new List<string>();
+        await foreach (var queue in queues.GetQueuesAsync(prefix: prefix, cancellationToken: cancellationToken)) queueNames.Add(queue.Name);
+        foreach (var name in queueNames) await queues.DeleteQueueAsync(name, cancellationToken);
+        var blobs = new Azure.Storage.Blobs.BlobServiceClient(storage);
+        var containers = new List<string>();
+        await foreach (var container in blobs.GetBlobContainersAsync(prefix: prefix, cancellationToken: cancellationToken)) containers.Add(container.Name);
+        foreach (var name in containers)
+        {
+            var container = blobs.GetBlobContainerClient(name);
+            try
+            {
+                await container.DeleteAsync(cancellationToken: cancellationToken);
+            }
+            catch (Azure.RequestFailedException e) when (e.ErrorCode == "LeaseIdMissing")
+            {
+                // The task hub's lease container keeps the stopped host's lease: break it, then delete.
+                await Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlobLeaseClient(container).BreakAsync(TimeSpan.Zero, cancellationToken: cancellationToken);
+                await container.DeleteAsync(cancellationToken: cancellationToken);
+            }
         }
     }
 
@@ -223,6 +319,33 @@ internal static class BenchErasures
             }
         }
         return (applyMs, applied);
+    }
+
+    /// <summary>
+    /// When no erasure of <paramref name="requested"/> still had its parked rows and dead letters "pending" in the erasure
+    /// log (each erasure read again every second until done; the cleanup worker's run is what this waits for), or null after the timeout.
+    /// </summary>
+    private static async Task<DateTime?> WaitCleanedAsync(HostClient client, List<(string UserId, string ErasureId)> requested, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var left = requested.Select(r => r.ErasureId).ToList();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            var pending = new List<string>();
+            foreach (var erasureId in left)
+            {
+                var (status, body) = await client.GetErasureAsync(erasureId, cancellationToken);
+                if (status != 200 || !body.TryGetProperty("stores", out var stores)
+                    || stores.EnumerateObject().Any(store => store.Value.ValueKind == JsonValueKind.String && store.Value.GetString() == "pending"))
+                {
+                    pending.Add(erasureId);
+                }
+            }
+            if (pending.Count == 0) return DateTime.UtcNow;
+            left = pending;
+            await Task.Delay(1000, cancellationToken);
+        }
+        return null;
     }
 
     /// <summary>When the log first held no record of an erased user before its erasure (checked every second), or null after the timeout.</summary>

@@ -38,11 +38,13 @@ internal sealed record ErasurePlan(IReadOnlyList<ErasurePlan.Step> Steps)
 
 /// <summary>What <c>./th bench --erasures N</c> reports (docs/BENCHMARKS.md, "Erasure under load").</summary>
 /// <param name="ApplyP50Ms">Apply latency (request → applied) of the erasures of the paced phase (offered at <paramref name="PacedRate"/>): the target's figure.</param>
+/// <param name="CleanedSeconds">How long after the paced phase's last erasure was applied none of its erasures had parked rows or dead letters still to clean (null: not within 5 minutes).</param>
 /// <param name="UnthrottledApplyP50Ms">The same for the erasures of the unthrottled phase: they wait behind its backlog, so this is context, not the target.</param>
 internal sealed record ErasureBenchResult(
     long Events, int Erasures, int RequestedAfterTheLoad, double EventsPerSecondWithout, double EventsPerSecondWith,
     double ApplyP50Ms, double ApplyP99Ms, double ApplyMaxMs, double FlushIntervalSeconds, double? LogCompactedSeconds,
-    double PacedRate = 0, int PacedErasures = 0, double PacedEventsPerSecond = 0, double UnthrottledApplyP50Ms = 0, double UnthrottledApplyP99Ms = 0)
+    double PacedRate = 0, int PacedErasures = 0, double PacedEventsPerSecond = 0, double UnthrottledApplyP50Ms = 0, double UnthrottledApplyP99Ms = 0,
+    double? CleanedSeconds = null)
 {
     /// <summary>Throughput lost to the erasures, in percent of the run without them (negative: the run with them was faster).</summary>
     public double ThroughputCostPercent => EventsPerSecondWithout <= 0 ? 0 : Math.Round((1 - EventsPerSecondWith / EventsPerSecondWithout) * 100, 2);
