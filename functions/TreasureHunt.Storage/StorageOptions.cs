@@ -42,11 +42,12 @@ public sealed class CosmosOptions : IValidatableObject
     public int ItemWriterCacheSize { get; set; } = 20_000;
 
     /// <summary>
-    /// The user-document reads and writes of a batch go through a second client with the SDK's bulk execution
-    /// (<c>AllowBulkExecution</c>): concurrent operations are grouped per partition-key range into batch requests of up to
-    /// 100 operations, each keeping its own IfMatch ETag and answer (412, 409, 404 per operation). Costs latency: an
-    /// operation waits until its batch is full or the SDK's 100 ms timer fires. Queries, deletes, progress, rollups and the
-    /// API's reads stay single requests. false: every user-document operation is a single request.
+    /// The user-document reads and writes of a batch, and the item shards' flush reads and writes (items, keyed groups,
+    /// leaderboards), go through a second client with the SDK's bulk execution (<c>AllowBulkExecution</c>): concurrent
+    /// operations are grouped per partition-key range into batch requests of up to 100 operations, each keeping its own
+    /// IfMatch ETag and answer (412, 409, 404 per operation). Costs latency: an operation waits until its batch is full or
+    /// the SDK's 100 ms timer fires. Queries, deletes, progress and the API's reads stay single requests. false: every
+    /// operation is a single request.
     /// </summary>
     public bool BulkExecution { get; set; } = true;
 

@@ -47,7 +47,14 @@ public static class StorageServiceCollectionExtensions
             sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Rollups.LeaderboardDocument>>(),
             sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Groups.GroupDocument>>(),
             sp.GetRequiredService<CosmosDocuments<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>>(),
-            WriterCache<TreasureHunt.Core.Rollups.ItemDocument>.OfSize(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.ItemWriterCacheSize)));
+            WriterCache<TreasureHunt.Core.Rollups.ItemDocument>.OfSize(sp.GetRequiredService<IOptions<CosmosOptions>>().Value.ItemWriterCacheSize),
+            BatchedDocuments<TreasureHunt.Core.Rollups.ItemDocument>(sp, o => o.ItemsContainer) is { } batchedItems
+                ? new CosmosItemRollupStore.Batched(
+                    batchedItems,
+                    BatchedDocuments<TreasureHunt.Core.Rollups.LeaderboardDocument>(sp, o => o.LeaderboardsContainer)!,
+                    BatchedDocuments<TreasureHunt.Core.Groups.GroupDocument>(sp, o => o.ItemsContainer)!,
+                    BatchedDocuments<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>(sp, o => o.LeaderboardsContainer)!)
+                : null));
         // Feature-definitions versions: the registry and the shadow progress live in the progress container.
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.RegisteredDefinitions>(sp, o => o.ProgressContainer));
         services.AddSingleton(sp => Documents<TreasureHunt.Core.Features.ActiveDefinitions>(sp, o => o.ProgressContainer));

@@ -26,7 +26,8 @@ public sealed class ItemShardWriter(
     /// <summary>The definitions the buffers are written with (what the shard merges keyed states with).</summary>
     public CompiledDefinitions Definitions => definitions;
 
-    /// <summary>Concurrent document writes of one shard flush (point operations on distinct documents).</summary>
+    /// <summary>Concurrent document writes of one shard flush (point operations on distinct documents) when each is a
+    /// single request; a store that groups concurrent writes into batch requests gets all of them at once.</summary>
     public const int MaxConcurrentWrites = 16;
 
     /// <summary>Writes the buffer; returns the documents written (items and keys, leaderboards). Throws when a write keeps failing.</summary>
@@ -37,12 +38,11 @@ public sealed class ItemShardWriter(
         var o = options.Value;
         var started = time.GetTimestamp();
         var now = time.GetUtcNow();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken };
         var oldestKept = WindowSize.Hour.StartOf(now) - (o.ItemHourWindows - 1) * 3600L;
         var entries = flush.Items.Select(e => KeyValuePair.Create(e.Key, WithinRetention(e.Value, oldestKept))).ToArray();
         var keys = flush.Keys?.ToArray() ?? [];
         var written = new Offers[entries.Length + keys.Length];
-        await Parallel.ForEachAsync(Enumerable.Range(0, written.Length), parallel, async (i, ct) => written[i] = i < entries.Length
+        await Parallel.ForEachAsync(Enumerable.Range(0, written.Length), Concurrency(written.Length, cancellationToken), async (i, ct) => written[i] = i < entries.Length
             ? await WriteItemAsync(shardKey, flush.Number, entries[i].Key, entries[i].Value, o.ItemHourWindows, now, ct)
             : await WriteKeyAsync(shardKey, flush.Number, keys[i - entries.Length].Key, keys[i - entries.Length].Value, now, ct));
 
@@ -65,12 +65,23 @@ public sealed class ItemShardWriter(
                 target.Entries.Add(entry);
             }
         }
-        await Parallel.ForEachAsync(boards.Values, parallel, async (board, ct) => await WriteLeaderboardAsync(shardKey, board.Type, board.Hour, board.Items, o, ct));
-        await Parallel.ForEachAsync(declared, parallel, async (board, ct) =>
-            await WriteDeclaredLeaderboardAsync(shardKey, board.Key, board.Value.Board, board.Value.Window, board.Value.Start, board.Value.Entries, ct));
+        // Both kinds of leaderboard at once: they share the leaderboards container, so batched they share batch requests.
+        var perType = boards.Values.Select(board => (Func<CancellationToken, Task>)(ct => WriteLeaderboardAsync(shardKey, board.Type, board.Hour, board.Items, o, ct)));
+        var byDeclaration = declared.Select(board => (Func<CancellationToken, Task>)(ct =>
+            WriteDeclaredLeaderboardAsync(shardKey, board.Key, board.Value.Board, board.Value.Window, board.Value.Start, board.Value.Entries, ct)));
+        var leaderboardWrites = perType.Concat(byDeclaration).ToArray();
+        await Parallel.ForEachAsync(leaderboardWrites, Concurrency(leaderboardWrites.Length, cancellationToken), async (write, ct) => await write(ct));
         PipelineMetrics.RecordItemShardWrite(shardKey, written.Length, boards.Count + declared.Count, time.GetElapsedTime(started));
         return (written.Length, boards.Count + declared.Count);
     }
+
+    /// <summary>All <paramref name="documents"/> at once when the store groups concurrent writes into batch requests (a
+    /// lone operation would wait on the batching timer), else <see cref="MaxConcurrentWrites"/> at a time.</summary>
+    private ParallelOptions Concurrency(int documents, CancellationToken cancellationToken) => new()
+    {
+        MaxDegreeOfParallelism = store.GroupsConcurrentWrites ? Math.Max(1, documents) : MaxConcurrentWrites,
+        CancellationToken = cancellationToken,
+    };
 
     /// <summary>What one written document offers the leaderboards.</summary>
     private sealed record Offers(
@@ -120,7 +131,7 @@ public sealed class ItemShardWriter(
         {
             return await ConditionalWrite.RunAsync(
                 $"a keyed group document of shard {shardKey}'s buffer {number}",
-                async ct => await store.GetGroupAsync(id, ct) ?? new GroupDocument { Id = id },
+                async ct => await store.GetGroupForWriteAsync(id, ct) ?? new GroupDocument { Id = id },
                 document =>
                 {
                     var applied = document.Apply(shardKey, number, delta, group, definitions);
@@ -182,7 +193,7 @@ public sealed class ItemShardWriter(
         var id = LeaderboardDocument.IdOf(type, hour);
         return ConditionalWrite.RunAsync<LeaderboardDocument, bool>(
             $"leaderboard '{id}' (shard {shardKey})",
-            async ct => await store.GetLeaderboardAsync(id, ct) ?? LeaderboardDocument.Create(type, hour),
+            async ct => await store.GetLeaderboardForWriteAsync(id, ct) ?? LeaderboardDocument.Create(type, hour),
             document =>
             {
                 foreach (var (itemId, count) in items) document.Offer(shardKey, itemId, count, o.LeaderboardSize);
@@ -197,7 +208,7 @@ public sealed class ItemShardWriter(
     private Task WriteDeclaredLeaderboardAsync(string shardKey, string id, CompiledLeaderboard board, LeaderboardWindow window, long? start, List<KeyedLeaderEntry> entries, CancellationToken cancellationToken) =>
         ConditionalWrite.RunAsync<KeyedLeaderboardDocument, bool>(
             $"leaderboard '{board.Name}' window {id} (shard {shardKey})",
-            async ct => await store.GetKeyedLeaderboardAsync(id, ct) ?? KeyedLeaderboardDocument.Create(board.Name, window, start),
+            async ct => await store.GetKeyedLeaderboardForWriteAsync(id, ct) ?? KeyedLeaderboardDocument.Create(board.Name, window, start),
             document =>
             {
                 foreach (var entry in entries) document.Offer(shardKey, entry, board.K);

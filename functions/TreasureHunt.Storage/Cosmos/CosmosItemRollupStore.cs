@@ -13,15 +13,33 @@ namespace TreasureHunt.Storage.Cosmos;
 /// ETag keeps it exact, as for user documents: a stale copy gets 412, is dropped, and the writer reads again.</para></summary>
 /// <para>Keyed groups' documents share the <c>items</c> container (their ids hold <c>~</c> or <c>!</c>, which item ids
 /// never do) and declared leaderboards the <c>leaderboards</c> container (their ids hold <c>~</c>, per-type ones <c>@</c>).</para>
+/// <para>With <paramref name="batched"/> (bulk execution) every read and write of the write path goes through the bulk-enabled
+/// client: docs/internals.md#item-shard-writes.</para>
 internal sealed class CosmosItemRollupStore(
     CosmosDocuments<ItemDocument> items,
     CosmosDocuments<LeaderboardDocument> leaderboards,
     CosmosDocuments<GroupDocument> groups,
     CosmosDocuments<KeyedLeaderboardDocument> keyedLeaderboards,
-    WriterCache<ItemDocument>? writerCache = null) : IItemRollupStore
+    WriterCache<ItemDocument>? writerCache = null,
+    CosmosItemRollupStore.Batched? batched = null) : IItemRollupStore
 {
+    /// <summary>The same four containers through the bulk-enabled client (<c>Cosmos:BulkExecution</c>): the item shard
+    /// writer's reads and conditional writes go through them, grouped into batch requests; queries stay single requests.</summary>
+    internal sealed record Batched(
+        CosmosDocuments<ItemDocument> Items,
+        CosmosDocuments<LeaderboardDocument> Leaderboards,
+        CosmosDocuments<GroupDocument> Groups,
+        CosmosDocuments<KeyedLeaderboardDocument> KeyedLeaderboards);
+
+    private readonly CosmosDocuments<ItemDocument> _itemWrites = batched?.Items ?? items;
+    private readonly CosmosDocuments<LeaderboardDocument> _leaderboardWrites = batched?.Leaderboards ?? leaderboards;
+    private readonly CosmosDocuments<GroupDocument> _groupWrites = batched?.Groups ?? groups;
+    private readonly CosmosDocuments<KeyedLeaderboardDocument> _keyedLeaderboardWrites = batched?.KeyedLeaderboards ?? keyedLeaderboards;
+
+    public bool GroupsConcurrentWrites => batched is not null;
+
     public async Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken) =>
-        writerCache?.TakeOut(itemId) ?? await GetItemAsync(itemId, cancellationToken);
+        writerCache?.TakeOut(itemId) ?? await ReadAsync(_itemWrites, itemId, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken) =>
         ReadAsync(items, itemId, (d, etag) => d.ETag = etag, cancellationToken);
@@ -32,7 +50,7 @@ internal sealed class CosmosItemRollupStore(
         string? etag;
         try
         {
-            etag = await items.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
+            etag = await _itemWrites.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
         }
         catch
         {
@@ -52,20 +70,29 @@ internal sealed class CosmosItemRollupStore(
     public Task<LeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken) =>
         ReadAsync(leaderboards, id, (d, etag) => d.ETag = etag, cancellationToken);
 
+    public Task<LeaderboardDocument?> GetLeaderboardForWriteAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(_leaderboardWrites, id, (d, etag) => d.ETag = etag, cancellationToken);
+
     public Task<bool> TryWriteLeaderboardAsync(LeaderboardDocument document, CancellationToken cancellationToken) =>
-        TryWriteAsync(leaderboards, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
+        TryWriteAsync(_leaderboardWrites, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken) =>
         ReadAsync(groups, id, (d, etag) => d.ETag = etag, cancellationToken);
 
+    public Task<GroupDocument?> GetGroupForWriteAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(_groupWrites, id, (d, etag) => d.ETag = etag, cancellationToken);
+
     public Task<bool> TryWriteGroupAsync(GroupDocument document, CancellationToken cancellationToken) =>
-        TryWriteAsync(groups, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
+        TryWriteAsync(_groupWrites, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<KeyedLeaderboardDocument?> GetKeyedLeaderboardAsync(string id, CancellationToken cancellationToken) =>
         ReadAsync(keyedLeaderboards, id, (d, etag) => d.ETag = etag, cancellationToken);
 
+    public Task<KeyedLeaderboardDocument?> GetKeyedLeaderboardForWriteAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(_keyedLeaderboardWrites, id, (d, etag) => d.ETag = etag, cancellationToken);
+
     public Task<bool> TryWriteKeyedLeaderboardAsync(KeyedLeaderboardDocument document, CancellationToken cancellationToken) =>
-        TryWriteAsync(keyedLeaderboards, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
+        TryWriteAsync(_keyedLeaderboardWrites, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
 
     /// <summary>A point read (id = partition key) with the document's ETag set.</summary>
     private static async Task<T?> ReadAsync<T>(CosmosDocuments<T> documents, string id, Action<T, string?> setETag, CancellationToken cancellationToken) where T : class

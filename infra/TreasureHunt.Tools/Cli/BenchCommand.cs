@@ -62,6 +62,9 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         double StoreWritesFloorPerEvent, int FloorBatchSize, int Partitions, double UserWritesPerEvent, double ProgressWritesPerBatch, double OtherWritesPerEvent, long TimerProgressWrites,
         double? CosmosRequestsPerEvent = null)
     {
+        /// <summary>The same count split by the emulator's request kinds ("&lt;container&gt; &lt;operation&gt;"), highest first.</summary>
+        public IReadOnlyList<(string Kind, double PerEvent)> CosmosRequestsPerEventByKind { get; init; } = [];
+
         /// <summary>The host process' CPU time and GC allocation per event of the offered-rate phase (warm host).</summary>
         public double HostCpuMsPerEvent { get; init; }
         public double HostAllocatedBytesPerEvent { get; init; }
@@ -141,6 +144,10 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         table.AddRow("events/s (sustained)", pre.EventsPerSecond.ToString("N0"), baseline.EventsPerSecond.ToString("N0"), "");
         table.AddRow("store writes / event", pre.StoreWritesPerEvent.ToString("F4"), baseline.StoreWritesPerEvent.ToString("F4"), $"{Ratio(baseline.StoreWritesPerEvent, pre.StoreWritesPerEvent):F1}×");
         table.AddRow("Cosmos requests / event (emulator's count)", pre.CosmosRequestsPerEvent?.ToString("F4") ?? "-", baseline.CosmosRequestsPerEvent?.ToString("F4") ?? "-", "");
+        foreach (var (kind, perEvent) in pre.CosmosRequestsPerEventByKind.Take(6))
+        {
+            table.AddRow($"  {Markup.Escape(kind)}", perEvent.ToString("F4"), "", "");
+        }
         table.AddRow($"  floor: distinct users / batch of {pre.FloorBatchSize:N0} ÷ events ({pre.Partitions} partitions)", pre.StoreWritesFloorPerEvent.ToString("F4"), baseline.StoreWritesFloorPerEvent.ToString("F4"), "");
         table.AddRow("  user writes / event", pre.UserWritesPerEvent.ToString("F4"), baseline.UserWritesPerEvent.ToString("F4"), "");
         table.AddRow("  user writes ÷ floor", Over(pre.UserWritesPerEvent, pre.StoreWritesFloorPerEvent), Over(baseline.UserWritesPerEvent, baseline.StoreWritesFloorPerEvent), "");
@@ -228,8 +235,9 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
                 ProgressWritesPerBatch: Math.Round((double)sustained.BatchProgressWrites / Math.Max(sustained.Batches, 1), 4),
                 OtherWritesPerEvent: Math.Round((double)sustained.OtherWrites / n, 5),
                 TimerProgressWrites: sustained.TimerProgressWrites,
-                CosmosRequestsPerEvent: requestsBefore is { } b && requestsAfter is { } a ? Math.Round((double)(a - b) / n, 5) : null)
+                CosmosRequestsPerEvent: requestsBefore is { } b && requestsAfter is { } a ? Math.Round((double)(a.Total - b.Total) / n, 5) : null)
             {
+                CosmosRequestsPerEventByKind = requestsBefore is { } kb && requestsAfter is { } ka ? ka.PerEventSince(kb, n) : [],
                 HostCpuMsPerEvent = Math.Round((hostAfter.CpuMs - hostBefore.CpuMs) / pacedEvents, 5),
                 HostAllocatedBytesPerEvent = Math.Round((double)(hostAfter.AllocatedBytes - hostBefore.AllocatedBytes) / pacedEvents, 0),
                 Freshness = freshness,
@@ -243,22 +251,19 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         }
     }
 
-    /// <summary>The HTTP requests the local Cosmos emulator has answered (<c>GET /_th/stats</c>), or null when it does not say.</summary>
-    internal static async Task<long?> EmulatorRequestsAsync(string root, CancellationToken cancellationToken)
+    /// <summary>The HTTP requests the local Cosmos emulator has answered, in all and by kind.</summary>
+    internal sealed record EmulatorRequests(long Total, IReadOnlyDictionary<string, long> ByKind)
     {
-        using var stats = await EmulatorStatsAsync(root, cancellationToken);
-        return stats is not null && stats.RootElement.TryGetProperty("requests", out var requests) ? requests.GetInt64() : null;
+        /// <summary>Each kind's requests since <paramref name="before"/> ÷ <paramref name="events"/>, highest first (kinds with none left out).</summary>
+        public IReadOnlyList<(string Kind, double PerEvent)> PerEventSince(EmulatorRequests before, long events) =>
+            [.. ByKind.Select(k => (k.Key, Delta: k.Value - before.ByKind.GetValueOrDefault(k.Key)))
+                .Where(k => k.Delta > 0)
+                .OrderByDescending(k => k.Delta).ThenBy(k => k.Key, StringComparer.Ordinal)
+                .Select(k => (k.Key, Math.Round((double)k.Delta / Math.Max(events, 1), 5)))];
     }
 
-    /// <summary>The requests the local Cosmos emulator has answered per kind (<c>/_th/stats</c> <c>byKind</c>: "container operation"), or null when it does not say.</summary>
-    internal static async Task<Dictionary<string, long>?> EmulatorRequestsByKindAsync(string root, CancellationToken cancellationToken)
-    {
-        using var stats = await EmulatorStatsAsync(root, cancellationToken);
-        if (stats is null || !stats.RootElement.TryGetProperty("byKind", out var byKind)) return null;
-        return byKind.EnumerateObject().ToDictionary(k => k.Name, k => k.Value.GetInt64(), StringComparer.Ordinal);
-    }
-
-    private static async Task<JsonDocument?> EmulatorStatsAsync(string root, CancellationToken cancellationToken)
+    /// <summary>The HTTP requests the local Cosmos emulator has answered (<c>GET /_th/stats</c>: <c>requests</c>, <c>byKind</c>), or null when it does not say.</summary>
+    internal static async Task<EmulatorRequests?> EmulatorRequestsAsync(string root, CancellationToken cancellationToken)
     {
         var configuration = LocalConfiguration.Build(root, new Dictionary<string, string?>());
         var options = new CosmosOptions();
@@ -272,7 +277,17 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         {
             using var response = await http.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode) return null;
-            return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            using var stats = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            if (!stats.RootElement.TryGetProperty("requests", out var requests)) return null;
+            var byKind = new Dictionary<string, long>(StringComparer.Ordinal);
+            if (stats.RootElement.TryGetProperty("byKind", out var kinds) && kinds.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var kind in kinds.EnumerateObject())
+                {
+                    if (kind.Value.ValueKind == JsonValueKind.Number) byKind[kind.Name] = kind.Value.GetInt64();
+                }
+            }
+            return new EmulatorRequests(requests.GetInt64(), byKind);
         }
         catch (HttpRequestException)
         {
@@ -327,6 +342,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         ["storeWritesPerEvent"] = r.StoreWritesPerEvent,
         // HTTP requests the Cosmos emulator answered during the unthrottled phase ÷ its events (a bulk batch request is one).
         ["cosmosRequestsPerEvent"] = r.CosmosRequestsPerEvent,
+        ["cosmosRequestsPerEventByKind"] = new JsonObject(r.CosmosRequestsPerEventByKind.Select(k => KeyValuePair.Create(k.Kind, (JsonNode?)k.PerEvent))),
         ["ruPerEvent"] = r.RuPerEvent,
         ["freshnessP50Ms"] = r.FreshnessP50Ms,
         ["freshnessP99Ms"] = r.FreshnessP99Ms,

@@ -165,7 +165,7 @@ internal static class BenchErasures
             var logged = (await client.GetStatusAsync(cancellationToken)).Messages;
             using var loadDone = new CancellationTokenSource();
             // Both runs poll the status alike (the run without erasures with an empty plan), so the polling is not in the cost.
-            var kindsBefore = await BenchCommand.EmulatorRequestsByKindAsync(root, cancellationToken);
+            var kindsBefore = await BenchCommand.EmulatorRequestsAsync(root, cancellationToken);
             var (hostBefore, emulatorsBefore) = ((await client.GetStatusAsync(cancellationToken)).CpuMs, EmulatorCpu.Read(stack.StateDir));
             var erasing = EraseDuringAsync(client, plan ?? new ErasurePlan([]), logged, loadDone.Token, cancellationToken);
             var (_, _, elapsed) = await LoadCommand.RunAsync(client, events, null, profile, cancellationToken);
@@ -173,9 +173,9 @@ internal static class BenchErasures
             var (requested, afterLoad) = await erasing;
             var eventsPerSecond = Math.Round(events / elapsed.TotalSeconds, 1);
             var (hostAfter, emulatorsAfter) = ((await client.GetStatusAsync(cancellationToken)).CpuMs, EmulatorCpu.Read(stack.StateDir));
-            var kindsAfter = await BenchCommand.EmulatorRequestsByKindAsync(root, cancellationToken);
+            var kindsAfter = await BenchCommand.EmulatorRequestsAsync(root, cancellationToken);
             var cost = new PhaseCost(
-                kindsBefore is null || kindsAfter is null ? null : kindsAfter.ToDictionary(k => k.Key, k => k.Value - kindsBefore.GetValueOrDefault(k.Key), StringComparer.Ordinal),
+                kindsBefore is null || kindsAfter is null ? null : kindsAfter.ByKind.ToDictionary(k => k.Key, k => k.Value - kindsBefore.ByKind.GetValueOrDefault(k.Key), StringComparer.Ordinal),
                 PerEvent(hostAfter - hostBefore), PerEvent(emulatorsAfter.CosmosMs - emulatorsBefore.CosmosMs), PerEvent(emulatorsAfter.AzuriteMs - emulatorsBefore.AzuriteMs));
             AnsiConsole.MarkupLineInterpolated($"CPU ms per event, host / Cosmos emulator / Azurite: {cost.HostCpuMsPerEvent:F4} / {cost.CosmosCpuMsPerEvent:F4} / {cost.AzuriteCpuMsPerEvent:F4}");
             if (plan is null) return (eventsPerSecond, null, cost);

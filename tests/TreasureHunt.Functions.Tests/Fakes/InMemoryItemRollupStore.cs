@@ -48,8 +48,36 @@ public sealed class InMemoryItemRollupStore : IItemRollupStore
         if (RefusedItemIds.Contains(itemId)) throw new Storage.Cosmos.DocumentIdRefusedException($"item '{itemId}' is refused by this test store");
     }
 
+    /// <summary>What the store tells the writer: true stands for bulk execution (all of a flush's documents at once).</summary>
+    public bool GroupsConcurrentWrites { get; set; }
+
+    private TaskCompletionSource? _readGate;
+    private int _readsAtGate;
+    private int _readGateOpensAt;
+
+    private TimeSpan _readGateTimeout;
+
+    /// <summary>The writer's item reads wait until <paramref name="reads"/> of them are in flight together (a bulk
+    /// store's batch request fills this way); a writer that never has that many in flight fails with a
+    /// <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public void HoldItemReadsUntilInFlight(int reads, TimeSpan timeout)
+    {
+        _readGateTimeout = timeout;
+        _readGateOpensAt = reads;
+        _readsAtGate = 0;
+        _readGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     /// <summary>Always a fresh read here (the Cosmos store's writer cache is covered by the integration tests).</summary>
-    public Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken) => GetItemAsync(itemId, cancellationToken);
+    public async Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken)
+    {
+        if (_readGate is { } gate)
+        {
+            if (Interlocked.Increment(ref _readsAtGate) >= _readGateOpensAt) gate.TrySetResult();
+            await gate.Task.WaitAsync(_readGateTimeout, cancellationToken);
+        }
+        return await GetItemAsync(itemId, cancellationToken);
+    }
 
     public Task<bool> TryWriteItemAsync(ItemDocument document, CancellationToken cancellationToken)
     {

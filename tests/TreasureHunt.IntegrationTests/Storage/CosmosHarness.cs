@@ -100,6 +100,26 @@ internal sealed class CosmosHarness : IAsyncDisposable
         new CosmosDocuments<TreasureHunt.Core.Groups.GroupDocument>(Client.GetContainer(Options.Database, Options.ItemsContainer), Resilience(), Options.EstimateRequestUnits),
         new CosmosDocuments<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>(Client.GetContainer(Options.Database, Options.LeaderboardsContainer), Resilience(), Options.EstimateRequestUnits));
 
+    /// <summary>The product's item rollup store as the host builds it with <c>Cosmos:BulkExecution</c>: the item shard
+    /// writer's reads and writes through a bulk-enabled client of its own (a second process's, when called twice).</summary>
+    public CosmosItemRollupStore BulkItemRollups(bool writerCache)
+    {
+        var bulk = NewClient(bulkExecution: true);
+        CosmosDocuments<T> Through<T>(CosmosClient client, string container) where T : class =>
+            new(client.GetContainer(Options.Database, container), Resilience(), Options.EstimateRequestUnits);
+        return new(
+            Through<ItemDocument>(Client, Options.ItemsContainer),
+            Through<LeaderboardDocument>(Client, Options.LeaderboardsContainer),
+            Through<TreasureHunt.Core.Groups.GroupDocument>(Client, Options.ItemsContainer),
+            Through<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>(Client, Options.LeaderboardsContainer),
+            writerCache ? new WriterCache<ItemDocument>(10_000) : null,
+            new CosmosItemRollupStore.Batched(
+                Through<ItemDocument>(bulk, Options.ItemsContainer),
+                Through<LeaderboardDocument>(bulk, Options.LeaderboardsContainer),
+                Through<TreasureHunt.Core.Groups.GroupDocument>(bulk, Options.ItemsContainer),
+                Through<TreasureHunt.Core.Groups.KeyedLeaderboardDocument>(bulk, Options.LeaderboardsContainer)));
+    }
+
     public static WriterCache<UserDocument> NewCache() => new(10_000);
 
     /// <summary>The stored document as the product serializes it (ETag excluded: it is [JsonIgnore]; sketches sealed as before a write).</summary>
