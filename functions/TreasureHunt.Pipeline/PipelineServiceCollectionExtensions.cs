@@ -54,7 +54,8 @@ public static class PipelineServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
-        services.AddSingleton<Telemetry.PipelineMetrics>(); // per container: its meter comes from the container's IMeterFactory
+        // Per container: its meter comes from the container's IMeterFactory.
+        services.AddSingleton<Telemetry.PipelineMetrics>();
         services.AddSingleton(sp => DeliveryRules.From(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
         services.AddSingleton<SentRollups>();
         services.AddSingleton<RollupFlusher>();

@@ -63,7 +63,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
     /// <param name="observeEntityBatch">Optional observer of every entity batch (the local host's entity figures).</param>
     /// <param name="itemShardWriter">What the item shards write their buffers with; required to <see cref="StartAsync"/>
     /// (a host used only as a client to read entity state needs none).</param>
-    /// <param name="metrics">Where the in-process entities record (the host's pipeline metrics); their own meter when none is given.</param>
+    /// <param name="metrics">Where the in-process entities record (the host's pipeline metrics); their own meter
+    /// when none is given.</param>
     /// <param name="entities">Optional entity registrations that replace the in-process entity classes (the worker
     /// harness runs each batch in the Functions worker instead); no <paramref name="itemShardWriter"/> is needed then.</param>
     public LocalEntityHost(

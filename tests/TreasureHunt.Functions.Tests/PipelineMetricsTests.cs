@@ -13,7 +13,8 @@ namespace TreasureHunt.Functions.Tests;
 /// <summary>
 /// The pipeline's OpenTelemetry instruments, read with a <see cref="MeterListener"/> (as an exporter reads them)
 /// after a real batch through the batch processor, against the batch's own summary and cost record.
-/// Measurements are filtered by a partition id / function name unique to the test (every host's meter has the same name).
+/// Measurements are filtered by a partition id / function name unique to the test (every host's meter has the same
+/// name).
 /// </summary>
 public sealed class PipelineMetricsTests
 {

@@ -6,7 +6,8 @@ using TreasureHunt.Pipeline.Telemetry;
 namespace TreasureHunt.Local.Tests;
 
 /// <summary>The bench's "progress writes per batch" counts the batches' own writes; the flush timer's (idle partitions)
-/// are reported beside it, and all of them stay in the store writes. Read from the host's pipeline meter only.</summary>
+/// are reported beside it, and all of them stay in the store writes. Read from the host's pipeline meter
+/// only.</summary>
 public sealed class LocalMetricsTests
 {
     private static CostRecord Record(string function, string trigger, long storeWrites, long progressWrites) => new()

@@ -16,7 +16,8 @@ public sealed class PipelineMetrics
 {
     public const string MeterName = "TreasureHunt.Pipeline";
 
-    /// <param name="meterFactory">The container's meter factory; without one (code built outside DI) the meter is this instance's own.</param>
+    /// <param name="meterFactory">The container's meter factory; without one (code built outside DI) the meter is
+    /// this instance's own.</param>
     public PipelineMetrics(IMeterFactory? meterFactory = null)
     {
         Meter = meterFactory?.Create(MeterName, "1.0.0") ?? new Meter(MeterName, "1.0.0");

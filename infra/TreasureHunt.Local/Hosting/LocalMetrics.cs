@@ -9,7 +9,8 @@ namespace TreasureHunt.Local.Hosting;
 /// What the load and bench commands read from a running host (GET /api/local/metrics), listened to on this host's
 /// pipeline meter (<see cref="PipelineMetrics"/>) as an exporter would: events and batches, freshness (enqueue → user
 /// document written) in an HdrHistogram, store writes by kind, RU, entity signals, modeled cost, failed invocations.
-/// The entity figures (operations and saved state size per instance) come from the entity host, which alone sees the state.
+/// The entity figures (operations and saved state size per instance) come from the entity host, which alone sees
+/// the state.
 /// </summary>
 public sealed class LocalMetrics : IDisposable
 {
