@@ -10,7 +10,7 @@ using TreasureHunt.Storage;
 namespace TreasureHunt.Functions;
 
 /// <summary>The app's service registrations (called by Program; the tests check the graph resolves).</summary>
-public static class AppServices
+internal static class AppServices
 {
     public static IServiceCollection AddTreasureHuntFunctions(this IServiceCollection services, IConfiguration configuration)
     {

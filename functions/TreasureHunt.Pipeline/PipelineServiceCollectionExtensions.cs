@@ -53,6 +53,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
 
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        // Per container: its meter comes from the container's IMeterFactory.
+        services.AddSingleton<Telemetry.PipelineMetrics>();
         services.AddSingleton(sp => DeliveryRules.From(sp.GetRequiredService<IOptions<AggregationOptions>>().Value));
         services.AddSingleton<SentRollups>();
         services.AddSingleton<RollupFlusher>();

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Pipeline.Entities;
 using TreasureHunt.Pipeline.Rollups;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.LocalEntities;
 
@@ -48,6 +49,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
     private readonly EntityBatchWrapper? _aroundEntityBatch;
     private readonly ItemShardWriter? _itemShardWriter;
     private readonly EntityBatchObserver? _observeEntityBatch;
+    private readonly PipelineMetrics? _metrics;
     private readonly Func<IReadOnlyList<ObjectCreator<TaskEntity>>>? _entities;
     private TaskHubWorker? _worker;
     private bool _created;
@@ -64,6 +66,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
     /// <param name="observeEntityBatch">Optional observer of every entity batch (the local host's entity figures).</param>
     /// <param name="itemShardWriter">What the item shards write their buffers with; required to <see cref="StartAsync"/>
     /// (a host used only as a client to read entity state needs none).</param>
+    /// <param name="metrics">Where the in-process entities record (the host's pipeline metrics); their own meter
+    /// when none is given.</param>
     /// <param name="entities">Optional entity registrations that replace the in-process entity classes (the worker
     /// harness runs each batch in the Functions worker instead); no <paramref name="itemShardWriter"/> is needed then.</param>
     public LocalEntityHost(
@@ -77,6 +81,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
         EntityBatchWrapper? aroundEntityBatch = null,
         ItemShardWriter? itemShardWriter = null,
         EntityBatchObserver? observeEntityBatch = null,
+        PipelineMetrics? metrics = null,
         Func<IReadOnlyList<ObjectCreator<TaskEntity>>>? entities = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(storageConnectionString);
@@ -105,6 +110,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
         _aroundEntityBatch = aroundEntityBatch;
         _itemShardWriter = itemShardWriter;
         _observeEntityBatch = observeEntityBatch;
+        _metrics = metrics;
         _entities = entities;
         Service = new AzureStorageOrchestrationService(Settings);
     }
@@ -147,6 +153,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
                 return;
             }
             var writer = _itemShardWriter!;
+            var metrics = _metrics ?? new PipelineMetrics();
 
             var shims = new DurableTaskShimFactory(
                 new DurableTaskWorkerOptions { EnableEntitySupport = true, DataConverter = DataConverter },
@@ -157,8 +164,8 @@ public sealed class LocalEntityHost : IAsyncDisposable
                 ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,
             };
             worker.AddTaskEntities(
-                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions, writer, writer.Definitions, TimeProvider.System, _loggerFactory.CreateLogger<ItemShardEntity>()), _aroundEntityBatch, _observeEntityBatch),
-                ShimEntityAdapter<GlobalTotalsEntity>.Registration(RollupEntityNames.GlobalTotals, shims, () => new GlobalTotalsEntity(), _aroundEntityBatch, _observeEntityBatch));
+                ShimEntityAdapter<ItemShardEntity>.Registration(RollupEntityNames.ItemShard, shims, () => new ItemShardEntity(itemShardOptions, writer, writer.Definitions, TimeProvider.System, metrics, _loggerFactory.CreateLogger<ItemShardEntity>()), _aroundEntityBatch, _observeEntityBatch),
+                ShimEntityAdapter<GlobalTotalsEntity>.Registration(RollupEntityNames.GlobalTotals, shims, () => new GlobalTotalsEntity(metrics), _aroundEntityBatch, _observeEntityBatch));
             await worker.StartAsync().ConfigureAwait(false);
             _worker = worker;
         }

@@ -13,7 +13,8 @@ namespace TreasureHunt.Functions.Tests;
 /// <summary>
 /// The pipeline's OpenTelemetry instruments, read with a <see cref="MeterListener"/> (as an exporter reads them)
 /// after a real batch through the batch processor, against the batch's own summary and cost record.
-/// Measurements are filtered by a partition id / function name unique to the test (the meter is process-wide).
+/// Measurements are filtered by a partition id / function name unique to the test (every host's meter has the same
+/// name).
 /// </summary>
 public sealed class PipelineMetricsTests
 {
@@ -147,8 +148,9 @@ public sealed class PipelineMetricsTests
         var partition = "p" + Guid.NewGuid().ToString("N")[..8];
         using var recorded = new Recorded("partition", partition);
 
-        PipelineMetrics.RecordParked(partition, "store_unavailable", 3);
-        PipelineMetrics.RecordPartitionHold(partition, TimeSpan.FromSeconds(42));
+        var metrics = new PipelineMetrics();
+        metrics.RecordParked(partition, "store_unavailable", 3);
+        metrics.RecordPartitionHold(partition, TimeSpan.FromSeconds(42));
 
         Assert.Equal(3, recorded.Sum("th.events.parked", "reason", "store_unavailable"));
         Assert.Equal([42.0], recorded.Values("th.partition.hold_time"));

@@ -37,7 +37,7 @@ public sealed class RollupEntityTests
     private RollupEntityTests(RollupOptions options, CompiledDefinitions? definitions = null)
     {
         _options = options;
-        var writer = new ItemShardWriter(_store, new Storage.StoreRefusalClassifier(), Options.Create(options), definitions ?? CompiledDefinitions.Default, _clock, NullLogger<ItemShardWriter>.Instance);
+        var writer = new ItemShardWriter(_store, new Storage.StoreRefusalClassifier(), Options.Create(options), definitions ?? CompiledDefinitions.Default, _clock, new Pipeline.Telemetry.PipelineMetrics(), NullLogger<ItemShardWriter>.Instance);
         _entities = new InMemoryEntityClient(options, writer, _clock);
     }
 

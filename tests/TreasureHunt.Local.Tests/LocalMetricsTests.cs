@@ -1,11 +1,13 @@
 using TreasureHunt.Core.Costs;
 using TreasureHunt.Local.Hosting;
 using TreasureHunt.Pipeline.FinOps;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Local.Tests;
 
 /// <summary>The bench's "progress writes per batch" counts the batches' own writes; the flush timer's (idle partitions)
-/// are reported beside it, and all of them stay in the store writes.</summary>
+/// are reported beside it, and all of them stay in the store writes. Read from the host's pipeline meter
+/// only.</summary>
 public sealed class LocalMetricsTests
 {
     private static CostRecord Record(string function, string trigger, long storeWrites, long progressWrites) => new()
@@ -17,10 +19,12 @@ public sealed class LocalMetricsTests
     [Fact]
     public void The_flush_timers_progress_writes_are_counted_apart_from_the_batches()
     {
-        var metrics = new LocalMetrics();
-        metrics.RecordCost(Record("Aggregate", CostTriggers.EventHub, storeWrites: 40, progressWrites: 1));
-        metrics.RecordCost(Record("Aggregate", CostTriggers.EventHub, storeWrites: 30, progressWrites: 1));
-        metrics.RecordCost(Record("FlushRollups", CostTriggers.Timer, storeWrites: 2, progressWrites: 2));
+        var pipeline = new PipelineMetrics();
+        using var metrics = new LocalMetrics(pipeline);
+        pipeline.RecordInvocation(Record("Aggregate", CostTriggers.EventHub, storeWrites: 40, progressWrites: 1), chargedRu: 0);
+        pipeline.RecordInvocation(Record("Aggregate", CostTriggers.EventHub, storeWrites: 30, progressWrites: 1), chargedRu: 0);
+        pipeline.RecordInvocation(Record("FlushRollups", CostTriggers.Timer, storeWrites: 2, progressWrites: 2), chargedRu: 0);
+        new PipelineMetrics().RecordInvocation(Record("Aggregate", CostTriggers.EventHub, storeWrites: 9, progressWrites: 1), chargedRu: 0); // another host's
 
         var snapshot = metrics.Snapshot();
 

@@ -6,7 +6,7 @@ using TreasureHunt.Pipeline.FinOps;
 namespace TreasureHunt.Functions.FinOps;
 
 /// <summary>Meters every invocation through the hosts' one <see cref="InvocationMeter"/>; the function's own exception is not touched.</summary>
-public sealed class FinOpsMiddleware(InvocationMeter meter) : IFunctionsWorkerMiddleware
+internal sealed class FinOpsMiddleware(InvocationMeter meter) : IFunctionsWorkerMiddleware
 {
     public Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {

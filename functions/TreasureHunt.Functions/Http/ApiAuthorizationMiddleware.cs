@@ -11,7 +11,7 @@ namespace TreasureHunt.Functions.Http;
 /// or the reader key where the deployment enables one) and answers 401 or 403 problem details instead of running it.
 /// The triggers are anonymous to the Functions host: platform function keys play no part.
 /// </summary>
-public sealed class ApiAuthorizationMiddleware(ApiAccess access) : IFunctionsWorkerMiddleware
+internal sealed class ApiAuthorizationMiddleware(ApiAccess access) : IFunctionsWorkerMiddleware
 {
     /// <summary>The one HTTP function outside the route table: the document that describes it (anonymous).</summary>
     public const string DocumentFunction = "OpenApiDocument";

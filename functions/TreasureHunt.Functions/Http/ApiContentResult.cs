@@ -5,7 +5,7 @@ namespace TreasureHunt.Functions.Http;
 
 /// <summary>An <see cref="ApiResponse"/> as an action result: the content as it is, plus
 /// <see cref="ApiResponse.SecurityHeaders"/> set on the response before it is written.</summary>
-public sealed class ApiContentResult : ContentResult
+internal sealed class ApiContentResult : ContentResult
 {
     public override Task ExecuteResultAsync(ActionContext context)
     {

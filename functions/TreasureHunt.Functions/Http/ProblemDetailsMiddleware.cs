@@ -11,7 +11,7 @@ namespace TreasureHunt.Functions.Http;
 /// trace. Other triggers rethrow unchanged (the Event Hubs retry policy needs the exception). Registered first, so it
 /// wraps the FinOps middleware, which still records the invocation as failed.
 /// </summary>
-public sealed class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddleware> logger) : IFunctionsWorkerMiddleware
+internal sealed class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddleware> logger) : IFunctionsWorkerMiddleware
 {
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {

@@ -8,7 +8,7 @@ namespace TreasureHunt.Functions.Ingest;
 /// Turns the Event Hubs trigger's payload (the bodies plus the binding-data arrays the host passes alongside them)
 /// into the core's <see cref="PartitionBatch"/>. Pure mapping: no validation of the events themselves.
 /// </summary>
-public static class EventHubBatchMapper
+internal static class EventHubBatchMapper
 {
     public static PartitionBatch ToPartitionBatch(
         IReadOnlyList<string> bodies,

@@ -11,7 +11,7 @@ namespace TreasureHunt.Functions.Rollups;
 /// <c>[DurableClient]</c> binding (the isolated worker cannot inject a <c>DurableTaskClient</c>): a function wraps its work
 /// in <c>using var _ = DurableRollupClient.Use(client);</c>.
 /// </summary>
-public sealed class DurableRollupClient : IRollupClient
+internal sealed class DurableRollupClient : IRollupClient
 {
     private static readonly AsyncLocal<DurableTaskClient?> Ambient = new();
 

@@ -19,7 +19,7 @@ namespace TreasureHunt.Functions.Telemetry;
 /// (Entra ID token; the identity holds Monitoring Metrics Publisher on the component, bicep/modules/rbac.bicep).
 /// Without APPLICATIONINSIGHTS_CONNECTION_STRING (local runs, tests) no exporter is registered.
 /// </summary>
-public static class FunctionsTelemetry
+internal static class FunctionsTelemetry
 {
     public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 

@@ -5,7 +5,7 @@ using TreasureHunt.Pipeline.Telemetry;
 namespace TreasureHunt.Pipeline.Entities;
 
 /// <summary>Stream-wide totals (entity name <c>globaltotals</c>, key <c>all</c>). Host-independent, like <see cref="ItemShardEntity"/>.</summary>
-public sealed class GlobalTotalsEntity : TaskEntity<GlobalTotalsState>
+public sealed class GlobalTotalsEntity(PipelineMetrics metrics) : TaskEntity<GlobalTotalsState>
 {
     public const string ApplyOperation = "apply";
 
@@ -15,7 +15,7 @@ public sealed class GlobalTotalsEntity : TaskEntity<GlobalTotalsState>
         var applied = State.Apply(signal);
         if (applied && signal.SentAt is { } sentAt)
         {
-            PipelineMetrics.RecordEntityLag(RollupEntityNames.GlobalTotals, signal.SourcePartition, sentAt, TimeProvider.System.GetUtcNow());
+            metrics.RecordEntityLag(RollupEntityNames.GlobalTotals, signal.SourcePartition, sentAt, TimeProvider.System.GetUtcNow());
         }
         return applied;
     }

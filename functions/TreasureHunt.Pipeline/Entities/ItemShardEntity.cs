@@ -17,6 +17,7 @@ public sealed class ItemShardEntity(
     ItemShardWriter writer,
     TreasureHunt.Core.Features.CompiledDefinitions definitions,
     TimeProvider time,
+    PipelineMetrics metrics,
     ILogger<ItemShardEntity> logger) : TaskEntity<ItemShardState>
 {
     public const string ApplyOperation = "apply";
@@ -34,7 +35,7 @@ public sealed class ItemShardEntity(
         var applied = State.Apply(signal, now, definitions);
         if (applied && signal.SentAt is { } sentAt)
         {
-            PipelineMetrics.RecordEntityLag(RollupEntityNames.ItemShard, signal.SourcePartition, sentAt, now);
+            metrics.RecordEntityLag(RollupEntityNames.ItemShard, signal.SourcePartition, sentAt, now);
         }
         if (State.ShouldSeal(now, options.Value))
         {
@@ -62,7 +63,7 @@ public sealed class ItemShardEntity(
                 // flush does this, so self-signals stay at most two per ItemTailFlushSeconds; the flush signalled now
                 // schedules the next delayed one if anything is still unwritten then.
                 Context.SignalEntity(Context.Id, FlushOperation);
-                PipelineMetrics.RecordEntitySelfSignal(RollupEntityNames.ItemShard);
+                metrics.RecordEntitySelfSignal(RollupEntityNames.ItemShard);
                 return;
             }
         }
@@ -85,7 +86,7 @@ public sealed class ItemShardEntity(
         {
             // Kept sealed: a later batch (the next signal, or the tail flush) writes it again, idempotently.
             logger.LogWarning(e, "Item shard {Shard}: writing buffer {Number} ({Items} items, {Keys} keys) failed; retried by a later batch", Context.Id.Key, buffer.Number, buffer.Items.Count, buffer.Keys?.Count ?? 0);
-            PipelineMetrics.RecordItemShardWriteFailure(Context.Id.Key);
+            metrics.RecordItemShardWriteFailure(Context.Id.Key);
         }
     }
 
@@ -97,6 +98,6 @@ public sealed class ItemShardEntity(
         var due = now + options.Value.ItemTailFlushDelay;
         Context.SignalEntity(Context.Id, FlushOperation, input: null, new SignalEntityOptions { SignalTime = due });
         State.TailFlushAt = due;
-        PipelineMetrics.RecordEntitySelfSignal(RollupEntityNames.ItemShard);
+        metrics.RecordEntitySelfSignal(RollupEntityNames.ItemShard);
     }
 }

@@ -12,7 +12,7 @@ namespace TreasureHunt.Pipeline.Erasure;
 /// rows: they leave out what an erasure covers, so no route shows the person's data between the erasure and its cleanup.
 /// One progress query per listing (these routes are the operator's, not the serving path).
 /// </summary>
-public sealed class PendingErasures(IProgressStore progressStore, ConsumerGroupName consumerGroup)
+internal sealed class PendingErasures(IProgressStore progressStore, ConsumerGroupName consumerGroup)
 {
     public async Task<Snapshot> ReadAsync(CancellationToken cancellationToken)
     {

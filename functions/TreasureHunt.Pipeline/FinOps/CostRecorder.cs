@@ -5,7 +5,7 @@ using TreasureHunt.Pipeline.Telemetry;
 namespace TreasureHunt.Pipeline.FinOps;
 
 /// <summary>Prices what an invocation consumed and hands the record to the ledger buffer (off the hot path).</summary>
-public sealed class CostRecorder(CostLedgerBuffer buffer, IOptions<FinOpsOptions> options)
+public sealed class CostRecorder(CostLedgerBuffer buffer, IOptions<FinOpsOptions> options, PipelineMetrics metrics)
 {
     private readonly CostModel _model = new(options.Value.Prices);
 
@@ -35,7 +35,7 @@ public sealed class CostRecorder(CostLedgerBuffer buffer, IOptions<FinOpsOptions
             Usd = _model.Price(duration.TotalMilliseconds, memoryMb, usage.RequestUnits, ingressEvents),
         };
         buffer.Enqueue(record);
-        PipelineMetrics.RecordInvocation(record, usage.ChargedRequestUnits);
+        metrics.RecordInvocation(record, usage.ChargedRequestUnits);
         return record;
     }
 }

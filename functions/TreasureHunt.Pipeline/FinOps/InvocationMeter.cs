@@ -13,7 +13,7 @@ public sealed class InvocationMeter(CostRecorder recorder, TimeProvider time, IL
 {
     /// <summary>Runs <paramref name="work"/> metered; <paramref name="describe"/> names the function and its trigger
     /// when the record is made, so a host whose metadata fails to read still runs the work.</summary>
-    public async Task<T> RunAsync<T>(string invocationId, Func<(string Function, string Trigger)> describe, Func<Task<T>> work, Action<CostRecord>? recorded = null)
+    public async Task<T> RunAsync<T>(string invocationId, Func<(string Function, string Trigger)> describe, Func<Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         var start = time.GetUtcNow();
@@ -28,28 +28,27 @@ public sealed class InvocationMeter(CostRecorder recorder, TimeProvider time, IL
         }
         finally
         {
-            TryRecord(invocationId, describe, start, stopwatch.Elapsed, usage, succeeded, recorded);
+            TryRecord(invocationId, describe, start, stopwatch.Elapsed, usage, succeeded);
         }
     }
 
-    public Task RunAsync(string invocationId, Func<(string Function, string Trigger)> describe, Func<Task> work, Action<CostRecord>? recorded = null)
+    public Task RunAsync(string invocationId, Func<(string Function, string Trigger)> describe, Func<Task> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         return RunAsync(invocationId, describe, async () =>
         {
             await work();
             return true;
-        }, recorded);
+        });
     }
 
     private void TryRecord(string invocationId, Func<(string Function, string Trigger)> describe, DateTimeOffset start, TimeSpan duration,
-        InvocationUsage usage, bool succeeded, Action<CostRecord>? recorded)
+        InvocationUsage usage, bool succeeded)
     {
         try
         {
             var (function, trigger) = describe();
-            var record = recorder.Record(invocationId, function, trigger, start, duration, usage, succeeded);
-            recorded?.Invoke(record);
+            recorder.Record(invocationId, function, trigger, start, duration, usage, succeeded);
         }
         catch (Exception e)
         {

@@ -34,6 +34,7 @@ public sealed partial class PartitionBatchProcessor(
     IOptions<RetentionOptions> retentionOptions,
     Erasure.UserErasure erasure,
     TimeProvider time,
+    PipelineMetrics metrics,
     ILogger<PartitionBatchProcessor> logger)
 {
     public async Task<BatchSummary> ProcessAsync(PartitionBatch batch, string consumerGroup, CancellationToken cancellationToken)
@@ -137,7 +138,7 @@ public sealed partial class PartitionBatchProcessor(
             foreach (var group in parking.Messages.GroupBy(m => m.ReasonCode))
             {
                 holds.Parked(group.Key, group.Count());
-                PipelineMetrics.RecordParked(batch.PartitionId, group.Key, group.Count());
+                metrics.RecordParked(batch.PartitionId, group.Key, group.Count());
             }
             if (seal)
             {
@@ -154,10 +155,10 @@ public sealed partial class PartitionBatchProcessor(
 
     /// <summary>Freshness (enqueue → aggregate written, hence readable) of every event this batch applied.</summary>
     /// <returns>The largest (oldest event's) freshness of the batch.</returns>
-    private static TimeSpan RecordFreshness(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, DateTimeOffset writtenAt)
+    private TimeSpan RecordFreshness(ParsedBatch parsed, Dictionary<string, EventOutcome[]> outcomes, DateTimeOffset writtenAt)
     {
         var oldest = TimeSpan.Zero;
-        var record = PipelineMetrics.Freshness.Enabled;
+        var record = metrics.Freshness.Enabled;
         foreach (var (userId, events) in parsed.ByUser)
         {
             if (!outcomes.TryGetValue(userId, out var slots)) continue; // a parked user: nothing of it was written
@@ -167,7 +168,7 @@ public sealed partial class PartitionBatchProcessor(
                 {
                     var freshness = writtenAt - events[i].EnqueuedTime;
                     if (freshness > oldest) oldest = freshness;
-                    if (record) PipelineMetrics.RecordFreshness(parsed.PartitionId, freshness);
+                    if (record) metrics.RecordFreshness(parsed.PartitionId, freshness);
                 }
             }
         }
@@ -342,7 +343,7 @@ public sealed partial class PartitionBatchProcessor(
         {
             reasons[d.ReasonCode] = reasons.GetValueOrDefault(d.ReasonCode) + 1;
         }
-        PipelineMetrics.RecordBatch(s, reasons);
+        metrics.RecordBatch(s, reasons);
         if (activity is not null)
         {
             activity.SetTag("th.applied", s.Applied);

@@ -19,6 +19,7 @@ public sealed class RollupFlusher(
     SentRollups sent,
     IOptions<RollupOptions> options,
     TimeProvider time,
+    PipelineMetrics metrics,
     ILogger<RollupFlusher> logger)
 {
     /// <summary>Sends the progress' sealed delta (which must be stored) and remembers it was sent; does not write the
@@ -36,7 +37,7 @@ public sealed class RollupFlusher(
         }
         sent.Record(progress.ConsumerGroup, progress.PartitionId, signals);
         InvocationUsage.Current?.AddEntitySignals(signals.Count);
-        PipelineMetrics.RecordEntitySignals(progress.PartitionId, signals.Count);
+        metrics.RecordEntitySignals(progress.PartitionId, signals.Count);
         return signals.Count;
     }
 

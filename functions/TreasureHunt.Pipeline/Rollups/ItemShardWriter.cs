@@ -21,6 +21,7 @@ public sealed class ItemShardWriter(
     IOptions<RollupOptions> options,
     CompiledDefinitions definitions,
     TimeProvider time,
+    PipelineMetrics metrics,
     ILogger<ItemShardWriter> logger)
 {
     /// <summary>The definitions the buffers are written with (what the shard merges keyed states with).</summary>
@@ -71,7 +72,7 @@ public sealed class ItemShardWriter(
             WriteDeclaredLeaderboardAsync(shardKey, board.Key, board.Value.Board, board.Value.Window, board.Value.Start, board.Value.Entries, ct)));
         var leaderboardWrites = perType.Concat(byDeclaration).ToArray();
         await Parallel.ForEachAsync(leaderboardWrites, Concurrency(leaderboardWrites.Length, cancellationToken), async (write, ct) => await write(ct));
-        PipelineMetrics.RecordItemShardWrite(shardKey, written.Length, boards.Count + declared.Count, time.GetElapsedTime(started));
+        metrics.RecordItemShardWrite(shardKey, written.Length, boards.Count + declared.Count, time.GetElapsedTime(started));
         return (written.Length, boards.Count + declared.Count);
     }
 
@@ -118,7 +119,7 @@ public sealed class ItemShardWriter(
         {
             logger.LogError("Item shard {Shard}: an item document of buffer {Number} was refused ({Detail}); its delta is dropped", shardKey, number, detail);
             logger.LogDebug("Item shard {Shard}: the refused item document is {ItemId}", shardKey, itemId);
-            PipelineMetrics.RecordItemRefused(shardKey);
+            metrics.RecordItemRefused(shardKey);
             return Offers.None;
         }
     }
@@ -142,7 +143,7 @@ public sealed class ItemShardWriter(
         catch (Exception e) when (refusals.IsRefusal(e, out var detail))
         {
             logger.LogError("Item shard {Shard}: a keyed group document of buffer {Number} was refused ({Detail}); its delta is dropped", shardKey, number, detail);
-            PipelineMetrics.RecordItemRefused(shardKey);
+            metrics.RecordItemRefused(shardKey);
             return Offers.None;
         }
     }

@@ -9,7 +9,7 @@ namespace TreasureHunt.Pipeline.Versions;
 /// rollup: each key a batch touches gets one conditional write, then offers its value to each touched leaderboard
 /// window. Exactness, bounds and cost: docs/internals.md#shadow-keyed-writes.
 /// </summary>
-public static class ShadowKeyedWriter
+internal static class ShadowKeyedWriter
 {
     /// <summary>Concurrent key writes of one batch.</summary>
     public const int MaxConcurrentWrites = 16;

@@ -32,13 +32,14 @@ public sealed class DashboardSampler : BackgroundService
     private Totals _totals;
     private long _lastTick;
 
-    public DashboardSampler(TimeProvider time)
+    public DashboardSampler(TimeProvider time, PipelineMetrics metrics)
     {
+        ArgumentNullException.ThrowIfNull(metrics);
         _time = time;
         _lastTick = time.GetTimestamp();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter == PipelineMetrics.Meter) listener.EnableMeasurementEvents(instrument);
+            if (instrument.Meter == metrics.Meter) listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => OnMeasurement(instrument, value, tags));
         _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => OnMeasurement(instrument, value, tags));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using TreasureHunt.Core.Costs;
 using TreasureHunt.Pipeline.FinOps;
 using TreasureHunt.Pipeline.Telemetry;
 
@@ -9,7 +8,7 @@ namespace TreasureHunt.Local.Hosting;
 /// Where the local host stands in for the Functions host around a unit of work: the invocation span the host's
 /// OpenTelemetry integration would open, and the same <see cref="InvocationMeter"/> the Functions FinOps middleware uses.
 /// </summary>
-internal sealed class InvocationRunner(InvocationMeter meter, LocalMetrics metrics)
+internal sealed class InvocationRunner(InvocationMeter meter)
 {
     public async Task<T> RunAsync<T>(string function, string trigger, Func<Task<T>> work)
     {
@@ -18,7 +17,7 @@ internal sealed class InvocationRunner(InvocationMeter meter, LocalMetrics metri
         activity?.SetTag("faas.trigger", trigger);
         try
         {
-            return await meter.RunAsync(Guid.NewGuid().ToString("N"), () => (function, trigger), work, metrics.RecordCost);
+            return await meter.RunAsync(Guid.NewGuid().ToString("N"), () => (function, trigger), work);
         }
         catch (Exception e)
         {

@@ -66,7 +66,8 @@ internal static class LocalHost
             // Each entity batch is an invocation with a cost record, as the entity functions are in Azure.
             aroundEntityBatch: (entity, batch) => sp.GetRequiredService<InvocationRunner>().RunAsync(entity, CostTriggers.Entity, batch),
             itemShardWriter: sp.GetRequiredService<TreasureHunt.Pipeline.Rollups.ItemShardWriter>(),
-            observeEntityBatch: sp.GetRequiredService<LocalMetrics>().RecordEntityBatch,
+            observeEntityBatch: (entity, key, operations, stateChars, _) => sp.GetRequiredService<LocalMetrics>().RecordEntityBatch(entity, key, operations, stateChars),
+            metrics: sp.GetRequiredService<TreasureHunt.Pipeline.Telemetry.PipelineMetrics>(),
             // Worker mode: every entity batch goes to the worker's entity trigger instead (the worker records its cost).
             entities: options.Worker ? () => WorkerEntities(sp.GetRequiredService<LocalWorker>().Harness) : null));
         if (options.Worker)
@@ -138,6 +139,7 @@ internal static class LocalHost
         await app.Services.GetRequiredService<StartupGuard>().RunAsync(cancellationToken);
         // The configured definitions against the registry's stored version: an incompatible same-version change refuses to start.
         await app.Services.GetRequiredService<TreasureHunt.Pipeline.Versions.DefinitionsStartupCheck>().RunAsync(cancellationToken);
+        app.Services.GetRequiredService<LocalMetrics>(); // listening to the pipeline's meter before the first batch
         await app.StartAsync(cancellationToken);
     }
 }

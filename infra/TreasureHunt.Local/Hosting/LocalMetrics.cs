@@ -1,25 +1,27 @@
+using System.Diagnostics.Metrics;
 using HdrHistogram;
-using TreasureHunt.Core.Costs;
-using TreasureHunt.Core.Events;
+using TreasureHunt.Pipeline.FinOps;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Local.Hosting;
 
 /// <summary>
-/// Counters the load and bench commands read from a running host (GET /api/local/metrics): processed events,
-/// batches, store writes (and their split: user documents, progress documents, the rest), RU, entity signals and modeled cost from the cost records, and freshness — the time from a
-/// message's enqueue to its user aggregate being written (readable) — in an HdrHistogram.
+/// What the load and bench commands read from a running host (GET /api/local/metrics), listened to on this host's
+/// pipeline meter (<see cref="PipelineMetrics"/>) as an exporter would: events and batches, freshness (enqueue → user
+/// document written) in an HdrHistogram, store writes by kind, RU, entity signals, modeled cost, failed invocations.
+/// The entity figures (operations and saved state size per instance) come from the entity host, which alone sees
+/// the state.
 /// </summary>
-public sealed class LocalMetrics
+public sealed class LocalMetrics : IDisposable
 {
     private readonly Lock _lock = new();
+    private readonly MeterListener _listener = new();
     private LongHistogram _freshnessMs = NewHistogram();
-    private long _events, _batches, _storeWrites, _userWrites, _progressWrites, _timerProgressWrites, _entitySignals, _failures;
-    private double _ru;
+    private long _events, _batches, _storeWrites, _userWrites, _progressWrites, _timerProgressWrites, _entitySignals, _selfSignals, _failures;
+    private double _ruCharged, _ruEstimatedTotal, _usd, _processingUsd;
     private bool _ruEstimated;
-    private decimal _usd, _processingUsd;
     private readonly Dictionary<(string Name, string Key), EntityCounters> _entities = [];
     private DateTimeOffset _since = DateTimeOffset.UtcNow;
-    private long _selfSignals;
 
     private sealed class EntityCounters
     {
@@ -27,9 +29,20 @@ public sealed class LocalMetrics
         public int MaxStateChars;
     }
 
-    /// <summary>An entity batch (<c>LocalEntityHost</c>'s observer): operations, saved state size, signals it sent.
-    /// The signals (the item shards' delayed self-signals) count as entity signals like the partitions' own.</summary>
-    public void RecordEntityBatch(string entityName, string entityKey, int operations, int stateChars, int signalsSent)
+    public LocalMetrics(PipelineMetrics pipeline)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter == pipeline.Meter) listener.EnableMeasurementEvents(instrument);
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => OnMeasurement(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => OnMeasurement(instrument, value, tags));
+        _listener.Start();
+    }
+
+    /// <summary>An entity batch (<c>LocalEntityHost</c>'s observer): its operations and saved state size.</summary>
+    public void RecordEntityBatch(string entityName, string entityKey, int operations, int stateChars)
     {
         lock (_lock)
         {
@@ -37,39 +50,37 @@ public sealed class LocalMetrics
             counters.Operations += operations;
             counters.Batches++;
             counters.MaxStateChars = Math.Max(counters.MaxStateChars, stateChars);
-            _entitySignals += signalsSent;
-            _selfSignals += signalsSent;
         }
     }
 
-    public void RecordBatch(IReadOnlyList<RawMessage> messages, DateTimeOffset readableAt)
+    private void OnMeasurement(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
+        var trigger = Tag(tags, "trigger");
         lock (_lock)
         {
-            _batches++;
-            _events += messages.Count;
-            foreach (var m in messages)
+            switch (instrument.Name)
             {
-                _freshnessMs.RecordValue(Math.Clamp((long)(readableAt - m.EnqueuedTime).TotalMilliseconds, 0, _freshnessMs.HighestTrackableValue));
+                case "th.events.in": _events += (long)value; break;
+                case "th.batches": _batches += (long)value; break;
+                case "th.freshness": _freshnessMs.RecordValue(Math.Clamp((long)value, 0, _freshnessMs.HighestTrackableValue)); break;
+                case "th.store.writes": RecordWrites((long)value, Tag(tags, "kind"), trigger); break;
+                case "th.cosmos.ru.charged": _ruCharged += value; break;
+                case "th.cosmos.ru.estimated": _ruEstimatedTotal += value; _ruEstimated = true; break;
+                case "th.cost.usd": _usd += value; if (trigger != CostTriggers.Http) _processingUsd += value; break;
+                case "th.invocations" when Tag(tags, "succeeded") == bool.FalseString: _failures += (long)value; break;
+                case "th.entity.signals": _entitySignals += (long)value; break;
+                case "th.entity.self_signals": _entitySignals += (long)value; _selfSignals += (long)value; break;
             }
         }
     }
 
-    public void RecordCost(CostRecord record)
+    private void RecordWrites(long writes, string kind, string trigger)
     {
-        lock (_lock)
-        {
-            _storeWrites += record.StoreWrites;
-            _userWrites += record.UserWrites;
-            _progressWrites += record.ProgressWrites;
-            if (record.Trigger == TreasureHunt.Pipeline.FinOps.CostTriggers.Timer) _timerProgressWrites += record.ProgressWrites;
-            _entitySignals += record.EntitySignals;
-            _ru += record.CosmosRu;
-            _ruEstimated |= record.RuEstimated;
-            _usd += record.Usd.Total;
-            if (record.Trigger != TreasureHunt.Pipeline.FinOps.CostTriggers.Http) _processingUsd += record.Usd.Total;
-            if (!record.Succeeded) _failures++;
-        }
+        _storeWrites += writes;
+        if (kind == "user") _userWrites += writes;
+        if (kind != "progress") return;
+        _progressWrites += writes;
+        if (trigger == CostTriggers.Timer) _timerProgressWrites += writes;
     }
 
     public void Reset()
@@ -77,20 +88,21 @@ public sealed class LocalMetrics
         lock (_lock)
         {
             _freshnessMs = NewHistogram();
-            _events = _batches = _storeWrites = _userWrites = _progressWrites = _timerProgressWrites = _entitySignals = _failures = 0;
-            _ru = 0;
-            _usd = _processingUsd = 0;
+            _events = _batches = _storeWrites = _userWrites = _progressWrites = _timerProgressWrites = _entitySignals = _selfSignals = _failures = 0;
+            _ruCharged = _ruEstimatedTotal = _usd = _processingUsd = 0;
             _entities.Clear();
-            _selfSignals = 0;
             _since = DateTimeOffset.UtcNow;
         }
     }
 
+    /// <summary>The figures since the last reset. RU is the estimate where the store estimates (the emulator), else
+    /// what Cosmos DB charged, as in the cost records.</summary>
     public MetricsSnapshot Snapshot()
     {
         lock (_lock)
         {
-            return new MetricsSnapshot(_events, _batches, _storeWrites, _ru, _ruEstimated, _entitySignals, _usd, _processingUsd, _failures,
+            return new MetricsSnapshot(_events, _batches, _storeWrites, _ruEstimated ? _ruEstimatedTotal : _ruCharged, _ruEstimated, _entitySignals,
+                (decimal)_usd, (decimal)_processingUsd, _failures,
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(50),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(95),
                 _freshnessMs.TotalCount == 0 ? 0 : _freshnessMs.GetValueAtPercentile(99),
@@ -98,6 +110,8 @@ public sealed class LocalMetrics
                 EntityFigures(), _selfSignals, _userWrites, _progressWrites, _timerProgressWrites);
         }
     }
+
+    public void Dispose() => _listener.Dispose();
 
     /// <summary>Per entity name since the last reset: instances, state size (max and p99 over instances of each
     /// one's largest saved state), operations per second of the busiest instance (over the time since the reset).</summary>
@@ -110,6 +124,15 @@ public sealed class LocalMetrics
             return new EntityFigure(g.Key, sizes.Count, sizes[^1], sizes[Math.Min(sizes.Count - 1, (int)Math.Ceiling(sizes.Count * 0.99) - 1)],
                 g.Max(e => e.Value.Operations) / seconds, g.Sum(e => e.Value.Operations), g.Sum(e => e.Value.Batches));
         }).OrderBy(f => f.Entity, StringComparer.Ordinal).ToList();
+    }
+
+    private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
+    {
+        foreach (var t in tags)
+        {
+            if (t.Key == name) return t.Value?.ToString() ?? "";
+        }
+        return "";
     }
 
     private static LongHistogram NewHistogram() => new(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3);

@@ -24,7 +24,7 @@ internal sealed class PartitionPumps(
     ICheckpointStore checkpoints,
     RollupFlusher flusher,
     InvocationRunner invocations,
-    LocalMetrics metrics,
+    PipelineMetrics metrics,
     IOptions<LocalHostOptions> options,
     ConsumerGroupName consumerGroup,
     EventLogCompactionService compaction,
@@ -45,7 +45,7 @@ internal sealed class PartitionPumps(
         }
         finally
         {
-            PipelineMetrics.RecordPartitionHold(partition.PartitionId, time.GetElapsedTime(heldSince));
+            metrics.RecordPartitionHold(partition.PartitionId, time.GetElapsedTime(heldSince));
         }
     }
 
@@ -72,14 +72,14 @@ internal sealed class PartitionPumps(
                 {
                     await ProcessAsync(batch, cancellationToken); // redelivery mode: the same batch again
                 }
-                metrics.RecordBatch(messages, time.GetUtcNow());
+                if (worker is not null) RecordWorkerBatch(batch, time.GetUtcNow());
                 await checkpoints.SetAsync(consumerGroup.Value, partition.PartitionId, batch.LastSequenceNumber, cancellationToken);
                 next = batch.LastSequenceNumber + 1;
                 if (messages.Exists(m => EraseControlMessage.IsControl(m.Body.Span)))
                 {
                     compaction.Request(partition.PartitionId, batch.LastSequenceNumber);
                 }
-                PipelineMetrics.RecordPartitionBacklog(partition.PartitionId, Math.Max(0, partition.NextSequenceNumber - next));
+                metrics.RecordPartitionBacklog(partition.PartitionId, Math.Max(0, partition.NextSequenceNumber - next));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -93,6 +93,16 @@ internal sealed class PartitionPumps(
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
+    }
+
+    /// <summary>Worker mode: the batch ran in the worker, whose meter is its own, so the pump records what it delivered
+    /// (batch, messages, and their freshness when the worker returned) on this host's pipeline meter.</summary>
+    private void RecordWorkerBatch(PartitionBatch batch, DateTimeOffset doneAt)
+    {
+        var partition = new KeyValuePair<string, object?>("partition", batch.PartitionId);
+        metrics.Batches.Add(1, partition);
+        metrics.EventsIn.Add(batch.Messages.Count, partition);
+        foreach (var m in batch.Messages) metrics.RecordFreshness(batch.PartitionId, doneAt - m.EnqueuedTime);
     }
 
     private Task ProcessAsync(PartitionBatch batch, CancellationToken cancellationToken) =>

@@ -7,13 +7,15 @@ using TreasureHunt.Core.Features;
 using TreasureHunt.Core.Ports;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Pipeline.Processing;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Local.Hosting;
 
 /// <summary>
 /// The benchmark's baseline, not the product: what the public Azure reference implementations do — for every
 /// event, read the user's document, apply that one event, write it back, and send that event's rollup as its
-/// own entity signals. Same documents and entities as the product, so the two strategies are comparable per event.
+/// own entity signals. Same documents and entities as the product, so the two strategies are comparable per event,
+/// and the same instruments (batch, freshness per event at its write, signals).
 /// </summary>
 internal sealed class PerEventBatchHandler(
     IUserDocumentStore users,
@@ -22,7 +24,9 @@ internal sealed class PerEventBatchHandler(
     CompiledDefinitions definitions,
     DeliveryRules deliveryRules,
     IOptions<RollupOptions> rollupOptions,
-    IOptions<ContractOptions> contractOptions) : IBatchHandler
+    IOptions<ContractOptions> contractOptions,
+    PipelineMetrics metrics,
+    TimeProvider time) : IBatchHandler
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, long>> _sentThrough = new(StringComparer.Ordinal);
 
@@ -32,12 +36,14 @@ internal sealed class PerEventBatchHandler(
         InvocationUsage.Current?.AddEvents(batch.Messages.Count);
         var parser = new EventParser(definitions) { MaxEventAge = contractOptions.Value.MaxEventAge };
         int applied = 0, duplicates = 0, deadLettered = 0, signals = 0;
+        var deadLettersByReason = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var message in batch.Messages)
         {
             if (!parser.TryParse(message, batch.PartitionId, out var parsed, out var deadLetter))
             {
                 await deadLetters.WriteAsync([deadLetter!], cancellationToken);
                 deadLettered++;
+                deadLettersByReason[deadLetter!.ReasonCode] = deadLettersByReason.GetValueOrDefault(deadLetter.ReasonCode) + 1;
                 continue;
             }
             var e = new SequencedEvent(parsed!, message.SequenceNumber, message.EnqueuedTime);
@@ -48,6 +54,7 @@ internal sealed class PerEventBatchHandler(
                 return outcome[0] is EventOutcome.Applied or EventOutcome.AppliedLate;
             }, cancellationToken);
             if (outcome[0] == EventOutcome.Duplicate) duplicates++; else applied++;
+            if (outcome[0] is EventOutcome.Applied or EventOutcome.AppliedLate) metrics.RecordFreshness(batch.PartitionId, time.GetUtcNow() - message.EnqueuedTime);
 
             var builder = new RollupDeltaBuilder(rollupOptions.Value.ShardCount, definitions);
             builder.Add(e, outcome[0]);
@@ -59,9 +66,12 @@ internal sealed class PerEventBatchHandler(
             foreach (var key in single.Shards.Keys) sentThrough[key] = message.SequenceNumber;
             sentThrough[RollupEntityNames.GlobalKey] = message.SequenceNumber;
             InvocationUsage.Current?.AddEntitySignals(single.Count);
+            metrics.RecordEntitySignals(batch.PartitionId, single.Count);
             signals += single.Count;
         }
-        return new BatchSummary(batch.PartitionId, batch.FirstSequenceNumber, batch.LastSequenceNumber, batch.Messages.Count, 0,
+        var summary = new BatchSummary(batch.PartitionId, batch.FirstSequenceNumber, batch.LastSequenceNumber, batch.Messages.Count, 0,
             applied, 0, duplicates, 0, deadLettered, applied, signals, stopwatch.Elapsed);
+        metrics.RecordBatch(summary, deadLettersByReason);
+        return summary;
     }
 }

@@ -9,6 +9,7 @@ using Moq;
 using TreasureHunt.Core.Rollups;
 using TreasureHunt.Pipeline.Entities;
 using TreasureHunt.Pipeline.Rollups;
+using TreasureHunt.Pipeline.Telemetry;
 
 namespace TreasureHunt.Functions.Tests.Fakes;
 
@@ -27,6 +28,7 @@ public sealed class InMemoryEntityClient : DurableEntityClient
     private readonly RollupOptions _options;
     private readonly ItemShardWriter _writer;
     private readonly FakeTimeProvider _clock;
+    private readonly PipelineMetrics _metrics = new();
     private readonly List<ScheduledSignal> _scheduled = [];
 
     public InMemoryEntityClient(RollupOptions options, ItemShardWriter writer, FakeTimeProvider clock) : base("in-memory")
@@ -71,8 +73,8 @@ public sealed class InMemoryEntityClient : DurableEntityClient
             }
             ITaskEntity entity = id.Name switch
             {
-                RollupEntityNames.ItemShard => new ItemShardEntity(Options.Create(_options), _writer, _writer.Definitions, _clock, NullLogger<ItemShardEntity>.Instance),
-                RollupEntityNames.GlobalTotals => new GlobalTotalsEntity(),
+                RollupEntityNames.ItemShard => new ItemShardEntity(Options.Create(_options), _writer, _writer.Definitions, _clock, _metrics, NullLogger<ItemShardEntity>.Instance),
+                RollupEntityNames.GlobalTotals => new GlobalTotalsEntity(_metrics),
                 _ => throw new InvalidOperationException($"unknown entity {id}"),
             };
             var sent = new List<ScheduledSignal>();

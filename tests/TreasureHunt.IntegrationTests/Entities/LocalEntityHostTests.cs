@@ -370,7 +370,7 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
             var items = (database ?? own!).ItemRollups();
             // A short tail flush, so a test's last buffer is written within a second or two.
             var options = new RollupOptions { ShardCount = Shards, ItemTailFlushSeconds = 1 };
-            var writer = new ItemShardWriter(items, new TreasureHunt.Storage.StoreRefusalClassifier(), Options.Create(options), CompiledDefinitions.Default, TimeProvider.System, loggers.CreateLogger<ItemShardWriter>());
+            var writer = new ItemShardWriter(items, new TreasureHunt.Storage.StoreRefusalClassifier(), Options.Create(options), CompiledDefinitions.Default, TimeProvider.System, new TreasureHunt.Pipeline.Telemetry.PipelineMetrics(), loggers.CreateLogger<ItemShardWriter>());
             var host = new LocalEntityHost(emulators.StorageConnectionString, hub, options, loggers, itemShardWriter: writer);
             var clock = Stopwatch.StartNew();
             await host.StartAsync(default);
