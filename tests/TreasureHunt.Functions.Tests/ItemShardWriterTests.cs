@@ -29,7 +29,7 @@ public sealed class ItemShardWriterTests
     }
 
     private static ItemShardWriter Writer(InMemoryItemRollupStore store) =>
-        new(store, new Storage.StoreRefusalClassifier(), Options.Create(new RollupOptions()), CompiledDefinitions.Default, new FakeTimeProvider(Now), NullLogger<ItemShardWriter>.Instance);
+        new(store, new Storage.StoreRefusalClassifier(), Options.Create(new RollupOptions()), CompiledDefinitions.Default, new FakeTimeProvider(Now), new Pipeline.Telemetry.PipelineMetrics(), NullLogger<ItemShardWriter>.Instance);
 
     [Fact]
     public async Task A_store_that_groups_concurrent_writes_gets_every_document_of_the_flush_at_once()

@@ -39,7 +39,7 @@ public sealed class ItemShardBulkWriteTests(EmulatorFixture emulators)
     }
 
     private static ItemShardWriter Writer(CosmosItemRollupStore store) =>
-        new(store, new StoreRefusalClassifier(), Options.Create(new RollupOptions()), CompiledDefinitions.Default, new FixedTime(Now), NullLogger<ItemShardWriter>.Instance);
+        new(store, new StoreRefusalClassifier(), Options.Create(new RollupOptions()), CompiledDefinitions.Default, new FixedTime(Now), new TreasureHunt.Pipeline.Telemetry.PipelineMetrics(), NullLogger<ItemShardWriter>.Instance);
 
     [Fact]
     public async Task Two_shards_racing_through_bulk_batches_and_a_retried_buffer_count_every_delta_once()
