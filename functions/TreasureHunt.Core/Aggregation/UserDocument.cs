@@ -170,7 +170,7 @@ public sealed class UserDocument
     /// aggregation's merge) and the caps counter. The delivery state is not merged: merging is for documents built
     /// over disjoint events (a stream split in parts), not for two deliveries of the same events.
     /// </summary>
-    public void MergeFeatures(UserDocument other, CompiledDefinitions definitions)
+    internal void MergeFeatures(UserDocument other, CompiledDefinitions definitions)
     {
         ArgumentNullException.ThrowIfNull(other);
         ArgumentNullException.ThrowIfNull(definitions);

@@ -153,7 +153,7 @@ public sealed class CompiledDefinitions
     /// <summary>Hour tiles kept per item (the item group's hour window), 0 when none is declared.</summary>
     public int ItemHourWindows { get; }
 
-    public CompiledFeature? UserFeature(string name)
+    internal CompiledFeature? UserFeature(string name)
     {
         foreach (var f in User) if (f.Name == name) return f;
         return null;

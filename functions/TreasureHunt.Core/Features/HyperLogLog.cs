@@ -38,7 +38,7 @@ public sealed class HyperLogLog
     public bool IsDense => _dense is not null;
 
     /// <summary>1.04/√m: the relative standard error of <see cref="Estimate"/> with 2^<paramref name="precision"/> registers.</summary>
-    public static double RelativeStandardError(int precision)
+    internal static double RelativeStandardError(int precision)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(precision, MinPrecision);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(precision, MaxPrecision);

@@ -58,7 +58,4 @@ public sealed class CompiledGroup
     public IEnumerable<string> KeyNames => Key.Select(k => k.Name);
 
     public CompiledFeature? Feature(string name) => Array.Find(Features, f => f.Name == name);
-
-    /// <summary>The index of <paramref name="name"/> in <see cref="Features"/>, or −1.</summary>
-    public int FeatureIndex(string name) => Array.FindIndex(Features, f => f.Name == name);
 }

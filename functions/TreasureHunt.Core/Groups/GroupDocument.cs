@@ -52,7 +52,7 @@ public sealed class GroupDocument
     /// longest, the state's fixed fields, and one <see cref="Flushes"/> entry per partition (a sequence number of up to 20
     /// characters). Nothing else grows: a partition's entry is replaced, never added again.
     /// </summary>
-    public static long BackfilledWorstCaseBytes(CompiledGroup group, IEnumerable<string> partitionIds)
+    internal static long BackfilledWorstCaseBytes(CompiledGroup group, IEnumerable<string> partitionIds)
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(partitionIds);

@@ -85,7 +85,7 @@ public static class GroupKeys
     }
 
     /// <summary>The <paramref name="arity"/> key values of a readable document id (<see cref="DocumentId(string, IReadOnlyList{string})"/>), or null for a hashed one.</summary>
-    public static string[]? ValuesOf(string documentId, int arity)
+    internal static string[]? ValuesOf(string documentId, int arity)
     {
         ArgumentNullException.ThrowIfNull(documentId);
         if (documentId.Contains('!', StringComparison.Ordinal)) return null;

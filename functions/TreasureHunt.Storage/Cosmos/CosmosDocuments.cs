@@ -77,6 +77,25 @@ internal sealed class CosmosDocuments<T>(Container container, ResiliencePipeline
             ? TryCreateAsync(document, id, partitionKey, cancellationToken)
             : TryReplaceAsync(document, id, partitionKey, ifMatch, cancellationToken);
 
+    /// <summary>A point read that hands the document its ETag through <paramref name="setETag"/>; null when there is none.</summary>
+    public async Task<T?> ReadTaggedAsync(string id, string partitionKey, Action<T, string?> setETag, CancellationToken cancellationToken)
+    {
+        var (document, etag) = await ReadAsync(id, partitionKey, cancellationToken);
+        if (document is not null) setETag(document, etag);
+        return document;
+    }
+
+    /// <summary><see cref="TryCreateOrReplaceAsync"/> that hands the document its new ETag through <paramref name="setETag"/>;
+    /// false when someone wrote first.</summary>
+    public async Task<bool> TryWriteTaggedAsync(T document, string id, string partitionKey, string? ifMatch, Action<T, string> setETag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var written = await TryCreateOrReplaceAsync(document, id, partitionKey, ifMatch, cancellationToken);
+        if (written is null) return false;
+        setETag(document, written);
+        return true;
+    }
+
     /// <summary>Writes the document unconditionally.</summary>
     public async Task<string> UpsertAsync(T document, string id, string partitionKey, CancellationToken cancellationToken) =>
         (await WriteAsync(id, document, (stream, ct) => container.UpsertItemStreamAsync(stream, new PartitionKey(partitionKey), NoContentResponse, ct),

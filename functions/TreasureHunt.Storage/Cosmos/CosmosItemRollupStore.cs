@@ -39,10 +39,10 @@ internal sealed class CosmosItemRollupStore(
     public bool GroupsConcurrentWrites => batched is not null;
 
     public async Task<ItemDocument?> GetItemForWriteAsync(string itemId, CancellationToken cancellationToken) =>
-        writerCache?.TakeOut(itemId) ?? await ReadAsync(_itemWrites, itemId, (d, etag) => d.ETag = etag, cancellationToken);
+        writerCache?.TakeOut(itemId) ?? await _itemWrites.ReadTaggedAsync(itemId, itemId, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<ItemDocument?> GetItemAsync(string itemId, CancellationToken cancellationToken) =>
-        ReadAsync(items, itemId, (d, etag) => d.ETag = etag, cancellationToken);
+        items.ReadTaggedAsync(itemId, itemId, (d, etag) => d.ETag = etag, cancellationToken);
 
     public async Task<bool> TryWriteItemAsync(ItemDocument document, CancellationToken cancellationToken)
     {
@@ -68,47 +68,29 @@ internal sealed class CosmosItemRollupStore(
     }
 
     public Task<LeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken) =>
-        ReadAsync(leaderboards, id, (d, etag) => d.ETag = etag, cancellationToken);
+        leaderboards.ReadTaggedAsync(id, id, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<LeaderboardDocument?> GetLeaderboardForWriteAsync(string id, CancellationToken cancellationToken) =>
-        ReadAsync(_leaderboardWrites, id, (d, etag) => d.ETag = etag, cancellationToken);
+        _leaderboardWrites.ReadTaggedAsync(id, id, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<bool> TryWriteLeaderboardAsync(LeaderboardDocument document, CancellationToken cancellationToken) =>
-        TryWriteAsync(_leaderboardWrites, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
+        _leaderboardWrites.TryWriteTaggedAsync(document, document.Id, document.Id, document.ETag, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken) =>
-        ReadAsync(groups, id, (d, etag) => d.ETag = etag, cancellationToken);
+        groups.ReadTaggedAsync(id, id, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<GroupDocument?> GetGroupForWriteAsync(string id, CancellationToken cancellationToken) =>
-        ReadAsync(_groupWrites, id, (d, etag) => d.ETag = etag, cancellationToken);
+        _groupWrites.ReadTaggedAsync(id, id, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<bool> TryWriteGroupAsync(GroupDocument document, CancellationToken cancellationToken) =>
-        TryWriteAsync(_groupWrites, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
+        _groupWrites.TryWriteTaggedAsync(document, document.Id, document.Id, document.ETag, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<KeyedLeaderboardDocument?> GetKeyedLeaderboardAsync(string id, CancellationToken cancellationToken) =>
-        ReadAsync(keyedLeaderboards, id, (d, etag) => d.ETag = etag, cancellationToken);
+        keyedLeaderboards.ReadTaggedAsync(id, id, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<KeyedLeaderboardDocument?> GetKeyedLeaderboardForWriteAsync(string id, CancellationToken cancellationToken) =>
-        ReadAsync(_keyedLeaderboardWrites, id, (d, etag) => d.ETag = etag, cancellationToken);
+        _keyedLeaderboardWrites.ReadTaggedAsync(id, id, (d, etag) => d.ETag = etag, cancellationToken);
 
     public Task<bool> TryWriteKeyedLeaderboardAsync(KeyedLeaderboardDocument document, CancellationToken cancellationToken) =>
-        TryWriteAsync(_keyedLeaderboardWrites, document, document?.Id, document?.ETag, (d, etag) => d.ETag = etag, cancellationToken);
-
-    /// <summary>A point read (id = partition key) with the document's ETag set.</summary>
-    private static async Task<T?> ReadAsync<T>(CosmosDocuments<T> documents, string id, Action<T, string?> setETag, CancellationToken cancellationToken) where T : class
-    {
-        var (document, etag) = await documents.ReadAsync(id, id, cancellationToken);
-        if (document is not null) setETag(document, etag);
-        return document;
-    }
-
-    /// <summary>Creates (no ETag) or conditionally replaces; false when someone wrote in between. Sets the new ETag.</summary>
-    private static async Task<bool> TryWriteAsync<T>(CosmosDocuments<T> documents, T document, string? id, string? etag, Action<T, string> setETag, CancellationToken cancellationToken) where T : class
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        var written = await documents.TryCreateOrReplaceAsync(document, id!, id!, etag, cancellationToken);
-        if (written is null) return false;
-        setETag(document, written);
-        return true;
-    }
+        _keyedLeaderboardWrites.TryWriteTaggedAsync(document, document.Id, document.Id, document.ETag, (d, etag) => d.ETag = etag, cancellationToken);
 }

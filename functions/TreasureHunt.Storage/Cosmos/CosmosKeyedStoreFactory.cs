@@ -50,36 +50,16 @@ internal sealed class CosmosKeyedStoreFactory(CosmosClient client, CosmosOptions
 
     private sealed class Store(CosmosDocuments<GroupDocument> documents, CosmosDocuments<KeyedLeaderboardDocument> leaderboards) : IGroupDocumentStore
     {
-        public async Task<KeyedLeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken)
-        {
-            var (document, etag) = await leaderboards.ReadAsync(id, id, cancellationToken);
-            if (document is not null) document.ETag = etag;
-            return document;
-        }
+        public Task<KeyedLeaderboardDocument?> GetLeaderboardAsync(string id, CancellationToken cancellationToken) =>
+            leaderboards.ReadTaggedAsync(id, id, (d, etag) => d.ETag = etag, cancellationToken);
 
-        public async Task<bool> TryWriteLeaderboardAsync(KeyedLeaderboardDocument document, CancellationToken cancellationToken)
-        {
-            ArgumentNullException.ThrowIfNull(document);
-            var written = await leaderboards.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
-            if (written is null) return false;
-            document.ETag = written;
-            return true;
-        }
+        public Task<bool> TryWriteLeaderboardAsync(KeyedLeaderboardDocument document, CancellationToken cancellationToken) =>
+            leaderboards.TryWriteTaggedAsync(document, document.Id, document.Id, document.ETag, (d, etag) => d.ETag = etag, cancellationToken);
 
-        public async Task<GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken)
-        {
-            var (document, etag) = await documents.ReadAsync(id, id, cancellationToken);
-            if (document is not null) document.ETag = etag;
-            return document;
-        }
+        public Task<GroupDocument?> GetGroupAsync(string id, CancellationToken cancellationToken) =>
+            documents.ReadTaggedAsync(id, id, (d, etag) => d.ETag = etag, cancellationToken);
 
-        public async Task<bool> TryWriteGroupAsync(GroupDocument document, CancellationToken cancellationToken)
-        {
-            ArgumentNullException.ThrowIfNull(document);
-            var written = await documents.TryCreateOrReplaceAsync(document, document.Id, document.Id, document.ETag, cancellationToken);
-            if (written is null) return false;
-            document.ETag = written;
-            return true;
-        }
+        public Task<bool> TryWriteGroupAsync(GroupDocument document, CancellationToken cancellationToken) =>
+            documents.TryWriteTaggedAsync(document, document.Id, document.Id, document.ETag, (d, etag) => d.ETag = etag, cancellationToken);
     }
 }

@@ -14,12 +14,6 @@ internal sealed class CosmosShadowProgressStore(CosmosDocuments<ShadowProgress> 
         return progress;
     }
 
-    public async Task<bool> TryReplaceAsync(ShadowProgress progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(progress);
-        var etag = await documents.TryCreateOrReplaceAsync(progress, progress.Id, progress.PartitionId, progress.ETag, cancellationToken);
-        if (etag is null) return false;
-        progress.ETag = etag;
-        return true;
-    }
+    public Task<bool> TryReplaceAsync(ShadowProgress progress, CancellationToken cancellationToken) =>
+        documents.TryWriteTaggedAsync(progress, progress.Id, progress.PartitionId, progress.ETag, (p, etag) => p.ETag = etag, cancellationToken);
 }
