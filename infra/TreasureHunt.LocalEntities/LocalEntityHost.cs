@@ -43,6 +43,14 @@ public sealed class LocalEntityHost : IAsyncDisposable
     /// host's messages back within a minute.</summary>
     public static readonly TimeSpan EntityMessageVisibilityTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>Control-queue messages buffered in memory before the dispatcher stops fetching: the Durable Functions
+    /// default in Azure (256, at most 1,000: AzureStorageOptions.ControlQueueBufferThreshold,
+    /// https://learn.microsoft.com/dotnet/api/microsoft.azure.webjobs.extensions.durabletask.azurestorageoptions.controlqueuebufferthreshold).
+    /// DurableTask.AzureStorage's own default (64), counted over all control queues, was full of item-shard signals
+    /// waiting for their shard's batch: fetching paused a second at a time and <c>globaltotals</c>'s signals waited
+    /// behind them (docs/benchmarks/freshness.md).</summary>
+    public const int ControlQueueBufferThreshold = 256;
+
     private readonly RollupOptions _rollupOptions;
     private readonly ILoggerFactory _loggerFactory;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -104,6 +112,7 @@ public sealed class LocalEntityHost : IAsyncDisposable
             // restarted host finish a killed one's work within a minute instead of five.
             ControlQueueVisibilityTimeout = EntityMessageVisibilityTimeout,
             WorkItemQueueVisibilityTimeout = EntityMessageVisibilityTimeout,
+            ControlQueueBufferThreshold = ControlQueueBufferThreshold,
             LoggerFactory = loggerFactory,
         };
         configure?.Invoke(Settings);

@@ -186,12 +186,8 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var hostState = Path.Combine(stack.StateDir, "bench", strategy);
         if (Directory.Exists(hostState)) Directory.Delete(hostState, recursive: true);
         var database = $"bench-{strategy}-{w}-{stamp}";
-        var settings = new Dictionary<string, string>
-        {
-            ["Local__Strategy"] = strategy,
-            ["Cosmos__Database"] = database,
-            ["TaskHubName"] = $"bench{strategy.ToLowerInvariant()}{w}{stamp}",
-        };
+        var storage = new BenchStorage(root, database, $"bench{strategy.ToLowerInvariant()}{w}{stamp}");
+        var settings = storage.Settings(strategy);
         // The floor of the unthrottled phase's traffic, at the batch size and partition count this host binds.
         var host = stack.HostOptions(settings);
         var floor = new TrafficFloor(host.Partitions, [host.MaxBatchSize]);
@@ -247,7 +243,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         {
             client.Dispose();
             await LocalStack.StopHostAsync(hostState);
-            await DropDatabaseAsync(root, database, cancellationToken);
+            await storage.DropAsync(cancellationToken);
         }
     }
 
@@ -293,16 +289,6 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         {
             return null;
         }
-    }
-
-    /// <summary>The emulator keeps data in memory: drop the bench database once measured.</summary>
-    internal static async Task DropDatabaseAsync(string root, string database, CancellationToken cancellationToken)
-    {
-        var configuration = LocalConfiguration.Build(root, new Dictionary<string, string?>());
-        var options = new CosmosOptions();
-        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(CosmosOptions.Section), options);
-        using var cosmos = CosmosClientFactory.Create(options);
-        using var _ = await cosmos.GetDatabase(database).DeleteStreamAsync(cancellationToken: cancellationToken);
     }
 
     /// <summary>Adds a workload's "preaggregated", "perEvent" and "ratios" (the shape of today's top-level fields) to <paramref name="target"/>.</summary>

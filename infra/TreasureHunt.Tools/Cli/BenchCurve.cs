@@ -125,14 +125,10 @@ internal static class BenchCurve
         var hostState = Path.Combine(stack.StateDir, "bench", $"curve-{batchSize}");
         if (Directory.Exists(hostState)) Directory.Delete(hostState, recursive: true);
         var database = $"curve-{batchSize}-{stamp}";
-        var settings = new Dictionary<string, string>
-        {
-            ["Local__Strategy"] = "preaggregated",
-            ["Cosmos__Database"] = database,
-            ["TaskHubName"] = $"curve{batchSize}x{stamp}",
-            ["Local__MaxBatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
-            ["Local__MinBatchSize"] = "1",
-        };
+        var storage = new BenchStorage(root, database, $"curve{batchSize}x{stamp}");
+        var settings = storage.Settings("preaggregated");
+        settings["Local__MaxBatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture);
+        settings["Local__MinBatchSize"] = "1";
         var partitions = stack.HostOptions(settings).Partitions;
         var port = UpCommand.HostPort() + PortOffset;
         try
@@ -175,7 +171,7 @@ internal static class BenchCurve
         finally
         {
             await LocalStack.StopHostAsync(hostState);
-            await BenchCommand.DropDatabaseAsync(root, database, cancellationToken);
+            await storage.DropAsync(cancellationToken);
         }
     }
 

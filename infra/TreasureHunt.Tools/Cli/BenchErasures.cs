@@ -146,18 +146,8 @@ internal static class BenchErasures
         var database = $"bench-erasures-{label}-{stamp}";
         // Everything the host writes is its own and is dropped after it (database, tables, task hub, event log), so the
         // second run finds the emulators as the first did: docs/benchmarks/erasure.md, Method.
-        var prefix = $"benchera{label}{stamp}";
-        var settings = new Dictionary<string, string>
-        {
-            ["Local__Strategy"] = "preaggregated",
-            ["Cosmos__Database"] = database,
-            ["TaskHubName"] = prefix,
-            ["Tables__CostLedgerTable"] = $"{prefix}costledger",
-            ["Tables__DeadLettersTable"] = $"{prefix}deadletters",
-            ["Tables__CheckpointsTable"] = $"{prefix}checkpoints",
-            ["Tables__ParkedTable"] = $"{prefix}parked",
-            ["Tables__ErasuresTable"] = $"{prefix}erasures",
-        };
+        var storage = new BenchStorage(root, database, $"benchera{label}{stamp}");
+        var settings = storage.Settings("preaggregated");
         var (client, _) = await stack.EnsureHostAsync(port, hostState, settings, cancellationToken);
         double? PerEvent(double? ms) => ms is { } v ? Math.Round(v / events, 4) : null;
         try
@@ -201,42 +191,9 @@ internal static class BenchErasures
         {
             client.Dispose();
             await LocalStack.StopHostAsync(hostState);
-            await BenchCommand.DropDatabaseAsync(root, database, cancellationToken);
-            await DropAzuriteAsync(root, prefix, cancellationToken);
+            await storage.DropAsync(cancellationToken);
             var eventLog = Path.Combine(hostState, "log"); // the host's log (host.log) is kept for a look afterwards
             if (Directory.Exists(eventLog)) Directory.Delete(eventLog, recursive: true);
-        }
-    }
-
-    /// <summary>Deletes the Azurite tables, queues and blob containers whose names start with <paramref name="prefix"/>: a bench host's own tables and its task hub.</summary>
-    private static async Task DropAzuriteAsync(string root, string prefix, CancellationToken cancellationToken)
-    {
-        var configuration = LocalConfiguration.Build(root, new Dictionary<string, string?>());
-        var tables = new Azure.Data.Tables.TableServiceClient(configuration["Tables:ConnectionString"]);
-        var names = new List<string>();
-        await foreach (var table in tables.QueryAsync(cancellationToken: cancellationToken)) names.Add(table.Name);
-        foreach (var name in names.Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))) await tables.DeleteTableAsync(name, cancellationToken);
-        var storage = configuration["AzureWebJobsStorage"];
-        var queues = new Azure.Storage.Queues.QueueServiceClient(storage);
-        var queueNames = new List<string>();
-        await foreach (var queue in queues.GetQueuesAsync(prefix: prefix, cancellationToken: cancellationToken)) queueNames.Add(queue.Name);
-        foreach (var name in queueNames) await queues.DeleteQueueAsync(name, cancellationToken);
-        var blobs = new Azure.Storage.Blobs.BlobServiceClient(storage);
-        var containers = new List<string>();
-        await foreach (var container in blobs.GetBlobContainersAsync(prefix: prefix, cancellationToken: cancellationToken)) containers.Add(container.Name);
-        foreach (var name in containers)
-        {
-            var container = blobs.GetBlobContainerClient(name);
-            try
-            {
-                await container.DeleteAsync(cancellationToken: cancellationToken);
-            }
-            catch (Azure.RequestFailedException e) when (e.ErrorCode == "LeaseIdMissing")
-            {
-                // The task hub's lease container keeps the stopped host's lease: break it, then delete.
-                await Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlobLeaseClient(container).BreakAsync(TimeSpan.Zero, cancellationToken: cancellationToken);
-                await container.DeleteAsync(cancellationToken: cancellationToken);
-            }
         }
     }
 

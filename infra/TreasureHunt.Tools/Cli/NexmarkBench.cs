@@ -45,13 +45,9 @@ internal static class NexmarkBench
         var hostState = Path.Combine(stack.StateDir, "bench", "nexmark");
         if (Directory.Exists(hostState)) Directory.Delete(hostState, recursive: true);
         var database = $"bench-nexmark-{stamp}";
-        var settings = new Dictionary<string, string>
-        {
-            ["Local__Strategy"] = "preaggregated",
-            ["Cosmos__Database"] = database,
-            ["TaskHubName"] = $"benchnexmark{stamp}",
-            ["Features__DefinitionsPath"] = definitions,
-        };
+        var storage = new BenchStorage(root, database, $"benchnexmark{stamp}");
+        var settings = storage.Settings("preaggregated");
+        settings["Features__DefinitionsPath"] = definitions;
         AnsiConsole.Write(new Rule("[bold]Nexmark[/]"));
         AnsiConsole.MarkupLineInterpolated($"[grey]{s.Events:N0} events, seed {seed}, person : auction : bid = 1 : 3 : 46, definitions {Path.GetRelativePath(root, definitions)}[/]");
         var (client, _) = await stack.EnsureHostAsync(UpCommand.HostPort() + 112, hostState, settings, cancellationToken);
@@ -70,7 +66,7 @@ internal static class NexmarkBench
         {
             client.Dispose();
             await LocalStack.StopHostAsync(hostState);
-            await BenchCommand.DropDatabaseAsync(root, database, cancellationToken);
+            await storage.DropAsync(cancellationToken);
         }
     }
 

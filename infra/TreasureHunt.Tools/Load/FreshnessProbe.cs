@@ -19,6 +19,14 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
     /// windows (48): late for the user, counted in its item's and its hour leaderboard's windows.</summary>
     public static readonly TimeSpan ProbeAge = TimeSpan.FromHours(3);
 
+    /// <summary>How long each answer's poll loop waits after its previous round.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Item reads per round, the probes read longest ago first: the probe's own load on the host stays under
+    /// about 60 requests/s however many probes are outstanding (polling every outstanding item every 100 ms sent
+    /// hundreds a second once answers lagged, and slowed the host it measured).</summary>
+    public const int ItemReadsPerRound = 8;
+
     /// <summary>How long to wait for the last probe after the sending ended before giving up on an answer.</summary>
     public static readonly TimeSpan FinalTimeout = TimeSpan.FromSeconds(90);
 
@@ -36,6 +44,7 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
         public long SentTicks { get; } = sentTicks;
         public bool Final { get; init; }
         public Dictionary<string, long> ReadableMs { get; } = [];
+        public long ItemReadTicks { get; set; }
     }
 
     /// <summary>Sends the anchor event and waits until the profile shows it; reads the totals' late baseline.</summary>
@@ -67,7 +76,7 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
         // Until every probe, not only the last, is readable in every answer: an earlier probe whose read came just
         // before it turned readable would otherwise be left unmarked once the last one shows.
         var wait = Stopwatch.StartNew();
-        while (wait.Elapsed < FinalTimeout && !AllReadable()) await Task.Delay(100, cancellationToken);
+        while (wait.Elapsed < FinalTimeout && !AllReadable()) await Task.Delay(PollInterval, cancellationToken);
         await polling.CancelAsync();
         try { await poller; } catch (OperationCanceledException) { }
 
@@ -100,8 +109,9 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
         return probe;
     }
 
-    /// <summary>Polls each answer in a loop of its own, 100 ms after its previous round, so a slow answer (one item
-    /// read per outstanding probe) does not stretch the others' polling interval.</summary>
+    /// <summary>Polls each answer in a loop of its own, <see cref="PollInterval"/> after its previous round, so a slow
+    /// answer does not stretch the others' polling interval. A probe is timed at the start of the read that showed it:
+    /// late by at most its answer's polling period (item stats: one round per <see cref="ItemReadsPerRound"/> outstanding).</summary>
     private Task PollAsync(CancellationToken cancellationToken) => Task.WhenAll(
         PollLoopAsync("profile", PollProfileAsync, cancellationToken),
         PollLoopAsync("totals", PollTotalsAsync, cancellationToken),
@@ -115,7 +125,7 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
             List<Probe> outstanding;
             lock (_lock) outstanding = _probes.Where(p => !p.ReadableMs.ContainsKey(answer)).ToList();
             if (outstanding.Count > 0) await poll(outstanding, cancellationToken);
-            await Task.Delay(100, cancellationToken);
+            await Task.Delay(PollInterval, cancellationToken);
         }
     }
 
@@ -134,12 +144,17 @@ internal sealed class FreshnessProbe(HostClient client, string runId)
         MarkThrough("totals", await LateAsync(cancellationToken) - _lateBaseline, outstanding, now);
     }
 
-    private Task PollItemStatsAsync(List<Probe> outstanding, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(outstanding, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (probe, ct) =>
+    private Task PollItemStatsAsync(List<Probe> outstanding, CancellationToken cancellationToken)
+    {
+        List<Probe> round;
+        lock (_lock) round = [.. outstanding.OrderBy(p => p.ItemReadTicks).Take(ItemReadsPerRound)];
+        return Parallel.ForEachAsync(round, new ParallelOptions { MaxDegreeOfParallelism = ItemReadsPerRound, CancellationToken = cancellationToken }, async (probe, ct) =>
         {
             var now = Stopwatch.GetTimestamp();
+            lock (_lock) probe.ItemReadTicks = now;
             if ((await client.GetAsync($"/api/items/{probe.ItemId}/stats", ct)).Status == 200) Mark(probe, "itemStats", now);
         });
+    }
 
     private async Task PollLeaderboardsAsync(List<Probe> outstanding, CancellationToken cancellationToken)
     {
