@@ -187,7 +187,8 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         if (Directory.Exists(hostState)) Directory.Delete(hostState, recursive: true);
         var database = $"bench-{strategy}-{w}-{stamp}";
         var storage = new BenchStorage(root, database, $"bench{strategy.ToLowerInvariant()}{w}{stamp}");
-        var settings = storage.Settings(strategy);
+        var settings = storage.Settings();
+        settings["Local__Strategy"] = strategy;
         // The floor of the unthrottled phase's traffic, at the batch size and partition count this host binds.
         var host = stack.HostOptions(settings);
         var floor = new TrafficFloor(host.Partitions, [host.MaxBatchSize]);

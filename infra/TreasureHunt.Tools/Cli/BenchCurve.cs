@@ -126,7 +126,8 @@ internal static class BenchCurve
         if (Directory.Exists(hostState)) Directory.Delete(hostState, recursive: true);
         var database = $"curve-{batchSize}-{stamp}";
         var storage = new BenchStorage(root, database, $"curve{batchSize}x{stamp}");
-        var settings = storage.Settings("preaggregated");
+        var settings = storage.Settings();
+        settings["Local__Strategy"] = "preaggregated";
         settings["Local__MaxBatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture);
         settings["Local__MinBatchSize"] = "1";
         var partitions = stack.HostOptions(settings).Partitions;

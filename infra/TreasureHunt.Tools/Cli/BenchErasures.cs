@@ -147,7 +147,8 @@ internal static class BenchErasures
         // Everything the host writes is its own and is dropped after it (database, tables, task hub, event log), so the
         // second run finds the emulators as the first did: docs/benchmarks/erasure.md, Method.
         var storage = new BenchStorage(root, database, $"benchera{label}{stamp}");
-        var settings = storage.Settings("preaggregated");
+        var settings = storage.Settings();
+        settings["Local__Strategy"] = "preaggregated";
         var (client, _) = await stack.EnsureHostAsync(port, hostState, settings, cancellationToken);
         double? PerEvent(double? ms) => ms is { } v ? Math.Round(v / events, 4) : null;
         try

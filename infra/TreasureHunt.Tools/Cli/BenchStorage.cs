@@ -11,10 +11,10 @@ namespace TreasureHunt.Tools.Cli;
 /// </summary>
 internal sealed record BenchStorage(string Root, string Database, string Prefix)
 {
-    /// <summary>The host settings that point it at this storage (table and task hub names: letters and digits).</summary>
-    public Dictionary<string, string> Settings(string strategy) => new()
+    /// <summary>The host settings that point it at this storage (table and task hub names: letters and digits); the
+    /// caller adds its own.</summary>
+    public Dictionary<string, string> Settings() => new()
     {
-        ["Local__Strategy"] = strategy,
         ["Cosmos__Database"] = Database,
         ["TaskHubName"] = Prefix,
         ["Tables__CostLedgerTable"] = $"{Prefix}costledger",

@@ -46,7 +46,8 @@ internal static class NexmarkBench
         if (Directory.Exists(hostState)) Directory.Delete(hostState, recursive: true);
         var database = $"bench-nexmark-{stamp}";
         var storage = new BenchStorage(root, database, $"benchnexmark{stamp}");
-        var settings = storage.Settings("preaggregated");
+        var settings = storage.Settings();
+        settings["Local__Strategy"] = "preaggregated";
         settings["Features__DefinitionsPath"] = definitions;
         AnsiConsole.Write(new Rule("[bold]Nexmark[/]"));
         AnsiConsole.MarkupLineInterpolated($"[grey]{s.Events:N0} events, seed {seed}, person : auction : bid = 1 : 3 : 46, definitions {Path.GetRelativePath(root, definitions)}[/]");
