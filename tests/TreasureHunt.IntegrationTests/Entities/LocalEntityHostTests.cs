@@ -170,6 +170,18 @@ public sealed class LocalEntityHostTests(EmulatorFixture emulators, ITestOutputH
         Assert.Equal(2, (await second.Items.GetItemAsync("r", default))!.Totals[(int)EventType.View]);
     }
 
+    /// <summary>At DurableTask.AzureStorage's own default (64, over all control queues) the item shards' waiting signals
+    /// filled the buffer and the totals entity's signals waited seconds behind them; Azure's Durable Functions default is
+    /// 256, at most 1,000 (docs/benchmarks/freshness.md).</summary>
+    [Fact]
+    public async Task The_entity_host_buffers_as_many_control_queue_messages_as_Durable_Functions_does_in_Azure()
+    {
+        await using var loggers = new LoggerFactoryHolder(output);
+        await using var host = new LocalEntityHost(emulators.StorageConnectionString, TestNames.UniqueName("lebuffer"), new RollupOptions(), loggers.Factory);
+        Assert.Equal(256, host.Settings.ControlQueueBufferThreshold);
+        Assert.Equal(LocalEntityHost.EntityMessageVisibilityTimeout, host.Settings.ControlQueueVisibilityTimeout);
+    }
+
     [Fact]
     public async Task A_thousand_signals_are_all_applied_and_the_throughput_is_reported()
     {
